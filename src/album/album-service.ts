@@ -1,0 +1,126 @@
+import type { AlbumBackend, MediaLinks } from './backend';
+import type { AlbumConfig } from '../config/album-config';
+import type { Logger } from '../log/logger';
+import { isClusterable } from './clusterable';
+import { notFound } from './errors';
+import { classifyPhotoKey, ossUri, parseOssUri } from './photo-filter';
+import type {
+  ClusteringRun, DetectSource, Face, FaceRecord, Page, PageQuery, PeopleQuery, Person, PersonPatch, PersonRecord,
+  Photo, PhotoOutcome, PhotoRecord, StatsRecord, TaskRecord,
+} from './types';
+import type { PhotoChange } from '../fc/oss-event';
+
+/** Batches per backend call; IMM's Batch* actions take at most 100 items. */
+const BATCH = 100;
+
+/**
+ * The album: what the three functions do, independent of FC, HTTP and the backend.
+ * Reads go to the backend and come back in the public JSON shapes.
+ */
+export class AlbumService {
+  constructor(
+    readonly backend: AlbumBackend,
+    private readonly media: MediaLinks,
+    readonly config: AlbumConfig,
+  ) {}
+
+  /** Indexer: filters the changes to photos, then indexes/removes them in batches. Throws on transient backend failures. */
+  async applyPhotoChanges(changes: PhotoChange[], log: Logger): Promise<PhotoOutcome[]> {
+    // Last change per object wins: a created+removed pair in one delivery means "removed".
+    const latest = new Map<string, PhotoChange>();
+    for (const change of changes) {
+      const verdict = classifyPhotoKey(change.key, this.config.photoPrefix);
+      if (!verdict.accept) {
+        log.info('photo.skipped', { bucket: change.bucket, key: change.key, event: change.eventName, reason: verdict.reason });
+        continue;
+      }
+      latest.set(ossUri(change.bucket, change.key), change);
+    }
+    const toIndex = [...latest].filter(([, c]) => c.kind === 'created').map(([uri]) => uri);
+    const toRemove = [...latest].filter(([, c]) => c.kind === 'removed').map(([uri]) => uri);
+    const outcomes: PhotoOutcome[] = [];
+    for (let i = 0; i < toRemove.length; i += BATCH) outcomes.push(...await this.backend.removePhotos(toRemove.slice(i, i + BATCH), log));
+    for (let i = 0; i < toIndex.length; i += BATCH) outcomes.push(...await this.backend.indexPhotos(toIndex.slice(i, i + BATCH), log));
+    for (const o of outcomes) log.info('photo.' + o.action, { ...o });
+    return outcomes;
+  }
+
+  async cluster(deadline: number, log: Logger): Promise<ClusteringRun> {
+    const run = await this.backend.runClustering({ deadline, log });
+    log.info('clustering.' + run.outcome, { reason: run.reason, taskId: run.task?.id, newPeople: run.newPeople, updatedPeople: run.updatedPeople });
+    return run;
+  }
+
+  async listPeople(query: PeopleQuery): Promise<Page<Person>> {
+    const page = await this.backend.listPeople(query);
+    return { items: page.items.map((p) => this.toPerson(p)), nextCursor: page.nextCursor };
+  }
+
+  async getPerson(id: string): Promise<Person> {
+    const person = await this.backend.getPerson(id);
+    if (!person) throw notFound('person', id);
+    return this.toPerson(person);
+  }
+
+  async listPersonPhotos(id: string, query: PageQuery): Promise<Page<Photo>> {
+    if (!(await this.backend.getPerson(id))) throw notFound('person', id);
+    const page = await this.backend.listPersonPhotos(id, query);
+    return { items: page.items.map((p) => this.toPhoto(p)), nextCursor: page.nextCursor };
+  }
+
+  async updatePerson(id: string, patch: PersonPatch): Promise<Person> {
+    return this.toPerson(await this.backend.updatePerson(id, patch));
+  }
+
+  mergePeople(from: string[], into: string): Promise<TaskRecord> {
+    return this.backend.mergePeople(from, into);
+  }
+
+  async getTask(id: string): Promise<TaskRecord> {
+    const task = await this.backend.getTask(id);
+    if (!task) throw notFound('task', id);
+    return task;
+  }
+
+  async getPhoto(uri: string): Promise<Photo> {
+    const photo = await this.backend.getPhoto(uri);
+    if (!photo) throw notFound('photo', uri);
+    return this.toPhoto(photo);
+  }
+
+  async detect(source: DetectSource): Promise<Face[]> {
+    const faces = await this.backend.detectFaces(source);
+    const uri = source.kind === 'uri' ? source.uri : null;
+    return faces.map((f) => this.toFace(f, uri));
+  }
+
+  stats(): Promise<StatsRecord> { return this.backend.stats(); }
+
+  /** Accepts either a full `oss://bucket/key` URI or a bare key of the album's bucket. */
+  resolvePhotoUri(uriOrKey: string, bucket: string): string {
+    return parseOssUri(uriOrKey) ? uriOrKey : ossUri(bucket, uriOrKey.replace(/^\/+/, ''));
+  }
+
+  private toFace(face: FaceRecord, uri: string | null): Face {
+    return { ...face, clusterable: isClusterable(face, this.config.clusterable), faceUrl: uri ? this.media.faceUrl(uri, face.box) : null };
+  }
+
+  private toPhoto(photo: PhotoRecord): Photo {
+    return {
+      uri: photo.uri,
+      key: parseOssUri(photo.uri)?.key ?? photo.uri,
+      width: photo.width,
+      height: photo.height,
+      takenAt: photo.takenAt,
+      photoUrl: this.media.photoUrl(photo.uri),
+      faces: photo.faces.map((f) => this.toFace(f, photo.uri)),
+    };
+  }
+
+  private toPerson(p: PersonRecord): Person {
+    const cover = p.cover
+      ? { ...p.cover, photoUrl: this.media.photoUrl(p.cover.uri), faceUrl: p.cover.box ? this.media.faceUrl(p.cover.uri, p.cover.box) : null }
+      : null;
+    return { ...p, cover };
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Shapes shared by the album service, both backends and the HTTP API.
+ * "Record" types are what a backend returns; the service turns them into the
+ * public JSON shapes (Person, Photo, Face) by adding URLs and the clusterable rule.
+ */
+
+export interface Box { left: number; top: number; width: number; height: number }
+export interface HeadPose { yaw: number; pitch: number; roll: number }
+export type Gender = 'male' | 'female';
+
+export interface Page<T> { items: T[]; nextCursor: string | null }
+export interface PageQuery { limit: number; cursor?: string }
+
+/** One face as a backend knows it. Angles in degrees, quality/sharpness in [0,1]. */
+export interface FaceRecord {
+  id: string;
+  personId: string | null;
+  box: Box;
+  confidence: number | null;
+  age: number | null;
+  gender: Gender | null;
+  headPose: HeadPose | null;
+  quality: number | null;
+  sharpness: number | null;
+}
+
+export interface PhotoRecord {
+  /** `oss://<bucket>/<key>` on both backends (the local backend's bucket is a folder). */
+  uri: string;
+  width: number | null;
+  height: number | null;
+  takenAt: string | null;
+  faces: FaceRecord[];
+}
+
+export interface PersonCover { uri: string; box: Box | null }
+
+export interface PersonRecord {
+  id: string;
+  name: string | null;
+  hidden: boolean;
+  labels: Record<string, string>;
+  faceCount: number;
+  imageCount: number;
+  videoCount: number;
+  gender: Gender | null;
+  age: { avg: number; min: number; max: number } | null;
+  cover: PersonCover | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+export type PeopleSort = 'imageCount' | 'updatedAt' | 'name';
+export type SortOrder = 'asc' | 'desc';
+export type HiddenFilter = 'exclude' | 'include' | 'only';
+
+export interface PeopleQuery extends PageQuery {
+  sort: PeopleSort;
+  order: SortOrder;
+  hidden: HiddenFilter;
+}
+
+export interface PersonPatch {
+  name?: string | null;
+  hidden?: boolean;
+  labels?: Record<string, string>;
+}
+
+export type TaskType = 'clustering' | 'merge';
+export type TaskStatus = 'running' | 'succeeded' | 'failed';
+
+export interface TaskRecord {
+  id: string;
+  type: TaskType;
+  status: TaskStatus;
+  code: string | null;
+  message: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export interface StatsRecord {
+  backend: 'imm' | 'local';
+  photoCount: number | null;
+  faceCount: number | null;
+  personCount: number | null;
+  lastClustering: TaskRecord | null;
+}
+
+/** Result of one indexing or removal request, one per photo. */
+export interface PhotoOutcome {
+  uri: string;
+  action: 'index' | 'remove';
+  /** submitted: accepted by an asynchronous backend (IMM); done: finished now (local). */
+  outcome: 'submitted' | 'done' | 'unchanged' | 'rejected';
+  faces?: number;
+  reason?: string;
+}
+
+export interface ClusteringRun {
+  outcome: 'started' | 'skipped' | 'succeeded' | 'failed' | 'timeout';
+  reason?: string;
+  task: TaskRecord | null;
+  newPeople?: number;
+  updatedPeople?: number;
+}
+
+/** A photo given to POST /detect: a stored photo, or bytes uploaded with the request. */
+export type DetectSource = { kind: 'uri'; uri: string } | { kind: 'bytes'; bytes: Uint8Array; contentType: string | null };
+
+// ---- public JSON shapes (identical on both backends) ----
+
+export interface Face extends FaceRecord { clusterable: boolean; faceUrl: string | null }
+
+export interface Photo {
+  uri: string;
+  key: string;
+  width: number | null;
+  height: number | null;
+  takenAt: string | null;
+  photoUrl: string;
+  faces: Face[];
+}
+
+export interface Person extends Omit<PersonRecord, 'cover'> {
+  cover: (PersonCover & { photoUrl: string; faceUrl: string | null }) | null;
+}

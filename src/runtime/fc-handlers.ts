@@ -1,0 +1,97 @@
+import { AlbumError } from '../album/errors';
+import { ConfigError } from '../config/album-config';
+import { FcContextSchema, invocationDeadline, type FcContext } from '../fc/fc-context';
+import { HttpEventSchema, fromWebResponse, toWebRequest, type HttpResult } from '../fc/http-event';
+import { MalformedEventError, parseOssEvent } from '../fc/oss-event';
+import { parseTimerEvent } from '../fc/timer-event';
+import { createLogger, type Logger } from '../log/logger';
+import { resolveRuntime, type RuntimeFactory } from './album-runtime';
+
+/** FC 3.0 handler signature: `event` is a Buffer, `context` carries credentials and the request id. */
+export type FcHandler<R> = (event: Buffer | string, context?: unknown) => Promise<R>;
+
+const rootLog = createLogger();
+/** Margin kept before FC's hard timeout so the handler can log and return cleanly. */
+const RETURN_MARGIN_MS = 5_000;
+
+function invocation(fn: string, context: unknown): { ctx: FcContext; log: Logger; started: number } {
+  const parsed = FcContextSchema.safeParse(context ?? {});
+  const ctx = parsed.success ? parsed.data : { requestId: 'unknown' };
+  return { ctx, log: rootLog.child({ fn, requestId: ctx.requestId }), started: Date.now() };
+}
+
+/** Transient failures are rethrown so FC's async retry runs again; everything else is final. */
+function isTransient(err: unknown): boolean {
+  if (err instanceof AlbumError) return err.code === 'too_many_requests' || err.code === 'upstream_error' || err.code === 'internal';
+  return !(err instanceof MalformedEventError || err instanceof ConfigError);
+}
+
+export interface IndexerResult { ok: boolean; outcomes?: { uri: string; action: string; outcome: string }[]; error?: string }
+
+export function createIndexerHandler(fallback: RuntimeFactory): FcHandler<IndexerResult> {
+  return async (event, context) => {
+    const { ctx, log } = invocation('indexer', context);
+    try {
+      const runtime = await resolveRuntime(ctx, fallback);
+      const changes = parseOssEvent(event, runtime.keyEncoding);
+      const outcomes = await runtime.service.applyPhotoChanges(changes, log);
+      return { ok: true, outcomes: outcomes.map(({ uri, action, outcome }) => ({ uri, action, outcome })) };
+    } catch (err) {
+      return finalOrRethrow(err, log, 'indexer');
+    }
+  };
+}
+
+export interface ClustererResult { ok: boolean; outcome?: string; taskId?: string | null; error?: string }
+
+export function createClustererHandler(fallback: RuntimeFactory): FcHandler<ClustererResult> {
+  return async (event, context) => {
+    const { ctx, log, started } = invocation('clusterer', context);
+    try {
+      const trigger = parseTimerEvent(event);
+      log.info('clustering.triggered', { triggerName: trigger.triggerName, triggerTime: trigger.triggerTime });
+      const runtime = await resolveRuntime(ctx, fallback);
+      const run = await runtime.service.cluster(invocationDeadline(ctx, started) - RETURN_MARGIN_MS, log);
+      return { ok: run.outcome !== 'failed', outcome: run.outcome, taskId: run.task?.id ?? null };
+    } catch (err) {
+      return finalOrRethrow(err, log, 'clusterer');
+    }
+  };
+}
+
+function finalOrRethrow(err: unknown, log: Logger, fn: string): { ok: false; error: string } {
+  const message = err instanceof Error ? err.message : String(err);
+  if (isTransient(err)) {
+    log.error('invocation.retry', { fn, error: err });
+    throw err;
+  }
+  log.error('invocation.rejected', { fn, error: message });
+  return { ok: false, error: message };
+}
+
+export function createHttpHandler(fallback: RuntimeFactory): FcHandler<HttpResult> {
+  return async (event, context) => {
+    const { ctx, log } = invocation('api', context);
+    let json: unknown;
+    try { json = JSON.parse(event.toString()); } catch { json = null; }
+    const parsed = HttpEventSchema.safeParse(json);
+    if (!parsed.success) {
+      log.error('event.malformed', { error: parsed.error.message });
+      return jsonResult(400, { error: { code: 'bad_request', message: 'not an FC HTTP trigger event' } });
+    }
+    try {
+      const runtime = await resolveRuntime(ctx, fallback);
+      const request = toWebRequest(parsed.data);
+      request.headers.set('x-request-id', ctx.requestId);
+      return await fromWebResponse(await runtime.api.fetch(request));
+    } catch (err) {
+      // Only runtime construction can land here (the app maps its own errors): usually bad configuration.
+      log.error('invocation.failed', { error: err });
+      return jsonResult(500, { error: { code: 'internal', message: err instanceof ConfigError ? 'album is misconfigured; see function logs' : 'internal error', requestId: ctx.requestId } });
+    }
+  };
+}
+
+function jsonResult(statusCode: number, body: unknown): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), isBase64Encoded: false };
+}
