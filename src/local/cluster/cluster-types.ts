@@ -1,0 +1,29 @@
+/**
+ * Contract between the local clusterer (this folder) and the local backend (src/local/store, src/local/backend).
+ * The clusterer is pure logic + an in-memory vector index; the backend persists what it returns.
+ */
+export interface ClusterFace {
+  id: number;
+  photoId: number;
+  embedding: Float32Array;
+  clusterable: boolean;
+  personId: string | null;
+  /** Set by a user edit (merge target or manual assignment): recluster must keep this face on this person. */
+  pinnedPersonId: string | null;
+  /** "Not this person" edits: this face must never be assigned to these persons. */
+  rejectedPersonIds: string[];
+}
+
+export interface ClusterPerson {
+  id: string;
+  /** A person that was merged away: its faces now belong to `mergedInto`; its id must not be reused. */
+  mergedInto: string | null;
+}
+
+/** A change the backend must persist: face → person (null = unassigned), and persons to create/delete. */
+export interface ClusterChanges {
+  assignments: { faceId: number; personId: string | null }[];
+  createdPersons: string[];
+  /** Persons left with no faces (the backend deletes them unless named/edited by a user). */
+  emptiedPersons: string[];
+}

@@ -1,0 +1,55 @@
+import type { Box, Gender, HeadPose } from '../../album/types';
+
+/**
+ * The local face engine's contract (implemented in this folder; consumed by the local backend).
+ * Coordinates are pixels of the EXIF-oriented image at full resolution.
+ */
+export interface DetectedFace {
+  /** Tight face box (landmark extent, see README "face box") — the box the 75 px rule is measured on. */
+  box: Box;
+  confidence: number;
+  /** Degrees. */
+  headPose: HeadPose;
+  age: number | null;
+  gender: Gender | null;
+  /** [0,1]: falls with blur and low resolution (definition in README). */
+  quality: number;
+  /** [0,1] sharpness component of quality. */
+  sharpness: number;
+  /** Identity embedding (face-api recognition net, 128-d; compare with euclidean distance). */
+  embedding: Float32Array;
+}
+
+export interface AnalyzedPhoto {
+  width: number;
+  height: number;
+  /** EXIF DateTimeOriginal as ISO string when present. */
+  takenAt: string | null;
+  faces: DetectedFace[];
+}
+
+export type EngineInput = { path: string } | { bytes: Uint8Array };
+
+/** Thrown for inputs that will never analyse (corrupt, not an image, zero bytes, too many pixels...). Not retried. */
+export class ImageRejectedError extends Error {
+  override readonly name = 'ImageRejectedError';
+  constructor(readonly reason: 'empty' | 'not_an_image' | 'corrupt' | 'too_many_pixels' | 'missing' | 'unsupported', message: string) {
+    super(message);
+  }
+}
+
+export interface FaceEngine {
+  analyze(input: EngineInput): Promise<AnalyzedPhoto>;
+  /** Number of parallel workers actually running. */
+  readonly concurrency: number;
+  close(): Promise<void>;
+}
+
+export interface FaceEngineOptions {
+  /** Worker processes; default: number of cores. */
+  workers?: number;
+  /** Reject images above this many pixels before decoding (decompression bombs). Default 100 MP. */
+  maxPixels?: number;
+  /** Long side the image is downscaled to for detection. Default 1600. */
+  detectMaxSide?: number;
+}
