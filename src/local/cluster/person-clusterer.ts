@@ -1,0 +1,535 @@
+/**
+ * PersonClusterer — the local stand-in for IMM face clustering. Pure logic plus in-memory HNSW indexes;
+ * the local backend persists the ClusterChanges every call returns (no SQLite here).
+ *
+ * API (all methods are synchronous):
+ *   const c = new PersonClusterer(opts?)            see ClustererOptions (thresholds are RMS euclid distances)
+ *   c.load(faces, persons): ClusterChanges          replace state with what the store holds; returns fix-ups
+ *                                                   (faces stored on merged-away persons move to the target,
+ *                                                   faces stored on a person they rejected are unassigned)
+ *   c.addFaces(faces): ClusterChanges               incremental: each new face joins the closest person or
+ *                                                   waits (unassigned); a clusterable face may found a new
+ *                                                   person with ≥ minFaces mutually close waiting faces.
+ *                                                   Faces already assigned never move.
+ *   c.removeFaces(ids): ClusterChanges              persons left with no faces are reported as emptied
+ *   c.recluster(): ClusterChanges                   full constrained average-linkage run; ids kept by overlap
+ *   c.merge(fromIds, intoId): ClusterChanges        user merge: faces move and are pinned to intoId; the
+ *                                                   from-persons get mergedInto and are reported emptied
+ *   c.rejectFace(faceId, personId): ClusterChanges  "not this person": leaves it, never rejoins; re-placed
+ *   c.moveFace(faceId, personId): ClusterChanges    manual assignment: pinned there
+ *   c.personOf(faceId), c.membersOf(personId), c.personIds()   read-only views (tests, debugging)
+ *
+ * Rules (IMM semantics and the project's additions):
+ *  - Link between a face/group and a person = RMS distance over all member pairs (exact average linkage on
+ *    d², computed from centroid stats). A face joins the best person under `threshold` (clusterable) or
+ *    `joinThreshold` (not clusterable; never founds a person).
+ *  - A person is founded only by ≥ minFaces clusterable faces from ≥ minFaces different photos.
+ *  - Two faces of one photo never share a person (except where a user pinned them).
+ *  - pinnedPersonId always wins; rejectedPersonIds are never joined; persons with mergedInto are never
+ *    reused and resolve to their target.
+ *  - Only clusterable (or pinned) members count in a person's linkage stats, so blurry passengers do not
+ *    widen a person.
+ */
+import { agglomerate, type SeedGroup } from './agglomerate';
+import { CentroidStats } from './centroid-stats';
+import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster-types';
+import { matchGroupsToPersons } from './match-persons';
+import { newPersonId } from './person-id';
+import { VectorIndex, type Neighbor } from './vector-index';
+
+export interface ClustererOptions {
+  /** Max RMS distance for clusterable faces/groups to link (face-api 128-d euclid). */
+  threshold: number;
+  /** Max RMS distance for a non-clusterable face to join an existing person (stricter). */
+  joinThreshold: number;
+  /** Faces (from distinct photos) needed to found a person. */
+  minFaces: number;
+  /** Nearest faces looked up when placing one face. */
+  neighbors: number;
+  /** k of the k-NN graph built for a full re-cluster. */
+  graphNeighbors: number;
+  /** k-NN graph edges longer than this are not candidates (the exact linkage decides the rest). */
+  edgeCut: number;
+  dim: number;
+  hnswM: number;
+  efConstruction: number;
+  efSearch: number;
+  seed: number;
+  newPersonId: () => string;
+}
+
+export const DEFAULT_CLUSTER_OPTIONS: ClustererOptions = {
+  threshold: 0.58,
+  joinThreshold: 0.52,
+  minFaces: 3,
+  neighbors: 24,
+  graphNeighbors: 16,
+  edgeCut: 0.7,
+  dim: 128,
+  hnswM: 16,
+  efConstruction: 80,
+  efSearch: 64,
+  seed: 100,
+  newPersonId,
+};
+
+interface FaceState {
+  id: number;
+  photoId: number;
+  embedding: Float32Array;
+  clusterable: boolean;
+  personId: string | null;
+  pinnedPersonId: string | null;
+  rejected: Set<string>;
+  /** Whether this face's vector is in its person's stats (decided when it joined). */
+  inStats: boolean;
+}
+
+interface PersonState {
+  id: string;
+  mergedInto: string | null;
+  members: Set<number>;
+  /** photoId → number of member faces from it. */
+  photos: Map<number, number>;
+  stats: CentroidStats;
+}
+
+/** Accumulates one operation's effects; only net changes are reported. */
+class ChangeLog {
+  readonly before = new Map<number, string | null>();
+  readonly after = new Map<number, string | null>();
+  readonly created = new Set<string>();
+  readonly touched = new Set<string>();
+}
+
+export class PersonClusterer {
+  readonly opts: ClustererOptions;
+  private faces = new Map<number, FaceState>();
+  private persons = new Map<string, PersonState>();
+  private assigned: VectorIndex;
+  private pending: VectorIndex;
+
+  constructor(opts: Partial<ClustererOptions> = {}) {
+    this.opts = { ...DEFAULT_CLUSTER_OPTIONS, ...opts };
+    this.assigned = this.newIndex();
+    this.pending = this.newIndex();
+  }
+
+  private newIndex(capacity = 1024): VectorIndex {
+    const o = this.opts;
+    return new VectorIndex({ dim: o.dim, m: o.hnswM, efConstruction: o.efConstruction, efSearch: o.efSearch, seed: o.seed }, capacity);
+  }
+
+  // ---------------------------------------------------------------- read-only views
+
+  personOf(faceId: number): string | null {
+    return this.faces.get(faceId)?.personId ?? null;
+  }
+
+  membersOf(personId: string): number[] {
+    return [...(this.persons.get(personId)?.members ?? [])];
+  }
+
+  /** Live persons (not merged away) that have at least one face. */
+  personIds(): string[] {
+    return [...this.persons.values()].filter((p) => p.mergedInto === null && p.members.size > 0).map((p) => p.id);
+  }
+
+  get faceCount(): number {
+    return this.faces.size;
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  load(faces: ClusterFace[], persons: ClusterPerson[]): ClusterChanges {
+    this.faces = new Map();
+    this.persons = new Map();
+    this.assigned = this.newIndex(faces.length + 16);
+    this.pending = this.newIndex(1024);
+    for (const p of persons) this.ensurePerson(p.id).mergedInto = p.mergedInto;
+    const log = new ChangeLog();
+    for (const f of faces) {
+      const st = this.makeState(f);
+      this.faces.set(st.id, st);
+      const stored = f.personId === null ? null : this.resolve(f.personId);
+      const want = st.pinnedPersonId ?? (stored !== null && !st.rejected.has(stored) ? stored : null);
+      if (want === f.personId) {
+        this.place(st, want, null);
+      } else {
+        // Stored on a merged-away or rejected person: report the fix-up against what the store holds.
+        this.place(st, want, log);
+        log.before.set(st.id, f.personId);
+        log.after.set(st.id, want);
+      }
+    }
+    return this.finish(log);
+  }
+
+  addFaces(faces: ClusterFace[]): ClusterChanges {
+    const log = new ChangeLog();
+    for (const f of faces) {
+      if (this.faces.has(f.id)) throw new Error(`face ${f.id} already loaded`);
+      if (f.embedding.length !== this.opts.dim) throw new Error(`face ${f.id}: embedding has ${f.embedding.length} dims, want ${this.opts.dim}`);
+      const st = this.makeState(f);
+      this.faces.set(st.id, st);
+      const given = st.pinnedPersonId ?? (f.personId !== null ? this.resolve(f.personId) : null);
+      if (given !== null && !st.rejected.has(given)) {
+        this.place(st, given, log);
+        continue;
+      }
+      this.placeNew(st, log);
+    }
+    return this.finish(log);
+  }
+
+  removeFaces(ids: number[]): ClusterChanges {
+    const log = new ChangeLog();
+    for (const id of ids) {
+      const st = this.faces.get(id);
+      if (!st) continue;
+      this.place(st, null, log);
+      this.pending.remove(id);
+      this.faces.delete(id);
+      log.before.delete(id);
+      log.after.delete(id);
+    }
+    return this.finish(log);
+  }
+
+  merge(fromIds: string[], intoId: string): ClusterChanges {
+    const into = this.resolve(intoId);
+    const log = new ChangeLog();
+    this.ensurePerson(into);
+    for (const fromId of fromIds) {
+      const from = this.persons.get(fromId);
+      if (!from || fromId === into) continue;
+      if (this.resolve(fromId) === into && from.mergedInto !== null) continue;
+      for (const faceId of [...from.members]) {
+        const st = this.faces.get(faceId)!;
+        st.pinnedPersonId = into;
+        st.rejected.delete(into);
+        this.place(st, into, log);
+      }
+      from.mergedInto = into;
+      log.touched.add(fromId);
+    }
+    // Faces pinned to a merged person now belong to the target.
+    for (const st of this.faces.values()) {
+      if (st.pinnedPersonId !== null && st.pinnedPersonId !== into && this.resolve(st.pinnedPersonId) === into) st.pinnedPersonId = into;
+    }
+    return this.finish(log);
+  }
+
+  rejectFace(faceId: number, personId: string): ClusterChanges {
+    const st = this.mustFace(faceId);
+    const target = this.resolve(personId);
+    const log = new ChangeLog();
+    st.rejected.add(personId);
+    st.rejected.add(target);
+    if (st.pinnedPersonId !== null && this.resolve(st.pinnedPersonId) === target) st.pinnedPersonId = null;
+    if (st.personId === target) {
+      this.place(st, null, log);
+      this.placeNew(st, log);
+    }
+    return this.finish(log);
+  }
+
+  moveFace(faceId: number, personId: string): ClusterChanges {
+    const st = this.mustFace(faceId);
+    const target = this.resolve(personId);
+    const log = new ChangeLog();
+    this.ensurePerson(target);
+    st.pinnedPersonId = target;
+    st.rejected.delete(target);
+    st.rejected.delete(personId);
+    this.place(st, target, log);
+    return this.finish(log);
+  }
+
+  /**
+   * Full re-cluster: constrained average linkage on the HNSW k-NN graph of clusterable (and pinned) faces,
+   * groups of ≥ minFaces become persons (keeping old ids by overlap), then non-clusterable faces join by
+   * `joinThreshold`. Pinned faces stay, rejected persons are never joined, merged persons never return.
+   */
+  recluster(): ClusterChanges {
+    const o = this.opts;
+    const log = new ChangeLog();
+    const seeds: SeedGroup[] = [];
+    const seedOf = new Map<number, number>();
+    const pinnedSeed = new Map<string, number>();
+    for (const st of this.faces.values()) {
+      if (st.pinnedPersonId !== null) {
+        const p = this.resolve(st.pinnedPersonId);
+        st.pinnedPersonId = p;
+        let s = pinnedSeed.get(p);
+        if (s === undefined) {
+          s = seeds.length;
+          pinnedSeed.set(p, s);
+          seeds.push({ faceIds: [], stats: new CentroidStats(o.dim), photoIds: new Set(), pinnedPersonId: p, rejected: new Set() });
+        }
+        const seed = seeds[s]!;
+        seed.faceIds.push(st.id);
+        seed.stats.add(st.embedding);
+        seed.photoIds.add(st.photoId);
+        for (const r of st.rejected) seed.rejected.add(r);
+        seedOf.set(st.id, s);
+      } else if (st.clusterable) {
+        const stats = new CentroidStats(o.dim);
+        stats.add(st.embedding);
+        seedOf.set(st.id, seeds.length);
+        seeds.push({ faceIds: [st.id], stats, photoIds: new Set([st.photoId]), pinnedPersonId: null, rejected: new Set(st.rejected) });
+      }
+    }
+
+    const edges: [number, number][] = [];
+    for (const [faceId, s] of seedOf) {
+      const st = this.faces.get(faceId)!;
+      for (const nb of this.nearest(st.embedding, o.graphNeighbors + 1)) {
+        if (nb.distance >= o.edgeCut) break;
+        const t = seedOf.get(nb.id);
+        if (t !== undefined && t !== s) edges.push([s, t]);
+      }
+    }
+    const groups = agglomerate(seeds, edges, o.threshold);
+
+    // Persons: pinned groups always; others need minFaces faces from as many photos.
+    const target = new Map<number, string>();
+    const groupPerson: { group: SeedGroup; personId: string }[] = [];
+    const unpinned: SeedGroup[] = [];
+    for (const g of groups) {
+      if (g.pinnedPersonId !== null) groupPerson.push({ group: g, personId: g.pinnedPersonId });
+      else if (g.faceIds.length >= o.minFaces && g.photoIds.size >= o.minFaces) unpinned.push(g);
+    }
+    const taken = new Set<string>(pinnedSeed.keys());
+    for (const p of this.persons.values()) if (p.mergedInto !== null) taken.add(p.id);
+    const matched = matchGroupsToPersons(
+      unpinned.map((g) => g.faceIds.map((id) => this.faces.get(id)!.personId)),
+      taken,
+    );
+    unpinned.forEach((g, i) => {
+      let pid = matched[i] ?? null;
+      if (pid === null) {
+        pid = o.newPersonId();
+        this.ensurePerson(pid);
+        log.created.add(pid);
+      }
+      groupPerson.push({ group: g, personId: pid });
+    });
+    for (const { group, personId } of groupPerson) {
+      for (const id of group.faceIds) {
+        const st = this.faces.get(id)!;
+        if (st.pinnedPersonId === null && st.rejected.has(personId)) continue;
+        target.set(id, personId);
+      }
+    }
+
+    // Non-clusterable faces join the new persons; judged against the new groups' stats.
+    const groupOfPerson = new Map<string, SeedGroup>(groupPerson.map((gp) => [gp.personId, gp.group]));
+    for (const st of this.faces.values()) {
+      if (st.clusterable || st.pinnedPersonId !== null) continue;
+      let best: string | null = null;
+      let bestLink = o.joinThreshold;
+      const seen = new Set<string>();
+      for (const nb of this.nearest(st.embedding, o.neighbors)) {
+        const pid = target.get(nb.id);
+        if (pid === undefined || seen.has(pid)) continue;
+        seen.add(pid);
+        const g = groupOfPerson.get(pid)!;
+        if (st.rejected.has(pid) || g.photoIds.has(st.photoId)) continue;
+        const link = g.stats.linkToPoint(st.embedding);
+        if (link < bestLink) {
+          bestLink = link;
+          best = pid;
+        }
+      }
+      if (best !== null) {
+        target.set(st.id, best);
+        groupOfPerson.get(best)!.photoIds.add(st.photoId);
+      }
+    }
+
+    // Apply: first take faces off persons they leave (frees photo slots), then place.
+    for (const st of this.faces.values()) {
+      const want = target.get(st.id) ?? null;
+      if (st.personId !== want && st.personId !== null) this.place(st, null, log);
+    }
+    for (const st of this.faces.values()) {
+      const want = target.get(st.id) ?? null;
+      if (st.personId !== want) this.place(st, want, log);
+      else if (want !== null) this.refreshStatsMembership(st);
+    }
+    return this.finish(log);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private mustFace(id: number): FaceState {
+    const st = this.faces.get(id);
+    if (!st) throw new Error(`unknown face ${id}`);
+    return st;
+  }
+
+  private makeState(f: ClusterFace): FaceState {
+    return {
+      id: f.id,
+      photoId: f.photoId,
+      embedding: f.embedding,
+      clusterable: f.clusterable,
+      personId: null,
+      pinnedPersonId: f.pinnedPersonId === null ? null : this.resolve(f.pinnedPersonId),
+      rejected: new Set(f.rejectedPersonIds),
+      inStats: false,
+    };
+  }
+
+  private ensurePerson(id: string): PersonState {
+    let p = this.persons.get(id);
+    if (!p) {
+      p = { id, mergedInto: null, members: new Set(), photos: new Map(), stats: new CentroidStats(this.opts.dim) };
+      this.persons.set(id, p);
+    }
+    return p;
+  }
+
+  /** Follows mergedInto to the live person (cycle-safe). */
+  private resolve(id: string): string {
+    let cur = id;
+    for (let hops = 0; hops < 64; hops++) {
+      const next = this.persons.get(cur)?.mergedInto;
+      if (!next) return cur;
+      cur = next;
+    }
+    return cur;
+  }
+
+  private nearest(v: Float32Array, k: number): Neighbor[] {
+    const a = this.assigned.search(v, k);
+    const b = this.pending.search(v, k);
+    const all = a.concat(b);
+    all.sort((x, y) => x.distance - y.distance);
+    return all.slice(0, k);
+  }
+
+  /** Moves one face to `personId` (or unassigns it), keeping stats, photo counts and indexes in step. */
+  private place(st: FaceState, personId: string | null, log: ChangeLog | null): void {
+    if (st.personId === personId) return;
+    if (log && !log.before.has(st.id)) log.before.set(st.id, st.personId);
+    if (st.personId !== null) {
+      const old = this.persons.get(st.personId)!;
+      old.members.delete(st.id);
+      const c = (old.photos.get(st.photoId) ?? 1) - 1;
+      if (c <= 0) old.photos.delete(st.photoId);
+      else old.photos.set(st.photoId, c);
+      if (st.inStats) old.stats.remove(st.embedding);
+      st.inStats = false;
+      log?.touched.add(old.id);
+    }
+    st.personId = personId;
+    if (personId !== null) {
+      const p = this.ensurePerson(personId);
+      p.members.add(st.id);
+      p.photos.set(st.photoId, (p.photos.get(st.photoId) ?? 0) + 1);
+      st.inStats = st.clusterable || st.pinnedPersonId !== null;
+      if (st.inStats) p.stats.add(st.embedding);
+      log?.touched.add(personId);
+      this.pending.remove(st.id);
+      this.assigned.add(st.id, st.embedding);
+    } else {
+      this.assigned.remove(st.id);
+      this.pending.add(st.id, st.embedding);
+    }
+    log?.after.set(st.id, personId);
+  }
+
+  /** A face pinned since it joined now counts in its person's stats. */
+  private refreshStatsMembership(st: FaceState): void {
+    const want = st.clusterable || st.pinnedPersonId !== null;
+    if (want === st.inStats || st.personId === null) return;
+    const p = this.persons.get(st.personId)!;
+    if (want) p.stats.add(st.embedding);
+    else p.stats.remove(st.embedding);
+    st.inStats = want;
+  }
+
+  /** The person this unassigned face should join, or null. */
+  private bestPerson(st: FaceState): string | null {
+    const limit = st.clusterable ? this.opts.threshold : this.opts.joinThreshold;
+    let best: string | null = null;
+    let bestLink = limit;
+    const seen = new Set<string>();
+    for (const nb of this.assigned.search(st.embedding, this.opts.neighbors)) {
+      const pid = this.faces.get(nb.id)?.personId;
+      if (!pid || seen.has(pid)) continue;
+      seen.add(pid);
+      const p = this.persons.get(pid)!;
+      if (p.mergedInto !== null || st.rejected.has(pid) || p.photos.has(st.photoId)) continue;
+      const link = p.stats.linkToPoint(st.embedding);
+      if (link < bestLink) {
+        bestLink = link;
+        best = pid;
+      }
+    }
+    return best;
+  }
+
+  /** Place an unassigned face: join the best person, else wait and maybe found one with waiting faces. */
+  private placeNew(st: FaceState, log: ChangeLog): void {
+    const pid = this.bestPerson(st);
+    if (pid !== null) {
+      this.place(st, pid, log);
+      return;
+    }
+    if (!this.pending.has(st.id)) this.pending.add(st.id, st.embedding);
+    if (st.clusterable) this.tryFound(st, log);
+  }
+
+  /** Local average linkage among the waiting clusterable faces near `st`; founds a person if it reaches minFaces. */
+  private tryFound(st: FaceState, log: ChangeLog): void {
+    const o = this.opts;
+    const near = this.pending
+      .search(st.embedding, o.neighbors + 1)
+      .filter((nb) => nb.distance < o.edgeCut && this.faces.get(nb.id)!.clusterable && nb.id !== st.id);
+    if (near.length + 1 < o.minFaces) return;
+    const members = [st, ...near.map((nb) => this.faces.get(nb.id)!)];
+    const seeds: SeedGroup[] = members.map((m) => {
+      const stats = new CentroidStats(o.dim);
+      stats.add(m.embedding);
+      return { faceIds: [m.id], stats, photoIds: new Set([m.photoId]), pinnedPersonId: null, rejected: new Set(m.rejected) };
+    });
+    const edges: [number, number][] = [];
+    for (let i = 0; i < members.length; i++) for (let j = i + 1; j < members.length; j++) edges.push([i, j]);
+    const group = agglomerate(seeds, edges, o.threshold).find((g) => g.faceIds.includes(st.id));
+    if (!group || group.faceIds.length < o.minFaces || group.photoIds.size < o.minFaces) return;
+    const pid = o.newPersonId();
+    this.ensurePerson(pid);
+    log.created.add(pid);
+    for (const id of group.faceIds) this.place(this.faces.get(id)!, pid, log);
+    // Waiting faces near the new person may now join it (or another person).
+    const centroid = this.persons.get(pid)!.stats.centroid();
+    for (const nb of this.pending.search(centroid, o.neighbors)) {
+      const other = this.faces.get(nb.id)!;
+      const best = this.bestPerson(other);
+      if (best !== null) this.place(other, best, log);
+    }
+  }
+
+  private finish(log: ChangeLog): ClusterChanges {
+    const assignments: ClusterChanges['assignments'] = [];
+    for (const [faceId, personId] of log.after) {
+      if (log.before.get(faceId) !== personId) assignments.push({ faceId, personId });
+    }
+    assignments.sort((a, b) => a.faceId - b.faceId);
+    const createdPersons: string[] = [];
+    const emptiedPersons: string[] = [];
+    for (const id of new Set([...log.created, ...log.touched])) {
+      const p = this.persons.get(id);
+      if (!p) continue;
+      const wasNew = log.created.has(id);
+      if (p.members.size === 0) {
+        if (wasNew) this.persons.delete(id);
+        else emptiedPersons.push(id);
+      } else if (wasNew) createdPersons.push(id);
+    }
+    return { assignments, createdPersons: createdPersons.sort(), emptiedPersons: emptiedPersons.sort() };
+  }
+}

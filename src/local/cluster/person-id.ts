@@ -1,0 +1,6 @@
+import { randomUUID } from 'node:crypto';
+
+/** IMM-style person id. */
+export function newPersonId(): string {
+  return `Cluster-${randomUUID()}`;
+}

@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import type { ClusterChanges, ClusterFace } from '../src/local/cluster/cluster-types';
+import { PersonClusterer } from '../src/local/cluster/person-clusterer';
+import { SyntheticIdentities } from './support/synthetic-faces';
+
+let nextFaceId = 1;
+let nextPhotoId = 1;
+
+function face(embedding: Float32Array, extra: Partial<ClusterFace> = {}): ClusterFace {
+  return {
+    id: nextFaceId++,
+    photoId: extra.photoId ?? nextPhotoId++,
+    embedding,
+    clusterable: true,
+    personId: null,
+    pinnedPersonId: null,
+    rejectedPersonIds: [],
+    ...extra,
+  };
+}
+
+function counter(): () => string {
+  let n = 0;
+  return () => `Cluster-test-${++n}`;
+}
+
+function assignedTo(ch: ClusterChanges): Map<number, string | null> {
+  return new Map(ch.assignments.map((a) => [a.faceId, a.personId]));
+}
+
+describe('PersonClusterer incremental', () => {
+  it('founds a person only at the third clusterable face from different photos', () => {
+    const s = new SyntheticIdentities(11);
+    const id = s.newIdentity();
+    const c = new PersonClusterer({ newPersonId: counter() });
+    const a = c.addFaces([face(s.face(id, 1)), face(s.face(id, 1))]);
+    expect(a.assignments).toEqual([]);
+    expect(a.createdPersons).toEqual([]);
+    const f3 = face(s.face(id, 1));
+    const b = c.addFaces([f3]);
+    expect(b.createdPersons).toEqual(['Cluster-test-1']);
+    expect(b.assignments).toHaveLength(3);
+    expect(new Set(b.assignments.map((x) => x.personId))).toEqual(new Set(['Cluster-test-1']));
+  });
+
+  it('does not found a person from three faces of one photo', () => {
+    const s = new SyntheticIdentities(12);
+    const id = s.newIdentity();
+    const c = new PersonClusterer({ newPersonId: counter() });
+    const ch = c.addFaces([0, 1, 2].map(() => face(s.face(id), { photoId: 999 })));
+    expect(ch.createdPersons).toEqual([]);
+    expect(c.personIds()).toEqual([]);
+  });
+
+  it('non-clusterable faces join an existing person but never found one', () => {
+    const s = new SyntheticIdentities(13);
+    const a = s.newIdentity();
+    const b = s.newIdentity();
+    const c = new PersonClusterer({ newPersonId: counter() });
+    const lone = c.addFaces([0, 1, 2, 3].map(() => face(s.face(b, 0.8), { clusterable: false })));
+    expect(lone.createdPersons).toEqual([]);
+    expect(c.personIds()).toEqual([]);
+    c.addFaces([0, 1, 2].map(() => face(s.face(a, 0.8))));
+    expect(c.personIds()).toHaveLength(1);
+    const passenger = face(s.face(a, 0.8), { clusterable: false });
+    const ch = c.addFaces([passenger]);
+    expect(assignedTo(ch).get(passenger.id)).toBe(c.personIds()[0]);
+    // The other identity's non-clusterable faces still wait.
+    expect(c.personIds()).toHaveLength(1);
+  });
+
+  it('assigns new faces without moving already assigned faces', () => {
+    const s = new SyntheticIdentities(14);
+    const ids = Array.from({ length: 30 }, () => s.newIdentity());
+    const c = new PersonClusterer({ newPersonId: counter() });
+    const firstFace = new Map<number, number>();
+    c.addFaces(
+      ids.flatMap((id) =>
+        [0, 1, 2, 3, 4].map(() => {
+          const f = face(s.face(id));
+          if (!firstFace.has(id)) firstFace.set(id, f.id);
+          return f;
+        }),
+      ),
+    );
+    const before = new Map<number, string | null>();
+    for (let f = 1; f < nextFaceId; f++) before.set(f, c.personOf(f));
+    const newFaces = ids.map((id) => ({ id, f: face(s.face(id)) }));
+    const ch = c.addFaces(newFaces.map((x) => x.f));
+    const newIds = new Set(newFaces.map((x) => x.f.id));
+    for (const a of ch.assignments) expect(newIds.has(a.faceId) || before.get(a.faceId) === null).toBe(true);
+    for (const [f, p] of before) if (p !== null) expect(c.personOf(f)).toBe(p);
+    // New faces land on the person already holding their identity.
+    const joined = newFaces.filter((x) => c.personOf(x.f.id) !== null && c.personOf(x.f.id) === c.personOf(firstFace.get(x.id)!));
+    expect(joined.length).toBeGreaterThanOrEqual(27);
+  });
+
+  it('never puts two faces of one photo into one person', () => {
+    const s = new SyntheticIdentities(15);
+    const id = s.newIdentity();
+    const c = new PersonClusterer({ newPersonId: counter() });
+    c.addFaces([0, 1, 2, 3].map(() => face(s.face(id))));
+    const [p] = c.personIds();
+    const photo = 5000;
+    const f1 = face(s.face(id, 0.5), { photoId: photo });
+    const f2 = face(s.face(id, 0.5), { photoId: photo });
+    c.addFaces([f1, f2]);
+    expect(c.personOf(f1.id)).toBe(p);
+    expect(c.personOf(f2.id)).toBeNull();
+    // Also after a full re-cluster.
+    c.recluster();
+    const people = [f1, f2].map((f) => c.personOf(f.id)).filter((x) => x !== null);
+    expect(new Set(people).size).toBe(people.length);
+  });
+
+  it('removal empties persons', () => {
+    const s = new SyntheticIdentities(16);
+    const id = s.newIdentity();
+    const c = new PersonClusterer({ newPersonId: counter() });
+    const fs = [0, 1, 2].map(() => face(s.face(id)));
+    c.addFaces(fs);
+    const [p] = c.personIds();
+    expect(c.removeFaces([fs[0]!.id]).emptiedPersons).toEqual([]);
+    expect(c.membersOf(p!)).toHaveLength(2);
+    const ch = c.removeFaces([fs[1]!.id, fs[2]!.id]);
+    expect(ch.emptiedPersons).toEqual([p]);
+    expect(c.personIds()).toEqual([]);
+  });
+});
+
+describe('PersonClusterer recluster and user edits', () => {
+  function world(seed: number, identities: number, perId: number) {
+    const s = new SyntheticIdentities(seed);
+    const ids = Array.from({ length: identities }, () => s.newIdentity(0));
+    const faces = ids.flatMap((id) => Array.from({ length: perId }, () => ({ truth: id, f: face(s.face(id)) })));
+    return { s, ids, faces };
+  }
+
+  it('recluster keeps person ids stable and mints none for unchanged groups', () => {
+    const { faces } = world(21, 20, 6);
+    const c = new PersonClusterer({ newPersonId: counter() });
+    c.addFaces(faces.map((x) => x.f));
+    const first = c.recluster();
+    const snapshot = new Map(faces.map((x) => [x.f.id, c.personOf(x.f.id)]));
+    expect(c.personIds().length).toBeGreaterThanOrEqual(18);
+    const again = c.recluster();
+    expect(again.assignments).toEqual([]);
+    expect(again.createdPersons).toEqual([]);
+    for (const [f, p] of snapshot) expect(c.personOf(f)).toBe(p);
+    // A fresh clusterer loaded from the stored state keeps the same ids too.
+    const d = new PersonClusterer({ newPersonId: counter() });
+    d.load(faces.map((x) => ({ ...x.f, personId: snapshot.get(x.f.id)! })), c.personIds().map((id) => ({ id, mergedInto: null })));
+    const ch = d.recluster();
+    expect(ch.createdPersons).toEqual([]);
+    for (const [f, p] of snapshot) expect(d.personOf(f)).toBe(p);
+    expect(first.emptiedPersons).toEqual([]);
+  });
+
+  it('recluster groups identities with high purity', () => {
+    const { faces } = world(22, 40, 8);
+    const c = new PersonClusterer();
+    c.addFaces(faces.map((x) => x.f));
+    c.recluster();
+    const truthOf = new Map(faces.map((x) => [x.f.id, x.truth]));
+    for (const p of c.personIds()) {
+      const truths = new Set(c.membersOf(p).map((f) => truthOf.get(f)));
+      expect(truths.size).toBe(1);
+    }
+    const assigned = faces.filter((x) => c.personOf(x.f.id) !== null).length;
+    expect(assigned / faces.length).toBeGreaterThan(0.9);
+  });
+
+  it('honours pins, rejections and merges through recluster', () => {
+    const { s, ids, faces } = world(23, 4, 6);
+    const c = new PersonClusterer({ newPersonId: counter() });
+    c.addFaces(faces.map((x) => x.f));
+    c.recluster();
+    const personOfTruth = (t: number) => c.personOf(faces.find((x) => x.truth === t)!.f.id)!;
+    const pA = personOfTruth(ids[0]!);
+    const pB = personOfTruth(ids[1]!);
+    const pC = personOfTruth(ids[2]!);
+    expect(new Set([pA, pB, pC]).size).toBe(3);
+
+    // Pin a face of identity 3 onto A: it must stay there.
+    const stray = faces.find((x) => x.truth === ids[3])!.f;
+    c.moveFace(stray.id, pA);
+    // Reject one of A's own faces from A.
+    const rejected = faces.filter((x) => x.truth === ids[0])[1]!.f;
+    const rch = c.rejectFace(rejected.id, pA);
+    expect(assignedTo(rch).has(rejected.id)).toBe(true);
+    expect(c.personOf(rejected.id)).not.toBe(pA);
+    // Merge B into C.
+    const mch = c.merge([pB], pC);
+    expect(mch.emptiedPersons).toEqual([pB]);
+    for (const x of faces.filter((y) => y.truth === ids[1])) expect(c.personOf(x.f.id)).toBe(pC);
+
+    for (let round = 0; round < 2; round++) {
+      c.recluster();
+      expect(c.personOf(stray.id)).toBe(pA);
+      expect(c.personOf(rejected.id)).not.toBe(pA);
+      expect(c.personIds()).not.toContain(pB);
+      for (const x of faces.filter((y) => y.truth === ids[1])) expect(c.personOf(x.f.id)).toBe(pC);
+    }
+    // New faces of B's identity go to C, never to the merged-away B, and never join A if rejected.
+    const late = face(s.face(ids[1]!));
+    c.addFaces([late]);
+    expect(c.personOf(late.id)).toBe(pC);
+    const lateRejecting = face(s.face(ids[0]!), { rejectedPersonIds: [pA] });
+    c.addFaces([lateRejecting]);
+    expect(c.personOf(lateRejecting.id)).not.toBe(pA);
+  });
+
+  it('load moves faces stored on merged-away persons to the target', () => {
+    const s = new SyntheticIdentities(24);
+    const id = s.newIdentity();
+    const fs = [0, 1, 2].map(() => face(s.face(id), { personId: 'Cluster-old' }));
+    const c = new PersonClusterer();
+    const ch = c.load(fs, [
+      { id: 'Cluster-old', mergedInto: 'Cluster-new' },
+      { id: 'Cluster-new', mergedInto: null },
+    ]);
+    expect(ch.assignments.map((a) => a.personId)).toEqual(['Cluster-new', 'Cluster-new', 'Cluster-new']);
+    expect(c.recluster().assignments).toEqual([]);
+    expect(c.personIds()).toEqual(['Cluster-new']);
+  });
+});

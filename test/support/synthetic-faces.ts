@@ -1,0 +1,76 @@
+/**
+ * Seeded synthetic face embeddings at face-api-like distances (128-d euclid): same-person pairs around
+ * 0.44 (per-face noise varies, so some faces are hard), different-person pairs around 0.8, with some
+ * look-alike identities closer than that. Shared by the cluster tests and bench/cluster.ts.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class Gaussian {
+  private spare: number | null = null;
+  constructor(private readonly rnd: () => number) {}
+  next(): number {
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
+    const u = Math.max(1e-12, this.rnd());
+    const v = this.rnd();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+}
+
+export const DIM = 128;
+/** Per-coordinate sd giving a same-person median distance of ~0.44 (0.44 / sqrt(2·128)). */
+const FACE_SD = 0.0275;
+/** Per-coordinate sd of identity centres: different-person distances ~0.8. */
+const CENTER_SD = 0.044;
+
+export class SyntheticIdentities {
+  readonly rnd: () => number;
+  readonly g: Gaussian;
+  private readonly centers: Float32Array[] = [];
+
+  constructor(seed: number) {
+    this.rnd = mulberry32(seed);
+    this.g = new Gaussian(this.rnd);
+  }
+
+  /** A new identity; with probability `lookAlike` its centre sits ~0.6 from an existing one. */
+  newIdentity(lookAlike = 0.05): number {
+    const c = new Float32Array(DIM);
+    const base = this.centers.length > 0 && this.rnd() < lookAlike ? this.centers[Math.floor(this.rnd() * this.centers.length)]! : null;
+    for (let i = 0; i < DIM; i++) c[i] = base ? base[i]! + this.g.next() * CENTER_SD * 0.62 : this.g.next() * CENTER_SD;
+    this.centers.push(c);
+    return this.centers.length - 1;
+  }
+
+  /** One face of an identity; `hardness` scales the noise (1 = typical). */
+  face(identity: number, hardness = Math.exp(this.g.next() * 0.2)): Float32Array {
+    const c = this.centers[identity]!;
+    const v = new Float32Array(DIM);
+    const sd = FACE_SD * hardness;
+    for (let i = 0; i < DIM; i++) v[i] = c[i]! + this.g.next() * sd;
+    return v;
+  }
+}
+
+export function euclid(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const t = a[i]! - b[i]!;
+    s += t * t;
+  }
+  return Math.sqrt(s);
+}
