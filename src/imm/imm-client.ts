@@ -1,0 +1,124 @@
+import OpenApi, * as $OpenApi from '@alicloud/openapi-client';
+import * as $Util from '@alicloud/tea-util';
+import type { StsCredentials } from '../fc/fc-context';
+import type { Logger } from '../log/logger';
+import { ImmError, toImmError } from './imm-error';
+import { IMM_API_VERSION, type ImmAction, type ImmRequest, type ImmResponse } from './imm-wire';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry';
+
+/**
+ * IMM over `@alicloud/openapi-client`, sending exactly what `@alicloud/imm20200930` sends
+ * (cloud-reference §1.3–1.5): RPC style, POST /, every parameter in the query string, complex
+ * fields as JSON strings under their PascalCase wire names. The SDK's own retry is off; ours
+ * (retry.ts) knows about IMM throttling and the invocation deadline.
+ */
+export interface ImmClientOptions {
+  region: string;
+  credentials: StsCredentials;
+  /** `imm.<region>.aliyuncs.com` by default; `http://127.0.0.1:PORT` for a local fake. */
+  endpoint?: string;
+  retry?: Partial<RetryPolicy>;
+  /** Budget for one call (all attempts) when the caller gives no deadline. */
+  defaultBudgetMs?: number;
+  connectTimeoutMs?: number;
+  readTimeoutMs?: number;
+  log?: Logger;
+}
+
+export interface CallOptions {
+  /** Epoch ms: no attempt starts after it and each attempt's read timeout ends by it. */
+  deadline?: number;
+}
+
+/** Params identical for every IMM action the album uses (cloud-reference §1.3). */
+function immParams(action: string, protocol: 'HTTPS' | 'HTTP'): $OpenApi.Params {
+  return new $OpenApi.Params({
+    action, version: IMM_API_VERSION, protocol, pathname: '/', method: 'POST',
+    authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json',
+  });
+}
+
+/** IMM wants objects/arrays as JSON strings (the SDK's "shrink" fields); scalars as strings. */
+export function toImmQuery(input: Record<string, unknown>): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined || value === null) continue;
+    query[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  return query;
+}
+
+export function parseEndpoint(endpoint: string | undefined, region: string): { host: string; protocol: 'HTTPS' | 'HTTP' } {
+  if (!endpoint) return { host: `imm.${region}.aliyuncs.com`, protocol: 'HTTPS' };
+  const m = /^(https?):\/\/([^/]+)\/?$/i.exec(endpoint.trim());
+  if (m) return { host: m[2]!, protocol: m[1]!.toLowerCase() === 'http' ? 'HTTP' : 'HTTPS' };
+  return { host: endpoint.trim().replace(/\/+$/, ''), protocol: 'HTTPS' };
+}
+
+export class ImmClient {
+  private readonly api: OpenApi;
+  private readonly protocol: 'HTTPS' | 'HTTP';
+  private readonly retry: RetryPolicy;
+  private readonly defaultBudgetMs: number;
+  private readonly readTimeoutMs: number;
+  /** Set per invocation by the runtime (FC built-in runtimes serve one request per instance). */
+  private invocationDeadline: number | null = null;
+  readonly endpoint: string;
+
+  constructor(private readonly opts: ImmClientOptions) {
+    const { host, protocol } = parseEndpoint(opts.endpoint, opts.region);
+    this.protocol = protocol;
+    this.endpoint = `${protocol.toLowerCase()}://${host}`;
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.defaultBudgetMs = opts.defaultBudgetMs ?? 30_000;
+    this.readTimeoutMs = opts.readTimeoutMs ?? 15_000;
+    this.api = new OpenApi(new $OpenApi.Config({
+      accessKeyId: opts.credentials.accessKeyId,
+      accessKeySecret: opts.credentials.accessKeySecret,
+      securityToken: opts.credentials.securityToken,
+      regionId: opts.region,
+      endpoint: host,
+      protocol,
+      connectTimeout: opts.connectTimeoutMs ?? 5_000,
+      readTimeout: this.readTimeoutMs,
+    }));
+  }
+
+  /** Bounds every later call that has no explicit deadline (the function's remaining time). */
+  setInvocationDeadline(deadline: number | null): void { this.invocationDeadline = deadline; }
+
+  private deadlineFor(opts?: CallOptions): number {
+    const bounds = [Date.now() + this.defaultBudgetMs];
+    if (this.invocationDeadline) bounds.push(this.invocationDeadline);
+    if (opts?.deadline) bounds.push(opts.deadline);
+    return Math.min(...bounds);
+  }
+
+  /** One IMM action with retries on throttling / 5xx / network errors. Throws ImmError. */
+  async call<A extends ImmAction>(action: A, request: ImmRequest<A>, opts?: CallOptions): Promise<ImmResponse<A>> {
+    const deadline = this.deadlineFor(opts);
+    const query = toImmQuery(request as Record<string, unknown>);
+    const log = this.opts.log;
+    return withRetry(async () => {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new ImmError(action, 'DeadlineExceeded', 'no time left for the call', 0, null, false);
+      try {
+        const res = await this.api.callApi(
+          immParams(action, this.protocol),
+          new $OpenApi.OpenApiRequest({ query }),
+          new $Util.RuntimeOptions({ autoretry: false, readTimeout: Math.max(1, Math.min(this.readTimeoutMs, remaining)) }),
+        );
+        return res.body as ImmResponse<A>;
+      } catch (err) {
+        throw toImmError(action, err);
+      }
+    }, this.retry, {
+      deadline,
+      retryable: (err) => err instanceof ImmError && err.retryable,
+      onRetry: (err, attempt, delayMs) => {
+        const e = err as ImmError;
+        log?.warn('imm.retry', { action, attempt, delayMs, code: e.code, status: e.status, immRequestId: e.requestId });
+      },
+    });
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * One error type for every failed IMM call, carrying what IMM said (Code, Message, RequestId,
+ * HTTP status) and whether trying again can help.
+ */
+export class ImmError extends Error {
+  override readonly name = 'ImmError';
+  constructor(
+    readonly action: string,
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly requestId: string | null,
+    readonly retryable: boolean,
+  ) {
+    super(`IMM ${action} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${message}${requestId ? ` [RequestId ${requestId}]` : ''}`);
+  }
+  /** IMM's own message, without our prefix. */
+  get immMessage(): string { return this.message.replace(/^IMM \S+ failed: [^:]+: /, '').replace(/ \[RequestId [^\]]+\]$/, ''); }
+  get throttled(): boolean { return this.status === 429 || /^Throttling/i.test(this.code); }
+}
+
+/** Network-level failures worth another attempt (connection refused/reset, timeouts, DNS hiccups). */
+const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ESOCKETTIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|UND_ERR_\w+|ReadTimeout|ConnectTimeout)$/;
+
+/**
+ * Throttling (code `Throttling*`, HTTP 429), 5xx and network errors are retryable; 4xx argument
+ * errors never are (cloud-reference §2.5: IMM's exact throttling code is not documented).
+ */
+export function isRetryable(code: string, status: number): boolean {
+  if (/^Throttling/i.test(code) || status === 429) return true;
+  if (status >= 500) return true;
+  if (status === 0) return NETWORK_CODES.test(code) || /timeout/i.test(code) || code === 'NetworkError';
+  return false;
+}
+
+interface TeaLikeError { code?: unknown; message?: unknown; statusCode?: unknown; data?: Record<string, unknown> | null; name?: unknown }
+
+/** Turns what openapi-client throws (a tea ResponseError, or a raw socket error) into an ImmError. */
+export function toImmError(action: string, err: unknown): ImmError {
+  if (err instanceof ImmError) return err;
+  const e = (err ?? {}) as TeaLikeError;
+  const data = e.data && typeof e.data === 'object' ? e.data : {};
+  const statusRaw = e.statusCode ?? data.statusCode;
+  const status = typeof statusRaw === 'number' ? statusRaw : Number(statusRaw) || 0;
+  const code = String(data.Code ?? e.code ?? (status ? `HTTP${status}` : 'NetworkError'));
+  const message = String(data.Message ?? data.message ?? (typeof e.message === 'string' ? e.message : 'unknown error'));
+  const requestId = typeof data.RequestId === 'string' ? data.RequestId : null;
+  return new ImmError(action, code, message, status, requestId, isRetryable(code, status));
+}

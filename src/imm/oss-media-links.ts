@@ -1,0 +1,66 @@
+import OSS from 'ali-oss';
+import type { MediaLinks } from '../album/backend';
+import type { Box } from '../album/types';
+import { parseOssUri } from '../album/photo-filter';
+import type { StsCredentials } from '../fc/fc-context';
+
+export interface OssMediaOptions {
+  region: string;
+  bucket: string;
+  credentials: StsCredentials;
+  expiresSeconds: number;
+  /** Overrides `oss-<region>.aliyuncs.com` (OSS_ENDPOINT). Must be reachable by browsers. */
+  endpoint?: string;
+}
+
+/** Face thumbnails: the box padded by 20 % on each side, clamped at the image's top-left edge. */
+const PAD = 0.2;
+const THUMB = 'resize,m_fill,w_160,h_160';
+
+export function faceCropProcess(box: Box): string {
+  const padX = box.width * PAD;
+  const padY = box.height * PAD;
+  const x = Math.max(0, Math.floor(box.left - padX));
+  const y = Math.max(0, Math.floor(box.top - padY));
+  // Width/height run from the clamped origin to the padded far edge; OSS clips at the image edge.
+  const w = Math.max(1, Math.ceil(box.left + box.width + padX) - x);
+  const h = Math.max(1, Math.ceil(box.top + box.height + padY) - y);
+  return `image/crop,x_${x},y_${y},w_${w},h_${h}/${THUMB}`;
+}
+
+/**
+ * Signed OSS URLs for photos and face crops. Signed with a public-endpoint, HTTPS client so
+ * browsers can fetch them; with STS credentials a URL also stops working when the token expires.
+ */
+export class OssMediaLinks implements MediaLinks {
+  private readonly clients = new Map<string, OSS>();
+
+  constructor(private readonly opts: OssMediaOptions) {}
+
+  private client(bucket: string): OSS {
+    let c = this.clients.get(bucket);
+    if (!c) {
+      const { credentials, region, endpoint } = this.opts;
+      c = new OSS({
+        region: `oss-${region}`,
+        bucket,
+        accessKeyId: credentials.accessKeyId,
+        accessKeySecret: credentials.accessKeySecret,
+        stsToken: credentials.securityToken,
+        secure: true,
+        ...(endpoint ? { endpoint } : {}),
+      });
+      this.clients.set(bucket, c);
+    }
+    return c;
+  }
+
+  private sign(uri: string, process?: string): string {
+    const parsed = parseOssUri(uri) ?? { bucket: this.opts.bucket, key: uri };
+    return this.client(parsed.bucket).signatureUrl(parsed.key, { expires: this.opts.expiresSeconds, ...(process ? { process } : {}) });
+  }
+
+  photoUrl(uri: string): string { return this.sign(uri); }
+
+  faceUrl(uri: string, box: Box): string { return this.sign(uri, faceCropProcess(box)); }
+}
