@@ -1,0 +1,85 @@
+import os from 'node:os';
+import sharp from 'sharp';
+import { FaceAnalyzer, type StageTimings } from './face-analyzer';
+import type { AnalyzedPhoto, EngineInput, FaceEngine, FaceEngineOptions } from './face-engine';
+import { WorkerPool } from './worker-pool';
+
+/** Options beyond the contract; all optional with defaults suited to a 2-core, few-GB machine. */
+export interface LocalFaceEngineOptions extends FaceEngineOptions {
+  /** Replace a worker after this many photos. Default 5000. */
+  maxJobsPerWorker?: number;
+  /** Replace a worker whose RSS ends a photo above this. Default 1500 MB. */
+  maxWorkerRssMb?: number;
+  /** V8 heap cap per worker (MB). Default 512; model weights and images live in WASM memory, outside it. */
+  maxOldSpaceMb?: number;
+  /** Photos queued beyond the ones being analysed before analyze() callers wait. Default 2 × workers. */
+  maxQueue?: number;
+}
+
+export interface AnalyzedWithTimings {
+  photo: AnalyzedPhoto;
+  timings: StageTimings;
+}
+
+/** The engine plus introspection for benchmarks; `workers: 0` runs the pipeline in the calling process. */
+export interface LocalFaceEngine extends FaceEngine {
+  analyzeWithTimings(input: EngineInput): Promise<AnalyzedWithTimings>;
+  /** Worker process ids (empty when running in-process). */
+  workerPids(): number[];
+}
+
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+export const DEFAULT_DETECT_MAX_SIDE = 1600;
+
+export async function createFaceEngine(opts: LocalFaceEngineOptions = {}): Promise<LocalFaceEngine> {
+  const settings = {
+    maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
+    detectMaxSide: opts.detectMaxSide ?? DEFAULT_DETECT_MAX_SIDE,
+  };
+  const workers = opts.workers ?? os.availableParallelism();
+
+  if (workers === 0) {
+    sharp.concurrency(1);
+    const analyzer = await FaceAnalyzer.create(settings);
+    let closed = false;
+    const run = async (input: EngineInput) => {
+      if (closed) throw new Error('face engine is closed');
+      const { photo, timings } = await analyzer.analyze(input);
+      return { photo, timings };
+    };
+    return {
+      concurrency: 1,
+      analyze: async (input) => (await run(input)).photo,
+      analyzeWithTimings: run,
+      workerPids: () => [],
+      close: async () => {
+        closed = true;
+      },
+    };
+  }
+
+  const pool = new WorkerPool({
+    size: workers,
+    settings,
+    maxJobsPerWorker: opts.maxJobsPerWorker ?? 5000,
+    maxRssBytes: (opts.maxWorkerRssMb ?? 1500) * 1024 * 1024,
+    maxOldSpaceMb: opts.maxOldSpaceMb ?? 512,
+    maxQueue: opts.maxQueue ?? 2 * workers,
+  });
+  try {
+    await pool.start();
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  return {
+    concurrency: pool.size,
+    analyze: async (input) => (await pool.run(input)).photo,
+    analyzeWithTimings: async (input) => {
+      const { photo, timings } = await pool.run(input);
+      return { photo, timings };
+    },
+    workerPids: () => pool.pids(),
+    close: () => pool.close(),
+  };
+}

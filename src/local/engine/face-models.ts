@@ -1,0 +1,87 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Config, Human as HumanInstance } from '@vladmandic/human';
+import { installFileUrlFetch } from './file-url-fetch';
+
+type HumanModule = typeof import('@vladmandic/human');
+type FaceApiModule = typeof import('@vladmandic/face-api');
+
+const require = createRequire(import.meta.url);
+
+/** Human + face-api loaded on ONE shared tfjs-wasm engine (npm dedupes tfjs-core 4.22.0 for both). */
+export interface FaceModels {
+  human: HumanInstance;
+  faceapi: FaceApiModule;
+  tf: HumanInstance['tf'];
+}
+
+/**
+ * Human's exports map lists "dist/human.node-wasm.js" without "./", so the subpath is not importable, and the bare
+ * specifier loads the tfjs-node build (not installable here). Resolve the package main and require the sibling file.
+ */
+function loadHumanModule(): { mod: HumanModule; modelsDir: string } {
+  const distDir = path.dirname(require.resolve('@vladmandic/human'));
+  const mod = require(path.join(distDir, 'human.node-wasm.js')) as HumanModule;
+  return { mod, modelsDir: path.join(distDir, '..', 'models') };
+}
+
+/** Still-photo settings: Human's defaults are tuned for video (1 face, result caching, body/hand/emotion on). */
+function humanConfig(modelsDir: string, wasmDir: string): Partial<Config> {
+  return {
+    backend: 'wasm',
+    wasmPath: wasmDir + path.sep,
+    modelBasePath: pathToFileURL(modelsDir).href + '/',
+    debug: false,
+    async: false,
+    warmup: 'none',
+    cacheSensitivity: 0,
+    skipAllowed: false,
+    filter: { enabled: false } as Config['filter'],
+    gesture: { enabled: false },
+    body: { enabled: false } as Config['body'],
+    hand: { enabled: false } as Config['hand'],
+    object: { enabled: false } as Config['object'],
+    segmentation: { enabled: false } as Config['segmentation'],
+    face: {
+      enabled: true,
+      detector: {
+        modelPath: 'blazeface.json',
+        rotation: true,
+        maxDetected: 20,
+        skipFrames: 0,
+        skipTime: 0,
+        minConfidence: 0.5,
+        minSize: 0,
+        iouThreshold: 0.1,
+        scale: 1.4,
+        mask: false,
+        return: false,
+      },
+      mesh: { enabled: true, modelPath: 'facemesh.json', keepInvalid: false },
+      attention: { enabled: false },
+      iris: { enabled: false },
+      emotion: { enabled: false },
+      // faceres (224×224 ResNet) took ~75 % of detect time just for age/gender; face-api's small
+      // ageGenderNet on the descriptor crop does the same job for a fraction of the cost.
+      description: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+      gear: { enabled: false },
+    } as unknown as Config['face'],
+  };
+}
+
+export async function loadFaceModels(): Promise<FaceModels> {
+  installFileUrlFetch();
+  const { mod, modelsDir } = loadHumanModule();
+  const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  const human = new mod.Human(humanConfig(modelsDir, wasmDir));
+  await human.load();
+  // Human sets the wasm backend up during load(); face-api requires the same tfjs-core and reuses it.
+  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApiModule;
+  const faceApiModels = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+  await faceapi.nets.faceRecognitionNet.loadFromDisk(faceApiModels);
+  await faceapi.nets.ageGenderNet.loadFromDisk(faceApiModels);
+  return { human, faceapi, tf: human.tf };
+}
