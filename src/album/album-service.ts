@@ -31,7 +31,7 @@ export class AlbumService {
     for (const change of changes) {
       const verdict = classifyPhotoKey(change.key, this.config.photoPrefix);
       if (!verdict.accept) {
-        log.info('photo.skipped', { bucket: change.bucket, key: change.key, event: change.eventName, reason: verdict.reason });
+        log.info('photo.skipped', { bucket: change.bucket, key: change.key, ossEvent: change.eventName, reason: verdict.reason });
         continue;
       }
       latest.set(ossUri(change.bucket, change.key), change);
