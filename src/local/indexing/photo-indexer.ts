@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { PhotoOutcome } from '../../album/types';
+import type { Logger } from '../../log/logger';
+import { ImageRejectedError, type AnalyzedPhoto, type FaceEngine } from '../engine/face-engine';
+import type { PhotoFolder } from '../folder/photo-folder';
+import type { PhotoStore, StoredFace } from '../store/photo-store';
+
+export interface PhotoIndexerDeps {
+  folder: PhotoFolder;
+  store: PhotoStore;
+  engine: () => Promise<FaceEngine>;
+  isClusterable: (face: StoredFace) => boolean;
+  uriOf: (key: string) => string;
+  /** Files bigger than this are refused before reading (a photo this size is surely not one). */
+  maxFileBytes?: number;
+}
+
+const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Indexes one file of the photos folder: a content hash decides whether the engine runs at all
+ * (same bytes under another name reuse the analysis), the file stamp is checked again after
+ * reading so a file still being written is never stored half-way, and refusals are remembered.
+ */
+export class PhotoIndexer {
+  private readonly inflight = new Map<string, Promise<AnalyzedPhoto | ImageRejectedError>>();
+
+  constructor(private readonly deps: PhotoIndexerDeps) {}
+
+  async index(key: string, log: Logger): Promise<PhotoOutcome> {
+    const { folder, store } = this.deps;
+    const uri = this.deps.uriOf(key);
+    const out = (outcome: PhotoOutcome['outcome'], extra: Partial<PhotoOutcome> = {}): PhotoOutcome => ({ uri, action: 'index', outcome, ...extra });
+
+    const file = await folder.resolveFile(key);
+    if (!file.ok) {
+      // A missing file is not remembered: it may be recreated, and its removal event follows anyway.
+      if (file.reason !== 'missing' && file.stamp) store.recordRejection(key, file.stamp, file.reason, file.message);
+      return out('rejected', { reason: `${file.reason}: ${file.message}` });
+    }
+    const stamp = { size: file.size, mtimeMs: file.mtimeMs };
+    const known = store.knownFile(key);
+    if (known && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs) return out('unchanged');
+    if (stamp.size > (this.deps.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)) {
+      store.recordRejection(key, stamp, 'too_large', `file is ${stamp.size} bytes`);
+      return out('rejected', { reason: `too_large: file is ${stamp.size} bytes` });
+    }
+
+    let hash: string;
+    try { hash = await hashFile(file.path); } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out('rejected', { reason: 'missing: deleted while reading' });
+      throw err;
+    }
+    if (known?.hash === hash) {
+      store.upsertPhoto(key, hash, stamp, this.deps.isClusterable);
+      return out('unchanged');
+    }
+
+    let analysis = store.findAnalysis(hash);
+    let reused = analysis !== null;
+    if (!analysis) {
+      const result = await this.analyze(hash, file.path);
+      if (!(await this.sameStamp(file.path, stamp))) return out('rejected', { reason: 'changing: file changed while it was read; will retry on its next change' });
+      if (result instanceof ImageRejectedError) {
+        if (result.reason === 'missing') return out('rejected', { reason: 'missing: deleted while reading' });
+        store.saveRejectedAnalysis(hash, result.reason, result.message);
+      } else {
+        store.saveAnalysis(hash, result);
+      }
+      analysis = store.findAnalysis(hash)!;
+      reused = false;
+    }
+    if (analysis.rejected) {
+      store.recordRejection(key, stamp, analysis.rejected.reason, analysis.rejected.message);
+      return out('rejected', { reason: `${analysis.rejected.reason}: ${analysis.rejected.message}` });
+    }
+    const { faces } = store.upsertPhoto(key, hash, stamp, this.deps.isClusterable);
+    if (reused) log.debug('photo.analysis_reused', { key, hash });
+    return out('done', { faces });
+  }
+
+  /** One engine call per content hash at a time: two copies in one batch share the analysis. */
+  private analyze(hash: string, path: string): Promise<AnalyzedPhoto | ImageRejectedError> {
+    let pending = this.inflight.get(hash);
+    if (!pending) {
+      pending = (async () => {
+        const engine = await this.deps.engine();
+        try { return await engine.analyze({ path }); } catch (err) {
+          if (err instanceof ImageRejectedError) return err;
+          throw err;
+        }
+      })().finally(() => this.inflight.delete(hash));
+      this.inflight.set(hash, pending);
+    }
+    return pending;
+  }
+
+  private async sameStamp(path: string, stamp: { size: number; mtimeMs: number }): Promise<boolean> {
+    try {
+      const now = await stat(path);
+      return now.size === stamp.size && now.mtimeMs === stamp.mtimeMs;
+    } catch { return false; }
+  }
+}

@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import type { FSWatcher } from 'chokidar';
+import { openLocalAlbum, type LocalAlbum, type LocalAlbumOptions } from '../local-runtime';
+import { startLocalServer, type LocalServer } from '../server/local-server';
+import { ChangeQueue } from '../watch/change-queue';
+import { ClusterScheduler } from '../watch/cluster-scheduler';
+import { reconcile, walkPhotos } from '../watch/folder-walk';
+import { watchFolder } from '../watch/folder-watcher';
+import { localFunctions } from './album-functions';
+
+export interface DaemonOptions extends LocalAlbumOptions {
+  port: number;
+  host?: string;
+  /** The timer trigger's period. */
+  clusterIntervalMs?: number;
+  /** Quiet time after a burst of changes before clustering. */
+  quietMs?: number;
+  stabilityMs?: number;
+  usePolling?: boolean;
+}
+
+export interface RunningAlbum {
+  url: string;
+  album: LocalAlbum;
+  /** Resolves when every change seen so far is indexed and the clustering it triggers has run. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The data dir when it lies inside the photos folder (so its files are never taken for photos). */
+export function nestedDataDir(photosDir: string, dataDir: string): string | undefined {
+  const rel = relative(resolve(photosDir), resolve(dataDir));
+  return rel && !rel.startsWith('..') ? resolve(dataDir) : undefined;
+}
+
+/** `face-album start`: the HTTP API, the folder watcher and the clustering timer around the same handlers as FC. */
+export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbum> {
+  mkdirSync(opts.photosDir, { recursive: true });
+  const album = openLocalAlbum(opts);
+  const { log } = album;
+  const fns = localFunctions(album);
+  let server: LocalServer | null = null;
+  let watcher: FSWatcher | null = null;
+  let scheduler: ClusterScheduler | null = null;
+  try {
+    server = await startLocalServer(fns.api, opts.port, opts.host);
+    album.setBaseUrl(server.url);
+    scheduler = new ClusterScheduler({
+      run: async (name) => { await fns.cluster(name); },
+      log, intervalMs: opts.clusterIntervalMs ?? 5 * 60_000, quietMs: opts.quietMs ?? 10_000,
+    });
+    const clusterAfterQuiet = scheduler;
+    const queue = new ChangeQueue({
+      log,
+      deliver: async (batch) => { await fns.index(batch); },
+      onDelivered: () => clusterAfterQuiet.activity(),
+    });
+    const skipDir = nestedDataDir(opts.photosDir, opts.dataDir);
+    watcher = await watchFolder({
+      folder: album.folder, skipDir, stabilityMs: opts.stabilityMs, usePolling: opts.usePolling,
+      onChange: (change) => queue.push(change), keysUnder: (prefix) => album.photos.pathsUnder(prefix),
+    });
+    // Catch up on what changed while stopped. The watcher is already running, so nothing slips between
+    // the walk and the watch; a change seen twice is indexed once (same stamp → unchanged).
+    const catchUp = reconcile(await walkPhotos(album.folder, skipDir), album.photos.knownFiles());
+    log.info('album.started', { url: server.url, photos: album.folder.root, catchUp: catchUp.length });
+    for (const change of catchUp) queue.push(change);
+    if (!catchUp.length) void scheduler.trigger('local-startup');
+
+    const running = { server, watcher, scheduler };
+    return {
+      url: server.url,
+      album,
+      idle: async () => {
+        await queue.idle();
+        await running.scheduler.settle();
+      },
+      close: async () => {
+        running.scheduler.stop();
+        await running.watcher.close();
+        await queue.idle();
+        await running.scheduler.settle();
+        await running.server.close();
+        await album.close();
+        log.info('album.stopped', {});
+      },
+    };
+  } catch (err) {
+    scheduler?.stop();
+    await watcher?.close();
+    await server?.close();
+    await album.close();
+    throw err;
+  }
+}

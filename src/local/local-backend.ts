@@ -1,0 +1,196 @@
+import type { AlbumBackend } from '../album/backend';
+import { AlbumError, notFound } from '../album/errors';
+import { ossUri, parseOssUri } from '../album/photo-filter';
+import type {
+  ClusteringRun, DetectSource, FaceRecord, Page, PageQuery, PeopleQuery, PersonPatch, PersonRecord, PhotoOutcome,
+  PhotoRecord, StatsRecord, TaskRecord,
+} from '../album/types';
+import type { Logger } from '../log/logger';
+import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
+import { ImageRejectedError, type FaceEngine } from './engine/face-engine';
+import type { PhotoFolder } from './folder/photo-folder';
+import { PhotoIndexer } from './indexing/photo-indexer';
+import { decodeCursor, encodeCursor, type PeopleStore } from './store/people-store';
+import type { PhotoStore, StoredFace, StoredPhoto } from './store/photo-store';
+import type { TaskStore } from './store/task-store';
+
+/** What the backend needs from the clusterer: a pure function from faces + persons to changes. */
+export interface FaceClusterer {
+  cluster(input: { faces: ClusterFace[]; persons: ClusterPerson[]; full: boolean }): ClusterChanges | Promise<ClusterChanges>;
+}
+
+export interface LocalBackendDeps {
+  bucket: string;
+  folder: PhotoFolder;
+  photos: PhotoStore;
+  people: PeopleStore;
+  tasks: TaskStore;
+  /** Started on first use: status/export never pay for loading models. */
+  engine: () => Promise<FaceEngine>;
+  clusterer: FaceClusterer;
+  isClusterable: (face: StoredFace) => boolean;
+  /** Photos analysed at once; the engine's worker count. */
+  concurrency: number;
+}
+
+/** Runs `fn` over items with at most `limit` in flight, keeping result order. */
+async function mapPool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => { while (next < items.length) { const i = next++; results[i] = await fn(items[i]!); } };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** The album on this machine: a folder for the bucket, SQLite for IMM's metadata, the local engine and clusterer. */
+export class LocalBackend implements AlbumBackend {
+  readonly kind = 'local' as const;
+  private readonly indexer: PhotoIndexer;
+  private clustering: Promise<ClusteringRun> | null = null;
+
+  constructor(private readonly deps: LocalBackendDeps) {
+    this.indexer = new PhotoIndexer({
+      folder: deps.folder, store: deps.photos, engine: deps.engine, isClusterable: deps.isClusterable, uriOf: (key) => this.uriOf(key),
+    });
+    deps.tasks.failAbandoned();
+  }
+
+  /** Photos analysed at once. */
+  get concurrency(): number { return this.deps.concurrency; }
+
+  uriOf(key: string): string { return ossUri(this.deps.bucket, key); }
+
+  keyOf(uri: string): string {
+    const parsed = parseOssUri(uri);
+    if (!parsed || parsed.bucket !== this.deps.bucket) throw new AlbumError('bad_request', `not a photo of this album (bucket ${this.deps.bucket}): ${uri}`);
+    return parsed.key;
+  }
+
+  async indexPhotos(uris: string[], log: Logger): Promise<PhotoOutcome[]> {
+    return mapPool(uris, this.deps.concurrency, async (uri) => {
+      try {
+        return await this.indexer.index(this.keyOf(uri), log);
+      } catch (err) {
+        // Not remembered: an unexpected failure (engine crash, disk error) is retried on the next change or restart.
+        log.error('photo.index_failed', { uri, error: err });
+        return { uri, action: 'index', outcome: 'rejected', reason: `error: ${err instanceof Error ? err.message : String(err)}` } satisfies PhotoOutcome;
+      }
+    });
+  }
+
+  async removePhotos(uris: string[]): Promise<PhotoOutcome[]> {
+    return uris.map((uri) => {
+      const key = this.keyOf(uri);
+      // A removed folder arrives as one event for its path: drop everything under it.
+      const keys = this.deps.photos.knownFile(key) ? [key] : this.deps.photos.pathsUnder(key.endsWith('/') ? key : key + '/');
+      const removed = keys.map((k) => this.deps.photos.removePath(k)).some(Boolean);
+      return { uri, action: 'remove', outcome: removed ? 'done' : 'unchanged' };
+    });
+  }
+
+  runClustering(opts: { deadline: number; log: Logger; full?: boolean }): Promise<ClusteringRun> {
+    // One run at a time per process; a second caller waits for the running one rather than racing it.
+    if (this.clustering) return this.clustering.then(() => ({ outcome: 'skipped', reason: 'a clustering run was already in progress', task: this.deps.tasks.last('clustering') }));
+    this.clustering = this.cluster(opts).finally(() => { this.clustering = null; });
+    return this.clustering;
+  }
+
+  private async cluster({ log, full = false }: { log: Logger; full?: boolean }): Promise<ClusteringRun> {
+    const { photos, people, tasks } = this.deps;
+    const generation = photos.generation();
+    if (!full && generation === tasks.clusteredGeneration()) {
+      return { outcome: 'skipped', reason: 'no photo changed since the last clustering', task: tasks.last('clustering') };
+    }
+    const task = tasks.start('clustering');
+    const started = Date.now();
+    try {
+      const faces = photos.clusterFaces();
+      const changes = await this.deps.clusterer.cluster({ faces, persons: people.clusterPersons(), full });
+      const result = people.applyClusterChanges(changes);
+      tasks.setClusteredGeneration(generation);
+      const done = tasks.finish(task.id, 'succeeded', { stats: { faces: faces.length, ms: Date.now() - started, full, ...result } });
+      return { outcome: 'succeeded', task: done, newPeople: result.created, updatedPeople: result.updated };
+    } catch (err) {
+      log.error('clustering.error', { error: err });
+      const failed = tasks.finish(task.id, 'failed', { code: 'ClusteringFailed', message: err instanceof Error ? err.message : String(err) });
+      return { outcome: 'failed', reason: failed.message ?? undefined, task: failed };
+    }
+  }
+
+  async listPeople(query: PeopleQuery): Promise<Page<PersonRecord>> { return this.deps.people.list(query); }
+
+  async getPerson(id: string): Promise<PersonRecord | null> { return this.deps.people.get(id); }
+
+  async listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>> {
+    const offset = decodeCursor(query.cursor);
+    const ids = this.deps.people.photoIdsOf(id, offset, query.limit + 1);
+    const page = this.photoRecords(this.deps.photos.photosByIds(ids.slice(0, query.limit)));
+    return { items: page, nextCursor: ids.length > query.limit ? encodeCursor(offset + query.limit) : null };
+  }
+
+  async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> { return this.deps.people.update(id, patch); }
+
+  /** Local merges finish at once; the task is recorded so GET /tasks/:id answers as on IMM. */
+  async mergePeople(from: string[], into: string): Promise<TaskRecord> {
+    const task = this.deps.tasks.start('merge');
+    try {
+      this.deps.people.merge(from, into);
+      return this.deps.tasks.finish(task.id, 'succeeded');
+    } catch (err) {
+      this.deps.tasks.finish(task.id, 'failed', { code: err instanceof AlbumError ? err.code : 'internal', message: err instanceof Error ? err.message : String(err) });
+      throw err;
+    }
+  }
+
+  /** "Not this person" (local-only route). */
+  async rejectFace(personId: string, faceId: string): Promise<void> {
+    const id = Number(faceId);
+    if (!Number.isInteger(id)) throw notFound('face', faceId);
+    this.deps.people.rejectFace(personId, id);
+  }
+
+  async getTask(id: string): Promise<TaskRecord | null> { return this.deps.tasks.get(id); }
+
+  async getPhoto(uri: string): Promise<PhotoRecord | null> {
+    const photo = this.deps.photos.photoByPath(this.keyOf(uri));
+    return photo ? this.photoRecords([photo])[0]! : null;
+  }
+
+  async detectFaces(source: DetectSource): Promise<FaceRecord[]> {
+    let input: { path: string } | { bytes: Uint8Array };
+    if (source.kind === 'uri') {
+      const file = await this.deps.folder.resolveFile(this.keyOf(source.uri));
+      if (!file.ok) throw file.reason === 'missing' ? notFound('photo', source.uri) : new AlbumError('bad_request', `${source.uri}: ${file.message}`);
+      input = { path: file.path };
+    } else {
+      input = { bytes: source.bytes };
+    }
+    const engine = await this.deps.engine();
+    try {
+      const analysis = await engine.analyze(input);
+      return analysis.faces.map((f, i) => ({
+        id: `detected-${i}`, personId: null, box: f.box, confidence: f.confidence, age: f.age, gender: f.gender,
+        headPose: f.headPose, quality: f.quality, sharpness: f.sharpness,
+      }));
+    } catch (err) {
+      if (err instanceof ImageRejectedError) throw new AlbumError('bad_request', `image rejected (${err.reason}): ${err.message}`);
+      throw err;
+    }
+  }
+
+  async stats(): Promise<StatsRecord> {
+    const counts = this.deps.photos.counts();
+    return {
+      backend: 'local', photoCount: counts.photos, faceCount: counts.faces, personCount: this.deps.people.counts().people,
+      lastClustering: this.deps.tasks.last('clustering'),
+    };
+  }
+
+  private photoRecords(photos: StoredPhoto[]): PhotoRecord[] {
+    const faces = this.deps.photos.facesOfPhotos(photos.map((p) => p.id));
+    return photos.map((p) => ({
+      uri: this.uriOf(p.path), width: p.width, height: p.height, takenAt: p.takenAt,
+      faces: (faces.get(p.id) ?? []).map(({ photoId: _p, clusterable: _c, ...face }) => face),
+    }));
+  }
+}

@@ -1,0 +1,60 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { MediaLinks } from '../album/backend';
+import type { Box } from '../album/types';
+import { parseOssUri } from '../album/photo-filter';
+
+export type MediaKind = 'photo' | 'face';
+
+/** Per-data-dir signing key, created on first use and readable by the owner only. */
+export function loadMediaSecret(file: string): Buffer {
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+}
+
+export const boxParam = (b: Box): string => [b.left, b.top, b.width, b.height].map((v) => Math.round(v)).join(',');
+
+export interface SignedMediaQuery { key: string; box?: string; exp: string; sig: string }
+
+/**
+ * Links to photo bytes and face crops on the local server. An <img> cannot send the API's bearer token,
+ * so each link carries an expiring HMAC over what it grants, like an OSS signed URL does.
+ */
+export class LocalMediaLinks implements MediaLinks {
+  constructor(
+    private readonly secret: Buffer,
+    private readonly baseUrl: () => string,
+    private readonly expiresSeconds: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  photoUrl(uri: string): string { return this.link('photo', uri); }
+
+  faceUrl(uri: string, box: Box): string { return this.link('face', uri, boxParam(box)); }
+
+  /** True when the query was signed by us for this kind and has not expired. */
+  verify(kind: MediaKind, q: Partial<SignedMediaQuery>): boolean {
+    if (!q.key || !q.exp || !q.sig || !/^\d+$/.test(q.exp)) return false;
+    if (Number(q.exp) * 1000 < this.now()) return false;
+    const expected = Buffer.from(this.sign(kind, q.key, q.box ?? '', q.exp));
+    const given = Buffer.from(q.sig);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  private link(kind: MediaKind, uri: string, box?: string): string {
+    const key = parseOssUri(uri)?.key ?? uri;
+    // Expiry rounded up to the minute so repeated listings yield the same URL and browsers can cache.
+    const exp = String(Math.ceil((this.now() / 1000 + this.expiresSeconds) / 60) * 60);
+    const params = new URLSearchParams({ key, ...(box ? { box } : {}), exp, sig: this.sign(kind, key, box ?? '', exp) });
+    return `${this.baseUrl()}/media/${kind}?${params.toString()}`;
+  }
+
+  private sign(kind: MediaKind, key: string, box: string, exp: string): string {
+    return createHmac('sha256', this.secret).update(`${kind}\n${key}\n${box}\n${exp}`).digest('base64url');
+  }
+}

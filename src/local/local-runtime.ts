@@ -1,0 +1,113 @@
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bearerAuth } from 'hono/bearer-auth';
+import type { Hono } from 'hono';
+import { AlbumService } from '../album/album-service';
+import { isClusterable } from '../album/clusterable';
+import { ossUri } from '../album/photo-filter';
+import { loadAlbumConfig, type AlbumConfig } from '../config/album-config';
+import { createApiApp } from '../http/api-app';
+import { createLogger, type Logger } from '../log/logger';
+import type { AlbumRuntime, RuntimeFactory } from '../runtime/album-runtime';
+import type { FaceEngine, FaceEngineOptions } from './engine/face-engine';
+import { PhotoFolder } from './folder/photo-folder';
+import { LocalBackend, type FaceClusterer } from './local-backend';
+import { loadMediaSecret, LocalMediaLinks } from './local-media-links';
+import { FaceThumbnails } from './media/face-thumbnails';
+import { mediaRoutes } from './media/media-routes';
+import { personClustering } from './person-clustering';
+import { openDatabase, type Db } from './store/database';
+import { PeopleStore } from './store/people-store';
+import { PhotoStore } from './store/photo-store';
+import { TaskStore } from './store/task-store';
+
+export interface LocalAlbumOptions {
+  photosDir: string;
+  dataDir: string;
+  /** Bucket name in `oss://` URIs; the folder stands in for it. */
+  bucket?: string;
+  /** Origin media links point at (the local server), e.g. http://127.0.0.1:9000; may be set once the port is known. */
+  baseUrl?: string;
+  workers?: number;
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+  createEngine?: (opts: FaceEngineOptions) => Promise<FaceEngine>;
+  clusterer?: FaceClusterer;
+}
+
+/** Everything the local album holds; the same handlers as on FC run on top of `runtime`. */
+export interface LocalAlbum {
+  runtime: AlbumRuntime;
+  factory: RuntimeFactory;
+  backend: LocalBackend;
+  photos: PhotoStore;
+  people: PeopleStore;
+  folder: PhotoFolder;
+  config: AlbumConfig;
+  bucket: string;
+  log: Logger;
+  setBaseUrl(url: string): void;
+  /** Whether the engine was started (scan/start) — status/export never start it. */
+  engineStarted(): boolean;
+  close(): Promise<void>;
+}
+
+async function defaultEngine(opts: FaceEngineOptions): Promise<FaceEngine> {
+  const { createFaceEngine } = await import('./engine/create-face-engine');
+  return createFaceEngine(opts);
+}
+
+export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
+  const photosDir = resolve(opts.photosDir);
+  const dataDir = resolve(opts.dataDir);
+  const bucket = opts.bucket ?? 'local';
+  const log = opts.log ?? createLogger();
+  // Locally the whole folder is the album: no PHOTO_PREFIX.
+  const config = loadAlbumConfig({ ...(opts.env ?? process.env), PHOTO_PREFIX: '' });
+  const db: Db = openDatabase(join(dataDir, 'album.db'));
+  const uriOf = (key: string) => ossUri(bucket, key);
+  const folder = new PhotoFolder(photosDir);
+  const photos = new PhotoStore(db);
+  const people = new PeopleStore(db, uriOf);
+  const tasks = new TaskStore(db);
+  const workers = opts.workers ?? availableParallelism();
+
+  let engine: Promise<FaceEngine> | null = null;
+  const getEngine = () => {
+    engine ??= (opts.createEngine ?? defaultEngine)({ workers }).catch((err) => { engine = null; throw err; });
+    return engine;
+  };
+  const backend = new LocalBackend({
+    bucket, folder, photos, people, tasks, engine: getEngine, clusterer: opts.clusterer ?? personClustering(),
+    isClusterable: (face) => isClusterable(face, config.clusterable), concurrency: workers,
+  });
+
+  let baseUrl = opts.baseUrl ?? 'http://127.0.0.1:9000';
+  const links = new LocalMediaLinks(loadMediaSecret(join(dataDir, 'media-secret')), () => baseUrl, config.urlExpiresSeconds);
+  const service = new AlbumService(backend, links, config);
+  const media = mediaRoutes({ links, folder, photos, thumbnails: new FaceThumbnails(join(dataDir, 'thumbnails')), log });
+  const extend = (app: Hono) => {
+    media(app);
+    // "Not this person": local only. Extension routes sit before the API's auth, so it checks the key itself.
+    const auth = config.apiKey ? bearerAuth({ token: config.apiKey }) : null;
+    app.delete('/people/:id/faces/:faceId', async (c, next) => (auth ? auth(c, next) : next()), async (c) => {
+      const { id, faceId } = c.req.param() as { id: string; faceId: string };
+      await backend.rejectFace(id, faceId);
+      return c.json({ personId: id, faceId, removed: true });
+    });
+  };
+  const api = createApiApp({ service, log, bucket, extend });
+  const runtime: AlbumRuntime = { service, api, log, keyEncoding: 'raw' };
+
+  return {
+    runtime, factory: () => runtime, backend, photos, people, folder, config, bucket, log,
+    setBaseUrl: (url) => { baseUrl = url.replace(/\/+$/, ''); },
+    engineStarted: () => engine !== null,
+    close: async () => {
+      const running = engine;
+      engine = null;
+      if (running) await (await running.catch(() => null))?.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Db = Database.Database;
+
+/**
+ * The local album's state. `analyses` is keyed by content hash so a copied or moved photo reuses
+ * its analysis; `photos` is keyed by path; `faces` ties one detected face of a photo to a person.
+ * Face attributes live once per analysis (joined on hash + idx), user edits live on people/faces.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS analyses (
+  hash TEXT PRIMARY KEY,
+  width INTEGER, height INTEGER, taken_at TEXT,
+  rejected_reason TEXT, rejected_message TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS analysis_faces (
+  hash TEXT NOT NULL REFERENCES analyses(hash) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  box_left REAL NOT NULL, box_top REAL NOT NULL, box_width REAL NOT NULL, box_height REAL NOT NULL,
+  confidence REAL, age REAL, gender TEXT, yaw REAL, pitch REAL, roll REAL, quality REAL, sharpness REAL,
+  embedding BLOB NOT NULL,
+  PRIMARY KEY (hash, idx)
+);
+CREATE TABLE IF NOT EXISTS photos (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  hash TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  indexed_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS photos_hash ON photos(hash);
+CREATE TABLE IF NOT EXISTS faces (
+  id INTEGER PRIMARY KEY,
+  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  clusterable INTEGER NOT NULL,
+  person_id TEXT,
+  pinned_person_id TEXT,
+  rejected_person_ids TEXT NOT NULL DEFAULT '[]',
+  UNIQUE (photo_id, idx)
+);
+CREATE INDEX IF NOT EXISTS faces_person ON faces(person_id);
+CREATE TABLE IF NOT EXISTS people (
+  id TEXT PRIMARY KEY,
+  name TEXT,
+  hidden INTEGER NOT NULL DEFAULT 0,
+  labels TEXT NOT NULL DEFAULT '{}',
+  merged_into TEXT,
+  edited INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tasks (
+  id TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  code TEXT, message TEXT,
+  started_at TEXT, ended_at TEXT,
+  details TEXT
+);
+CREATE INDEX IF NOT EXISTS tasks_type_started ON tasks(type, started_at);
+-- Files that will not index (bad image, symlink leaving the folder...): not retried until size or mtime change.
+CREATE TABLE IF NOT EXISTS rejected_files (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  reason TEXT NOT NULL,
+  message TEXT NOT NULL,
+  rejected_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+export function openDatabase(file: string): Db {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  // A `status` or `export` may read while `start` writes.
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  return db;
+}

@@ -1,0 +1,237 @@
+import type { Box, FaceRecord, Gender } from '../../album/types';
+import type { AnalyzedPhoto, DetectedFace } from '../engine/face-engine';
+import type { Db } from './database';
+
+export interface FileStamp { size: number; mtimeMs: number }
+export interface KnownFile extends FileStamp { path: string; state: 'photo' | 'rejected'; hash: string | null }
+
+export interface StoredAnalysis {
+  width: number | null;
+  height: number | null;
+  takenAt: string | null;
+  rejected: { reason: string; message: string } | null;
+}
+
+export interface StoredPhoto {
+  id: number;
+  path: string;
+  hash: string;
+  width: number | null;
+  height: number | null;
+  takenAt: string | null;
+}
+
+export interface StoredFace extends FaceRecord { photoId: number; clusterable: boolean }
+
+interface FaceRow {
+  id: number; photo_id: number; person_id: string | null; clusterable: number;
+  box_left: number; box_top: number; box_width: number; box_height: number;
+  confidence: number | null; age: number | null; gender: string | null;
+  yaw: number | null; pitch: number | null; roll: number | null; quality: number | null; sharpness: number | null;
+}
+
+const FACE_COLUMNS = `f.id, f.photo_id, f.person_id, f.clusterable, a.box_left, a.box_top, a.box_width, a.box_height,
+  a.confidence, a.age, a.gender, a.yaw, a.pitch, a.roll, a.quality, a.sharpness`;
+const FACE_JOIN = `faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx`;
+
+export function toFaceRecord(r: FaceRow): StoredFace {
+  const box: Box = { left: r.box_left, top: r.box_top, width: r.box_width, height: r.box_height };
+  return {
+    id: String(r.id),
+    photoId: r.photo_id,
+    personId: r.person_id,
+    box,
+    confidence: r.confidence,
+    age: r.age,
+    gender: r.gender === 'male' || r.gender === 'female' ? (r.gender as Gender) : null,
+    headPose: r.yaw === null || r.pitch === null || r.roll === null ? null : { yaw: r.yaw, pitch: r.pitch, roll: r.roll },
+    quality: r.quality,
+    sharpness: r.sharpness,
+    clusterable: r.clusterable === 1,
+  };
+}
+
+const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+const fromBlob = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+/** Photos, their analyses (by content hash), their faces, and files that were rejected. */
+export class PhotoStore {
+  constructor(private readonly db: Db) {}
+
+  knownFile(path: string): KnownFile | null {
+    const photo = this.db.prepare('SELECT path, size, mtime_ms, hash FROM photos WHERE path = ?').get(path) as
+      { path: string; size: number; mtime_ms: number; hash: string } | undefined;
+    if (photo) return { path, size: photo.size, mtimeMs: photo.mtime_ms, state: 'photo', hash: photo.hash };
+    const rejected = this.db.prepare('SELECT size, mtime_ms FROM rejected_files WHERE path = ?').get(path) as
+      { size: number; mtime_ms: number } | undefined;
+    return rejected ? { path, size: rejected.size, mtimeMs: rejected.mtime_ms, state: 'rejected', hash: null } : null;
+  }
+
+  /** Every path the store knows (indexed or rejected), for catching up after a restart. */
+  knownFiles(): Map<string, FileStamp> {
+    const out = new Map<string, FileStamp>();
+    for (const r of this.db.prepare('SELECT path, size, mtime_ms FROM photos UNION ALL SELECT path, size, mtime_ms FROM rejected_files').all() as
+      { path: string; size: number; mtime_ms: number }[]) out.set(r.path, { size: r.size, mtimeMs: r.mtime_ms });
+    return out;
+  }
+
+  findAnalysis(hash: string): StoredAnalysis | null {
+    const r = this.db.prepare('SELECT width, height, taken_at, rejected_reason, rejected_message FROM analyses WHERE hash = ?').get(hash) as
+      { width: number | null; height: number | null; taken_at: string | null; rejected_reason: string | null; rejected_message: string | null } | undefined;
+    if (!r) return null;
+    return {
+      width: r.width, height: r.height, takenAt: r.taken_at,
+      rejected: r.rejected_reason ? { reason: r.rejected_reason, message: r.rejected_message ?? '' } : null,
+    };
+  }
+
+  saveAnalysis(hash: string, analysis: AnalyzedPhoto): void {
+    const insertFace = this.db.prepare(`INSERT INTO analysis_faces (hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender,
+      yaw, pitch, roll, quality, sharpness, embedding) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM analyses WHERE hash = ?').run(hash);
+      this.db.prepare('INSERT INTO analyses (hash, width, height, taken_at, created_at) VALUES (?,?,?,?,?)')
+        .run(hash, analysis.width, analysis.height, analysis.takenAt, new Date().toISOString());
+      analysis.faces.forEach((f: DetectedFace, i) => insertFace.run(hash, i, f.box.left, f.box.top, f.box.width, f.box.height, f.confidence,
+        f.age, f.gender, f.headPose.yaw, f.headPose.pitch, f.headPose.roll, f.quality, f.sharpness, toBlob(f.embedding)));
+    })();
+  }
+
+  /** Content the engine refused: remembered by hash so a copy of it is not analysed again either. */
+  saveRejectedAnalysis(hash: string, reason: string, message: string): void {
+    this.db.prepare(`INSERT INTO analyses (hash, rejected_reason, rejected_message, created_at) VALUES (?,?,?,?)
+      ON CONFLICT(hash) DO UPDATE SET rejected_reason = excluded.rejected_reason, rejected_message = excluded.rejected_message`)
+      .run(hash, reason, message, new Date().toISOString());
+  }
+
+  /**
+   * Points `path` at analysed content. A changed hash drops the old faces (and their person links) and
+   * creates one face row per analysed face; the same hash only refreshes the file stamp.
+   */
+  upsertPhoto(path: string, hash: string, stamp: FileStamp, clusterable: (face: StoredFace) => boolean): { changed: boolean; faces: number } {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM rejected_files WHERE path = ?').run(path);
+      const existing = this.db.prepare('SELECT id, hash FROM photos WHERE path = ?').get(path) as { id: number; hash: string } | undefined;
+      const now = new Date().toISOString();
+      if (existing && existing.hash === hash) {
+        this.db.prepare('UPDATE photos SET size = ?, mtime_ms = ? WHERE id = ?').run(stamp.size, stamp.mtimeMs, existing.id);
+        const n = this.db.prepare('SELECT COUNT(*) AS n FROM faces WHERE photo_id = ?').get(existing.id) as { n: number };
+        return { changed: false, faces: n.n };
+      }
+      let photoId: number;
+      if (existing) {
+        this.db.prepare('DELETE FROM faces WHERE photo_id = ?').run(existing.id);
+        this.db.prepare('UPDATE photos SET hash = ?, size = ?, mtime_ms = ?, indexed_at = ? WHERE id = ?').run(hash, stamp.size, stamp.mtimeMs, now, existing.id);
+        photoId = existing.id;
+      } else {
+        photoId = Number(this.db.prepare('INSERT INTO photos (path, hash, size, mtime_ms, indexed_at) VALUES (?,?,?,?,?)')
+          .run(path, hash, stamp.size, stamp.mtimeMs, now).lastInsertRowid);
+      }
+      const analysed = this.db.prepare(`SELECT 0 AS id, ? AS photo_id, NULL AS person_id, 0 AS clusterable, a.* FROM analysis_faces a WHERE a.hash = ? ORDER BY a.idx`)
+        .all(photoId, hash) as (FaceRow & { idx: number })[];
+      const insert = this.db.prepare('INSERT INTO faces (photo_id, idx, clusterable) VALUES (?,?,?)');
+      for (const row of analysed) insert.run(photoId, row.idx, clusterable(toFaceRecord(row)) ? 1 : 0);
+      this.bumpGeneration();
+      return { changed: true, faces: analysed.length };
+    })();
+  }
+
+  recordRejection(path: string, stamp: FileStamp, reason: string, message: string): void {
+    this.db.transaction(() => {
+      if (this.db.prepare('DELETE FROM photos WHERE path = ?').run(path).changes) this.bumpGeneration();
+      this.db.prepare(`INSERT INTO rejected_files (path, size, mtime_ms, reason, message, rejected_at) VALUES (?,?,?,?,?,?)
+        ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, reason = excluded.reason,
+        message = excluded.message, rejected_at = excluded.rejected_at`)
+        .run(path, stamp.size, stamp.mtimeMs, reason, message, new Date().toISOString());
+    })();
+  }
+
+  /** Forgets a path; true when a photo (not just a rejection) was removed. */
+  removePath(path: string): boolean {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM rejected_files WHERE path = ?').run(path);
+      const removed = this.db.prepare('DELETE FROM photos WHERE path = ?').run(path).changes > 0;
+      if (removed) this.bumpGeneration();
+      return removed;
+    })();
+  }
+
+  /** Paths under a folder (for a removed directory). */
+  pathsUnder(prefix: string): string[] {
+    const like = prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+    return (this.db.prepare(`SELECT path FROM photos WHERE path LIKE ? ESCAPE '\\' UNION SELECT path FROM rejected_files WHERE path LIKE ? ESCAPE '\\'`)
+      .all(like, like) as { path: string }[]).map((r) => r.path);
+  }
+
+  photoByPath(path: string): StoredPhoto | null {
+    const r = this.db.prepare(`SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash WHERE p.path = ?`)
+      .get(path) as { id: number; path: string; hash: string; width: number | null; height: number | null; taken_at: string | null } | undefined;
+    return r ? { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at } : null;
+  }
+
+  photosByIds(ids: number[]): StoredPhoto[] {
+    if (!ids.length) return [];
+    const rows = this.db.prepare(`SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash
+      WHERE p.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as
+      { id: number; path: string; hash: string; width: number | null; height: number | null; taken_at: string | null }[];
+    const byId = new Map(rows.map((r) => [r.id, { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at }]));
+    return ids.map((id) => byId.get(id)).filter((p): p is StoredPhoto => !!p);
+  }
+
+  facesOfPhotos(photoIds: number[]): Map<number, StoredFace[]> {
+    const out = new Map<number, StoredFace[]>();
+    if (!photoIds.length) return out;
+    const rows = this.db.prepare(`SELECT ${FACE_COLUMNS} FROM ${FACE_JOIN} WHERE f.photo_id IN (SELECT value FROM json_each(?)) ORDER BY f.photo_id, f.idx`)
+      .all(JSON.stringify(photoIds)) as FaceRow[];
+    for (const row of rows) {
+      const face = toFaceRecord(row);
+      const list = out.get(face.photoId) ?? [];
+      list.push(face);
+      out.set(face.photoId, list);
+    }
+    return out;
+  }
+
+  /** All faces with their embeddings and edit constraints, for the clusterer. */
+  clusterFaces(): { id: number; photoId: number; embedding: Float32Array; clusterable: boolean; personId: string | null;
+    pinnedPersonId: string | null; rejectedPersonIds: string[] }[] {
+    const rows = this.db.prepare(`SELECT f.id, f.photo_id, f.clusterable, f.person_id, f.pinned_person_id, f.rejected_person_ids, a.embedding
+      FROM ${FACE_JOIN} ORDER BY f.id`).all() as
+      { id: number; photo_id: number; clusterable: number; person_id: string | null; pinned_person_id: string | null; rejected_person_ids: string; embedding: Buffer }[];
+    return rows.map((r) => ({
+      id: r.id, photoId: r.photo_id, embedding: fromBlob(r.embedding), clusterable: r.clusterable === 1, personId: r.person_id,
+      pinnedPersonId: r.pinned_person_id, rejectedPersonIds: JSON.parse(r.rejected_person_ids) as string[],
+    }));
+  }
+
+  /** Photos in path order, with faces and optionally embeddings, for `export`. */
+  *allPhotos(): Generator<StoredPhoto> {
+    const rows = this.db.prepare(`SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash ORDER BY p.path`)
+      .iterate() as IterableIterator<{ id: number; path: string; hash: string; width: number | null; height: number | null; taken_at: string | null }>;
+    for (const r of rows) yield { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at };
+  }
+
+  embeddingsOfPhoto(photoId: number): Map<string, number[]> {
+    const rows = this.db.prepare(`SELECT f.id, a.embedding FROM ${FACE_JOIN} WHERE f.photo_id = ?`).all(photoId) as { id: number; embedding: Buffer }[];
+    return new Map(rows.map((r) => [String(r.id), Array.from(fromBlob(r.embedding))]));
+  }
+
+  counts(): { photos: number; faces: number; rejected: number } {
+    const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    return { photos: one('SELECT COUNT(*) AS n FROM photos'), faces: one('SELECT COUNT(*) AS n FROM faces'), rejected: one('SELECT COUNT(*) AS n FROM rejected_files') };
+  }
+
+  rejectedFiles(): { path: string; reason: string; message: string }[] {
+    return this.db.prepare('SELECT path, reason, message FROM rejected_files ORDER BY path').all() as { path: string; reason: string; message: string }[];
+  }
+
+  /** Bumped on every change to the set of faces; clustering is skipped when nothing moved since the last run. */
+  generation(): number {
+    const r = this.db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as { value: string } | undefined;
+    return r ? Number(r.value) : 0;
+  }
+
+  private bumpGeneration(): void {
+    this.db.prepare(`INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`).run();
+  }
+}

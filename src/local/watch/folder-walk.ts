@@ -1,0 +1,41 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { classifyPhotoKey } from '../../album/photo-filter';
+import { fileStamp, type PhotoFolder } from '../folder/photo-folder';
+import type { FileStamp } from '../store/photo-store';
+import type { FolderChange } from './oss-event-builder';
+
+/** Hidden files and folders (editor temp files, ._ AppleDouble, the data dir) are not photos. */
+export const isHiddenName = (name: string): boolean => name.startsWith('.');
+
+/** Every photo-named file under the folder with its stamp. Symlinked folders are not entered. */
+export async function walkPhotos(folder: PhotoFolder, skipDir?: string): Promise<Map<string, FileStamp>> {
+  const found = new Map<string, FileStamp>();
+  const visit = async (dir: string): Promise<void> => {
+    let entries;
+    try { entries = await readdir(dir, { withFileTypes: true }); } catch { return; }
+    for (const entry of entries) {
+      if (isHiddenName(entry.name)) continue;
+      const abs = join(dir, entry.name);
+      if (entry.isDirectory()) { if (abs !== skipDir) await visit(abs); continue; }
+      if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+      const key = folder.keyOf(abs);
+      if (!key || !classifyPhotoKey(key, '').accept) continue;
+      const stamp = await fileStamp(abs);
+      if (stamp) found.set(key, stamp);
+    }
+  };
+  await visit(folder.root);
+  return found;
+}
+
+/** What changed while nobody watched: new or changed files, and known files that are gone. */
+export function reconcile(onDisk: Map<string, FileStamp>, known: Map<string, FileStamp>): FolderChange[] {
+  const changes: FolderChange[] = [];
+  for (const key of known.keys()) if (!onDisk.has(key)) changes.push({ kind: 'removed', key });
+  for (const [key, stamp] of [...onDisk].sort(([a], [b]) => a.localeCompare(b))) {
+    const was = known.get(key);
+    if (!was || was.size !== stamp.size || was.mtimeMs !== stamp.mtimeMs) changes.push({ kind: 'created', key, size: stamp.size });
+  }
+  return changes;
+}
