@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ImageRejectedError, type AnalyzedPhoto, type EngineInput } from './face-engine';
 import type { StageTimings } from './face-analyzer';
 import { WORKER_SETTINGS_ENV, type ParentMessage, type WorkerMessage, type WorkerSettings } from './worker-protocol';
@@ -46,7 +47,8 @@ function workerEntry(): { file: string; execArgv: string[] } {
   // Run the worker from the same kind of file as this module: .ts under tsx (tests, dev), .js when built.
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const file = fileURLToPath(new URL(`./engine-worker${ext}`, import.meta.url));
-  return { file, execArgv: ext === '.ts' ? ['--import', 'tsx'] : [] };
+  // tsx resolved from this package, not from the cwd (`face-album` runs from any folder).
+  return { file, execArgv: ext === '.ts' ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [] };
 }
 
 export class WorkerPool {
