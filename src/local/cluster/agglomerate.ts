@@ -7,6 +7,11 @@ import { MinHeap } from './min-heap';
  * average linkage (RMS over all member pairs, see CentroidStats), so a single close pair cannot chain
  * two big groups together. Cannot-link: groups sharing a photo, groups pinned to different persons, and a
  * pinned group with a face that rejected that person never merge.
+ *
+ * Queue entries go stale when a group merges; a stale entry is re-evaluated for the groups its ends now
+ * belong to when it surfaces (lazy update), so a merge costs O(log E) instead of touching every neighbour
+ * of a big group. Because the d²-average of a union lies between its parts' values, stale keys are close
+ * lower bounds and the merge order stays near-exact.
  */
 export interface SeedGroup {
   faceIds: number[];
@@ -16,12 +21,6 @@ export interface SeedGroup {
   rejected: Set<string>;
 }
 
-interface Group extends SeedGroup {
-  version: number;
-  alive: boolean;
-  neighbors: Set<number>;
-}
-
 interface Candidate {
   a: number;
   b: number;
@@ -29,7 +28,7 @@ interface Candidate {
   vb: number;
 }
 
-function canMerge(a: Group, b: Group): boolean {
+function canMerge(a: SeedGroup, b: SeedGroup): boolean {
   if (a.pinnedPersonId && b.pinnedPersonId && a.pinnedPersonId !== b.pinnedPersonId) return false;
   if (a.pinnedPersonId && b.rejected.has(a.pinnedPersonId)) return false;
   if (b.pinnedPersonId && a.rejected.has(b.pinnedPersonId)) return false;
@@ -39,59 +38,56 @@ function canMerge(a: Group, b: Group): boolean {
 }
 
 /**
- * @param seeds initial groups (singletons, or pinned persons' faces)
+ * @param seeds initial groups (singletons, or pinned persons' faces); merged in place
  * @param edges candidate pairs as seed indices
- * @returns the final groups (seed groups merged), in no particular order
+ * @returns the final groups, in seed order of their surviving root
  */
 export function agglomerate(seeds: SeedGroup[], edges: Iterable<[number, number]>, threshold: number): SeedGroup[] {
-  const groups: Group[] = seeds.map((s) => ({ ...s, version: 0, alive: true, neighbors: new Set<number>() }));
-  for (const [a, b] of edges) {
-    if (a === b) continue;
-    groups[a]!.neighbors.add(b);
-    groups[b]!.neighbors.add(a);
-  }
+  const parent = new Int32Array(seeds.length);
+  for (let i = 0; i < parent.length; i++) parent[i] = i;
+  const version = new Int32Array(seeds.length);
+  const find = (x: number): number => {
+    let r = x;
+    while (parent[r] !== r) r = parent[r]!;
+    while (parent[x] !== r) {
+      const next = parent[x]!;
+      parent[x] = r;
+      x = next;
+    }
+    return r;
+  };
+
   const heap = new MinHeap<Candidate>();
   const consider = (a: number, b: number): void => {
-    const ga = groups[a]!;
-    const gb = groups[b]!;
-    const link = ga.stats.linkTo(gb.stats);
-    if (link < threshold) heap.push(link, { a, b, va: ga.version, vb: gb.version });
+    const link = seeds[a]!.stats.linkTo(seeds[b]!.stats);
+    if (link < threshold) heap.push(link, { a, b, va: version[a]!, vb: version[b]! });
   };
-  for (let a = 0; a < groups.length; a++) {
-    for (const b of groups[a]!.neighbors) if (a < b) consider(a, b);
-  }
+  for (const [a, b] of edges) if (a !== b) consider(a, b);
+
   while (heap.size > 0) {
     const c = heap.pop()!;
-    const ga = groups[c.a]!;
-    const gb = groups[c.b]!;
-    if (!ga.alive || !gb.alive || ga.version !== c.va || gb.version !== c.vb) continue;
-    // Photo sets and pins only grow, so a refused pair stays refused: drop the edge for good.
-    if (!canMerge(ga, gb)) {
-      ga.neighbors.delete(c.b);
-      gb.neighbors.delete(c.a);
+    const ra = find(c.a);
+    const rb = find(c.b);
+    if (ra === rb) continue;
+    if (ra !== c.a || rb !== c.b || version[ra] !== c.va || version[rb] !== c.vb) {
+      consider(ra, rb);
       continue;
     }
-    // Keep the larger group as the survivor so neighbour-set copying stays cheap.
-    const [keep, gone, keepIdx, goneIdx] = ga.faceIds.length >= gb.faceIds.length ? [ga, gb, c.a, c.b] : [gb, ga, c.b, c.a];
+    const ga = seeds[ra]!;
+    const gb = seeds[rb]!;
+    // Photo sets and pins only grow, so a refused pair stays refused.
+    if (!canMerge(ga, gb)) continue;
+    const [keep, gone, keepIdx, goneIdx] = ga.faceIds.length >= gb.faceIds.length ? [ga, gb, ra, rb] : [gb, ga, rb, ra];
     for (const f of gone.faceIds) keep.faceIds.push(f);
     keep.stats.absorb(gone.stats);
     for (const p of gone.photoIds) keep.photoIds.add(p);
     for (const r of gone.rejected) keep.rejected.add(r);
     keep.pinnedPersonId ??= gone.pinnedPersonId;
-    gone.alive = false;
-    keep.version++;
-    for (const nb of gone.neighbors) {
-      if (nb === keepIdx) continue;
-      const g = groups[nb]!;
-      g.neighbors.delete(goneIdx);
-      g.neighbors.add(keepIdx);
-      keep.neighbors.add(nb);
-    }
-    keep.neighbors.delete(goneIdx);
-    gone.neighbors.clear();
-    for (const nb of keep.neighbors) {
-      if (groups[nb]!.alive) consider(keepIdx, nb);
-    }
+    parent[goneIdx] = keepIdx;
+    version[keepIdx]!++;
+    gone.faceIds = [];
   }
-  return groups.filter((g) => g.alive).map(({ faceIds, stats, photoIds, pinnedPersonId, rejected }) => ({ faceIds, stats, photoIds, pinnedPersonId, rejected }));
+  const out: SeedGroup[] = [];
+  for (let i = 0; i < seeds.length; i++) if (find(i) === i) out.push(seeds[i]!);
+  return out;
 }

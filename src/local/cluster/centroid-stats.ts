@@ -8,12 +8,35 @@ export class CentroidStats {
   n = 0;
   readonly sum: Float64Array;
   sumSq = 0;
+  /** Cached centroid and spread; recomputed lazily after a change. */
+  private readonly c: Float64Array;
+  private s = 0;
+  private dirty = false;
 
   constructor(readonly dim: number) {
     this.sum = new Float64Array(dim);
+    this.c = new Float64Array(dim);
+  }
+
+  private refresh(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    if (this.n === 0) {
+      this.c.fill(0);
+      this.s = 0;
+      return;
+    }
+    let cc = 0;
+    for (let i = 0; i < this.dim; i++) {
+      const v = this.sum[i]! / this.n;
+      this.c[i] = v;
+      cc += v * v;
+    }
+    this.s = Math.max(0, this.sumSq / this.n - cc);
   }
 
   add(v: Float32Array): void {
+    this.dirty = true;
     this.n++;
     let sq = 0;
     for (let i = 0; i < this.dim; i++) {
@@ -25,6 +48,7 @@ export class CentroidStats {
   }
 
   remove(v: Float32Array): void {
+    this.dirty = true;
     this.n--;
     let sq = 0;
     for (let i = 0; i < this.dim; i++) {
@@ -40,48 +64,48 @@ export class CentroidStats {
   }
 
   absorb(other: CentroidStats): void {
+    this.dirty = true;
     this.n += other.n;
     for (let i = 0; i < this.dim; i++) this.sum[i]! += other.sum[i]!;
     this.sumSq += other.sumSq;
   }
 
   centroid(): Float32Array {
-    const c = new Float32Array(this.dim);
-    if (this.n === 0) return c;
-    for (let i = 0; i < this.dim; i++) c[i] = this.sum[i]! / this.n;
-    return c;
+    this.refresh();
+    return Float32Array.from(this.c);
   }
 
   /** Mean squared distance of the members to their centroid. */
   spread(): number {
-    if (this.n === 0) return 0;
-    let cc = 0;
-    for (let i = 0; i < this.dim; i++) {
-      const c = this.sum[i]! / this.n;
-      cc += c * c;
-    }
-    return Math.max(0, this.sumSq / this.n - cc);
+    this.refresh();
+    return this.s;
   }
 
   /** RMS euclidean distance from `v` to the members. */
   linkToPoint(v: Float32Array): number {
     if (this.n === 0) return Infinity;
+    this.refresh();
+    const c = this.c;
     let d = 0;
     for (let i = 0; i < this.dim; i++) {
-      const t = v[i]! - this.sum[i]! / this.n;
+      const t = v[i]! - c[i]!;
       d += t * t;
     }
-    return Math.sqrt(d + this.spread());
+    return Math.sqrt(d + this.s);
   }
 
   /** RMS euclidean distance over all member pairs across the two sets (exact average linkage on d²). */
   linkTo(other: CentroidStats): number {
     if (this.n === 0 || other.n === 0) return Infinity;
+    this.refresh();
+    other.refresh();
+    const a = this.c;
+    const b = other.c;
     let d = 0;
     for (let i = 0; i < this.dim; i++) {
-      const t = this.sum[i]! / this.n - other.sum[i]! / other.n;
+      const t = a[i]! - b[i]!;
       d += t * t;
     }
-    return Math.sqrt(d + this.spread() + other.spread());
+    return Math.sqrt(d + this.s + other.s);
   }
 }

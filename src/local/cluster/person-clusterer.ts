@@ -106,12 +106,14 @@ export class PersonClusterer {
   readonly opts: ClustererOptions;
   private faces = new Map<number, FaceState>();
   private persons = new Map<string, PersonState>();
-  private assigned: VectorIndex;
+  /** Every face: candidate persons for a face (via its assigned neighbours) and the re-cluster's k-NN graph. */
+  private all: VectorIndex;
+  /** Faces without a person: who could found a new one together. */
   private pending: VectorIndex;
 
   constructor(opts: Partial<ClustererOptions> = {}) {
     this.opts = { ...DEFAULT_CLUSTER_OPTIONS, ...opts };
-    this.assigned = this.newIndex();
+    this.all = this.newIndex();
     this.pending = this.newIndex();
   }
 
@@ -144,13 +146,14 @@ export class PersonClusterer {
   load(faces: ClusterFace[], persons: ClusterPerson[]): ClusterChanges {
     this.faces = new Map();
     this.persons = new Map();
-    this.assigned = this.newIndex(faces.length + 16);
+    this.all = this.newIndex(faces.length + 16);
     this.pending = this.newIndex(1024);
     for (const p of persons) this.ensurePerson(p.id).mergedInto = p.mergedInto;
     const log = new ChangeLog();
     for (const f of faces) {
       const st = this.makeState(f);
       this.faces.set(st.id, st);
+      this.all.add(st.id, st.embedding);
       const stored = f.personId === null ? null : this.resolve(f.personId);
       const want = st.pinnedPersonId ?? (stored !== null && !st.rejected.has(stored) ? stored : null);
       if (want === f.personId) {
@@ -172,6 +175,7 @@ export class PersonClusterer {
       if (f.embedding.length !== this.opts.dim) throw new Error(`face ${f.id}: embedding has ${f.embedding.length} dims, want ${this.opts.dim}`);
       const st = this.makeState(f);
       this.faces.set(st.id, st);
+      this.all.add(st.id, st.embedding);
       const given = st.pinnedPersonId ?? (f.personId !== null ? this.resolve(f.personId) : null);
       if (given !== null && !st.rejected.has(given)) {
         this.place(st, given, log);
@@ -189,6 +193,7 @@ export class PersonClusterer {
       if (!st) continue;
       this.place(st, null, log);
       this.pending.remove(id);
+      this.all.remove(id);
       this.faces.delete(id);
       log.before.delete(id);
       log.after.delete(id);
@@ -403,16 +408,15 @@ export class PersonClusterer {
   }
 
   private nearest(v: Float32Array, k: number): Neighbor[] {
-    const a = this.assigned.search(v, k);
-    const b = this.pending.search(v, k);
-    const all = a.concat(b);
-    all.sort((x, y) => x.distance - y.distance);
-    return all.slice(0, k);
+    return this.all.search(v, k);
   }
 
   /** Moves one face to `personId` (or unassigns it), keeping stats, photo counts and indexes in step. */
   private place(st: FaceState, personId: string | null, log: ChangeLog | null): void {
-    if (st.personId === personId) return;
+    if (st.personId === personId) {
+      if (personId === null) this.pending.add(st.id, st.embedding);
+      return;
+    }
     if (log && !log.before.has(st.id)) log.before.set(st.id, st.personId);
     if (st.personId !== null) {
       const old = this.persons.get(st.personId)!;
@@ -433,9 +437,7 @@ export class PersonClusterer {
       if (st.inStats) p.stats.add(st.embedding);
       log?.touched.add(personId);
       this.pending.remove(st.id);
-      this.assigned.add(st.id, st.embedding);
     } else {
-      this.assigned.remove(st.id);
       this.pending.add(st.id, st.embedding);
     }
     log?.after.set(st.id, personId);
@@ -457,7 +459,7 @@ export class PersonClusterer {
     let best: string | null = null;
     let bestLink = limit;
     const seen = new Set<string>();
-    for (const nb of this.assigned.search(st.embedding, this.opts.neighbors)) {
+    for (const nb of this.all.search(st.embedding, this.opts.neighbors)) {
       const pid = this.faces.get(nb.id)?.personId;
       if (!pid || seen.has(pid)) continue;
       seen.add(pid);

@@ -2,8 +2,9 @@ import hnswlib from 'hnswlib-node';
 
 /**
  * A growable HNSW index over face embeddings keyed by face id, returning euclidean (not squared) distances.
- * Removal is a tombstone (hnswlib markDelete); re-adding the same id reuses its slot, so the index holds
- * at most one slot per face id ever seen.
+ * Removal is a tombstone (hnswlib markDelete); re-adding the same id reuses its slot. Searching a graph
+ * that is mostly tombstones is slow, so the index rebuilds itself from the live vectors once tombstones
+ * outnumber live points (e.g. the waiting-faces index right after a re-cluster).
  */
 export interface IndexOptions {
   dim: number;
@@ -20,13 +21,18 @@ export interface Neighbor {
 }
 
 export class VectorIndex {
-  private readonly index: hnswlib.HierarchicalNSW;
-  private readonly live = new Set<number>();
+  private index: hnswlib.HierarchicalNSW;
+  private readonly live = new Map<number, Float32Array>();
 
   constructor(private readonly opts: IndexOptions, initialCapacity = 1024) {
-    this.index = new hnswlib.HierarchicalNSW('l2', opts.dim);
-    this.index.initIndex({ maxElements: Math.max(16, initialCapacity), m: opts.m, efConstruction: opts.efConstruction, randomSeed: opts.seed });
-    this.index.setEf(opts.efSearch);
+    this.index = this.create(initialCapacity);
+  }
+
+  private create(capacity: number): hnswlib.HierarchicalNSW {
+    const index = new hnswlib.HierarchicalNSW('l2', this.opts.dim);
+    index.initIndex({ maxElements: Math.max(16, capacity), m: this.opts.m, efConstruction: this.opts.efConstruction, randomSeed: this.opts.seed });
+    index.setEf(this.opts.efSearch);
+    return index;
   }
 
   get size(): number {
@@ -43,20 +49,27 @@ export class VectorIndex {
       this.index.resizeIndex(this.index.getMaxElements() * 2);
     }
     this.index.addPoint(Array.from(vector), id);
-    this.live.add(id);
+    this.live.set(id, vector);
   }
 
   remove(id: number): void {
     if (!this.live.delete(id)) return;
     this.index.markDelete(id);
+    const tombstones = this.index.getCurrentCount() - this.live.size;
+    if (tombstones > 4096 && tombstones > 2 * this.live.size) this.rebuild();
   }
 
-  /** Up to k nearest live faces, nearest first, optionally only those passing `filter`. */
-  search(vector: Float32Array | number[], k: number, filter?: (id: number) => boolean): Neighbor[] {
+  private rebuild(): void {
+    this.index = this.create(Math.max(1024, this.live.size * 2));
+    for (const [id, v] of this.live) this.index.addPoint(Array.from(v), id);
+  }
+
+  /** Up to k nearest live faces, nearest first. */
+  search(vector: Float32Array | number[], k: number): Neighbor[] {
     if (this.live.size === 0 || k <= 0) return [];
     const kk = Math.min(k, this.live.size, this.index.getMaxElements());
     const query = Array.isArray(vector) ? vector : Array.from(vector);
-    const res = filter ? this.index.searchKnn(query, kk, filter) : this.index.searchKnn(query, kk);
+    const res = this.index.searchKnn(query, kk);
     const out: Neighbor[] = [];
     for (let i = 0; i < res.neighbors.length; i++) {
       out.push({ id: res.neighbors[i]!, distance: Math.sqrt(Math.max(0, res.distances[i]!)) });

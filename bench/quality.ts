@@ -1,0 +1,91 @@
+/**
+ * Clustering quality on ../shared/datasets/faces-dev, face-album vs an Immich-style baseline on the same
+ * embeddings.
+ *
+ *   npm run bench:quality                         scan the dev set with the CLI into a fresh data dir, export, score
+ *   npm run bench:quality -- --limit 1500         same on a seeded identity-preserving subset (copied to a temp dir)
+ *   npm run bench:quality -- --export file.json   score an existing export (e.g. .bench/faces-dev-faceapi-1500.json
+ *                                                 from bench/embed-dev.ts) — its personIds if any, plus direct runs
+ *   extra: --threshold x --join-threshold y       clusterer options for the direct runs (tuning)
+ *
+ * Printed systems: "face-album (CLI)" = the personIds in the export (what the local album shows);
+ * "clusterer incremental" / "clusterer recluster" = PersonClusterer run here on the export's embeddings
+ * (scan order, then the timer's full re-cluster); "immich defaults" = Immich's job with its defaults
+ * (cosine 0.5, min 3 faces); "immich tuned" = the same algorithm at a cosine distance equivalent to our threshold.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_CLUSTER_OPTIONS } from '../src/local/cluster/person-clusterer';
+import { pickSubset, readManifest } from './dev-manifest';
+import { buildTruth, exportedAssignment, immichBaseline, ourClusterer, score, type ExportFile, type QualityScores } from './quality-score';
+
+const DATASET = path.resolve('../shared/datasets/faces-dev');
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function runCli(limit: number | undefined): ExportFile {
+  const rows = readManifest(DATASET);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'face-album-quality-'));
+  const dataDir = path.join(tmp, 'data');
+  let photosDir = DATASET;
+  if (limit !== undefined) {
+    photosDir = path.join(tmp, 'photos');
+    for (const r of pickSubset(rows, limit, 20250601)) {
+      mkdirSync(path.dirname(path.join(photosDir, r.path)), { recursive: true });
+      copyFileSync(path.join(DATASET, r.path), path.join(photosDir, r.path));
+    }
+  }
+  const cli = path.resolve('bin/face-album.cjs');
+  if (!existsSync(cli)) throw new Error(`CLI not found at ${cli}; use --export <file> (see bench/embed-dev.ts)`);
+  const t0 = Date.now();
+  execFileSync(process.execPath, [cli, 'scan', photosDir, '--data', dataDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+  console.log(`scan: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  const outFile = path.join(tmp, 'export.json');
+  const json = execFileSync(process.execPath, [cli, 'export', '--data', dataDir, '--embeddings'], { maxBuffer: 1 << 30 }).toString();
+  const parsed = JSON.parse(json) as ExportFile;
+  if (!process.argv.includes('--keep')) rmSync(tmp, { recursive: true, force: true });
+  else console.log(`kept ${tmp} (${outFile})`);
+  return parsed;
+}
+
+function main(): void {
+  const exportPath = arg('export');
+  const limitArg = arg('limit');
+  const data: ExportFile = exportPath ? (JSON.parse(readFileSync(exportPath, 'utf8')) as ExportFile) : runCli(limitArg ? Number(limitArg) : undefined);
+  const truth = buildTruth(data.photos, readManifest(DATASET));
+  const threshold = Number(arg('threshold') ?? DEFAULT_CLUSTER_OPTIONS.threshold);
+  const joinThreshold = Number(arg('join-threshold') ?? DEFAULT_CLUSTER_OPTIONS.joinThreshold);
+
+  const rows: [string, QualityScores][] = [];
+  const exported = exportedAssignment(data.photos);
+  if (exported.some((p) => p !== null)) rows.push(['face-album (CLI)', score(truth, exported)]);
+  let t = performance.now();
+  const ours = ourClusterer(truth, { threshold, joinThreshold });
+  const oursMs = performance.now() - t;
+  rows.push(['clusterer incremental', score(truth, ours.incremental)]);
+  rows.push(['clusterer recluster', score(truth, ours.reclustered)]);
+  t = performance.now();
+  rows.push(['immich defaults (cos 0.5)', score(truth, immichBaseline(truth, { maxDistance: 0.5, minFaces: 3 }))]);
+  const immichMs = performance.now() - t;
+  // face-api descriptors have norm ≈ 1, so cosine distance ≈ euclid² / 2.
+  const cosEq = Math.round(((threshold * threshold) / 2) * 1000) / 1000;
+  rows.push([`immich tuned (cos ${cosEq})`, score(truth, immichBaseline(truth, { maxDistance: cosEq, minFaces: 3 }))]);
+
+  const withEmb = truth.faces.filter((f) => f.embedding).length;
+  console.log(
+    `photos ${data.photos.length}, faces ${truth.faces.length} (${withEmb} with embeddings, ${truth.faces.filter((f) => f.clusterable).length} clusterable), ` +
+      `core identities ${[...truth.photosPerIdentity.values()].filter((n) => n >= 3).length}; threshold ${threshold}, joinThreshold ${joinThreshold}; ` +
+      `clusterer ${oursMs.toFixed(0)} ms, immich ${immichMs.toFixed(0)} ms`,
+  );
+  const keys = Object.keys(rows[0]![1]) as (keyof QualityScores)[];
+  const w = Math.max(...rows.map(([n]) => n.length)) + 2;
+  console.log(''.padEnd(22) + rows.map(([n]) => n.padStart(w)).join(''));
+  for (const k of keys) console.log(k.padEnd(22) + rows.map(([, s]) => String(s[k]).padStart(w)).join(''));
+}
+
+main();
