@@ -48,6 +48,9 @@ export class OssMediaLinks implements MediaLinks {
         accessKeySecret: credentials.accessKeySecret,
         stsToken: credentials.securityToken,
         secure: true,
+        // The runtime rebuilds this client when FC hands out new STS keys; setting the interval
+        // only tells ali-oss so (it warns on stderr otherwise).
+        refreshSTSTokenInterval: 36 * 3600 * 1000,
         ...(endpoint ? { endpoint } : {}),
       });
       this.clients.set(bucket, c);
