@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config/album-config';
+import { immRuntime } from '../src/imm/imm-runtime';
+import { OssMediaLinks } from '../src/imm/oss-media-links';
+import { immEnv, setEnv } from './fake-imm/fc-events';
+import { startFakeImm, type FakeImm } from './fake-imm/fake-imm';
+
+let fake: FakeImm;
+let restore: () => void;
+const ctx = (accessKeyId: string, securityToken: string) => ({
+  requestId: 'r', region: 'cn-shanghai', credentials: { accessKeyId, accessKeySecret: 'secret', securityToken }, function: { timeout: 30 },
+});
+
+beforeAll(async () => {
+  fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
+  restore = setEnv(immEnv(fake.endpoint));
+});
+afterAll(async () => { restore(); await fake.close(); });
+
+describe('immRuntime', () => {
+  it('reuses the runtime for the same STS keys and rebuilds when they rotate', async () => {
+    const a = await immRuntime(ctx('STS.a', 't1'));
+    const b = await immRuntime(ctx('STS.a', 't1'));
+    const c = await immRuntime(ctx('STS.a', 't2'));
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    expect(a.service.backend.kind).toBe('imm');
+    await c.service.stats();
+    expect(String(fake.requests.at(-1)!.headers['x-acs-security-token'])).toBe('t2');
+  });
+
+  it('falls back to the ALIBABA_CLOUD_* environment credentials', async () => {
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = 'LTAI.env';
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'env-secret';
+    try {
+      const rt = await immRuntime({ requestId: 'r' });
+      await rt.service.stats();
+      expect(String(fake.requests.at(-1)!.headers.authorization)).toContain('Credential=LTAI.env');
+    } finally {
+      delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+      delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+    }
+  });
+
+  it('fails with a ConfigError when no credentials exist', () => {
+    expect(() => immRuntime({ requestId: 'r' })).toThrow(ConfigError);
+  });
+
+  it('reads OSS_KEY_ENCODING and rejects bad values', async () => {
+    expect((await immRuntime(ctx('STS.k', 't'))).keyEncoding).toBe('auto');
+    process.env.OSS_KEY_ENCODING = 'raw';
+    expect((await immRuntime(ctx('STS.k', 't'))).keyEncoding).toBe('raw');
+    process.env.OSS_KEY_ENCODING = 'bogus';
+    expect(() => immRuntime(ctx('STS.k', 't'))).toThrow(/OSS_KEY_ENCODING/);
+    delete process.env.OSS_KEY_ENCODING;
+  });
+});
+
+describe('OssMediaLinks', () => {
+  const creds = { accessKeyId: 'STS.key', accessKeySecret: 'sk', securityToken: 'tok' };
+  it('signs HTTPS public-endpoint URLs that expire after urlExpiresSeconds', () => {
+    const media = new OssMediaLinks({ region: 'cn-hangzhou', bucket: 'my-photos', credentials: creds, expiresSeconds: 600 });
+    const url = new URL(media.photoUrl('oss://my-photos/photos/a b/照片.jpg'));
+    expect(url.protocol).toBe('https:');
+    expect(url.host).toBe('my-photos.oss-cn-hangzhou.aliyuncs.com');
+    expect(decodeURIComponent(url.pathname)).toBe('/photos/a b/照片.jpg');
+    expect(url.searchParams.get('security-token')).toBe('tok');
+    expect(url.searchParams.get('OSSAccessKeyId')).toBe('STS.key');
+    const expires = Number(url.searchParams.get('Expires'));
+    expect(Math.abs(expires - (Date.now() / 1000 + 600))).toBeLessThan(5);
+    const face = new URL(media.faceUrl('oss://my-photos/photos/a.jpg', { left: 10, top: 10, width: 100, height: 100 }));
+    expect(face.searchParams.get('x-oss-process')).toBe('image/crop,x_0,y_0,w_130,h_130/resize,m_fill,w_160,h_160');
+  });
+  it('honours OSS_ENDPOINT and other buckets in the uri', () => {
+    const media = new OssMediaLinks({ region: 'cn-hangzhou', bucket: 'my-photos', credentials: creds, expiresSeconds: 60, endpoint: 'https://img.example.com' });
+    expect(media.photoUrl('oss://other-bucket/x.jpg')).toMatch(/^https:\/\/other-bucket\.img\.example\.com\/x\.jpg\?/);
+  });
+});
