@@ -11,7 +11,7 @@
  * Printed systems: "face-album (CLI)" = the personIds in the export (what the local album shows);
  * "clusterer incremental" / "clusterer recluster" = PersonClusterer run here on the export's embeddings
  * (scan order, then the timer's full re-cluster); "immich defaults" = Immich's job with its defaults
- * (cosine 0.5, min 3 faces); "immich tuned" = the same algorithm at a cosine distance equivalent to our threshold.
+ * (cosine 0.5, min 3 faces); "immich tuned" = the same algorithm at the cosine distance equivalent to our threshold (median norm).
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -72,8 +72,10 @@ function main(): void {
   t = performance.now();
   rows.push(['immich defaults (cos 0.5)', score(truth, immichBaseline(truth, { maxDistance: 0.5, minFaces: 3 }))]);
   const immichMs = performance.now() - t;
-  // face-api descriptors have norm ≈ 1, so cosine distance ≈ euclid² / 2.
-  const cosEq = Math.round(((threshold * threshold) / 2) * 1000) / 1000;
+  // For vectors of norm n, cosine distance = euclid² / (2n²); face-api descriptors have n ≈ 1.4.
+  const norms = truth.faces.filter((f) => f.embedding).map((f) => Math.hypot(...f.embedding!)).sort((a, b) => a - b);
+  const n = norms[norms.length >> 1] ?? 1;
+  const cosEq = Math.round(((threshold * threshold) / (2 * n * n)) * 1000) / 1000;
   rows.push([`immich tuned (cos ${cosEq})`, score(truth, immichBaseline(truth, { maxDistance: cosEq, minFaces: 3 }))]);
 
   const withEmb = truth.faces.filter((f) => f.embedding).length;
