@@ -1,4 +1,5 @@
-import OpenApi, * as $OpenApi from '@alicloud/openapi-client';
+import type OpenApi from '@alicloud/openapi-client';
+import * as $OpenApi from '@alicloud/openapi-client';
 import * as $Util from '@alicloud/tea-util';
 import type { StsCredentials } from '../fc/fc-context';
 import type { Logger } from '../log/logger';
@@ -29,6 +30,15 @@ export interface CallOptions {
   /** Epoch ms: no attempt starts after it and each attempt's read timeout ends by it. */
   deadline?: number;
 }
+
+/**
+ * openapi-client is CommonJS with `exports.default = Client`. Under Node's ESM rules (vitest,
+ * tsx) the default import is that class; in esbuild's CJS bundle for a "type": "module" package
+ * it is the whole exports object. Take whichever holds the constructor.
+ */
+type OpenApiCtor = typeof OpenApi;
+const openApiModule = $OpenApi as unknown as { default: OpenApiCtor | { default: OpenApiCtor } };
+const OpenApiClient: OpenApiCtor = typeof openApiModule.default === 'function' ? openApiModule.default : openApiModule.default.default;
 
 /** Params identical for every IMM action the album uses (cloud-reference §1.3). */
 function immParams(action: string, protocol: 'HTTPS' | 'HTTP'): $OpenApi.Params {
@@ -72,7 +82,7 @@ export class ImmClient {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.defaultBudgetMs = opts.defaultBudgetMs ?? 30_000;
     this.readTimeoutMs = opts.readTimeoutMs ?? 15_000;
-    this.api = new OpenApi(new $OpenApi.Config({
+    this.api = new OpenApiClient(new $OpenApi.Config({
       accessKeyId: opts.credentials.accessKeyId,
       accessKeySecret: opts.credentials.accessKeySecret,
       securityToken: opts.credentials.securityToken,
