@@ -41,6 +41,7 @@ export class ImmBackend implements AlbumBackend {
   private readonly config: ImmConfig;
   private readonly poll: PollInterval;
   private readonly pd: { ProjectName: string; DatasetName: string };
+  private readonly ready = { checked: false };
 
   constructor(opts: ImmBackendOptions) {
     this.client = opts.client;
@@ -94,7 +95,7 @@ export class ImmBackend implements AlbumBackend {
   // ---- clusterer ----
 
   runClustering({ deadline, log }: { deadline: number; log: Logger }): Promise<ClusteringRun> {
-    return runImmClustering({ client: this.client, config: this.config, poll: this.poll }, deadline, log);
+    return runImmClustering({ client: this.client, config: this.config, poll: this.poll, ready: this.ready }, deadline, log);
   }
 
   // ---- people ----

@@ -112,15 +112,19 @@ export class ImmClient {
     return withRetry(async () => {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new ImmError(action, 'DeadlineExceeded', 'no time left for the call', 0, null, false);
+      const started = Date.now();
       try {
         const res = await this.api.callApi(
           immParams(action, this.protocol),
           new $OpenApi.OpenApiRequest({ query }),
           new $Util.RuntimeOptions({ autoretry: false, readTimeout: Math.max(1, Math.min(this.readTimeoutMs, remaining)) }),
         );
+        log?.debug('imm.call', { action, status: res.statusCode, ms: Date.now() - started });
         return res.body as ImmResponse<A>;
       } catch (err) {
-        throw toImmError(action, err);
+        const e = toImmError(action, err);
+        log?.debug('imm.call', { action, status: e.status, code: e.code, ms: Date.now() - started });
+        throw e;
       }
     }, this.retry, {
       deadline,

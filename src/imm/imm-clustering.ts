@@ -19,6 +19,8 @@ export interface ClusteringDeps {
   client: ImmClient;
   config: ImmConfig;
   poll: PollInterval;
+  /** Set once project and dataset were seen, so warm instances skip the two lookups. */
+  ready?: { checked: boolean };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -63,6 +65,8 @@ export async function newestClusteringTask({ client, config }: Pick<ClusteringDe
 /**
  * What the dataset looks like now. FileCount + TotalFileSize change with every index/removal;
  * UpdateTime covers a re-indexed file of the same size if IMM bumps it (not documented either way).
+ * Indexing is asynchronous: a tick that runs before IMM finished indexing records the older
+ * statistics, so the next tick sees a different fingerprint and clusters again — nothing is missed.
  */
 async function datasetFingerprint({ client, config }: ClusteringDeps, deadline: number): Promise<{ fingerprint: string; fileCount: number }> {
   const { Dataset: d } = await client.call('GetDataset', { ProjectName: config.project, DatasetName: config.dataset, WithStatistics: true }, { deadline })
@@ -90,7 +94,10 @@ async function countClusters(deps: ClusteringDeps, field: 'CreateTimeRange' | 'U
  */
 export async function runImmClustering(deps: ClusteringDeps, deadline: number, log: Logger): Promise<ClusteringRun> {
   const { client, config } = deps;
-  await ensureProjectAndDataset(deps, deadline, log);
+  if (!deps.ready?.checked) {
+    await ensureProjectAndDataset(deps, deadline, log);
+    if (deps.ready) deps.ready.checked = true;
+  }
 
   const running = await newestClusteringTask(deps, 'Running', deadline);
   if (running) {
