@@ -7,15 +7,14 @@ export class ImmError extends Error {
   constructor(
     readonly action: string,
     readonly code: string,
-    message: string,
+    /** IMM's own Message, without our prefix. */
+    readonly immMessage: string,
     readonly status: number,
     readonly requestId: string | null,
     readonly retryable: boolean,
   ) {
-    super(`IMM ${action} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${message}${requestId ? ` [RequestId ${requestId}]` : ''}`);
+    super(`IMM ${action} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${immMessage}${requestId ? ` [RequestId ${requestId}]` : ''}`);
   }
-  /** IMM's own message, without our prefix. */
-  get immMessage(): string { return this.message.replace(/^IMM \S+ failed: [^:]+: /, '').replace(/ \[RequestId [^\]]+\]$/, ''); }
   get throttled(): boolean { return this.status === 429 || /^Throttling/i.test(this.code); }
 }
 
