@@ -91,6 +91,33 @@ function leanTeaUtil(): string | null {
   }
 }
 
+/**
+ * Packages whose module code runs on first use instead of at bundle load. ali-oss (with urllib,
+ * xml2js, platform, …) is a large part of load time but only signs URLs, which the indexer and
+ * clusterer never do and the API does only for responses with photos. The replacement module is a
+ * Proxy over the real export: `new OSS(…)`, calls and property reads load the real package then.
+ */
+export const DEFERRED_MODULES: readonly string[] = ['ali-oss'];
+
+export const deferLoading: Plugin = {
+  name: 'defer-loading',
+  setup(b) {
+    const names = new RegExp(`^(${DEFERRED_MODULES.map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter: names }, (args) => (args.namespace === 'deferred' ? undefined : { path: args.path, namespace: 'deferred' }));
+    b.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({
+      loader: 'js',
+      resolveDir: ROOT,
+      contents: `let real; const load = () => (real ??= require(${JSON.stringify(args.path)}));
+module.exports = new Proxy(function deferred() {}, {
+  construct: (_t, a) => Reflect.construct(load(), a),
+  apply: (_t, self, a) => Reflect.apply(load(), self, a),
+  get: (_t, k) => load()[k],
+  has: (_t, k) => k in load(),
+});`,
+    }));
+  },
+};
+
 const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 export interface BundleReport {
@@ -152,7 +179,7 @@ export async function buildFunctions(opts: BuildOptions = {}): Promise<BundleRep
       external: [...INTENTIONAL_EXTERNALS],
       metafile: true,
       logLevel: 'warning',
-      plugins: [trimDependencies, ...(opts.plugins ?? [])],
+      plugins: [trimDependencies, deferLoading, ...(opts.plugins ?? [])],
     });
     const problems = policyViolations(result.metafile);
     if (problems.length) throw new BundlePolicyError(`${name}: ${problems.join('; ')}`);

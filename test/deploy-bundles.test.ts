@@ -4,13 +4,13 @@
  * node_modules anywhere above it — against the fake IMM server on 127.0.0.1.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Metafile } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BundlePolicyError, FUNCTIONS, buildFunctions, policyViolations, type BundleReport, type FunctionName } from '../scripts/build';
+import { BundlePolicyError, FUNCTIONS, ROOT, buildFunctions, trimDependencies, policyViolations, type BundleReport, type FunctionName } from '../scripts/build';
 import { goodFace, startFakeImm, type FakeImm } from './fake-imm/fake-imm';
 import { fcContext, httpEvent, immEnv, ossEvent, timerEvent } from './fake-imm/fc-events';
 
@@ -96,6 +96,22 @@ describe('bundle policy', () => {
     }
   });
 
+  it('the iconv-lite replacement still decodes non-UTF-8 bodies (GBK) like urllib needs', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'face-album-iconv-'));
+    try {
+      const out = path.join(dir, 'probe.cjs');
+      await build({
+        stdin: { contents: `const iconv = require('iconv-lite'); process.stdout.write(iconv.decode(Buffer.from([0xc4,0xe3,0xba,0xc3]), 'GBK'));`, resolveDir: ROOT },
+        bundle: true, platform: 'node', format: 'cjs', outfile: out, plugins: [trimDependencies], logLevel: 'error',
+      });
+      const { stdout } = await run(process.execPath, [out]);
+      expect(stdout).toBe('你好');
+      expect(statSync(out).size).toBeLessThan(5_000); // the CJK tables stayed out
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('builds the three functions with no native or ML input', () => {
     expect(reports.map((r) => r.name)).toEqual([...FUNCTIONS]);
     for (const r of reports) expect(r.bytes).toBeGreaterThan(10_000);
@@ -132,6 +148,15 @@ describe('bundles run alone, as on FC', () => {
     const ok = await invoke('api', httpEvent('GET', '/people', { query: { limit: '5' }, headers: { authorization: `Bearer ${KEY}` } }), env());
     expect(ok.result.statusCode).toBe(200);
     expect(JSON.parse(ok.result.body)).toMatchObject({ items: expect.any(Array) });
+  });
+
+  it('api: signs OSS URLs for a photo and its face crops (ali-oss, loaded on first use)', async () => {
+    const { result } = await invoke('api', httpEvent('GET', '/photos/faces', { query: { uri: 'photos/bundle-1.jpg' }, headers: { authorization: `Bearer ${KEY}` } }), env());
+    expect(result.statusCode).toBe(200);
+    const photo = JSON.parse(result.body);
+    expect(photo.photoUrl).toMatch(/^https:\/\/testbucket\.oss-cn-shanghai\.aliyuncs\.com\/photos\/bundle-1\.jpg\?.*Signature=/);
+    expect(photo.faces).toHaveLength(1);
+    expect(decodeURIComponent(photo.faces[0].faceUrl)).toContain('x-oss-process=image/crop,');
   });
 
   it('a malformed event is rejected as final, not thrown for retry', async () => {
