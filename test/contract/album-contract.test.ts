@@ -1,0 +1,150 @@
+/**
+ * The contract: the same story, through the same FC handlers, against both backends — IMM (via the
+ * fake IMM server on 127.0.0.1) and local (real engine, real SQLite, real photos). Every response is
+ * checked against the strict shapes in api-shapes.ts, so the two backends return the same JSON.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorShape, PersonShape, PhotoShape, StatsShape, TaskShape, pageOf } from './api-shapes';
+import { immAlbum, localAlbum, type AlbumUnderTest } from './album-harness';
+
+async function poll<T>(fn: () => Promise<T | null>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe.each([
+  ['imm', immAlbum],
+  ['local', localAlbum],
+] as const)('album contract on the %s backend', (_name, open) => {
+  let album: AlbumUnderTest;
+  let alice: string;
+  let bob: string;
+  const all = () => [...album.keys.alice, ...album.keys.bob, ...album.keys.stranger];
+
+  beforeAll(async () => {
+    album = await open();
+    const indexed = await album.deliver([...all().map((key) => ({ key })), { key: 'photos/notes.txt' }, { key: 'elsewhere/x.jpg' }]);
+    expect(indexed).toMatchObject({ ok: true });
+    const run = await album.tick();
+    expect(run).toMatchObject({ ok: true, outcome: 'succeeded' });
+  }, 180_000);
+  afterAll(async () => { await album?.close(); });
+
+  it('serves health without auth and stats with the last clustering task', async () => {
+    const health = await album.http('GET', '/health');
+    expect(health).toMatchObject({ status: 200, json: { ok: true, backend: album.backend } });
+    const stats = await album.http('GET', '/stats');
+    expect(stats.status).toBe(200);
+    const body = StatsShape.parse(stats.json);
+    expect(body.lastClustering?.status).toBe('succeeded');
+    expect(body.photoCount).toBe(8);
+  });
+
+  it('lists exactly the two people with three or more photos, largest first', async () => {
+    const res = await album.http('GET', '/people?sort=imageCount');
+    expect(res.status).toBe(200);
+    const page = pageOf(PersonShape).parse(res.json);
+    expect(page.items.map((p) => p.imageCount)).toEqual([4, 3]);
+    [alice, bob] = page.items.map((p) => p.id) as [string, string];
+    expect(page.items[0]!.cover?.photoUrl).toMatch(/^https?:\/\//);
+  });
+
+  it('pages through a person’s photos with a cursor, each photo carrying the person’s face', async () => {
+    const first = await album.http('GET', `/people/${alice}/photos?limit=3`);
+    expect(first.status).toBe(200);
+    const p1 = pageOf(PhotoShape).parse(first.json);
+    expect(p1.items).toHaveLength(3);
+    expect(p1.nextCursor).not.toBeNull();
+    const second = pageOf(PhotoShape).parse((await album.http('GET', `/people/${alice}/photos?limit=3&cursor=${encodeURIComponent(p1.nextCursor!)}`)).json);
+    const keys = [...p1.items, ...second.items].map((p) => p.key).sort();
+    expect(keys).toEqual([...album.keys.alice].sort());
+    for (const photo of [...p1.items, ...second.items]) {
+      const mine = photo.faces.filter((f) => f.personId === alice);
+      expect(mine).toHaveLength(1);
+      expect(mine[0]!.clusterable).toBe(true);
+      expect(mine[0]!.faceUrl).toMatch(/^https?:\/\//);
+    }
+  });
+
+  it('shows one photo’s faces by uri or bare key, odd characters included', async () => {
+    const key = album.keys.alice[1]!;
+    const byUri = await album.http('GET', `/photos/faces?uri=${encodeURIComponent(album.uriOf(key))}`);
+    expect(byUri.status).toBe(200);
+    const photo = PhotoShape.parse(byUri.json);
+    expect(photo.key).toBe(key);
+    expect(photo.faces.some((f) => f.personId === alice)).toBe(true);
+    const byKey = await album.http('GET', `/photos/faces?uri=${encodeURIComponent(key)}`);
+    expect(PhotoShape.parse(byKey.json).uri).toBe(album.uriOf(key));
+  });
+
+  it('renames and labels a person, and the edit reads back', async () => {
+    const res = await album.http('PATCH', `/people/${alice}`, { name: 'Alice', labels: { team: 'red' } });
+    expect(res.status).toBe(200);
+    expect(PersonShape.parse(res.json)).toMatchObject({ id: alice, name: 'Alice', labels: { team: 'red' }, hidden: false });
+    expect(PersonShape.parse((await album.http('GET', `/people/${alice}`)).json).name).toBe('Alice');
+  });
+
+  it('hides a person from the default list but not from hidden=only/include', async () => {
+    expect((await album.http('PATCH', `/people/${bob}`, { hidden: true })).status).toBe(200);
+    const ids = async (q: string) => pageOf(PersonShape).parse((await album.http('GET', `/people${q}`)).json).items.map((p) => p.id);
+    expect(await ids('')).toEqual([alice]);
+    expect(await ids('?hidden=only')).toEqual([bob]);
+    expect((await ids('?hidden=include')).sort()).toEqual([alice, bob].sort());
+    expect((await album.http('PATCH', `/people/${bob}`, { hidden: false })).status).toBe(200);
+  });
+
+  it('keeps people stable when the same OSS events are delivered again and clustering reruns', async () => {
+    await album.deliver(all().map((key) => ({ key })));
+    await album.tick();
+    const page = pageOf(PersonShape).parse((await album.http('GET', '/people')).json);
+    expect(page.items.map((p) => [p.id, p.imageCount])).toEqual([[alice, 4], [bob, 3]]);
+    expect(page.items[0]!.name).toBe('Alice');
+  });
+
+  it('answers bad input with 400 and unknown things with 404, in one error shape', async () => {
+    for (const [method, path, body, status] of [
+      ['GET', '/people?limit=0', undefined, 400],
+      ['GET', '/people?sort=age', undefined, 400],
+      ['PATCH', `/people/${alice}`, {}, 400],
+      ['PATCH', `/people/${alice}`, { name: 5 }, 400],
+      ['POST', '/people/merge', { from: [alice], into: alice }, 400],
+      ['GET', '/people/Cluster-00000000-0000-0000-0000-000000000000', undefined, 404],
+      ['GET', '/people/Cluster-00000000-0000-0000-0000-000000000000/photos', undefined, 404],
+      ['PATCH', '/people/Cluster-00000000-0000-0000-0000-000000000000', { name: 'x' }, 404],
+      ['GET', `/photos/faces?uri=${encodeURIComponent('photos/never.jpg')}`, undefined, 404],
+      ['GET', '/tasks/no-such-task', undefined, 404],
+      ['GET', '/nothing-here', undefined, 404],
+    ] as const) {
+      const res = await album.http(method, path, body);
+      expect({ path, status: res.status }).toEqual({ path, status });
+      expect(ErrorShape.parse(res.json).error.code).toBe(status === 400 ? 'bad_request' : 'not_found');
+    }
+  });
+
+  it('merges one person into another as a task, keeping the target’s name', async () => {
+    const res = await album.http('POST', '/people/merge', { from: [bob], into: alice });
+    expect(res.status).toBe(202);
+    const task = TaskShape.parse(res.json.task);
+    expect(task.type).toBe('merge');
+    const done = await poll(async () => {
+      const t = TaskShape.parse((await album.http('GET', `/tasks/${encodeURIComponent(task.id)}`)).json);
+      return t.status === 'running' ? null : t;
+    });
+    expect(done.status).toBe('succeeded');
+    expect((await album.http('GET', `/people/${bob}`)).status).toBe(404);
+    const merged = PersonShape.parse((await album.http('GET', `/people/${alice}`)).json);
+    expect(merged).toMatchObject({ name: 'Alice', imageCount: 7 });
+  });
+
+  it('removes a deleted photo from its person', async () => {
+    await album.deliver([{ key: album.keys.alice[0]!, removed: true }]);
+    await album.tick();
+    expect(PersonShape.parse((await album.http('GET', `/people/${alice}`)).json).imageCount).toBe(6);
+    expect((await album.http('GET', `/photos/faces?uri=${encodeURIComponent(album.keys.alice[0]!)}`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,85 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { handler as apiHandler } from '../../functions/api/index';
+import { handler as clustererHandler } from '../../functions/clusterer/index';
+import { handler as indexerHandler } from '../../functions/indexer/index';
+import { installRuntime } from '../../src/runtime/album-runtime';
+import { goodFace, startFakeImm } from '../fake-imm/fake-imm';
+import { captureLogs, fcContext, httpEvent, immEnv, ossEvent, setEnv, timerEvent, type OssChange } from '../fake-imm/fc-events';
+
+/**
+ * One album, driven only through the three FC handlers (functions/*): OSS events in, timer ticks,
+ * FC HTTP events for the API. The contract suite runs the same story against each backend.
+ */
+export interface AlbumUnderTest {
+  backend: 'imm' | 'local';
+  /** Photo keys of the two people and the distractor, as the bucket/folder names them. */
+  keys: { alice: string[]; bob: string[]; stranger: string[] };
+  uriOf(key: string): string;
+  /** Delivers OSS events to the indexer handler. */
+  deliver(changes: OssChange[]): Promise<unknown>;
+  /** One clusterer invocation (timer trigger). */
+  tick(): Promise<{ ok: boolean; outcome?: string }>;
+  http(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; headers: Record<string, string> }>;
+  close(): Promise<void>;
+}
+
+const DEV = resolve(import.meta.dirname, '../../../shared/datasets/faces-dev');
+/** Real photos for the local engine: two people with clean frontal LFW shots and one stranger. */
+const PEOPLE = {
+  alice: ['Hugo_Chavez/1.jpg', 'Hugo_Chavez/2.jpg', 'Hugo_Chavez/3.jpg', 'Hugo_Chavez/4.jpg'],
+  bob: ['Ariel_Sharon/1.jpg', 'Ariel_Sharon/2.jpg', 'Ariel_Sharon/3.jpg'],
+  stranger: ['Jennifer_Capriati/1.jpg'],
+};
+/** Keys with the characters real buckets hold: spaces, Chinese, '+', '%'. */
+const KEYS = {
+  alice: ['photos/alice/a 1.jpg', 'photos/alice/照片 2.jpg', 'photos/alice/a+3.JPG', 'photos/alice/100% 4.jpeg'],
+  bob: ['photos/bob/b1.jpg', 'photos/bob/b2.jpg', 'photos/bob/b3.jpg'],
+  stranger: ['photos/misc/s1.jpg'],
+};
+
+async function callApi(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await apiHandler(httpEvent(method, path, { body, headers }), fcContext());
+  return { status: res.statusCode, json: res.isBase64Encoded ? res.body : JSON.parse(res.body || 'null'), headers: res.headers };
+}
+
+export async function immAlbum(): Promise<AlbumUnderTest> {
+  const fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
+  const restore = setEnv(immEnv(fake.endpoint));
+  installRuntime(null);
+  const uriOf = (key: string) => `oss://testbucket/${key}`;
+  for (const [who, keys] of Object.entries(KEYS)) {
+    for (const key of keys) fake.seedFaces(uriOf(key), [goodFace(who)], { ImageWidth: 250, ImageHeight: 250 });
+  }
+  const logs = captureLogs();
+  return {
+    backend: 'imm', keys: KEYS, uriOf,
+    deliver: (changes) => indexerHandler(ossEvent(changes), fcContext()),
+    tick: () => clustererHandler(timerEvent(), fcContext()),
+    http: (method, path, body) => callApi(method, path, body),
+    close: async () => { logs.restore(); await fake.close(); restore(); },
+  };
+}
+
+export async function localAlbum(): Promise<AlbumUnderTest> {
+  const { openLocalAlbum } = await import('../../src/local/local-runtime');
+  const work = mkdtempSync(join(tmpdir(), 'fa-contract-'));
+  const photosDir = join(work, 'photos');
+  for (const who of Object.keys(KEYS) as (keyof typeof KEYS)[]) {
+    KEYS[who].forEach((key, i) => {
+      mkdirSync(dirname(join(photosDir, key)), { recursive: true });
+      copyFileSync(join(DEV, PEOPLE[who][i]!), join(photosDir, key));
+    });
+  }
+  const logs = captureLogs();
+  const album = openLocalAlbum({ photosDir, dataDir: join(work, 'data'), workers: 1, env: {} });
+  installRuntime(album.factory);
+  return {
+    backend: 'local', keys: KEYS, uriOf: (key) => `oss://${album.bucket}/${key}`,
+    deliver: (changes) => indexerHandler(ossEvent(changes.map((c) => ({ ...c, bucket: album.bucket }))), fcContext()),
+    tick: () => clustererHandler(timerEvent(), fcContext()),
+    http: (method, path, body) => callApi(method, path, body),
+    close: async () => { logs.restore(); installRuntime(null); await album.close(); rmSync(work, { recursive: true, force: true }); },
+  };
+}
