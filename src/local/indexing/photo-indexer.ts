@@ -41,14 +41,17 @@ export class PhotoIndexer {
     const out = (outcome: PhotoOutcome['outcome'], extra: Partial<PhotoOutcome> = {}): PhotoOutcome => ({ uri, action: 'index', outcome, ...extra });
 
     const file = await folder.resolveFile(key);
+    const known = store.knownFile(key);
+    const sameAsKnown = (stamp?: { size: number; mtimeMs: number }) => !!known && !!stamp && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs;
     if (!file.ok) {
+      // Already refused for this very file: not logged as a new refusal.
+      if (known?.state === 'rejected' && sameAsKnown(file.stamp)) return out('unchanged');
       // A missing file is not remembered: it may be recreated, and its removal event follows anyway.
       if (file.reason !== 'missing' && file.stamp) store.recordRejection(key, file.stamp, file.reason, file.message);
       return out('rejected', { reason: `${file.reason}: ${file.message}` });
     }
     const stamp = { size: file.size, mtimeMs: file.mtimeMs };
-    const known = store.knownFile(key);
-    if (known && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs) return out('unchanged');
+    if (sameAsKnown(stamp)) return out('unchanged');
     if (stamp.size > (this.deps.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)) {
       store.recordRejection(key, stamp, 'too_large', `file is ${stamp.size} bytes`);
       return out('rejected', { reason: `too_large: file is ${stamp.size} bytes` });

@@ -62,11 +62,14 @@ export class PeopleStore {
     return this.get(id)!;
   }
 
-  /** Moves every face of `from` onto `into` and pins it there, so no later clustering undoes the merge. */
+  /** Moves every face of `from` onto `into` and pins them all there, so no later clustering undoes the merge. */
   merge(from: string[], into: string): void {
     this.db.transaction(() => {
       for (const id of [into, ...from]) if (!this.get(id)) throw notFound('person', id);
       const now = new Date().toISOString();
+      // The target's own faces are pinned too: the merge says all of them are one person, and a full
+      // re-cluster must not split the target's original faces off into a new person.
+      this.db.prepare('UPDATE faces SET pinned_person_id = ? WHERE person_id = ? AND pinned_person_id IS NULL').run(into, into);
       const move = this.db.prepare('UPDATE faces SET person_id = ?, pinned_person_id = ? WHERE person_id = ? OR pinned_person_id = ?');
       const retire = this.db.prepare('UPDATE people SET merged_into = ?, updated_at = ? WHERE id = ?');
       for (const id of from) {
