@@ -1,10 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { startAlbumDaemon } from '../launcher/album-daemon';
-import { openLocalAlbum } from '../local-runtime';
-import { exportAlbum } from './export-command';
-import { scanCommand } from './scan-command';
-import { albumStatus } from './status-command';
+// Commands import what they need when they run: `status` and `export` never load the handlers or the engine.
+const daemon = () => import('../launcher/album-daemon');
+const runtime = () => import('../local-runtime');
 
 const positiveInt = (what: string) => (value: string): number => {
   const n = Number(value);
@@ -33,6 +31,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--quiet-period <s>', 'seconds of quiet after changes before clustering').env('FACE_ALBUM_QUIET_PERIOD').default(10).argParser(positiveInt('--quiet-period')))
     .addOption(new Option('--write-settle <ms>', 'a file counts as written once unchanged this long').env('FACE_ALBUM_WRITE_SETTLE_MS').default(1500).argParser(positiveInt('--write-settle')))
     .action(async (o: { photos: string; data: string; workers?: number; port: number; clusterInterval: number; quietPeriod: number; writeSettle: number }) => {
+      const { startAlbumDaemon } = await daemon();
       const running = await startAlbumDaemon({
         photosDir: resolve(o.photos), dataDir: resolve(o.data), workers: o.workers || undefined, port: o.port,
         clusterIntervalMs: Math.max(1, o.clusterInterval) * 1000, quietMs: o.quietPeriod * 1000, stabilityMs: o.writeSettle,
@@ -55,6 +54,7 @@ export function buildProgram(): Command {
     .description('index every photo under <dir> once, cluster, exit')
     .addOption(dataOption()).addOption(workersOption())
     .action(async (dir: string, o: { data: string; workers?: number }) => {
+      const { scanCommand } = await import('./scan-command');
       const totals = await scanCommand({ photosDir: resolve(dir), dataDir: resolve(o.data), workers: o.workers || undefined, tty: process.stdout.isTTY === true });
       process.stderr.write(`face-album: scanned: ${totals.indexed} indexed, ${totals.unchanged} unchanged, ${totals.rejected} rejected, ${totals.removed} removed; clustering ${totals.clustering}\n`);
     });
@@ -63,7 +63,7 @@ export function buildProgram(): Command {
     .description('full re-cluster, keeping person ids, names and edits')
     .addOption(photosOption()).addOption(dataOption())
     .action(async (o: { photos: string; data: string }) => {
-      const album = openLocalAlbum({ photosDir: resolve(o.photos), dataDir: resolve(o.data) });
+      const album = (await runtime()).openLocalAlbum({ photosDir: resolve(o.photos), dataDir: resolve(o.data) });
       try {
         const run = await album.backend.runClustering({ deadline: Date.now() + 3600_000, log: album.log, full: true });
         album.log.info('clustering.' + run.outcome, { taskId: run.task?.id, newPeople: run.newPeople, updatedPeople: run.updatedPeople, reason: run.reason });
@@ -76,7 +76,8 @@ export function buildProgram(): Command {
     .addOption(photosOption()).addOption(dataOption())
     .option('--embeddings', 'include each face\'s embedding', false)
     .action(async (o: { photos: string; data: string; embeddings: boolean }) => {
-      const album = openLocalAlbum({ photosDir: resolve(o.photos), dataDir: resolve(o.data), log: silentLog() });
+      const { exportAlbum } = await import('./export-command');
+      const album = (await runtime()).openLocalAlbum({ photosDir: resolve(o.photos), dataDir: resolve(o.data), log: silentLog() });
       try { await writeJson(exportAlbum(album, { embeddings: o.embeddings })); } finally { await album.close(); }
     });
 
@@ -84,7 +85,8 @@ export function buildProgram(): Command {
     .description('counts, pending changes, refused files and the last clustering')
     .addOption(photosOption()).addOption(dataOption())
     .action(async (o: { photos: string; data: string }) => {
-      const album = openLocalAlbum({ photosDir: resolve(o.photos), dataDir: resolve(o.data), log: silentLog() });
+      const { albumStatus } = await import('./status-command');
+      const album = (await runtime()).openLocalAlbum({ photosDir: resolve(o.photos), dataDir: resolve(o.data), log: silentLog() });
       try { await writeJson(await albumStatus(album, resolve(o.data))); } finally { await album.close(); }
     });
   return program;

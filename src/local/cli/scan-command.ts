@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { localFunctions } from '../launcher/album-functions';
-import { nestedDataDir } from '../launcher/album-daemon';
 import { openLocalAlbum } from '../local-runtime';
-import { reconcile, walkPhotos } from '../watch/folder-walk';
+import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
 import { createScanProgress } from './scan-progress';
 
 export interface ScanOptions { photosDir: string; dataDir: string; workers?: number; tty: boolean }

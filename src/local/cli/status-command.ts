@@ -1,6 +1,5 @@
 import type { LocalAlbum } from '../local-runtime';
-import { reconcile, walkPhotos } from '../watch/folder-walk';
-import { nestedDataDir } from '../launcher/album-daemon';
+import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
 
 /** `face-album status`: what is indexed, what is waiting, what was refused, and the last clustering. */
 export async function albumStatus(album: LocalAlbum, dataDir: string) {

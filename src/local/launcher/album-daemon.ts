@@ -1,11 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { openLocalAlbum, type LocalAlbum, type LocalAlbumOptions } from '../local-runtime';
 import { startLocalServer, type LocalServer } from '../server/local-server';
 import { ChangeQueue } from '../watch/change-queue';
 import { ClusterScheduler } from '../watch/cluster-scheduler';
-import { reconcile, walkPhotos } from '../watch/folder-walk';
+import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
 import { watchFolder } from '../watch/folder-watcher';
 import { localFunctions } from './album-functions';
 
@@ -26,12 +25,6 @@ export interface RunningAlbum {
   /** Resolves when every change seen so far is indexed and the clustering it triggers has run. */
   idle(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** The data dir when it lies inside the photos folder (so its files are never taken for photos). */
-export function nestedDataDir(photosDir: string, dataDir: string): string | undefined {
-  const rel = relative(resolve(photosDir), resolve(dataDir));
-  return rel && !rel.startsWith('..') ? resolve(dataDir) : undefined;
 }
 
 /** `face-album start`: the HTTP API, the folder watcher and the clustering timer around the same handlers as FC. */

@@ -1,8 +1,7 @@
 import { AlbumError, notFound } from '../../album/errors';
-import type { Gender, Page, PeopleQuery, PersonPatch, PersonRecord } from '../../album/types';
+import type { Page, PeopleQuery, PersonPatch, PersonRecord } from '../../album/types';
 import type { ClusterChanges, ClusterPerson } from '../cluster/cluster-types';
 import type { Db } from './database';
-import { toFaceRecord } from './photo-store';
 
 interface PersonRow {
   id: string; name: string | null; hidden: number; labels: string; merged_into: string | null; edited: number;
@@ -134,16 +133,19 @@ export class PeopleStore {
     return this.db.prepare(`${STATS_CTE} SELECT COUNT(*) AS people FROM people p JOIN stats s ON s.person_id = p.id WHERE p.merged_into IS NULL`).get() as { people: number };
   }
 
+  /** Aggregates in SQL so a person with thousands of faces costs two indexed queries, not a full load. */
   private toRecord(r: PersonRow): PersonRecord {
-    const faces = (this.db.prepare(`SELECT f.id, f.photo_id, f.person_id, f.clusterable, a.box_left, a.box_top, a.box_width, a.box_height,
-        a.confidence, a.age, a.gender, a.yaw, a.pitch, a.roll, a.quality, a.sharpness, p.path
+    const agg = this.db.prepare(`SELECT SUM(a.gender = 'male') AS males, SUM(a.gender = 'female') AS females,
+        AVG(a.age) AS age_avg, MIN(a.age) AS age_min, MAX(a.age) AS age_max
       FROM faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx WHERE f.person_id = ?`)
-      .all(r.id) as (Parameters<typeof toFaceRecord>[0] & { path: string })[]).map((row) => ({ face: toFaceRecord(row), path: row.path }));
-    const genders = faces.map((f) => f.face.gender).filter((g): g is Gender => g !== null);
-    const males = genders.filter((g) => g === 'male').length;
-    const ages = faces.map((f) => f.face.age).filter((a): a is number => a !== null);
+      .get(r.id) as { males: number | null; females: number | null; age_avg: number | null; age_min: number | null; age_max: number | null };
     // Cover: the best clusterable face, else the best face at all.
-    const best = [...faces].sort((a, b) => Number(b.face.clusterable) - Number(a.face.clusterable) || (b.face.quality ?? 0) - (a.face.quality ?? 0))[0];
+    const cover = this.db.prepare(`SELECT p.path, a.box_left, a.box_top, a.box_width, a.box_height
+      FROM faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx
+      WHERE f.person_id = ? ORDER BY f.clusterable DESC, a.quality DESC, f.id LIMIT 1`)
+      .get(r.id) as { path: string; box_left: number; box_top: number; box_width: number; box_height: number } | undefined;
+    const males = agg.males ?? 0, females = agg.females ?? 0;
+    const round1 = (v: number) => Math.round(v * 10) / 10;
     return {
       id: r.id,
       name: r.name,
@@ -152,9 +154,9 @@ export class PeopleStore {
       faceCount: r.face_count,
       imageCount: r.image_count,
       videoCount: 0,
-      gender: genders.length ? (males * 2 >= genders.length ? 'male' : 'female') : null,
-      age: ages.length ? { avg: Math.round(ages.reduce((s, a) => s + a, 0) / ages.length), min: Math.min(...ages), max: Math.max(...ages) } : null,
-      cover: best ? { uri: this.uriOf(best.path), box: best.face.box } : null,
+      gender: males + females === 0 ? null : males >= females ? 'male' : 'female',
+      age: agg.age_avg === null ? null : { avg: round1(agg.age_avg), min: round1(agg.age_min!), max: round1(agg.age_max!) },
+      cover: cover ? { uri: this.uriOf(cover.path), box: { left: cover.box_left, top: cover.box_top, width: cover.box_width, height: cover.box_height } } : null,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };

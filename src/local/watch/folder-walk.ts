@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { classifyPhotoKey } from '../../album/photo-filter';
 import { fileStamp, type PhotoFolder } from '../folder/photo-folder';
 import type { FileStamp } from '../store/photo-store';
@@ -7,6 +7,12 @@ import type { FolderChange } from './oss-event-builder';
 
 /** Hidden files and folders (editor temp files, ._ AppleDouble, the data dir) are not photos. */
 export const isHiddenName = (name: string): boolean => name.startsWith('.');
+
+/** The data dir when it lies inside the photos folder (so its files are never taken for photos). */
+export function nestedDataDir(photosDir: string, dataDir: string): string | undefined {
+  const rel = relative(resolve(photosDir), resolve(dataDir));
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? resolve(dataDir) : undefined;
+}
 
 /** Every photo-named file under the folder with its stamp. Symlinked folders are not entered. */
 export async function walkPhotos(folder: PhotoFolder, skipDir?: string): Promise<Map<string, FileStamp>> {
