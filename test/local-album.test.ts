@@ -4,7 +4,7 @@
  * handler, HTTP server → api handler) started in-process so the test can count engine calls.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -232,9 +232,15 @@ describe('local album', () => {
       symlinkSync(join(outside, 'secret.jpg'), join(photos, 'link-out.jpg'));
       place('Ariel_Sharon/5.jpg', 'trips/2003/sharon 5.jpg');
       rmSync(join(photos, 'capriati-3.jpg'));
+      rmSync(join(photos, 'copies'), { recursive: true }); // a whole folder goes
+      mkdirSync(join(photos, 'moved'));
+      renameSync(join(photos, 'hugo/h3.jpg'), join(photos, 'moved/h3.jpg')); // a move reuses the analysis
+      analysed.length = 0;
 
       await until('new photo indexed', async () => (await http.get('/photos/faces?uri=' + encodeURIComponent('trips/2003/sharon 5.jpg'))).status === 200);
       await until('removal seen', async () => (await http.get('/photos/faces?uri=capriati-3.jpg')).status === 404);
+      await until('folder removal seen', async () => (await http.get('/photos/faces?uri=' + encodeURIComponent('copies/h2 copy.jpg'))).status === 404);
+      await until('move seen', async () => (await http.get('/photos/faces?uri=moved/h3.jpg')).status === 200 && (await http.get('/photos/faces?uri=hugo/h3.jpg')).status === 404);
       await until('bad files logged', async () => logLines.slice(from).filter((l) => l.outcome === 'rejected').length >= 4, 20_000);
       await daemon.idle();
 
@@ -249,9 +255,10 @@ describe('local album', () => {
       expect(byUri('link-out.jpg')).toHaveLength(1);
       expect(byUri('link-out.jpg')[0]!.reason).toMatch(/^outside_folder/);
       expect(analysed.some((p) => p.includes('secret.jpg') || p.includes('link-out'))).toBe(false);
+      expect(analysed.some((p) => p.endsWith('moved/h3.jpg'))).toBe(false);
 
       const stats = (await http.get<{ photoCount: number }>('/stats')).body;
-      expect(stats.photoCount).toBe(before); // +1 new, −1 removed, bad files not counted
+      expect(stats.photoCount).toBe(before - 1); // +1 new, −1 removed, −1 folder of one, a move, bad files not counted
       expect((await http.get('/photos/faces?uri=hugo/h1.jpg')).status).toBe(200);
     } finally {
       await daemon.close();
