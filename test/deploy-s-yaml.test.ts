@@ -28,7 +28,7 @@ type Props = Record<string, unknown> & {
   asyncInvokeConfig?: { maxAsyncRetryAttempts?: number; maxAsyncEventAgeInSeconds?: number };
   triggers: { triggerName: string; triggerType: string; sourceArn?: string; triggerConfig: Record<string, unknown> }[];
 };
-interface Rendered { resources: Record<string, { component: string; props: Props }> }
+interface Rendered { actions?: Record<string, { run?: string; path?: string }[]>; resources: Record<string, { component: string; props: Props }> }
 
 let home: string;
 let outRoot: string;
@@ -118,6 +118,13 @@ describe('s.yaml renders and matches the fc3 schema', () => {
     const ossEvent = structuredClone(props);
     (ossEvent.triggers[0]!.triggerConfig as { events: string[] }).events.push('oss:ObjectCreated:Put');
     expect(schemaErrors(ossEvent)).not.toEqual([]);
+  });
+
+  it('builds the bundles before every deploy', () => {
+    expect(rendered.actions?.['pre-deploy']).toEqual([{ run: 'npm run build', path: './' }]);
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.build).toBe('tsx scripts/build.ts');
+    expect(pkg.scripts.deploy).toMatch(/^s deploy\b/);
   });
 
   it('stops with a clear error when a required variable is missing', () => {
