@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { localFunctions } from '../launcher/album-functions';
-import { openLocalAlbum } from '../local-runtime';
+import { lockDataDir } from '../launcher/data-dir-lock';
+import { openLocalAlbum, type LocalAlbum } from '../local-runtime';
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
 import { createScanProgress } from './scan-progress';
 
@@ -17,7 +18,9 @@ function isRoutine(line: string): boolean {
 /** `face-album scan <dir>`: index everything once through the indexer handler, cluster, exit. */
 export async function scanCommand(opts: ScanOptions): Promise<{ indexed: number; rejected: number; unchanged: number; removed: number; clustering: string | undefined }> {
   mkdirSync(opts.photosDir, { recursive: true });
-  const album = openLocalAlbum(opts);
+  const unlock = lockDataDir(opts.dataDir, 'scan');
+  let album: LocalAlbum;
+  try { album = openLocalAlbum(opts); } catch (err) { unlock(); throw err; }
   const fns = localFunctions(album);
   const changes = reconcile(await walkPhotos(album.folder, nestedDataDir(opts.photosDir, opts.dataDir)), album.photos.knownFiles());
   const created = changes.filter((c) => c.kind === 'created');
@@ -59,6 +62,7 @@ export async function scanCommand(opts: ScanOptions): Promise<{ indexed: number;
   } finally {
     process.stdout.write = realWrite;
     await album.close();
+    unlock();
   }
   return totals;
 }

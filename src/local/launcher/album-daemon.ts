@@ -7,6 +7,7 @@ import { ClusterScheduler } from '../watch/cluster-scheduler';
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
 import { watchFolder } from '../watch/folder-watcher';
 import { localFunctions } from './album-functions';
+import { lockDataDir } from './data-dir-lock';
 
 export interface DaemonOptions extends LocalAlbumOptions {
   port: number;
@@ -30,7 +31,9 @@ export interface RunningAlbum {
 /** `face-album start`: the HTTP API, the folder watcher and the clustering timer around the same handlers as FC. */
 export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbum> {
   mkdirSync(opts.photosDir, { recursive: true });
-  const album = openLocalAlbum(opts);
+  const unlock = lockDataDir(opts.dataDir, 'start');
+  let album: LocalAlbum;
+  try { album = openLocalAlbum(opts); } catch (err) { unlock(); throw err; }
   const { log } = album;
   const fns = localFunctions(album);
   let server: LocalServer | null = null;
@@ -76,6 +79,7 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
         await running.scheduler.settle();
         await running.server.close();
         await album.close();
+        unlock();
         log.info('album.stopped', {});
       },
     };
@@ -84,6 +88,7 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
     await watcher?.close();
     await server?.close();
     await album.close();
+    unlock();
     throw err;
   }
 }

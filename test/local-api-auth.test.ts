@@ -1,0 +1,91 @@
+/**
+ * The local server with an API key: the api handler behind the FC HTTP bridge on a real port, real SQLite,
+ * real files and sharp crops. No engine is needed: the photo's analysis is written to the store directly.
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localFunctions } from '../src/local/launcher/album-functions';
+import { lockDataDir } from '../src/local/launcher/data-dir-lock';
+import { openLocalAlbum, type LocalAlbum } from '../src/local/local-runtime';
+import { startLocalServer, type LocalServer } from '../src/local/server/local-server';
+
+const DEV = resolve(import.meta.dirname, '../../shared/datasets/faces-dev');
+const KEY = 'local-test-key-0123456789';
+const work = mkdtempSync(join(tmpdir(), 'fa-auth-'));
+let album: LocalAlbum;
+let server: LocalServer;
+
+beforeAll(async () => {
+  mkdirSync(join(work, 'photos', 'sub'), { recursive: true });
+  copyFileSync(join(DEV, 'Hugo_Chavez/1.jpg'), join(work, 'photos', 'sub', 'h 1.jpg'));
+  album = openLocalAlbum({
+    photosDir: join(work, 'photos'), dataDir: join(work, 'data'), env: { ALBUM_API_KEY: KEY },
+    createEngine: () => Promise.reject(new Error('engine not used in this test')),
+  });
+  album.photos.saveAnalysis('hash-1', {
+    width: 250, height: 250, takenAt: null,
+    faces: [{ box: { left: 70, top: 70, width: 100, height: 120 }, confidence: 0.99, headPose: { yaw: 0, pitch: 0, roll: 0 }, age: 50, gender: 'male', quality: 0.9, sharpness: 0.9, embedding: new Float32Array(128).fill(0.1) }],
+  });
+  album.photos.upsertPhoto('sub/h 1.jpg', 'hash-1', { size: 1, mtimeMs: 1 }, () => true);
+  server = await startLocalServer(localFunctions(album).api, 0);
+  album.setBaseUrl(server.url);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await album?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('local server with ALBUM_API_KEY', () => {
+  const auth = { authorization: `Bearer ${KEY}` };
+
+  it('guards the API with the bearer key but not /health', async () => {
+    expect((await fetch(server.url + '/health')).status).toBe(200);
+    expect((await fetch(server.url + '/stats')).status).toBe(401);
+    const stats = await fetch(server.url + '/stats', { headers: auth });
+    expect(stats.status).toBe(200);
+    expect(await stats.json()).toMatchObject({ backend: 'local', photoCount: 1, faceCount: 1 });
+    expect((await fetch(server.url + '/people/p1/faces/1', { method: 'DELETE' })).status).toBe(401);
+    expect((await fetch(server.url + '/people/p1/faces/1', { method: 'DELETE', headers: auth })).status).toBe(404);
+  });
+
+  it('serves signed media without the key (an <img> cannot send it)', async () => {
+    const res = await fetch(server.url + '/photos/faces?uri=' + encodeURIComponent('sub/h 1.jpg'), { headers: auth });
+    expect(res.status).toBe(200);
+    const photo = (await res.json()) as { uri: string; key: string; photoUrl: string; faces: { faceUrl: string; clusterable: boolean }[] };
+    expect(photo).toMatchObject({ uri: 'oss://local/sub/h 1.jpg', key: 'sub/h 1.jpg' });
+    expect(photo.faces[0]!.clusterable).toBe(true);
+    const bytes = await fetch(photo.photoUrl);
+    expect(bytes.status).toBe(200);
+    expect((await bytes.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    const crop = await fetch(photo.faces[0]!.faceUrl);
+    expect(crop.status).toBe(200);
+    expect(crop.headers.get('content-type')).toBe('image/jpeg');
+    // A link for one photo does not open another file, nor one outside the folder.
+    const other = new URL(photo.photoUrl);
+    other.searchParams.set('key', '../data/album.db');
+    expect((await fetch(other)).status).toBe(401);
+  });
+
+  it('refuses a merge of unknown people with 404', async () => {
+    const res = await fetch(server.url + '/people/merge', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ from: ['nope'], into: 'also-nope' }) });
+    expect(res.status).toBe(404);
+  });
+
+  it('lets one indexing process hold a data dir at a time', () => {
+    const dir = join(work, 'lock-test');
+    mkdirSync(dir, { recursive: true });
+    // Held by a live process (pid 1 always exists): refused with a message naming it.
+    writeFileSync(join(dir, 'album.lock'), JSON.stringify({ pid: 1, what: 'start' }));
+    expect(() => lockDataDir(dir, 'scan')).toThrow(/another face-album \(start, pid 1\)/);
+    // Left by a process that died: taken over, and released on unlock.
+    writeFileSync(join(dir, 'album.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, what: 'start' }));
+    const unlock = lockDataDir(dir, 'scan');
+    expect(JSON.parse(readFileSync(join(dir, 'album.lock'), 'utf8'))).toMatchObject({ pid: process.pid, what: 'scan' });
+    unlock();
+    expect(existsSync(join(dir, 'album.lock'))).toBe(false);
+  });
+});
