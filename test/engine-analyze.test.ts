@@ -104,6 +104,15 @@ describe('local face engine on real photos', () => {
     expect(Math.abs(a.height - b.height)).toBeLessThan(tol);
   });
 
+  it('reads roll in degrees on a tilted copy and keeps its embedding near the upright one (aligned crop)', async () => {
+    const bytes = readFileSync(dev('Colin_Powell/1.jpg'));
+    const tilted = await sharp(bytes).rotate(30, { background: '#000' }).jpeg({ quality: 95 }).toBuffer();
+    const upright = centreFace(await engine.analyze({ bytes }));
+    const turned = centreFace(await engine.analyze({ bytes: new Uint8Array(tilted) }));
+    expect(Math.abs(Math.abs(turned.headPose.roll - upright.headPose.roll) - 30)).toBeLessThan(8);
+    expect(euclid(upright.embedding, turned.embedding)).toBeLessThan(0.35);
+  });
+
   it('gives a blurred copy lower quality and sharpness than the original', async () => {
     const bytes = readFileSync(dev('Colin_Powell/1.jpg'));
     const blurred = await sharp(bytes).blur(2.5).jpeg({ quality: 95 }).toBuffer();
