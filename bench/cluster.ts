@@ -7,7 +7,7 @@
  */
 import type { ClusterFace } from '../src/local/cluster/cluster-types';
 import { PersonClusterer } from '../src/local/cluster/person-clusterer';
-import { SyntheticIdentities } from '../test/support/synthetic-faces';
+import { SYNTHETIC_THRESHOLDS, SyntheticIdentities } from '../test/support/synthetic-faces';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -82,7 +82,7 @@ function run(n: number): void {
   const base = faces.slice(0, n - incrementalCount);
   const late = faces.slice(n - incrementalCount);
 
-  const c = new PersonClusterer();
+  const c = new PersonClusterer(SYNTHETIC_THRESHOLDS);
   let t = performance.now();
   c.load(base, []);
   const tLoad = performance.now() - t;

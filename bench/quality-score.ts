@@ -16,12 +16,13 @@ export interface ExportFace {
   personId: string | null;
   quality: number | null;
   clusterable: boolean;
-  embedding: number[] | null;
+  embedding?: number[] | null;
 }
 export interface ExportPhoto {
   path: string;
-  width: number;
-  height: number;
+  /** Null when the album did not record it (LFW size assumed then). */
+  width: number | null;
+  height: number | null;
   faces: ExportFace[];
 }
 export interface ExportFile {
@@ -58,9 +59,12 @@ export function buildTruth(photos: ExportPhoto[], manifest: ManifestRow[]): Trut
     const labelled = person && !person.includes('|') ? person : null;
     let central = -1;
     let bestD = Infinity;
+    // LFW photos are 250×250; unknown sizes fall back to that (all labelled photos but 4 are LFW).
+    const w = p.width ?? 250;
+    const h = p.height ?? 250;
     p.faces.forEach((f, i) => {
-      const dx = f.box.left + f.box.width / 2 - p.width / 2;
-      const dy = f.box.top + f.box.height / 2 - p.height / 2;
+      const dx = f.box.left + f.box.width / 2 - w / 2;
+      const dy = f.box.top + f.box.height / 2 - h / 2;
       const d = dx * dx + dy * dy;
       if (d < bestD) {
         bestD = d;
@@ -71,7 +75,7 @@ export function buildTruth(photos: ExportPhoto[], manifest: ManifestRow[]): Trut
       faces.push({
         photoIndex,
         faceIndex,
-        embedding: f.embedding ? Float32Array.from(f.embedding) : null,
+        embedding: f.embedding && f.embedding.length > 0 ? Float32Array.from(f.embedding) : null,
         clusterable: f.clusterable,
         label: labelled !== null && faceIndex === central ? labelled : null,
       });

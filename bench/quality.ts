@@ -6,7 +6,8 @@
  *   npm run bench:quality -- --limit 1500         same on a seeded identity-preserving subset (copied to a temp dir)
  *   npm run bench:quality -- --export file.json   score an existing export (e.g. .bench/faces-dev-faceapi-1500.json
  *                                                 from bench/embed-dev.ts) — its personIds if any, plus direct runs
- *   extra: --threshold x --join-threshold y       clusterer options for the direct runs (tuning)
+ *   extra: --threshold x --join-threshold y --linkage average|centroid   clusterer options for the direct runs (tuning)
+ *          --save file.json                       keep the CLI export (e.g. in .bench/, git-ignored) for re-scoring
  *
  * Printed systems: "face-album (CLI)" = the personIds in the export (what the local album shows);
  * "clusterer incremental" / "clusterer recluster" = PersonClusterer run here on the export's embeddings
@@ -14,9 +15,10 @@
  * (cosine 0.5, min 3 faces); "immich tuned" = the same algorithm at the cosine distance equivalent to our threshold (median norm).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Linkage } from '../src/local/cluster/centroid-stats';
 import { DEFAULT_CLUSTER_OPTIONS } from '../src/local/cluster/person-clusterer';
 import { pickSubset, readManifest } from './dev-manifest';
 import { buildTruth, exportedAssignment, immichBaseline, ourClusterer, score, type ExportFile, type QualityScores } from './quality-score';
@@ -45,11 +47,14 @@ function runCli(limit: number | undefined): ExportFile {
   const t0 = Date.now();
   execFileSync(process.execPath, [cli, 'scan', photosDir, '--data', dataDir], { stdio: ['ignore', 'inherit', 'inherit'] });
   console.log(`scan: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  const outFile = path.join(tmp, 'export.json');
-  const json = execFileSync(process.execPath, [cli, 'export', '--data', dataDir, '--embeddings'], { maxBuffer: 1 << 30 }).toString();
+  const json = execFileSync(process.execPath, [cli, 'export', '--photos', photosDir, '--data', dataDir, '--embeddings'], { maxBuffer: 1 << 30 }).toString();
   const parsed = JSON.parse(json) as ExportFile;
-  if (!process.argv.includes('--keep')) rmSync(tmp, { recursive: true, force: true });
-  else console.log(`kept ${tmp} (${outFile})`);
+  const save = arg('save');
+  if (save) {
+    writeFileSync(save, json);
+    console.log(`export saved to ${save}`);
+  }
+  rmSync(tmp, { recursive: true, force: true });
   return parsed;
 }
 
@@ -60,12 +65,13 @@ function main(): void {
   const truth = buildTruth(data.photos, readManifest(DATASET));
   const threshold = Number(arg('threshold') ?? DEFAULT_CLUSTER_OPTIONS.threshold);
   const joinThreshold = Number(arg('join-threshold') ?? DEFAULT_CLUSTER_OPTIONS.joinThreshold);
+  const linkage = (arg('linkage') ?? DEFAULT_CLUSTER_OPTIONS.linkage) as Linkage;
 
   const rows: [string, QualityScores][] = [];
   const exported = exportedAssignment(data.photos);
   if (exported.some((p) => p !== null)) rows.push(['face-album (CLI)', score(truth, exported)]);
   let t = performance.now();
-  const ours = ourClusterer(truth, { threshold, joinThreshold });
+  const ours = ourClusterer(truth, { threshold, joinThreshold, linkage });
   const oursMs = performance.now() - t;
   rows.push(['clusterer incremental', score(truth, ours.incremental)]);
   rows.push(['clusterer recluster', score(truth, ours.reclustered)]);
@@ -81,7 +87,7 @@ function main(): void {
   const withEmb = truth.faces.filter((f) => f.embedding).length;
   console.log(
     `photos ${data.photos.length}, faces ${truth.faces.length} (${withEmb} with embeddings, ${truth.faces.filter((f) => f.clusterable).length} clusterable), ` +
-      `core identities ${[...truth.photosPerIdentity.values()].filter((n) => n >= 3).length}; threshold ${threshold}, joinThreshold ${joinThreshold}; ` +
+      `core identities ${[...truth.photosPerIdentity.values()].filter((n) => n >= 3).length}; linkage ${linkage}, threshold ${threshold}, joinThreshold ${joinThreshold}; ` +
       `clusterer ${oursMs.toFixed(0)} ms, immich ${immichMs.toFixed(0)} ms`,
   );
   const keys = Object.keys(rows[0]![1]) as (keyof QualityScores)[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterChanges, ClusterFace } from '../src/local/cluster/cluster-types';
 import { PersonClusterer } from '../src/local/cluster/person-clusterer';
-import { SyntheticIdentities } from './support/synthetic-faces';
+import { SYNTHETIC_THRESHOLDS, SyntheticIdentities } from './support/synthetic-faces';
 
 let nextFaceId = 1;
 let nextPhotoId = 1;
@@ -19,6 +19,9 @@ function face(embedding: Float32Array, extra: Partial<ClusterFace> = {}): Cluste
   };
 }
 
+/** Tests check logic at the synthetic scale, not the tuned defaults. */
+const SYNTH = SYNTHETIC_THRESHOLDS;
+
 function counter(): () => string {
   let n = 0;
   return () => `Cluster-test-${++n}`;
@@ -32,7 +35,7 @@ describe('PersonClusterer incremental', () => {
   it('founds a person only at the third clusterable face from different photos', () => {
     const s = new SyntheticIdentities(11);
     const id = s.newIdentity();
-    const c = new PersonClusterer({ newPersonId: counter() });
+    const c = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
     const a = c.addFaces([face(s.face(id, 1)), face(s.face(id, 1))]);
     expect(a.assignments).toEqual([]);
     expect(a.createdPersons).toEqual([]);
@@ -46,7 +49,7 @@ describe('PersonClusterer incremental', () => {
   it('does not found a person from three faces of one photo', () => {
     const s = new SyntheticIdentities(12);
     const id = s.newIdentity();
-    const c = new PersonClusterer({ newPersonId: counter() });
+    const c = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
     const ch = c.addFaces([0, 1, 2].map(() => face(s.face(id), { photoId: 999 })));
     expect(ch.createdPersons).toEqual([]);
     expect(c.personIds()).toEqual([]);
@@ -56,7 +59,7 @@ describe('PersonClusterer incremental', () => {
     const s = new SyntheticIdentities(13);
     const a = s.newIdentity();
     const b = s.newIdentity();
-    const c = new PersonClusterer({ newPersonId: counter() });
+    const c = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
     const lone = c.addFaces([0, 1, 2, 3].map(() => face(s.face(b, 0.8), { clusterable: false })));
     expect(lone.createdPersons).toEqual([]);
     expect(c.personIds()).toEqual([]);
@@ -72,7 +75,7 @@ describe('PersonClusterer incremental', () => {
   it('assigns new faces without moving already assigned faces', () => {
     const s = new SyntheticIdentities(14);
     const ids = Array.from({ length: 30 }, () => s.newIdentity());
-    const c = new PersonClusterer({ newPersonId: counter() });
+    const c = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
     const firstFace = new Map<number, number>();
     c.addFaces(
       ids.flatMap((id) =>
@@ -98,7 +101,7 @@ describe('PersonClusterer incremental', () => {
   it('never puts two faces of one photo into one person', () => {
     const s = new SyntheticIdentities(15);
     const id = s.newIdentity();
-    const c = new PersonClusterer({ newPersonId: counter() });
+    const c = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
     c.addFaces([0, 1, 2, 3].map(() => face(s.face(id))));
     const [p] = c.personIds();
     const photo = 5000;
@@ -116,7 +119,7 @@ describe('PersonClusterer incremental', () => {
   it('removal empties persons', () => {
     const s = new SyntheticIdentities(16);
     const id = s.newIdentity();
-    const c = new PersonClusterer({ newPersonId: counter() });
+    const c = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
     const fs = [0, 1, 2].map(() => face(s.face(id)));
     c.addFaces(fs);
     const [p] = c.personIds();
@@ -138,7 +141,7 @@ describe('PersonClusterer recluster and user edits', () => {
 
   it('recluster keeps person ids stable and mints none for unchanged groups', () => {
     const { faces } = world(21, 20, 6);
-    const c = new PersonClusterer({ newPersonId: counter() });
+    const c = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
     c.addFaces(faces.map((x) => x.f));
     const first = c.recluster();
     const snapshot = new Map(faces.map((x) => [x.f.id, c.personOf(x.f.id)]));
@@ -148,7 +151,7 @@ describe('PersonClusterer recluster and user edits', () => {
     expect(again.createdPersons).toEqual([]);
     for (const [f, p] of snapshot) expect(c.personOf(f)).toBe(p);
     // A fresh clusterer loaded from the stored state keeps the same ids too.
-    const d = new PersonClusterer({ newPersonId: counter() });
+    const d = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
     d.load(faces.map((x) => ({ ...x.f, personId: snapshot.get(x.f.id)! })), c.personIds().map((id) => ({ id, mergedInto: null })));
     const ch = d.recluster();
     expect(ch.createdPersons).toEqual([]);
@@ -158,7 +161,7 @@ describe('PersonClusterer recluster and user edits', () => {
 
   it('recluster groups identities with high purity', () => {
     const { faces } = world(22, 40, 8);
-    const c = new PersonClusterer();
+    const c = new PersonClusterer(SYNTH);
     c.addFaces(faces.map((x) => x.f));
     c.recluster();
     const truthOf = new Map(faces.map((x) => [x.f.id, x.truth]));
@@ -172,7 +175,7 @@ describe('PersonClusterer recluster and user edits', () => {
 
   it('honours pins, rejections and merges through recluster', () => {
     const { s, ids, faces } = world(23, 4, 6);
-    const c = new PersonClusterer({ newPersonId: counter() });
+    const c = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
     c.addFaces(faces.map((x) => x.f));
     c.recluster();
     const personOfTruth = (t: number) => c.personOf(faces.find((x) => x.truth === t)!.f.id)!;
@@ -214,7 +217,7 @@ describe('PersonClusterer recluster and user edits', () => {
     const s = new SyntheticIdentities(24);
     const id = s.newIdentity();
     const fs = [0, 1, 2].map(() => face(s.face(id), { personId: 'Cluster-old' }));
-    const c = new PersonClusterer();
+    const c = new PersonClusterer(SYNTH);
     const ch = c.load(fs, [
       { id: 'Cluster-old', mergedInto: 'Cluster-new' },
       { id: 'Cluster-new', mergedInto: null },

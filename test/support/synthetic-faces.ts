@@ -3,6 +3,9 @@
  * 0.44 (per-face noise varies, so some faces are hard), different-person pairs around 0.8, with some
  * look-alike identities closer than that. Shared by the cluster tests and bench/cluster.ts.
  */
+/** Clusterer thresholds matching this scale (the engine notes' margins; the defaults are tuned on faces-dev). */
+export const SYNTHETIC_THRESHOLDS = { threshold: 0.58, joinThreshold: 0.52 };
+
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -1,4 +1,4 @@
-import { CentroidStats } from './centroid-stats';
+import { link as linkOf, type CentroidStats, type Linkage } from './centroid-stats';
 import { MinHeap } from './min-heap';
 
 /**
@@ -42,7 +42,7 @@ function canMerge(a: SeedGroup, b: SeedGroup): boolean {
  * @param edges candidate pairs as seed indices
  * @returns the final groups, in seed order of their surviving root
  */
-export function agglomerate(seeds: SeedGroup[], edges: Iterable<[number, number]>, threshold: number): SeedGroup[] {
+export function agglomerate(seeds: SeedGroup[], edges: Iterable<[number, number]>, threshold: number, linkage: Linkage = 'average'): SeedGroup[] {
   const parent = new Int32Array(seeds.length);
   for (let i = 0; i < parent.length; i++) parent[i] = i;
   const version = new Int32Array(seeds.length);
@@ -59,7 +59,7 @@ export function agglomerate(seeds: SeedGroup[], edges: Iterable<[number, number]
 
   const heap = new MinHeap<Candidate>();
   const consider = (a: number, b: number): void => {
-    const link = seeds[a]!.stats.linkTo(seeds[b]!.stats);
+    const link = linkOf(seeds[a]!.stats, seeds[b]!.stats, linkage);
     if (link < threshold) heap.push(link, { a, b, va: version[a]!, vb: version[b]! });
   };
   for (const [a, b] of edges) if (a !== b) consider(a, b);

@@ -94,6 +94,34 @@ export class CentroidStats {
     return Math.sqrt(d + this.s);
   }
 
+  /** Size-scaled centroid distance to a single face (see Linkage). */
+  centroidLinkToPoint(v: Float32Array): number {
+    if (this.n === 0) return Infinity;
+    this.refresh();
+    const c = this.c;
+    let d = 0;
+    for (let i = 0; i < this.dim; i++) {
+      const t = v[i]! - c[i]!;
+      d += t * t;
+    }
+    return Math.sqrt((d * 2) / (1 + 1 / this.n));
+  }
+
+  /** Size-scaled centroid distance between two sets (see Linkage). */
+  centroidLinkTo(other: CentroidStats): number {
+    if (this.n === 0 || other.n === 0) return Infinity;
+    this.refresh();
+    other.refresh();
+    const a = this.c;
+    const b = other.c;
+    let d = 0;
+    for (let i = 0; i < this.dim; i++) {
+      const t = a[i]! - b[i]!;
+      d += t * t;
+    }
+    return Math.sqrt((d * 2) / (1 / this.n + 1 / other.n));
+  }
+
   /** RMS euclidean distance over all member pairs across the two sets (exact average linkage on d²). */
   linkTo(other: CentroidStats): number {
     if (this.n === 0 || other.n === 0) return Infinity;
@@ -108,4 +136,22 @@ export class CentroidStats {
     }
     return Math.sqrt(d + this.s + other.s);
   }
+}
+
+/**
+ * How two groups are compared.
+ * - 'average': RMS distance over all member pairs (exact average linkage on d²).
+ * - 'centroid': centroid distance scaled for the group sizes, sqrt(‖cA − cB‖² · 2 / (1/nA + 1/nB)). For two
+ *   single faces it is their distance; as groups grow, per-face noise averages out of the centroids, so a
+ *   same-person face keeps about the pair-distance score while a different person's score grows (the
+ *   identity gap counts twice against a big group). Suits embeddings whose same/different margins are thin.
+ */
+export type Linkage = 'average' | 'centroid';
+
+export function link(a: CentroidStats, b: CentroidStats, linkage: Linkage): number {
+  return linkage === 'average' ? a.linkTo(b) : a.centroidLinkTo(b);
+}
+
+export function linkPoint(a: CentroidStats, v: Float32Array, linkage: Linkage): number {
+  return linkage === 'average' ? a.linkToPoint(v) : a.centroidLinkToPoint(v);
 }
