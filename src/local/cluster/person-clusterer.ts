@@ -50,6 +50,8 @@ export interface ClustererOptions {
   neighbors: number;
   /** k of the k-NN graph built for a full re-cluster. */
   graphNeighbors: number;
+  /** HNSW search breadth while building that graph (lower = faster, fewer exact neighbours). */
+  graphEf: number;
   /** k-NN graph edges longer than this are not candidates (the exact linkage decides the rest). */
   edgeCut: number;
   dim: number;
@@ -68,7 +70,8 @@ export const DEFAULT_CLUSTER_OPTIONS: ClustererOptions = {
   joinThreshold: 0.45,
   minFaces: 3,
   neighbors: 24,
-  graphNeighbors: 16,
+  graphNeighbors: 12,
+  graphEf: 24,
   edgeCut: 0.7,
   dim: 128,
   hnswM: 16,
@@ -151,6 +154,9 @@ export class PersonClusterer {
   personIds(): string[] {
     return [...this.persons.values()].filter((p) => p.mergedInto === null && p.members.size > 0).map((p) => p.id);
   }
+
+  /** Phase timings (ms) of the last recluster, for benchmarks. */
+  lastReclusterMs: Record<string, number> = {};
 
   get faceCount(): number {
     return this.faces.size;
@@ -275,6 +281,8 @@ export class PersonClusterer {
     const o = this.opts;
     const log = new ChangeLog();
     this.pendingIdx = null;
+    const phase: Record<string, number> = {};
+    let t = performance.now();
     const seeds: SeedGroup[] = [];
     const seedOf = new Map<number, number>();
     const pinnedSeed = new Map<string, number>();
@@ -302,15 +310,26 @@ export class PersonClusterer {
       }
     }
 
+    phase.seeds = Math.round(performance.now() - t);
+    t = performance.now();
     const edges: [number, number][] = [];
+    const seenEdge = new Set<number>();
+    this.all.setEf(o.graphEf);
     for (const [faceId, s] of seedOf) {
       const st = this.faces.get(faceId)!;
       for (const nb of this.nearest(st.embedding, o.graphNeighbors + 1)) {
         if (nb.distance >= o.edgeCut) break;
-        const t = seedOf.get(nb.id);
-        if (t !== undefined && t !== s) edges.push([s, t]);
+        const other = seedOf.get(nb.id);
+        if (other === undefined || other === s) continue;
+        const key = s < other ? s * seeds.length + other : other * seeds.length + s;
+        if (seenEdge.has(key)) continue;
+        seenEdge.add(key);
+        edges.push([s, other]);
       }
     }
+    this.all.setEf(o.efSearch);
+    phase.graph = Math.round(performance.now() - t);
+    t = performance.now();
     const groups = agglomerate(seeds, edges, o.threshold, o.linkage);
 
     // Persons: pinned groups always; others need minFaces faces from as many photos.
@@ -344,6 +363,8 @@ export class PersonClusterer {
       }
     }
 
+    phase.agglomerateAndMatch = Math.round(performance.now() - t);
+    t = performance.now();
     // Non-clusterable faces join the new persons; judged against the new groups' stats.
     const groupOfPerson = new Map<string, SeedGroup>(groupPerson.map((gp) => [gp.personId, gp.group]));
     for (const st of this.faces.values()) {
@@ -369,6 +390,8 @@ export class PersonClusterer {
       }
     }
 
+    phase.join = Math.round(performance.now() - t);
+    t = performance.now();
     // Apply: first take faces off persons they leave (frees photo slots), then place.
     for (const st of this.faces.values()) {
       const want = target.get(st.id) ?? null;
@@ -379,7 +402,9 @@ export class PersonClusterer {
       if (st.personId !== want) this.place(st, want, log);
       else if (want !== null) this.refreshStatsMembership(st);
     }
-    return this.finish(log);
+    const changes = this.finish(log);
+    this.lastReclusterMs = { ...phase, apply: Math.round(performance.now() - t) };
+    return changes;
   }
 
   // ---------------------------------------------------------------- internals

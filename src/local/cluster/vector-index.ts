@@ -35,6 +35,10 @@ export class VectorIndex {
     return index;
   }
 
+  setEf(ef: number): void {
+    this.index.setEf(ef);
+  }
+
   get size(): number {
     return this.live.size;
   }
@@ -60,7 +64,9 @@ export class VectorIndex {
   }
 
   private rebuild(): void {
+    const ef = this.index.getEf();
     this.index = this.create(Math.max(1024, this.live.size * 2));
+    this.index.setEf(ef);
     for (const [id, v] of this.live) this.index.addPoint(Array.from(v), id);
   }
 
