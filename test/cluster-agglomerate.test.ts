@@ -86,3 +86,12 @@ describe('VectorIndex', () => {
     expect(idx.search(at(0), 3).map((n) => n.id)).toEqual([9990, 9991, 9992]);
   });
 });
+
+describe('matchGroupsToPersons with user-edited persons', () => {
+  it('lets a named person keep its id even where an unnamed one overlaps more', () => {
+    // Group 0 holds 3 faces of P and 2 of N; group 1 holds 1 face of N. N is named.
+    const m = matchGroupsToPersons([['P', 'P', 'P', 'N', 'N'], ['N']], new Set(), new Set(['N']));
+    expect(m).toEqual(['N', null]);
+    expect(matchGroupsToPersons([['P', 'P', 'P', 'N', 'N'], ['N']], new Set())).toEqual(['P', 'N']);
+  });
+});

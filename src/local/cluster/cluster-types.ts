@@ -18,6 +18,11 @@ export interface ClusterPerson {
   id: string;
   /** A person that was merged away: its faces now belong to `mergedInto`; its id must not be reused. */
   mergedInto: string | null;
+  /**
+   * Optional (added by the clusterer, compatible): named, hidden or otherwise edited by a user. On a full
+   * re-cluster such persons pick their best-overlapping group before unedited ones, so edits keep their id.
+   */
+  userEdited?: boolean;
 }
 
 /** A change the backend must persist: face → person (null = unassigned), and persons to create/delete. */

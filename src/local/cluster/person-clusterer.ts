@@ -26,7 +26,8 @@
  *  - A person is founded only by ≥ minFaces clusterable faces from ≥ minFaces different photos.
  *  - Two faces of one photo never share a person (except where a user pinned them).
  *  - pinnedPersonId always wins; rejectedPersonIds are never joined; persons with mergedInto are never
- *    reused and resolve to their target.
+ *    reused and resolve to their target; persons flagged userEdited (named/hidden) keep their id first
+ *    when a re-cluster reshapes groups.
  *  - Only clusterable (or pinned) members count in a person's linkage stats, so blurry passengers do not
  *    widen a person.
  */
@@ -96,6 +97,7 @@ interface FaceState {
 interface PersonState {
   id: string;
   mergedInto: string | null;
+  userEdited: boolean;
   members: Set<number>;
   /** photoId → number of member faces from it. */
   photos: Map<number, number>;
@@ -169,7 +171,11 @@ export class PersonClusterer {
     this.persons = new Map();
     this.all = this.newIndex(faces.length + 16);
     this.pendingIdx = null;
-    for (const p of persons) this.ensurePerson(p.id).mergedInto = p.mergedInto;
+    for (const p of persons) {
+      const st = this.ensurePerson(p.id);
+      st.mergedInto = p.mergedInto;
+      st.userEdited = p.userEdited === true;
+    }
     const log = new ChangeLog();
     for (const f of faces) {
       const st = this.makeState(f);
@@ -225,7 +231,7 @@ export class PersonClusterer {
   merge(fromIds: string[], intoId: string): ClusterChanges {
     const into = this.resolve(intoId);
     const log = new ChangeLog();
-    this.ensurePerson(into);
+    this.ensurePerson(into).userEdited = true;
     for (const fromId of fromIds) {
       const from = this.persons.get(fromId);
       if (!from || fromId === into) continue;
@@ -342,9 +348,12 @@ export class PersonClusterer {
     }
     const taken = new Set<string>(pinnedSeed.keys());
     for (const p of this.persons.values()) if (p.mergedInto !== null) taken.add(p.id);
+    const edited = new Set<string>();
+    for (const p of this.persons.values()) if (p.userEdited) edited.add(p.id);
     const matched = matchGroupsToPersons(
       unpinned.map((g) => g.faceIds.map((id) => this.faces.get(id)!.personId)),
       taken,
+      edited,
     );
     unpinned.forEach((g, i) => {
       let pid = matched[i] ?? null;
@@ -431,7 +440,7 @@ export class PersonClusterer {
   private ensurePerson(id: string): PersonState {
     let p = this.persons.get(id);
     if (!p) {
-      p = { id, mergedInto: null, members: new Set(), photos: new Map(), stats: new CentroidStats(this.opts.dim) };
+      p = { id, mergedInto: null, userEdited: false, members: new Set(), photos: new Map(), stats: new CentroidStats(this.opts.dim) };
       this.persons.set(id, p);
     }
     return p;
