@@ -52,8 +52,10 @@ export class LocalBackend implements AlbumBackend {
     this.indexer = new PhotoIndexer({
       folder: deps.folder, store: deps.photos, engine: deps.engine, isClusterable: deps.isClusterable, uriOf: (key) => this.uriOf(key),
     });
-    deps.tasks.failAbandoned();
   }
+
+  /** Marks runs left 'running' by a killed process as failed; only the process holding the data dir may. */
+  recoverAbandonedTasks(): void { this.deps.tasks.failAbandoned(); }
 
   /** Photos analysed at once. */
   get concurrency(): number { return this.deps.concurrency; }

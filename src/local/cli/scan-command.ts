@@ -21,6 +21,7 @@ export async function scanCommand(opts: ScanOptions): Promise<{ indexed: number;
   const unlock = lockDataDir(opts.dataDir, 'scan');
   let album: LocalAlbum;
   try { album = openLocalAlbum(opts); } catch (err) { unlock(); throw err; }
+  album.backend.recoverAbandonedTasks();
   const fns = localFunctions(album);
   const changes = reconcile(await walkPhotos(album.folder, nestedDataDir(opts.photosDir, opts.dataDir)), album.photos.knownFiles());
   const created = changes.filter((c) => c.kind === 'created');

@@ -35,6 +35,7 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
   let album: LocalAlbum;
   try { album = openLocalAlbum(opts); } catch (err) { unlock(); throw err; }
   const { log } = album;
+  album.backend.recoverAbandonedTasks();
   const fns = localFunctions(album);
   let server: LocalServer | null = null;
   let watcher: FSWatcher | null = null;
