@@ -213,6 +213,37 @@ describe('PersonClusterer recluster and user edits', () => {
     expect(c.personOf(lateRejecting.id)).not.toBe(pA);
   });
 
+  it('rejecting a person also rejects the person it is later merged into', () => {
+    const { s, ids, faces } = world(25, 2, 5);
+    const c = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
+    c.addFaces(faces.map((x) => x.f));
+    c.recluster();
+    const pA = c.personOf(faces.find((x) => x.truth === ids[0])!.f.id)!;
+    const pB = c.personOf(faces.find((x) => x.truth === ids[1])!.f.id)!;
+    // A new face of A that says "not B"; then the user merges A into B.
+    const f = face(s.face(ids[0]!), { rejectedPersonIds: [pA] });
+    c.addFaces([f]);
+    expect(c.personOf(f.id)).not.toBe(pA);
+    c.merge([pA], pB);
+    c.recluster();
+    expect(c.personOf(f.id)).toBeNull();
+  });
+
+  it('a bad face in a batch is refused before anything changes', () => {
+    const s = new SyntheticIdentities(26);
+    const id = s.newIdentity();
+    const c = new PersonClusterer(SYNTH);
+    const good = [0, 1, 2].map(() => face(s.face(id)));
+    const bad = face(new Float32Array(64));
+    expect(() => c.addFaces([...good, bad])).toThrow(/64 dims/);
+    const nan = face(s.face(id));
+    nan.embedding[3] = Number.NaN;
+    expect(() => c.addFaces([...good, nan])).toThrow(/non-finite/);
+    expect(c.faceCount).toBe(0);
+    expect(c.addFaces(good).createdPersons).toHaveLength(1);
+    expect(() => c.addFaces([good[0]!])).toThrow(/already loaded/);
+  });
+
   it('load moves faces stored on merged-away persons to the target', () => {
     const s = new SyntheticIdentities(24);
     const id = s.newIdentity();

@@ -167,6 +167,7 @@ export class PersonClusterer {
   // ---------------------------------------------------------------- operations
 
   load(faces: ClusterFace[], persons: ClusterPerson[]): ClusterChanges {
+    this.validate(faces, false);
     this.faces = new Map();
     this.persons = new Map();
     this.all = this.newIndex(faces.length + 16);
@@ -182,7 +183,7 @@ export class PersonClusterer {
       this.faces.set(st.id, st);
       this.all.add(st.id, st.embedding);
       const stored = f.personId === null ? null : this.resolve(f.personId);
-      const want = st.pinnedPersonId ?? (stored !== null && !st.rejected.has(stored) ? stored : null);
+      const want = st.pinnedPersonId ?? (stored !== null && !this.rejects(st, stored) ? stored : null);
       if (want === f.personId) {
         this.place(st, want, null);
       } else {
@@ -196,15 +197,14 @@ export class PersonClusterer {
   }
 
   addFaces(faces: ClusterFace[]): ClusterChanges {
+    this.validate(faces, true);
     const log = new ChangeLog();
     for (const f of faces) {
-      if (this.faces.has(f.id)) throw new Error(`face ${f.id} already loaded`);
-      if (f.embedding.length !== this.opts.dim) throw new Error(`face ${f.id}: embedding has ${f.embedding.length} dims, want ${this.opts.dim}`);
       const st = this.makeState(f);
       this.faces.set(st.id, st);
       this.all.add(st.id, st.embedding);
       const given = st.pinnedPersonId ?? (f.personId !== null ? this.resolve(f.personId) : null);
-      if (given !== null && !st.rejected.has(given)) {
+      if (given !== null && !this.rejects(st, given)) {
         this.place(st, given, log);
         continue;
       }
@@ -306,13 +306,13 @@ export class PersonClusterer {
         seed.faceIds.push(st.id);
         seed.stats.add(st.embedding);
         seed.photoIds.add(st.photoId);
-        for (const r of st.rejected) seed.rejected.add(r);
+        for (const r of this.resolvedRejections(st)) seed.rejected.add(r);
         seedOf.set(st.id, s);
       } else if (st.clusterable) {
         const stats = new CentroidStats(o.dim);
         stats.add(st.embedding);
         seedOf.set(st.id, seeds.length);
-        seeds.push({ faceIds: [st.id], stats, photoIds: new Set([st.photoId]), pinnedPersonId: null, rejected: new Set(st.rejected) });
+        seeds.push({ faceIds: [st.id], stats, photoIds: new Set([st.photoId]), pinnedPersonId: null, rejected: this.resolvedRejections(st) });
       }
     }
 
@@ -367,7 +367,7 @@ export class PersonClusterer {
     for (const { group, personId } of groupPerson) {
       for (const id of group.faceIds) {
         const st = this.faces.get(id)!;
-        if (st.pinnedPersonId === null && st.rejected.has(personId)) continue;
+        if (st.pinnedPersonId === null && this.rejects(st, personId)) continue;
         target.set(id, personId);
       }
     }
@@ -386,7 +386,7 @@ export class PersonClusterer {
         if (pid === undefined || seen.has(pid)) continue;
         seen.add(pid);
         const g = groupOfPerson.get(pid)!;
-        if (st.rejected.has(pid) || g.photoIds.has(st.photoId)) continue;
+        if (this.rejects(st, pid) || g.photoIds.has(st.photoId)) continue;
         const link = linkPoint(g.stats, st.embedding, this.opts.linkage);
         if (link < bestLink) {
           bestLink = link;
@@ -417,6 +417,33 @@ export class PersonClusterer {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Checks a whole batch before touching any state, so a bad face loses nothing. */
+  private validate(faces: ClusterFace[], mustBeNew: boolean): void {
+    const ids = new Set<number>();
+    for (const f of faces) {
+      if (ids.has(f.id) || (mustBeNew && this.faces.has(f.id))) throw new Error(`face ${f.id} given twice or already loaded`);
+      ids.add(f.id);
+      if (f.embedding.length !== this.opts.dim) throw new Error(`face ${f.id}: embedding has ${f.embedding.length} dims, want ${this.opts.dim}`);
+      for (let i = 0; i < f.embedding.length; i++) {
+        if (!Number.isFinite(f.embedding[i])) throw new Error(`face ${f.id}: embedding has a non-finite value`);
+      }
+    }
+  }
+
+  /** "Not this person" follows merges: rejecting B also rejects the person B was merged into. */
+  private rejects(st: FaceState, personId: string): boolean {
+    if (st.rejected.size === 0) return false;
+    if (st.rejected.has(personId)) return true;
+    for (const r of st.rejected) if (this.resolve(r) === personId) return true;
+    return false;
+  }
+
+  private resolvedRejections(st: FaceState): Set<string> {
+    const out = new Set<string>();
+    for (const r of st.rejected) out.add(this.resolve(r));
+    return out;
+  }
 
   private mustFace(id: number): FaceState {
     const st = this.faces.get(id);
@@ -514,7 +541,7 @@ export class PersonClusterer {
       if (!pid || seen.has(pid)) continue;
       seen.add(pid);
       const p = this.persons.get(pid)!;
-      if (p.mergedInto !== null || st.rejected.has(pid) || p.photos.has(st.photoId)) continue;
+      if (p.mergedInto !== null || this.rejects(st, pid) || p.photos.has(st.photoId)) continue;
       const link = linkPoint(p.stats, st.embedding, this.opts.linkage);
       if (link < bestLink) {
         bestLink = link;
