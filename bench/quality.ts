@@ -6,7 +6,7 @@
  *   npm run bench:quality -- --limit 1500         same on a seeded identity-preserving subset (copied to a temp dir)
  *   npm run bench:quality -- --export file.json   score an existing export (e.g. .bench/faces-dev-faceapi-1500.json
  *                                                 from bench/embed-dev.ts) — its personIds if any, plus direct runs
- *   extra: --threshold x --join-threshold y --linkage average|centroid   clusterer options for the direct runs (tuning)
+ *   extra: --threshold x --attach-threshold z --join-threshold y --linkage average|centroid   clusterer options for the direct runs (tuning)
  *          --save file.json                       keep the CLI export (e.g. in .bench/, git-ignored) for re-scoring
  *
  * Printed systems: "face-album (CLI)" = the personIds in the export (what the local album shows);
@@ -66,12 +66,13 @@ function main(): void {
   const threshold = Number(arg('threshold') ?? DEFAULT_CLUSTER_OPTIONS.threshold);
   const joinThreshold = Number(arg('join-threshold') ?? DEFAULT_CLUSTER_OPTIONS.joinThreshold);
   const linkage = (arg('linkage') ?? DEFAULT_CLUSTER_OPTIONS.linkage) as Linkage;
+  const attachThreshold = Number(arg('attach-threshold') ?? (arg('threshold') ? threshold : DEFAULT_CLUSTER_OPTIONS.attachThreshold));
 
   const rows: [string, QualityScores][] = [];
   const exported = exportedAssignment(data.photos);
   if (exported.some((p) => p !== null)) rows.push(['face-album (CLI)', score(truth, exported)]);
   let t = performance.now();
-  const ours = ourClusterer(truth, { threshold, joinThreshold, linkage });
+  const ours = ourClusterer(truth, { threshold, attachThreshold, joinThreshold, linkage });
   const oursMs = performance.now() - t;
   rows.push(['clusterer incremental', score(truth, ours.incremental)]);
   rows.push(['clusterer recluster', score(truth, ours.reclustered)]);
@@ -87,7 +88,7 @@ function main(): void {
   const withEmb = truth.faces.filter((f) => f.embedding).length;
   console.log(
     `photos ${data.photos.length}, faces ${truth.faces.length} (${withEmb} with embeddings, ${truth.faces.filter((f) => f.clusterable).length} clusterable), ` +
-      `core identities ${[...truth.photosPerIdentity.values()].filter((n) => n >= 3).length}; linkage ${linkage}, threshold ${threshold}, joinThreshold ${joinThreshold}; ` +
+      `core identities ${[...truth.photosPerIdentity.values()].filter((n) => n >= 3).length}; linkage ${linkage}, threshold ${threshold}, attachThreshold ${attachThreshold}, joinThreshold ${joinThreshold}; ` +
       `clusterer ${oursMs.toFixed(0)} ms, immich ${immichMs.toFixed(0)} ms`,
   );
   const keys = Object.keys(rows[0]![1]) as (keyof QualityScores)[];

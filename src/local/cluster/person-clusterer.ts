@@ -43,6 +43,9 @@ export interface ClustererOptions {
   linkage: Linkage;
   /** Max RMS distance for clusterable faces/groups to link (face-api 128-d euclid). */
   threshold: number;
+  /** Max RMS distance for a clusterable face to join an existing person (founding and group merges use
+   *  `threshold`). */
+  attachThreshold: number;
   /** Max RMS distance for a non-clusterable face to join an existing person (stricter). */
   joinThreshold: number;
   /** Faces (from distinct photos) needed to found a person. */
@@ -68,6 +71,7 @@ export const DEFAULT_CLUSTER_OPTIONS: ClustererOptions = {
   // Tuned on faces-dev (1,500-photo subset, local engine): BCubed P 0.98 after a recluster; 0.50 gives
   // P 0.978 / R 0.56, 0.54 P 0.93 / R 0.74. The local engine's LFW margins are thinner than in the notes.
   threshold: 0.49,
+  attachThreshold: 0.49,
   joinThreshold: 0.45,
   minFaces: 3,
   neighbors: 24,
@@ -374,12 +378,13 @@ export class PersonClusterer {
 
     phase.agglomerateAndMatch = Math.round(performance.now() - t);
     t = performance.now();
-    // Non-clusterable faces join the new persons; judged against the new groups' stats.
+    // Faces left out (non-clusterable, or clusterable but in no person) join the new persons, judged
+    // against the new groups' stats (not updated as they join, so the order does not matter).
     const groupOfPerson = new Map<string, SeedGroup>(groupPerson.map((gp) => [gp.personId, gp.group]));
     for (const st of this.faces.values()) {
-      if (st.clusterable || st.pinnedPersonId !== null) continue;
+      if (st.pinnedPersonId !== null || target.has(st.id)) continue;
       let best: string | null = null;
-      let bestLink = o.joinThreshold;
+      let bestLink = st.clusterable ? o.attachThreshold : o.joinThreshold;
       const seen = new Set<string>();
       for (const nb of this.nearest(st.embedding, o.neighbors)) {
         const pid = target.get(nb.id);
@@ -532,7 +537,7 @@ export class PersonClusterer {
 
   /** The person this unassigned face should join, or null. */
   private bestPerson(st: FaceState): string | null {
-    const limit = st.clusterable ? this.opts.threshold : this.opts.joinThreshold;
+    const limit = st.clusterable ? this.opts.attachThreshold : this.opts.joinThreshold;
     let best: string | null = null;
     let bestLink = limit;
     const seen = new Set<string>();
