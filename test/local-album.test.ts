@@ -216,11 +216,13 @@ describe('local album', () => {
       expect(analysed.map((p) => p.slice(photos.length + 1)).sort()).toEqual(['new/schroeder-4.jpg']);
       const stats = (await http.get<{ photoCount: number }>('/stats')).body;
       expect(stats.photoCount).toBe(13);
-      // A copy has the original's faces (its own face ids, so edits on one photo stay on that photo).
+      // A copy has the original's faces and their person, under its own face ids.
       const original = (await http.get<PhotoJson & { faces: { box: object }[] }>('/photos/faces?uri=putin/h1.jpg')).body;
       const again = (await http.get<PhotoJson & { faces: { box: object }[] }>('/photos/faces?uri=' + encodeURIComponent('h1 again.jpg'))).body;
       expect(again.faces.map((f) => f.box)).toEqual(original.faces.map((f) => f.box));
       expect(again.faces.map((f) => f.id)).not.toEqual(original.faces.map((f) => f.id));
+      expect(again.faces.map((f) => f.personId)).toEqual(original.faces.map((f) => f.personId));
+      expect(again.faces.some((f) => f.personId === putin)).toBe(true);
     } finally {
       await daemon.close();
     }
@@ -249,14 +251,17 @@ describe('local album', () => {
         await new Promise((r) => setTimeout(r, 330));
       }
       mkdirSync(join(photos, 'moved'));
-      renameSync(join(photos, 'putin/h3.jpg'), join(photos, 'moved/h3.jpg')); // a move reuses the analysis
+      // Moves reuse the analysis and keep what was known: h3's person, and h4's "not this person".
+      renameSync(join(photos, 'putin/h3.jpg'), join(photos, 'moved/h3.jpg'));
+      renameSync(join(photos, 'putin/h4.jpg'), join(photos, 'moved/h4.jpg'));
       analysed.length = 0;
 
       await until('new photo indexed', async () => (await http.get('/photos/faces?uri=' + encodeURIComponent('trips/2003/sharon 5.jpg'))).status === 200);
       await until('removal seen', async () => (await http.get('/photos/faces?uri=schroeder-3.jpg')).status === 404);
       await until('folder removal seen', async () => (await http.get('/photos/faces?uri=' + encodeURIComponent('copies/h2 copy.jpg'))).status === 404);
       await until('slow photo indexed', async () => (await http.get('/photos/faces?uri=slow.jpg')).status === 200);
-      await until('move seen', async () => (await http.get('/photos/faces?uri=moved/h3.jpg')).status === 200 && (await http.get('/photos/faces?uri=putin/h3.jpg')).status === 404);
+      await until('moves seen', async () => (await http.get('/photos/faces?uri=moved/h4.jpg')).status === 200 && (await http.get('/photos/faces?uri=putin/h4.jpg')).status === 404
+        && (await http.get('/photos/faces?uri=moved/h3.jpg')).status === 200);
       await until('bad files logged', async () => logLines.slice(from).filter((l) => l.outcome === 'rejected').length >= 4, 20_000);
       await daemon.idle();
 
@@ -271,7 +276,12 @@ describe('local album', () => {
       expect(byUri('link-out.jpg')).toHaveLength(1);
       expect(byUri('link-out.jpg')[0]!.reason).toMatch(/^outside_folder/);
       expect(analysed.some((p) => p.includes('secret.jpg') || p.includes('link-out'))).toBe(false);
-      expect(analysed.some((p) => p.endsWith('moved/h3.jpg'))).toBe(false);
+      expect(analysed.some((p) => p.includes('moved/'))).toBe(false);
+      const movedH3 = (await http.get<PhotoJson>('/photos/faces?uri=moved/h3.jpg')).body;
+      expect(movedH3.faces.some((f) => f.personId === putin)).toBe(true);
+      const movedH4 = (await http.get<PhotoJson>('/photos/faces?uri=moved/h4.jpg')).body;
+      expect(movedH4.faces.length).toBeGreaterThan(0);
+      expect(movedH4.faces.some((f) => f.personId === putin)).toBe(false);
       expect(logLines.slice(from).filter((l) => l.uri === 'oss://local/slow.jpg').map((l) => l.outcome)).toEqual(['done']);
       expect(analysed.filter((p) => p.endsWith('slow.jpg'))).toHaveLength(1);
 

@@ -72,6 +72,16 @@ CREATE TABLE IF NOT EXISTS rejected_files (
   message TEXT NOT NULL,
   rejected_at TEXT NOT NULL
 );
+-- Who a removed photo's faces were and what the user said about them, by content: a moved (or
+-- re-added) photo gets its faces' person and edits back instead of starting over.
+CREATE TABLE IF NOT EXISTS face_memory (
+  hash TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  person_id TEXT,
+  pinned_person_id TEXT,
+  rejected_person_ids TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (hash, idx)
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 

@@ -131,6 +131,7 @@ export class PhotoStore {
         .all(photoId, hash) as (FaceRow & { idx: number })[];
       const insert = this.db.prepare('INSERT INTO faces (photo_id, idx, clusterable) VALUES (?,?,?)');
       for (const row of analysed) insert.run(photoId, row.idx, clusterable(toFaceRecord(row)) ? 1 : 0);
+      this.restoreFaceMemory(photoId, hash);
       this.bumpGeneration();
       return { changed: true, faces: analysed.length };
     })();
@@ -138,6 +139,7 @@ export class PhotoStore {
 
   recordRejection(path: string, stamp: FileStamp, reason: string, message: string): void {
     this.db.transaction(() => {
+      this.rememberFaces(path);
       if (this.db.prepare('DELETE FROM photos WHERE path = ?').run(path).changes) this.bumpGeneration();
       this.db.prepare(`INSERT INTO rejected_files (path, size, mtime_ms, reason, message, rejected_at) VALUES (?,?,?,?,?,?)
         ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, reason = excluded.reason,
@@ -150,6 +152,7 @@ export class PhotoStore {
   removePath(path: string): boolean {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM rejected_files WHERE path = ?').run(path);
+      this.rememberFaces(path);
       const removed = this.db.prepare('DELETE FROM photos WHERE path = ?').run(path).changes > 0;
       if (removed) this.bumpGeneration();
       return removed;
@@ -223,6 +226,32 @@ export class PhotoStore {
 
   rejectedFiles(): { path: string; reason: string; message: string }[] {
     return this.db.prepare('SELECT path, reason, message FROM rejected_files ORDER BY path').all() as { path: string; reason: string; message: string }[];
+  }
+
+  /** Keeps the person and edits of a photo's faces, by content, before the photo row goes. */
+  private rememberFaces(path: string): void {
+    this.db.prepare(`INSERT INTO face_memory (hash, idx, person_id, pinned_person_id, rejected_person_ids)
+      SELECT p.hash, f.idx, f.person_id, f.pinned_person_id, f.rejected_person_ids FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.path = ?
+      ON CONFLICT(hash, idx) DO UPDATE SET person_id = excluded.person_id, pinned_person_id = excluded.pinned_person_id,
+        rejected_person_ids = excluded.rejected_person_ids`).run(path);
+  }
+
+  /**
+   * New faces of known content take what is known about that content: from a live copy first, else from
+   * the memory of a removed photo (a move). A person that no longer exists (or was merged away) is not restored.
+   */
+  private restoreFaceMemory(photoId: number, hash: string): void {
+    this.db.prepare(`UPDATE faces SET
+        person_id = (SELECT CASE WHEN EXISTS (SELECT 1 FROM people WHERE id = m.person_id AND merged_into IS NULL) THEN m.person_id END
+          FROM (SELECT f2.person_id, 0 AS pri FROM faces f2 JOIN photos p2 ON p2.id = f2.photo_id WHERE p2.hash = @hash AND f2.idx = faces.idx AND f2.photo_id <> @photoId
+                UNION ALL SELECT person_id, 1 FROM face_memory WHERE hash = @hash AND idx = faces.idx) m ORDER BY m.pri LIMIT 1),
+        pinned_person_id = (SELECT m.pinned_person_id
+          FROM (SELECT f2.pinned_person_id, 0 AS pri FROM faces f2 JOIN photos p2 ON p2.id = f2.photo_id WHERE p2.hash = @hash AND f2.idx = faces.idx AND f2.photo_id <> @photoId
+                UNION ALL SELECT pinned_person_id, 1 FROM face_memory WHERE hash = @hash AND idx = faces.idx) m ORDER BY m.pri LIMIT 1),
+        rejected_person_ids = COALESCE((SELECT m.rejected_person_ids
+          FROM (SELECT f2.rejected_person_ids, 0 AS pri FROM faces f2 JOIN photos p2 ON p2.id = f2.photo_id WHERE p2.hash = @hash AND f2.idx = faces.idx AND f2.photo_id <> @photoId
+                UNION ALL SELECT rejected_person_ids, 1 FROM face_memory WHERE hash = @hash AND idx = faces.idx) m ORDER BY m.pri LIMIT 1), '[]')
+      WHERE photo_id = @photoId`).run({ hash, photoId });
   }
 
   /** Bumped on every change to the set of faces; clustering is skipped when nothing moved since the last run. */
