@@ -67,7 +67,7 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
 }
 
 interface PersonJson { id: string; name: string | null; hidden: boolean; faceCount: number; imageCount: number; cover: { photoUrl: string; faceUrl: string | null } | null }
-interface PhotoJson { key: string; photoUrl: string; faces: { id: string; personId: string | null; faceUrl: string | null; clusterable: boolean }[] }
+interface PhotoJson { key: string; photoUrl: string; faces: { id: string; personId: string | null; box: object; faceUrl: string | null; clusterable: boolean }[] }
 
 const api = (base: string) => ({
   get: async <T>(path: string): Promise<{ status: number; body: T }> => {
@@ -217,8 +217,8 @@ describe('local album', () => {
       const stats = (await http.get<{ photoCount: number }>('/stats')).body;
       expect(stats.photoCount).toBe(13);
       // A copy has the original's faces and their person, under its own face ids.
-      const original = (await http.get<PhotoJson & { faces: { box: object }[] }>('/photos/faces?uri=putin/h1.jpg')).body;
-      const again = (await http.get<PhotoJson & { faces: { box: object }[] }>('/photos/faces?uri=' + encodeURIComponent('h1 again.jpg'))).body;
+      const original = (await http.get<PhotoJson>('/photos/faces?uri=putin/h1.jpg')).body;
+      const again = (await http.get<PhotoJson>('/photos/faces?uri=' + encodeURIComponent('h1 again.jpg'))).body;
       expect(again.faces.map((f) => f.box)).toEqual(original.faces.map((f) => f.box));
       expect(again.faces.map((f) => f.id)).not.toEqual(original.faces.map((f) => f.id));
       expect(again.faces.map((f) => f.personId)).toEqual(original.faces.map((f) => f.personId));
