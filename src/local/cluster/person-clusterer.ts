@@ -36,7 +36,7 @@ import { CentroidStats, linkPoint, type Linkage } from './centroid-stats';
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster-types';
 import { matchGroupsToPersons } from './match-persons';
 import { newPersonId } from './person-id';
-import { VectorIndex, type Neighbor } from './vector-index';
+import { VectorIndex } from './vector-index';
 
 export interface ClustererOptions {
   /** How a face or group is compared with a person or group (see centroid-stats.ts). */
@@ -120,25 +120,12 @@ export class PersonClusterer {
   readonly opts: ClustererOptions;
   private faces = new Map<number, FaceState>();
   private persons = new Map<string, PersonState>();
-  /** Every face: candidate persons for a face (via its assigned neighbours) and the re-cluster's k-NN graph. */
+  /** Every face: candidate persons for a face (via its assigned neighbours), waiting faces that could found
+   *  a person together (filtered search) and the re-cluster's k-NN graph. */
   private all: VectorIndex;
-  /** Faces without a person: who could found a new one together. Built lazily (null = stale), so a bulk
-   *  load or a re-cluster, which move most faces, do not pay for index churn. */
-  private pendingIdx: VectorIndex | null = null;
-
   constructor(opts: Partial<ClustererOptions> = {}) {
     this.opts = { ...DEFAULT_CLUSTER_OPTIONS, ...opts };
     this.all = this.newIndex();
-  }
-
-  private get pending(): VectorIndex {
-    if (!this.pendingIdx) {
-      let n = 0;
-      for (const st of this.faces.values()) if (st.personId === null) n++;
-      this.pendingIdx = this.newIndex(n * 2 + 16);
-      for (const st of this.faces.values()) if (st.personId === null) this.pendingIdx.add(st.id, st.embedding);
-    }
-    return this.pendingIdx;
   }
 
   private newIndex(capacity = 1024): VectorIndex {
@@ -175,7 +162,6 @@ export class PersonClusterer {
     this.faces = new Map();
     this.persons = new Map();
     this.all = this.newIndex(faces.length + 16);
-    this.pendingIdx = null;
     for (const p of persons) {
       const st = this.ensurePerson(p.id);
       st.mergedInto = p.mergedInto;
@@ -223,7 +209,6 @@ export class PersonClusterer {
       const st = this.faces.get(id);
       if (!st) continue;
       this.place(st, null, log);
-      this.pendingIdx?.remove(id);
       this.all.remove(id);
       this.faces.delete(id);
       log.before.delete(id);
@@ -290,7 +275,6 @@ export class PersonClusterer {
   recluster(): ClusterChanges {
     const o = this.opts;
     const log = new ChangeLog();
-    this.pendingIdx = null;
     const phase: Record<string, number> = {};
     let t = performance.now();
     const seeds: SeedGroup[] = [];
@@ -322,13 +306,25 @@ export class PersonClusterer {
 
     phase.seeds = Math.round(performance.now() - t);
     t = performance.now();
+    // One k-NN search per face: edges between seeds for the agglomeration, and the neighbour lists the
+    // join step below reuses for faces left out.
+    const K = o.graphNeighbors;
+    const rowOf = new Map<number, number>();
+    const nbIds = new Int32Array(this.faces.size * K).fill(-1);
     const edges: [number, number][] = [];
     const seenEdge = new Set<number>();
     this.all.setEf(o.graphEf);
-    for (const [faceId, s] of seedOf) {
-      const st = this.faces.get(faceId)!;
-      for (const nb of this.nearest(st.embedding, o.graphNeighbors + 1)) {
-        if (nb.distance >= o.edgeCut) break;
+    for (const st of this.faces.values()) {
+      const row = rowOf.size;
+      rowOf.set(st.id, row);
+      const s = seedOf.get(st.id);
+      let j = 0;
+      for (const nb of this.all.search(st.embedding, K + 1)) {
+        if (nb.distance >= o.edgeCut || j >= K) break;
+        if (nb.id === st.id) continue;
+        nbIds[row * K + j] = nb.id;
+        j++;
+        if (s === undefined) continue;
         const other = seedOf.get(nb.id);
         if (other === undefined || other === s) continue;
         const key = s < other ? s * seeds.length + other : other * seeds.length + s;
@@ -386,8 +382,11 @@ export class PersonClusterer {
       let best: string | null = null;
       let bestLink = st.clusterable ? o.attachThreshold : o.joinThreshold;
       const seen = new Set<string>();
-      for (const nb of this.nearest(st.embedding, o.neighbors)) {
-        const pid = target.get(nb.id);
+      const row = rowOf.get(st.id)!;
+      for (let j = 0; j < K; j++) {
+        const nbId = nbIds[row * K + j]!;
+        if (nbId < 0) break;
+        const pid = target.get(nbId);
         if (pid === undefined || seen.has(pid)) continue;
         seen.add(pid);
         const g = groupOfPerson.get(pid)!;
@@ -489,16 +488,9 @@ export class PersonClusterer {
     return cur;
   }
 
-  private nearest(v: Float32Array, k: number): Neighbor[] {
-    return this.all.search(v, k);
-  }
-
   /** Moves one face to `personId` (or unassigns it), keeping stats, photo counts and indexes in step. */
   private place(st: FaceState, personId: string | null, log: ChangeLog | null): void {
-    if (st.personId === personId) {
-      if (personId === null) this.pendingIdx?.add(st.id, st.embedding);
-      return;
-    }
+    if (st.personId === personId) return;
     if (log && !log.before.has(st.id)) log.before.set(st.id, st.personId);
     if (st.personId !== null) {
       const old = this.persons.get(st.personId)!;
@@ -518,9 +510,6 @@ export class PersonClusterer {
       st.inStats = st.clusterable || st.pinnedPersonId !== null;
       if (st.inStats) p.stats.add(st.embedding);
       log?.touched.add(personId);
-      this.pendingIdx?.remove(st.id);
-    } else {
-      this.pendingIdx?.add(st.id, st.embedding);
     }
     log?.after.set(st.id, personId);
   }
@@ -556,6 +545,13 @@ export class PersonClusterer {
     return best;
   }
 
+  /** HNSW search filters: the index holds every face; these restrict a search to waiting ones. */
+  private readonly waiting = (id: number): boolean => this.faces.get(id)?.personId === null;
+  private readonly waitingClusterable = (id: number): boolean => {
+    const st = this.faces.get(id);
+    return st !== undefined && st.personId === null && st.clusterable;
+  };
+
   /** Place an unassigned face: join the best person, else wait and maybe found one with waiting faces. */
   private placeNew(st: FaceState, log: ChangeLog): void {
     const pid = this.bestPerson(st);
@@ -563,16 +559,15 @@ export class PersonClusterer {
       this.place(st, pid, log);
       return;
     }
-    if (!this.pending.has(st.id)) this.pending.add(st.id, st.embedding);
     if (st.clusterable) this.tryFound(st, log);
   }
 
   /** Local average linkage among the waiting clusterable faces near `st`; founds a person if it reaches minFaces. */
   private tryFound(st: FaceState, log: ChangeLog): void {
     const o = this.opts;
-    const near = this.pending
-      .search(st.embedding, o.neighbors + 1)
-      .filter((nb) => nb.distance < o.edgeCut && this.faces.get(nb.id)!.clusterable && nb.id !== st.id);
+    const near = this.all
+      .search(st.embedding, o.neighbors + 1, this.waitingClusterable)
+      .filter((nb) => nb.distance < o.edgeCut && nb.id !== st.id);
     if (near.length + 1 < o.minFaces) return;
     const members = [st, ...near.map((nb) => this.faces.get(nb.id)!)];
     const seeds: SeedGroup[] = members.map((m) => {
@@ -590,7 +585,7 @@ export class PersonClusterer {
     for (const id of group.faceIds) this.place(this.faces.get(id)!, pid, log);
     // Waiting faces near the new person may now join it (or another person).
     const centroid = this.persons.get(pid)!.stats.centroid();
-    for (const nb of this.pending.search(centroid, o.neighbors)) {
+    for (const nb of this.all.search(centroid, o.neighbors, this.waiting)) {
       const other = this.faces.get(nb.id)!;
       const best = this.bestPerson(other);
       if (best !== null) this.place(other, best, log);

@@ -70,12 +70,12 @@ export class VectorIndex {
     for (const [id, v] of this.live) this.index.addPoint(Array.from(v), id);
   }
 
-  /** Up to k nearest live faces, nearest first. */
-  search(vector: Float32Array | number[], k: number): Neighbor[] {
+  /** Up to k nearest live faces, nearest first; with `filter`, only faces it accepts (HNSW filtered search). */
+  search(vector: Float32Array | number[], k: number, filter?: (id: number) => boolean): Neighbor[] {
     if (this.live.size === 0 || k <= 0) return [];
     const kk = Math.min(k, this.live.size, this.index.getMaxElements());
     const query = Array.isArray(vector) ? vector : Array.from(vector);
-    const res = this.index.searchKnn(query, kk);
+    const res = filter ? this.index.searchKnn(query, kk, filter) : this.index.searchKnn(query, kk);
     const out: Neighbor[] = [];
     for (let i = 0; i < res.neighbors.length; i++) {
       out.push({ id: res.neighbors[i]!, distance: Math.sqrt(Math.max(0, res.distances[i]!)) });
