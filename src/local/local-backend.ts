@@ -14,9 +14,18 @@ import { decodeCursor, encodeCursor, type PeopleStore } from './store/people-sto
 import type { PhotoStore, StoredFace, StoredPhoto } from './store/photo-store';
 import type { TaskStore } from './store/task-store';
 
-/** What the backend needs from the clusterer: a pure function from faces + persons to changes. */
+/** The store as the clusterer reads it: face states first, embeddings only for the faces it needs. */
+export interface ClusterSource {
+  faceStates(): Omit<ClusterFace, 'embedding'>[];
+  embeddings(faceIds: number[]): Map<number, Float32Array>;
+  persons(): ClusterPerson[];
+}
+
+/** What the backend needs from the clusterer: the changes for the store's current faces and persons. */
 export interface FaceClusterer {
-  cluster(input: { faces: ClusterFace[]; persons: ClusterPerson[]; full: boolean }): ClusterChanges | Promise<ClusterChanges>;
+  cluster(input: { source: ClusterSource; full: boolean }): ClusterChanges | Promise<ClusterChanges>;
+  /** The backend stored the last changes (a clusterer may keep state between runs only then). */
+  committed?(): void;
 }
 
 export interface LocalBackendDeps {
@@ -106,11 +115,17 @@ export class LocalBackend implements AlbumBackend {
     const task = tasks.start('clustering');
     const started = Date.now();
     try {
-      const faces = photos.clusterFaces();
-      const changes = await this.deps.clusterer.cluster({ faces, persons: people.clusterPersons(), full });
+      let faceCount = 0;
+      const source: ClusterSource = {
+        faceStates: () => { const states = photos.clusterFaceStates(); faceCount = states.length; return states; },
+        embeddings: (ids) => photos.embeddingsOf(ids),
+        persons: () => people.clusterPersons(),
+      };
+      const changes = await this.deps.clusterer.cluster({ source, full });
       const result = people.applyClusterChanges(changes);
+      this.deps.clusterer.committed?.();
       tasks.setClusteredGeneration(generation);
-      const done = tasks.finish(task.id, 'succeeded', { stats: { faces: faces.length, ms: Date.now() - started, full, ...result } });
+      const done = tasks.finish(task.id, 'succeeded', { stats: { faces: faceCount, ms: Date.now() - started, full, ...result } });
       return { outcome: 'succeeded', task: done, newPeople: result.created, updatedPeople: result.updated };
     } catch (err) {
       log.error('clustering.error', { error: err });

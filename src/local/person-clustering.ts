@@ -1,6 +1,6 @@
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
 import { PersonClusterer, type ClustererOptions } from './cluster/person-clusterer';
-import type { FaceClusterer } from './local-backend';
+import type { ClusterSource, FaceClusterer } from './local-backend';
 
 /** Folds the changes of several clusterer operations into one (later assignments win). */
 function combine(parts: ClusterChanges[]): ClusterChanges {
@@ -15,20 +15,66 @@ function combine(parts: ClusterChanges[]): ClusterChanges {
   return { assignments: [...assignments].map(([faceId, personId]) => ({ faceId, personId })), createdPersons: [...created], emptiedPersons: [...emptied] };
 }
 
+type FaceState = Omit<ClusterFace, 'embedding'>;
+const sameState = (a: FaceState, b: FaceState) =>
+  a.personId === b.personId && a.pinnedPersonId === b.pinnedPersonId && a.rejectedPersonIds.join('\n') === b.rejectedPersonIds.join('\n');
+
 /**
- * Runs the PersonClusterer over what the store holds. The store is the source of truth, so each
- * run rebuilds the clusterer's state (and HNSW indexes) from it: assigned faces are loaded as they
- * are, and every unassigned face (new, or still waiting for enough look-alikes) is added again, so
- * a person can be founded by faces that arrived across several runs.
+ * Runs the PersonClusterer over what the store holds. The store is the source of truth; the clusterer
+ * (with its HNSW indexes) is kept between runs only while the store still matches what it last saw, so a
+ * quiet-period run costs the new and the still-waiting faces, not the whole album. Anything else touching the faces (a user
+ * edit, a recluster by another process, a run whose result was not stored) makes the next run rebuild:
+ * assigned faces are loaded as they are and every unassigned face is added again, so a person can be
+ * founded by faces that arrived across several runs.
  */
 export function personClustering(opts: Partial<ClustererOptions> = {}): FaceClusterer {
+  let session: { clusterer: PersonClusterer; seen: Map<number, FaceState> } | null = null;
+  let pending: { clusterer: PersonClusterer; states: FaceState[]; changes: ClusterChanges } | null = null;
+
+  const rebuild = (source: ClusterSource, states: FaceState[], full: boolean) => {
+    const clusterer = new PersonClusterer(opts);
+    const embeddings = source.embeddings(states.map((s) => s.id));
+    const faces = states.filter((s) => embeddings.has(s.id)).map((s) => ({ ...s, embedding: embeddings.get(s.id)! }));
+    if (full) return { clusterer, changes: combine([clusterer.load(faces, source.persons()), clusterer.recluster()]) };
+    const placed = faces.filter((f) => f.personId !== null || f.pinnedPersonId !== null);
+    const waiting = faces.filter((f) => f.personId === null && f.pinnedPersonId === null);
+    return { clusterer, changes: combine([clusterer.load(placed, source.persons()), clusterer.addFaces(waiting)]) };
+  };
+
   return {
-    cluster({ faces, persons, full }: { faces: ClusterFace[]; persons: ClusterPerson[]; full: boolean }): ClusterChanges {
-      const clusterer = new PersonClusterer(opts);
-      if (full) return combine([clusterer.load(faces, persons), clusterer.recluster()]);
-      const placed = faces.filter((f) => f.personId !== null || f.pinnedPersonId !== null);
-      const waiting = faces.filter((f) => f.personId === null && f.pinnedPersonId === null);
-      return combine([clusterer.load(placed, persons), clusterer.addFaces(waiting)]);
+    cluster({ source, full }: { source: ClusterSource; full: boolean }): ClusterChanges {
+      const states = source.faceStates();
+      const current = session;
+      session = null; // until the backend confirms the changes are stored
+      pending = null;
+      const reusable = !full && current !== null && states.every((s) => { const seen = current.seen.get(s.id); return !seen || sameState(seen, s); });
+      if (!reusable || !current) {
+        const { clusterer, changes } = rebuild(source, states, full);
+        pending = { clusterer, states, changes };
+        return changes;
+      }
+      const ids = new Set(states.map((s) => s.id));
+      const removed = [...current.seen.keys()].filter((id) => !ids.has(id));
+      // Waiting faces are placed again with the new ones, exactly as a rebuild would: a person founded
+      // since they arrived may now take them.
+      const waiting = states.filter((s) => current.seen.has(s.id) && s.personId === null && s.pinnedPersonId === null);
+      const fresh = states.filter((s) => !current.seen.has(s.id));
+      const toAdd = [...waiting, ...fresh].sort((a, b) => a.id - b.id);
+      const embeddings = source.embeddings(toAdd.map((s) => s.id));
+      const changes = combine([
+        current.clusterer.removeFaces([...removed, ...waiting.map((s) => s.id)]),
+        current.clusterer.addFaces(toAdd.filter((s) => embeddings.has(s.id)).map((s) => ({ ...s, embedding: embeddings.get(s.id)! }))),
+      ]);
+      pending = { clusterer: current.clusterer, states, changes };
+      return changes;
+    },
+    committed(): void {
+      if (!pending) return;
+      const assigned = new Map(pending.changes.assignments.map((a) => [a.faceId, a.personId]));
+      const seen = new Map<number, FaceState>();
+      for (const s of pending.states) seen.set(s.id, assigned.has(s.id) ? { ...s, personId: assigned.get(s.id)! } : s);
+      session = { clusterer: pending.clusterer, seen };
+      pending = null;
     },
   };
 }

@@ -24,8 +24,9 @@ CREATE TABLE IF NOT EXISTS analysis_faces (
   embedding BLOB NOT NULL,
   PRIMARY KEY (hash, idx)
 );
+-- AUTOINCREMENT: ids are never reused, so a face id always means the same face (the clusterer keeps ids across runs).
 CREATE TABLE IF NOT EXISTS photos (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   path TEXT NOT NULL UNIQUE,
   hash TEXT NOT NULL,
   size INTEGER NOT NULL,
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS photos (
 );
 CREATE INDEX IF NOT EXISTS photos_hash ON photos(hash);
 CREATE TABLE IF NOT EXISTS faces (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
   idx INTEGER NOT NULL,
   clusterable INTEGER NOT NULL,

@@ -195,6 +195,25 @@ export class PhotoStore {
     return out;
   }
 
+  /** All faces with their edit constraints but without embeddings: what a clustering run compares. */
+  clusterFaceStates(): Omit<ReturnType<PhotoStore['clusterFaces']>[number], 'embedding'>[] {
+    const rows = this.db.prepare(`SELECT id, photo_id, clusterable, person_id, pinned_person_id, rejected_person_ids FROM faces ORDER BY id`).all() as
+      { id: number; photo_id: number; clusterable: number; person_id: string | null; pinned_person_id: string | null; rejected_person_ids: string }[];
+    return rows.map((r) => ({
+      id: r.id, photoId: r.photo_id, clusterable: r.clusterable === 1, personId: r.person_id,
+      pinnedPersonId: r.pinned_person_id, rejectedPersonIds: JSON.parse(r.rejected_person_ids) as string[],
+    }));
+  }
+
+  embeddingsOf(faceIds: number[]): Map<number, Float32Array> {
+    const out = new Map<number, Float32Array>();
+    const query = this.db.prepare(`SELECT f.id, a.embedding FROM ${FACE_JOIN} WHERE f.id IN (SELECT value FROM json_each(?))`);
+    for (let i = 0; i < faceIds.length; i += 10_000) {
+      for (const r of query.all(JSON.stringify(faceIds.slice(i, i + 10_000))) as { id: number; embedding: Buffer }[]) out.set(r.id, fromBlob(r.embedding));
+    }
+    return out;
+  }
+
   /** All faces with their embeddings and edit constraints, for the clusterer. */
   clusterFaces(): { id: number; photoId: number; embedding: Float32Array; clusterable: boolean; personId: string | null;
     pinnedPersonId: string | null; rejectedPersonIds: string[] }[] {
