@@ -38,6 +38,26 @@ describe('centroid stats', () => {
   });
 });
 
+describe('one-face stats', () => {
+  it('borrowed one-face sets absorb and link like built ones', () => {
+    const s = new SyntheticIdentities(4);
+    const id = s.newIdentity();
+    const [a, b, c] = [s.face(id), s.face(id), s.face(id)];
+    const built = new CentroidStats(128);
+    [a, b].forEach((v) => built.add(v));
+    const merged = CentroidStats.of(a);
+    merged.absorb(CentroidStats.of(b));
+    expect(merged.n).toBe(2);
+    expect(merged.linkToPoint(c)).toBeCloseTo(built.linkToPoint(c), 6);
+    expect(CentroidStats.of(c).linkTo(merged)).toBeCloseTo(built.linkToPoint(c), 6);
+    // The borrowed vector is never written to.
+    const copy = Float32Array.from(a);
+    const one = CentroidStats.of(a);
+    one.add(b);
+    expect(Array.from(a)).toEqual(Array.from(copy));
+  });
+});
+
 describe('agglomerate', () => {
   it('does not chain along a line of close pairs (average, not single linkage)', () => {
     // Points 0.4 apart on a line: single linkage at 0.5 would join all six.

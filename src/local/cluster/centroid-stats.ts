@@ -6,10 +6,11 @@
  */
 export class CentroidStats {
   n = 0;
-  readonly sum: Float64Array;
+  /** Running sum; null while the set is one face seeded by `of` (re-clustering seeds 100k of them). */
+  private sum: Float64Array | null;
   sumSq = 0;
   /** Cached centroid and spread; recomputed lazily after a change. */
-  private readonly c: Float64Array;
+  private c: Float64Array | Float32Array;
   private s = 0;
   private dirty = false;
 
@@ -18,9 +19,30 @@ export class CentroidStats {
     this.c = new Float64Array(dim);
   }
 
+  /** A one-face set that borrows the face's vector until it changes. */
+  static of(v: Float32Array): CentroidStats {
+    const st = Object.create(CentroidStats.prototype) as CentroidStats;
+    Object.assign(st, { dim: v.length, n: 1, sum: null, c: v, s: 0, dirty: false });
+    let sq = 0;
+    for (let i = 0; i < v.length; i++) sq += v[i]! * v[i]!;
+    st.sumSq = sq;
+    return st;
+  }
+
+  private ensureSum(): Float64Array {
+    if (this.sum) return this.sum;
+    const sum = new Float64Array(this.dim);
+    const single = this.c;
+    for (let i = 0; i < this.dim; i++) sum[i] = single[i]!;
+    this.sum = sum;
+    this.c = new Float64Array(this.dim);
+    return sum;
+  }
+
   private refresh(): void {
     if (!this.dirty) return;
     this.dirty = false;
+    const sum = this.ensureSum();
     if (this.n === 0) {
       this.c.fill(0);
       this.s = 0;
@@ -28,7 +50,7 @@ export class CentroidStats {
     }
     let cc = 0;
     for (let i = 0; i < this.dim; i++) {
-      const v = this.sum[i]! / this.n;
+      const v = sum[i]! / this.n;
       this.c[i] = v;
       cc += v * v;
     }
@@ -36,37 +58,45 @@ export class CentroidStats {
   }
 
   add(v: Float32Array): void {
+    const sum = this.ensureSum();
     this.dirty = true;
     this.n++;
     let sq = 0;
     for (let i = 0; i < this.dim; i++) {
       const x = v[i]!;
-      this.sum[i]! += x;
+      sum[i]! += x;
       sq += x * x;
     }
     this.sumSq += sq;
   }
 
   remove(v: Float32Array): void {
+    const sum = this.ensureSum();
     this.dirty = true;
     this.n--;
     let sq = 0;
     for (let i = 0; i < this.dim; i++) {
       const x = v[i]!;
-      this.sum[i]! -= x;
+      sum[i]! -= x;
       sq += x * x;
     }
     this.sumSq -= sq;
     if (this.n === 0) {
-      this.sum.fill(0);
+      sum.fill(0);
       this.sumSq = 0;
     }
   }
 
   absorb(other: CentroidStats): void {
+    const sum = this.ensureSum();
+    other.refresh();
     this.dirty = true;
-    this.n += other.n;
-    for (let i = 0; i < this.dim; i++) this.sum[i]! += other.sum[i]!;
+    const on = other.n;
+    // other's sum = its centroid × n (works for borrowed one-face sets too).
+    const oc = other.sum ?? other.c;
+    const scale = other.sum ? 1 : on;
+    for (let i = 0; i < this.dim; i++) sum[i]! += oc[i]! * scale;
+    this.n += on;
     this.sumSq += other.sumSq;
   }
 

@@ -297,8 +297,7 @@ export class PersonClusterer {
         for (const r of this.resolvedRejections(st)) seed.rejected.add(r);
         seedOf.set(st.id, s);
       } else if (st.clusterable) {
-        const stats = new CentroidStats(o.dim);
-        stats.add(st.embedding);
+        const stats = CentroidStats.of(st.embedding);
         seedOf.set(st.id, seeds.length);
         seeds.push({ faceIds: [st.id], stats, photoIds: new Set([st.photoId]), pinnedPersonId: null, rejected: this.resolvedRejections(st) });
       }
@@ -571,8 +570,7 @@ export class PersonClusterer {
     if (near.length + 1 < o.minFaces) return;
     const members = [st, ...near.map((nb) => this.faces.get(nb.id)!)];
     const seeds: SeedGroup[] = members.map((m) => {
-      const stats = new CentroidStats(o.dim);
-      stats.add(m.embedding);
+      const stats = CentroidStats.of(m.embedding);
       return { faceIds: [m.id], stats, photoIds: new Set([m.photoId]), pinnedPersonId: null, rejected: new Set(m.rejected) };
     });
     const edges: [number, number][] = [];
