@@ -1,4 +1,5 @@
 import type { Box, FaceRecord, Gender } from '../../album/types';
+import type { ClusterFace } from '../cluster/cluster-types';
 import type { AnalyzedPhoto, DetectedFace } from '../engine/face-engine';
 import type { Db } from './database';
 
@@ -196,7 +197,7 @@ export class PhotoStore {
   }
 
   /** All faces with their edit constraints but without embeddings: what a clustering run compares. */
-  clusterFaceStates(): Omit<ReturnType<PhotoStore['clusterFaces']>[number], 'embedding'>[] {
+  clusterFaceStates(): Omit<ClusterFace, 'embedding'>[] {
     const rows = this.db.prepare(`SELECT id, photo_id, clusterable, person_id, pinned_person_id, rejected_person_ids FROM faces ORDER BY id`).all() as
       { id: number; photo_id: number; clusterable: number; person_id: string | null; pinned_person_id: string | null; rejected_person_ids: string }[];
     return rows.map((r) => ({
@@ -212,18 +213,6 @@ export class PhotoStore {
       for (const r of query.all(JSON.stringify(faceIds.slice(i, i + 10_000))) as { id: number; embedding: Buffer }[]) out.set(r.id, fromBlob(r.embedding));
     }
     return out;
-  }
-
-  /** All faces with their embeddings and edit constraints, for the clusterer. */
-  clusterFaces(): { id: number; photoId: number; embedding: Float32Array; clusterable: boolean; personId: string | null;
-    pinnedPersonId: string | null; rejectedPersonIds: string[] }[] {
-    const rows = this.db.prepare(`SELECT f.id, f.photo_id, f.clusterable, f.person_id, f.pinned_person_id, f.rejected_person_ids, a.embedding
-      FROM ${FACE_JOIN} ORDER BY f.id`).all() as
-      { id: number; photo_id: number; clusterable: number; person_id: string | null; pinned_person_id: string | null; rejected_person_ids: string; embedding: Buffer }[];
-    return rows.map((r) => ({
-      id: r.id, photoId: r.photo_id, embedding: fromBlob(r.embedding), clusterable: r.clusterable === 1, personId: r.person_id,
-      pinnedPersonId: r.pinned_person_id, rejectedPersonIds: JSON.parse(r.rejected_person_ids) as string[],
-    }));
   }
 
   /** Photos in path order, with faces and optionally embeddings, for `export`. */
