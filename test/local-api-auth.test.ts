@@ -88,4 +88,18 @@ describe('local server with ALBUM_API_KEY', () => {
     unlock();
     expect(existsSync(join(dir, 'album.lock'))).toBe(false);
   });
+
+  it('recomputes stored clusterable flags when the rule settings change', async () => {
+    const dirs = { photosDir: join(work, 'photos'), dataDir: join(work, 'rule-data') };
+    const first = openLocalAlbum({ ...dirs, env: {} });
+    first.photos.saveAnalysis('hash-r', { width: 250, height: 250, takenAt: null, faces: [{ box: { left: 70, top: 70, width: 100, height: 120 }, confidence: 0.99, headPose: { yaw: 0, pitch: 0, roll: 0 }, age: 50, gender: 'male', quality: 0.9, sharpness: 0.9, embedding: new Float32Array(128) }] });
+    first.photos.upsertPhoto('r.jpg', 'hash-r', { size: 1, mtimeMs: 1 }, () => true);
+    const generation = first.photos.generation();
+    await first.close();
+    const stricter = openLocalAlbum({ ...dirs, env: { CLUSTERABLE_MIN_QUALITY: '0.95' } });
+    try {
+      expect(stricter.photos.clusterFaceStates().map((f) => f.clusterable)).toEqual([false]);
+      expect(stricter.photos.generation()).toBeGreaterThan(generation);
+    } finally { await stricter.close(); }
+  });
 });

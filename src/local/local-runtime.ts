@@ -71,6 +71,8 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
   const people = new PeopleStore(db, uriOf);
   const tasks = new TaskStore(db);
   const workers = opts.workers ?? availableParallelism();
+  const refreshed = photos.refreshClusterable(JSON.stringify(config.clusterable), (face) => isClusterable(face, config.clusterable));
+  if (refreshed) log.info('faces.clusterable_refreshed', { changed: refreshed, rule: config.clusterable });
 
   let engine: Promise<FaceEngine> | null = null;
   const getEngine = () => {

@@ -262,6 +262,26 @@ export class PhotoStore {
       WHERE photo_id = @photoId`).run({ hash, photoId });
   }
 
+  /**
+   * The clusterable flag is stored per face for the clusterer; when the rule's settings change
+   * (CLUSTERABLE_* variables), every flag is recomputed once and the next clustering sees it.
+   */
+  refreshClusterable(ruleKey: string, clusterable: (face: StoredFace) => boolean): number {
+    const current = this.db.prepare(`SELECT value FROM meta WHERE key = 'clusterable_rule'`).get() as { value: string } | undefined;
+    if (current?.value === ruleKey) return 0;
+    return this.db.transaction(() => {
+      const update = this.db.prepare('UPDATE faces SET clusterable = ? WHERE id = ?');
+      let changed = 0;
+      for (const row of this.db.prepare(`SELECT ${FACE_COLUMNS} FROM ${FACE_JOIN}`).all() as FaceRow[]) {
+        const flag = clusterable(toFaceRecord(row)) ? 1 : 0;
+        if (flag !== row.clusterable) changed += update.run(flag, row.id).changes;
+      }
+      this.db.prepare(`INSERT INTO meta (key, value) VALUES ('clusterable_rule', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(ruleKey);
+      if (changed) this.bumpGeneration();
+      return changed;
+    })();
+  }
+
   /** Bumped on every change to the set of faces; clustering is skipped when nothing moved since the last run. */
   generation(): number {
     const r = this.db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as { value: string } | undefined;
