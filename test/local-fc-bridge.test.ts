@@ -1,4 +1,5 @@
 /** The local server's node ⇄ FC 3.0 HTTP event bridge, on a real port with a recording handler. */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpEventSchema, type HttpEvent, type HttpResult } from '../src/fc/http-event';
 import { startLocalServer, type LocalServer } from '../src/local/server/local-server';
@@ -45,6 +46,20 @@ describe('FC HTTP bridge', () => {
     expect(res.status).toBe(201);
     expect(res.headers.get('x-extra')).toBe('1');
     expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+});
+
+describe('FC HTTP bridge host check', () => {
+  it('answers loopback names only (no DNS rebinding)', async () => {
+    reply = { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{}', isBase64Encoded: false };
+    const status = (host: string) => new Promise<number>((resolve, reject) => {
+      const req = request(`${server.url}/stats`, { headers: { host } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(await status(`localhost:${server.port}`)).toBe(200);
+    expect(await status(`127.0.0.1:${server.port}`)).toBe(200);
+    expect(await status(`evil.example:${server.port}`)).toBe(421);
   });
 });
 

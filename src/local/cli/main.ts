@@ -30,11 +30,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--cluster-interval <s>', 'seconds between timer-driven clustering passes').env('FACE_ALBUM_CLUSTER_INTERVAL').default(300).argParser(positiveInt('--cluster-interval')))
     .addOption(new Option('--quiet-period <s>', 'seconds of quiet after changes before clustering').env('FACE_ALBUM_QUIET_PERIOD').default(10).argParser(positiveInt('--quiet-period')))
     .addOption(new Option('--write-settle <ms>', 'a file counts as written once unchanged this long').env('FACE_ALBUM_WRITE_SETTLE_MS').default(1500).argParser(positiveInt('--write-settle')))
-    .action(async (o: { photos: string; data: string; workers?: number; port: number; clusterInterval: number; quietPeriod: number; writeSettle: number }) => {
+    .addOption(new Option('--poll', 'poll the folder instead of OS file events (network drives, some containers)').env('FACE_ALBUM_POLL').default(false))
+    .action(async (o: { photos: string; data: string; workers?: number; port: number; clusterInterval: number; quietPeriod: number; writeSettle: number; poll: boolean }) => {
       const { startAlbumDaemon } = await daemon();
       const running = await startAlbumDaemon({
         photosDir: resolve(o.photos), dataDir: resolve(o.data), workers: o.workers || undefined, port: o.port,
-        clusterIntervalMs: Math.max(1, o.clusterInterval) * 1000, quietMs: o.quietPeriod * 1000, stabilityMs: o.writeSettle,
+        clusterIntervalMs: Math.max(1, o.clusterInterval) * 1000, quietMs: o.quietPeriod * 1000, stabilityMs: o.writeSettle, usePolling: Boolean(o.poll),
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new Error(`port ${o.port} is already in use; pick another with --port`);
         throw err;

@@ -47,9 +47,20 @@ export function writeHttpResult(res: ServerResponse, result: HttpResult): void {
   res.end(body);
 }
 
-/** node http → FC HTTP event → the api function's handler → FC response → node response. */
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+
+/**
+ * node http → FC HTTP event → the api function's handler → FC response → node response.
+ * Only loopback Host headers are served: a web page that re-points its own name at 127.0.0.1 (DNS
+ * rebinding) must not read the album.
+ */
 export function fcHttpBridge(handler: FcHandler<HttpResult>, maxBodyBytes = 32 * 1024 * 1024) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!LOOPBACK_HOST.test(req.headers.host ?? '')) {
+      writeHttpResult(res, { statusCode: 421, headers: { 'content-type': 'application/json' }, isBase64Encoded: false,
+        body: JSON.stringify({ error: { code: 'bad_request', message: 'the local album answers only to 127.0.0.1 / localhost' } }) });
+      return;
+    }
     try {
       const event = await toHttpEvent(req, maxBodyBytes);
       const result = await handler(Buffer.from(JSON.stringify(event)), { requestId: event.requestContext.requestId, function: { name: 'api' } });
