@@ -1,7 +1,8 @@
 import os from 'node:os';
 import sharp from 'sharp';
-import { FaceAnalyzer, type StageTimings } from './face-analyzer';
+import { DEFAULT_MESH_MAX_SIDE, FaceAnalyzer, type StageTimings } from './face-analyzer';
 import type { AnalyzedPhoto, EngineInput, FaceEngine, FaceEngineOptions } from './face-engine';
+import type { Logger } from '../../log/logger';
 import { WorkerPool } from './worker-pool';
 
 /** Options beyond the contract; all optional with defaults suited to a 2-core, few-GB machine. */
@@ -12,6 +13,10 @@ export interface LocalFaceEngineOptions extends FaceEngineOptions {
   maxWorkerRssMb?: number;
   /** V8 heap cap per worker (MB). Default 512; model weights and images live in WASM memory, outside it. */
   maxOldSpaceMb?: number;
+  /** Long side of the copy Human detects on (default 1024, see face-analyzer.ts). */
+  meshMaxSide?: number;
+  /** Worker start, recycle and crash events go here (JSON lines). */
+  log?: Logger;
   /** Photos queued beyond the ones being analysed before analyze() callers wait. Default 2 × workers. */
   maxQueue?: number;
 }
@@ -35,6 +40,7 @@ export async function createFaceEngine(opts: LocalFaceEngineOptions = {}): Promi
   const settings = {
     maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
     detectMaxSide: opts.detectMaxSide ?? DEFAULT_DETECT_MAX_SIDE,
+    meshMaxSide: opts.meshMaxSide ?? DEFAULT_MESH_MAX_SIDE,
   };
   const workers = opts.workers ?? os.availableParallelism();
 
@@ -65,6 +71,7 @@ export async function createFaceEngine(opts: LocalFaceEngineOptions = {}): Promi
     maxRssBytes: (opts.maxWorkerRssMb ?? 1500) * 1024 * 1024,
     maxOldSpaceMb: opts.maxOldSpaceMb ?? 512,
     maxQueue: opts.maxQueue ?? 2 * workers,
+    log: opts.log,
   });
   try {
     await pool.start();

@@ -53,6 +53,10 @@ export async function decodeImage(input: EngineInput, opts: DecodeOptions): Prom
   if (!meta.format || !PHOTO_FORMATS.has(meta.format)) {
     throw new ImageRejectedError('unsupported', `unsupported image format: ${meta.format ?? 'unknown'}`);
   }
+  // sharp's prebuilt libvips reads AVIF but not HEVC-coded HEIF (iPhone HEIC): say so instead of "corrupt".
+  if (meta.format === 'heif' && meta.compression === 'hevc') {
+    throw new ImageRejectedError('unsupported', 'HEIC (HEVC) photos are not supported by the local decoder; convert to JPEG');
+  }
   const w = meta.width ?? 0;
   const h = meta.height ?? 0;
   if (w <= 0 || h <= 0) throw new ImageRejectedError('corrupt', 'image header has no size');

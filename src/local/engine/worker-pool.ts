@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Logger } from '../../log/logger';
 import { ImageRejectedError, type AnalyzedPhoto, type EngineInput } from './face-engine';
 import type { StageTimings } from './face-analyzer';
 import { WORKER_SETTINGS_ENV, type ParentMessage, type WorkerMessage, type WorkerSettings } from './worker-protocol';
@@ -16,6 +17,7 @@ export interface PoolOptions {
   maxOldSpaceMb: number;
   /** analyze() callers wait while this many photos are already queued (back-pressure). */
   maxQueue: number;
+  log?: Logger;
 }
 
 export interface PoolResult {
@@ -89,6 +91,7 @@ export class WorkerPool {
       child.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'ready') {
           slot.ready = true;
+          this.opts.log?.info('face_engine.worker_ready', { pid: child.pid, loadMs: Math.round(msg.loadMs) });
           resolve();
           this.pump();
         } else if (msg.type === 'fatal') {
@@ -114,7 +117,10 @@ export class WorkerPool {
     if (msg.type === 'result') job.resolve({ photo: msg.photo, timings: msg.timings, workerPid: slot.child.pid ?? 0 });
     else if (msg.type === 'rejected') job.reject(new ImageRejectedError(msg.reason, msg.message));
     else job.reject(new Error(`face engine failed on this photo: ${msg.message}`));
-    if (slot.jobsDone >= this.opts.maxJobsPerWorker || msg.rss > this.opts.maxRssBytes) this.retire(slot);
+    if (slot.jobsDone >= this.opts.maxJobsPerWorker || msg.rss > this.opts.maxRssBytes) {
+      this.opts.log?.info('face_engine.worker_recycle', { pid: slot.child.pid, jobs: slot.jobsDone, rssMb: Math.round(msg.rss / 2 ** 20) });
+      this.retire(slot);
+    }
     this.pump();
   }
 
@@ -130,6 +136,9 @@ export class WorkerPool {
     if (i >= 0) this.slots.splice(i, 1);
     const job = slot.job;
     slot.job = null;
+    if (!slot.retiring && !this.closed) {
+      this.opts.log?.warn('face_engine.worker_died', { pid: slot.child.pid, code, signal, inFlight: job !== null });
+    }
     if (job) {
       job.attempts++;
       if (job.attempts >= MAX_ATTEMPTS || this.closed) {

@@ -5,6 +5,7 @@ import type { StageTimings } from './face-analyzer';
 export interface WorkerSettings {
   maxPixels: number;
   detectMaxSide: number;
+  meshMaxSide: number;
 }
 
 export type ParentMessage = { type: 'analyze'; id: number; input: EngineInput } | { type: 'exit' };
