@@ -5,6 +5,7 @@
  *
  *   npm run bench:cluster [-- --sizes 10000,100000]
  */
+import os from 'node:os';
 import type { ClusterFace } from '../src/local/cluster/cluster-types';
 import { PersonClusterer } from '../src/local/cluster/person-clusterer';
 import { SYNTHETIC_THRESHOLDS, SyntheticIdentities } from '../test/support/synthetic-faces';
@@ -84,12 +85,16 @@ function run(n: number): void {
 
   const c = new PersonClusterer(SYNTHETIC_THRESHOLDS);
   let t = performance.now();
+  const cpuLoad0 = process.cpuUsage();
   c.load(base, []);
   const tLoad = performance.now() - t;
+  const cpuLoad = process.cpuUsage(cpuLoad0);
 
   t = performance.now();
+  let cpu = process.cpuUsage();
   const ch = c.recluster();
   const tRecluster = performance.now() - t;
+  const cpuRecluster = process.cpuUsage(cpu);
   const firstPhases = c.lastReclusterMs;
   const q = purity(c, base, truth);
 
@@ -102,8 +107,10 @@ function run(n: number): void {
   times.sort((a, b) => a - b);
 
   t = performance.now();
+  cpu = process.cpuUsage();
   const again = c.recluster();
   const tRecluster2 = performance.now() - t;
+  const cpuRecluster2 = process.cpuUsage(cpu);
 
   const rssMb = process.resourceUsage().maxRSS / 1024;
   console.log(
@@ -112,7 +119,10 @@ function run(n: number): void {
       identities,
       genMs: Math.round(tGen),
       loadIndexMs: Math.round(tLoad),
+      loadIndexCpuMs: Math.round((cpuLoad.user + cpuLoad.system) / 1000),
       reclusterMs: Math.round(tRecluster),
+      // CPU time of this (single-threaded) process: what the wall time would be without other load.
+      reclusterCpuMs: Math.round((cpuRecluster.user + cpuRecluster.system) / 1000),
       reclusterPhasesMs: firstPhases,
       reclusterPersons: c.personIds().length,
       reclusterCreated: ch.createdPersons.length,
@@ -124,6 +134,7 @@ function run(n: number): void {
       // The first face after a recluster rebuilds the waiting-faces index (built lazily).
       incrementalMaxMs: Number(times[times.length - 1]!.toFixed(2)),
       secondReclusterMs: Math.round(tRecluster2),
+      secondReclusterCpuMs: Math.round((cpuRecluster2.user + cpuRecluster2.system) / 1000),
       secondReclusterPhasesMs: c.lastReclusterMs,
       secondReclusterMoved: again.assignments.length,
       peakRssMb: Math.round(rssMb),
@@ -132,5 +143,6 @@ function run(n: number): void {
 }
 
 const sizes = arg('sizes', '10000,100000').split(',').map(Number);
+console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores (wall times include other processes' load)`);
 for (const n of sizes) run(n);
 console.log('goals: reclusterMs ≤ 30000, incrementalMedianMs and incrementalP90Ms ≤ 5 (peakRssMb is the process peak so far)');
