@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameS
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFaceEngine } from '../src/local/engine/create-face-engine';
 import type { FaceEngine } from '../src/local/engine/face-engine';
@@ -39,7 +40,8 @@ const realWrite = process.stdout.write.bind(process.stdout);
 /** The real engine, counting which files it was asked to analyse. */
 const analysed: string[] = [];
 async function countingEngine(): Promise<FaceEngine> {
-  const engine = await createFaceEngine({ workers: 1 });
+  // A low pixel limit so an over-limit photo is cheap to make (LFW photos are 250×250 = 62,500 px).
+  const engine = await createFaceEngine({ workers: 1, maxPixels: 200_000 });
   return {
     concurrency: engine.concurrency,
     analyze: (input) => { if ('path' in input) analysed.push(input.path); return engine.analyze(input); },
@@ -228,7 +230,7 @@ describe('local album', () => {
     }
   }, 240_000);
 
-  it('the watcher indexes new files and removals; bad files are logged once, remembered, and lose nothing', async () => {
+  it('the watcher indexes new files and removals; bad files (empty, text, truncated, over the pixel limit, symlink out) are logged once, remembered, and lose nothing', async () => {
     const daemon = await startDaemon();
     try {
       const http = api(daemon.url);
@@ -239,6 +241,7 @@ describe('local album', () => {
       writeFileSync(join(photos, 'broken.jpg'), readFileSync(join(DEV, 'Hugo_Chavez/5.jpg')).subarray(0, 2500));
       writeFileSync(join(outside, 'secret.jpg'), readFileSync(join(DEV, 'Hugo_Chavez/6.jpg')));
       symlinkSync(join(outside, 'secret.jpg'), join(photos, 'link-out.jpg'));
+      await sharp({ create: { width: 600, height: 400, channels: 3, background: '#808080' } }).jpeg().toFile(join(photos, 'huge.jpg'));
       place('Ariel_Sharon/5.jpg', 'trips/2003/sharon 5.jpg');
       rmSync(join(photos, 'schroeder-3.jpg'));
       rmSync(join(photos, 'copies'), { recursive: true }); // a whole folder goes
@@ -262,7 +265,7 @@ describe('local album', () => {
       await until('slow photo indexed', async () => (await http.get('/photos/faces?uri=slow.jpg')).status === 200);
       await until('moves seen', async () => (await http.get('/photos/faces?uri=moved/h4.jpg')).status === 200 && (await http.get('/photos/faces?uri=putin/h4.jpg')).status === 404
         && (await http.get('/photos/faces?uri=moved/h3.jpg')).status === 200);
-      await until('bad files logged', async () => logLines.slice(from).filter((l) => l.outcome === 'rejected').length >= 4, 20_000);
+      await until('bad files logged', async () => logLines.slice(from).filter((l) => l.outcome === 'rejected').length >= 5, 20_000);
       await daemon.idle();
 
       const rejected = logLines.slice(from).filter((l) => l.event === 'photo.index' && l.outcome === 'rejected');
@@ -275,6 +278,8 @@ describe('local album', () => {
       expect(byUri('broken.jpg')[0]!.reason).toMatch(/^corrupt/);
       expect(byUri('link-out.jpg')).toHaveLength(1);
       expect(byUri('link-out.jpg')[0]!.reason).toMatch(/^outside_folder/);
+      expect(byUri('huge.jpg')).toHaveLength(1);
+      expect(byUri('huge.jpg')[0]!.reason).toMatch(/^too_many_pixels/);
       expect(analysed.some((p) => p.includes('secret.jpg') || p.includes('link-out'))).toBe(false);
       expect(analysed.some((p) => p.includes('moved/'))).toBe(false);
       const movedH3 = (await http.get<PhotoJson>('/photos/faces?uri=moved/h3.jpg')).body;
@@ -298,7 +303,7 @@ describe('local album', () => {
     await again.close();
     expect(logLines.slice(from).filter((l) => l.outcome === 'rejected').map((l) => `${l.uri}: ${l.reason}`)).toEqual([]);
     const status = JSON.parse((await cli(['status', '--data', data, '--photos', photos])).stdout);
-    expect(status.rejected.count).toBe(4);
+    expect(status.rejected.count).toBe(5);
     expect(status.pending).toEqual({ toIndex: 0, toRemove: 0 });
   }, 240_000);
 
