@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadMediaSecret, LocalMediaLinks } from '../src/local/local-media-links';
 
 const query = (url: string) => Object.fromEntries(new URL(url).searchParams);
@@ -11,6 +11,8 @@ describe('local media links', () => {
   const secret = loadMediaSecret(join(dir, 'media-secret'));
   let now = Date.UTC(2026, 0, 1);
   const links = new LocalMediaLinks(secret, () => 'http://127.0.0.1:9000', 900, () => now);
+  const otherDir = mkdtempSync(join(tmpdir(), 'fa-links-'));
+  afterAll(() => { rmSync(dir, { recursive: true, force: true }); rmSync(otherDir, { recursive: true, force: true }); });
 
   it('keeps one owner-only secret per data dir', () => {
     expect(loadMediaSecret(join(dir, 'media-secret')).equals(secret)).toBe(true);
@@ -43,7 +45,7 @@ describe('local media links', () => {
   });
 
   it('a different data dir secret does not accept the link', () => {
-    const other = new LocalMediaLinks(loadMediaSecret(join(mkdtempSync(join(tmpdir(), 'fa-links-')), 'media-secret')), () => '', 900, () => now);
+    const other = new LocalMediaLinks(loadMediaSecret(join(otherDir, 'media-secret')), () => '', 900, () => now);
     expect(other.verify('photo', query(links.photoUrl('oss://local/p.jpg')))).toBe(false);
   });
 });
