@@ -47,8 +47,6 @@ export interface LocalAlbum {
   bucket: string;
   log: Logger;
   setBaseUrl(url: string): void;
-  /** Whether the engine was started (scan/start) — status/export never start it. */
-  engineStarted(): boolean;
   close(): Promise<void>;
 }
 
@@ -104,7 +102,6 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
   return {
     runtime, factory: () => runtime, backend, photos, people, folder, config, bucket, log,
     setBaseUrl: (url) => { baseUrl = url.replace(/\/+$/, ''); },
-    engineStarted: () => engine !== null,
     close: async () => {
       const running = engine;
       engine = null;
