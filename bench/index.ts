@@ -9,7 +9,7 @@
  * largest sum of the workers' VmRSS sampled from /proc every 50 ms, plus each worker's VmHWM.
  *
  * Flags: --sample 300  --collages 40  --grids 1x1,2x2,3x2  --runs 3  --workers <default: cores>
- *        --detect-max-side 1600  --only dev|collage
+ *        --detect-max-side 1600  --mesh-max-side 1024  --only dev|collage
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -35,6 +35,7 @@ const grids = flag('grids', '1x1,2x2,3x2').split(',');
 const runs = Number(flag('runs', '3'));
 const workers = process.argv.includes('--workers') ? Number(flag('workers', '2')) : undefined;
 const detectMaxSide = Number(flag('detect-max-side', '1600'));
+const meshMaxSide = Number(flag('mesh-max-side', '1024'));
 const only = flag('only', '');
 
 function manifestPaths(): string[] {
@@ -146,6 +147,9 @@ async function benchSet(engine: LocalFaceEngine, name: string, files: string[]):
       total: Number(median(all.map((t) => t.total)).toFixed(1)),
       cpu: Number(median(all.map((t) => t.cpu)).toFixed(1)),
     },
+    medianCpuMsPerPhoto: Object.fromEntries(
+      (['decode', 'tensor', 'detect', 'describe'] as const).map((k) => [k, Number(median(all.map((t) => t.cpuStages[k])).toFixed(1))]),
+    ),
     // What the workers could do on otherwise idle cores: workers / median CPU seconds per photo.
     cpuBoundPhotosPerSec: Number((engine.concurrency / (median(all.map((t) => t.cpu)) / 1000)).toFixed(2)),
     peakRssSumMb: Math.round(peakSum / 1024),
@@ -156,9 +160,9 @@ async function benchSet(engine: LocalFaceEngine, name: string, files: string[]):
 }
 
 const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`# bench:index  cores=${os.availableParallelism()}  loadavg(before)=${load}  detectMaxSide=${detectMaxSide}`);
+console.log(`# bench:index  cores=${os.availableParallelism()}  loadavg(before)=${load}  detectMaxSide=${detectMaxSide} meshMaxSide=${meshMaxSide}`);
 const t0 = performance.now();
-const engine = await createFaceEngine({ workers, detectMaxSide, maxJobsPerWorker: 1_000_000 });
+const engine = await createFaceEngine({ workers, detectMaxSide, meshMaxSide, maxJobsPerWorker: 1_000_000 });
 console.log(`# engine start (${engine.concurrency} workers, models loaded + warm-up): ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 try {
   if (only !== 'collage') {

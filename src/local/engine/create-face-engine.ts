@@ -1,5 +1,4 @@
 import os from 'node:os';
-import sharp from 'sharp';
 import { DEFAULT_MESH_MAX_SIDE, FaceAnalyzer, type StageTimings } from './face-analyzer';
 import type { AnalyzedPhoto, EngineInput, FaceEngine, FaceEngineOptions } from './face-engine';
 import type { Logger } from '../../log/logger';
@@ -45,7 +44,6 @@ export async function createFaceEngine(opts: LocalFaceEngineOptions = {}): Promi
   const workers = opts.workers ?? os.availableParallelism();
 
   if (workers === 0) {
-    sharp.concurrency(1);
     const analyzer = await FaceAnalyzer.create(settings);
     let closed = false;
     const run = async (input: EngineInput) => {

@@ -177,6 +177,8 @@ export class WorkerPool {
       await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     }
     if (this.closed) throw new Error('face engine is closed');
+    // Every worker died and none could be restarted (e.g. models unreadable): fail fast instead of queueing forever.
+    if (this.slots.length === 0) throw this.startError ?? new Error('face engine has no running workers');
     return new Promise<PoolResult>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, input, attempts: 0, resolve, reject });
       this.pump();
