@@ -4,7 +4,7 @@
  * look-alike identities closer than that. Shared by the cluster tests and bench/cluster.ts.
  */
 /** Clusterer thresholds matching this scale (the engine notes' margins; the defaults are tuned on faces-dev). */
-export const SYNTHETIC_THRESHOLDS = { threshold: 0.58, attachThreshold: 0.58, joinThreshold: 0.52 };
+export const SYNTHETIC_THRESHOLDS = { threshold: 0.58, attachThreshold: 0.58, joinThreshold: 0.52, hubGate: null };
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
