@@ -244,6 +244,18 @@ describe('PersonClusterer recluster and user edits', () => {
     expect(() => c.addFaces([good[0]!])).toThrow(/already loaded/);
   });
 
+  it('hub gate: faces near the average face join but never found a person', () => {
+    const s = new SyntheticIdentities(27);
+    const id = s.newIdentity();
+    const hub = s.face(id, 0); // the identity centre itself serves as the "average face"
+    const gated = new PersonClusterer({ ...SYNTH, hubGate: { mean: hub, minDistance: 0.5 } });
+    gated.addFaces([0, 1, 2, 3].map(() => face(s.face(id, 0.9))));
+    expect(gated.personIds()).toEqual([]);
+    const open = new PersonClusterer({ ...SYNTH, hubGate: { mean: hub, minDistance: 0.1 } });
+    open.addFaces([0, 1, 2, 3].map(() => face(s.face(id, 0.9))));
+    expect(open.personIds()).toHaveLength(1);
+  });
+
   it('load moves faces stored on merged-away persons to the target', () => {
     const s = new SyntheticIdentities(24);
     const id = s.newIdentity();
