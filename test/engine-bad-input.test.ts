@@ -139,4 +139,16 @@ describe('local face engine on bad inputs', () => {
     for (let i = 0; i < 7; i++) await expectEngineStillWorks();
     expect(engine.workerPids()).not.toContain(afterCrash);
   });
+
+  // Must stay the last test: it closes the shared engine.
+  it('close() settles in-flight photos, ends the worker processes and refuses new work', async () => {
+    const pids = engine.workerPids();
+    const inFlight = Promise.allSettled([GOOD, GOOD, GOOD].map((p) => engine.analyze({ path: p })));
+    await engine.close();
+    const settled = await inFlight;
+    for (const r of settled) if (r.status === 'rejected') expect(String(r.reason)).toMatch(/closed|died/);
+    expect(settled[0]!.status).toBe('fulfilled'); // the photo already sent to the worker finishes
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    await expect(engine.analyze({ path: GOOD })).rejects.toThrow(/closed/);
+  });
 });

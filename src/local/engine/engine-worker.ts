@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   let chain = Promise.resolve();
   process.on('message', (msg: ParentMessage) => {
     if (msg.type === 'exit') {
-      chain.finally(() => process.exit(0));
+      // disconnect() lets the last result message flush first; the 'disconnect' handler then exits.
+      void chain.finally(() => process.disconnect());
       return;
     }
     chain = chain.then(async () => {
