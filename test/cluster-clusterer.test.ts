@@ -116,6 +116,22 @@ describe('PersonClusterer incremental', () => {
     expect(new Set(people).size).toBe(people.length);
   });
 
+  it('retryWaiting places waiting faces onto a person made since they arrived', () => {
+    const s = new SyntheticIdentities(17);
+    const id = s.newIdentity();
+    const c = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
+    // Non-clusterable faces wait: they cannot found a person.
+    const waiting = [0, 1, 2, 3].map(() => face(s.face(id, 0.7), { clusterable: false }));
+    c.addFaces(waiting);
+    expect(c.personIds()).toEqual([]);
+    // The user names one of them: a manual assignment makes a person (no sweep runs).
+    c.moveFace(waiting[0]!.id, 'Cluster-named');
+    expect(c.personOf(waiting[1]!.id)).toBeNull();
+    const ch = c.retryWaiting();
+    for (const f of waiting.slice(1)) expect(c.personOf(f.id)).toBe('Cluster-named');
+    expect(ch.assignments.map((a) => a.faceId).sort()).toEqual(waiting.slice(1).map((f) => f.id).sort());
+  });
+
   it('removal empties persons', () => {
     const s = new SyntheticIdentities(16);
     const id = s.newIdentity();

@@ -14,6 +14,7 @@
  *                                                   waits (unassigned); a clusterable face may found a new
  *                                                   person with ≥ minFaces mutually close waiting faces.
  *                                                   Faces already assigned never move.
+ *   c.retryWaiting(): ClusterChanges                re-place all waiting faces (no index churn)
  *   c.removeFaces(ids): ClusterChanges              persons left with no faces are reported as emptied
  *   c.recluster(): ClusterChanges                   full constrained average-linkage run; ids kept by overlap
  *   c.merge(fromIds, intoId): ClusterChanges        user merge: faces move and are pinned to intoId; the
@@ -218,6 +219,17 @@ export class PersonClusterer {
       }
       this.placeNew(st, log);
     }
+    return this.finish(log);
+  }
+
+  /**
+   * Places every waiting (unassigned, unpinned) face again, in id order, as addFaces would: a person
+   * founded since a face arrived may take it now. Cheaper than removeFaces + addFaces (no index churn).
+   */
+  retryWaiting(): ClusterChanges {
+    const log = new ChangeLog();
+    const waiting = [...this.faces.values()].filter((st) => st.personId === null && st.pinnedPersonId === null).sort((a, b) => a.id - b.id);
+    for (const st of waiting) if (st.personId === null) this.placeNew(st, log);
     return this.finish(log);
   }
 
