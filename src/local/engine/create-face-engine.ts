@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { DEFAULT_MESH_MAX_SIDE, FaceAnalyzer, type StageTimings } from './face-analyzer';
+import { DEFAULT_MESH_MAX_SIDE, FaceAnalyzer, type DescriptorAlignment, type StageTimings } from './face-analyzer';
 import type { AnalyzedPhoto, EngineInput, FaceEngine, FaceEngineOptions } from './face-engine';
 import type { Logger } from '../../log/logger';
 import { WorkerPool } from './worker-pool';
@@ -14,6 +14,8 @@ export interface LocalFaceEngineOptions extends FaceEngineOptions {
   maxOldSpaceMb?: number;
   /** Long side of the copy Human detects on (default 1024, see face-analyzer.ts). */
   meshMaxSide?: number;
+  /** Descriptor crop framing (default 'dlib-mesh': dlib's face chip; see face-analyzer.ts). */
+  descriptorAlignment?: DescriptorAlignment;
   /** Worker start, recycle and crash events go here (JSON lines). */
   log?: Logger;
   /** Photos queued beyond the ones being analysed before analyze() callers wait. Default 2 × workers. */
@@ -40,6 +42,7 @@ export async function createFaceEngine(opts: LocalFaceEngineOptions = {}): Promi
     maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
     detectMaxSide: opts.detectMaxSide ?? DEFAULT_DETECT_MAX_SIDE,
     meshMaxSide: opts.meshMaxSide ?? DEFAULT_MESH_MAX_SIDE,
+    ...(opts.descriptorAlignment ? { descriptorAlignment: opts.descriptorAlignment } : {}),
   };
   const workers = opts.workers ?? os.availableParallelism();
 

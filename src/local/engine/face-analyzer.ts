@@ -5,6 +5,16 @@ import type { AnalyzedPhoto, DetectedFace, EngineInput } from './face-engine';
 import { decodeImage, type DecodedImage } from './decode-image';
 import { loadFaceModels, type FaceModels } from './face-models';
 import { faceQuality, LAPLACIAN_KERNEL, LUMA, QUALITY_CROP_SIDE, sharpnessFromVarLap } from './face-quality';
+import { chipBounds, chipTransform, faceChipPlacement, ibug68FromMesh, type Point } from './face-chip';
+
+/**
+ * How the recognition net's input is framed:
+ * - 'dlib-mesh' (default): dlib's 150×150 face chip (padding 0.25), fitted to 68 iBUG points read off Human's mesh.
+ * - 'dlib-landmark68': the same chip, fitted to face-api's faceLandmark68Net points (loads one more net).
+ * - 'mesh-box': the earlier crop — the mesh extent (brow to chin) grown 20 %, turned upright by the eye line.
+ */
+export type DescriptorAlignment = 'dlib-mesh' | 'dlib-landmark68' | 'mesh-box';
+export const DEFAULT_DESCRIPTOR_ALIGNMENT: DescriptorAlignment = 'dlib-mesh';
 
 export interface AnalyzerOptions {
   maxPixels: number;
@@ -15,8 +25,10 @@ export interface AnalyzerOptions {
    * the descriptor and sharpness still come from the detectMaxSide image.
    */
   meshMaxSide?: number;
-  /** Turn each descriptor crop upright by the eye-line angle (default true; false = face-api's unrotated crop). */
+  /** 'mesh-box' only: turn the crop upright by the eye-line angle (default true; false = face-api's unrotated crop). */
   alignDescriptor?: boolean;
+  /** Descriptor framing (default 'dlib-mesh'). Age/gender always read the 'mesh-box' crop they were checked on. */
+  descriptorAlignment?: DescriptorAlignment;
 }
 
 export const DEFAULT_MESH_MAX_SIDE = 1024;
@@ -41,6 +53,7 @@ export interface AnalyzerResult {
 }
 
 type Tensor3D = ReturnType<FaceModels['tf']['tensor3d']>;
+type Tensor4D = ReturnType<FaceModels['tf']['tensor4d']>;
 type Rect = { x0: number; y0: number; x1: number; y1: number };
 /** Human's mesh (x, y) and box, in detection-image pixels. */
 interface FaceGeometry {
@@ -65,8 +78,12 @@ const CHIN = 152;
 const HUMAN_BOX_SCALE = 1.4;
 /** face-api's alignMinBbox padding: the recognition net was trained on landmark boxes grown by 20 %. */
 const DESCRIPTOR_PADDING = 0.2;
-/** faceRecognitionNet's input size. */
+/** faceRecognitionNet's input size (and dlib's chip size for it). */
 const DESCRIPTOR_INPUT_SIDE = 150;
+/** dlib's face-recognition chip padding (dlib.get_face_chip default for the ResNet: 0.25). */
+const CHIP_PADDING = 0.25;
+/** faceLandmark68Net's input side. */
+const LANDMARK_INPUT_SIDE = 112;
 /** The descriptor square is first cut with this margin (px at net scale) so turning it upright leaves no corners. */
 const ROTATION_MARGIN = 38;
 
@@ -184,7 +201,7 @@ export class FaceAnalyzer {
   ) {}
 
   static async create(opts: AnalyzerOptions): Promise<FaceAnalyzer> {
-    const models = await loadFaceModels();
+    const models = await loadFaceModels({ landmarks68: opts.descriptorAlignment === 'dlib-landmark68' });
     const analyzer = new FaceAnalyzer(models, opts);
     await analyzer.warmUp();
     return analyzer;
@@ -282,7 +299,7 @@ export class FaceAnalyzer {
     const { tf, faceapi } = this.models;
     const W = img.rgbWidth;
     const H = img.rgbHeight;
-    const batch = tf.tidy(() => image.expandDims(0)) as ReturnType<Tensor3D['expandDims']>;
+    const batch = tf.tidy(() => image.expandDims(0)) as Tensor4D;
     const parts = found.map(({ geo }) => {
       const rawTight = tightBox(geo);
       const square = descriptorSquare(geo, rawTight);
@@ -315,14 +332,25 @@ export class FaceAnalyzer {
         return upright.slice([0, ROTATION_MARGIN, ROTATION_MARGIN, 0], [1, DESCRIPTOR_INPUT_SIDE, DESCRIPTOR_INPUT_SIDE, 3]).squeeze([0]);
       }),
     );
-    batch.dispose();
+    let chips: (Tensor3D | null)[] = [];
     let embeddings: Float32Array[];
     let ageGenders: { age: number; gender: string }[];
     try {
-      embeddings = (await faceapi.computeFaceDescriptor(netInputs as never)) as Float32Array[];
+      const alignment = this.opts.descriptorAlignment ?? DEFAULT_DESCRIPTOR_ALIGNMENT;
+      if (alignment !== 'mesh-box') {
+        const landmarks =
+          alignment === 'dlib-landmark68'
+            ? await this.landmarks68(batch, parts.map((p) => p.rawTight), W, H)
+            : found.map(({ geo }) => ibug68FromMesh(geo.mesh));
+        chips = landmarks.map((lm) => (lm ? this.faceChip(batch, lm, W, H) : null));
+      }
+      const descriptorInputs = netInputs.map((t, i) => chips[i] ?? t);
+      embeddings = (await faceapi.computeFaceDescriptor(descriptorInputs as never)) as Float32Array[];
       ageGenders = (await faceapi.nets.ageGenderNet.predictAgeAndGender(netInputs as never)) as { age: number; gender: string }[];
     } finally {
+      batch.dispose();
       for (const t of netInputs) t.dispose();
+      for (const t of chips) t?.dispose();
     }
 
     const s = img.scale;
@@ -350,5 +378,61 @@ export class FaceAnalyzer {
       };
       return { face: detected, varLap: varLaps[i]! };
     });
+  }
+
+  /**
+   * dlib's extract_image_chip for one face: a similarity warp (tf.image.transform, bilinear, black outside) of the
+   * image into the 150×150 chip. When the chip is ≥ 2× smaller than the face, dlib samples from a pyramid level so
+   * bilinear sampling does not alias; here the covered region is average-pooled by the same power of two first.
+   */
+  private faceChip(batch: Tensor4D, landmarks: Point[], W: number, H: number): Tensor3D {
+    const { tf } = this.models;
+    const place = faceChipPlacement(landmarks, DESCRIPTOR_INPUT_SIDE, CHIP_PADDING);
+    let pool = place.step >= 2 ? 2 ** Math.floor(Math.log2(place.step)) : 1;
+    const b = chipBounds(place);
+    const x0 = Math.max(0, Math.floor(b.x0) - pool);
+    const y0 = Math.max(0, Math.floor(b.y0) - pool);
+    const w = Math.floor((Math.min(W, Math.ceil(b.x1) + pool) - x0) / pool) * pool;
+    const h = Math.floor((Math.min(H, Math.ceil(b.y1) + pool) - y0) / pool) * pool;
+    if (w < pool || h < pool) pool = 1;
+    return tf.tidy(() => {
+      const src =
+        pool > 1 ? tf.avgPool(batch.slice([0, y0, x0, 0], [1, h, w, 3]) as never, pool, pool, 'valid') : batch;
+      const m = chipTransform(place, pool > 1 ? [x0, y0] : [0, 0], pool);
+      const chip = tf.image.transform(src as never, tf.tensor2d([m]), 'bilinear', 'constant', 0, [
+        DESCRIPTOR_INPUT_SIDE,
+        DESCRIPTOR_INPUT_SIDE,
+      ]);
+      return chip.squeeze([0]) as Tensor3D;
+    });
+  }
+
+  /**
+   * face-api's faceLandmark68Net on a square crop around each tight (mesh-extent) box, like face-api's own pipeline
+   * runs it on the detector box; points come back in image pixels.
+   */
+  private async landmarks68(batch: Tensor4D, boxes: Rect[], W: number, H: number): Promise<(Point[] | null)[]> {
+    const { tf, faceapi } = this.models;
+    const squares = boxes.map((t) => {
+      const side = Math.max(t.x1 - t.x0, t.y1 - t.y0);
+      return { x: (t.x0 + t.x1) / 2 - side / 2, y: (t.y0 + t.y1) / 2 - side / 2, side };
+    });
+    const crops = tf.tidy(() => {
+      const norm = squares.map((q) => [q.y / H, q.x / W, (q.y + q.side) / H, (q.x + q.side) / W]);
+      const all = tf.image.cropAndResize(batch as never, norm, norm.map(() => 0), [LANDMARK_INPUT_SIDE, LANDMARK_INPUT_SIDE], 'bilinear', 0);
+      return tf.unstack(all);
+    });
+    try {
+      const found = (await faceapi.nets.faceLandmark68Net.detectLandmarks(crops as never)) as unknown as {
+        positions: { x: number; y: number }[];
+      }[];
+      return found.map((lm, i) => {
+        const q = squares[i]!;
+        const k = q.side / LANDMARK_INPUT_SIDE;
+        return lm.positions.length === 68 ? lm.positions.map((p): Point => [q.x + p.x * k, q.y + p.y * k]) : null;
+      });
+    } finally {
+      for (const t of crops) t.dispose();
+    }
   }
 }

@@ -72,7 +72,8 @@ function humanConfig(modelsDir: string, wasmDir: string): Partial<Config> {
   };
 }
 
-export async function loadFaceModels(): Promise<FaceModels> {
+/** `landmarks68`: also load face-api's faceLandmark68Net (only the 'dlib-landmark68' descriptor alignment uses it). */
+export async function loadFaceModels(opts: { landmarks68?: boolean } = {}): Promise<FaceModels> {
   installFileUrlFetch();
   const { mod, modelsDir } = loadHumanModule();
   const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
@@ -83,5 +84,6 @@ export async function loadFaceModels(): Promise<FaceModels> {
   const faceApiModels = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
   await faceapi.nets.faceRecognitionNet.loadFromDisk(faceApiModels);
   await faceapi.nets.ageGenderNet.loadFromDisk(faceApiModels);
+  if (opts.landmarks68) await faceapi.nets.faceLandmark68Net.loadFromDisk(faceApiModels);
   return { human, faceapi, tf: human.tf };
 }

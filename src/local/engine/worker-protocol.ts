@@ -1,11 +1,12 @@
 import type { AnalyzedPhoto, EngineInput, ImageRejectedError } from './face-engine';
-import type { StageTimings } from './face-analyzer';
+import type { DescriptorAlignment, StageTimings } from './face-analyzer';
 
 /** Messages between the engine (parent) and an engine-worker process (IPC with 'advanced' serialization). */
 export interface WorkerSettings {
   maxPixels: number;
   detectMaxSide: number;
   meshMaxSide: number;
+  descriptorAlignment?: DescriptorAlignment;
 }
 
 export type ParentMessage = { type: 'analyze'; id: number; input: EngineInput } | { type: 'exit' };
