@@ -113,6 +113,15 @@ describe('local face engine on real photos', () => {
     expect(euclid(upright.embedding, turned.embedding)).toBeLessThan(0.35);
   });
 
+  it('keeps the embedding of a 6× enlarged copy near the original (chip cut from a cropped, pooled source)', async () => {
+    const bytes = readFileSync(dev('Colin_Powell/1.jpg'));
+    const big = await sharp(bytes).resize(1500, 1500, { kernel: 'lanczos3' }).jpeg({ quality: 95 }).toBuffer();
+    const small = centreFace(await engine.analyze({ bytes }));
+    const large = centreFace(await engine.analyze({ bytes: new Uint8Array(big) }));
+    expect(large.box.width / small.box.width).toBeGreaterThan(5);
+    expect(euclid(small.embedding, large.embedding)).toBeLessThan(0.2);
+  });
+
   it('gives a blurred copy lower quality and sharpness than the original', async () => {
     const bytes = readFileSync(dev('Colin_Powell/1.jpg'));
     const blurred = await sharp(bytes).blur(2.5).jpeg({ quality: 95 }).toBuffer();
@@ -143,5 +152,23 @@ describe('local face engine on real photos', () => {
     const photo = await engine.analyze({ path: dev('_hard/9.jpg') });
     expect(photo.faces).toHaveLength(0);
     expect(photo.width).toBeGreaterThan(0);
+  });
+});
+
+describe("local face engine with the earlier 'mesh-box' descriptor crop", () => {
+  let boxEngine: LocalFaceEngine;
+  beforeAll(async () => {
+    boxEngine = await createFaceEngine({ workers: 1, descriptorAlignment: 'mesh-box' });
+  });
+  afterAll(async () => {
+    await boxEngine?.close();
+  });
+
+  it('still separates two people, with embeddings that differ from the default dlib chip', async () => {
+    const files = ['George_W_Bush/1.jpg', 'George_W_Bush/2.jpg', 'Colin_Powell/1.jpg'];
+    const box = await Promise.all(files.map(async (f) => centreFace(await boxEngine.analyze({ path: dev(f) })).embedding));
+    const chip = centreFace(await engine.analyze({ path: dev(files[0]!) })).embedding;
+    expect(euclid(box[0]!, box[1]!)).toBeLessThan(euclid(box[0]!, box[2]!));
+    expect(euclid(box[0]!, chip)).toBeGreaterThan(0.05);
   });
 });

@@ -190,7 +190,7 @@ function cpuMs(since: NodeJS.CpuUsage): number {
 
 /**
  * One process's face pipeline: sharp decode → Human (blazeface detect, 468-point mesh, head pose) → face-api
- * recognition descriptor and age/gender on the mesh-aligned crop.
+ * recognition descriptor on dlib's face chip (see DescriptorAlignment) and age/gender on the mesh-aligned crop.
  */
 export class FaceAnalyzer {
   private scratch = new Float32Array(0);
