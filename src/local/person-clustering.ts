@@ -35,8 +35,10 @@ export function personClustering(opts: Partial<ClustererOptions> = {}): FaceClus
     const clusterer = new PersonClusterer(opts);
     const embeddings = source.embeddings(states.map((s) => s.id));
     const faces = states.filter((s) => embeddings.has(s.id)).map((s) => ({ ...s, embedding: embeddings.get(s.id)! }));
-    if (full) return { clusterer, changes: combine([clusterer.load(faces, source.persons()), clusterer.recluster()]) };
     const placed = faces.filter((f) => f.personId !== null || f.pinnedPersonId !== null);
+    // With no person yet there is nothing an incremental pass must leave alone, so the first pass over an
+    // album (a fresh `scan`, a first start) gets the full clustering, which groups better than face-by-face.
+    if (full || placed.length === 0) return { clusterer, changes: combine([clusterer.load(faces, source.persons()), clusterer.recluster()]) };
     const waiting = faces.filter((f) => f.personId === null && f.pinnedPersonId === null);
     return { clusterer, changes: combine([clusterer.load(placed, source.persons()), clusterer.addFaces(waiting)]) };
   };

@@ -83,12 +83,12 @@ export interface ClustererOptions {
 export const DEFAULT_CLUSTER_OPTIONS: ClustererOptions = {
   linkage: 'average',
   hubGate: { mean: FACE_API_MEAN_DESCRIPTOR, minDistance: 0.5 },
-  // Tuned on all of faces-dev with the local engine's embeddings (bench:quality): with the hub gate, BCubed
-  // P 0.98 / R 0.44 after a recluster; 0.51 gives P 0.96 / R 0.52. The engine's margins on these LFW photos
-  // are much thinner than in the engine notes (same-person median 0.49, different-person p1 0.56).
-  threshold: 0.49,
-  attachThreshold: 0.49,
-  joinThreshold: 0.45,
+  // Tuned on all of faces-dev with the engine's dlib-aligned descriptors (bench:quality --export, full
+  // recluster): 0.52/0.51/0.51 gives BCubed P 0.981 / R 0.903; 0.49 everywhere P 0.993 / R 0.80; 0.55 P 0.96 /
+  // R 0.93. Same-person median distance 0.43, different-person p1 0.61.
+  threshold: 0.52,
+  attachThreshold: 0.51,
+  joinThreshold: 0.51,
   minFaces: 3,
   neighbors: 24,
   graphNeighbors: 12,
