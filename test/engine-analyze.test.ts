@@ -113,7 +113,7 @@ describe('local face engine on real photos', () => {
     expect(euclid(upright.embedding, turned.embedding)).toBeLessThan(0.35);
   });
 
-  it('keeps the embedding of a 6× enlarged copy near the original (chip cut from a cropped, pooled source)', async () => {
+  it('keeps the embedding of a 6× enlarged copy near the original (chip cut from a pooled pyramid level)', async () => {
     const bytes = readFileSync(dev('Colin_Powell/1.jpg'));
     const big = await sharp(bytes).resize(1500, 1500, { kernel: 'lanczos3' }).jpeg({ quality: 95 }).toBuffer();
     const small = centreFace(await engine.analyze({ bytes }));

@@ -163,9 +163,3 @@ export function chipTransform(p: ChipPlacement, origin: Point = [0, 0], pool = 1
   const off = (pool - 1) / 2;
   return [cos / pool, -sin / pool, (a2 - origin[0] - off) / pool, sin / pool, cos / pool, (b2 - origin[1] - off) / pool, 0, 0];
 }
-
-/** Axis-aligned image box that the chip covers (for cropping before pooling). */
-export function chipBounds(p: ChipPlacement): { x0: number; y0: number; x1: number; y1: number } {
-  const r = (p.step * (p.size - 1) * Math.SQRT2) / 2;
-  return { x0: p.cx - r, y0: p.cy - r, x1: p.cx + r, y1: p.cy + r };
-}
