@@ -122,6 +122,22 @@ describe('local face engine on real photos', () => {
     expect(euclid(small.embedding, large.embedding)).toBeLessThan(0.2);
   });
 
+  it('describes several large faces of one photo from the shared pyramid, each like its own small original', async () => {
+    const people = ['Colin_Powell/1.jpg', 'Hugo_Chavez/1.jpg'];
+    const tiles = await Promise.all(people.map((p) => sharp(readFileSync(dev(p))).resize(800, 800, { kernel: 'lanczos3' }).toBuffer()));
+    const collage = await sharp({ create: { width: 1600, height: 800, channels: 3, background: '#000' } })
+      .composite(tiles.map((input, i) => ({ input, left: i * 800, top: 0 }))).jpeg({ quality: 95 }).toBuffer();
+    const photo = await engine.analyze({ bytes: new Uint8Array(collage) });
+    const bySide = [...photo.faces].filter((f) => f.box.width > 150).sort((a, b) => a.box.left - b.box.left);
+    expect(bySide).toHaveLength(2);
+    const originals = await Promise.all(people.map(async (p) => centreFace(await engine.analyze({ path: dev(p) }))));
+    for (const [i, face] of bySide.entries()) {
+      // Same person well inside the clustering threshold (0.52), and nearer its own original than the other's.
+      expect(euclid(face.embedding, originals[i]!.embedding)).toBeLessThan(0.4);
+      expect(euclid(face.embedding, originals[i]!.embedding)).toBeLessThan(euclid(face.embedding, originals[1 - i]!.embedding));
+    }
+  });
+
   it('gives a blurred copy lower quality and sharpness than the original', async () => {
     const bytes = readFileSync(dev('Colin_Powell/1.jpg'));
     const blurred = await sharp(bytes).blur(2.5).jpeg({ quality: 95 }).toBuffer();

@@ -396,9 +396,11 @@ export class FaceAnalyzer {
     const { tf } = this.models;
     const place = faceChipPlacement(landmarks, DESCRIPTOR_INPUT_SIDE, CHIP_PADDING);
     const level = place.step >= 2 ? Math.min(MAX_PYRAMID_LEVEL, Math.floor(Math.log2(place.step))) : 0;
+    // Outside tidy: a level built here belongs to the photo's pyramid, not to this face.
+    const src = pyramid(level);
     return tf.tidy(() => {
       const m = chipTransform(place, [0, 0], 2 ** level);
-      const chip = tf.image.transform(pyramid(level) as never, tf.tensor2d([m]), 'bilinear', 'constant', 0, [
+      const chip = tf.image.transform(src as never, tf.tensor2d([m]), 'bilinear', 'constant', 0, [
         DESCRIPTOR_INPUT_SIDE,
         DESCRIPTOR_INPUT_SIDE,
       ]);
