@@ -9,13 +9,13 @@
  * largest sum of the workers' VmRSS sampled from /proc every 50 ms, plus each worker's VmHWM.
  *
  * Flags: --sample 300  --collages 40  --grids 1x1,2x2,3x2  --runs 3  --workers <default: cores>
- *        --detect-max-side 1600  --mesh-max-side 1024  --only dev|collage
+ *        --detect-max-side 1280  --mesh-max-side 1024  --only dev|collage
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createFaceEngine, type LocalFaceEngine } from '../src/local/engine/create-face-engine';
+import { createFaceEngine, DEFAULT_DETECT_MAX_SIDE, type LocalFaceEngine } from '../src/local/engine/create-face-engine';
 import type { StageTimings } from '../src/local/engine/face-analyzer';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -34,7 +34,7 @@ const collageCount = Number(flag('collages', '40'));
 const grids = flag('grids', '1x1,2x2,3x2').split(',');
 const runs = Number(flag('runs', '3'));
 const workers = process.argv.includes('--workers') ? Number(flag('workers', '2')) : undefined;
-const detectMaxSide = Number(flag('detect-max-side', '1600'));
+const detectMaxSide = Number(flag('detect-max-side', String(DEFAULT_DETECT_MAX_SIDE)));
 const meshMaxSide = Number(flag('mesh-max-side', '1024'));
 const only = flag('only', '');
 

@@ -35,7 +35,12 @@ export interface LocalFaceEngine extends FaceEngine {
 }
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
-export const DEFAULT_DETECT_MAX_SIDE = 1600;
+/**
+ * Long side of the working copy (chips, quality crops); detection and the mesh run on a ≤ 1024 copy anyway.
+ * 1280 rather than 1600: 2 MP photos index at 13 instead of 8.5 photos/s on 2 cores (bench:index), and a face
+ * still needs only ~100 px here for a full-detail 150 px chip.
+ */
+export const DEFAULT_DETECT_MAX_SIDE = 1280;
 
 export async function createFaceEngine(opts: LocalFaceEngineOptions = {}): Promise<LocalFaceEngine> {
   const settings = {

@@ -50,6 +50,6 @@ export interface FaceEngineOptions {
   workers?: number;
   /** Reject images above this many pixels before decoding (decompression bombs). Default 100 MP. */
   maxPixels?: number;
-  /** Long side the image is downscaled to for detection. Default 1600. */
+  /** Long side of the working copy the image is downscaled to. Default 1280. */
   detectMaxSide?: number;
 }
