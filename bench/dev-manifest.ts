@@ -1,6 +1,7 @@
 /** faces-dev ground truth (MANIFEST.csv) and a seeded, identity-preserving subset for quick tuning runs. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { mulberry32 } from '../test/support/synthetic-faces';
 
 export interface ManifestRow {
   path: string;
@@ -21,16 +22,6 @@ export function readManifest(datasetDir: string): ManifestRow[] {
   return rows;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Whole identities in seeded random order until `limit` images (so distractors stay distractors);

@@ -140,21 +140,17 @@ export class CentroidStats {
   /** Size-scaled centroid distance between two sets (see Linkage). */
   centroidLinkTo(other: CentroidStats): number {
     if (this.n === 0 || other.n === 0) return Infinity;
-    this.refresh();
-    other.refresh();
-    const a = this.c;
-    const b = other.c;
-    let d = 0;
-    for (let i = 0; i < this.dim; i++) {
-      const t = a[i]! - b[i]!;
-      d += t * t;
-    }
-    return Math.sqrt((d * 2) / (1 / this.n + 1 / other.n));
+    return Math.sqrt((this.centroidDistSq(other) * 2) / (1 / this.n + 1 / other.n));
   }
 
   /** RMS euclidean distance over all member pairs across the two sets (exact average linkage on d²). */
   linkTo(other: CentroidStats): number {
     if (this.n === 0 || other.n === 0) return Infinity;
+    return Math.sqrt(this.centroidDistSq(other) + this.s + other.s);
+  }
+
+  /** Squared distance between the two centroids (refreshes both). */
+  private centroidDistSq(other: CentroidStats): number {
     this.refresh();
     other.refresh();
     const a = this.c;
@@ -164,7 +160,7 @@ export class CentroidStats {
       const t = a[i]! - b[i]!;
       d += t * t;
     }
-    return Math.sqrt(d + this.s + other.s);
+    return d;
   }
 }
 
