@@ -4,8 +4,8 @@
  *
  *   npm run bench:quality                         scan the dev set with the CLI into a fresh data dir, export, score
  *   npm run bench:quality -- --limit 1500         same on a seeded identity-preserving subset (copied to a temp dir)
- *   npm run bench:quality -- --export file.json   score an existing export (e.g. .bench/faces-dev-faceapi-1500.json
- *                                                 from bench/embed-dev.ts) — its personIds if any, plus direct runs
+ *   npm run bench:quality -- --export file.json   score an existing export (one kept with --save, or
+ *                                                 `face-album export --embeddings`) — its personIds, plus direct runs
  *   extra: --threshold x --attach-threshold z --join-threshold y --linkage average|centroid   clusterer options for the direct runs (tuning)
  *          --save file.json                       keep the CLI export (e.g. in .bench/, git-ignored) for re-scoring
  *
@@ -43,7 +43,7 @@ function runCli(limit: number | undefined): ExportFile {
     }
   }
   const cli = path.resolve('bin/face-album.cjs');
-  if (!existsSync(cli)) throw new Error(`CLI not found at ${cli}; use --export <file> (see bench/embed-dev.ts)`);
+  if (!existsSync(cli)) throw new Error(`CLI not found at ${cli}; use --export <file> with a saved export`);
   const t0 = Date.now();
   execFileSync(process.execPath, [cli, 'scan', photosDir, '--data', dataDir], { stdio: ['ignore', 'inherit', 'inherit'] });
   console.log(`scan: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
