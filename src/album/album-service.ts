@@ -41,7 +41,8 @@ export class AlbumService {
     const outcomes: PhotoOutcome[] = [];
     for (let i = 0; i < toRemove.length; i += BATCH) outcomes.push(...await this.backend.removePhotos(toRemove.slice(i, i + BATCH), log));
     for (let i = 0; i < toIndex.length; i += BATCH) outcomes.push(...await this.backend.indexPhotos(toIndex.slice(i, i + BATCH), log));
-    for (const o of outcomes) log.info('photo.' + o.action, { ...o });
+    // One line per photo; a refused photo (corrupt, not an image, too large...) is a warning with its reason.
+    for (const o of outcomes) (o.outcome === 'rejected' ? log.warn : log.info)('photo.' + o.action, { ...o });
     return outcomes;
   }
 
