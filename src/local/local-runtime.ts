@@ -23,6 +23,12 @@ import { TaskStore } from './store/task-store';
 
 export interface LocalAlbumOptions {
   photosDir: string;
+  /**
+   * False when photosDir is only the default (no --photos given): a data dir that already belongs to another
+   * folder then keeps that folder. When given explicitly and different, opening fails instead of treating
+   * every indexed photo as deleted.
+   */
+  photosDirGiven?: boolean;
   dataDir: string;
   /** Bucket name in `oss://` URIs; the folder stands in for it. */
   bucket?: string;
@@ -56,13 +62,14 @@ async function defaultEngine(opts: FaceEngineOptions): Promise<FaceEngine> {
 }
 
 export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
-  const photosDir = resolve(opts.photosDir);
   const dataDir = resolve(opts.dataDir);
   const bucket = opts.bucket ?? 'local';
   const log = opts.log ?? createLogger();
   // Locally the whole folder is the album: no PHOTO_PREFIX.
   const config = loadAlbumConfig({ ...(opts.env ?? process.env), PHOTO_PREFIX: '' });
   const db: Db = openDatabase(join(dataDir, 'album.db'));
+  let photosDir: string;
+  try { photosDir = bindPhotosDir(db, resolve(opts.photosDir), opts.photosDirGiven ?? true, dataDir); } catch (err) { db.close(); throw err; }
   const uriOf = (key: string) => ossUri(bucket, key);
   const folder = new PhotoFolder(photosDir);
   const photos = new PhotoStore(db);
@@ -109,4 +116,15 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
       db.close();
     },
   };
+}
+
+/** The photos folder a data dir belongs to, recorded on first use. */
+function bindPhotosDir(db: Db, requested: string, given: boolean, dataDir: string): string {
+  const row = db.prepare(`SELECT value FROM meta WHERE key = 'photos_dir'`).get() as { value: string } | undefined;
+  if (!row) {
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('photos_dir', ?)`).run(requested);
+    return requested;
+  }
+  if (row.value === requested || !given) return row.value;
+  throw new Error(`the data dir ${dataDir} holds the album of ${row.value}; pass --photos ${row.value}, or use another --data for ${requested}`);
 }

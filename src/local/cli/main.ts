@@ -31,16 +31,16 @@ export function buildProgram(): Command {
     .addOption(new Option('--quiet-period <s>', 'seconds of quiet after changes before clustering').env('FACE_ALBUM_QUIET_PERIOD').default(10).argParser(positiveInt('--quiet-period')))
     .addOption(new Option('--write-settle <ms>', 'a file counts as written once unchanged this long').env('FACE_ALBUM_WRITE_SETTLE_MS').default(1500).argParser(positiveInt('--write-settle')))
     .addOption(new Option('--poll', 'poll the folder instead of OS file events (network drives, some containers)').env('FACE_ALBUM_POLL').default(false))
-    .action(async (o: { photos: string; data: string; workers?: number; port: number; clusterInterval: number; quietPeriod: number; writeSettle: number; poll: boolean }) => {
+    .action(async (o: { photos: string; data: string; workers?: number; port: number; clusterInterval: number; quietPeriod: number; writeSettle: number; poll: boolean }, cmd: Command) => {
       const { startAlbumDaemon } = await daemon();
       const running = await startAlbumDaemon({
-        photosDir: resolve(o.photos), dataDir: resolve(o.data), workers: o.workers || undefined, port: o.port,
+        photosDir: resolve(o.photos), photosDirGiven: given(cmd), dataDir: resolve(o.data), workers: o.workers || undefined, port: o.port,
         clusterIntervalMs: Math.max(1, o.clusterInterval) * 1000, quietMs: o.quietPeriod * 1000, stabilityMs: o.writeSettle, usePolling: Boolean(o.poll),
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new Error(`port ${o.port} is already in use; pick another with --port`);
         throw err;
       });
-      process.stderr.write(`face-album: serving ${resolve(o.photos)} on ${running.url}\n`);
+      process.stderr.write(`face-album: serving ${running.album.folder.root} on ${running.url}\n`);
       let stopping = false;
       const stop = () => {
         if (stopping) return;
@@ -63,8 +63,8 @@ export function buildProgram(): Command {
   program.command('recluster')
     .description('full re-cluster, keeping person ids, names and edits')
     .addOption(photosOption()).addOption(dataOption())
-    .action(async (o: { photos: string; data: string }) => {
-      const album = (await runtime()).openLocalAlbum({ photosDir: resolve(o.photos), dataDir: resolve(o.data) });
+    .action(async (o: { photos: string; data: string }, cmd: Command) => {
+      const album = (await runtime()).openLocalAlbum({ photosDir: resolve(o.photos), photosDirGiven: given(cmd), dataDir: resolve(o.data) });
       try {
         const run = await album.backend.runClustering({ deadline: Date.now() + 3600_000, log: album.log, full: true });
         album.log.info('clustering.' + run.outcome, { taskId: run.task?.id, newPeople: run.newPeople, updatedPeople: run.updatedPeople, reason: run.reason });
@@ -76,21 +76,26 @@ export function buildProgram(): Command {
     .description('print the album as JSON (people, photos, faces)')
     .addOption(photosOption()).addOption(dataOption())
     .option('--embeddings', 'include each face\'s embedding', false)
-    .action(async (o: { photos: string; data: string; embeddings: boolean }) => {
+    .action(async (o: { photos: string; data: string; embeddings: boolean }, cmd: Command) => {
       const { exportAlbum } = await import('./export-command');
-      const album = (await runtime()).openLocalAlbum({ photosDir: resolve(o.photos), dataDir: resolve(o.data), log: silentLog() });
+      const album = (await runtime()).openLocalAlbum({ photosDir: resolve(o.photos), photosDirGiven: given(cmd), dataDir: resolve(o.data), log: silentLog() });
       try { await writeJson(exportAlbum(album, { embeddings: o.embeddings })); } finally { await album.close(); }
     });
 
   program.command('status')
     .description('counts, pending changes, refused files and the last clustering')
     .addOption(photosOption()).addOption(dataOption())
-    .action(async (o: { photos: string; data: string }) => {
+    .action(async (o: { photos: string; data: string }, cmd: Command) => {
       const { albumStatus } = await import('./status-command');
-      const album = (await runtime()).openLocalAlbum({ photosDir: resolve(o.photos), dataDir: resolve(o.data), log: silentLog() });
+      const album = (await runtime()).openLocalAlbum({ photosDir: resolve(o.photos), photosDirGiven: given(cmd), dataDir: resolve(o.data), log: silentLog() });
       try { await writeJson(await albumStatus(album, resolve(o.data))); } finally { await album.close(); }
     });
   return program;
+}
+
+/** Whether --photos (or its env variable) was given, rather than left at its default. */
+function given(cmd: Command): boolean {
+  return cmd.getOptionValueSource('photos') !== 'default';
 }
 
 /** Commands whose stdout is a JSON document keep log lines off it. */

@@ -30,10 +30,12 @@ export interface RunningAlbum {
 
 /** `face-album start`: the HTTP API, the folder watcher and the clustering timer around the same handlers as FC. */
 export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbum> {
-  mkdirSync(opts.photosDir, { recursive: true });
   const unlock = lockDataDir(opts.dataDir, 'start');
   let album: LocalAlbum;
   try { album = openLocalAlbum(opts); } catch (err) { unlock(); throw err; }
+  // The album's own folder: without --photos, the one this data dir was built on.
+  const photosDir = album.folder.root;
+  mkdirSync(photosDir, { recursive: true });
   const { log } = album;
   album.backend.recoverAbandonedTasks();
   const fns = localFunctions(album);
@@ -53,7 +55,7 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
       deliver: async (batch) => { await fns.index(batch); },
       onDelivered: () => clusterAfterQuiet.activity(),
     });
-    const skipDir = nestedDataDir(opts.photosDir, opts.dataDir);
+    const skipDir = nestedDataDir(photosDir, opts.dataDir);
     watcher = await watchFolder({
       folder: album.folder, skipDir, stabilityMs: opts.stabilityMs, usePolling: opts.usePolling,
       onChange: (change) => queue.push(change), keysUnder: (prefix) => album.photos.pathsUnder(prefix),
