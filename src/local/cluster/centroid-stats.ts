@@ -114,19 +114,17 @@ export class CentroidStats {
   /** RMS euclidean distance from `v` to the members. */
   linkToPoint(v: Float32Array): number {
     if (this.n === 0) return Infinity;
-    this.refresh();
-    const c = this.c;
-    let d = 0;
-    for (let i = 0; i < this.dim; i++) {
-      const t = v[i]! - c[i]!;
-      d += t * t;
-    }
-    return Math.sqrt(d + this.s);
+    return Math.sqrt(this.pointDistSq(v) + this.s);
   }
 
   /** Size-scaled centroid distance to a single face (see Linkage). */
   centroidLinkToPoint(v: Float32Array): number {
     if (this.n === 0) return Infinity;
+    return Math.sqrt((this.pointDistSq(v) * 2) / (1 + 1 / this.n));
+  }
+
+  /** Squared distance from `v` to the centroid (refreshes it). */
+  private pointDistSq(v: ArrayLike<number>): number {
     this.refresh();
     const c = this.c;
     let d = 0;
@@ -134,7 +132,7 @@ export class CentroidStats {
       const t = v[i]! - c[i]!;
       d += t * t;
     }
-    return Math.sqrt((d * 2) / (1 + 1 / this.n));
+    return d;
   }
 
   /** Size-scaled centroid distance between two sets (see Linkage). */
@@ -151,16 +149,8 @@ export class CentroidStats {
 
   /** Squared distance between the two centroids (refreshes both). */
   private centroidDistSq(other: CentroidStats): number {
-    this.refresh();
     other.refresh();
-    const a = this.c;
-    const b = other.c;
-    let d = 0;
-    for (let i = 0; i < this.dim; i++) {
-      const t = a[i]! - b[i]!;
-      d += t * t;
-    }
-    return d;
+    return this.pointDistSq(other.c);
   }
 }
 
