@@ -5,14 +5,12 @@
  *   npx tsx bench/embedding-threshold-sweep.ts --export .bench/cli-full-aligned.json [--thresholds 0.49,0.52,0.55]
  *          [--join-offset 0.04] [--hub-min 0.5]
  *
- * For each threshold t: PersonClusterer with threshold = attachThreshold = t, joinThreshold = t − join-offset, and the
- * hub gate either with the clusterer's built-in mean descriptor or with the mean recomputed from this export (the
- * built-in one was measured on the earlier descriptor crop). Prints BCubed P/R/F after incremental and recluster
+ * For each threshold t: PersonClusterer with threshold = attachThreshold = t, joinThreshold = t − join-offset, with
+ * the hub gate off and with it gated on this export's mean descriptor at each --hub-min. Prints BCubed P/R/F after incremental and recluster
  * (bench/quality-score.ts scoring, faces-dev ground truth).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_CLUSTER_OPTIONS } from '../src/local/cluster/person-clusterer';
 import { readManifest } from './dev-manifest';
 import { buildTruth, ourClusterer, score, type ExportFile } from './quality-score';
 
@@ -39,10 +37,7 @@ const pct = (q: number) => distToMean[Math.floor(q * (distToMean.length - 1))]!.
 console.log(`# ${exportPath}: ${embs.length} faces; distance to this export's mean p1/p5/p50 = ${pct(0.01)}/${pct(0.05)}/${pct(0.5)}`);
 
 const gates: [string, { mean: Float32Array; minDistance: number } | null][] = [['off', null]];
-for (const m of hubMins) {
-  gates.push([`builtin@${m}`, DEFAULT_CLUSTER_OPTIONS.hubGate ? { mean: DEFAULT_CLUSTER_OPTIONS.hubGate.mean, minDistance: m } : null]);
-  gates.push([`export-mean@${m}`, { mean, minDistance: m }]);
-}
+for (const m of hubMins) gates.push([`export-mean@${m}`, { mean, minDistance: m }]);
 for (const [gateName, hubGate] of gates) {
   for (const t of thresholds) {
     const opts = { threshold: t, attachThreshold: t, joinThreshold: +(t - joinOffset).toFixed(3), hubGate };

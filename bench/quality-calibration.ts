@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { FaceAnalyzer } from '../src/local/engine/face-analyzer';
+import { DEFAULT_DETECT_MAX_SIDE } from '../src/local/engine/create-face-engine';
 import { SHARPNESS_K, faceQuality, sharpnessFromVarLap } from '../src/local/engine/face-quality';
 
 const DEV = path.resolve(import.meta.dirname, '../../shared/datasets/faces-dev');
@@ -17,7 +18,7 @@ const lfw = rows.filter((r) => r.includes('src=') && !r.includes('extra') && !r.
 const step = Math.max(1, Math.floor(lfw.length / limit));
 const sample = lfw.filter((_, i) => i % step === 0).slice(0, limit);
 
-const analyzer = await FaceAnalyzer.create({ maxPixels: 100e6, detectMaxSide: 1600 });
+const analyzer = await FaceAnalyzer.create({ maxPixels: 100e6, detectMaxSide: DEFAULT_DETECT_MAX_SIDE });
 const variants: Record<string, number[]> = { original: [], 'blur σ=1': [], 'blur σ=2': [], 'blur σ=3': [] };
 const quality: Record<string, number[]> = { original: [], 'blur σ=1': [], 'blur σ=2': [], 'blur σ=3': [] };
 const sizes: number[] = [];

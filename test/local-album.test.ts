@@ -89,9 +89,8 @@ async function exported(): Promise<{ people: { id: string; name: string | null; 
 }
 const personOf = (exp: Awaited<ReturnType<typeof exported>>, key: string) => exp.photos.find((p) => p.path === key)?.faces.find((f) => f.personId)?.personId ?? null;
 
-// Three people whose photos form persons with the clusterer's defaults at the time of writing (0b516a4:
-// avg linkage 0.49). Other LFW identities tried (Hugo_Chavez 1-4, Jennifer_Capriati 1-3, Colin_Powell 1-4)
-// stay unassigned with those defaults; that is clusterer recall, not what this file tests.
+// Three people whose photos form persons with the clusterer's defaults. Which identities cluster is the
+// clusterer's recall (bench:quality, test/contract), not what this file tests.
 beforeAll(() => {
   for (let i = 1; i <= 4; i++) place(`Vladimir_Putin/${i}.jpg`, `putin/h${i}.jpg`);
   for (let i = 1; i <= 4; i++) place(`Ariel_Sharon/${i}.jpg`, `trips/2003/sharon ${i}.jpg`);

@@ -36,7 +36,7 @@
  *    when a re-cluster reshapes groups.
  *  - Only clusterable (or pinned) members count in a person's linkage stats, so blurry passengers do not
  *    widen a person.
- *  - Generic faces near the embedding space's mean (hubGate) are handled as non-clusterable.
+ *  - Optionally (hubGate, off by default), generic faces near the embedding space's mean are handled as non-clusterable.
  */
 import { agglomerate, type SeedGroup } from './agglomerate';
 import { CentroidStats, linkPoint, type Linkage } from './centroid-stats';
