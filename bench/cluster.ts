@@ -33,7 +33,10 @@ function makeFaces(n: number, seed: number): Synthetic {
   while (planned < n) {
     const id = s.newIdentity();
     identities++;
-    const size = s.rnd() < 0.45 ? 1 + Math.floor(s.rnd() * 2) : Math.min(2000, Math.floor(3 / Math.pow(1 - s.rnd(), 0.8)));
+    const size =
+      s.rnd() < 0.45
+        ? 1 + Math.floor(s.rnd() * 2)
+        : Math.min(2000, Math.floor(3 / Math.pow(1 - s.rnd(), 0.8)));
     pool.push({ id, left: size });
     planned += size;
   }
@@ -48,7 +51,15 @@ function makeFaces(n: number, seed: number): Synthetic {
       used.add(p.id);
       p.left--;
       const id = faces.length + 1;
-      faces.push({ id, photoId, embedding: s.face(p.id), clusterable: s.rnd() > 0.1, personId: null, pinnedPersonId: null, rejectedPersonIds: [] });
+      faces.push({
+        id,
+        photoId,
+        embedding: s.face(p.id),
+        clusterable: s.rnd() > 0.1,
+        personId: null,
+        pinnedPersonId: null,
+        rejectedPersonIds: [],
+      });
       truth.set(id, p.id);
     }
     photoId++;
@@ -62,7 +73,11 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-function purity(c: PersonClusterer, faces: ClusterFace[], truth: Map<number, number>): { precision: number; assigned: number } {
+function purity(
+  c: PersonClusterer,
+  faces: ClusterFace[],
+  truth: Map<number, number>,
+): { precision: number; assigned: number } {
   // Share of assigned faces that sit with their person's majority identity (a quick precision proxy).
   let agree = 0;
   let assigned = 0;
@@ -143,6 +158,13 @@ function run(n: number): void {
 }
 
 const sizes = arg('sizes', '10000,100000').split(',').map(Number);
-console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores (wall times include other processes' load)`);
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} on ${os.cpus().length} cores (wall times include other processes' load)`,
+);
 for (const n of sizes) run(n);
-console.log('goals: reclusterMs ≤ 30000, incrementalMedianMs and incrementalP90Ms ≤ 5 (peakRssMb is the process peak so far)');
+console.log(
+  'goals: reclusterMs ≤ 30000, incrementalMedianMs and incrementalP90Ms ≤ 5 (peakRssMb is the process peak so far)',
+);

@@ -27,19 +27,28 @@ export function percentile(sorted: number[], p: number): number {
 
 /** One fresh process: returns the in-process require time in ms. */
 function requireOnce(file: string): number {
-  const script = `const t=process.hrtime.bigint();const m=require(${JSON.stringify(file)});` +
+  const script =
+    `const t=process.hrtime.bigint();const m=require(${JSON.stringify(file)});` +
     `const ms=Number(process.hrtime.bigint()-t)/1e6;if(typeof m.handler!=='function')throw new Error('no handler');process.stdout.write(String(ms));`;
-  const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+  const out = execFileSync(process.execPath, ['-e', script], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+  });
   return Number(out.trim());
 }
 
 async function main(): Promise<void> {
   const runs = Math.max(1, Number(arg('--runs') ?? 15));
-  if (!process.argv.includes('--no-build') || !FUNCTIONS.every((f) => existsSync(path.join(DIST, f, 'index.js')))) {
+  if (
+    !process.argv.includes('--no-build') ||
+    !FUNCTIONS.every((f) => existsSync(path.join(DIST, f, 'index.js')))
+  ) {
     await buildFunctions();
   }
   const scratch = mkdtempSync(path.join(tmpdir(), 'face-album-cold-'));
-  console.log(`cold-start bench: ${runs} fresh node ${process.version} processes per bundle; goals ≤ 1 MB, median require ≤ ${LOAD_GOAL_MS} ms`);
+  console.log(
+    `cold-start bench: ${runs} fresh node ${process.version} processes per bundle; goals ≤ 1 MB, median require ≤ ${LOAD_GOAL_MS} ms`,
+  );
   console.log('function   bytes      MB      median ms  p90 ms   min ms   size  load');
   try {
     for (const fn of FUNCTIONS) {
@@ -56,8 +65,8 @@ async function main(): Promise<void> {
       const loadOk = median <= LOAD_GOAL_MS;
       console.log(
         `${fn.padEnd(10)} ${String(bytes).padEnd(10)} ${(bytes / 1024 / 1024).toFixed(3).padEnd(7)} ` +
-        `${median.toFixed(1).padStart(9)}  ${p90.toFixed(1).padStart(6)}  ${(times[0] ?? NaN).toFixed(1).padStart(6)}   ` +
-        `${sizeOk ? 'PASS' : 'FAIL'}  ${loadOk ? 'PASS' : 'FAIL'}`,
+          `${median.toFixed(1).padStart(9)}  ${p90.toFixed(1).padStart(6)}  ${(times[0] ?? NaN).toFixed(1).padStart(6)}   ` +
+          `${sizeOk ? 'PASS' : 'FAIL'}  ${loadOk ? 'PASS' : 'FAIL'}`,
       );
     }
   } finally {

@@ -22,7 +22,6 @@ export function readManifest(datasetDir: string): ManifestRow[] {
   return rows;
 }
 
-
 /**
  * Whole identities in seeded random order until `limit` images (so distractors stay distractors);
  * each identity capped at 60 images so George_W_Bush does not eat the budget. `_hard` is always in.

@@ -51,8 +51,14 @@ function subset(rows: ManifestRow[]): Labelled[] {
   const fileNo = (p: string) => Number(/(\d+)\.\w+$/.exec(p)?.[1] ?? 0);
   for (const [person, list] of [...byPerson].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     list.sort((a, b) => fileNo(a.path) - fileNo(b.path));
-    const distractor = list.every((r) => r.notes.split(';').map((t) => t.trim()).includes('distractor'));
-    if (list.length >= perIdentity) out.push(...list.slice(0, perIdentity).map((r) => ({ path: r.path, person })));
+    const distractor = list.every((r) =>
+      r.notes
+        .split(';')
+        .map((t) => t.trim())
+        .includes('distractor'),
+    );
+    if (list.length >= perIdentity)
+      out.push(...list.slice(0, perIdentity).map((r) => ({ path: r.path, person })));
     else if (distractor) out.push(...list.map((r) => ({ path: r.path, person })));
   }
   return out;
@@ -105,7 +111,10 @@ async function embedAll(variant: DescriptorAlignment, photos: Labelled[]): Promi
         describeCpuMs: timings.cpuStages.describe,
         totalCpuMs: timings.cpu,
       };
-      if (++done % 250 === 0) console.error(`# ${variant}: ${done}/${photos.length} ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      if (++done % 250 === 0)
+        console.error(
+          `# ${variant}: ${done}/${photos.length} ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+        );
     }
   };
   try {
@@ -113,7 +122,9 @@ async function embedAll(variant: DescriptorAlignment, photos: Labelled[]): Promi
   } finally {
     await engine.close();
   }
-  console.error(`# ${variant}: ${photos.length} photos in ${((performance.now() - t0) / 1000).toFixed(0)} s (wall, ${workers} workers)`);
+  console.error(
+    `# ${variant}: ${photos.length} photos in ${((performance.now() - t0) / 1000).toFixed(0)} s (wall, ${workers} workers)`,
+  );
   mkdirSync(CACHE, { recursive: true });
   writeFileSync(file, JSON.stringify({ paths: photos.map((p) => p.path), photos: out }));
   return out;
@@ -187,19 +198,30 @@ function evaluate(photos: Labelled[], emb: (number[] | null)[], keep: boolean[])
     atFpr1e2: at(1e-2),
     sameP5P50P95: [0.05, 0.5, 0.95].map((q) => +quantile(S, q).toFixed(3)),
     diffP01P1P5: [0.001, 0.01, 0.05].map((q) => +quantile(D, q).toFixed(3)),
-    tprFprAt: [0.45, 0.5, 0.55, 0.6].map((t) => ({ t, tpr: +below(S, t).toFixed(3), fpr: +below(D, t).toFixed(5) })),
+    tprFprAt: [0.45, 0.5, 0.55, 0.6].map((t) => ({
+      t,
+      tpr: +below(S, t).toFixed(3),
+      fpr: +below(D, t).toFixed(5),
+    })),
   };
 }
 
 async function main(): Promise<void> {
   const photos = subset(readManifest(DEV));
   const identities = new Set(photos.map((p) => p.person)).size;
-  console.log(`# bench:embedding  ${photos.length} photos, ${identities} identities  cores=${os.availableParallelism()}  loadavg=${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `# bench:embedding  ${photos.length} photos, ${identities} identities  cores=${os.availableParallelism()}  loadavg=${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const results = new Map<DescriptorAlignment, CachedPhoto[]>();
   for (const v of variants) results.set(v, await embedAll(v, photos));
   // Same faces for every variant: photos where every variant found a face (detection does not depend on the variant).
   const keep = photos.map((_, i) => variants.every((v) => results.get(v)![i]!.embedding !== null));
-  console.log(`# labelled photos with a face in every variant: ${keep.filter(Boolean).length}/${photos.length}`);
+  console.log(
+    `# labelled photos with a face in every variant: ${keep.filter(Boolean).length}/${photos.length}`,
+  );
   for (const v of variants) {
     const rows = results.get(v)!;
     const faces = rows.reduce((s, r) => s + r.faces, 0);

@@ -32,9 +32,13 @@ const embs = truth.faces.map((f) => f.embedding).filter((e): e is Float32Array =
 const dim = embs[0]!.length;
 const mean = new Float32Array(dim);
 for (const e of embs) for (let k = 0; k < dim; k++) mean[k]! += e[k]! / embs.length;
-const distToMean = embs.map((e) => Math.sqrt(e.reduce((s, v, k) => s + (v - mean[k]!) ** 2, 0))).sort((a, b) => a - b);
+const distToMean = embs
+  .map((e) => Math.sqrt(e.reduce((s, v, k) => s + (v - mean[k]!) ** 2, 0)))
+  .sort((a, b) => a - b);
 const pct = (q: number) => distToMean[Math.floor(q * (distToMean.length - 1))]!.toFixed(3);
-console.log(`# ${exportPath}: ${embs.length} faces; distance to this export's mean p1/p5/p50 = ${pct(0.01)}/${pct(0.05)}/${pct(0.5)}`);
+console.log(
+  `# ${exportPath}: ${embs.length} faces; distance to this export's mean p1/p5/p50 = ${pct(0.01)}/${pct(0.05)}/${pct(0.5)}`,
+);
 
 const gates: [string, { mean: Float32Array; minDistance: number } | null][] = [['off', null]];
 for (const m of hubMins) gates.push([`export-mean@${m}`, { mean, minDistance: m }]);
@@ -50,7 +54,13 @@ for (const [gateName, hubGate] of gates) {
         threshold: t,
         joinThreshold: opts.joinThreshold,
         incremental: { P: inc.bcubedP, R: inc.bcubedR, F: inc.bcubedF, persons: inc.persons },
-        recluster: { P: rec.bcubedP, R: rec.bcubedR, F: rec.bcubedF, persons: rec.persons, distractorWrong: rec.distractorWrongShare },
+        recluster: {
+          P: rec.bcubedP,
+          R: rec.bcubedR,
+          F: rec.bcubedF,
+          persons: rec.persons,
+          distractorWrong: rec.distractorWrongShare,
+        },
       }),
     );
   }

@@ -15,7 +15,11 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createFaceEngine, DEFAULT_DETECT_MAX_SIDE, type LocalFaceEngine } from '../src/local/engine/create-face-engine';
+import {
+  createFaceEngine,
+  DEFAULT_DETECT_MAX_SIDE,
+  type LocalFaceEngine,
+} from '../src/local/engine/create-face-engine';
 import type { StageTimings } from '../src/local/engine/face-analyzer';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -67,7 +71,9 @@ async function makeCollages(grid: string, count: number): Promise<string[]> {
     if (existsSync(file)) continue;
     const composite = await Promise.all(
       Array.from({ length: cols * rows }, async (_, i) => ({
-        input: await sharp(path.join(DEV, tiles[(c * cols * rows + i) % tiles.length]!)).resize(tw, th, { fit: 'cover' }).toBuffer(),
+        input: await sharp(path.join(DEV, tiles[(c * cols * rows + i) % tiles.length]!))
+          .resize(tw, th, { fit: 'cover' })
+          .toBuffer(),
         left: (i % cols) * tw,
         top: Math.floor(i / cols) * th,
       })),
@@ -120,7 +126,11 @@ async function pass(engine: LocalFaceEngine, files: string[]): Promise<PassResul
   return { photosPerSec: files.length / ((performance.now() - t0) / 1000), timings, faces, errors };
 }
 
-async function benchSet(engine: LocalFaceEngine, name: string, files: string[]): Promise<Record<string, unknown>> {
+async function benchSet(
+  engine: LocalFaceEngine,
+  name: string,
+  files: string[],
+): Promise<Record<string, unknown>> {
   await pass(engine, files.slice(0, Math.min(files.length, 2 * engine.concurrency + 4))); // warm-up
   let peakSum = 0;
   const sampler = setInterval(() => {
@@ -138,7 +148,9 @@ async function benchSet(engine: LocalFaceEngine, name: string, files: string[]):
     workers: engine.concurrency,
     photosPerSec: Number(median(results.map((r) => r.photosPerSec)).toFixed(2)),
     perRun: results.map((r) => Number(r.photosPerSec.toFixed(2))),
-    facesPerPhoto: Number((results[0]!.faces.reduce((a, b) => a + b, 0) / Math.max(1, results[0]!.faces.length)).toFixed(2)),
+    facesPerPhoto: Number(
+      (results[0]!.faces.reduce((a, b) => a + b, 0) / Math.max(1, results[0]!.faces.length)).toFixed(2),
+    ),
     errors: results[0]!.errors,
     medianMsPerPhoto: {
       decode: Number(median(all.map((t) => t.decode)).toFixed(1)),
@@ -148,7 +160,10 @@ async function benchSet(engine: LocalFaceEngine, name: string, files: string[]):
       cpu: Number(median(all.map((t) => t.cpu)).toFixed(1)),
     },
     medianCpuMsPerPhoto: Object.fromEntries(
-      (['decode', 'tensor', 'detect', 'describe'] as const).map((k) => [k, Number(median(all.map((t) => t.cpuStages[k])).toFixed(1))]),
+      (['decode', 'tensor', 'detect', 'describe'] as const).map((k) => [
+        k,
+        Number(median(all.map((t) => t.cpuStages[k])).toFixed(1)),
+      ]),
     ),
     // What the workers could do on otherwise idle cores: workers / median CPU seconds per photo.
     cpuBoundPhotosPerSec: Number((engine.concurrency / (median(all.map((t) => t.cpu)) / 1000)).toFixed(2)),
@@ -159,11 +174,18 @@ async function benchSet(engine: LocalFaceEngine, name: string, files: string[]):
   return row;
 }
 
-const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`# bench:index  cores=${os.availableParallelism()}  loadavg(before)=${load}  detectMaxSide=${detectMaxSide} meshMaxSide=${meshMaxSide}`);
+const load = os
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
+console.log(
+  `# bench:index  cores=${os.availableParallelism()}  loadavg(before)=${load}  detectMaxSide=${detectMaxSide} meshMaxSide=${meshMaxSide}`,
+);
 const t0 = performance.now();
 const engine = await createFaceEngine({ workers, detectMaxSide, meshMaxSide, maxJobsPerWorker: 1_000_000 });
-console.log(`# engine start (${engine.concurrency} workers, models loaded + warm-up): ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+console.log(
+  `# engine start (${engine.concurrency} workers, models loaded + warm-up): ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+);
 try {
   if (only !== 'collage') {
     const sample = evenlySpaced(manifestPaths(), sampleSize).map((p) => path.join(DEV, p));
@@ -178,5 +200,9 @@ try {
 } finally {
   await engine.close();
 }
-console.log(`# loadavg(after)=${os.loadavg().map((x) => x.toFixed(2)).join(' ')}  (other jobs on the machine skew these figures)`);
-
+console.log(
+  `# loadavg(after)=${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}  (other jobs on the machine skew these figures)`,
+);

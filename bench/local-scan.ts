@@ -16,8 +16,12 @@ const photos = join(work, 'photos');
 const data = join(work, 'data');
 // Up to 8 photos per identity so clustering has people to find.
 let placed = 0;
-for (const person of readdirSync(DEV).filter((d) => !d.startsWith('_') && !d.includes('.')).sort()) {
-  const files = readdirSync(join(DEV, person)).filter((f) => f.endsWith('.jpg')).slice(0, 8);
+for (const person of readdirSync(DEV)
+  .filter((d) => !d.startsWith('_') && !d.includes('.'))
+  .sort()) {
+  const files = readdirSync(join(DEV, person))
+    .filter((f) => f.endsWith('.jpg'))
+    .slice(0, 8);
   if (files.length < 3) continue;
   mkdirSync(join(photos, person), { recursive: true });
   for (const f of files) {
@@ -36,12 +40,16 @@ const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(2);
 let t = performance.now();
 const first = await scanCommand({ photosDir: photos, dataDir: data, workers, tty: false });
 const firstS = (performance.now() - t) / 1000;
-console.log(`scan: ${placed} photos, ${workers} workers: ${firstS.toFixed(1)} s (incl. model load), ${(placed / firstS).toFixed(2)} photos/s; indexed ${first.indexed}, rejected ${first.rejected}`);
+console.log(
+  `scan: ${placed} photos, ${workers} workers: ${firstS.toFixed(1)} s (incl. model load), ${(placed / firstS).toFixed(2)} photos/s; indexed ${first.indexed}, rejected ${first.rejected}`,
+);
 console.log(`main process RSS after scan: ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`);
 
 t = performance.now();
 const again = await scanCommand({ photosDir: photos, dataDir: data, workers, tty: false });
-console.log(`rescan with nothing changed: ${secs(t)} s (indexed ${again.indexed}, unchanged ${again.unchanged})`);
+console.log(
+  `rescan with nothing changed: ${secs(t)} s (indexed ${again.indexed}, unchanged ${again.unchanged})`,
+);
 
 const album = openLocalAlbum({ photosDir: photos, dataDir: data, workers, env: {} });
 t = performance.now();
@@ -49,6 +57,8 @@ const run = await album.backend.runClustering({ deadline: Date.now() + 600_000, 
 console.log(`full recluster: ${secs(t)} s (${run.outcome})`);
 t = performance.now();
 const exp = exportAlbum(album, { embeddings: true });
-console.log(`export --embeddings: ${secs(t)} s, ${exp.photos.length} photos, ${exp.people.length} people, ${JSON.stringify(exp).length} bytes`);
+console.log(
+  `export --embeddings: ${secs(t)} s, ${exp.photos.length} photos, ${exp.people.length} people, ${JSON.stringify(exp).length} bytes`,
+);
 await album.close();
 rmSync(work, { recursive: true, force: true });

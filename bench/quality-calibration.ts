@@ -14,7 +14,9 @@ const limitArg = process.argv.indexOf('--limit');
 const limit = limitArg > 0 ? Number(process.argv[limitArg + 1]) : 80;
 
 const rows = readFileSync(path.join(DEV, 'MANIFEST.csv'), 'utf8').split('\n').slice(1);
-const lfw = rows.filter((r) => r.includes('src=') && !r.includes('extra') && !r.startsWith('_')).map((r) => r.split(',')[0]!);
+const lfw = rows
+  .filter((r) => r.includes('src=') && !r.includes('extra') && !r.startsWith('_'))
+  .map((r) => r.split(',')[0]!);
 const step = Math.max(1, Math.floor(lfw.length / limit));
 const sample = lfw.filter((_, i) => i % step === 0).slice(0, limit);
 
@@ -24,7 +26,12 @@ const quality: Record<string, number[]> = { original: [], 'blur σ=1': [], 'blur
 const sizes: number[] = [];
 for (const rel of sample) {
   const bytes = readFileSync(path.join(DEV, rel));
-  for (const [name, sigma] of [['original', 0], ['blur σ=1', 1], ['blur σ=2', 2], ['blur σ=3', 3]] as const) {
+  for (const [name, sigma] of [
+    ['original', 0],
+    ['blur σ=1', 1],
+    ['blur σ=2', 2],
+    ['blur σ=3', 3],
+  ] as const) {
     const input = sigma === 0 ? bytes : await sharp(bytes).blur(sigma).jpeg({ quality: 95 }).toBuffer();
     const r = await analyzer.analyze({ bytes: input });
     // The labelled LFW face is the one nearest the centre.
@@ -37,7 +44,9 @@ for (const rel of sample) {
     if (best < 0 || bestD > 40) continue;
     const f = r.photo.faces[best]!;
     variants[name]!.push(r.varLaps[best]!);
-    quality[name]!.push(faceQuality(sharpnessFromVarLap(r.varLaps[best]!), Math.min(f.box.width, f.box.height), f.confidence));
+    quality[name]!.push(
+      faceQuality(sharpnessFromVarLap(r.varLaps[best]!), Math.min(f.box.width, f.box.height), f.confidence),
+    );
     if (sigma === 0) sizes.push(Math.min(f.box.width, f.box.height));
   }
 }
@@ -46,8 +55,12 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 const fmt = (xs: number[]) => [5, 10, 50, 90, 95].map((p) => pct(xs, p).toFixed(2)).join(' / ');
-console.log(`photos ${sample.length}, K = ${SHARPNESS_K}; tight-box short side p5/p10/p50/p90/p95: ${fmt(sizes)}`);
+console.log(
+  `photos ${sample.length}, K = ${SHARPNESS_K}; tight-box short side p5/p10/p50/p90/p95: ${fmt(sizes)}`,
+);
 for (const name of Object.keys(variants)) {
   const q = quality[name]!;
-  console.log(`${name.padEnd(9)} n=${variants[name]!.length} varLap ${fmt(variants[name]!)} | quality ${fmt(q)} | >0.8: ${(q.filter((x) => x > 0.8).length / q.length).toFixed(2)}`);
+  console.log(
+    `${name.padEnd(9)} n=${variants[name]!.length} varLap ${fmt(variants[name]!)} | quality ${fmt(q)} | >0.8: ${(q.filter((x) => x > 0.8).length / q.length).toFixed(2)}`,
+  );
 }

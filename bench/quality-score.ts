@@ -51,7 +51,8 @@ export function buildTruth(photos: ExportPhoto[], manifest: ManifestRow[]): Trut
   const photosPerIdentity = new Map<string, number>();
   for (const p of photos) {
     const person = byPath.get(p.path)?.person ?? '';
-    if (person && !person.includes('|')) photosPerIdentity.set(person, (photosPerIdentity.get(person) ?? 0) + 1);
+    if (person && !person.includes('|'))
+      photosPerIdentity.set(person, (photosPerIdentity.get(person) ?? 0) + 1);
   }
   const faces: ScoredFace[] = [];
   photos.forEach((p, photoIndex) => {
@@ -106,7 +107,8 @@ const r4 = (x: number): number => Math.round(x * 10000) / 10000;
  * @param assignment person id per face (same order as truth.faces), null = unassigned (own singleton)
  */
 export function score(truth: Truth, assignment: (string | null)[]): QualityScores {
-  const isCore = (label: string | null): label is string => label !== null && (truth.photosPerIdentity.get(label) ?? 0) >= 3;
+  const isCore = (label: string | null): label is string =>
+    label !== null && (truth.photosPerIdentity.get(label) ?? 0) >= 3;
   const core = truth.faces.map((f, i) => ({ f, i })).filter(({ f }) => isCore(f.label));
 
   // Person → core-label counts (only core labelled faces are the BCubed universe).
@@ -250,10 +252,11 @@ export function immichBaseline(truth: Truth, opts: ImmichOptions): (string | nul
     const matches = r.neighbors.filter((_, k) => r.distances[k]! <= opts.maxDistance);
     if (opts.minFaces > 1 && matches.length <= 1) return;
     let p: string | null = null;
-    for (const m of matches) if (person[m]) {
-      p = person[m]!;
-      break;
-    }
+    for (const m of matches)
+      if (person[m]) {
+        p = person[m]!;
+        break;
+      }
     p ??= nearestWithPerson(v);
     const isCore = matches.length >= opts.minFaces;
     if (!isCore) {
@@ -271,12 +274,23 @@ export function immichBaseline(truth: Truth, opts: ImmichOptions): (string | nul
 }
 
 /** PersonClusterer straight on the embeddings: photos in order through addFaces (a scan), then recluster. */
-export function ourClusterer(truth: Truth, opts: Partial<ClustererOptions> = {}): { incremental: (string | null)[]; reclustered: (string | null)[] } {
+export function ourClusterer(
+  truth: Truth,
+  opts: Partial<ClustererOptions> = {},
+): { incremental: (string | null)[]; reclustered: (string | null)[] } {
   const c = new PersonClusterer(opts);
   const cfs: ClusterFace[] = [];
   truth.faces.forEach((f, i) => {
     if (!f.embedding) return;
-    cfs.push({ id: i + 1, photoId: f.photoIndex + 1, embedding: f.embedding, clusterable: f.clusterable, personId: null, pinnedPersonId: null, rejectedPersonIds: [] });
+    cfs.push({
+      id: i + 1,
+      photoId: f.photoIndex + 1,
+      embedding: f.embedding,
+      clusterable: f.clusterable,
+      personId: null,
+      pinnedPersonId: null,
+      rejectedPersonIds: [],
+    });
   });
   c.addFaces(cfs);
   const incremental = truth.faces.map((_, i) => c.personOf(i + 1));

@@ -15,13 +15,29 @@
  * (cosine 0.5, min 3 faces); "immich tuned" = the same algorithm at the cosine distance equivalent to our threshold (median norm).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Linkage } from '../src/local/cluster/centroid-stats';
 import { DEFAULT_CLUSTER_OPTIONS } from '../src/local/cluster/person-clusterer';
 import { pickSubset, readManifest } from './dev-manifest';
-import { buildTruth, exportedAssignment, immichBaseline, ourClusterer, score, type ExportFile, type QualityScores } from './quality-score';
+import {
+  buildTruth,
+  exportedAssignment,
+  immichBaseline,
+  ourClusterer,
+  score,
+  type ExportFile,
+  type QualityScores,
+} from './quality-score';
 
 const DATASET = path.resolve('../shared/datasets/faces-dev');
 
@@ -45,9 +61,15 @@ function runCli(limit: number | undefined): ExportFile {
   const cli = path.resolve('bin/face-album.cjs');
   if (!existsSync(cli)) throw new Error(`CLI not found at ${cli}; use --export <file> with a saved export`);
   const t0 = Date.now();
-  execFileSync(process.execPath, [cli, 'scan', photosDir, '--data', dataDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.execPath, [cli, 'scan', photosDir, '--data', dataDir], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   console.log(`scan: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  const json = execFileSync(process.execPath, [cli, 'export', '--photos', photosDir, '--data', dataDir, '--embeddings'], { maxBuffer: 1 << 30 }).toString();
+  const json = execFileSync(
+    process.execPath,
+    [cli, 'export', '--photos', photosDir, '--data', dataDir, '--embeddings'],
+    { maxBuffer: 1 << 30 },
+  ).toString();
   const parsed = JSON.parse(json) as ExportFile;
   const save = arg('save');
   if (save) {
@@ -61,12 +83,16 @@ function runCli(limit: number | undefined): ExportFile {
 function main(): void {
   const exportPath = arg('export');
   const limitArg = arg('limit');
-  const data: ExportFile = exportPath ? (JSON.parse(readFileSync(exportPath, 'utf8')) as ExportFile) : runCli(limitArg ? Number(limitArg) : undefined);
+  const data: ExportFile = exportPath
+    ? (JSON.parse(readFileSync(exportPath, 'utf8')) as ExportFile)
+    : runCli(limitArg ? Number(limitArg) : undefined);
   const truth = buildTruth(data.photos, readManifest(DATASET));
   const threshold = Number(arg('threshold') ?? DEFAULT_CLUSTER_OPTIONS.threshold);
   const joinThreshold = Number(arg('join-threshold') ?? DEFAULT_CLUSTER_OPTIONS.joinThreshold);
   const linkage = (arg('linkage') ?? DEFAULT_CLUSTER_OPTIONS.linkage) as Linkage;
-  const attachThreshold = Number(arg('attach-threshold') ?? (arg('threshold') ? threshold : DEFAULT_CLUSTER_OPTIONS.attachThreshold));
+  const attachThreshold = Number(
+    arg('attach-threshold') ?? (arg('threshold') ? threshold : DEFAULT_CLUSTER_OPTIONS.attachThreshold),
+  );
 
   const rows: [string, QualityScores][] = [];
   const exported = exportedAssignment(data.photos);
@@ -77,13 +103,22 @@ function main(): void {
   rows.push(['clusterer incremental', score(truth, ours.incremental)]);
   rows.push(['clusterer recluster', score(truth, ours.reclustered)]);
   t = performance.now();
-  rows.push(['immich defaults (cos 0.5)', score(truth, immichBaseline(truth, { maxDistance: 0.5, minFaces: 3 }))]);
+  rows.push([
+    'immich defaults (cos 0.5)',
+    score(truth, immichBaseline(truth, { maxDistance: 0.5, minFaces: 3 })),
+  ]);
   const immichMs = performance.now() - t;
   // For vectors of norm n, cosine distance = euclid² / (2n²); face-api descriptors have n ≈ 1.4.
-  const norms = truth.faces.filter((f) => f.embedding).map((f) => Math.hypot(...f.embedding!)).sort((a, b) => a - b);
+  const norms = truth.faces
+    .filter((f) => f.embedding)
+    .map((f) => Math.hypot(...f.embedding!))
+    .sort((a, b) => a - b);
   const n = norms[norms.length >> 1] ?? 1;
   const cosEq = Math.round(((threshold * threshold) / (2 * n * n)) * 1000) / 1000;
-  rows.push([`immich tuned (cos ${cosEq})`, score(truth, immichBaseline(truth, { maxDistance: cosEq, minFaces: 3 }))]);
+  rows.push([
+    `immich tuned (cos ${cosEq})`,
+    score(truth, immichBaseline(truth, { maxDistance: cosEq, minFaces: 3 })),
+  ]);
 
   const withEmb = truth.faces.filter((f) => f.embedding).length;
   console.log(

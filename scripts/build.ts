@@ -23,7 +23,8 @@ export const DIST = path.join(ROOT, 'dist');
 export const SIZE_GOAL_BYTES = 1024 * 1024;
 
 /** Packages that must never reach a cloud bundle (native addons, TF/ML engines). */
-const FORBIDDEN_PACKAGE = /(^|\/)node_modules\/(better-sqlite3|sharp|@img|hnswlib-node|@tensorflow|@vladmandic|onnxruntime[^/]*|bindings|prebuild-install|node-gyp-build)\//;
+const FORBIDDEN_PACKAGE =
+  /(^|\/)node_modules\/(better-sqlite3|sharp|@img|hnswlib-node|@tensorflow|@vladmandic|onnxruntime[^/]*|bindings|prebuild-install|node-gyp-build)\//;
 const NATIVE_FILE = /\.node$/;
 
 /**
@@ -69,7 +70,10 @@ export const trimDependencies: Plugin = {
       };`,
     }));
     b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]/.test(args.importer) ? { path: path.join(path.dirname(args.importer), args.path), namespace: 'trim-zod' } : undefined);
+      /[\\/]zod[\\/]/.test(args.importer)
+        ? { path: path.join(path.dirname(args.importer), args.path), namespace: 'trim-zod' }
+        : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'trim-zod' }, (args) => ({
       loader: 'js',
       resolveDir: path.dirname(args.path),
@@ -102,8 +106,12 @@ export const DEFERRED_MODULES: readonly string[] = ['ali-oss'];
 export const deferLoading: Plugin = {
   name: 'defer-loading',
   setup(b) {
-    const names = new RegExp(`^(${DEFERRED_MODULES.map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
-    b.onResolve({ filter: names }, (args) => (args.namespace === 'deferred' ? undefined : { path: args.path, namespace: 'deferred' }));
+    const names = new RegExp(
+      `^(${DEFERRED_MODULES.map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`,
+    );
+    b.onResolve({ filter: names }, (args) =>
+      args.namespace === 'deferred' ? undefined : { path: args.path, namespace: 'deferred' },
+    );
     b.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({
       loader: 'js',
       resolveDir: ROOT,
@@ -129,7 +137,9 @@ export interface BundleReport {
   top: { input: string; bytes: number }[];
 }
 
-export class BundlePolicyError extends Error { override readonly name = 'BundlePolicyError'; }
+export class BundlePolicyError extends Error {
+  override readonly name = 'BundlePolicyError';
+}
 
 /** Checks a metafile for forbidden inputs and non-builtin externals; returns the problems found. */
 export function policyViolations(meta: Metafile): string[] {
@@ -144,7 +154,9 @@ export function policyViolations(meta: Metafile): string[] {
     for (const imp of info.imports) {
       if (!imp.external || BUILTINS.has(imp.path)) continue;
       if (INTENTIONAL_EXTERNALS.includes(imp.path) || OPTIONAL_FALLBACK_REQUIRES.includes(imp.path)) continue;
-      problems.push(`unbundled runtime import: ${imp.path} from ${input} (would need node_modules at run time)`);
+      problems.push(
+        `unbundled runtime import: ${imp.path} from ${input} (would need node_modules at run time)`,
+      );
     }
   }
   return [...new Set(problems)];
@@ -205,11 +217,14 @@ export function formatBytes(bytes: number): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const unknown = args.filter((a) => !(FUNCTIONS as readonly string[]).includes(a));
-  if (unknown.length) throw new Error(`unknown function(s): ${unknown.join(', ')}; expected ${FUNCTIONS.join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown function(s): ${unknown.join(', ')}; expected ${FUNCTIONS.join(', ')}`);
   const reports = await buildFunctions({ functions: args.length ? (args as FunctionName[]) : FUNCTIONS });
   for (const r of reports) {
     const flag = r.bytes > SIZE_GOAL_BYTES ? '  WARNING: above the 1 MB goal' : '';
-    console.log(`${r.name.padEnd(10)} ${path.relative(ROOT, r.file)}  ${formatBytes(r.bytes)}  ${r.inputs} inputs${flag}`);
+    console.log(
+      `${r.name.padEnd(10)} ${path.relative(ROOT, r.file)}  ${formatBytes(r.bytes)}  ${r.inputs} inputs${flag}`,
+    );
     for (const t of r.top) console.log(`           ${String(t.bytes).padStart(8)}  ${t.input}`);
   }
 }

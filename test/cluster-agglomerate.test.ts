@@ -34,7 +34,10 @@ describe('centroid stats', () => {
     for (const x of a) sqp += euclid(x, b[0]!) ** 2;
     expect(sa.linkToPoint(b[0]!)).toBeCloseTo(Math.sqrt(sqp / 3), 5);
     sa.remove(a[2]!);
-    expect(sa.linkToPoint(a[2]!)).toBeCloseTo(Math.sqrt((euclid(a[0]!, a[2]!) ** 2 + euclid(a[1]!, a[2]!) ** 2) / 2), 5);
+    expect(sa.linkToPoint(a[2]!)).toBeCloseTo(
+      Math.sqrt((euclid(a[0]!, a[2]!) ** 2 + euclid(a[1]!, a[2]!) ** 2) / 2),
+      5,
+    );
   });
 });
 
@@ -70,8 +73,24 @@ describe('agglomerate', () => {
   });
 
   it('respects same-photo and pin constraints', () => {
-    const seeds = [seed(1, 10, at(0)), seed(2, 10, at(0.01)), seed(3, 11, at(0.02), 'P'), seed(4, 12, at(0.03), 'Q')];
-    const groups = agglomerate(seeds, [[0, 1], [0, 2], [1, 2], [2, 3], [0, 3], [1, 3]], 0.5);
+    const seeds = [
+      seed(1, 10, at(0)),
+      seed(2, 10, at(0.01)),
+      seed(3, 11, at(0.02), 'P'),
+      seed(4, 12, at(0.03), 'Q'),
+    ];
+    const groups = agglomerate(
+      seeds,
+      [
+        [0, 1],
+        [0, 2],
+        [1, 2],
+        [2, 3],
+        [0, 3],
+        [1, 3],
+      ],
+      0.5,
+    );
     for (const g of groups) {
       const ids = new Set(g.faceIds);
       expect(ids.has(1) && ids.has(2)).toBe(false);

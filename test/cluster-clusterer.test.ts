@@ -94,7 +94,9 @@ describe('PersonClusterer incremental', () => {
     for (const a of ch.assignments) expect(newIds.has(a.faceId) || before.get(a.faceId) === null).toBe(true);
     for (const [f, p] of before) if (p !== null) expect(c.personOf(f)).toBe(p);
     // New faces land on the person already holding their identity.
-    const joined = newFaces.filter((x) => c.personOf(x.f.id) !== null && c.personOf(x.f.id) === c.personOf(firstFace.get(x.id)!));
+    const joined = newFaces.filter(
+      (x) => c.personOf(x.f.id) !== null && c.personOf(x.f.id) === c.personOf(firstFace.get(x.id)!),
+    );
     expect(joined.length).toBeGreaterThanOrEqual(27);
   });
 
@@ -129,7 +131,12 @@ describe('PersonClusterer incremental', () => {
     expect(c.personOf(waiting[1]!.id)).toBeNull();
     const ch = c.retryWaiting();
     for (const f of waiting.slice(1)) expect(c.personOf(f.id)).toBe('Cluster-named');
-    expect(ch.assignments.map((a) => a.faceId).sort()).toEqual(waiting.slice(1).map((f) => f.id).sort());
+    expect(ch.assignments.map((a) => a.faceId).sort()).toEqual(
+      waiting
+        .slice(1)
+        .map((f) => f.id)
+        .sort(),
+    );
   });
 
   it('removal empties persons', () => {
@@ -151,7 +158,9 @@ describe('PersonClusterer recluster and user edits', () => {
   function world(seed: number, identities: number, perId: number) {
     const s = new SyntheticIdentities(seed);
     const ids = Array.from({ length: identities }, () => s.newIdentity(0));
-    const faces = ids.flatMap((id) => Array.from({ length: perId }, () => ({ truth: id, f: face(s.face(id)) })));
+    const faces = ids.flatMap((id) =>
+      Array.from({ length: perId }, () => ({ truth: id, f: face(s.face(id)) })),
+    );
     return { s, ids, faces };
   }
 
@@ -168,7 +177,10 @@ describe('PersonClusterer recluster and user edits', () => {
     for (const [f, p] of snapshot) expect(c.personOf(f)).toBe(p);
     // A fresh clusterer loaded from the stored state keeps the same ids too.
     const d = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
-    d.load(faces.map((x) => ({ ...x.f, personId: snapshot.get(x.f.id)! })), c.personIds().map((id) => ({ id, mergedInto: null })));
+    d.load(
+      faces.map((x) => ({ ...x.f, personId: snapshot.get(x.f.id)! })),
+      c.personIds().map((id) => ({ id, mergedInto: null })),
+    );
     const ch = d.recluster();
     expect(ch.createdPersons).toEqual([]);
     for (const [f, p] of snapshot) expect(d.personOf(f)).toBe(p);

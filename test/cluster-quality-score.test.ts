@@ -10,7 +10,10 @@ function photo(p: string, embeddings: Float32Array[]): ExportPhoto {
     width: 250,
     height: 250,
     faces: embeddings.map((e, i) => ({
-      box: i === 0 ? { left: 70, top: 65, width: 110, height: 125 } : { left: 5 + 20 * i, top: 5, width: 30, height: 30 },
+      box:
+        i === 0
+          ? { left: 70, top: 65, width: 110, height: 125 }
+          : { left: 5 + 20 * i, top: 5, width: 30, height: 30 },
       personId: null,
       quality: 0.9,
       clusterable: true,
@@ -31,7 +34,11 @@ describe('quality scoring', () => {
     photo('B/3.jpg', [s.face(b, 0.7)]),
     photo('D/1.jpg', [s.face(d, 0.7)]),
   ];
-  const manifest: ManifestRow[] = photos.map((p) => ({ path: p.path, person: p.path.split('/')[0]!, notes: '' }));
+  const manifest: ManifestRow[] = photos.map((p) => ({
+    path: p.path,
+    person: p.path.split('/')[0]!,
+    notes: '',
+  }));
   const truth = buildTruth(photos, manifest);
 
   it('labels the face nearest the centre only', () => {
@@ -60,7 +67,9 @@ describe('quality scoring', () => {
 
   it('a perfect clustering scores 1', () => {
     const sc = score(truth, ['A', 'A', 'A', null, 'B', 'B', 'B', null]);
-    expect([sc.bcubedP, sc.bcubedR, sc.pairP, sc.pairR, sc.distractorWrongShare, sc.sameImageMerges]).toEqual([1, 1, 1, 1, 0, 0]);
+    expect([sc.bcubedP, sc.bcubedR, sc.pairP, sc.pairR, sc.distractorWrongShare, sc.sameImageMerges]).toEqual(
+      [1, 1, 1, 1, 0, 0],
+    );
   });
 
   it('the Immich baseline groups clear identities and ignores same-photo faces', () => {

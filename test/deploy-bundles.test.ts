@@ -10,7 +10,16 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BundlePolicyError, FUNCTIONS, ROOT, buildFunctions, trimDependencies, policyViolations, type BundleReport, type FunctionName } from '../scripts/build';
+import {
+  BundlePolicyError,
+  FUNCTIONS,
+  ROOT,
+  buildFunctions,
+  trimDependencies,
+  policyViolations,
+  type BundleReport,
+  type FunctionName,
+} from '../scripts/build';
 import { goodFace, startFakeImm, type FakeImm } from './fake-imm/fake-imm';
 import { fcContext, httpEvent, immEnv, ossEvent, timerEvent } from './fake-imm/fc-events';
 
@@ -24,14 +33,25 @@ let reports: BundleReport[];
 let fake: FakeImm;
 
 /** Invokes a deployed bundle's handler in a fresh process; logs stay on stdout, the result follows MARK. */
-async function invoke(fn: FunctionName, event: Buffer, env: Record<string, string>): Promise<{ result: any; logs: string }> {
+async function invoke(
+  fn: FunctionName,
+  event: Buffer,
+  env: Record<string, string>,
+): Promise<{ result: any; logs: string }> {
   const file = path.join(deployed, fn, 'index.js');
-  const script = `const m=require(${JSON.stringify(file)});` +
+  const script =
+    `const m=require(${JSON.stringify(file)});` +
     `m.handler(Buffer.from(process.argv[1],'base64'),JSON.parse(process.argv[2]))` +
     `.then(r=>process.stdout.write('\\n${MARK}'+JSON.stringify(r)+'\\n'),e=>{process.stdout.write('\\n${MARK}'+JSON.stringify({thrown:String(e&&e.message||e)})+'\\n')});`;
-  const { stdout } = await run(process.execPath, ['-e', script, event.toString('base64'), JSON.stringify(fcContext({ region: 'cn-shanghai' }))], {
-    cwd: deployed, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['-e', script, event.toString('base64'), JSON.stringify(fcContext({ region: 'cn-shanghai' }))],
+    {
+      cwd: deployed,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      timeout: 60_000,
+    },
+  );
   const at = stdout.lastIndexOf(MARK);
   if (at < 0) throw new Error(`no result from ${fn}:\n${stdout}`);
   return { result: JSON.parse(stdout.slice(at + MARK.length).trim()), logs: stdout.slice(0, at) };
@@ -39,9 +59,16 @@ async function invoke(fn: FunctionName, event: Buffer, env: Record<string, strin
 
 function meta(inputs: string[], externals: string[] = []): Metafile {
   return {
-    inputs: Object.fromEntries(inputs.map((p, i) => [p, {
-      bytes: 1, imports: i === 0 ? externals.map((e) => ({ path: e, kind: 'require-call' as const, external: true })) : [],
-    }])),
+    inputs: Object.fromEntries(
+      inputs.map((p, i) => [
+        p,
+        {
+          bytes: 1,
+          imports:
+            i === 0 ? externals.map((e) => ({ path: e, kind: 'require-call' as const, external: true })) : [],
+        },
+      ]),
+    ),
     outputs: {},
   };
 }
@@ -63,17 +90,27 @@ afterAll(async () => {
 
 describe('bundle policy', () => {
   it('rejects native and ML packages and .node files', () => {
-    expect(policyViolations(meta(['src/a.ts', 'node_modules/sharp/lib/index.js']))).toEqual([expect.stringContaining('sharp')]);
+    expect(policyViolations(meta(['src/a.ts', 'node_modules/sharp/lib/index.js']))).toEqual([
+      expect.stringContaining('sharp'),
+    ]);
     expect(policyViolations(meta(['node_modules/@tensorflow/tfjs-core/dist/index.js']))).toHaveLength(1);
     expect(policyViolations(meta(['node_modules/@vladmandic/human/dist/human.node.js']))).toHaveLength(1);
     expect(policyViolations(meta(['node_modules/onnxruntime-node/dist/index.js']))).toHaveLength(1);
-    expect(policyViolations(meta(['node_modules/hnswlib-node/lib/index.js', 'node_modules/better-sqlite3/lib/index.js']))).toHaveLength(2);
-    expect(policyViolations(meta(['node_modules/foo/build/Release/foo.node']))).toEqual([expect.stringContaining('native addon')]);
+    expect(
+      policyViolations(
+        meta(['node_modules/hnswlib-node/lib/index.js', 'node_modules/better-sqlite3/lib/index.js']),
+      ),
+    ).toHaveLength(2);
+    expect(policyViolations(meta(['node_modules/foo/build/Release/foo.node']))).toEqual([
+      expect.stringContaining('native addon'),
+    ]);
   });
 
   it('rejects imports left for node_modules at run time, but not node builtins', () => {
     expect(policyViolations(meta(['src/a.ts'], ['node:fs', 'crypto', 'graceful-fs']))).toEqual([]);
-    expect(policyViolations(meta(['src/a.ts'], ['left-pad']))).toEqual([expect.stringContaining('left-pad from src/a.ts')]);
+    expect(policyViolations(meta(['src/a.ts'], ['left-pad']))).toEqual([
+      expect.stringContaining('left-pad from src/a.ts'),
+    ]);
   });
 
   it('fails a build whose function reaches a native module', async () => {
@@ -82,15 +119,20 @@ describe('bundle policy', () => {
       setup(b: import('esbuild').PluginBuild) {
         b.onResolve({ filter: /imm\/imm-runtime$/ }, () => ({ path: 'native-runtime', namespace: 'test' }));
         b.onLoad({ filter: /.*/, namespace: 'test' }, () => ({
-          resolveDir: path.resolve('.'), loader: 'js',
+          resolveDir: path.resolve('.'),
+          loader: 'js',
           contents: `import Database from 'better-sqlite3'; export const immRuntime = () => new Database(':memory:');`,
         }));
       },
     };
     const dir = mkdtempSync(path.join(tmpdir(), 'face-album-bad-build-'));
     try {
-      await expect(buildFunctions({ functions: ['api'], outRoot: dir, plugins: [reachNative] })).rejects.toThrow(BundlePolicyError);
-      await expect(buildFunctions({ functions: ['api'], outRoot: dir, plugins: [reachNative] })).rejects.toThrow(/better-sqlite3/);
+      await expect(
+        buildFunctions({ functions: ['api'], outRoot: dir, plugins: [reachNative] }),
+      ).rejects.toThrow(BundlePolicyError);
+      await expect(
+        buildFunctions({ functions: ['api'], outRoot: dir, plugins: [reachNative] }),
+      ).rejects.toThrow(/better-sqlite3/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -101,8 +143,16 @@ describe('bundle policy', () => {
     try {
       const out = path.join(dir, 'probe.cjs');
       await build({
-        stdin: { contents: `const iconv = require('iconv-lite'); process.stdout.write(iconv.decode(Buffer.from([0xc4,0xe3,0xba,0xc3]), 'GBK'));`, resolveDir: ROOT },
-        bundle: true, platform: 'node', format: 'cjs', outfile: out, plugins: [trimDependencies], logLevel: 'error',
+        stdin: {
+          contents: `const iconv = require('iconv-lite'); process.stdout.write(iconv.decode(Buffer.from([0xc4,0xe3,0xba,0xc3]), 'GBK'));`,
+          resolveDir: ROOT,
+        },
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        outfile: out,
+        plugins: [trimDependencies],
+        logLevel: 'error',
       });
       const { stdout } = await run(process.execPath, [out]);
       expect(stdout).toBe('你好');
@@ -128,11 +178,20 @@ describe('bundles run alone, as on FC', () => {
   });
 
   it('indexer: an OSS event becomes a BatchIndexFileMeta call on IMM', async () => {
-    fake.seedFaces('oss://testbucket/photos/bundle-1.jpg', [goodFace('dora')], { ImageWidth: 1200, ImageHeight: 900 });
+    fake.seedFaces('oss://testbucket/photos/bundle-1.jpg', [goodFace('dora')], {
+      ImageWidth: 1200,
+      ImageHeight: 900,
+    });
     const before = fake.requestsFor('BatchIndexFileMeta').length;
-    const { result } = await invoke('indexer', ossEvent([{ key: 'photos/bundle-1.jpg' }, { key: 'notes/skip.txt' }]), env());
+    const { result } = await invoke(
+      'indexer',
+      ossEvent([{ key: 'photos/bundle-1.jpg' }, { key: 'notes/skip.txt' }]),
+      env(),
+    );
     expect(result.ok).toBe(true);
-    expect(result.outcomes).toEqual([{ uri: 'oss://testbucket/photos/bundle-1.jpg', action: 'index', outcome: 'submitted' }]);
+    expect(result.outcomes).toEqual([
+      { uri: 'oss://testbucket/photos/bundle-1.jpg', action: 'index', outcome: 'submitted' },
+    ]);
     expect(fake.requestsFor('BatchIndexFileMeta').length).toBe(before + 1);
   });
 
@@ -145,16 +204,29 @@ describe('bundles run alone, as on FC', () => {
   it('api: /people needs the bearer key and then lists from IMM', async () => {
     const denied = await invoke('api', httpEvent('GET', '/people', { query: { limit: '5' } }), env());
     expect(denied.result.statusCode).toBe(401);
-    const ok = await invoke('api', httpEvent('GET', '/people', { query: { limit: '5' }, headers: { authorization: `Bearer ${KEY}` } }), env());
+    const ok = await invoke(
+      'api',
+      httpEvent('GET', '/people', { query: { limit: '5' }, headers: { authorization: `Bearer ${KEY}` } }),
+      env(),
+    );
     expect(ok.result.statusCode).toBe(200);
     expect(JSON.parse(ok.result.body)).toMatchObject({ items: expect.any(Array) });
   });
 
   it('api: signs OSS URLs for a photo and its face crops (ali-oss, loaded on first use)', async () => {
-    const { result } = await invoke('api', httpEvent('GET', '/photos/faces', { query: { uri: 'photos/bundle-1.jpg' }, headers: { authorization: `Bearer ${KEY}` } }), env());
+    const { result } = await invoke(
+      'api',
+      httpEvent('GET', '/photos/faces', {
+        query: { uri: 'photos/bundle-1.jpg' },
+        headers: { authorization: `Bearer ${KEY}` },
+      }),
+      env(),
+    );
     expect(result.statusCode).toBe(200);
     const photo = JSON.parse(result.body);
-    expect(photo.photoUrl).toMatch(/^https:\/\/testbucket\.oss-cn-shanghai\.aliyuncs\.com\/photos\/bundle-1\.jpg\?.*Signature=/);
+    expect(photo.photoUrl).toMatch(
+      /^https:\/\/testbucket\.oss-cn-shanghai\.aliyuncs\.com\/photos\/bundle-1\.jpg\?.*Signature=/,
+    );
     expect(photo.faces).toHaveLength(1);
     expect(decodeURIComponent(photo.faces[0].faceUrl)).toContain('x-oss-process=image/crop,');
   });

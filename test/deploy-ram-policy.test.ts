@@ -8,23 +8,40 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../scripts/build';
 
-interface Statement { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] }
-interface Policy { Version: string; Statement: Statement[] }
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+}
+interface Policy {
+  Version: string;
+  Statement: Statement[];
+}
 
 const POLICY_TEXT = readFileSync(path.join(ROOT, 'ram', 'function-policy.json'), 'utf8');
 const TRUST = JSON.parse(readFileSync(path.join(ROOT, 'ram', 'fc-trust-policy.json'), 'utf8')) as {
-  Version: string; Statement: { Effect: string; Action: string; Principal: { Service: string[] } }[];
+  Version: string;
+  Statement: { Effect: string; Action: string; Principal: { Service: string[] } }[];
 };
 /** Placeholders the deployer fills in (README: envsubst); nothing else may appear. */
 const PLACEHOLDERS = ['ALBUM_REGION', 'ALBUM_ACCOUNT_ID', 'ALBUM_BUCKET', 'PHOTO_PREFIX', 'IMM_PROJECT'];
-const SAMPLE: Record<string, string> = { ALBUM_REGION: 'cn-hangzhou', ALBUM_ACCOUNT_ID: '1234567890', ALBUM_BUCKET: 'my-photos', PHOTO_PREFIX: 'photos/', IMM_PROJECT: 'face-album' };
+const SAMPLE: Record<string, string> = {
+  ALBUM_REGION: 'cn-hangzhou',
+  ALBUM_ACCOUNT_ID: '1234567890',
+  ALBUM_BUCKET: 'my-photos',
+  PHOTO_PREFIX: 'photos/',
+  IMM_PROJECT: 'face-album',
+};
 
 function render(text: string, values: Record<string, string>): Policy {
-  return JSON.parse(text.replace(/\$\{([A-Z_]+)\}/g, (_m, name: string) => {
-    const v = values[name];
-    if (v === undefined) throw new Error(`unknown placeholder \${${name}}`);
-    return v;
-  })) as Policy;
+  return JSON.parse(
+    text.replace(/\$\{([A-Z_]+)\}/g, (_m, name: string) => {
+      const v = values[name];
+      if (v === undefined) throw new Error(`unknown placeholder \${${name}}`);
+      return v;
+    }),
+  ) as Policy;
 }
 
 const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
@@ -42,17 +59,23 @@ function declaredImmActions(wireSource: string): string[] {
   if (start < 0) throw new Error('ImmActions interface not found in imm-wire.ts');
   const lines = wireSource.slice(start).split('\n').slice(1);
   const end = lines.findIndex((l) => /^}/.test(l));
-  return lines.slice(0, end).map((l) => /^ {2}([A-Z][A-Za-z]+): \{/.exec(l)?.[1]).filter((x): x is string => !!x);
+  return lines
+    .slice(0, end)
+    .map((l) => /^ {2}([A-Z][A-Za-z]+): \{/.exec(l)?.[1])
+    .filter((x): x is string => !!x);
 }
 
 function calledImmActions(files: string[]): string[] {
   const found = new Set<string>();
-  for (const f of files) for (const m of readFileSync(f, 'utf8').matchAll(/\.call\(\s*'([A-Z][A-Za-z]+)'/g)) found.add(m[1]!);
+  for (const f of files)
+    for (const m of readFileSync(f, 'utf8').matchAll(/\.call\(\s*'([A-Z][A-Za-z]+)'/g)) found.add(m[1]!);
   return [...found];
 }
 
 const policy = render(POLICY_TEXT, SAMPLE);
-const immActions = policy.Statement.flatMap((s) => list(s.Action)).filter((a) => a.startsWith('imm:')).map((a) => a.slice(4));
+const immActions = policy.Statement.flatMap((s) => list(s.Action))
+  .filter((a) => a.startsWith('imm:'))
+  .map((a) => a.slice(4));
 const declared = declaredImmActions(readFileSync(path.join(ROOT, 'src', 'imm', 'imm-wire.ts'), 'utf8'));
 const called = calledImmActions(sourceFiles(path.join(ROOT, 'src')));
 
@@ -60,7 +83,11 @@ describe('function role policy', () => {
   it('reads the client action list from the source (the extraction works)', () => {
     expect(declared.length).toBeGreaterThanOrEqual(10);
     expect(declared).toContain('CreateFigureClusteringTask');
-    expect(declaredImmActions('export interface ImmActions {\n  A1: { req: {} };\n  Foo: {\n    req: { Bar: {} };\n  };\n}\n')).toEqual(['Foo']);
+    expect(
+      declaredImmActions(
+        'export interface ImmActions {\n  A1: { req: {} };\n  Foo: {\n    req: { Bar: {} };\n  };\n}\n',
+      ),
+    ).toEqual(['Foo']);
     expect(called.length).toBeGreaterThan(0);
   });
 
@@ -79,10 +106,12 @@ describe('function role policy', () => {
   });
 
   it('scopes IMM to the album project and OSS reads to the photo prefix', () => {
-    const byAction = (prefix: string) => policy.Statement.filter((s) => list(s.Action).some((a) => a.startsWith(prefix)));
+    const byAction = (prefix: string) =>
+      policy.Statement.filter((s) => list(s.Action).some((a) => a.startsWith(prefix)));
     for (const s of byAction('imm:')) {
       expect(s.Effect).toBe('Allow');
-      for (const r of list(s.Resource)) expect(r).toMatch(/^acs:imm:cn-hangzhou:1234567890:project\/face-album(\/\*)?$/);
+      for (const r of list(s.Resource))
+        expect(r).toMatch(/^acs:imm:cn-hangzhou:1234567890:project\/face-album(\/\*)?$/);
     }
     const oss = byAction('oss:');
     expect(oss.flatMap((s) => list(s.Action))).toEqual(['oss:GetObject']);
@@ -90,14 +119,20 @@ describe('function role policy', () => {
     const logs = byAction('log:');
     expect(logs.flatMap((s) => list(s.Action))).toEqual(['log:PostLogStoreLogs']);
     // fc3 `logConfig: auto` writes to <account>-<region>-project / function-logstore.
-    expect(logs.flatMap((s) => list(s.Resource))).toEqual(['acs:log:cn-hangzhou:1234567890:project/1234567890-cn-hangzhou-project/logstore/function-logstore']);
-    expect(policy.Statement.flatMap((s) => list(s.Action)).filter((a) => !/^(imm|oss|log):/.test(a))).toEqual([]);
+    expect(logs.flatMap((s) => list(s.Resource))).toEqual([
+      'acs:log:cn-hangzhou:1234567890:project/1234567890-cn-hangzhou-project/logstore/function-logstore',
+    ]);
+    expect(policy.Statement.flatMap((s) => list(s.Action)).filter((a) => !/^(imm|oss|log):/.test(a))).toEqual(
+      [],
+    );
   });
 
   it('uses only the documented placeholders', () => {
     const used = new Set([...POLICY_TEXT.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]));
     expect([...used].sort()).toEqual([...PLACEHOLDERS].sort());
-    expect(() => render(POLICY_TEXT.replace('${IMM_PROJECT}', '${IMM_PROJEKT}'), SAMPLE)).toThrow(/IMM_PROJEKT/);
+    expect(() => render(POLICY_TEXT.replace('${IMM_PROJECT}', '${IMM_PROJEKT}'), SAMPLE)).toThrow(
+      /IMM_PROJEKT/,
+    );
     expect(policy.Version).toBe('1');
   });
 });
@@ -106,6 +141,10 @@ describe('trust policy', () => {
   it('lets only Function Compute assume the role', () => {
     expect(TRUST.Version).toBe('1');
     expect(TRUST.Statement).toHaveLength(1);
-    expect(TRUST.Statement[0]).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } });
+    expect(TRUST.Statement[0]).toMatchObject({
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: { Service: ['fc.aliyuncs.com'] },
+    });
   });
 });

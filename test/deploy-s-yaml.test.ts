@@ -23,12 +23,26 @@ const BASE_ENV = {
 };
 
 type Props = Record<string, unknown> & {
-  region: string; functionName: string; runtime: string; code: string; handler: string; timeout: number; role: string;
+  region: string;
+  functionName: string;
+  runtime: string;
+  code: string;
+  handler: string;
+  timeout: number;
+  role: string;
   environmentVariables: Record<string, string>;
   asyncInvokeConfig?: { maxAsyncRetryAttempts?: number; maxAsyncEventAgeInSeconds?: number };
-  triggers: { triggerName: string; triggerType: string; sourceArn?: string; triggerConfig: Record<string, unknown> }[];
+  triggers: {
+    triggerName: string;
+    triggerType: string;
+    sourceArn?: string;
+    triggerConfig: Record<string, unknown>;
+  }[];
 };
-interface Rendered { actions?: Record<string, { run?: string; path?: string }[]>; resources: Record<string, { component: string; props: Props }> }
+interface Rendered {
+  actions?: Record<string, { run?: string; path?: string }[]>;
+  resources: Record<string, { component: string; props: Props }>;
+}
 
 let home: string;
 let outRoot: string;
@@ -36,12 +50,18 @@ let validate: ValidateFunction;
 let schemaProps: Set<string>;
 /** The schema matches triggerConfig with a plain anyOf over all types; these check each type's own definition. */
 let triggerValidators: Record<string, ValidateFunction>;
-const TRIGGER_DEFINITION: Record<string, string> = { oss: 'IOssTriggerConfig', timer: 'ITimerTriggerConfig', http: 'IHttpTriggerConfig' };
+const TRIGGER_DEFINITION: Record<string, string> = {
+  oss: 'IOssTriggerConfig',
+  timer: 'ITimerTriggerConfig',
+  http: 'IHttpTriggerConfig',
+};
 
 /** Runs `s preview -o json` with only the given env (plus PATH/HOME); JSON starts at the first `{`. */
 function preview(env: Record<string, string>): { status: number; stdout: string; json: Rendered | null } {
   const r = spawnSync(S_BIN, ['preview', '-o', 'json'], {
-    cwd: ROOT, encoding: 'utf8', timeout: 60_000,
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
     env: { PATH: process.env.PATH ?? '', HOME: home, ...env },
   });
   const out = r.stdout ?? '';
@@ -55,8 +75,14 @@ function schemaErrors(props: unknown): string[] {
   const errors = validate(props) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
   for (const [i, t] of ((props as Partial<Props>).triggers ?? []).entries()) {
     const check = triggerValidators[t.triggerType];
-    if (!check) { errors.push(`/triggers/${i} unexpected trigger type ${t.triggerType}`); continue; }
-    if (!check(t.triggerConfig)) errors.push(...(check.errors ?? []).map((e) => `/triggers/${i}/triggerConfig${e.instancePath} ${e.message}`));
+    if (!check) {
+      errors.push(`/triggers/${i} unexpected trigger type ${t.triggerType}`);
+      continue;
+    }
+    if (!check(t.triggerConfig))
+      errors.push(
+        ...(check.errors ?? []).map((e) => `/triggers/${i}/triggerConfig${e.instancePath} ${e.message}`),
+      );
   }
   return errors;
 }
@@ -67,15 +93,39 @@ beforeAll(async () => {
   home = mkdtempSync(path.join(tmpdir(), 'face-album-s-home-'));
   outRoot = mkdtempSync(path.join(tmpdir(), 'face-album-dist-'));
   // `s config add` works offline and makes ${config('AccountID')} resolve (the keys are fake).
-  execFileSync(S_BIN, ['config', 'add', '--AccessKeyID', 'FAKEKEYID', '--AccessKeySecret', 'FAKESECRET', '--AccountID', ACCOUNT, '-a', 'default', '-f'], {
-    env: { PATH: process.env.PATH ?? '', HOME: home }, stdio: 'pipe',
-  });
-  const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as { properties: Record<string, unknown>; definitions: Record<string, unknown> };
+  execFileSync(
+    S_BIN,
+    [
+      'config',
+      'add',
+      '--AccessKeyID',
+      'FAKEKEYID',
+      '--AccessKeySecret',
+      'FAKESECRET',
+      '--AccountID',
+      ACCOUNT,
+      '-a',
+      'default',
+      '-f',
+    ],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: home },
+      stdio: 'pipe',
+    },
+  );
+  const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as {
+    properties: Record<string, unknown>;
+    definitions: Record<string, unknown>;
+  };
   schemaProps = new Set(Object.keys(schema.properties));
   const ajv = new Ajv({ strict: false, allErrors: true });
   validate = ajv.compile(schema);
-  triggerValidators = Object.fromEntries(Object.entries(TRIGGER_DEFINITION).map(([type, def]) =>
-    [type, ajv.compile({ $ref: `#/definitions/${def}`, definitions: schema.definitions })]));
+  triggerValidators = Object.fromEntries(
+    Object.entries(TRIGGER_DEFINITION).map(([type, def]) => [
+      type,
+      ajv.compile({ $ref: `#/definitions/${def}`, definitions: schema.definitions }),
+    ]),
+  );
   const r = preview(BASE_ENV);
   if (!r.json) throw new Error(`s preview failed (${r.status}):\n${r.stdout}`);
   rendered = r.json;
@@ -107,7 +157,8 @@ describe('s.yaml renders and matches the fc3 schema', () => {
     expect(schemaErrors({ ...props, memorySize: 100 })).not.toEqual([]);
     expect(schemaErrors({ ...props, runtime: 'nodejs99' })).not.toEqual([]);
     const noSuffix = structuredClone(props);
-    delete (noSuffix.triggers[0]!.triggerConfig as { filter: { key: Record<string, string> } }).filter.key.suffix;
+    delete (noSuffix.triggers[0]!.triggerConfig as { filter: { key: Record<string, string> } }).filter.key
+      .suffix;
     expect(schemaErrors(noSuffix)).not.toEqual([]);
     const timer = structuredClone(rendered.resources.clusterer!.props);
     delete timer.triggers[0]!.triggerConfig.enable;
@@ -122,7 +173,9 @@ describe('s.yaml renders and matches the fc3 schema', () => {
 
   it('builds the bundles before every deploy', () => {
     expect(rendered.actions?.['pre-deploy']).toEqual([{ run: 'npm run build', path: './' }]);
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     expect(pkg.scripts.build).toBe('tsx scripts/build.ts');
     expect(pkg.scripts.deploy).toMatch(/^s deploy\b/);
   });
@@ -152,9 +205,15 @@ describe('functions', () => {
     const file = path.join(outRoot, fn, 'index.js');
     expect(existsSync(file)).toBe(true);
     // A fresh process outside the project: what FC loads, with no node_modules to fall back on.
-    const type = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(file)}).handler)`], {
-      encoding: 'utf8', cwd: outRoot, env: { PATH: process.env.PATH ?? '' },
-    });
+    const type = execFileSync(
+      process.execPath,
+      ['-e', `process.stdout.write(typeof require(${JSON.stringify(file)}).handler)`],
+      {
+        encoding: 'utf8',
+        cwd: outRoot,
+        env: { PATH: process.env.PATH ?? '' },
+      },
+    );
     expect(type).toBe('function');
   });
 
@@ -172,7 +231,11 @@ describe('functions', () => {
 });
 
 describe('environment variables', () => {
-  const known = new Set([...Object.keys(AlbumEnvSchema.shape), ...Object.keys(ImmEnvSchema.shape), 'LOG_LEVEL']);
+  const known = new Set([
+    ...Object.keys(AlbumEnvSchema.shape),
+    ...Object.keys(ImmEnvSchema.shape),
+    'LOG_LEVEL',
+  ]);
 
   it.each([...FUNCTIONS])('%s only sets variables the code reads, all as strings', (fn) => {
     const env = rendered.resources[fn]!.props.environmentVariables;
@@ -195,18 +258,32 @@ describe('environment variables', () => {
 
   it('follows the deployer environment', () => {
     const r = preview({
-      ...BASE_ENV, ALBUM_REGION: 'cn-shanghai', PHOTO_PREFIX: 'family/', IMM_PROJECT: 'p1', IMM_DATASET: 'd1',
-      CLUSTER_CRON: 'CRON_TZ=Asia/Shanghai 0 30 3 * * *', ALBUM_ROLE_ARN: 'acs:ram::999:role/custom', ALBUM_NAME_PREFIX: 'alb2',
+      ...BASE_ENV,
+      ALBUM_REGION: 'cn-shanghai',
+      PHOTO_PREFIX: 'family/',
+      IMM_PROJECT: 'p1',
+      IMM_DATASET: 'd1',
+      CLUSTER_CRON: 'CRON_TZ=Asia/Shanghai 0 30 3 * * *',
+      ALBUM_ROLE_ARN: 'acs:ram::999:role/custom',
+      ALBUM_NAME_PREFIX: 'alb2',
     });
     expect(r.status).toBe(0);
     const res = r.json!.resources;
     expect(res.indexer!.props.region).toBe('cn-shanghai');
     expect(res.indexer!.props.functionName).toBe('alb2-indexer');
     expect(res.api!.props.role).toBe('acs:ram::999:role/custom');
-    expect(res.indexer!.props.environmentVariables).toMatchObject({ PHOTO_PREFIX: 'family/', IMM_PROJECT: 'p1', IMM_DATASET: 'd1' });
+    expect(res.indexer!.props.environmentVariables).toMatchObject({
+      PHOTO_PREFIX: 'family/',
+      IMM_PROJECT: 'p1',
+      IMM_DATASET: 'd1',
+    });
     expect(res.indexer!.props.triggers[0]!.sourceArn).toBe(`acs:oss:cn-shanghai:${ACCOUNT}:my-photos`);
-    expect((res.indexer!.props.triggers[0]!.triggerConfig.filter as { key: { prefix: string } }).key.prefix).toBe('family/');
-    expect(res.clusterer!.props.triggers[0]!.triggerConfig.cronExpression).toBe('CRON_TZ=Asia/Shanghai 0 30 3 * * *');
+    expect(
+      (res.indexer!.props.triggers[0]!.triggerConfig.filter as { key: { prefix: string } }).key.prefix,
+    ).toBe('family/');
+    expect(res.clusterer!.props.triggers[0]!.triggerConfig.cronExpression).toBe(
+      'CRON_TZ=Asia/Shanghai 0 30 3 * * *',
+    );
     for (const fn of FUNCTIONS) expect(schemaErrors(res[fn]!.props)).toEqual([]);
   });
 });
@@ -219,10 +296,22 @@ describe('triggers', () => {
     expect(t.triggerType).toBe('oss');
     expect(t.sourceArn).toBe(`acs:oss:cn-hangzhou:${ACCOUNT}:my-photos`);
     const cfg = t.triggerConfig as { events: string[]; filter: { key: { prefix: string; suffix: string } } };
-    expect(cfg.events).toEqual(expect.arrayContaining(['oss:ObjectCreated:PutObject', 'oss:ObjectCreated:CompleteMultipartUpload', 'oss:ObjectRemoved:DeleteObject', 'oss:ObjectRemoved:DeleteObjects']));
+    expect(cfg.events).toEqual(
+      expect.arrayContaining([
+        'oss:ObjectCreated:PutObject',
+        'oss:ObjectCreated:CompleteMultipartUpload',
+        'oss:ObjectRemoved:DeleteObject',
+        'oss:ObjectRemoved:DeleteObjects',
+      ]),
+    );
     // Part uploads fire before the object exists: never subscribe to them.
-    expect(cfg.events.filter((e) => /InitiateMultipartUpload|UploadPart|ObjectCreated:\*/.test(e))).toEqual([]);
-    expect(cfg.filter.key).toEqual({ prefix: rendered.resources.indexer!.props.environmentVariables.PHOTO_PREFIX, suffix: '' });
+    expect(cfg.events.filter((e) => /InitiateMultipartUpload|UploadPart|ObjectCreated:\*/.test(e))).toEqual(
+      [],
+    );
+    expect(cfg.filter.key).toEqual({
+      prefix: rendered.resources.indexer!.props.environmentVariables.PHOTO_PREFIX,
+      suffix: '',
+    });
   });
 
   it('clusterer: an enabled timer with a 6-field cron and a payload', () => {
@@ -238,6 +327,11 @@ describe('triggers', () => {
     expect(t).toHaveLength(1);
     expect(t[0]!.triggerType).toBe('http');
     expect(t[0]!.triggerConfig.authType).toBe('anonymous');
-    expect([...(t[0]!.triggerConfig.methods as string[])].sort()).toEqual(['GET', 'OPTIONS', 'PATCH', 'POST']);
+    expect([...(t[0]!.triggerConfig.methods as string[])].sort()).toEqual([
+      'GET',
+      'OPTIONS',
+      'PATCH',
+      'POST',
+    ]);
   });
 });

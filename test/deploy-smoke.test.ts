@@ -17,7 +17,11 @@ const KEY = 'smoke-key-0123456789abcdef';
 
 async function smokeProcess(env: Record<string, string>): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [TSX, 'scripts/smoke.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [TSX, 'scripts/smoke.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      timeout: 60_000,
+    });
     return { code: 0, out: stdout + stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -29,18 +33,28 @@ describe('smoke without configuration', () => {
   it('exits non-zero and names every missing variable', async () => {
     const r = await smokeProcess({});
     expect(r.code).not.toBe(0);
-    expect(r.out).toContain('smoke: missing environment variables: ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALBUM_API_URL, ALBUM_API_KEY');
+    expect(r.out).toContain(
+      'smoke: missing environment variables: ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALBUM_API_URL, ALBUM_API_KEY',
+    );
   });
 
   it('names only what is still missing', async () => {
     const lines: string[] = [];
-    const code = await runSmoke({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's', ALBUM_API_URL: '  ' }, (l) => lines.push(l));
+    const code = await runSmoke(
+      { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's', ALBUM_API_URL: '  ' },
+      (l) => lines.push(l),
+    );
     expect(code).toBe(2);
     expect(lines[0]).toBe('smoke: missing environment variables: ALBUM_API_URL, ALBUM_API_KEY');
   });
 });
 
-interface Seen { method: string; url: string; headers: IncomingMessage['headers']; body: string }
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
 
 describe('smoke against loopback stand-ins', () => {
   let server: Server;
@@ -60,13 +74,27 @@ describe('smoke against loopback stand-ins', () => {
           res.end(JSON.stringify(value));
         };
         const url = new URL(req.url ?? '/', 'http://x');
-        if (url.pathname === '/2023-03-30/functions/face-album-clusterer/invocations' && req.method === 'POST') {
-          if (behaviour.fcError) return json(200, { errorMessage: 'boom', errorType: 'Error' }, { 'x-fc-error-type': 'UnhandledInvocationError' });
-          return json(200, behaviour.clusterOk ? { ok: true, outcome: 'skipped', taskId: null } : { ok: false, error: 'dataset missing' });
+        if (
+          url.pathname === '/2023-03-30/functions/face-album-clusterer/invocations' &&
+          req.method === 'POST'
+        ) {
+          if (behaviour.fcError)
+            return json(
+              200,
+              { errorMessage: 'boom', errorType: 'Error' },
+              { 'x-fc-error-type': 'UnhandledInvocationError' },
+            );
+          return json(
+            200,
+            behaviour.clusterOk
+              ? { ok: true, outcome: 'skipped', taskId: null }
+              : { ok: false, error: 'dataset missing' },
+          );
         }
         if (url.pathname === '/health') return json(200, { ok: true, backend: 'imm' });
         if (url.pathname === '/people') {
-          if (!behaviour.openPeople && req.headers.authorization !== `Bearer ${KEY}`) return json(401, { error: { code: 'unauthorized' } });
+          if (!behaviour.openPeople && req.headers.authorization !== `Bearer ${KEY}`)
+            return json(401, { error: { code: 'unauthorized' } });
           return json(200, { items: [{ id: 'Cluster-1' }], nextCursor: null });
         }
         json(404, { error: 'no route' });
@@ -76,11 +104,18 @@ describe('smoke against loopback stand-ins', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  beforeEach(() => { seen.length = 0; Object.assign(behaviour, { fcError: false, openPeople: false, clusterOk: true }); });
+  beforeEach(() => {
+    seen.length = 0;
+    Object.assign(behaviour, { fcError: false, openPeople: false, clusterOk: true });
+  });
 
   const env = () => ({
-    ALIBABA_CLOUD_ACCESS_KEY_ID: 'FAKEID', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'FAKESECRET',
-    ALBUM_API_URL: `${base}/`, ALBUM_API_KEY: KEY, FC_ENDPOINT: base, ALBUM_REGION: 'cn-shanghai',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: 'FAKEID',
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'FAKESECRET',
+    ALBUM_API_URL: `${base}/`,
+    ALBUM_API_KEY: KEY,
+    FC_ENDPOINT: base,
+    ALBUM_REGION: 'cn-shanghai',
   });
 
   it('passes when every check passes, invoking the clusterer over FC API 2023-03-30', async () => {

@@ -30,7 +30,8 @@ afterAll(async () => {
 function centreFace(photo: AnalyzedPhoto): DetectedFace {
   const cx = photo.width / 2;
   const cy = photo.height / 2;
-  const dist = (f: DetectedFace) => Math.hypot(f.box.left + f.box.width / 2 - cx, f.box.top + f.box.height / 2 - cy);
+  const dist = (f: DetectedFace) =>
+    Math.hypot(f.box.left + f.box.width / 2 - cx, f.box.top + f.box.height / 2 - cy);
   const face = [...photo.faces].sort((a, b) => dist(a) - dist(b))[0];
   if (!face) throw new Error('no face detected');
   return face;
@@ -66,9 +67,16 @@ describe('local face engine on real photos', () => {
 
   it('puts two photos of one person closer than photos of different people', async () => {
     const files = ['George_W_Bush/1.jpg', 'George_W_Bush/2.jpg', 'Colin_Powell/1.jpg', 'Colin_Powell/2.jpg'];
-    const [bush1, bush2, powell1, powell2] = await Promise.all(files.map(async (f) => centreFace(await engine.analyze({ path: dev(f) })).embedding));
+    const [bush1, bush2, powell1, powell2] = await Promise.all(
+      files.map(async (f) => centreFace(await engine.analyze({ path: dev(f) })).embedding),
+    );
     const same = [euclid(bush1!, bush2!), euclid(powell1!, powell2!)];
-    const different = [euclid(bush1!, powell1!), euclid(bush1!, powell2!), euclid(bush2!, powell1!), euclid(bush2!, powell2!)];
+    const different = [
+      euclid(bush1!, powell1!),
+      euclid(bush1!, powell2!),
+      euclid(bush2!, powell1!),
+      euclid(bush2!, powell2!),
+    ];
     expect(Math.max(...same)).toBeLessThan(Math.min(...different));
     // The notes' threshold (~0.57) separates these pairs.
     expect(Math.max(...same)).toBeLessThan(0.57);
@@ -115,7 +123,10 @@ describe('local face engine on real photos', () => {
 
   it('keeps the embedding of a 6× enlarged copy near the original (chip cut from a pooled pyramid level)', async () => {
     const bytes = readFileSync(dev('Colin_Powell/1.jpg'));
-    const big = await sharp(bytes).resize(1500, 1500, { kernel: 'lanczos3' }).jpeg({ quality: 95 }).toBuffer();
+    const big = await sharp(bytes)
+      .resize(1500, 1500, { kernel: 'lanczos3' })
+      .jpeg({ quality: 95 })
+      .toBuffer();
     const small = centreFace(await engine.analyze({ bytes }));
     const large = centreFace(await engine.analyze({ bytes: new Uint8Array(big) }));
     expect(large.box.width / small.box.width).toBeGreaterThan(5);
@@ -124,17 +135,29 @@ describe('local face engine on real photos', () => {
 
   it('describes several large faces of one photo from the shared pyramid, each like its own small original', async () => {
     const people = ['Colin_Powell/1.jpg', 'Hugo_Chavez/1.jpg'];
-    const tiles = await Promise.all(people.map((p) => sharp(readFileSync(dev(p))).resize(800, 800, { kernel: 'lanczos3' }).toBuffer()));
+    const tiles = await Promise.all(
+      people.map((p) =>
+        sharp(readFileSync(dev(p)))
+          .resize(800, 800, { kernel: 'lanczos3' })
+          .toBuffer(),
+      ),
+    );
     const collage = await sharp({ create: { width: 1600, height: 800, channels: 3, background: '#000' } })
-      .composite(tiles.map((input, i) => ({ input, left: i * 800, top: 0 }))).jpeg({ quality: 95 }).toBuffer();
+      .composite(tiles.map((input, i) => ({ input, left: i * 800, top: 0 })))
+      .jpeg({ quality: 95 })
+      .toBuffer();
     const photo = await engine.analyze({ bytes: new Uint8Array(collage) });
     const bySide = [...photo.faces].filter((f) => f.box.width > 150).sort((a, b) => a.box.left - b.box.left);
     expect(bySide).toHaveLength(2);
-    const originals = await Promise.all(people.map(async (p) => centreFace(await engine.analyze({ path: dev(p) }))));
+    const originals = await Promise.all(
+      people.map(async (p) => centreFace(await engine.analyze({ path: dev(p) }))),
+    );
     for (const [i, face] of bySide.entries()) {
       // Same person well inside the clustering threshold (0.52), and nearer its own original than the other's.
       expect(euclid(face.embedding, originals[i]!.embedding)).toBeLessThan(0.4);
-      expect(euclid(face.embedding, originals[i]!.embedding)).toBeLessThan(euclid(face.embedding, originals[1 - i]!.embedding));
+      expect(euclid(face.embedding, originals[i]!.embedding)).toBeLessThan(
+        euclid(face.embedding, originals[1 - i]!.embedding),
+      );
     }
   });
 
@@ -182,7 +205,9 @@ describe("local face engine with the earlier 'mesh-box' descriptor crop", () => 
 
   it('still separates two people, with embeddings that differ from the default dlib chip', async () => {
     const files = ['George_W_Bush/1.jpg', 'George_W_Bush/2.jpg', 'Colin_Powell/1.jpg'];
-    const box = await Promise.all(files.map(async (f) => centreFace(await boxEngine.analyze({ path: dev(f) })).embedding));
+    const box = await Promise.all(
+      files.map(async (f) => centreFace(await boxEngine.analyze({ path: dev(f) })).embedding),
+    );
     const chip = centreFace(await engine.analyze({ path: dev(files[0]!) })).embedding;
     expect(euclid(box[0]!, box[1]!)).toBeLessThan(euclid(box[0]!, box[2]!));
     expect(euclid(box[0]!, chip)).toBeGreaterThan(0.05);

@@ -99,7 +99,9 @@ describe('local face engine on bad inputs', () => {
 
   it('rejects a truncated JPEG as corrupt', async () => {
     const bytes = readFileSync(GOOD);
-    const err = await rejection({ path: file('truncated.jpg', bytes.subarray(0, Math.floor(bytes.length / 2))) });
+    const err = await rejection({
+      path: file('truncated.jpg', bytes.subarray(0, Math.floor(bytes.length / 2))),
+    });
     expect(err.reason).toBe('corrupt');
   });
 
@@ -113,7 +115,8 @@ describe('local face engine on bad inputs', () => {
 
   it('rejects a missing file and an SVG', async () => {
     expect((await rejection({ path: path.join(tmp, 'does-not-exist.jpg') })).reason).toBe('missing');
-    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>';
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>';
     expect((await rejection({ path: file('vector.jpg', svg) })).reason).toBe('unsupported');
   });
 

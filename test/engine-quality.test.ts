@@ -1,12 +1,20 @@
 /** The quality formula (pure functions) and that the engine's tfjs varLap matches the reference implementation. */
 import { describe, expect, it } from 'vitest';
-import { faceQuality, resolutionFactor, sharpnessFromVarLap, SHARPNESS_K, varianceOfLaplacian } from '../src/local/engine/face-quality';
+import {
+  faceQuality,
+  resolutionFactor,
+  sharpnessFromVarLap,
+  SHARPNESS_K,
+  varianceOfLaplacian,
+} from '../src/local/engine/face-quality';
 
 describe('face quality definition', () => {
   it('varLap is 0 on a flat crop and large on a checkerboard', () => {
     const side = 16;
     expect(varianceOfLaplacian(new Float32Array(side * side).fill(90), side)).toBe(0);
-    const board = new Float32Array(side * side).map((_, i) => ((i % side) + Math.floor(i / side)) % 2 ? 255 : 0);
+    const board = new Float32Array(side * side).map((_, i) =>
+      ((i % side) + Math.floor(i / side)) % 2 ? 255 : 0,
+    );
     // Every interior Laplacian is ±4·255, so the variance is (4·255)².
     expect(varianceOfLaplacian(board, side)).toBeCloseTo((4 * 255) ** 2, 0);
   });

@@ -2,7 +2,17 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { handler as api } from '../functions/api/index';
 import { handler as clusterer } from '../functions/clusterer/index';
 import { handler as indexer } from '../functions/indexer/index';
-import { captureLogs, fcContext, httpEvent, immEnv, ossEvent, setEnv, timerEvent, type HttpOptions, type LogCapture } from './fake-imm/fc-events';
+import {
+  captureLogs,
+  fcContext,
+  httpEvent,
+  immEnv,
+  ossEvent,
+  setEnv,
+  timerEvent,
+  type HttpOptions,
+  type LogCapture,
+} from './fake-imm/fc-events';
 import { goodFace, startFakeImm, type FakeImm } from './fake-imm/fake-imm';
 
 const KEY = 'test-api-key-0123456789';
@@ -12,25 +22,34 @@ let restoreEnv: () => void;
 let logs: LogCapture;
 
 async function call(method: string, path: string, opts: HttpOptions = {}, auth = true) {
-  const res = await api(httpEvent(method, path, { ...opts, headers: { ...(auth ? AUTH : {}), ...opts.headers } }), fcContext());
+  const res = await api(
+    httpEvent(method, path, { ...opts, headers: { ...(auth ? AUTH : {}), ...opts.headers } }),
+    fcContext(),
+  );
   let json: any = null;
-  try { json = JSON.parse(res.body); } catch { /* not json */ }
+  try {
+    json = JSON.parse(res.body);
+  } catch {
+    /* not json */
+  }
   return { status: res.statusCode, headers: res.headers, json, body: res.body };
 }
 
 async function upload(identity: string, count: number, face = goodFace(identity)) {
   const keys = Array.from({ length: count }, (_, i) => `photos/${identity}-${i + 1}.jpg`);
-  for (const key of keys) fake.seedFaces(`oss://testbucket/${key}`, [face], { ImageWidth: 1200, ImageHeight: 900 });
+  for (const key of keys)
+    fake.seedFaces(`oss://testbucket/${key}`, [face], { ImageWidth: 1200, ImageHeight: 900 });
   expect((await indexer(ossEvent(keys.map((key) => ({ key }))), fcContext())).ok).toBe(true);
 }
 
 async function peopleByIdentity(): Promise<Record<string, string>> {
   const d = fake.state.dataset('album_p', 'album_d');
   const out: Record<string, string> = {};
-  for (const file of d.files.values()) for (const f of file.Figures ?? []) {
-    const who = fake.state.identityOf(f.FigureId!);
-    if (who && f.FigureClusterId?.startsWith('Cluster-')) out[who] = f.FigureClusterId;
-  }
+  for (const file of d.files.values())
+    for (const f of file.Figures ?? []) {
+      const who = fake.state.identityOf(f.FigureId!);
+      if (who && f.FigureClusterId?.startsWith('Cluster-')) out[who] = f.FigureClusterId;
+    }
   return out;
 }
 
@@ -44,8 +63,14 @@ beforeAll(async () => {
   expect((await clusterer(timerEvent(), fcContext())).outcome).toBe('succeeded');
   logs.restore();
 });
-afterAll(async () => { restoreEnv(); await fake.close(); });
-beforeEach(() => { logs = captureLogs(); fake.clearFaults(); });
+afterAll(async () => {
+  restoreEnv();
+  await fake.close();
+});
+beforeEach(() => {
+  logs = captureLogs();
+  fake.clearFaults();
+});
 afterEach(() => logs.restore());
 
 describe('API handler: auth and CORS', () => {
@@ -56,12 +81,22 @@ describe('API handler: auth and CORS', () => {
   });
   it('answers 401 without or with a wrong bearer token', async () => {
     expect((await call('GET', '/people', {}, false)).status).toBe(401);
-    const wrong = await call('GET', '/people', { headers: { authorization: 'Bearer nope-nope-nope-nope' } }, false);
+    const wrong = await call(
+      'GET',
+      '/people',
+      { headers: { authorization: 'Bearer nope-nope-nope-nope' } },
+      false,
+    );
     expect(wrong.status).toBe(401);
     expect(wrong.json.error.code).toBe('unauthorized');
   });
   it('answers CORS preflights for the configured origin', async () => {
-    const r = await call('OPTIONS', '/people', { headers: { origin: 'https://app.example', 'access-control-request-method': 'PATCH' } }, false);
+    const r = await call(
+      'OPTIONS',
+      '/people',
+      { headers: { origin: 'https://app.example', 'access-control-request-method': 'PATCH' } },
+      false,
+    );
     expect(r.status).toBeLessThan(300);
     expect(r.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(r.headers['access-control-allow-methods']).toContain('PATCH');
@@ -75,14 +110,25 @@ describe('API handler: people', () => {
     const ids = await peopleByIdentity();
     expect(r.json.items.map((p: any) => p.id)).toEqual([ids.bob, ids.alice]); // imageCount desc
     const bob = r.json.items[0];
-    expect(bob).toMatchObject({ imageCount: 4, faceCount: 4, gender: 'male', hidden: false, name: null, labels: {} });
+    expect(bob).toMatchObject({
+      imageCount: 4,
+      faceCount: 4,
+      gender: 'male',
+      hidden: false,
+      name: null,
+      labels: {},
+    });
     expect(bob.age.avg).toBe(41);
     expect(bob.cover.uri).toMatch(/^oss:\/\/testbucket\/photos\/bob-\d\.jpg$/);
     expect(bob.cover.box).toEqual({ left: 120, top: 80, width: 200, height: 220 });
-    expect(bob.cover.photoUrl).toMatch(/^https:\/\/testbucket\.oss-cn-shanghai\.aliyuncs\.com\/photos\/bob-\d\.jpg\?/);
+    expect(bob.cover.photoUrl).toMatch(
+      /^https:\/\/testbucket\.oss-cn-shanghai\.aliyuncs\.com\/photos\/bob-\d\.jpg\?/,
+    );
     expect(bob.cover.photoUrl).toContain('Signature=');
     expect(bob.cover.photoUrl).toContain('security-token=');
-    expect(decodeURIComponent(bob.cover.faceUrl)).toContain('x-oss-process=image/crop,x_80,y_36,w_280,h_308/resize,m_fill,w_160,h_160');
+    expect(decodeURIComponent(bob.cover.faceUrl)).toContain(
+      'x-oss-process=image/crop,x_80,y_36,w_280,h_308/resize,m_fill,w_160,h_160',
+    );
     expect(r.json.nextCursor).toBeNull();
     const q = fake.requestsFor('QueryFigureClusters').at(-1)!;
     expect(q.query).toMatchObject({ Sort: 'ImageCount', Order: 'desc', MaxResults: '50' });
@@ -92,7 +138,10 @@ describe('API handler: people', () => {
     const first = await call('GET', '/people?limit=1&sort=imageCount&order=asc');
     expect(first.json.items).toHaveLength(1);
     expect(first.json.nextCursor).toEqual(expect.any(String));
-    const second = await call('GET', `/people?limit=1&sort=imageCount&order=asc&cursor=${first.json.nextCursor}`);
+    const second = await call(
+      'GET',
+      `/people?limit=1&sort=imageCount&order=asc&cursor=${first.json.nextCursor}`,
+    );
     expect(second.json.items).toHaveLength(1);
     expect(second.json.items[0].id).not.toBe(first.json.items[0].id);
     expect(second.json.nextCursor).toBeNull();
@@ -121,23 +170,38 @@ describe('API handler: people', () => {
     expect(keys).toEqual(['photos/bob-1.jpg', 'photos/bob-2.jpg', 'photos/bob-3.jpg', 'photos/bob-4.jpg']);
     const photo = p1.json.items[0];
     expect(photo).toMatchObject({ width: 1200, height: 900 });
-    expect(photo.faces[0]).toMatchObject({ personId: ids.bob, clusterable: true, quality: 0.95, headPose: { yaw: 5, pitch: 2, roll: -1 }, gender: 'male' });
+    expect(photo.faces[0]).toMatchObject({
+      personId: ids.bob,
+      clusterable: true,
+      quality: 0.95,
+      headPose: { yaw: 5, pitch: 2, roll: -1 },
+      gender: 'male',
+    });
     expect(photo.faces[0].faceUrl).toContain('Signature=');
     const q = fake.requestsFor('SimpleQuery').at(-1)!;
-    expect(JSON.parse(q.query.Query!)).toEqual({ Field: 'Figures.FigureClusterId', Operation: 'eq', Value: ids.bob });
+    expect(JSON.parse(q.query.Query!)).toEqual({
+      Field: 'Figures.FigureClusterId',
+      Operation: 'eq',
+      Value: ids.bob,
+    });
     expect((await call('GET', '/people/Cluster-nope/photos')).status).toBe(404);
   });
 
   it('renames, hides and labels a person through CustomLabels; hidden filters follow', async () => {
     const ids = await peopleByIdentity();
-    const r = await call('PATCH', `/people/${ids.alice}`, { body: { name: 'Alice', hidden: true, labels: { team: 'blue' } } });
+    const r = await call('PATCH', `/people/${ids.alice}`, {
+      body: { name: 'Alice', hidden: true, labels: { team: 'blue' } },
+    });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ id: ids.alice, name: 'Alice', hidden: true, labels: { team: 'blue' } });
     const stored = fake.state.dataset('album_p', 'album_d').clusters.get(ids.alice!)!;
     expect(stored.Name).toBe('Alice');
     expect(stored.CustomLabels).toEqual({ team: 'blue', 'album.hidden': 'true' });
     const update = fake.requestsFor('UpdateFigureCluster').at(-1)!;
-    expect(JSON.parse(update.query.FigureCluster!)).toMatchObject({ ObjectId: ids.alice, MetaLockVersion: 0 });
+    expect(JSON.parse(update.query.FigureCluster!)).toMatchObject({
+      ObjectId: ids.alice,
+      MetaLockVersion: 0,
+    });
 
     expect((await call('GET', '/people')).json.items.map((p: any) => p.id)).toEqual([ids.bob]);
     const only = await call('GET', '/people?hidden=only');
@@ -147,13 +211,17 @@ describe('API handler: people', () => {
 
     const back = await call('PATCH', `/people/${ids.alice}`, { body: { hidden: false } });
     expect(back.json).toMatchObject({ hidden: false, name: 'Alice', labels: { team: 'blue' } });
-    expect(fake.state.dataset('album_p', 'album_d').clusters.get(ids.alice!)!.CustomLabels).toEqual({ team: 'blue' });
+    expect(fake.state.dataset('album_p', 'album_d').clusters.get(ids.alice!)!.CustomLabels).toEqual({
+      team: 'blue',
+    });
   });
 
   it('rejects bad patches (400) and unknown people (404)', async () => {
     const ids = await peopleByIdentity();
     expect((await call('PATCH', `/people/${ids.bob}`, { body: {} })).status).toBe(400);
-    expect((await call('PATCH', `/people/${ids.bob}`, { body: { labels: { 'bad key!': 'x' } } })).status).toBe(400);
+    expect(
+      (await call('PATCH', `/people/${ids.bob}`, { body: { labels: { 'bad key!': 'x' } } })).status,
+    ).toBe(400);
     expect((await call('PATCH', `/people/${ids.bob}`, { body: { color: 'red' } })).status).toBe(400);
     expect((await call('PATCH', '/people/Cluster-missing', { body: { name: 'x' } })).status).toBe(404);
   });
@@ -184,15 +252,23 @@ describe('API handler: people', () => {
 
   it('sends Froms for several people and 404s unknown ones', async () => {
     const ids = await peopleByIdentity();
-    const bad = await call('POST', '/people/merge', { body: { from: ['Cluster-x', 'Cluster-y'], into: ids.bob } });
+    const bad = await call('POST', '/people/merge', {
+      body: { from: ['Cluster-x', 'Cluster-y'], into: ids.bob },
+    });
     expect(bad.status).toBe(404);
-    expect(fake.requestsFor('CreateFigureClustersMergingTask').at(-1)!.query.Froms).toBe('["Cluster-x","Cluster-y"]');
-    expect((await call('POST', '/people/merge', { body: { from: [ids.bob], into: ids.bob } })).status).toBe(400);
+    expect(fake.requestsFor('CreateFigureClustersMergingTask').at(-1)!.query.Froms).toBe(
+      '["Cluster-x","Cluster-y"]',
+    );
+    expect((await call('POST', '/people/merge', { body: { from: [ids.bob], into: ids.bob } })).status).toBe(
+      400,
+    );
   });
 
   it('404s unknown or foreign task ids', async () => {
     expect((await call('GET', '/tasks/not-a-task')).status).toBe(404);
-    const foreign = Buffer.from(JSON.stringify({ t: 'merge', i: 'FigureClustersMerging-unknown' })).toString('base64url');
+    const foreign = Buffer.from(JSON.stringify({ t: 'merge', i: 'FigureClustersMerging-unknown' })).toString(
+      'base64url',
+    );
     expect((await call('GET', `/tasks/${foreign}`)).status).toBe(404);
   });
 });
@@ -201,9 +277,15 @@ describe('API handler: photos, detect, stats', () => {
   it('returns one photo with faces by key or uri, 404 when not indexed', async () => {
     const byKey = await call('GET', '/photos/faces?uri=photos/carol-1.jpg');
     expect(byKey.status).toBe(200);
-    expect(byKey.json).toMatchObject({ uri: 'oss://testbucket/photos/carol-1.jpg', key: 'photos/carol-1.jpg' });
+    expect(byKey.json).toMatchObject({
+      uri: 'oss://testbucket/photos/carol-1.jpg',
+      key: 'photos/carol-1.jpg',
+    });
     expect(byKey.json.faces[0].personId).toBeNull(); // one photo is not enough for a person
-    const byUri = await call('GET', `/photos/faces?uri=${encodeURIComponent('oss://testbucket/photos/carol-1.jpg')}`);
+    const byUri = await call(
+      'GET',
+      `/photos/faces?uri=${encodeURIComponent('oss://testbucket/photos/carol-1.jpg')}`,
+    );
     expect(byUri.json.uri).toBe('oss://testbucket/photos/carol-1.jpg');
     expect((await call('GET', '/photos/faces?uri=photos/nope.jpg')).status).toBe(404);
   });
@@ -212,9 +294,19 @@ describe('API handler: photos, detect, stats', () => {
     const r = await call('POST', '/detect', { body: { uri: 'photos/alice-1.jpg' } });
     expect(r.status).toBe(200);
     expect(r.json.faces).toHaveLength(1);
-    expect(r.json.faces[0]).toMatchObject({ personId: null, clusterable: true, box: { left: 120, top: 80, width: 200, height: 220 } });
-    expect(fake.requestsFor('DetectImageFaces').at(-1)!.query).toEqual({ ProjectName: 'album_p', SourceURI: 'oss://testbucket/photos/alice-1.jpg' });
-    const upload = await call('POST', '/detect', { rawBody: Buffer.from([0xff, 0xd8, 0xff]), contentType: 'image/jpeg' });
+    expect(r.json.faces[0]).toMatchObject({
+      personId: null,
+      clusterable: true,
+      box: { left: 120, top: 80, width: 200, height: 220 },
+    });
+    expect(fake.requestsFor('DetectImageFaces').at(-1)!.query).toEqual({
+      ProjectName: 'album_p',
+      SourceURI: 'oss://testbucket/photos/alice-1.jpg',
+    });
+    const upload = await call('POST', '/detect', {
+      rawBody: Buffer.from([0xff, 0xd8, 0xff]),
+      contentType: 'image/jpeg',
+    });
     expect(upload.status).toBe(400);
     expect(upload.json.error.message).toContain('upload the photo to OSS');
   });
@@ -222,7 +314,11 @@ describe('API handler: photos, detect, stats', () => {
   it('reports stats from the dataset and the newest clustering task', async () => {
     const r = await call('GET', '/stats');
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ backend: 'imm', photoCount: fake.state.dataset('album_p', 'album_d').files.size, faceCount: null });
+    expect(r.json).toMatchObject({
+      backend: 'imm',
+      photoCount: fake.state.dataset('album_p', 'album_d').files.size,
+      faceCount: null,
+    });
     expect(r.json.personCount).toBe(fake.state.dataset('album_p', 'album_d').clusters.size);
     expect(r.json.lastClustering).toMatchObject({ type: 'clustering', status: 'succeeded' });
   });

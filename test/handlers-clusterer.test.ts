@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler as clusterer } from '../functions/clusterer/index';
 import { handler as indexer } from '../functions/indexer/index';
-import { captureLogs, fcContext, immEnv, ossEvent, setEnv, timerEvent, type LogCapture } from './fake-imm/fc-events';
+import {
+  captureLogs,
+  fcContext,
+  immEnv,
+  ossEvent,
+  setEnv,
+  timerEvent,
+  type LogCapture,
+} from './fake-imm/fc-events';
 import { goodFace, startFakeImm, type FakeImm, type FakeImmOptions } from './fake-imm/fake-imm';
 
 let fake: FakeImm | null = null;
@@ -14,7 +22,9 @@ async function setup(opts: FakeImmOptions, env: Record<string, string> = {}): Pr
   return fake;
 }
 
-beforeEach(() => { logs = captureLogs(); });
+beforeEach(() => {
+  logs = captureLogs();
+});
 afterEach(async () => {
   logs.restore();
   restoreEnv?.();
@@ -52,7 +62,9 @@ describe('clusterer handler (timer → IMM face clustering)', () => {
     const create = f.requestsFor('CreateFigureClusteringTask')[0]!;
     expect(create.params?.Tags).toMatchObject({ album_dataset: 'album_d' });
     expect(f.requestsFor('GetTask').every((r) => r.query.TaskType === 'FaceClustering')).toBe(true);
-    expect([...f.state.dataset('album_p', 'album_d').clusters.values()].map((c) => c.ImageCount).sort()).toEqual([3, 4]);
+    expect(
+      [...f.state.dataset('album_p', 'album_d').clusters.values()].map((c) => c.ImageCount).sort(),
+    ).toEqual([3, 4]);
 
     // one more photo of alice + one new person: 1 new, 1 updated
     logs.clear();
@@ -78,7 +90,10 @@ describe('clusterer handler (timer → IMM face clustering)', () => {
   });
 
   it('skips while a clustering task of the dataset is running, and times out waiting without failing', async () => {
-    const f = await setup({ project: 'album_p', dataset: 'album_d', clusteringDelayMs: Infinity }, { CLUSTER_WAIT_SECONDS: '0' });
+    const f = await setup(
+      { project: 'album_p', dataset: 'album_d', clusteringDelayMs: Infinity },
+      { CLUSTER_WAIT_SECONDS: '0' },
+    );
     await upload(f, 'alice', 3);
     const first = await clusterer(timerEvent(), ctx());
     expect(first).toMatchObject({ ok: true, outcome: 'timeout' });
@@ -109,8 +124,16 @@ describe('clusterer handler (timer → IMM face clustering)', () => {
     const f = await setup({}, { IMM_AUTO_CREATE: 'true' });
     const res = await clusterer(timerEvent(), ctx());
     expect(res).toMatchObject({ ok: true, outcome: 'skipped' });
-    expect(f.requestsFor('CreateProject')[0]!.params).toMatchObject({ ProjectName: 'album_p', TemplateId: 'Official:FaceManagement', ServiceRole: 'AliyunIMMDefaultRole' });
-    expect(f.requestsFor('CreateDataset')[0]!.params).toMatchObject({ ProjectName: 'album_p', DatasetName: 'album_d', TemplateId: 'Official:FaceManagement' });
+    expect(f.requestsFor('CreateProject')[0]!.params).toMatchObject({
+      ProjectName: 'album_p',
+      TemplateId: 'Official:FaceManagement',
+      ServiceRole: 'AliyunIMMDefaultRole',
+    });
+    expect(f.requestsFor('CreateDataset')[0]!.params).toMatchObject({
+      ProjectName: 'album_p',
+      DatasetName: 'album_d',
+      TemplateId: 'Official:FaceManagement',
+    });
     expect(logs.events('clustering.skipped')[0]!.reason).toContain('empty');
   });
 

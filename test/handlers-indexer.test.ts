@@ -11,12 +11,19 @@ beforeAll(async () => {
   fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
   restoreEnv = setEnv(immEnv(fake.endpoint));
 });
-afterAll(async () => { restoreEnv(); await fake.close(); });
-beforeEach(() => { logs = captureLogs(); fake.clearFaults(); });
+afterAll(async () => {
+  restoreEnv();
+  await fake.close();
+});
+beforeEach(() => {
+  logs = captureLogs();
+  fake.clearFaults();
+});
 afterEach(() => logs.restore());
 
 const dataset = () => fake.state.dataset('album_p', 'album_d');
-const sentUris = (r: { params: Record<string, unknown> | null }) => (r.params?.Files as { URI: string }[]).map((f) => f.URI);
+const sentUris = (r: { params: Record<string, unknown> | null }) =>
+  (r.params?.Files as { URI: string }[]).map((f) => f.URI);
 
 describe('indexer handler (OSS trigger → IMM)', () => {
   it('indexes keys with spaces, Chinese, + and % exactly, in one BatchIndexFileMeta call', async () => {
@@ -45,7 +52,10 @@ describe('indexer handler (OSS trigger → IMM)', () => {
     const del = ossEvent([{ key: 'photos/gone.jpg', removed: true }]);
     const first = await handler(del, fcContext());
     const second = await handler(del, fcContext());
-    expect(first).toEqual({ ok: true, outcomes: [{ uri: 'oss://testbucket/photos/gone.jpg', action: 'remove', outcome: 'done' }] });
+    expect(first).toEqual({
+      ok: true,
+      outcomes: [{ uri: 'oss://testbucket/photos/gone.jpg', action: 'remove', outcome: 'done' }],
+    });
     expect(second.ok).toBe(true);
     expect(dataset().files.has('oss://testbucket/photos/gone.jpg')).toBe(false);
     const last = fake.requestsFor('BatchDeleteFileMeta').at(-1)!;
@@ -63,27 +73,50 @@ describe('indexer handler (OSS trigger → IMM)', () => {
 
   it('skips non-images and keys outside the prefix without calling IMM', async () => {
     const before = fake.requests.length;
-    const res = await handler(ossEvent([{ key: 'photos/notes.txt' }, { key: 'other/x.jpg' }, { key: 'photos/folder/' }, { key: 'photos/noext' }]), fcContext());
+    const res = await handler(
+      ossEvent([
+        { key: 'photos/notes.txt' },
+        { key: 'other/x.jpg' },
+        { key: 'photos/folder/' },
+        { key: 'photos/noext' },
+      ]),
+      fcContext(),
+    );
     expect(res).toEqual({ ok: true, outcomes: [] });
     expect(fake.requests.length).toBe(before);
     const skipped = logs.events('photo.skipped');
-    expect(skipped.map((l) => l.key)).toEqual(['photos/notes.txt', 'other/x.jpg', 'photos/folder/', 'photos/noext']);
+    expect(skipped.map((l) => l.key)).toEqual([
+      'photos/notes.txt',
+      'other/x.jpg',
+      'photos/folder/',
+      'photos/noext',
+    ]);
     expect(skipped[1]!.reason).toContain('outside PHOTO_PREFIX');
   });
 
   it('batches mixed created/removed events of one invocation into one call each', async () => {
     const before = fake.requests.length;
-    const res = await handler(ossEvent([
-      { key: 'photos/b1.jpg' }, { key: 'photos/b2.jpg' }, { key: 'photos/b3.png' },
-      { key: 'photos/old1.jpg', removed: true }, { key: 'photos/old2.jpg', removed: true },
-    ]), fcContext());
+    const res = await handler(
+      ossEvent([
+        { key: 'photos/b1.jpg' },
+        { key: 'photos/b2.jpg' },
+        { key: 'photos/b3.png' },
+        { key: 'photos/old1.jpg', removed: true },
+        { key: 'photos/old2.jpg', removed: true },
+      ]),
+      fcContext(),
+    );
     expect(res.ok).toBe(true);
     const calls = fake.requests.slice(before);
     expect(calls.map((c) => c.action).sort()).toEqual(['BatchDeleteFileMeta', 'BatchIndexFileMeta']);
   });
 
   it('handles a malformed event with one clear error log and no throw', async () => {
-    for (const payload of [Buffer.from('not json'), Buffer.from('{"events":[{"eventName":"ObjectCreated:PutObject"}]}'), Buffer.from('{"events":[]}')]) {
+    for (const payload of [
+      Buffer.from('not json'),
+      Buffer.from('{"events":[{"eventName":"ObjectCreated:PutObject"}]}'),
+      Buffer.from('{"events":[]}'),
+    ]) {
       logs.clear();
       const res = await handler(payload, fcContext());
       expect(res.ok).toBe(false);
@@ -99,13 +132,24 @@ describe('indexer handler (OSS trigger → IMM)', () => {
     const before = fake.requestsFor('BatchIndexFileMeta').length;
     const res = await handler(ossEvent([{ key: 'photos/throttled.jpg' }]), fcContext());
     expect(res.ok).toBe(true);
-    expect(fake.requestsFor('BatchIndexFileMeta').slice(before).map((r) => r.status)).toEqual([429, 429, 200]);
+    expect(
+      fake
+        .requestsFor('BatchIndexFileMeta')
+        .slice(before)
+        .map((r) => r.status),
+    ).toEqual([429, 429, 200]);
     expect(logs.events('imm.retry')).toHaveLength(2);
   });
 
   it('throws on persistent 503 so FC retries the event', async () => {
-    fake.failNext('BatchIndexFileMeta', 100, { status: 503, code: 'ServiceUnavailable', message: 'The service is unavailable.' });
-    await expect(handler(ossEvent([{ key: 'photos/unlucky.jpg' }]), fcContext())).rejects.toMatchObject({ code: 'upstream_error' });
+    fake.failNext('BatchIndexFileMeta', 100, {
+      status: 503,
+      code: 'ServiceUnavailable',
+      message: 'The service is unavailable.',
+    });
+    await expect(handler(ossEvent([{ key: 'photos/unlucky.jpg' }]), fcContext())).rejects.toMatchObject({
+      code: 'upstream_error',
+    });
     const retry = logs.events('invocation.retry');
     expect(retry).toHaveLength(1);
     expect(JSON.stringify(retry[0])).toContain('ServiceUnavailable');
@@ -113,11 +157,20 @@ describe('indexer handler (OSS trigger → IMM)', () => {
   });
 
   it('falls back to one call per photo when IMM rejects a batch, losing no good photo', async () => {
-    const res = await handler(ossEvent([{ key: 'photos/good1.jpg' }, { key: 'photos/bad.jpg', bucket: 'Bad_Bucket' }, { key: 'photos/good2.jpg' }]), fcContext());
+    const res = await handler(
+      ossEvent([
+        { key: 'photos/good1.jpg' },
+        { key: 'photos/bad.jpg', bucket: 'Bad_Bucket' },
+        { key: 'photos/good2.jpg' },
+      ]),
+      fcContext(),
+    );
     expect(res.ok).toBe(true);
     const byUri = Object.fromEntries(res.outcomes!.map((o) => [o.uri, o.outcome]));
     expect(byUri).toEqual({
-      'oss://testbucket/photos/good1.jpg': 'submitted', 'oss://Bad_Bucket/photos/bad.jpg': 'rejected', 'oss://testbucket/photos/good2.jpg': 'submitted',
+      'oss://testbucket/photos/good1.jpg': 'submitted',
+      'oss://Bad_Bucket/photos/bad.jpg': 'rejected',
+      'oss://testbucket/photos/good2.jpg': 'submitted',
     });
     expect(dataset().files.has('oss://testbucket/photos/good1.jpg')).toBe(true);
     expect(dataset().files.has('oss://testbucket/photos/good2.jpg')).toBe(true);

@@ -11,8 +11,15 @@ import { faceCropProcess } from '../src/imm/oss-media-links';
 import { goodFace, startFakeImm, type FakeImm } from './fake-imm/fake-imm';
 
 const config: ImmConfig = {
-  bucket: 'bkt', project: 'p', dataset: 'd', region: 'cn-hangzhou', endpoint: undefined, autoCreate: false,
-  serviceRole: 'AliyunIMMDefaultRole', ossEndpoint: undefined, clusterWaitSeconds: 30,
+  bucket: 'bkt',
+  project: 'p',
+  dataset: 'd',
+  region: 'cn-hangzhou',
+  endpoint: undefined,
+  autoCreate: false,
+  serviceRole: 'AliyunIMMDefaultRole',
+  ossEndpoint: undefined,
+  clusterWaitSeconds: 30,
 };
 const log = createLogger({ write: () => undefined });
 let fake: FakeImm;
@@ -22,8 +29,17 @@ let backend: ImmBackend;
 /** 12 people with 3..14 images each; every third one hidden. */
 beforeAll(async () => {
   fake = await startFakeImm({ project: 'p', dataset: 'd', clusteringDelayMs: 5 });
-  client = new ImmClient({ region: 'cn-hangzhou', credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' }, endpoint: fake.endpoint, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
-  backend = new ImmBackend({ client, config: { ...config, endpoint: fake.endpoint }, poll: { minMs: 5, maxMs: 20 } });
+  client = new ImmClient({
+    region: 'cn-hangzhou',
+    credentials: { accessKeyId: 'ak', accessKeySecret: 'sk' },
+    endpoint: fake.endpoint,
+    retry: { baseDelayMs: 1, maxDelayMs: 5 },
+  });
+  backend = new ImmBackend({
+    client,
+    config: { ...config, endpoint: fake.endpoint },
+    poll: { minMs: 5, maxMs: 20 },
+  });
   const uris: string[] = [];
   for (let p = 0; p < 12; p++) {
     for (let i = 0; i < 3 + p; i++) {
@@ -37,12 +53,19 @@ beforeAll(async () => {
   expect(run).toMatchObject({ outcome: 'succeeded', newPeople: 12 });
   const all = await backend.listPeople({ limit: 100, sort: 'imageCount', order: 'asc', hidden: 'include' });
   for (const [i, person] of all.items.entries()) {
-    await backend.updatePerson(person.id, { name: `Name ${String.fromCharCode(90 - i)}`, hidden: i % 3 === 0 });
+    await backend.updatePerson(person.id, {
+      name: `Name ${String.fromCharCode(90 - i)}`,
+      hidden: i % 3 === 0,
+    });
   }
 });
 afterAll(() => fake.close());
 
-async function collect(hidden: 'exclude' | 'include' | 'only', limit: number, sort: 'imageCount' | 'name' = 'imageCount') {
+async function collect(
+  hidden: 'exclude' | 'include' | 'only',
+  limit: number,
+  sort: 'imageCount' | 'name' = 'imageCount',
+) {
   const seen: string[] = [];
   let cursor: string | undefined;
   let pages = 0;
@@ -72,14 +95,19 @@ describe('ImmBackend.listPeople paging with hidden people', () => {
   });
   it('sorts by name through GroupName', async () => {
     const page = await backend.listPeople({ limit: 3, sort: 'name', order: 'asc', hidden: 'include' });
-    expect(fake.requestsFor('QueryFigureClusters').at(-1)!.query).toMatchObject({ Sort: 'GroupName', Order: 'asc' });
+    expect(fake.requestsFor('QueryFigureClusters').at(-1)!.query).toMatchObject({
+      Sort: 'GroupName',
+      Order: 'asc',
+    });
     expect(page.items.map((p) => p.name)).toEqual(['Name O', 'Name P', 'Name Q']);
   });
 });
 
 describe('ImmBackend edits and tasks', () => {
   it('keeps user labels apart from reserved ones and bumps MetaLockVersion', async () => {
-    const [person] = (await backend.listPeople({ limit: 1, sort: 'imageCount', order: 'desc', hidden: 'include' })).items;
+    const [person] = (
+      await backend.listPeople({ limit: 1, sort: 'imageCount', order: 'desc', hidden: 'include' })
+    ).items;
     const updated = await backend.updatePerson(person!.id, { labels: { a: '1' } });
     expect(updated.labels).toEqual({ a: '1' });
     expect(updated.name).toBe(person!.name);
@@ -89,8 +117,16 @@ describe('ImmBackend edits and tasks', () => {
   });
 
   it('maps a MetaLockVersion mismatch to conflict', async () => {
-    const [person] = (await backend.listPeople({ limit: 1, sort: 'imageCount', order: 'desc', hidden: 'include' })).items;
-    const err = await client.call('UpdateFigureCluster', { ProjectName: 'p', DatasetName: 'd', FigureCluster: { ObjectId: person!.id, MetaLockVersion: 999, Name: 'x' } }).catch((e) => e);
+    const [person] = (
+      await backend.listPeople({ limit: 1, sort: 'imageCount', order: 'desc', hidden: 'include' })
+    ).items;
+    const err = await client
+      .call('UpdateFigureCluster', {
+        ProjectName: 'p',
+        DatasetName: 'd',
+        FigureCluster: { ObjectId: person!.id, MetaLockVersion: 999, Name: 'x' },
+      })
+      .catch((e) => e);
     const mapped = toAlbumError(err);
     expect(mapped).toBeInstanceOf(AlbumError);
     expect((mapped as AlbumError).code).toBe('conflict');
@@ -98,13 +134,20 @@ describe('ImmBackend edits and tasks', () => {
 
   it('reports a merge whose source vanished as a failed task', async () => {
     fake.state.behaviour.mergingDelayMs = Infinity;
-    const people = (await backend.listPeople({ limit: 3, sort: 'imageCount', order: 'asc', hidden: 'include' })).items;
+    const people = (
+      await backend.listPeople({ limit: 3, sort: 'imageCount', order: 'asc', hidden: 'include' })
+    ).items;
     const task = await backend.mergePeople([people[0]!.id, people[1]!.id], people[2]!.id);
     expect(task.status).toBe('running');
-    expect(fake.requestsFor('CreateFigureClustersMergingTask').at(-1)!.query.Froms).toBe(JSON.stringify([people[0]!.id, people[1]!.id]));
+    expect(fake.requestsFor('CreateFigureClustersMergingTask').at(-1)!.query.Froms).toBe(
+      JSON.stringify([people[0]!.id, people[1]!.id]),
+    );
     // the first source's photos are deleted before the task runs
     const photos = await backend.listPersonPhotos(people[0]!.id, { limit: 100 });
-    await backend.removePhotos(photos.items.map((p) => p.uri), log);
+    await backend.removePhotos(
+      photos.items.map((p) => p.uri),
+      log,
+    );
     fake.state.completeTasks();
     fake.state.behaviour.mergingDelayMs = 30;
     const done = await backend.getTask(task.id);
@@ -113,7 +156,9 @@ describe('ImmBackend edits and tasks', () => {
 
   it('getPhoto is null for a photo that was never indexed; bytes detection is refused', async () => {
     expect(await backend.getPhoto('oss://bkt/photos/never.jpg')).toBeNull();
-    await expect(backend.detectFaces({ kind: 'bytes', bytes: new Uint8Array([1]), contentType: 'image/jpeg' })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(
+      backend.detectFaces({ kind: 'bytes', bytes: new Uint8Array([1]), contentType: 'image/jpeg' }),
+    ).rejects.toMatchObject({ code: 'bad_request' });
   });
 });
 
@@ -121,22 +166,47 @@ describe('pure mappings', () => {
   it('maps reserved FigureClusterIds to no person', () => {
     expect(toFace({ FigureClusterId: 'figure-cluster-id-independent' }, 0).personId).toBeNull();
     expect(toFace({ FigureClusterId: 'figure-cluster-id-unavailable' }, 0).personId).toBeNull();
-    expect(toFace({ FigureClusterId: 'Cluster-1', HeadPose: { Pitch: 1, Roll: 2, Yaw: 3 }, Gender: 'MALE' }, 0)).toMatchObject({ personId: 'Cluster-1', headPose: { yaw: 3, pitch: 1, roll: 2 }, gender: 'male' });
+    expect(
+      toFace({ FigureClusterId: 'Cluster-1', HeadPose: { Pitch: 1, Roll: 2, Yaw: 3 }, Gender: 'MALE' }, 0),
+    ).toMatchObject({ personId: 'Cluster-1', headPose: { yaw: 3, pitch: 1, roll: 2 }, gender: 'male' });
   });
-  it('takes the cover box from the cluster\'s own figure on the cover file', () => {
+  it("takes the cover box from the cluster's own figure on the cover file", () => {
     const p = toPerson({
-      ObjectId: 'Cluster-A', CustomLabels: { 'album.hidden': 'true', x: 'y' }, AverageAge: 30, MinAge: 20, MaxAge: 40,
-      Cover: { URI: 'oss://b/k.jpg', Figures: [{ FigureClusterId: 'Cluster-B', Boundary: { Left: 1, Top: 1, Width: 1, Height: 1 } }, { FigureClusterId: 'Cluster-A', Boundary: { Left: 5, Top: 6, Width: 7, Height: 8 } }] },
+      ObjectId: 'Cluster-A',
+      CustomLabels: { 'album.hidden': 'true', x: 'y' },
+      AverageAge: 30,
+      MinAge: 20,
+      MaxAge: 40,
+      Cover: {
+        URI: 'oss://b/k.jpg',
+        Figures: [
+          { FigureClusterId: 'Cluster-B', Boundary: { Left: 1, Top: 1, Width: 1, Height: 1 } },
+          { FigureClusterId: 'Cluster-A', Boundary: { Left: 5, Top: 6, Width: 7, Height: 8 } },
+        ],
+      },
     });
-    expect(p).toMatchObject({ hidden: true, labels: { x: 'y' }, age: { avg: 30, min: 20, max: 40 }, cover: { uri: 'oss://b/k.jpg', box: { left: 5, top: 6, width: 7, height: 8 } } });
+    expect(p).toMatchObject({
+      hidden: true,
+      labels: { x: 'y' },
+      age: { avg: 30, min: 20, max: 40 },
+      cover: { uri: 'oss://b/k.jpg', box: { left: 5, top: 6, width: 7, height: 8 } },
+    });
   });
   it('pads face crops by 20 % and clamps at the top-left edge', () => {
-    expect(faceCropProcess({ left: 100, top: 100, width: 100, height: 50 })).toBe('image/crop,x_80,y_90,w_140,h_70/resize,m_fill,w_160,h_160');
-    expect(faceCropProcess({ left: 5, top: 0, width: 100, height: 100 })).toBe('image/crop,x_0,y_0,w_125,h_120/resize,m_fill,w_160,h_160');
+    expect(faceCropProcess({ left: 100, top: 100, width: 100, height: 50 })).toBe(
+      'image/crop,x_80,y_90,w_140,h_70/resize,m_fill,w_160,h_160',
+    );
+    expect(faceCropProcess({ left: 5, top: 0, width: 100, height: 100 })).toBe(
+      'image/crop,x_0,y_0,w_125,h_120/resize,m_fill,w_160,h_160',
+    );
   });
   it('round-trips task ids and rejects foreign ones', () => {
     const id = encodeTaskId('merge', 'T-1');
-    expect(decodeTaskId(id)).toEqual({ type: 'merge', immTaskType: 'FigureClustersMerging', immTaskId: 'T-1' });
+    expect(decodeTaskId(id)).toEqual({
+      type: 'merge',
+      immTaskType: 'FigureClustersMerging',
+      immTaskId: 'T-1',
+    });
     expect(decodeTaskId('bogus')).toBeNull();
   });
 });

@@ -8,14 +8,20 @@ import { startFakeImm, type FakeImm } from './fake-imm/fake-imm';
 let fake: FakeImm;
 let restore: () => void;
 const ctx = (accessKeyId: string, securityToken: string) => ({
-  requestId: 'r', region: 'cn-shanghai', credentials: { accessKeyId, accessKeySecret: 'secret', securityToken }, function: { timeout: 30 },
+  requestId: 'r',
+  region: 'cn-shanghai',
+  credentials: { accessKeyId, accessKeySecret: 'secret', securityToken },
+  function: { timeout: 30 },
 });
 
 beforeAll(async () => {
   fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
   restore = setEnv(immEnv(fake.endpoint));
 });
-afterAll(async () => { restore(); await fake.close(); });
+afterAll(async () => {
+  restore();
+  await fake.close();
+});
 
 describe('immRuntime', () => {
   it('reuses the runtime for the same STS keys and rebuilds when they rotate', async () => {
@@ -59,7 +65,12 @@ describe('immRuntime', () => {
 describe('OssMediaLinks', () => {
   const creds = { accessKeyId: 'STS.key', accessKeySecret: 'sk', securityToken: 'tok' };
   it('signs HTTPS public-endpoint URLs that expire after urlExpiresSeconds', () => {
-    const media = new OssMediaLinks({ region: 'cn-hangzhou', bucket: 'my-photos', credentials: creds, expiresSeconds: 600 });
+    const media = new OssMediaLinks({
+      region: 'cn-hangzhou',
+      bucket: 'my-photos',
+      credentials: creds,
+      expiresSeconds: 600,
+    });
     const url = new URL(media.photoUrl('oss://my-photos/photos/a b/照片.jpg'));
     expect(url.protocol).toBe('https:');
     expect(url.host).toBe('my-photos.oss-cn-hangzhou.aliyuncs.com');
@@ -68,11 +79,23 @@ describe('OssMediaLinks', () => {
     expect(url.searchParams.get('OSSAccessKeyId')).toBe('STS.key');
     const expires = Number(url.searchParams.get('Expires'));
     expect(Math.abs(expires - (Date.now() / 1000 + 600))).toBeLessThan(5);
-    const face = new URL(media.faceUrl('oss://my-photos/photos/a.jpg', { left: 10, top: 10, width: 100, height: 100 }));
-    expect(face.searchParams.get('x-oss-process')).toBe('image/crop,x_0,y_0,w_130,h_130/resize,m_fill,w_160,h_160');
+    const face = new URL(
+      media.faceUrl('oss://my-photos/photos/a.jpg', { left: 10, top: 10, width: 100, height: 100 }),
+    );
+    expect(face.searchParams.get('x-oss-process')).toBe(
+      'image/crop,x_0,y_0,w_130,h_130/resize,m_fill,w_160,h_160',
+    );
   });
   it('honours OSS_ENDPOINT and other buckets in the uri', () => {
-    const media = new OssMediaLinks({ region: 'cn-hangzhou', bucket: 'my-photos', credentials: creds, expiresSeconds: 60, endpoint: 'https://img.example.com' });
-    expect(media.photoUrl('oss://other-bucket/x.jpg')).toMatch(/^https:\/\/other-bucket\.img\.example\.com\/x\.jpg\?/);
+    const media = new OssMediaLinks({
+      region: 'cn-hangzhou',
+      bucket: 'my-photos',
+      credentials: creds,
+      expiresSeconds: 60,
+      endpoint: 'https://img.example.com',
+    });
+    expect(media.photoUrl('oss://other-bucket/x.jpg')).toMatch(
+      /^https:\/\/other-bucket\.img\.example\.com\/x\.jpg\?/,
+    );
   });
 });

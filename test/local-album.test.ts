@@ -4,7 +4,17 @@
  * handler, HTTP server → api handler) started in-process so the test can count engine calls.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,7 +40,11 @@ function place(src: string, key: string): void {
 }
 
 function cli(args: string[]) {
-  return run(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env, FACE_ALBUM_WORKERS: '1', LOG_LEVEL: 'info' }, maxBuffer: 64 * 1024 * 1024 });
+  return run(process.execPath, [BIN, ...args], {
+    cwd: work,
+    env: { ...process.env, FACE_ALBUM_WORKERS: '1', LOG_LEVEL: 'info' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /** Log lines the handlers write to stdout while the in-process daemon runs. */
@@ -44,21 +58,35 @@ async function countingEngine(): Promise<FaceEngine> {
   const engine = await createFaceEngine({ workers: 1, maxPixels: 200_000 });
   return {
     concurrency: engine.concurrency,
-    analyze: (input) => { if ('path' in input) analysed.push(input.path); return engine.analyze(input); },
+    analyze: (input) => {
+      if ('path' in input) analysed.push(input.path);
+      return engine.analyze(input);
+    },
     close: () => engine.close(),
   };
 }
 
 async function startDaemon(): Promise<RunningAlbum> {
   const album = await startAlbumDaemon({
-    photosDir: photos, dataDir: data, port: 0, workers: 1, env: {}, createEngine: countingEngine,
-    quietMs: 300, stabilityMs: 600, clusterIntervalMs: 3_600_000,
+    photosDir: photos,
+    dataDir: data,
+    port: 0,
+    workers: 1,
+    env: {},
+    createEngine: countingEngine,
+    quietMs: 300,
+    stabilityMs: 600,
+    clusterIntervalMs: 3_600_000,
   });
   await album.idle();
   return album;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  ms = 60_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -68,8 +96,19 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
   }
 }
 
-interface PersonJson { id: string; name: string | null; hidden: boolean; faceCount: number; imageCount: number; cover: { photoUrl: string; faceUrl: string | null } | null }
-interface PhotoJson { key: string; photoUrl: string; faces: { id: string; personId: string | null; box: object; faceUrl: string | null; clusterable: boolean }[] }
+interface PersonJson {
+  id: string;
+  name: string | null;
+  hidden: boolean;
+  faceCount: number;
+  imageCount: number;
+  cover: { photoUrl: string; faceUrl: string | null } | null;
+}
+interface PhotoJson {
+  key: string;
+  photoUrl: string;
+  faces: { id: string; personId: string | null; box: object; faceUrl: string | null; clusterable: boolean }[];
+}
 
 const api = (base: string) => ({
   get: async <T>(path: string): Promise<{ status: number; body: T }> => {
@@ -77,17 +116,25 @@ const api = (base: string) => ({
     return { status: res.status, body: (await res.json()) as T };
   },
   send: async <T>(method: string, path: string, body: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as T };
   },
 });
 
 /** photo key → person ids of its faces, from `export`. */
-async function exported(): Promise<{ people: { id: string; name: string | null; faceCount: number; imageCount: number }[]; photos: { path: string; faces: { personId: string | null }[] }[] }> {
+async function exported(): Promise<{
+  people: { id: string; name: string | null; faceCount: number; imageCount: number }[];
+  photos: { path: string; faces: { personId: string | null }[] }[];
+}> {
   const { stdout } = await cli(['export', '--data', data, '--photos', photos]);
   return JSON.parse(stdout);
 }
-const personOf = (exp: Awaited<ReturnType<typeof exported>>, key: string) => exp.photos.find((p) => p.path === key)?.faces.find((f) => f.personId)?.personId ?? null;
+const personOf = (exp: Awaited<ReturnType<typeof exported>>, key: string) =>
+  exp.photos.find((p) => p.path === key)?.faces.find((f) => f.personId)?.personId ?? null;
 
 // Three people whose photos form persons with the clusterer's defaults. Which identities cluster is the
 // clusterer's recall (bench:quality, test/contract), not what this file tests.
@@ -99,7 +146,11 @@ beforeAll(() => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
     for (const line of text.split('\n')) {
       if (!line.startsWith('{')) continue;
-      try { logLines.push(JSON.parse(line)); } catch { /* not a log line */ }
+      try {
+        logLines.push(JSON.parse(line));
+      } catch {
+        /* not a log line */
+      }
     }
     return realWrite(chunk as string, ...(rest as []));
   }) as typeof process.stdout.write);
@@ -124,12 +175,17 @@ describe('local album', () => {
     const exp = await exported();
     expect(Object.keys(exp).sort()).toEqual(['people', 'photos']);
     expect(exp.photos.map((p) => p.path)).toContain('trips/2003/sharon 1.jpg');
-    const photo = exp.photos.find((p) => p.path === 'putin/h1.jpg') as unknown as { width: number; height: number; faces: Record<string, unknown>[] };
+    const photo = exp.photos.find((p) => p.path === 'putin/h1.jpg') as unknown as {
+      width: number;
+      height: number;
+      faces: Record<string, unknown>[];
+    };
     expect(photo.width).toBe(250);
     expect(photo.height).toBe(250);
     expect(Object.keys(photo.faces[0]!).sort()).toEqual(['box', 'clusterable', 'personId', 'quality']);
     expect(Object.keys(photo.faces[0]!.box as object).sort()).toEqual(['height', 'left', 'top', 'width']);
-    for (const p of exp.people) expect(Object.keys(p).sort()).toEqual(['faceCount', 'id', 'imageCount', 'name']);
+    for (const p of exp.people)
+      expect(Object.keys(p).sort()).toEqual(['faceCount', 'id', 'imageCount', 'name']);
 
     putin = personOf(exp, 'putin/h1.jpg')!;
     sharon = personOf(exp, 'trips/2003/sharon 1.jpg')!;
@@ -152,19 +208,33 @@ describe('local album', () => {
       const people = await http.get<{ items: PersonJson[] }>('/people');
       expect(people.status).toBe(200);
       expect(people.body.items.map((p) => p.id).sort()).toEqual([putin, sharon, schroeder].sort());
-      expect((await http.send('PATCH', `/people/${putin}`, { name: 'Putin', labels: { team: 'red' } })).body).toMatchObject({ name: 'Putin', labels: { team: 'red' } });
+      expect(
+        (await http.send('PATCH', `/people/${putin}`, { name: 'Putin', labels: { team: 'red' } })).body,
+      ).toMatchObject({ name: 'Putin', labels: { team: 'red' } });
       expect((await http.send('PATCH', `/people/${sharon}`, { hidden: true })).status).toBe(200);
 
-      const merge = await http.send<{ task: { id: string; status: string; type: string } }>('POST', '/people/merge', { from: [schroeder], into: putin });
+      const merge = await http.send<{ task: { id: string; status: string; type: string } }>(
+        'POST',
+        '/people/merge',
+        { from: [schroeder], into: putin },
+      );
       expect(merge.status).toBe(202);
       expect(merge.body.task).toMatchObject({ status: 'succeeded', type: 'merge' });
-      expect((await http.get<{ status: string }>(`/tasks/${merge.body.task.id}`)).body.status).toBe('succeeded');
+      expect((await http.get<{ status: string }>(`/tasks/${merge.body.task.id}`)).body.status).toBe(
+        'succeeded',
+      );
       expect((await http.get(`/people/${schroeder}`)).status).toBe(404);
-      expect((await http.get<PersonJson>(`/people/${putin}`)).body).toMatchObject({ name: 'Putin', faceCount: 7, imageCount: 7 });
+      expect((await http.get<PersonJson>(`/people/${putin}`)).body).toMatchObject({
+        name: 'Putin',
+        faceCount: 7,
+        imageCount: 7,
+      });
 
       // "Not this person" on one of Putin's own faces.
       const putinPhotos = await http.get<{ items: PhotoJson[] }>(`/people/${putin}/photos?limit=100`);
-      const h4 = putinPhotos.body.items.find((p) => p.key === 'putin/h4.jpg')!.faces.find((f) => f.personId === putin)!;
+      const h4 = putinPhotos.body.items
+        .find((p) => p.key === 'putin/h4.jpg')!
+        .faces.find((f) => f.personId === putin)!;
       expect((await http.send('DELETE', `/people/${putin}/faces/${h4.id}`, {})).status).toBe(200);
       expect((await http.get<PersonJson>(`/people/${putin}`)).body.faceCount).toBe(6);
     } finally {
@@ -206,7 +276,9 @@ describe('local album', () => {
     const daemon = await startDaemon();
     try {
       const http = api(daemon.url);
-      expect((await http.get('/photos/faces?uri=' + encodeURIComponent('trips/2003/sharon 4.jpg'))).status).toBe(404);
+      expect(
+        (await http.get('/photos/faces?uri=' + encodeURIComponent('trips/2003/sharon 4.jpg'))).status,
+      ).toBe(404);
       const added = await http.get<PhotoJson>('/photos/faces?uri=new/schroeder-4.jpg');
       expect(added.status).toBe(200);
       expect(added.body.faces.length).toBeGreaterThan(0);
@@ -219,7 +291,8 @@ describe('local album', () => {
       expect(stats.photoCount).toBe(13);
       // A copy has the original's faces and their person, under its own face ids.
       const original = (await http.get<PhotoJson>('/photos/faces?uri=putin/h1.jpg')).body;
-      const again = (await http.get<PhotoJson>('/photos/faces?uri=' + encodeURIComponent('h1 again.jpg'))).body;
+      const again = (await http.get<PhotoJson>('/photos/faces?uri=' + encodeURIComponent('h1 again.jpg')))
+        .body;
       expect(again.faces.map((f) => f.box)).toEqual(original.faces.map((f) => f.box));
       expect(again.faces.map((f) => f.id)).not.toEqual(original.faces.map((f) => f.id));
       expect(again.faces.map((f) => f.personId)).toEqual(original.faces.map((f) => f.personId));
@@ -237,10 +310,15 @@ describe('local album', () => {
       const from = logLines.length;
       writeFileSync(join(photos, 'empty.jpg'), '');
       writeFileSync(join(photos, 'notes.jpg'), 'this is a text file with a photo name\n');
-      writeFileSync(join(photos, 'broken.jpg'), readFileSync(join(DEV, 'Hugo_Chavez/5.jpg')).subarray(0, 2500));
+      writeFileSync(
+        join(photos, 'broken.jpg'),
+        readFileSync(join(DEV, 'Hugo_Chavez/5.jpg')).subarray(0, 2500),
+      );
       writeFileSync(join(outside, 'secret.jpg'), readFileSync(join(DEV, 'Hugo_Chavez/6.jpg')));
       symlinkSync(join(outside, 'secret.jpg'), join(photos, 'link-out.jpg'));
-      await sharp({ create: { width: 600, height: 400, channels: 3, background: '#808080' } }).jpeg().toFile(join(photos, 'huge.jpg'));
+      await sharp({ create: { width: 600, height: 400, channels: 3, background: '#808080' } })
+        .jpeg()
+        .toFile(join(photos, 'huge.jpg'));
       place('Ariel_Sharon/5.jpg', 'trips/2003/sharon 5.jpg');
       rmSync(join(photos, 'schroeder-3.jpg'));
       rmSync(join(photos, 'copies'), { recursive: true }); // a whole folder goes
@@ -249,7 +327,11 @@ describe('local album', () => {
       const slow = readFileSync(join(DEV, 'Ariel_Sharon/7.jpg'));
       const chunks = 5;
       for (let i = 0; i < chunks; i++) {
-        writeFileSync(join(photos, 'slow.jpg'), slow.subarray(Math.floor((i * slow.length) / chunks), Math.floor(((i + 1) * slow.length) / chunks)), { flag: i ? 'a' : 'w' });
+        writeFileSync(
+          join(photos, 'slow.jpg'),
+          slow.subarray(Math.floor((i * slow.length) / chunks), Math.floor(((i + 1) * slow.length) / chunks)),
+          { flag: i ? 'a' : 'w' },
+        );
         await new Promise((r) => setTimeout(r, 330));
       }
       mkdirSync(join(photos, 'moved'));
@@ -258,16 +340,42 @@ describe('local album', () => {
       renameSync(join(photos, 'putin/h4.jpg'), join(photos, 'moved/h4.jpg'));
       analysed.length = 0;
 
-      await until('new photo indexed', async () => (await http.get('/photos/faces?uri=' + encodeURIComponent('trips/2003/sharon 5.jpg'))).status === 200);
-      await until('removal seen', async () => (await http.get('/photos/faces?uri=schroeder-3.jpg')).status === 404);
-      await until('folder removal seen', async () => (await http.get('/photos/faces?uri=' + encodeURIComponent('copies/h2 copy.jpg'))).status === 404);
-      await until('slow photo indexed', async () => (await http.get('/photos/faces?uri=slow.jpg')).status === 200);
-      await until('moves seen', async () => (await http.get('/photos/faces?uri=moved/h4.jpg')).status === 200 && (await http.get('/photos/faces?uri=putin/h4.jpg')).status === 404
-        && (await http.get('/photos/faces?uri=moved/h3.jpg')).status === 200);
-      await until('bad files logged', async () => logLines.slice(from).filter((l) => l.outcome === 'rejected').length >= 5, 20_000);
+      await until(
+        'new photo indexed',
+        async () =>
+          (await http.get('/photos/faces?uri=' + encodeURIComponent('trips/2003/sharon 5.jpg'))).status ===
+          200,
+      );
+      await until(
+        'removal seen',
+        async () => (await http.get('/photos/faces?uri=schroeder-3.jpg')).status === 404,
+      );
+      await until(
+        'folder removal seen',
+        async () =>
+          (await http.get('/photos/faces?uri=' + encodeURIComponent('copies/h2 copy.jpg'))).status === 404,
+      );
+      await until(
+        'slow photo indexed',
+        async () => (await http.get('/photos/faces?uri=slow.jpg')).status === 200,
+      );
+      await until(
+        'moves seen',
+        async () =>
+          (await http.get('/photos/faces?uri=moved/h4.jpg')).status === 200 &&
+          (await http.get('/photos/faces?uri=putin/h4.jpg')).status === 404 &&
+          (await http.get('/photos/faces?uri=moved/h3.jpg')).status === 200,
+      );
+      await until(
+        'bad files logged',
+        async () => logLines.slice(from).filter((l) => l.outcome === 'rejected').length >= 5,
+        20_000,
+      );
       await daemon.idle();
 
-      const rejected = logLines.slice(from).filter((l) => l.event === 'photo.index' && l.outcome === 'rejected');
+      const rejected = logLines
+        .slice(from)
+        .filter((l) => l.event === 'photo.index' && l.outcome === 'rejected');
       const byUri = (name: string) => rejected.filter((l) => l.uri === `oss://local/${name}`);
       expect(byUri('empty.jpg')).toHaveLength(1);
       expect(byUri('empty.jpg')[0]!.reason).toMatch(/^empty/);
@@ -286,7 +394,12 @@ describe('local album', () => {
       const movedH4 = (await http.get<PhotoJson>('/photos/faces?uri=moved/h4.jpg')).body;
       expect(movedH4.faces.length).toBeGreaterThan(0);
       expect(movedH4.faces.some((f) => f.personId === putin)).toBe(false);
-      expect(logLines.slice(from).filter((l) => l.uri === 'oss://local/slow.jpg').map((l) => l.outcome)).toEqual(['done']);
+      expect(
+        logLines
+          .slice(from)
+          .filter((l) => l.uri === 'oss://local/slow.jpg')
+          .map((l) => l.outcome),
+      ).toEqual(['done']);
       expect(analysed.filter((p) => p.endsWith('slow.jpg'))).toHaveLength(1);
 
       const stats = (await http.get<{ photoCount: number }>('/stats')).body;
@@ -300,7 +413,12 @@ describe('local album', () => {
     const from = logLines.length;
     const again = await startDaemon();
     await again.close();
-    expect(logLines.slice(from).filter((l) => l.outcome === 'rejected').map((l) => `${l.uri}: ${l.reason}`)).toEqual([]);
+    expect(
+      logLines
+        .slice(from)
+        .filter((l) => l.outcome === 'rejected')
+        .map((l) => `${l.uri}: ${l.reason}`),
+    ).toEqual([]);
     const status = JSON.parse((await cli(['status', '--data', data, '--photos', photos])).stdout);
     expect(status.rejected.count).toBe(5);
     expect(status.pending).toEqual({ toIndex: 0, toRemove: 0 });
@@ -315,7 +433,9 @@ describe('local album', () => {
       const bytes = await fetch(photo.photoUrl);
       expect(bytes.status).toBe(200);
       expect(bytes.headers.get('content-type')).toBe('image/jpeg');
-      expect(Buffer.from(await bytes.arrayBuffer()).equals(readFileSync(join(photos, 'putin/h1.jpg')))).toBe(true);
+      expect(Buffer.from(await bytes.arrayBuffer()).equals(readFileSync(join(photos, 'putin/h1.jpg')))).toBe(
+        true,
+      );
 
       const face = await fetch(photo.faces[0]!.faceUrl!);
       expect(face.status).toBe(200);
@@ -327,16 +447,29 @@ describe('local album', () => {
       tampered.searchParams.set('key', 'trips/2003/sharon 1.jpg');
       expect((await fetch(tampered)).status).toBe(401);
       const badSig = new URL(photo.faces[0]!.faceUrl!);
-      badSig.searchParams.set('sig', badSig.searchParams.get('sig')!.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')));
+      badSig.searchParams.set(
+        'sig',
+        badSig.searchParams.get('sig')!.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+      );
       expect((await fetch(badSig)).status).toBe(401);
 
-      const byUri = await http.send<{ faces: { box: object; clusterable: boolean }[] }>('POST', '/detect', { uri: 'putin/h2.jpg' });
+      const byUri = await http.send<{ faces: { box: object; clusterable: boolean }[] }>('POST', '/detect', {
+        uri: 'putin/h2.jpg',
+      });
       expect(byUri.status).toBe(200);
       expect(byUri.body.faces.length).toBeGreaterThan(0);
-      const upload = await fetch(daemon.url + '/detect', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(join(DEV, 'Ariel_Sharon/6.jpg')) });
+      const upload = await fetch(daemon.url + '/detect', {
+        method: 'POST',
+        headers: { 'content-type': 'image/jpeg' },
+        body: readFileSync(join(DEV, 'Ariel_Sharon/6.jpg')),
+      });
       expect(upload.status).toBe(200);
       expect(((await upload.json()) as { faces: unknown[] }).faces.length).toBeGreaterThan(0);
-      const junk = await fetch(daemon.url + '/detect', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: 'not an image' });
+      const junk = await fetch(daemon.url + '/detect', {
+        method: 'POST',
+        headers: { 'content-type': 'image/jpeg' },
+        body: 'not an image',
+      });
       expect(junk.status).toBe(400);
     } finally {
       await daemon.close();

@@ -2,7 +2,15 @@
  * The local server with an API key: the api handler behind the FC HTTP bridge on a real port, real SQLite,
  * real files and sharp crops. No engine is needed: the photo's analysis is written to the store directly.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,12 +29,27 @@ beforeAll(async () => {
   mkdirSync(join(work, 'photos', 'sub'), { recursive: true });
   copyFileSync(join(DEV, 'Hugo_Chavez/1.jpg'), join(work, 'photos', 'sub', 'h 1.jpg'));
   album = openLocalAlbum({
-    photosDir: join(work, 'photos'), dataDir: join(work, 'data'), env: { ALBUM_API_KEY: KEY },
+    photosDir: join(work, 'photos'),
+    dataDir: join(work, 'data'),
+    env: { ALBUM_API_KEY: KEY },
     createEngine: () => Promise.reject(new Error('engine not used in this test')),
   });
   album.photos.saveAnalysis('hash-1', {
-    width: 250, height: 250, takenAt: null,
-    faces: [{ box: { left: 70, top: 70, width: 100, height: 120 }, confidence: 0.99, headPose: { yaw: 0, pitch: 0, roll: 0 }, age: 50, gender: 'male', quality: 0.9, sharpness: 0.9, embedding: new Float32Array(128).fill(0.1) }],
+    width: 250,
+    height: 250,
+    takenAt: null,
+    faces: [
+      {
+        box: { left: 70, top: 70, width: 100, height: 120 },
+        confidence: 0.99,
+        headPose: { yaw: 0, pitch: 0, roll: 0 },
+        age: 50,
+        gender: 'male',
+        quality: 0.9,
+        sharpness: 0.9,
+        embedding: new Float32Array(128).fill(0.1),
+      },
+    ],
   });
   album.photos.upsertPhoto('sub/h 1.jpg', 'hash-1', { size: 1, mtimeMs: 1 }, () => true);
   server = await startLocalServer(localFunctions(album).api, 0);
@@ -49,13 +72,22 @@ describe('local server with ALBUM_API_KEY', () => {
     expect(stats.status).toBe(200);
     expect(await stats.json()).toMatchObject({ backend: 'local', photoCount: 1, faceCount: 1 });
     expect((await fetch(server.url + '/people/p1/faces/1', { method: 'DELETE' })).status).toBe(401);
-    expect((await fetch(server.url + '/people/p1/faces/1', { method: 'DELETE', headers: auth })).status).toBe(404);
+    expect((await fetch(server.url + '/people/p1/faces/1', { method: 'DELETE', headers: auth })).status).toBe(
+      404,
+    );
   });
 
   it('serves signed media without the key (an <img> cannot send it)', async () => {
-    const res = await fetch(server.url + '/photos/faces?uri=' + encodeURIComponent('sub/h 1.jpg'), { headers: auth });
+    const res = await fetch(server.url + '/photos/faces?uri=' + encodeURIComponent('sub/h 1.jpg'), {
+      headers: auth,
+    });
     expect(res.status).toBe(200);
-    const photo = (await res.json()) as { uri: string; key: string; photoUrl: string; faces: { faceUrl: string; clusterable: boolean }[] };
+    const photo = (await res.json()) as {
+      uri: string;
+      key: string;
+      photoUrl: string;
+      faces: { faceUrl: string; clusterable: boolean }[];
+    };
     expect(photo).toMatchObject({ uri: 'oss://local/sub/h 1.jpg', key: 'sub/h 1.jpg' });
     expect(photo.faces[0]!.clusterable).toBe(true);
     const bytes = await fetch(photo.photoUrl);
@@ -71,7 +103,11 @@ describe('local server with ALBUM_API_KEY', () => {
   });
 
   it('refuses a merge of unknown people with 404', async () => {
-    const res = await fetch(server.url + '/people/merge', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ from: ['nope'], into: 'also-nope' }) });
+    const res = await fetch(server.url + '/people/merge', {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: ['nope'], into: 'also-nope' }),
+    });
     expect(res.status).toBe(404);
   });
 
@@ -84,7 +120,10 @@ describe('local server with ALBUM_API_KEY', () => {
     // Left by a process that died: taken over, and released on unlock.
     writeFileSync(join(dir, 'album.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, what: 'start' }));
     const unlock = lockDataDir(dir, 'scan');
-    expect(JSON.parse(readFileSync(join(dir, 'album.lock'), 'utf8'))).toMatchObject({ pid: process.pid, what: 'scan' });
+    expect(JSON.parse(readFileSync(join(dir, 'album.lock'), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      what: 'scan',
+    });
     unlock();
     expect(existsSync(join(dir, 'album.lock'))).toBe(false);
   });
@@ -92,7 +131,23 @@ describe('local server with ALBUM_API_KEY', () => {
   it('recomputes stored clusterable flags when the rule settings change', async () => {
     const dirs = { photosDir: join(work, 'photos'), dataDir: join(work, 'rule-data') };
     const first = openLocalAlbum({ ...dirs, env: {} });
-    first.photos.saveAnalysis('hash-r', { width: 250, height: 250, takenAt: null, faces: [{ box: { left: 70, top: 70, width: 100, height: 120 }, confidence: 0.99, headPose: { yaw: 0, pitch: 0, roll: 0 }, age: 50, gender: 'male', quality: 0.9, sharpness: 0.9, embedding: new Float32Array(128) }] });
+    first.photos.saveAnalysis('hash-r', {
+      width: 250,
+      height: 250,
+      takenAt: null,
+      faces: [
+        {
+          box: { left: 70, top: 70, width: 100, height: 120 },
+          confidence: 0.99,
+          headPose: { yaw: 0, pitch: 0, roll: 0 },
+          age: 50,
+          gender: 'male',
+          quality: 0.9,
+          sharpness: 0.9,
+          embedding: new Float32Array(128),
+        },
+      ],
+    });
     first.photos.upsertPhoto('r.jpg', 'hash-r', { size: 1, mtimeMs: 1 }, () => true);
     const generation = first.photos.generation();
     await first.close();
@@ -100,6 +155,8 @@ describe('local server with ALBUM_API_KEY', () => {
     try {
       expect(stricter.photos.clusterFaceStates().map((f) => f.clusterable)).toEqual([false]);
       expect(stricter.photos.generation()).toBeGreaterThan(generation);
-    } finally { await stricter.close(); }
+    } finally {
+      await stricter.close();
+    }
   });
 });

@@ -31,7 +31,10 @@ describe('data dir bound to its photos folder', () => {
 
   it('refuses an explicit other folder with a message naming both', async () => {
     const other = join(work, 'elsewhere');
-    const err = await cli(['status', '--data', data, '--photos', other]).then(() => null, (e: { code: number; stderr: string }) => e);
+    const err = await cli(['status', '--data', data, '--photos', other]).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(err?.code).toBe(1);
     expect(err?.stderr).toContain(library);
     expect(err?.stderr).toContain(other);

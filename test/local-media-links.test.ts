@@ -10,9 +10,17 @@ describe('local media links', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fa-links-'));
   const secret = loadMediaSecret(join(dir, 'media-secret'));
   let now = Date.UTC(2026, 0, 1);
-  const links = new LocalMediaLinks(secret, () => 'http://127.0.0.1:9000', 900, () => now);
+  const links = new LocalMediaLinks(
+    secret,
+    () => 'http://127.0.0.1:9000',
+    900,
+    () => now,
+  );
   const otherDir = mkdtempSync(join(tmpdir(), 'fa-links-'));
-  afterAll(() => { rmSync(dir, { recursive: true, force: true }); rmSync(otherDir, { recursive: true, force: true }); });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(otherDir, { recursive: true, force: true });
+  });
 
   it('keeps one owner-only secret per data dir', () => {
     expect(loadMediaSecret(join(dir, 'media-secret')).equals(secret)).toBe(true);
@@ -29,10 +37,14 @@ describe('local media links', () => {
     // A photo link is not a face link, and other keys or a changed signature fail.
     expect(links.verify('face', q)).toBe(false);
     expect(links.verify('photo', { ...q, key: 'dir/other.jpg' })).toBe(false);
-    expect(links.verify('photo', { ...q, sig: q.sig!.slice(0, -1) + (q.sig!.endsWith('A') ? 'B' : 'A') })).toBe(false);
+    expect(
+      links.verify('photo', { ...q, sig: q.sig!.slice(0, -1) + (q.sig!.endsWith('A') ? 'B' : 'A') }),
+    ).toBe(false);
     expect(links.verify('photo', { ...q, sig: undefined })).toBe(false);
 
-    const face = query(links.faceUrl('oss://local/p.jpg', { left: 10.4, top: 20.6, width: 100, height: 120 }));
+    const face = query(
+      links.faceUrl('oss://local/p.jpg', { left: 10.4, top: 20.6, width: 100, height: 120 }),
+    );
     expect(face.box).toBe('10,21,100,120');
     expect(links.verify('face', face)).toBe(true);
     expect(links.verify('face', { ...face, box: '0,0,250,250' })).toBe(false);
@@ -45,7 +57,12 @@ describe('local media links', () => {
   });
 
   it('a different data dir secret does not accept the link', () => {
-    const other = new LocalMediaLinks(loadMediaSecret(join(otherDir, 'media-secret')), () => '', 900, () => now);
+    const other = new LocalMediaLinks(
+      loadMediaSecret(join(otherDir, 'media-secret')),
+      () => '',
+      900,
+      () => now,
+    );
     expect(other.verify('photo', query(links.photoUrl('oss://local/p.jpg')))).toBe(false);
   });
 });

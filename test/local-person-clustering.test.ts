@@ -9,7 +9,10 @@ import { personClustering } from '../src/local/person-clustering';
 
 let seed = 11;
 const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-const unit = (v: Float32Array) => { const n = Math.hypot(...v); return v.map((x) => x / n); };
+const unit = (v: Float32Array) => {
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+};
 const centres = [0, 1, 2].map(() => unit(Float32Array.from({ length: 128 }, rand)));
 const near = (c: number) => unit(centres[c]!.map((x) => x + rand() * 0.01));
 
@@ -19,14 +22,31 @@ class MemoryStore implements ClusterSource {
   persons: () => ClusterPerson[] = () => this.people.map((id) => ({ id, mergedInto: null }));
   people: string[] = [];
   requested: number[][] = [];
-  add(id: number, person: number) { this.faces.set(id, { id, photoId: id, embedding: near(person), clusterable: true, personId: null, pinnedPersonId: null, rejectedPersonIds: [] }); }
-  faceStates() { return [...this.faces.values()].map(({ embedding: _e, ...s }) => s); }
-  embeddings(ids: number[]) { this.requested.push([...ids].sort((a, b) => a - b)); return new Map(ids.map((id) => [id, this.faces.get(id)!.embedding])); }
+  add(id: number, person: number) {
+    this.faces.set(id, {
+      id,
+      photoId: id,
+      embedding: near(person),
+      clusterable: true,
+      personId: null,
+      pinnedPersonId: null,
+      rejectedPersonIds: [],
+    });
+  }
+  faceStates() {
+    return [...this.faces.values()].map(({ embedding: _e, ...s }) => s);
+  }
+  embeddings(ids: number[]) {
+    this.requested.push([...ids].sort((a, b) => a - b));
+    return new Map(ids.map((id) => [id, this.faces.get(id)!.embedding]));
+  }
   apply(changes: { assignments: { faceId: number; personId: string | null }[]; createdPersons: string[] }) {
     for (const a of changes.assignments) this.faces.get(a.faceId)!.personId = a.personId;
     this.people.push(...changes.createdPersons);
   }
-  personOf(id: number) { return this.faces.get(id)!.personId; }
+  personOf(id: number) {
+    return this.faces.get(id)!.personId;
+  }
 }
 
 describe('personClustering adapter', () => {

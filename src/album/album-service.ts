@@ -5,8 +5,21 @@ import { isClusterable } from './clusterable';
 import { notFound } from './errors';
 import { classifyPhotoKey, ossUri, parseOssUri } from './photo-filter';
 import type {
-  ClusteringRun, DetectSource, Face, FaceRecord, Page, PageQuery, PeopleQuery, Person, PersonPatch, PersonRecord,
-  Photo, PhotoOutcome, PhotoRecord, StatsRecord, TaskRecord,
+  ClusteringRun,
+  DetectSource,
+  Face,
+  FaceRecord,
+  Page,
+  PageQuery,
+  PeopleQuery,
+  Person,
+  PersonPatch,
+  PersonRecord,
+  Photo,
+  PhotoOutcome,
+  PhotoRecord,
+  StatsRecord,
+  TaskRecord,
 } from './types';
 import type { PhotoChange } from '../fc/oss-event';
 
@@ -31,7 +44,12 @@ export class AlbumService {
     for (const change of changes) {
       const verdict = classifyPhotoKey(change.key, this.config.photoPrefix);
       if (!verdict.accept) {
-        log.info('photo.skipped', { bucket: change.bucket, key: change.key, ossEvent: change.eventName, reason: verdict.reason });
+        log.info('photo.skipped', {
+          bucket: change.bucket,
+          key: change.key,
+          ossEvent: change.eventName,
+          reason: verdict.reason,
+        });
         continue;
       }
       latest.set(ossUri(change.bucket, change.key), change);
@@ -39,8 +57,10 @@ export class AlbumService {
     const toIndex = [...latest].filter(([, c]) => c.kind === 'created').map(([uri]) => uri);
     const toRemove = [...latest].filter(([, c]) => c.kind === 'removed').map(([uri]) => uri);
     const outcomes: PhotoOutcome[] = [];
-    for (let i = 0; i < toRemove.length; i += BATCH) outcomes.push(...await this.backend.removePhotos(toRemove.slice(i, i + BATCH), log));
-    for (let i = 0; i < toIndex.length; i += BATCH) outcomes.push(...await this.backend.indexPhotos(toIndex.slice(i, i + BATCH), log));
+    for (let i = 0; i < toRemove.length; i += BATCH)
+      outcomes.push(...(await this.backend.removePhotos(toRemove.slice(i, i + BATCH), log)));
+    for (let i = 0; i < toIndex.length; i += BATCH)
+      outcomes.push(...(await this.backend.indexPhotos(toIndex.slice(i, i + BATCH), log)));
     // One line per photo; a refused photo (corrupt, not an image, too large...) is a warning with its reason.
     for (const o of outcomes) (o.outcome === 'rejected' ? log.warn : log.info)('photo.' + o.action, { ...o });
     return outcomes;
@@ -48,7 +68,12 @@ export class AlbumService {
 
   async cluster(deadline: number, log: Logger): Promise<ClusteringRun> {
     const run = await this.backend.runClustering({ deadline, log });
-    log.info('clustering.' + run.outcome, { reason: run.reason, taskId: run.task?.id, newPeople: run.newPeople, updatedPeople: run.updatedPeople });
+    log.info('clustering.' + run.outcome, {
+      reason: run.reason,
+      taskId: run.task?.id,
+      newPeople: run.newPeople,
+      updatedPeople: run.updatedPeople,
+    });
     return run;
   }
 
@@ -95,7 +120,9 @@ export class AlbumService {
     return faces.map((f) => this.toFace(f, uri));
   }
 
-  stats(): Promise<StatsRecord> { return this.backend.stats(); }
+  stats(): Promise<StatsRecord> {
+    return this.backend.stats();
+  }
 
   /** Accepts either a full `oss://bucket/key` URI or a bare key of the album's bucket. */
   resolvePhotoUri(uriOrKey: string, bucket: string): string {
@@ -103,7 +130,11 @@ export class AlbumService {
   }
 
   private toFace(face: FaceRecord, uri: string | null): Face {
-    return { ...face, clusterable: isClusterable(face, this.config.clusterable), faceUrl: uri ? this.media.faceUrl(uri, face.box) : null };
+    return {
+      ...face,
+      clusterable: isClusterable(face, this.config.clusterable),
+      faceUrl: uri ? this.media.faceUrl(uri, face.box) : null,
+    };
   }
 
   private toPhoto(photo: PhotoRecord): Photo {
@@ -120,7 +151,11 @@ export class AlbumService {
 
   private toPerson(p: PersonRecord): Person {
     const cover = p.cover
-      ? { ...p.cover, photoUrl: this.media.photoUrl(p.cover.uri), faceUrl: p.cover.box ? this.media.faceUrl(p.cover.uri, p.cover.box) : null }
+      ? {
+          ...p.cover,
+          photoUrl: this.media.photoUrl(p.cover.uri),
+          faceUrl: p.cover.box ? this.media.faceUrl(p.cover.uri, p.cover.box) : null,
+        }
       : null;
     return { ...p, cover };
   }

@@ -1,6 +1,16 @@
 import type {
-  ClusteringRun, DetectSource, FaceRecord, Page, PageQuery, PeopleQuery, PersonPatch, PersonRecord,
-  PhotoOutcome, PhotoRecord, StatsRecord, TaskRecord,
+  ClusteringRun,
+  DetectSource,
+  FaceRecord,
+  Page,
+  PageQuery,
+  PeopleQuery,
+  PersonPatch,
+  PersonRecord,
+  PhotoOutcome,
+  PhotoRecord,
+  StatsRecord,
+  TaskRecord,
 } from './types';
 import type { Logger } from '../log/logger';
 

@@ -14,7 +14,9 @@ export function classifyPhotoKey(key: string, prefix: string): PhotoKeyVerdict {
   return { accept: true };
 }
 
-export function ossUri(bucket: string, key: string): string { return `oss://${bucket}/${key}`; }
+export function ossUri(bucket: string, key: string): string {
+  return `oss://${bucket}/${key}`;
+}
 
 export function parseOssUri(uri: string): { bucket: string; key: string } | null {
   const m = /^oss:\/\/([^/]+)\/(.+)$/.exec(uri);

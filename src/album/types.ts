@@ -4,12 +4,27 @@
  * public JSON shapes (Person, Photo, Face) by adding URLs and the clusterable rule.
  */
 
-export interface Box { left: number; top: number; width: number; height: number }
-export interface HeadPose { yaw: number; pitch: number; roll: number }
+export interface Box {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+export interface HeadPose {
+  yaw: number;
+  pitch: number;
+  roll: number;
+}
 export type Gender = 'male' | 'female';
 
-export interface Page<T> { items: T[]; nextCursor: string | null }
-export interface PageQuery { limit: number; cursor?: string }
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+export interface PageQuery {
+  limit: number;
+  cursor?: string;
+}
 
 /** One face as a backend knows it. Angles in degrees, quality/sharpness in [0,1]. */
 export interface FaceRecord {
@@ -33,7 +48,10 @@ export interface PhotoRecord {
   faces: FaceRecord[];
 }
 
-export interface PersonCover { uri: string; box: Box | null }
+export interface PersonCover {
+  uri: string;
+  box: Box | null;
+}
 
 export interface PersonRecord {
   id: string;
@@ -106,11 +124,16 @@ export interface ClusteringRun {
 }
 
 /** A photo given to POST /detect: a stored photo, or bytes uploaded with the request. */
-export type DetectSource = { kind: 'uri'; uri: string } | { kind: 'bytes'; bytes: Uint8Array; contentType: string | null };
+export type DetectSource =
+  | { kind: 'uri'; uri: string }
+  | { kind: 'bytes'; bytes: Uint8Array; contentType: string | null };
 
 // ---- public JSON shapes (identical on both backends) ----
 
-export interface Face extends FaceRecord { clusterable: boolean; faceUrl: string | null }
+export interface Face extends FaceRecord {
+  clusterable: boolean;
+  faceUrl: string | null;
+}
 
 export interface Photo {
   uri: string;

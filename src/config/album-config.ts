@@ -7,7 +7,12 @@ import { z } from 'zod';
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
-const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 export const ClusterableRuleSchema = z.object({
   minFaceSize: z.coerce.number().positive().default(75),
@@ -27,9 +32,15 @@ export const AlbumEnvSchema = z.object({
 });
 
 export const ImmEnvSchema = z.object({
-  ALBUM_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'ALBUM_BUCKET must be an OSS bucket name'),
-  IMM_PROJECT: z.string().regex(/^[A-Za-z_][\w-]{0,127}$/, 'IMM_PROJECT: letters, digits, - and _, starting with a letter or _'),
-  IMM_DATASET: z.string().regex(/^[A-Za-z_][\w-]{0,127}$/, 'IMM_DATASET: letters, digits, - and _, starting with a letter or _'),
+  ALBUM_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'ALBUM_BUCKET must be an OSS bucket name'),
+  IMM_PROJECT: z
+    .string()
+    .regex(/^[A-Za-z_][\w-]{0,127}$/, 'IMM_PROJECT: letters, digits, - and _, starting with a letter or _'),
+  IMM_DATASET: z
+    .string()
+    .regex(/^[A-Za-z_][\w-]{0,127}$/, 'IMM_DATASET: letters, digits, - and _, starting with a letter or _'),
   IMM_REGION: z.string().optional(),
   FC_REGION: z.string().optional(),
   IMM_ENDPOINT: z.string().optional(),
@@ -63,13 +74,17 @@ export interface ImmConfig {
 function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`).join('; ');
+    const problems = result.error.issues
+      .map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)
+      .join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   return result.data;
 }
 
-export class ConfigError extends Error { override readonly name = 'ConfigError'; }
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
 
 export function loadAlbumConfig(env: NodeJS.ProcessEnv = process.env): AlbumConfig {
   const e = parseEnv(AlbumEnvSchema, env);
@@ -78,17 +93,28 @@ export function loadAlbumConfig(env: NodeJS.ProcessEnv = process.env): AlbumConf
     apiKey: e.ALBUM_API_KEY,
     corsOrigins: e.CORS_ORIGINS,
     urlExpiresSeconds: e.URL_EXPIRES_SECONDS,
-    clusterable: { minFaceSize: e.CLUSTERABLE_MIN_FACE, maxAngle: e.CLUSTERABLE_MAX_ANGLE, minQuality: e.CLUSTERABLE_MIN_QUALITY },
+    clusterable: {
+      minFaceSize: e.CLUSTERABLE_MIN_FACE,
+      maxAngle: e.CLUSTERABLE_MAX_ANGLE,
+      minQuality: e.CLUSTERABLE_MIN_QUALITY,
+    },
   };
 }
 
 export function loadImmConfig(env: NodeJS.ProcessEnv = process.env, contextRegion?: string): ImmConfig {
   const e = parseEnv(ImmEnvSchema, env);
   const region = e.IMM_REGION ?? contextRegion ?? e.FC_REGION;
-  if (!region) throw new ConfigError('invalid configuration: IMM_REGION is not set and no FC region is known');
+  if (!region)
+    throw new ConfigError('invalid configuration: IMM_REGION is not set and no FC region is known');
   return {
-    bucket: e.ALBUM_BUCKET, project: e.IMM_PROJECT, dataset: e.IMM_DATASET, region,
-    endpoint: e.IMM_ENDPOINT, autoCreate: e.IMM_AUTO_CREATE, serviceRole: e.IMM_SERVICE_ROLE,
-    ossEndpoint: e.OSS_ENDPOINT, clusterWaitSeconds: e.CLUSTER_WAIT_SECONDS,
+    bucket: e.ALBUM_BUCKET,
+    project: e.IMM_PROJECT,
+    dataset: e.IMM_DATASET,
+    region,
+    endpoint: e.IMM_ENDPOINT,
+    autoCreate: e.IMM_AUTO_CREATE,
+    serviceRole: e.IMM_SERVICE_ROLE,
+    ossEndpoint: e.OSS_ENDPOINT,
+    clusterWaitSeconds: e.CLUSTER_WAIT_SECONDS,
   };
 }

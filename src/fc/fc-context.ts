@@ -13,12 +13,20 @@ export const FcContextSchema = z.object({
 });
 export type FcContext = z.infer<typeof FcContextSchema>;
 
-export interface StsCredentials { accessKeyId: string; accessKeySecret: string; securityToken?: string }
+export interface StsCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
 
 export function contextCredentials(ctx: FcContext): StsCredentials | null {
   const c = ctx.credentials;
   if (!c?.accessKeyId || !c.accessKeySecret) return null;
-  return { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken || undefined };
+  return {
+    accessKeyId: c.accessKeyId,
+    accessKeySecret: c.accessKeySecret,
+    securityToken: c.securityToken || undefined,
+  };
 }
 
 /** Epoch ms by which the invocation must return; FC kills it at `timeout` seconds. */

@@ -42,7 +42,9 @@ const TEXTUAL = /^(text\/|application\/(json|problem\+json|javascript|xml))/;
 
 export async function fromWebResponse(res: Response): Promise<HttpResult> {
   const headers: Record<string, string> = {};
-  res.headers.forEach((v, k) => { headers[k] = v; });
+  res.headers.forEach((v, k) => {
+    headers[k] = v;
+  });
   const bytes = Buffer.from(await res.arrayBuffer());
   const textual = TEXTUAL.test(res.headers.get('content-type') ?? 'text/plain');
   return {

@@ -13,7 +13,12 @@ export const OssEventRecordSchema = z.object({
 export const OssEventSchema = z.object({ events: z.array(OssEventRecordSchema).min(1) });
 export type OssEventRecord = z.infer<typeof OssEventRecordSchema>;
 
-export interface PhotoChange { kind: 'created' | 'removed'; bucket: string; key: string; eventName: string }
+export interface PhotoChange {
+  kind: 'created' | 'removed';
+  bucket: string;
+  key: string;
+  eventName: string;
+}
 
 /**
  * Whether OSS URL-encodes keys in FC events is not documented (cloud-reference §3.3). In `auto`
@@ -26,27 +31,45 @@ export function decodeEventKey(key: string, mode: KeyEncoding = 'auto'): string 
   if (mode === 'raw') return key;
   const looksEncoded = /%[0-9A-Fa-f]{2}/.test(key) && !/[\s\u0080-\uffff]/.test(key);
   if (mode === 'auto' && !looksEncoded) return key;
-  try { return decodeURIComponent(key); } catch { return key; }
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return key;
+  }
 }
 
-export class MalformedEventError extends Error { override readonly name = 'MalformedEventError'; }
+export class MalformedEventError extends Error {
+  override readonly name = 'MalformedEventError';
+}
 
 /** Parses the raw trigger payload; throws MalformedEventError with every problem listed. */
 export function parseOssEvent(payload: Buffer | string, keyEncoding: KeyEncoding = 'auto'): PhotoChange[] {
   let json: unknown;
-  try { json = JSON.parse(payload.toString()); } catch (e) {
+  try {
+    json = JSON.parse(payload.toString());
+  } catch (e) {
     throw new MalformedEventError(`OSS event is not JSON: ${(e as Error).message}`);
   }
   const parsed = OssEventSchema.safeParse(json);
   if (!parsed.success) {
-    throw new MalformedEventError(`OSS event has the wrong shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new MalformedEventError(
+      `OSS event has the wrong shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const changes: PhotoChange[] = [];
   for (const record of parsed.data.events) {
-    const kind = record.eventName.replace(/^oss:/, '').startsWith('ObjectRemoved') ? 'removed'
-      : record.eventName.replace(/^oss:/, '').startsWith('ObjectCreated') ? 'created' : null;
+    const kind = record.eventName.replace(/^oss:/, '').startsWith('ObjectRemoved')
+      ? 'removed'
+      : record.eventName.replace(/^oss:/, '').startsWith('ObjectCreated')
+        ? 'created'
+        : null;
     if (!kind) throw new MalformedEventError(`unsupported OSS eventName "${record.eventName}"`);
-    changes.push({ kind, bucket: record.oss.bucket.name, key: decodeEventKey(record.oss.object.key, keyEncoding), eventName: record.eventName });
+    changes.push({
+      kind,
+      bucket: record.oss.bucket.name,
+      key: decodeEventKey(record.oss.object.key, keyEncoding),
+      eventName: record.eventName,
+    });
   }
   return changes;
 }

@@ -13,8 +13,13 @@ export function parseTimerEvent(payload: Buffer | string | undefined): TimerEven
   const text = payload?.toString().trim() ?? '';
   if (!text) return {};
   let json: unknown;
-  try { json = JSON.parse(text); } catch (e) { throw new MalformedEventError(`timer event is not JSON: ${(e as Error).message}`); }
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new MalformedEventError(`timer event is not JSON: ${(e as Error).message}`);
+  }
   const parsed = TimerEventSchema.safeParse(json);
-  if (!parsed.success) throw new MalformedEventError(`timer event has the wrong shape: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new MalformedEventError(`timer event has the wrong shape: ${parsed.error.message}`);
   return parsed.data;
 }

@@ -16,15 +16,25 @@ export const PageQuerySchema = z.object({ limit: LimitSchema, cursor: CursorSche
 
 export const PersonIdParam = z.object({ id: z.string().min(1).max(256) });
 
-const LabelKey = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'label keys: letters, digits, _ . -');
+const LabelKey = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'label keys: letters, digits, _ . -');
 export const PersonPatchBody = z
   .object({
     name: z.string().trim().max(128).nullable().optional(),
     hidden: z.boolean().optional(),
-    labels: z.record(LabelKey, z.string().max(256)).refine((l) => Object.keys(l).length <= 20, 'at most 20 labels').optional(),
+    labels: z
+      .record(LabelKey, z.string().max(256))
+      .refine((l) => Object.keys(l).length <= 20, 'at most 20 labels')
+      .optional(),
   })
   .strict()
-  .refine((p) => p.name !== undefined || p.hidden !== undefined || p.labels !== undefined, 'give at least one of name, hidden, labels');
+  .refine(
+    (p) => p.name !== undefined || p.hidden !== undefined || p.labels !== undefined,
+    'give at least one of name, hidden, labels',
+  );
 
 export const MergeBody = z
   .object({ from: z.array(z.string().min(1).max(256)).min(1).max(100), into: z.string().min(1).max(256) })

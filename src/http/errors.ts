@@ -9,12 +9,20 @@ export function errorBody(code: AlbumErrorCode, message: string, requestId?: str
   return { error: { code, message, ...(requestId ? { requestId } : {}) } };
 }
 
-const FROM_STATUS: Record<number, AlbumErrorCode> = { 400: 'bad_request', 401: 'unauthorized', 404: 'not_found', 409: 'conflict', 413: 'bad_request', 429: 'too_many_requests' };
+const FROM_STATUS: Record<number, AlbumErrorCode> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'bad_request',
+  429: 'too_many_requests',
+};
 
 export function toErrorResponse(err: unknown, c: Context, log: Logger): Response {
   const requestId = c.get('requestId') as string | undefined;
   if (err instanceof AlbumError) {
-    if (err.status >= 500) log.error('http.upstream_error', { code: err.code, message: err.message, ...err.details });
+    if (err.status >= 500)
+      log.error('http.upstream_error', { code: err.code, message: err.message, ...err.details });
     const res = c.json(errorBody(err.code, err.message, requestId), err.status as ContentfulStatusCode);
     if (err.code === 'too_many_requests') res.headers.set('retry-after', '2');
     return res;
@@ -27,6 +35,8 @@ export function toErrorResponse(err: unknown, c: Context, log: Logger): Response
     if (challenge) res.headers.set('www-authenticate', challenge);
     return res;
   }
-  log.error('http.internal_error', { error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
+  log.error('http.internal_error', {
+    error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+  });
   return c.json(errorBody('internal', 'internal error', requestId), 500);
 }

@@ -1,13 +1,30 @@
 import type { AlbumBackend } from '../album/backend';
 import { AlbumError, notFound } from '../album/errors';
 import type {
-  ClusteringRun, DetectSource, FaceRecord, Page, PageQuery, PeopleQuery, PeopleSort, PersonPatch, PersonRecord,
-  PhotoOutcome, PhotoRecord, StatsRecord, TaskRecord,
+  ClusteringRun,
+  DetectSource,
+  FaceRecord,
+  Page,
+  PageQuery,
+  PeopleQuery,
+  PeopleSort,
+  PersonPatch,
+  PersonRecord,
+  PhotoOutcome,
+  PhotoRecord,
+  StatsRecord,
+  TaskRecord,
 } from '../album/types';
 import type { ImmConfig } from '../config/album-config';
 import type { Logger } from '../log/logger';
 import type { ImmClient } from './imm-client';
-import { DATASET_TAG, ensureProjectAndDataset, newestClusteringTask, runImmClustering, type PollInterval } from './imm-clustering';
+import {
+  DATASET_TAG,
+  ensureProjectAndDataset,
+  newestClusteringTask,
+  runImmClustering,
+  type PollInterval,
+} from './imm-clustering';
 import { ImmError } from './imm-error';
 import { isNotFound, toAlbumError } from './imm-errors-map';
 import { HIDDEN_LABEL, isHidden, toFace, toPerson, toPhoto, toTask } from './imm-records';
@@ -26,13 +43,19 @@ export interface ImmBackendOptions {
  * IMM sort fields for the album's person sorts. `GroupName` is the documented QueryFigureClusters
  * sort key closest to "name"; whether it orders by the user-set Name is UNCERTAIN (not stated).
  */
-const SORT_FIELD: Record<PeopleSort, string> = { imageCount: 'ImageCount', updatedAt: 'UpdateTime', name: 'GroupName' };
+const SORT_FIELD: Record<PeopleSort, string> = {
+  imageCount: 'ImageCount',
+  updatedAt: 'UpdateTime',
+  name: 'GroupName',
+};
 /** Pages fetched per listPeople call when hidden people are filtered out client-side. */
 const MAX_PAGES_PER_LIST = 10;
 const PHOTO_FIELDS = ['URI', 'ImageWidth', 'ImageHeight', 'ProduceTime', 'Figures'];
 const FACE_CLUSTER_FIELD = 'Figures.FigureClusterId';
 
-const rethrow = (err: unknown): never => { throw toAlbumError(err); };
+const rethrow = (err: unknown): never => {
+  throw toAlbumError(err);
+};
 
 /** The cloud backend: people are IMM FigureClusters of one dataset; photos are its files. */
 export class ImmBackend implements AlbumBackend {
@@ -55,13 +78,20 @@ export class ImmBackend implements AlbumBackend {
   async indexPhotos(uris: string[], log: Logger): Promise<PhotoOutcome[]> {
     if (!uris.length) return [];
     try {
-      await this.withDataset(log, () => this.client.call('BatchIndexFileMeta', { ...this.pd, Files: uris.map((URI) => ({ URI })) }));
+      await this.withDataset(log, () =>
+        this.client.call('BatchIndexFileMeta', { ...this.pd, Files: uris.map((URI) => ({ URI })) }),
+      );
       return uris.map((uri) => ({ uri, action: 'index', outcome: 'submitted' }));
     } catch (err) {
       if (!(err instanceof ImmError) || err.retryable || isNotFound(err)) throw toAlbumError(err);
       if (uris.length === 1) throw toAlbumError(err);
       // One bad URI must not lose the other 99: fall back to one call per photo.
-      log.warn('imm.batch_rejected', { action: 'BatchIndexFileMeta', code: err.code, message: err.immMessage, count: uris.length });
+      log.warn('imm.batch_rejected', {
+        action: 'BatchIndexFileMeta',
+        code: err.code,
+        message: err.immMessage,
+        count: uris.length,
+      });
       const outcomes: PhotoOutcome[] = [];
       for (const uri of uris) {
         try {
@@ -69,7 +99,12 @@ export class ImmBackend implements AlbumBackend {
           outcomes.push({ uri, action: 'index', outcome: 'submitted' });
         } catch (one) {
           if (!(one instanceof ImmError) || one.retryable || isNotFound(one)) throw toAlbumError(one);
-          outcomes.push({ uri, action: 'index', outcome: 'rejected', reason: `${one.code}: ${one.immMessage}` });
+          outcomes.push({
+            uri,
+            action: 'index',
+            outcome: 'rejected',
+            reason: `${one.code}: ${one.immMessage}`,
+          });
         }
       }
       return outcomes;
@@ -79,13 +114,17 @@ export class ImmBackend implements AlbumBackend {
   async removePhotos(uris: string[], log: Logger): Promise<PhotoOutcome[]> {
     if (!uris.length) return [];
     // DeleteFileMeta of a URI that was never indexed succeeds, so repeated deliveries are harmless.
-    await this.withDataset(log, () => this.client.call('BatchDeleteFileMeta', { ...this.pd, URIs: uris })).catch(rethrow);
+    await this.withDataset(log, () =>
+      this.client.call('BatchDeleteFileMeta', { ...this.pd, URIs: uris }),
+    ).catch(rethrow);
     return uris.map((uri) => ({ uri, action: 'remove', outcome: 'done' }));
   }
 
   /** With IMM_AUTO_CREATE, the first upload may arrive before the first timer run created the dataset. */
   private async withDataset<T>(log: Logger, call: () => Promise<T>): Promise<T> {
-    try { return await call(); } catch (err) {
+    try {
+      return await call();
+    } catch (err) {
       if (!isNotFound(err) || !this.config.autoCreate) throw err;
       await ensureProjectAndDataset({ client: this.client, config: this.config }, Date.now() + 30_000, log);
       return call();
@@ -95,7 +134,11 @@ export class ImmBackend implements AlbumBackend {
   // ---- clusterer ----
 
   runClustering({ deadline, log }: { deadline: number; log: Logger }): Promise<ClusteringRun> {
-    return runImmClustering({ client: this.client, config: this.config, poll: this.poll, ready: this.ready }, deadline, log);
+    return runImmClustering(
+      { client: this.client, config: this.config, poll: this.poll, ready: this.ready },
+      deadline,
+      log,
+    );
   }
 
   // ---- people ----
@@ -108,24 +151,38 @@ export class ImmBackend implements AlbumBackend {
   async listPeople(query: PeopleQuery): Promise<Page<PersonRecord>> {
     const cursor = decodeCursor(query.cursor);
     const pageSize = cursor?.pageSize ?? query.limit;
-    const keep = query.hidden === 'exclude' ? (c: FigureCluster) => !isHidden(c.CustomLabels)
-      : query.hidden === 'only' ? (c: FigureCluster) => isHidden(c.CustomLabels) : () => true;
+    const keep =
+      query.hidden === 'exclude'
+        ? (c: FigureCluster) => !isHidden(c.CustomLabels)
+        : query.hidden === 'only'
+          ? (c: FigureCluster) => isHidden(c.CustomLabels)
+          : () => true;
     let token = cursor?.token ?? '';
     let offset = cursor?.offset ?? 0;
     const items: PersonRecord[] = [];
     for (let pages = 0; pages < MAX_PAGES_PER_LIST; pages++) {
-      const res = await this.client.call('QueryFigureClusters', {
-        ...this.pd, MaxResults: pageSize, NextToken: token || undefined, Sort: SORT_FIELD[query.sort], Order: query.order,
-        CustomLabels: query.hidden === 'only' ? `${HIDDEN_LABEL}=true` : undefined,
-      }).catch(rethrow);
+      const res = await this.client
+        .call('QueryFigureClusters', {
+          ...this.pd,
+          MaxResults: pageSize,
+          NextToken: token || undefined,
+          Sort: SORT_FIELD[query.sort],
+          Order: query.order,
+          CustomLabels: query.hidden === 'only' ? `${HIDDEN_LABEL}=true` : undefined,
+        })
+        .catch(rethrow);
       const clusters = res.FigureClusters ?? [];
       for (let i = offset; i < clusters.length; i++) {
         const c = clusters[i]!;
         if (!keep(c)) continue;
         items.push(toPerson(c));
         if (items.length >= query.limit) {
-          if (i + 1 < clusters.length) return { items, nextCursor: encodeCursor({ token, offset: i + 1, pageSize }) };
-          return { items, nextCursor: res.NextToken ? encodeCursor({ token: res.NextToken, offset: 0, pageSize }) : null };
+          if (i + 1 < clusters.length)
+            return { items, nextCursor: encodeCursor({ token, offset: i + 1, pageSize }) };
+          return {
+            items,
+            nextCursor: res.NextToken ? encodeCursor({ token: res.NextToken, offset: 0, pageSize }) : null,
+          };
         }
       }
       if (!res.NextToken) return { items, nextCursor: null };
@@ -153,24 +210,32 @@ export class ImmBackend implements AlbumBackend {
 
   async listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>> {
     const cursor = decodeCursor(query.cursor);
-    const res = await this.client.call('SimpleQuery', {
-      ...this.pd,
-      Query: { Field: FACE_CLUSTER_FIELD, Operation: 'eq', Value: id },
-      WithFields: PHOTO_FIELDS,
-      MaxResults: query.limit,
-      NextToken: cursor?.token || undefined,
-    }).catch(rethrow);
+    const res = await this.client
+      .call('SimpleQuery', {
+        ...this.pd,
+        Query: { Field: FACE_CLUSTER_FIELD, Operation: 'eq', Value: id },
+        WithFields: PHOTO_FIELDS,
+        MaxResults: query.limit,
+        NextToken: cursor?.token || undefined,
+      })
+      .catch(rethrow);
     return {
       items: (res.Files ?? []).map(toPhoto),
-      nextCursor: res.NextToken ? encodeCursor({ token: res.NextToken, offset: 0, pageSize: query.limit }) : null,
+      nextCursor: res.NextToken
+        ? encodeCursor({ token: res.NextToken, offset: 0, pageSize: query.limit })
+        : null,
     };
   }
 
   async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> {
     const current = await this.getCluster(id);
     if (!current) throw notFound('person', id);
-    const reserved = Object.fromEntries(Object.entries(current.CustomLabels ?? {}).filter(([k]) => k.startsWith('album.')));
-    const user = patch.labels ?? Object.fromEntries(Object.entries(current.CustomLabels ?? {}).filter(([k]) => !k.startsWith('album.')));
+    const reserved = Object.fromEntries(
+      Object.entries(current.CustomLabels ?? {}).filter(([k]) => k.startsWith('album.')),
+    );
+    const user =
+      patch.labels ??
+      Object.fromEntries(Object.entries(current.CustomLabels ?? {}).filter(([k]) => !k.startsWith('album.')));
     const labels: Record<string, string> = { ...user, ...reserved };
     if (patch.hidden === true) labels[HIDDEN_LABEL] = 'true';
     if (patch.hidden === false) delete labels[HIDDEN_LABEL];
@@ -182,7 +247,12 @@ export class ImmBackend implements AlbumBackend {
     };
     await this.client.call('UpdateFigureCluster', { ...this.pd, FigureCluster: update }).catch(rethrow);
     // Built from what we sent rather than re-read: IMM's index may lag the write by a moment.
-    return toPerson({ ...current, ...update, MetaLockVersion: (current.MetaLockVersion ?? 0) + 1, UpdateTime: new Date().toISOString() });
+    return toPerson({
+      ...current,
+      ...update,
+      MetaLockVersion: (current.MetaLockVersion ?? 0) + 1,
+      UpdateTime: new Date().toISOString(),
+    });
   }
 
   async mergePeople(from: string[], into: string): Promise<TaskRecord> {
@@ -190,16 +260,30 @@ export class ImmBackend implements AlbumBackend {
     if (from.includes(into)) throw new AlbumError('bad_request', 'into must not be one of from');
     // IMM takes exactly one of From (one id) or Froms (a list).
     const source = from.length === 1 ? { From: from[0]! } : { Froms: from };
-    const res = await this.client.call('CreateFigureClustersMergingTask', { ...this.pd, To: into, ...source, Tags: { [DATASET_TAG]: this.config.dataset } })
+    const res = await this.client
+      .call('CreateFigureClustersMergingTask', {
+        ...this.pd,
+        To: into,
+        ...source,
+        Tags: { [DATASET_TAG]: this.config.dataset },
+      })
       .catch(rethrow);
-    return toTask({ TaskId: res.TaskId, Status: 'Running', StartTime: new Date().toISOString() }, encodeTaskId('merge', res.TaskId), 'merge');
+    return toTask(
+      { TaskId: res.TaskId, Status: 'Running', StartTime: new Date().toISOString() },
+      encodeTaskId('merge', res.TaskId),
+      'merge',
+    );
   }
 
   async getTask(id: string): Promise<TaskRecord | null> {
     const decoded = decodeTaskId(id);
     if (!decoded) return null;
     try {
-      const info = await this.client.call('GetTask', { ProjectName: this.config.project, TaskId: decoded.immTaskId, TaskType: decoded.immTaskType });
+      const info = await this.client.call('GetTask', {
+        ProjectName: this.config.project,
+        TaskId: decoded.immTaskId,
+        TaskType: decoded.immTaskType,
+      });
       return toTask(info, id, decoded.type);
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -222,9 +306,14 @@ export class ImmBackend implements AlbumBackend {
 
   async detectFaces(source: DetectSource): Promise<FaceRecord[]> {
     if (source.kind === 'bytes') {
-      throw new AlbumError('bad_request', 'upload detection needs the local backend; upload the photo to OSS and pass its uri');
+      throw new AlbumError(
+        'bad_request',
+        'upload detection needs the local backend; upload the photo to OSS and pass its uri',
+      );
     }
-    const res = await this.client.call('DetectImageFaces', { ProjectName: this.config.project, SourceURI: source.uri }).catch(rethrow);
+    const res = await this.client
+      .call('DetectImageFaces', { ProjectName: this.config.project, SourceURI: source.uri })
+      .catch(rethrow);
     // Detection is stateless: no face belongs to a person yet.
     return (res.Faces ?? []).map((f, i) => ({ ...toFace(f, i), personId: null }));
   }
@@ -232,7 +321,9 @@ export class ImmBackend implements AlbumBackend {
   async stats(): Promise<StatsRecord> {
     const [dataset, people, last] = await Promise.all([
       this.client.call('GetDataset', { ...this.pd, WithStatistics: true }).catch(rethrow),
-      this.client.call('QueryFigureClusters', { ...this.pd, MaxResults: 1, WithTotalCount: true }).catch(rethrow),
+      this.client
+        .call('QueryFigureClusters', { ...this.pd, MaxResults: 1, WithTotalCount: true })
+        .catch(rethrow),
       newestClusteringTask({ client: this.client, config: this.config }, undefined, Date.now() + 30_000),
     ]);
     return {

@@ -38,13 +38,21 @@ export interface CallOptions {
  */
 type OpenApiCtor = typeof OpenApi;
 const openApiModule = $OpenApi as unknown as { default: OpenApiCtor | { default: OpenApiCtor } };
-const OpenApiClient: OpenApiCtor = typeof openApiModule.default === 'function' ? openApiModule.default : openApiModule.default.default;
+const OpenApiClient: OpenApiCtor =
+  typeof openApiModule.default === 'function' ? openApiModule.default : openApiModule.default.default;
 
 /** Params identical for every IMM action the album uses (cloud-reference §1.3). */
 function immParams(action: string, protocol: 'HTTPS' | 'HTTP'): $OpenApi.Params {
   return new $OpenApi.Params({
-    action, version: IMM_API_VERSION, protocol, pathname: '/', method: 'POST',
-    authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json',
+    action,
+    version: IMM_API_VERSION,
+    protocol,
+    pathname: '/',
+    method: 'POST',
+    authType: 'AK',
+    style: 'RPC',
+    reqBodyType: 'formData',
+    bodyType: 'json',
   });
 }
 
@@ -58,7 +66,10 @@ export function toImmQuery(input: Record<string, unknown>): Record<string, strin
   return query;
 }
 
-export function parseEndpoint(endpoint: string | undefined, region: string): { host: string; protocol: 'HTTPS' | 'HTTP' } {
+export function parseEndpoint(
+  endpoint: string | undefined,
+  region: string,
+): { host: string; protocol: 'HTTPS' | 'HTTP' } {
   if (!endpoint) return { host: `imm.${region}.aliyuncs.com`, protocol: 'HTTPS' };
   const m = /^(https?):\/\/([^/]+)\/?$/i.exec(endpoint.trim());
   if (m) return { host: m[2]!, protocol: m[1]!.toLowerCase() === 'http' ? 'HTTP' : 'HTTPS' };
@@ -82,20 +93,24 @@ export class ImmClient {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.defaultBudgetMs = opts.defaultBudgetMs ?? 30_000;
     this.readTimeoutMs = opts.readTimeoutMs ?? 15_000;
-    this.api = new OpenApiClient(new $OpenApi.Config({
-      accessKeyId: opts.credentials.accessKeyId,
-      accessKeySecret: opts.credentials.accessKeySecret,
-      securityToken: opts.credentials.securityToken,
-      regionId: opts.region,
-      endpoint: host,
-      protocol,
-      connectTimeout: opts.connectTimeoutMs ?? 5_000,
-      readTimeout: this.readTimeoutMs,
-    }));
+    this.api = new OpenApiClient(
+      new $OpenApi.Config({
+        accessKeyId: opts.credentials.accessKeyId,
+        accessKeySecret: opts.credentials.accessKeySecret,
+        securityToken: opts.credentials.securityToken,
+        regionId: opts.region,
+        endpoint: host,
+        protocol,
+        connectTimeout: opts.connectTimeoutMs ?? 5_000,
+        readTimeout: this.readTimeoutMs,
+      }),
+    );
   }
 
   /** Bounds every later call that has no explicit deadline (the function's remaining time). */
-  setInvocationDeadline(deadline: number | null): void { this.invocationDeadline = deadline; }
+  setInvocationDeadline(deadline: number | null): void {
+    this.invocationDeadline = deadline;
+  }
 
   private deadlineFor(opts?: CallOptions): number {
     const bounds = [Date.now() + this.defaultBudgetMs];
@@ -105,34 +120,53 @@ export class ImmClient {
   }
 
   /** One IMM action with retries on throttling / 5xx / network errors. Throws ImmError. */
-  async call<A extends ImmAction>(action: A, request: ImmRequest<A>, opts?: CallOptions): Promise<ImmResponse<A>> {
+  async call<A extends ImmAction>(
+    action: A,
+    request: ImmRequest<A>,
+    opts?: CallOptions,
+  ): Promise<ImmResponse<A>> {
     const deadline = this.deadlineFor(opts);
     const query = toImmQuery(request as Record<string, unknown>);
     const log = this.opts.log;
-    return withRetry(async () => {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new ImmError(action, 'DeadlineExceeded', 'no time left for the call', 0, null, false);
-      const started = Date.now();
-      try {
-        const res = await this.api.callApi(
-          immParams(action, this.protocol),
-          new $OpenApi.OpenApiRequest({ query }),
-          new $Util.RuntimeOptions({ autoretry: false, readTimeout: Math.max(1, Math.min(this.readTimeoutMs, remaining)) }),
-        );
-        log?.debug('imm.call', { action, status: res.statusCode, ms: Date.now() - started });
-        return res.body as ImmResponse<A>;
-      } catch (err) {
-        const e = toImmError(action, err);
-        log?.debug('imm.call', { action, status: e.status, code: e.code, ms: Date.now() - started });
-        throw e;
-      }
-    }, this.retry, {
-      deadline,
-      retryable: (err) => err instanceof ImmError && err.retryable,
-      onRetry: (err, attempt, delayMs) => {
-        const e = err as ImmError;
-        log?.warn('imm.retry', { action, attempt, delayMs, code: e.code, status: e.status, immRequestId: e.requestId });
+    return withRetry(
+      async () => {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0)
+          throw new ImmError(action, 'DeadlineExceeded', 'no time left for the call', 0, null, false);
+        const started = Date.now();
+        try {
+          const res = await this.api.callApi(
+            immParams(action, this.protocol),
+            new $OpenApi.OpenApiRequest({ query }),
+            new $Util.RuntimeOptions({
+              autoretry: false,
+              readTimeout: Math.max(1, Math.min(this.readTimeoutMs, remaining)),
+            }),
+          );
+          log?.debug('imm.call', { action, status: res.statusCode, ms: Date.now() - started });
+          return res.body as ImmResponse<A>;
+        } catch (err) {
+          const e = toImmError(action, err);
+          log?.debug('imm.call', { action, status: e.status, code: e.code, ms: Date.now() - started });
+          throw e;
+        }
       },
-    });
+      this.retry,
+      {
+        deadline,
+        retryable: (err) => err instanceof ImmError && err.retryable,
+        onRetry: (err, attempt, delayMs) => {
+          const e = err as ImmError;
+          log?.warn('imm.retry', {
+            action,
+            attempt,
+            delayMs,
+            code: e.code,
+            status: e.status,
+            immRequestId: e.requestId,
+          });
+        },
+      },
+    );
   }
 }

@@ -13,7 +13,10 @@ export const DATASET_TAG = 'album_dataset';
 export const FINGERPRINT_TAG = 'album_fingerprint';
 export const FACE_TEMPLATE = 'Official:FaceManagement';
 
-export interface PollInterval { minMs: number; maxMs: number }
+export interface PollInterval {
+  minMs: number;
+  maxMs: number;
+}
 
 export interface ClusteringDeps {
   client: ImmClient;
@@ -26,39 +29,82 @@ export interface ClusteringDeps {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Makes sure project and dataset exist; creates them when IMM_AUTO_CREATE is on, else a clear error. */
-export async function ensureProjectAndDataset({ client, config }: Pick<ClusteringDeps, 'client' | 'config'>, deadline: number, log: Logger): Promise<void> {
+export async function ensureProjectAndDataset(
+  { client, config }: Pick<ClusteringDeps, 'client' | 'config'>,
+  deadline: number,
+  log: Logger,
+): Promise<void> {
   const { project, dataset } = config;
   try {
     await client.call('GetProject', { ProjectName: project }, { deadline });
   } catch (err) {
     if (!isNotFound(err)) throw toAlbumError(err);
-    if (!config.autoCreate) throw new AlbumError('bad_request', `IMM project "${project}" does not exist; create it or set IMM_AUTO_CREATE=true`);
-    await createIgnoringExisting(() => client.call('CreateProject', { ProjectName: project, ServiceRole: config.serviceRole, TemplateId: FACE_TEMPLATE }, { deadline }));
+    if (!config.autoCreate)
+      throw new AlbumError(
+        'bad_request',
+        `IMM project "${project}" does not exist; create it or set IMM_AUTO_CREATE=true`,
+      );
+    await createIgnoringExisting(() =>
+      client.call(
+        'CreateProject',
+        { ProjectName: project, ServiceRole: config.serviceRole, TemplateId: FACE_TEMPLATE },
+        { deadline },
+      ),
+    );
     log.info('imm.project_created', { project, templateId: FACE_TEMPLATE });
   }
   try {
     await client.call('GetDataset', { ProjectName: project, DatasetName: dataset }, { deadline });
   } catch (err) {
     if (!isNotFound(err)) throw toAlbumError(err);
-    if (!config.autoCreate) throw new AlbumError('bad_request', `IMM dataset "${dataset}" does not exist in project "${project}"; create it (TemplateId ${FACE_TEMPLATE}) or set IMM_AUTO_CREATE=true`);
-    await createIgnoringExisting(() => client.call('CreateDataset', { ProjectName: project, DatasetName: dataset, TemplateId: FACE_TEMPLATE }, { deadline }));
+    if (!config.autoCreate)
+      throw new AlbumError(
+        'bad_request',
+        `IMM dataset "${dataset}" does not exist in project "${project}"; create it (TemplateId ${FACE_TEMPLATE}) or set IMM_AUTO_CREATE=true`,
+      );
+    await createIgnoringExisting(() =>
+      client.call(
+        'CreateDataset',
+        { ProjectName: project, DatasetName: dataset, TemplateId: FACE_TEMPLATE },
+        { deadline },
+      ),
+    );
     log.info('imm.dataset_created', { project, dataset, templateId: FACE_TEMPLATE });
   }
 }
 
 /** Two cold instances may create at once; the loser sees ResourceAlreadyExists, which is success. */
 async function createIgnoringExisting(create: () => Promise<unknown>): Promise<void> {
-  try { await create(); } catch (err) {
+  try {
+    await create();
+  } catch (err) {
     if ((err as { code?: string }).code === 'ResourceAlreadyExists') return;
     throw toAlbumError(err);
   }
 }
 
-export async function newestClusteringTask({ client, config }: Pick<ClusteringDeps, 'client' | 'config'>, status: 'Running' | 'Succeeded' | undefined, deadline: number): Promise<TaskInfo | null> {
-  const res = await client.call('ListTasks', {
-    ProjectName: config.project, TaskTypes: [TASK_TYPE_CLUSTERING], Status: status,
-    TagSelector: `${DATASET_TAG}=${config.dataset}`, Sort: 'StartTime', Order: 'desc', MaxResults: 1,
-  }, { deadline }).catch((err) => { throw toAlbumError(err); });
+export async function newestClusteringTask(
+  { client, config }: Pick<ClusteringDeps, 'client' | 'config'>,
+  status: 'Running' | 'Succeeded' | undefined,
+  deadline: number,
+): Promise<TaskInfo | null> {
+  const res = await client
+    .call(
+      'ListTasks',
+      {
+        ProjectName: config.project,
+        TaskTypes: [TASK_TYPE_CLUSTERING],
+        Status: status,
+        TagSelector: `${DATASET_TAG}=${config.dataset}`,
+        Sort: 'StartTime',
+        Order: 'desc',
+        MaxResults: 1,
+      },
+      { deadline },
+    )
+    .catch((err) => {
+      throw toAlbumError(err);
+    });
   return res.Tasks?.[0] ?? null;
 }
 
@@ -68,17 +114,42 @@ export async function newestClusteringTask({ client, config }: Pick<ClusteringDe
  * Indexing is asynchronous: a tick that runs before IMM finished indexing records the older
  * statistics, so the next tick sees a different fingerprint and clusters again — nothing is missed.
  */
-async function datasetFingerprint({ client, config }: ClusteringDeps, deadline: number): Promise<{ fingerprint: string; fileCount: number }> {
-  const { Dataset: d } = await client.call('GetDataset', { ProjectName: config.project, DatasetName: config.dataset, WithStatistics: true }, { deadline })
-    .catch((err) => { throw toAlbumError(err); });
-  return { fingerprint: `${d.FileCount ?? 0}:${d.TotalFileSize ?? 0}:${d.UpdateTime ?? ''}`, fileCount: d.FileCount ?? 0 };
+async function datasetFingerprint(
+  { client, config }: ClusteringDeps,
+  deadline: number,
+): Promise<{ fingerprint: string; fileCount: number }> {
+  const { Dataset: d } = await client
+    .call(
+      'GetDataset',
+      { ProjectName: config.project, DatasetName: config.dataset, WithStatistics: true },
+      { deadline },
+    )
+    .catch((err) => {
+      throw toAlbumError(err);
+    });
+  return {
+    fingerprint: `${d.FileCount ?? 0}:${d.TotalFileSize ?? 0}:${d.UpdateTime ?? ''}`,
+    fileCount: d.FileCount ?? 0,
+  };
 }
 
-async function countClusters(deps: ClusteringDeps, field: 'CreateTimeRange' | 'UpdateTimeRange', since: string, deadline: number): Promise<number> {
-  const res = await deps.client.call('QueryFigureClusters', {
-    ProjectName: deps.config.project, DatasetName: deps.config.dataset, MaxResults: 1, WithTotalCount: true,
-    [field]: { Start: since, End: new Date(Date.now() + 60_000).toISOString() },
-  }, { deadline });
+async function countClusters(
+  deps: ClusteringDeps,
+  field: 'CreateTimeRange' | 'UpdateTimeRange',
+  since: string,
+  deadline: number,
+): Promise<number> {
+  const res = await deps.client.call(
+    'QueryFigureClusters',
+    {
+      ProjectName: deps.config.project,
+      DatasetName: deps.config.dataset,
+      MaxResults: 1,
+      WithTotalCount: true,
+      [field]: { Start: since, End: new Date(Date.now() + 60_000).toISOString() },
+    },
+    { deadline },
+  );
   return res.TotalCount ?? 0;
 }
 
@@ -92,7 +163,11 @@ async function countClusters(deps: ClusteringDeps, field: 'CreateTimeRange' | 'U
  * re-confirms existing clusters, and the window between the ListTasks check and the create call
  * is a few hundred milliseconds.
  */
-export async function runImmClustering(deps: ClusteringDeps, deadline: number, log: Logger): Promise<ClusteringRun> {
+export async function runImmClustering(
+  deps: ClusteringDeps,
+  deadline: number,
+  log: Logger,
+): Promise<ClusteringRun> {
   const { client, config } = deps;
   if (!deps.ready?.checked) {
     await ensureProjectAndDataset(deps, deadline, log);
@@ -101,34 +176,69 @@ export async function runImmClustering(deps: ClusteringDeps, deadline: number, l
 
   const running = await newestClusteringTask(deps, 'Running', deadline);
   if (running) {
-    return { outcome: 'skipped', reason: 'a clustering task is already running', task: toTask(running, encodeTaskId('clustering', running.TaskId), 'clustering') };
+    return {
+      outcome: 'skipped',
+      reason: 'a clustering task is already running',
+      task: toTask(running, encodeTaskId('clustering', running.TaskId), 'clustering'),
+    };
   }
   const { fingerprint, fileCount } = await datasetFingerprint(deps, deadline);
   const last = await newestClusteringTask(deps, 'Succeeded', deadline);
   if (last && last.Tags?.[FINGERPRINT_TAG] === fingerprint) {
-    return { outcome: 'skipped', reason: 'nothing indexed or removed since the last clustering', task: toTask(last, encodeTaskId('clustering', last.TaskId), 'clustering') };
+    return {
+      outcome: 'skipped',
+      reason: 'nothing indexed or removed since the last clustering',
+      task: toTask(last, encodeTaskId('clustering', last.TaskId), 'clustering'),
+    };
   }
   if (!last && fileCount === 0) return { outcome: 'skipped', reason: 'the dataset is empty', task: null };
 
-  const created = await client.call('CreateFigureClusteringTask', {
-    ProjectName: config.project, DatasetName: config.dataset, Tags: { [DATASET_TAG]: config.dataset, [FINGERPRINT_TAG]: fingerprint },
-  }, { deadline }).catch((err) => { throw toAlbumError(err); });
+  const created = await client
+    .call(
+      'CreateFigureClusteringTask',
+      {
+        ProjectName: config.project,
+        DatasetName: config.dataset,
+        Tags: { [DATASET_TAG]: config.dataset, [FINGERPRINT_TAG]: fingerprint },
+      },
+      { deadline },
+    )
+    .catch((err) => {
+      throw toAlbumError(err);
+    });
   const taskId = encodeTaskId('clustering', created.TaskId);
   log.info('clustering.started', { taskId, immTaskId: created.TaskId, fingerprint });
 
   const waitUntil = Math.min(deadline, Date.now() + config.clusterWaitSeconds * 1000);
-  let info: TaskInfo = { TaskId: created.TaskId, TaskType: TASK_TYPE_CLUSTERING, Status: 'Running', StartTime: new Date().toISOString() };
+  let info: TaskInfo = {
+    TaskId: created.TaskId,
+    TaskType: TASK_TYPE_CLUSTERING,
+    Status: 'Running',
+    StartTime: new Date().toISOString(),
+  };
   for (let delay = deps.poll.minMs; ; delay = Math.min(deps.poll.maxMs, delay * 2)) {
     if (Date.now() + delay >= waitUntil) {
-      return { outcome: 'timeout', reason: `task still running after the wait budget; the next run will see it`, task: toTask(info, taskId, 'clustering') };
+      return {
+        outcome: 'timeout',
+        reason: `task still running after the wait budget; the next run will see it`,
+        task: toTask(info, taskId, 'clustering'),
+      };
     }
     await sleep(delay);
-    info = await client.call('GetTask', { ProjectName: config.project, TaskId: created.TaskId, TaskType: TASK_TYPE_CLUSTERING }, { deadline })
-      .catch((err) => { throw toAlbumError(err); });
+    info = await client
+      .call(
+        'GetTask',
+        { ProjectName: config.project, TaskId: created.TaskId, TaskType: TASK_TYPE_CLUSTERING },
+        { deadline },
+      )
+      .catch((err) => {
+        throw toAlbumError(err);
+      });
     if (info.Status === 'Succeeded' || info.Status === 'Failed') break;
   }
   const task = toTask(info, taskId, 'clustering');
-  if (info.Status === 'Failed') return { outcome: 'failed', reason: `${info.Code ?? 'Failed'}: ${info.Message ?? ''}`.trim(), task };
+  if (info.Status === 'Failed')
+    return { outcome: 'failed', reason: `${info.Code ?? 'Failed'}: ${info.Message ?? ''}`.trim(), task };
 
   // Counting is informative only; a failure here must not turn a good run into a retry.
   try {

@@ -13,13 +13,18 @@ export class ImmError extends Error {
     readonly requestId: string | null,
     readonly retryable: boolean,
   ) {
-    super(`IMM ${action} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${immMessage}${requestId ? ` [RequestId ${requestId}]` : ''}`);
+    super(
+      `IMM ${action} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${immMessage}${requestId ? ` [RequestId ${requestId}]` : ''}`,
+    );
   }
-  get throttled(): boolean { return this.status === 429 || /^Throttling/i.test(this.code); }
+  get throttled(): boolean {
+    return this.status === 429 || /^Throttling/i.test(this.code);
+  }
 }
 
 /** Network-level failures worth another attempt (connection refused/reset, timeouts, DNS hiccups). */
-const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ESOCKETTIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|UND_ERR_\w+|ReadTimeout|ConnectTimeout)$/;
+const NETWORK_CODES =
+  /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ESOCKETTIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|UND_ERR_\w+|ReadTimeout|ConnectTimeout)$/;
 
 /**
  * Throttling (code `Throttling*`, HTTP 429), 5xx and network errors are retryable; 4xx argument
@@ -32,7 +37,13 @@ export function isRetryable(code: string, status: number): boolean {
   return false;
 }
 
-interface TeaLikeError { code?: unknown; message?: unknown; statusCode?: unknown; data?: Record<string, unknown> | null; name?: unknown }
+interface TeaLikeError {
+  code?: unknown;
+  message?: unknown;
+  statusCode?: unknown;
+  data?: Record<string, unknown> | null;
+  name?: unknown;
+}
 
 /** Turns what openapi-client throws (a tea ResponseError, or a raw socket error) into an ImmError. */
 export function toImmError(action: string, err: unknown): ImmError {
@@ -42,7 +53,9 @@ export function toImmError(action: string, err: unknown): ImmError {
   const statusRaw = e.statusCode ?? data.statusCode;
   const status = typeof statusRaw === 'number' ? statusRaw : Number(statusRaw) || 0;
   const code = String(data.Code ?? e.code ?? (status ? `HTTP${status}` : 'NetworkError'));
-  const message = String(data.Message ?? data.message ?? (typeof e.message === 'string' ? e.message : 'unknown error'));
+  const message = String(
+    data.Message ?? data.message ?? (typeof e.message === 'string' ? e.message : 'unknown error'),
+  );
   const requestId = typeof data.RequestId === 'string' ? data.RequestId : null;
   return new ImmError(action, code, message, status, requestId, isRetryable(code, status));
 }

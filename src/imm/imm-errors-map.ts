@@ -8,19 +8,40 @@ import { ImmError } from './imm-error';
  */
 export function toAlbumError(err: unknown): unknown {
   if (!(err instanceof ImmError)) return err;
-  const details = { immAction: err.action, immCode: err.code, immStatus: err.status, immRequestId: err.requestId };
+  const details = {
+    immAction: err.action,
+    immCode: err.code,
+    immStatus: err.status,
+    immRequestId: err.requestId,
+  };
   if (err.retryable) {
     return err.throttled
-      ? new AlbumError('too_many_requests', `IMM is throttling requests (${err.code}); try again later`, details)
+      ? new AlbumError(
+          'too_many_requests',
+          `IMM is throttling requests (${err.code}); try again later`,
+          details,
+        )
       : new AlbumError('upstream_error', `IMM is unavailable (${err.code}); try again later`, details);
   }
-  if (err.code === 'ResourceNotFound' || err.status === 404) return new AlbumError('not_found', err.immMessage, details);
-  if (err.status === 401 || err.status === 403 || /^(Forbidden|NoPermission|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidSecurityToken)/.test(err.code)) {
-    return new AlbumError('upstream_error', `IMM refused the call (${err.code}); check the function role's permissions`, details);
+  if (err.code === 'ResourceNotFound' || err.status === 404)
+    return new AlbumError('not_found', err.immMessage, details);
+  if (
+    err.status === 401 ||
+    err.status === 403 ||
+    /^(Forbidden|NoPermission|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidSecurityToken)/.test(err.code)
+  ) {
+    return new AlbumError(
+      'upstream_error',
+      `IMM refused the call (${err.code}); check the function role's permissions`,
+      details,
+    );
   }
-  if (err.status === 409 || /Conflict|LockVersion/i.test(err.code) || /MetaLockVersion/i.test(err.immMessage)) return new AlbumError('conflict', `IMM: ${err.immMessage}`, details);
-  if (err.status >= 400 && err.status < 500) return new AlbumError('bad_request', `IMM rejected the request: ${err.code}: ${err.immMessage}`, details);
+  if (err.status === 409 || /Conflict|LockVersion/i.test(err.code) || /MetaLockVersion/i.test(err.immMessage))
+    return new AlbumError('conflict', `IMM: ${err.immMessage}`, details);
+  if (err.status >= 400 && err.status < 500)
+    return new AlbumError('bad_request', `IMM rejected the request: ${err.code}: ${err.immMessage}`, details);
   return new AlbumError('upstream_error', `IMM call failed (${err.code})`, details);
 }
 
-export const isNotFound = (err: unknown): boolean => err instanceof ImmError && (err.code === 'ResourceNotFound' || err.status === 404);
+export const isNotFound = (err: unknown): boolean =>
+  err instanceof ImmError && (err.code === 'ResourceNotFound' || err.status === 404);

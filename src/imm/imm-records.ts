@@ -1,5 +1,22 @@
-import type { Box, FaceRecord, Gender, PersonRecord, PhotoRecord, TaskRecord, TaskStatus, TaskType } from '../album/types';
-import { CLUSTER_ID_INDEPENDENT, CLUSTER_ID_UNAVAILABLE, type Boundary, type Figure, type FigureCluster, type ImmFile, type TaskInfo } from './imm-wire';
+import type {
+  Box,
+  FaceRecord,
+  Gender,
+  PersonRecord,
+  PhotoRecord,
+  TaskRecord,
+  TaskStatus,
+  TaskType,
+} from '../album/types';
+import {
+  CLUSTER_ID_INDEPENDENT,
+  CLUSTER_ID_UNAVAILABLE,
+  type Boundary,
+  type Figure,
+  type FigureCluster,
+  type ImmFile,
+  type TaskInfo,
+} from './imm-wire';
 
 /** IMM wire objects → album records. Kept pure so the mapping can be tested without a server. */
 
@@ -21,7 +38,8 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 
 export function toFace(f: Figure, index: number): FaceRecord {
   const cluster = f.FigureClusterId;
-  const personId = !cluster || cluster === CLUSTER_ID_INDEPENDENT || cluster === CLUSTER_ID_UNAVAILABLE ? null : cluster;
+  const personId =
+    !cluster || cluster === CLUSTER_ID_INDEPENDENT || cluster === CLUSTER_ID_UNAVAILABLE ? null : cluster;
   return {
     id: f.FigureId ?? `figure-${index}`,
     personId,
@@ -29,7 +47,9 @@ export function toFace(f: Figure, index: number): FaceRecord {
     confidence: num(f.FigureConfidence),
     age: num(f.Age),
     gender: toGender(f.Gender),
-    headPose: f.HeadPose ? { yaw: f.HeadPose.Yaw ?? 0, pitch: f.HeadPose.Pitch ?? 0, roll: f.HeadPose.Roll ?? 0 } : null,
+    headPose: f.HeadPose
+      ? { yaw: f.HeadPose.Yaw ?? 0, pitch: f.HeadPose.Pitch ?? 0, roll: f.HeadPose.Roll ?? 0 }
+      : null,
     quality: num(f.FaceQuality),
     sharpness: num(f.Sharpness),
   };
@@ -57,7 +77,8 @@ export function isHidden(custom: Record<string, string> | undefined): boolean {
 
 export function toPerson(c: FigureCluster): PersonRecord {
   // The cover is a whole File; the cover face is the figure of this cluster on it.
-  const coverFigure = c.Cover?.Figures?.find((f) => f.FigureClusterId === c.ObjectId) ?? c.Cover?.Figures?.[0];
+  const coverFigure =
+    c.Cover?.Figures?.find((f) => f.FigureClusterId === c.ObjectId) ?? c.Cover?.Figures?.[0];
   const avg = num(c.AverageAge);
   return {
     id: c.ObjectId,

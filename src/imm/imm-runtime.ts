@@ -35,13 +35,22 @@ function envCredentials(env: NodeJS.ProcessEnv): StsCredentials | null {
 
 let cached: { key: string; runtime: AlbumRuntime; client: ImmClient } | null = null;
 
-export function buildImmRuntime(ctx: FcContext, env: NodeJS.ProcessEnv = process.env): { key: string; runtime: AlbumRuntime; client: ImmClient } {
+export function buildImmRuntime(
+  ctx: FcContext,
+  env: NodeJS.ProcessEnv = process.env,
+): { key: string; runtime: AlbumRuntime; client: ImmClient } {
   const credentials = contextCredentials(ctx) ?? envCredentials(env);
-  if (!credentials) throw new ConfigError('invalid configuration: no credentials (give the function a role, or set ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET)');
+  if (!credentials)
+    throw new ConfigError(
+      'invalid configuration: no credentials (give the function a role, or set ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET)',
+    );
   const album = loadAlbumConfig(env);
   const imm = loadImmConfig(env, ctx.region);
   const tuning = TuningSchema.safeParse(env);
-  if (!tuning.success) throw new ConfigError(`invalid configuration: ${tuning.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!tuning.success)
+    throw new ConfigError(
+      `invalid configuration: ${tuning.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const t = tuning.data;
   // Rebuild when the STS keys rotate or the configuration changes; reuse otherwise (warm starts).
   const key = JSON.stringify([credentials.accessKeyId, credentials.securityToken ?? '', album, imm, t]);
@@ -49,11 +58,28 @@ export function buildImmRuntime(ctx: FcContext, env: NodeJS.ProcessEnv = process
 
   const log = createLogger();
   const client = new ImmClient({
-    region: imm.region, credentials, endpoint: imm.endpoint, log,
-    retry: { maxAttempts: t.IMM_RETRY_MAX_ATTEMPTS, baseDelayMs: t.IMM_RETRY_BASE_MS, maxDelayMs: t.IMM_RETRY_MAX_MS },
+    region: imm.region,
+    credentials,
+    endpoint: imm.endpoint,
+    log,
+    retry: {
+      maxAttempts: t.IMM_RETRY_MAX_ATTEMPTS,
+      baseDelayMs: t.IMM_RETRY_BASE_MS,
+      maxDelayMs: t.IMM_RETRY_MAX_MS,
+    },
   });
-  const backend = new ImmBackend({ client, config: imm, poll: { minMs: t.IMM_POLL_MIN_MS, maxMs: t.IMM_POLL_MAX_MS } });
-  const media = new OssMediaLinks({ region: imm.region, bucket: imm.bucket, credentials, expiresSeconds: album.urlExpiresSeconds, endpoint: imm.ossEndpoint });
+  const backend = new ImmBackend({
+    client,
+    config: imm,
+    poll: { minMs: t.IMM_POLL_MIN_MS, maxMs: t.IMM_POLL_MAX_MS },
+  });
+  const media = new OssMediaLinks({
+    region: imm.region,
+    bucket: imm.bucket,
+    credentials,
+    expiresSeconds: album.urlExpiresSeconds,
+    endpoint: imm.ossEndpoint,
+  });
   const service = new AlbumService(backend, media, album);
   const api = createApiApp({ service, log, bucket: imm.bucket });
   cached = { key, client, runtime: { service, api, log, keyEncoding: t.OSS_KEY_ENCODING as KeyEncoding } };

@@ -22,6 +22,8 @@ export function decodeTaskId(id: string): { type: TaskType; immTaskType: string;
     if ((v.t === 'clustering' || v.t === 'merge') && typeof v.i === 'string' && v.i) {
       return { type: v.t, immTaskType: IMM_TYPE[v.t], immTaskId: v.i };
     }
-  } catch { /* not one of ours */ }
+  } catch {
+    /* not one of ours */
+  }
   return null;
 }

@@ -6,9 +6,22 @@
 
 export const IMM_API_VERSION = '2020-09-30';
 
-export interface Boundary { Left: number; Top: number; Width: number; Height: number; Polygon?: unknown[] }
-export interface HeadPose { Pitch: number; Roll: number; Yaw: number }
-export interface TimeRange { Start?: string; End?: string }
+export interface Boundary {
+  Left: number;
+  Top: number;
+  Width: number;
+  Height: number;
+  Polygon?: unknown[];
+}
+export interface HeadPose {
+  Pitch: number;
+  Roll: number;
+  Yaw: number;
+}
+export interface TimeRange {
+  Start?: string;
+  End?: string;
+}
 
 export interface Figure {
   FigureId?: string;
@@ -55,7 +68,13 @@ export interface ImmFile {
   [extra: string]: unknown;
 }
 
-export interface InputFile { URI: string; CustomId?: string; CustomLabels?: Record<string, string>; ContentType?: string; MediaType?: string }
+export interface InputFile {
+  URI: string;
+  CustomId?: string;
+  CustomLabels?: Record<string, string>;
+  ContentType?: string;
+  MediaType?: string;
+}
 
 export interface FigureCluster {
   ObjectId: string;
@@ -96,25 +115,61 @@ export interface TaskInfo {
 }
 
 export interface Project {
-  ProjectName: string; ServiceRole?: string; TemplateId?: string; Description?: string; CreateTime?: string; UpdateTime?: string;
-  DatasetCount?: number; FileCount?: number; TotalFileSize?: number; ProjectQueriesPerSecond?: number; EngineConcurrency?: number;
+  ProjectName: string;
+  ServiceRole?: string;
+  TemplateId?: string;
+  Description?: string;
+  CreateTime?: string;
+  UpdateTime?: string;
+  DatasetCount?: number;
+  FileCount?: number;
+  TotalFileSize?: number;
+  ProjectQueriesPerSecond?: number;
+  EngineConcurrency?: number;
 }
 
 export interface Dataset {
-  ProjectName: string; DatasetName: string; TemplateId?: string; Description?: string; CreateTime?: string; UpdateTime?: string;
-  BindCount?: number; FileCount?: number; TotalFileSize?: number;
+  ProjectName: string;
+  DatasetName: string;
+  TemplateId?: string;
+  Description?: string;
+  CreateTime?: string;
+  UpdateTime?: string;
+  BindCount?: number;
+  FileCount?: number;
+  TotalFileSize?: number;
 }
 
-export interface SimpleQueryNode { Field?: string; Operation: string; Value?: string; SubQueries?: SimpleQueryNode[] }
-export interface Notification { MNS?: { TopicName: string }; RocketMQ?: { InstanceId: string; TopicName: string }; ExtendedMessageURI?: string }
+export interface SimpleQueryNode {
+  Field?: string;
+  Operation: string;
+  Value?: string;
+  SubQueries?: SimpleQueryNode[];
+}
+export interface Notification {
+  MNS?: { TopicName: string };
+  RocketMQ?: { InstanceId: string; TopicName: string };
+  ExtendedMessageURI?: string;
+}
 
-interface Base { RequestId: string }
-interface ProjectDataset { ProjectName: string; DatasetName: string }
+interface Base {
+  RequestId: string;
+}
+interface ProjectDataset {
+  ProjectName: string;
+  DatasetName: string;
+}
 
 /** Every action the album calls: its request (wire names) and its response body. */
 export interface ImmActions {
   CreateProject: {
-    req: { ProjectName: string; ServiceRole?: string; TemplateId?: string; Description?: string; Tag?: { Key: string; Value: string }[] };
+    req: {
+      ProjectName: string;
+      ServiceRole?: string;
+      TemplateId?: string;
+      Description?: string;
+      Tag?: { Key: string; Value: string }[];
+    };
     res: Base & { Project: Project };
   };
   GetProject: { req: { ProjectName: string; WithStatistics?: boolean }; res: Base & { Project: Project } };
@@ -123,46 +178,99 @@ export interface ImmActions {
     res: Base & { Dataset: Dataset };
   };
   GetDataset: { req: ProjectDataset & { WithStatistics?: boolean }; res: Base & { Dataset: Dataset } };
-  IndexFileMeta: { req: ProjectDataset & { File: InputFile; Notification?: Notification; UserData?: string }; res: Base & { EventId?: string } };
-  BatchIndexFileMeta: { req: ProjectDataset & { Files: InputFile[]; Notification?: Notification; UserData?: string }; res: Base & { EventId?: string } };
+  IndexFileMeta: {
+    req: ProjectDataset & { File: InputFile; Notification?: Notification; UserData?: string };
+    res: Base & { EventId?: string };
+  };
+  BatchIndexFileMeta: {
+    req: ProjectDataset & { Files: InputFile[]; Notification?: Notification; UserData?: string };
+    res: Base & { EventId?: string };
+  };
   DeleteFileMeta: { req: ProjectDataset & { URI: string }; res: Base };
   BatchDeleteFileMeta: { req: ProjectDataset & { URIs: string[] }; res: Base };
-  GetFileMeta: { req: ProjectDataset & { URI: string; WithFields?: string[] }; res: Base & { Files?: ImmFile[] } };
-  DetectImageFaces: { req: { ProjectName: string; SourceURI: string; CredentialConfig?: Record<string, unknown> }; res: Base & { Faces?: Figure[] } };
+  GetFileMeta: {
+    req: ProjectDataset & { URI: string; WithFields?: string[] };
+    res: Base & { Files?: ImmFile[] };
+  };
+  DetectImageFaces: {
+    req: { ProjectName: string; SourceURI: string; CredentialConfig?: Record<string, unknown> };
+    res: Base & { Faces?: Figure[] };
+  };
   CreateFigureClusteringTask: {
     req: ProjectDataset & { Tags?: Record<string, string>; Notification?: Notification; UserData?: string };
     res: Base & { TaskId: string; EventId?: string };
   };
-  GetTask: { req: { ProjectName: string; TaskId: string; TaskType: string; RequestDefinition?: boolean }; res: Base & TaskInfo };
+  GetTask: {
+    req: { ProjectName: string; TaskId: string; TaskType: string; RequestDefinition?: boolean };
+    res: Base & TaskInfo;
+  };
   ListTasks: {
     req: {
-      ProjectName: string; TaskTypes?: string[]; Status?: string; TagSelector?: string; StartTimeRange?: TimeRange; EndTimeRange?: TimeRange;
-      Sort?: 'TaskId' | 'StartTime' | 'EndTime'; Order?: 'asc' | 'desc'; MaxResults?: number; NextToken?: string; RequestDefinition?: boolean;
+      ProjectName: string;
+      TaskTypes?: string[];
+      Status?: string;
+      TagSelector?: string;
+      StartTimeRange?: TimeRange;
+      EndTimeRange?: TimeRange;
+      Sort?: 'TaskId' | 'StartTime' | 'EndTime';
+      Order?: 'asc' | 'desc';
+      MaxResults?: number;
+      NextToken?: string;
+      RequestDefinition?: boolean;
     };
     res: Base & { Tasks?: TaskInfo[]; NextToken?: string; MaxResults?: string; ProjectName?: string };
   };
   QueryFigureClusters: {
     req: ProjectDataset & {
-      MaxResults?: number; NextToken?: string; Sort?: string; Order?: 'asc' | 'desc'; CustomLabels?: string;
-      CreateTimeRange?: TimeRange; UpdateTimeRange?: TimeRange; WithTotalCount?: boolean;
+      MaxResults?: number;
+      NextToken?: string;
+      Sort?: string;
+      Order?: 'asc' | 'desc';
+      CustomLabels?: string;
+      CreateTimeRange?: TimeRange;
+      UpdateTimeRange?: TimeRange;
+      WithTotalCount?: boolean;
     };
     res: Base & { FigureClusters?: FigureCluster[]; NextToken?: string; TotalCount?: number };
   };
-  GetFigureCluster: { req: ProjectDataset & { ObjectId: string }; res: Base & { FigureCluster: FigureCluster } };
+  GetFigureCluster: {
+    req: ProjectDataset & { ObjectId: string };
+    res: Base & { FigureCluster: FigureCluster };
+  };
   UpdateFigureCluster: {
     req: ProjectDataset & {
-      FigureCluster: { ObjectId: string; Name?: string; CustomId?: string; CustomLabels?: Record<string, string>; MetaLockVersion?: number; Cover?: { Figures: { FigureId: string }[] } };
+      FigureCluster: {
+        ObjectId: string;
+        Name?: string;
+        CustomId?: string;
+        CustomLabels?: Record<string, string>;
+        MetaLockVersion?: number;
+        Cover?: { Figures: { FigureId: string }[] };
+      };
     };
     res: Base;
   };
   CreateFigureClustersMergingTask: {
-    req: ProjectDataset & { To: string; From?: string; Froms?: string[]; Tags?: Record<string, string>; Notification?: Notification; UserData?: string };
+    req: ProjectDataset & {
+      To: string;
+      From?: string;
+      Froms?: string[];
+      Tags?: Record<string, string>;
+      Notification?: Notification;
+      UserData?: string;
+    };
     res: Base & { TaskId: string; EventId?: string };
   };
   SimpleQuery: {
     req: ProjectDataset & {
-      Query?: SimpleQueryNode; MaxResults?: number; NextToken?: string; Sort?: string; Order?: string; WithFields?: string[];
-      Aggregations?: { Field: string; Operation: string }[]; WithoutTotalHits?: boolean;
+      Query?: SimpleQueryNode;
+      MaxResults?: number;
+      NextToken?: string;
+      Sort?: string;
+      Order?: string;
+      WithFields?: string[];
+      Aggregations?: { Field: string; Operation: string }[];
+      WithoutTotalHits?: boolean;
     };
     res: Base & { Files?: ImmFile[]; NextToken?: string; TotalHits?: number };
   };
@@ -173,7 +281,13 @@ export type ImmRequest<A extends ImmAction> = ImmActions[A]['req'];
 export type ImmResponse<A extends ImmAction> = ImmActions[A]['res'];
 
 /** IMM error body (cloud-reference §2.5). */
-export interface ImmErrorBody { RequestId?: string; HostId?: string; Code?: string; Message?: string; Recommend?: string }
+export interface ImmErrorBody {
+  RequestId?: string;
+  HostId?: string;
+  Code?: string;
+  Message?: string;
+  Recommend?: string;
+}
 
 /** Task types as GetTask wants them. The merge name is not in the stored docs (see imm-tasks.ts). */
 export const TASK_TYPE_CLUSTERING = 'FaceClustering';

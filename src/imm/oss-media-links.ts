@@ -60,10 +60,17 @@ export class OssMediaLinks implements MediaLinks {
 
   private sign(uri: string, process?: string): string {
     const parsed = parseOssUri(uri) ?? { bucket: this.opts.bucket, key: uri };
-    return this.client(parsed.bucket).signatureUrl(parsed.key, { expires: this.opts.expiresSeconds, ...(process ? { process } : {}) });
+    return this.client(parsed.bucket).signatureUrl(parsed.key, {
+      expires: this.opts.expiresSeconds,
+      ...(process ? { process } : {}),
+    });
   }
 
-  photoUrl(uri: string): string { return this.sign(uri); }
+  photoUrl(uri: string): string {
+    return this.sign(uri);
+  }
 
-  faceUrl(uri: string, box: Box): string { return this.sign(uri, faceCropProcess(box)); }
+  faceUrl(uri: string, box: Box): string {
+    return this.sign(uri, faceCropProcess(box));
+  }
 }

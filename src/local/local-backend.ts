@@ -2,8 +2,18 @@ import type { AlbumBackend } from '../album/backend';
 import { AlbumError, notFound } from '../album/errors';
 import { ossUri, parseOssUri } from '../album/photo-filter';
 import type {
-  ClusteringRun, DetectSource, FaceRecord, Page, PageQuery, PeopleQuery, PersonPatch, PersonRecord, PhotoOutcome,
-  PhotoRecord, StatsRecord, TaskRecord,
+  ClusteringRun,
+  DetectSource,
+  FaceRecord,
+  Page,
+  PageQuery,
+  PeopleQuery,
+  PersonPatch,
+  PersonRecord,
+  PhotoOutcome,
+  PhotoRecord,
+  StatsRecord,
+  TaskRecord,
 } from '../album/types';
 import type { Logger } from '../log/logger';
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
@@ -46,7 +56,12 @@ export interface LocalBackendDeps {
 async function mapPool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
-  const worker = async () => { while (next < items.length) { const i = next++; results[i] = await fn(items[i]!); } };
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
@@ -59,21 +74,32 @@ export class LocalBackend implements AlbumBackend {
 
   constructor(private readonly deps: LocalBackendDeps) {
     this.indexer = new PhotoIndexer({
-      folder: deps.folder, store: deps.photos, engine: deps.engine, isClusterable: deps.isClusterable, uriOf: (key) => this.uriOf(key),
+      folder: deps.folder,
+      store: deps.photos,
+      engine: deps.engine,
+      isClusterable: deps.isClusterable,
+      uriOf: (key) => this.uriOf(key),
     });
   }
 
   /** Marks runs left 'running' by a killed process as failed; only the process holding the data dir may. */
-  recoverAbandonedTasks(): void { this.deps.tasks.failAbandoned(); }
+  recoverAbandonedTasks(): void {
+    this.deps.tasks.failAbandoned();
+  }
 
   /** Photos analysed at once. */
-  get concurrency(): number { return this.deps.concurrency; }
+  get concurrency(): number {
+    return this.deps.concurrency;
+  }
 
-  uriOf(key: string): string { return ossUri(this.deps.bucket, key); }
+  uriOf(key: string): string {
+    return ossUri(this.deps.bucket, key);
+  }
 
   keyOf(uri: string): string {
     const parsed = parseOssUri(uri);
-    if (!parsed || parsed.bucket !== this.deps.bucket) throw new AlbumError('bad_request', `not a photo of this album (bucket ${this.deps.bucket}): ${uri}`);
+    if (!parsed || parsed.bucket !== this.deps.bucket)
+      throw new AlbumError('bad_request', `not a photo of this album (bucket ${this.deps.bucket}): ${uri}`);
     return parsed.key;
   }
 
@@ -84,7 +110,12 @@ export class LocalBackend implements AlbumBackend {
       } catch (err) {
         // Not remembered: an unexpected failure (engine crash, disk error) is retried on the next change or restart.
         log.error('photo.index_failed', { uri, error: err });
-        return { uri, action: 'index', outcome: 'rejected', reason: `error: ${err instanceof Error ? err.message : String(err)}` } satisfies PhotoOutcome;
+        return {
+          uri,
+          action: 'index',
+          outcome: 'rejected',
+          reason: `error: ${err instanceof Error ? err.message : String(err)}`,
+        } satisfies PhotoOutcome;
       }
     });
   }
@@ -93,7 +124,9 @@ export class LocalBackend implements AlbumBackend {
     return uris.map((uri) => {
       const key = this.keyOf(uri);
       // A removed folder arrives as one event for its path: drop everything under it.
-      const keys = this.deps.photos.knownFile(key) ? [key] : this.deps.photos.pathsUnder(key.endsWith('/') ? key : key + '/');
+      const keys = this.deps.photos.knownFile(key)
+        ? [key]
+        : this.deps.photos.pathsUnder(key.endsWith('/') ? key : key + '/');
       const removed = keys.map((k) => this.deps.photos.removePath(k)).some(Boolean);
       return { uri, action: 'remove', outcome: removed ? 'done' : 'unchanged' };
     });
@@ -101,8 +134,15 @@ export class LocalBackend implements AlbumBackend {
 
   runClustering(opts: { deadline: number; log: Logger; full?: boolean }): Promise<ClusteringRun> {
     // One run at a time per process; a second caller waits for the running one rather than racing it.
-    if (this.clustering) return this.clustering.then(() => ({ outcome: 'skipped', reason: 'a clustering run was already in progress', task: this.deps.tasks.last('clustering') }));
-    this.clustering = this.cluster(opts).finally(() => { this.clustering = null; });
+    if (this.clustering)
+      return this.clustering.then(() => ({
+        outcome: 'skipped',
+        reason: 'a clustering run was already in progress',
+        task: this.deps.tasks.last('clustering'),
+      }));
+    this.clustering = this.cluster(opts).finally(() => {
+      this.clustering = null;
+    });
     return this.clustering;
   }
 
@@ -110,14 +150,22 @@ export class LocalBackend implements AlbumBackend {
     const { photos, people, tasks } = this.deps;
     const generation = photos.generation();
     if (!full && generation === tasks.clusteredGeneration()) {
-      return { outcome: 'skipped', reason: 'no photo changed since the last clustering', task: tasks.last('clustering') };
+      return {
+        outcome: 'skipped',
+        reason: 'no photo changed since the last clustering',
+        task: tasks.last('clustering'),
+      };
     }
     const task = tasks.start('clustering');
     const started = Date.now();
     try {
       let faceCount = 0;
       const source: ClusterSource = {
-        faceStates: () => { const states = photos.clusterFaceStates(); faceCount = states.length; return states; },
+        faceStates: () => {
+          const states = photos.clusterFaceStates();
+          faceCount = states.length;
+          return states;
+        },
         embeddings: (ids) => photos.embeddingsOf(ids),
         persons: () => people.clusterPersons(),
       };
@@ -125,18 +173,27 @@ export class LocalBackend implements AlbumBackend {
       const result = people.applyClusterChanges(changes);
       this.deps.clusterer.committed?.();
       tasks.setClusteredGeneration(generation);
-      const done = tasks.finish(task.id, 'succeeded', { stats: { faces: faceCount, ms: Date.now() - started, full, ...result } });
+      const done = tasks.finish(task.id, 'succeeded', {
+        stats: { faces: faceCount, ms: Date.now() - started, full, ...result },
+      });
       return { outcome: 'succeeded', task: done, newPeople: result.created, updatedPeople: result.updated };
     } catch (err) {
       log.error('clustering.error', { error: err });
-      const failed = tasks.finish(task.id, 'failed', { code: 'ClusteringFailed', message: err instanceof Error ? err.message : String(err) });
+      const failed = tasks.finish(task.id, 'failed', {
+        code: 'ClusteringFailed',
+        message: err instanceof Error ? err.message : String(err),
+      });
       return { outcome: 'failed', reason: failed.message ?? undefined, task: failed };
     }
   }
 
-  async listPeople(query: PeopleQuery): Promise<Page<PersonRecord>> { return this.deps.people.list(query); }
+  async listPeople(query: PeopleQuery): Promise<Page<PersonRecord>> {
+    return this.deps.people.list(query);
+  }
 
-  async getPerson(id: string): Promise<PersonRecord | null> { return this.deps.people.get(id); }
+  async getPerson(id: string): Promise<PersonRecord | null> {
+    return this.deps.people.get(id);
+  }
 
   async listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>> {
     const offset = decodeCursor(query.cursor);
@@ -145,7 +202,9 @@ export class LocalBackend implements AlbumBackend {
     return { items: page, nextCursor: ids.length > query.limit ? encodeCursor(offset + query.limit) : null };
   }
 
-  async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> { return this.deps.people.update(id, patch); }
+  async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> {
+    return this.deps.people.update(id, patch);
+  }
 
   /** Local merges finish at once; the task is recorded so GET /tasks/:id answers as on IMM. */
   async mergePeople(from: string[], into: string): Promise<TaskRecord> {
@@ -154,7 +213,10 @@ export class LocalBackend implements AlbumBackend {
       this.deps.people.merge(from, into);
       return this.deps.tasks.finish(task.id, 'succeeded');
     } catch (err) {
-      this.deps.tasks.finish(task.id, 'failed', { code: err instanceof AlbumError ? err.code : 'internal', message: err instanceof Error ? err.message : String(err) });
+      this.deps.tasks.finish(task.id, 'failed', {
+        code: err instanceof AlbumError ? err.code : 'internal',
+        message: err instanceof Error ? err.message : String(err),
+      });
       throw err;
     }
   }
@@ -166,7 +228,9 @@ export class LocalBackend implements AlbumBackend {
     this.deps.people.rejectFace(personId, id);
   }
 
-  async getTask(id: string): Promise<TaskRecord | null> { return this.deps.tasks.get(id); }
+  async getTask(id: string): Promise<TaskRecord | null> {
+    return this.deps.tasks.get(id);
+  }
 
   async getPhoto(uri: string): Promise<PhotoRecord | null> {
     const photo = this.deps.photos.photoByPath(this.keyOf(uri));
@@ -177,7 +241,10 @@ export class LocalBackend implements AlbumBackend {
     let input: { path: string } | { bytes: Uint8Array };
     if (source.kind === 'uri') {
       const file = await this.deps.folder.resolveFile(this.keyOf(source.uri));
-      if (!file.ok) throw file.reason === 'missing' ? notFound('photo', source.uri) : new AlbumError('bad_request', `${source.uri}: ${file.message}`);
+      if (!file.ok)
+        throw file.reason === 'missing'
+          ? notFound('photo', source.uri)
+          : new AlbumError('bad_request', `${source.uri}: ${file.message}`);
       input = { path: file.path };
     } else {
       input = { bytes: source.bytes };
@@ -186,11 +253,19 @@ export class LocalBackend implements AlbumBackend {
     try {
       const analysis = await engine.analyze(input);
       return analysis.faces.map((f, i) => ({
-        id: `detected-${i}`, personId: null, box: f.box, confidence: f.confidence, age: f.age, gender: f.gender,
-        headPose: f.headPose, quality: f.quality, sharpness: f.sharpness,
+        id: `detected-${i}`,
+        personId: null,
+        box: f.box,
+        confidence: f.confidence,
+        age: f.age,
+        gender: f.gender,
+        headPose: f.headPose,
+        quality: f.quality,
+        sharpness: f.sharpness,
       }));
     } catch (err) {
-      if (err instanceof ImageRejectedError) throw new AlbumError('bad_request', `image rejected (${err.reason}): ${err.message}`);
+      if (err instanceof ImageRejectedError)
+        throw new AlbumError('bad_request', `image rejected (${err.reason}): ${err.message}`);
       throw err;
     }
   }
@@ -198,7 +273,10 @@ export class LocalBackend implements AlbumBackend {
   async stats(): Promise<StatsRecord> {
     const counts = this.deps.photos.counts();
     return {
-      backend: 'local', photoCount: counts.photos, faceCount: counts.faces, personCount: this.deps.people.counts().people,
+      backend: 'local',
+      photoCount: counts.photos,
+      faceCount: counts.faces,
+      personCount: this.deps.people.counts().people,
       lastClustering: this.deps.tasks.last('clustering'),
     };
   }
@@ -206,7 +284,10 @@ export class LocalBackend implements AlbumBackend {
   private photoRecords(photos: StoredPhoto[]): PhotoRecord[] {
     const faces = this.deps.photos.facesOfPhotos(photos.map((p) => p.id));
     return photos.map((p) => ({
-      uri: this.uriOf(p.path), width: p.width, height: p.height, takenAt: p.takenAt,
+      uri: this.uriOf(p.path),
+      width: p.width,
+      height: p.height,
+      takenAt: p.takenAt,
       faces: (faces.get(p.id) ?? []).map(({ photoId: _p, clusterable: _c, ...face }) => face),
     }));
   }

@@ -17,9 +17,15 @@ export function loadMediaSecret(file: string): Buffer {
   return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
 }
 
-export const boxParam = (b: Box): string => [b.left, b.top, b.width, b.height].map((v) => Math.round(v)).join(',');
+export const boxParam = (b: Box): string =>
+  [b.left, b.top, b.width, b.height].map((v) => Math.round(v)).join(',');
 
-export interface SignedMediaQuery { key: string; box?: string; exp: string; sig: string }
+export interface SignedMediaQuery {
+  key: string;
+  box?: string;
+  exp: string;
+  sig: string;
+}
 
 /**
  * Links to photo bytes and face crops on the local server. An <img> cannot send the API's bearer token,
@@ -33,9 +39,13 @@ export class LocalMediaLinks implements MediaLinks {
     private readonly now: () => number = Date.now,
   ) {}
 
-  photoUrl(uri: string): string { return this.link('photo', uri); }
+  photoUrl(uri: string): string {
+    return this.link('photo', uri);
+  }
 
-  faceUrl(uri: string, box: Box): string { return this.link('face', uri, boxParam(box)); }
+  faceUrl(uri: string, box: Box): string {
+    return this.link('face', uri, boxParam(box));
+  }
 
   /** True when the query was signed by us for this kind and has not expired. */
   verify(kind: MediaKind, q: Partial<SignedMediaQuery>): boolean {
@@ -50,7 +60,12 @@ export class LocalMediaLinks implements MediaLinks {
     const key = parseOssUri(uri)?.key ?? uri;
     // Expiry rounded up to the minute so repeated listings yield the same URL and browsers can cache.
     const exp = String(Math.ceil((this.now() / 1000 + this.expiresSeconds) / 60) * 60);
-    const params = new URLSearchParams({ key, ...(box ? { box } : {}), exp, sig: this.sign(kind, key, box ?? '', exp) });
+    const params = new URLSearchParams({
+      key,
+      ...(box ? { box } : {}),
+      exp,
+      sig: this.sign(kind, key, box ?? '', exp),
+    });
     return `${this.baseUrl()}/media/${kind}?${params.toString()}`;
   }
 

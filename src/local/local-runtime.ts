@@ -69,46 +69,87 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
   const config = loadAlbumConfig({ ...(opts.env ?? process.env), PHOTO_PREFIX: '' });
   const db: Db = openDatabase(join(dataDir, 'album.db'));
   let photosDir: string;
-  try { photosDir = bindPhotosDir(db, resolve(opts.photosDir), opts.photosDirGiven ?? true, dataDir); } catch (err) { db.close(); throw err; }
+  try {
+    photosDir = bindPhotosDir(db, resolve(opts.photosDir), opts.photosDirGiven ?? true, dataDir);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   const uriOf = (key: string) => ossUri(bucket, key);
   const folder = new PhotoFolder(photosDir);
   const photos = new PhotoStore(db);
   const people = new PeopleStore(db, uriOf);
   const tasks = new TaskStore(db);
   const workers = opts.workers ?? availableParallelism();
-  const refreshed = photos.refreshClusterable(JSON.stringify(config.clusterable), (face) => isClusterable(face, config.clusterable));
+  const refreshed = photos.refreshClusterable(JSON.stringify(config.clusterable), (face) =>
+    isClusterable(face, config.clusterable),
+  );
   if (refreshed) log.info('faces.clusterable_refreshed', { changed: refreshed, rule: config.clusterable });
 
   let engine: Promise<FaceEngine> | null = null;
   const getEngine = () => {
-    engine ??= (opts.createEngine ?? defaultEngine)({ workers }).catch((err) => { engine = null; throw err; });
+    engine ??= (opts.createEngine ?? defaultEngine)({ workers }).catch((err) => {
+      engine = null;
+      throw err;
+    });
     return engine;
   };
   const backend = new LocalBackend({
-    bucket, folder, photos, people, tasks, engine: getEngine, clusterer: opts.clusterer ?? personClustering(),
-    isClusterable: (face) => isClusterable(face, config.clusterable), concurrency: workers,
+    bucket,
+    folder,
+    photos,
+    people,
+    tasks,
+    engine: getEngine,
+    clusterer: opts.clusterer ?? personClustering(),
+    isClusterable: (face) => isClusterable(face, config.clusterable),
+    concurrency: workers,
   });
 
   let baseUrl = opts.baseUrl ?? 'http://127.0.0.1:9000';
-  const links = new LocalMediaLinks(loadMediaSecret(join(dataDir, 'media-secret')), () => baseUrl, config.urlExpiresSeconds);
+  const links = new LocalMediaLinks(
+    loadMediaSecret(join(dataDir, 'media-secret')),
+    () => baseUrl,
+    config.urlExpiresSeconds,
+  );
   const service = new AlbumService(backend, links, config);
-  const media = mediaRoutes({ links, folder, photos, thumbnails: new FaceThumbnails(join(dataDir, 'thumbnails')), log });
+  const media = mediaRoutes({
+    links,
+    folder,
+    photos,
+    thumbnails: new FaceThumbnails(join(dataDir, 'thumbnails')),
+    log,
+  });
   const extend = (app: Hono) => {
     media(app);
     // "Not this person": local only. Extension routes sit before the API's auth, so it checks the key itself.
     const auth = config.apiKey ? bearerAuth({ token: config.apiKey }) : null;
-    app.delete('/people/:id/faces/:faceId', async (c, next) => (auth ? auth(c, next) : next()), async (c) => {
-      const { id, faceId } = c.req.param() as { id: string; faceId: string };
-      await backend.rejectFace(id, faceId);
-      return c.json({ personId: id, faceId, removed: true });
-    });
+    app.delete(
+      '/people/:id/faces/:faceId',
+      async (c, next) => (auth ? auth(c, next) : next()),
+      async (c) => {
+        const { id, faceId } = c.req.param() as { id: string; faceId: string };
+        await backend.rejectFace(id, faceId);
+        return c.json({ personId: id, faceId, removed: true });
+      },
+    );
   };
   const api = createApiApp({ service, log, bucket, extend });
   const runtime: AlbumRuntime = { service, api, log, keyEncoding: 'raw' };
 
   return {
-    runtime, factory: () => runtime, backend, photos, people, folder, config, bucket, log,
-    setBaseUrl: (url) => { baseUrl = url.replace(/\/+$/, ''); },
+    runtime,
+    factory: () => runtime,
+    backend,
+    photos,
+    people,
+    folder,
+    config,
+    bucket,
+    log,
+    setBaseUrl: (url) => {
+      baseUrl = url.replace(/\/+$/, '');
+    },
     close: async () => {
       const running = engine;
       engine = null;
@@ -120,11 +161,15 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
 
 /** The photos folder a data dir belongs to, recorded on first use. */
 function bindPhotosDir(db: Db, requested: string, given: boolean, dataDir: string): string {
-  const row = db.prepare(`SELECT value FROM meta WHERE key = 'photos_dir'`).get() as { value: string } | undefined;
+  const row = db.prepare(`SELECT value FROM meta WHERE key = 'photos_dir'`).get() as
+    | { value: string }
+    | undefined;
   if (!row) {
     db.prepare(`INSERT INTO meta (key, value) VALUES ('photos_dir', ?)`).run(requested);
     return requested;
   }
   if (row.value === requested || !given) return row.value;
-  throw new Error(`the data dir ${dataDir} holds the album of ${row.value}; pass --photos ${row.value}, or use another --data for ${requested}`);
+  throw new Error(
+    `the data dir ${dataDir} holds the album of ${row.value}; pass --photos ${row.value}, or use another --data for ${requested}`,
+  );
 }

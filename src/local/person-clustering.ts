@@ -12,12 +12,18 @@ function combine(parts: ClusterChanges[]): ClusterChanges {
     part.createdPersons.forEach((id) => created.add(id));
     part.emptiedPersons.forEach((id) => emptied.add(id));
   }
-  return { assignments: [...assignments].map(([faceId, personId]) => ({ faceId, personId })), createdPersons: [...created], emptiedPersons: [...emptied] };
+  return {
+    assignments: [...assignments].map(([faceId, personId]) => ({ faceId, personId })),
+    createdPersons: [...created],
+    emptiedPersons: [...emptied],
+  };
 }
 
 type FaceState = Omit<ClusterFace, 'embedding'>;
 const sameState = (a: FaceState, b: FaceState) =>
-  a.personId === b.personId && a.pinnedPersonId === b.pinnedPersonId && a.rejectedPersonIds.join('\n') === b.rejectedPersonIds.join('\n');
+  a.personId === b.personId &&
+  a.pinnedPersonId === b.pinnedPersonId &&
+  a.rejectedPersonIds.join('\n') === b.rejectedPersonIds.join('\n');
 
 /**
  * Runs the PersonClusterer over what the store holds. The store is the source of truth; the clusterer
@@ -34,13 +40,22 @@ export function personClustering(opts: Partial<ClustererOptions> = {}): FaceClus
   const rebuild = (source: ClusterSource, states: FaceState[], full: boolean) => {
     const clusterer = new PersonClusterer(opts);
     const embeddings = source.embeddings(states.map((s) => s.id));
-    const faces = states.filter((s) => embeddings.has(s.id)).map((s) => ({ ...s, embedding: embeddings.get(s.id)! }));
+    const faces = states
+      .filter((s) => embeddings.has(s.id))
+      .map((s) => ({ ...s, embedding: embeddings.get(s.id)! }));
     const placed = faces.filter((f) => f.personId !== null || f.pinnedPersonId !== null);
     // With no person yet there is nothing an incremental pass must leave alone, so the first pass over an
     // album (a fresh `scan`, a first start) gets the full clustering, which groups better than face-by-face.
-    if (full || placed.length === 0) return { clusterer, changes: combine([clusterer.load(faces, source.persons()), clusterer.recluster()]) };
+    if (full || placed.length === 0)
+      return {
+        clusterer,
+        changes: combine([clusterer.load(faces, source.persons()), clusterer.recluster()]),
+      };
     const waiting = faces.filter((f) => f.personId === null && f.pinnedPersonId === null);
-    return { clusterer, changes: combine([clusterer.load(placed, source.persons()), clusterer.addFaces(waiting)]) };
+    return {
+      clusterer,
+      changes: combine([clusterer.load(placed, source.persons()), clusterer.addFaces(waiting)]),
+    };
   };
 
   return {
@@ -49,7 +64,13 @@ export function personClustering(opts: Partial<ClustererOptions> = {}): FaceClus
       const current = session;
       session = null; // until the backend confirms the changes are stored
       pending = null;
-      const reusable = !full && current !== null && states.every((s) => { const seen = current.seen.get(s.id); return !seen || sameState(seen, s); });
+      const reusable =
+        !full &&
+        current !== null &&
+        states.every((s) => {
+          const seen = current.seen.get(s.id);
+          return !seen || sameState(seen, s);
+        });
       if (!reusable || !current) {
         const { clusterer, changes } = rebuild(source, states, full);
         pending = { clusterer, states, changes };
@@ -59,13 +80,17 @@ export function personClustering(opts: Partial<ClustererOptions> = {}): FaceClus
       const removed = [...current.seen.keys()].filter((id) => !ids.has(id));
       // Waiting faces are placed again with the new ones, exactly as a rebuild would: a person founded
       // since they arrived may now take them.
-      const waiting = states.filter((s) => current.seen.has(s.id) && s.personId === null && s.pinnedPersonId === null);
+      const waiting = states.filter(
+        (s) => current.seen.has(s.id) && s.personId === null && s.pinnedPersonId === null,
+      );
       const fresh = states.filter((s) => !current.seen.has(s.id));
       const toAdd = [...waiting, ...fresh].sort((a, b) => a.id - b.id);
       const embeddings = source.embeddings(toAdd.map((s) => s.id));
       const changes = combine([
         current.clusterer.removeFaces([...removed, ...waiting.map((s) => s.id)]),
-        current.clusterer.addFaces(toAdd.filter((s) => embeddings.has(s.id)).map((s) => ({ ...s, embedding: embeddings.get(s.id)! }))),
+        current.clusterer.addFaces(
+          toAdd.filter((s) => embeddings.has(s.id)).map((s) => ({ ...s, embedding: embeddings.get(s.id)! })),
+        ),
       ]);
       pending = { clusterer: current.clusterer, states, changes };
       return changes;
@@ -74,7 +99,8 @@ export function personClustering(opts: Partial<ClustererOptions> = {}): FaceClus
       if (!pending) return;
       const assigned = new Map(pending.changes.assignments.map((a) => [a.faceId, a.personId]));
       const seen = new Map<number, FaceState>();
-      for (const s of pending.states) seen.set(s.id, assigned.has(s.id) ? { ...s, personId: assigned.get(s.id)! } : s);
+      for (const s of pending.states)
+        seen.set(s.id, assigned.has(s.id) ? { ...s, personId: assigned.get(s.id)! } : s);
       session = { clusterer: pending.clusterer, seen };
       pending = null;
     },

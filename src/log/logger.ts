@@ -24,23 +24,33 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth > 5 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
+  for (const [k, v] of Object.entries(value))
+    out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
   return out;
 }
 
-export interface LoggerOptions { level?: LogLevel; write?: (line: string) => void; bindings?: Record<string, unknown> }
+export interface LoggerOptions {
+  level?: LogLevel;
+  write?: (line: string) => void;
+  bindings?: Record<string, unknown>;
+}
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const min = RANK[opts.level ?? (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? RANK.info;
   const write = opts.write ?? ((line: string) => process.stdout.write(line + '\n'));
   const bindings = opts.bindings ?? {};
-  const emit = (level: LogLevel) => (event: string, fields: Record<string, unknown> = {}) => {
-    if (RANK[level] < min) return;
-    const record = { time: new Date().toISOString(), level, event, ...bindings, ...fields };
-    write(JSON.stringify(redact(record)));
-  };
+  const emit =
+    (level: LogLevel) =>
+    (event: string, fields: Record<string, unknown> = {}) => {
+      if (RANK[level] < min) return;
+      const record = { time: new Date().toISOString(), level, event, ...bindings, ...fields };
+      write(JSON.stringify(redact(record)));
+    };
   return {
-    debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'),
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
     child: (more) => createLogger({ ...opts, write, bindings: { ...bindings, ...more } }),
   };
 }

@@ -21,8 +21,13 @@ let installed: RuntimeFactory | null = null;
  * on FC; in the cloud nothing is installed and each handler's default (IMM) factory is used.
  * This keeps the cloud bundles free of the local engine's native modules.
  */
-export function installRuntime(factory: RuntimeFactory | null): void { installed = factory; }
+export function installRuntime(factory: RuntimeFactory | null): void {
+  installed = factory;
+}
 
-export function resolveRuntime(ctx: FcContext, fallback: RuntimeFactory): AlbumRuntime | Promise<AlbumRuntime> {
+export function resolveRuntime(
+  ctx: FcContext,
+  fallback: RuntimeFactory,
+): AlbumRuntime | Promise<AlbumRuntime> {
   return (installed ?? fallback)(ctx);
 }

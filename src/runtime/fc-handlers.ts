@@ -22,11 +22,16 @@ function invocation(fn: string, context: unknown): { ctx: FcContext; log: Logger
 
 /** Transient failures are rethrown so FC's async retry runs again; everything else is final. */
 function isTransient(err: unknown): boolean {
-  if (err instanceof AlbumError) return err.code === 'too_many_requests' || err.code === 'upstream_error' || err.code === 'internal';
+  if (err instanceof AlbumError)
+    return err.code === 'too_many_requests' || err.code === 'upstream_error' || err.code === 'internal';
   return !(err instanceof MalformedEventError || err instanceof ConfigError);
 }
 
-export interface IndexerResult { ok: boolean; outcomes?: { uri: string; action: string; outcome: string }[]; error?: string }
+export interface IndexerResult {
+  ok: boolean;
+  outcomes?: { uri: string; action: string; outcome: string }[];
+  error?: string;
+}
 
 export function createIndexerHandler(fallback: RuntimeFactory): FcHandler<IndexerResult> {
   return async (event, context) => {
@@ -42,14 +47,22 @@ export function createIndexerHandler(fallback: RuntimeFactory): FcHandler<Indexe
   };
 }
 
-export interface ClustererResult { ok: boolean; outcome?: string; taskId?: string | null; error?: string }
+export interface ClustererResult {
+  ok: boolean;
+  outcome?: string;
+  taskId?: string | null;
+  error?: string;
+}
 
 export function createClustererHandler(fallback: RuntimeFactory): FcHandler<ClustererResult> {
   return async (event, context) => {
     const { ctx, log, started } = invocation('clusterer', context);
     try {
       const trigger = parseTimerEvent(event);
-      log.info('clustering.triggered', { triggerName: trigger.triggerName, triggerTime: trigger.triggerTime });
+      log.info('clustering.triggered', {
+        triggerName: trigger.triggerName,
+        triggerTime: trigger.triggerTime,
+      });
       const runtime = await resolveRuntime(ctx, fallback);
       const run = await runtime.service.cluster(invocationDeadline(ctx, started) - RETURN_MARGIN_MS, log);
       return { ok: run.outcome !== 'failed', outcome: run.outcome, taskId: run.task?.id ?? null };
@@ -73,7 +86,11 @@ export function createHttpHandler(fallback: RuntimeFactory): FcHandler<HttpResul
   return async (event, context) => {
     const { ctx, log } = invocation('api', context);
     let json: unknown;
-    try { json = JSON.parse(event.toString()); } catch { json = null; }
+    try {
+      json = JSON.parse(event.toString());
+    } catch {
+      json = null;
+    }
     const parsed = HttpEventSchema.safeParse(json);
     if (!parsed.success) {
       log.error('event.malformed', { error: parsed.error.message });
@@ -87,11 +104,23 @@ export function createHttpHandler(fallback: RuntimeFactory): FcHandler<HttpResul
     } catch (err) {
       // Only runtime construction can land here (the app maps its own errors): usually bad configuration.
       log.error('invocation.failed', { error: err });
-      return jsonResult(500, { error: { code: 'internal', message: err instanceof ConfigError ? 'album is misconfigured; see function logs' : 'internal error', requestId: ctx.requestId } });
+      return jsonResult(500, {
+        error: {
+          code: 'internal',
+          message:
+            err instanceof ConfigError ? 'album is misconfigured; see function logs' : 'internal error',
+          requestId: ctx.requestId,
+        },
+      });
     }
   };
 }
 
 function jsonResult(statusCode: number, body: unknown): HttpResult {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), isBase64Encoded: false };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  };
 }

@@ -28,12 +28,18 @@ describe.each([
 
   beforeAll(async () => {
     album = await open();
-    const indexed = await album.deliver([...all().map((key) => ({ key })), { key: 'photos/notes.txt' }, { key: 'elsewhere/x.jpg' }]);
+    const indexed = await album.deliver([
+      ...all().map((key) => ({ key })),
+      { key: 'photos/notes.txt' },
+      { key: 'elsewhere/x.jpg' },
+    ]);
     expect(indexed).toMatchObject({ ok: true });
     const run = await album.tick();
     expect(run).toMatchObject({ ok: true, outcome: 'succeeded' });
   }, 180_000);
-  afterAll(async () => { await album?.close(); });
+  afterAll(async () => {
+    await album?.close();
+  });
 
   it('serves health without auth and stats with the last clustering task', async () => {
     const health = await album.http('GET', '/health');
@@ -60,7 +66,14 @@ describe.each([
     const p1 = pageOf(PhotoShape).parse(first.json);
     expect(p1.items).toHaveLength(3);
     expect(p1.nextCursor).not.toBeNull();
-    const second = pageOf(PhotoShape).parse((await album.http('GET', `/people/${alice}/photos?limit=3&cursor=${encodeURIComponent(p1.nextCursor!)}`)).json);
+    const second = pageOf(PhotoShape).parse(
+      (
+        await album.http(
+          'GET',
+          `/people/${alice}/photos?limit=3&cursor=${encodeURIComponent(p1.nextCursor!)}`,
+        )
+      ).json,
+    );
     const keys = [...p1.items, ...second.items].map((p) => p.key).sort();
     expect(keys).toEqual([...album.keys.alice].sort());
     for (const photo of [...p1.items, ...second.items]) {
@@ -85,13 +98,21 @@ describe.each([
   it('renames and labels a person, and the edit reads back', async () => {
     const res = await album.http('PATCH', `/people/${alice}`, { name: 'Alice', labels: { team: 'red' } });
     expect(res.status).toBe(200);
-    expect(PersonShape.parse(res.json)).toMatchObject({ id: alice, name: 'Alice', labels: { team: 'red' }, hidden: false });
+    expect(PersonShape.parse(res.json)).toMatchObject({
+      id: alice,
+      name: 'Alice',
+      labels: { team: 'red' },
+      hidden: false,
+    });
     expect(PersonShape.parse((await album.http('GET', `/people/${alice}`)).json).name).toBe('Alice');
   });
 
   it('hides a person from the default list but not from hidden=only/include', async () => {
     expect((await album.http('PATCH', `/people/${bob}`, { hidden: true })).status).toBe(200);
-    const ids = async (q: string) => pageOf(PersonShape).parse((await album.http('GET', `/people${q}`)).json).items.map((p) => p.id);
+    const ids = async (q: string) =>
+      pageOf(PersonShape)
+        .parse((await album.http('GET', `/people${q}`)).json)
+        .items.map((p) => p.id);
     expect(await ids('')).toEqual([alice]);
     expect(await ids('?hidden=only')).toEqual([bob]);
     expect((await ids('?hidden=include')).sort()).toEqual([alice, bob].sort());
@@ -102,7 +123,10 @@ describe.each([
     await album.deliver(all().map((key) => ({ key })));
     await album.tick();
     const page = pageOf(PersonShape).parse((await album.http('GET', '/people')).json);
-    expect(page.items.map((p) => [p.id, p.imageCount])).toEqual([[alice, 4], [bob, 3]]);
+    expect(page.items.map((p) => [p.id, p.imageCount])).toEqual([
+      [alice, 4],
+      [bob, 3],
+    ]);
     expect(page.items[0]!.name).toBe('Alice');
   });
 
@@ -145,6 +169,8 @@ describe.each([
     await album.deliver([{ key: album.keys.alice[0]!, removed: true }]);
     await album.tick();
     expect(PersonShape.parse((await album.http('GET', `/people/${alice}`)).json).imageCount).toBe(6);
-    expect((await album.http('GET', `/photos/faces?uri=${encodeURIComponent(album.keys.alice[0]!)}`)).status).toBe(404);
+    expect(
+      (await album.http('GET', `/photos/faces?uri=${encodeURIComponent(album.keys.alice[0]!)}`)).status,
+    ).toBe(404);
   });
 });

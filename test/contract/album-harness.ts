@@ -6,7 +6,16 @@ import { handler as clustererHandler } from '../../functions/clusterer/index';
 import { handler as indexerHandler } from '../../functions/indexer/index';
 import { installRuntime } from '../../src/runtime/album-runtime';
 import { goodFace, startFakeImm } from '../fake-imm/fake-imm';
-import { captureLogs, fcContext, httpEvent, immEnv, ossEvent, setEnv, timerEvent, type OssChange } from '../fake-imm/fc-events';
+import {
+  captureLogs,
+  fcContext,
+  httpEvent,
+  immEnv,
+  ossEvent,
+  setEnv,
+  timerEvent,
+  type OssChange,
+} from '../fake-imm/fc-events';
 
 /**
  * One album, driven only through the three FC handlers (functions/*): OSS events in, timer ticks,
@@ -21,7 +30,11 @@ export interface AlbumUnderTest {
   deliver(changes: OssChange[]): Promise<unknown>;
   /** One clusterer invocation (timer trigger). */
   tick(): Promise<{ ok: boolean; outcome?: string }>;
-  http(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; headers: Record<string, string> }>;
+  http(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: any; headers: Record<string, string> }>;
   close(): Promise<void>;
 }
 
@@ -34,14 +47,23 @@ const PEOPLE = {
 };
 /** Keys with the characters real buckets hold: spaces, Chinese, '+', '%'. */
 const KEYS = {
-  alice: ['photos/alice/a 1.jpg', 'photos/alice/照片 2.jpg', 'photos/alice/a+3.JPG', 'photos/alice/100% 4.jpeg'],
+  alice: [
+    'photos/alice/a 1.jpg',
+    'photos/alice/照片 2.jpg',
+    'photos/alice/a+3.JPG',
+    'photos/alice/100% 4.jpeg',
+  ],
   bob: ['photos/bob/b1.jpg', 'photos/bob/b2.jpg', 'photos/bob/b3.jpg'],
   stranger: ['photos/misc/s1.jpg'],
 };
 
 async function callApi(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await apiHandler(httpEvent(method, path, { body, headers }), fcContext());
-  return { status: res.statusCode, json: res.isBase64Encoded ? res.body : JSON.parse(res.body || 'null'), headers: res.headers };
+  return {
+    status: res.statusCode,
+    json: res.isBase64Encoded ? res.body : JSON.parse(res.body || 'null'),
+    headers: res.headers,
+  };
 }
 
 export async function immAlbum(): Promise<AlbumUnderTest> {
@@ -50,15 +72,22 @@ export async function immAlbum(): Promise<AlbumUnderTest> {
   installRuntime(null);
   const uriOf = (key: string) => `oss://testbucket/${key}`;
   for (const [who, keys] of Object.entries(KEYS)) {
-    for (const key of keys) fake.seedFaces(uriOf(key), [goodFace(who)], { ImageWidth: 250, ImageHeight: 250 });
+    for (const key of keys)
+      fake.seedFaces(uriOf(key), [goodFace(who)], { ImageWidth: 250, ImageHeight: 250 });
   }
   const logs = captureLogs();
   return {
-    backend: 'imm', keys: KEYS, uriOf,
+    backend: 'imm',
+    keys: KEYS,
+    uriOf,
     deliver: (changes) => indexerHandler(ossEvent(changes), fcContext()),
     tick: () => clustererHandler(timerEvent(), fcContext()),
     http: (method, path, body) => callApi(method, path, body),
-    close: async () => { logs.restore(); await fake.close(); restore(); },
+    close: async () => {
+      logs.restore();
+      await fake.close();
+      restore();
+    },
   };
 }
 
@@ -76,10 +105,18 @@ export async function localAlbum(): Promise<AlbumUnderTest> {
   const album = openLocalAlbum({ photosDir, dataDir: join(work, 'data'), workers: 1, env: {} });
   installRuntime(album.factory);
   return {
-    backend: 'local', keys: KEYS, uriOf: (key) => `oss://${album.bucket}/${key}`,
-    deliver: (changes) => indexerHandler(ossEvent(changes.map((c) => ({ ...c, bucket: album.bucket }))), fcContext()),
+    backend: 'local',
+    keys: KEYS,
+    uriOf: (key) => `oss://${album.bucket}/${key}`,
+    deliver: (changes) =>
+      indexerHandler(ossEvent(changes.map((c) => ({ ...c, bucket: album.bucket }))), fcContext()),
     tick: () => clustererHandler(timerEvent(), fcContext()),
     http: (method, path, body) => callApi(method, path, body),
-    close: async () => { logs.restore(); installRuntime(null); await album.close(); rmSync(work, { recursive: true, force: true }); },
+    close: async () => {
+      logs.restore();
+      installRuntime(null);
+      await album.close();
+      rmSync(work, { recursive: true, force: true });
+    },
   };
 }

@@ -5,7 +5,12 @@ import { z } from 'zod';
  * missing field on either backend fails the contract suite.
  */
 const num = z.number().finite();
-export const BoxShape = z.strictObject({ left: num, top: num, width: num.positive(), height: num.positive() });
+export const BoxShape = z.strictObject({
+  left: num,
+  top: num,
+  width: num.positive(),
+  height: num.positive(),
+});
 
 export const FaceShape = z.strictObject({
   id: z.string().min(1),
@@ -41,7 +46,14 @@ export const PersonShape = z.strictObject({
   videoCount: z.number().int().min(0),
   gender: z.enum(['male', 'female']).nullable(),
   age: z.strictObject({ avg: num, min: num, max: num }).nullable(),
-  cover: z.strictObject({ uri: z.string(), box: BoxShape.nullable(), photoUrl: z.string().url(), faceUrl: z.string().url().nullable() }).nullable(),
+  cover: z
+    .strictObject({
+      uri: z.string(),
+      box: BoxShape.nullable(),
+      photoUrl: z.string().url(),
+      faceUrl: z.string().url().nullable(),
+    })
+    .nullable(),
   createdAt: z.string().nullable(),
   updatedAt: z.string().nullable(),
 });
@@ -64,5 +76,8 @@ export const StatsShape = z.strictObject({
   lastClustering: TaskShape.nullable(),
 });
 
-export const pageOf = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() });
-export const ErrorShape = z.strictObject({ error: z.strictObject({ code: z.string(), message: z.string(), requestId: z.string().optional() }) });
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() });
+export const ErrorShape = z.strictObject({
+  error: z.strictObject({ code: z.string(), message: z.string(), requestId: z.string().optional() }),
+});

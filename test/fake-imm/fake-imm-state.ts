@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Dataset, Figure, FigureCluster, ImmFile, Project, SimpleQueryNode, TaskInfo } from '../../src/imm/imm-wire';
+import type {
+  Dataset,
+  Figure,
+  FigureCluster,
+  ImmFile,
+  Project,
+  SimpleQueryNode,
+  TaskInfo,
+} from '../../src/imm/imm-wire';
 import { WireError, type Params } from './fake-imm-wire';
 
 /**
@@ -21,7 +29,10 @@ export interface SeedFigure extends Partial<Figure> {
   identity?: string;
 }
 
-export interface SeedFile { figures: SeedFigure[]; props?: Partial<ImmFile> }
+export interface SeedFile {
+  figures: SeedFigure[];
+  props?: Partial<ImmFile>;
+}
 
 export interface FakeImmBehaviour {
   clusteringDelayMs: number;
@@ -39,12 +50,18 @@ interface DatasetState {
   identityCluster: Map<string, string>;
 }
 
-interface TaskState { info: TaskInfo; dataset: string; timer: NodeJS.Timeout | null; run: () => void }
+interface TaskState {
+  info: TaskInfo;
+  dataset: string;
+  timer: NodeJS.Timeout | null;
+  run: () => void;
+}
 
 const INDEPENDENT = 'figure-cluster-id-independent';
 const UNAVAILABLE = 'figure-cluster-id-unavailable';
 
-export const notFound = (what: string) => new WireError(400, 'ResourceNotFound', `The specified resource ${what} is not found.`);
+export const notFound = (what: string) =>
+  new WireError(400, 'ResourceNotFound', `The specified resource ${what} is not found.`);
 const invalid = (message: string) => new WireError(400, 'InvalidArgument', message);
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -60,9 +77,13 @@ export class FakeImmState {
 
   constructor(readonly behaviour: FakeImmBehaviour) {}
 
-  private iso(): string { return this.behaviour.now().toISOString(); }
+  private iso(): string {
+    return this.behaviour.now().toISOString();
+  }
 
-  seedFaces(uri: string, figures: SeedFigure[], props?: Partial<ImmFile>): void { this.seeds.set(uri, { figures, props }); }
+  seedFaces(uri: string, figures: SeedFigure[], props?: Partial<ImmFile>): void {
+    this.seeds.set(uri, { figures, props });
+  }
 
   // ---- lookups ----
 
@@ -80,19 +101,30 @@ export class FakeImmState {
   }
 
   /** Figure identity of a stored figure (tests use it to check the album's people). */
-  identityOf(figureId: string): string | undefined { return this.identities.get(figureId); }
+  identityOf(figureId: string): string | undefined {
+    return this.identities.get(figureId);
+  }
 
   // ---- projects and datasets ----
 
   createProject(p: Params): Project {
     const name = String(p.ProjectName);
     if (!/^[A-Za-z_][\w-]{0,127}$/.test(name)) throw invalid('ProjectName is invalid.');
-    if (this.projects.has(name)) throw new WireError(400, 'ResourceAlreadyExists', `The project ${name} already exists.`);
+    if (this.projects.has(name))
+      throw new WireError(400, 'ResourceAlreadyExists', `The project ${name} already exists.`);
     const now = this.iso();
     const project: Project = {
-      ProjectName: name, ServiceRole: String(p.ServiceRole ?? 'AliyunIMMDefaultRole'), TemplateId: String(p.TemplateId ?? ''),
-      Description: String(p.Description ?? ''), CreateTime: now, UpdateTime: now, DatasetCount: 0, FileCount: 0, TotalFileSize: 0,
-      ProjectQueriesPerSecond: 100, EngineConcurrency: 100,
+      ProjectName: name,
+      ServiceRole: String(p.ServiceRole ?? 'AliyunIMMDefaultRole'),
+      TemplateId: String(p.TemplateId ?? ''),
+      Description: String(p.Description ?? ''),
+      CreateTime: now,
+      UpdateTime: now,
+      DatasetCount: 0,
+      FileCount: 0,
+      TotalFileSize: 0,
+      ProjectQueriesPerSecond: 100,
+      EngineConcurrency: 100,
     };
     this.projects.set(name, project);
     return project;
@@ -103,11 +135,19 @@ export class FakeImmState {
     const name = String(p.DatasetName);
     if (!/^[A-Za-z_][\w-]{0,127}$/.test(name)) throw invalid('DatasetName is invalid.');
     const key = `${project.ProjectName}/${name}`;
-    if (this.datasets.has(key)) throw new WireError(400, 'ResourceAlreadyExists', `The dataset ${name} already exists.`);
+    if (this.datasets.has(key))
+      throw new WireError(400, 'ResourceAlreadyExists', `The dataset ${name} already exists.`);
     const now = this.iso();
     const info: Dataset = {
-      ProjectName: project.ProjectName, DatasetName: name, TemplateId: String(p.TemplateId ?? ''), Description: String(p.Description ?? ''),
-      CreateTime: now, UpdateTime: now, BindCount: 0, FileCount: 0, TotalFileSize: 0,
+      ProjectName: project.ProjectName,
+      DatasetName: name,
+      TemplateId: String(p.TemplateId ?? ''),
+      Description: String(p.Description ?? ''),
+      CreateTime: now,
+      UpdateTime: now,
+      BindCount: 0,
+      FileCount: 0,
+      TotalFileSize: 0,
     };
     this.datasets.set(key, { info, files: new Map(), clusters: new Map(), identityCluster: new Map() });
     project.DatasetCount = (project.DatasetCount ?? 0) + 1;
@@ -138,16 +178,34 @@ export class FakeImmState {
         const { identity, ...wire } = s;
         const id = wire.FigureId ?? `Figure-${++this.figureSeq}-${randomUUID().slice(0, 8)}`;
         if (identity) this.identities.set(id, identity);
-        return { FigureType: 'face', FigureConfidence: 0.99, ...clone(wire), FigureId: id, FigureClusterId: UNAVAILABLE };
+        return {
+          FigureType: 'face',
+          FigureConfidence: 0.99,
+          ...clone(wire),
+          FigureId: id,
+          FigureClusterId: UNAVAILABLE,
+        };
       });
       const key = input.URI.replace(/^oss:\/\/[^/]+\//, '');
       d.files.set(input.URI, {
-        URI: input.URI, ObjectId: randomUUID(), ObjectType: 'file', ObjectStatus: 'Indexed',
-        ProjectName: d.info.ProjectName, DatasetName: d.info.DatasetName, Filename: key.split('/').pop(),
-        Size: 100_000, ContentType: 'image/jpeg', MediaType: 'image', ImageWidth: 1000, ImageHeight: 800,
+        URI: input.URI,
+        ObjectId: randomUUID(),
+        ObjectType: 'file',
+        ObjectStatus: 'Indexed',
+        ProjectName: d.info.ProjectName,
+        DatasetName: d.info.DatasetName,
+        Filename: key.split('/').pop(),
+        Size: 100_000,
+        ContentType: 'image/jpeg',
+        MediaType: 'image',
+        ImageWidth: 1000,
+        ImageHeight: 800,
         CustomLabels: input.CustomLabels ?? {},
         ...clone(seed?.props ?? {}),
-        FigureCount: figures.length, Figures: figures, CreateTime: previous?.CreateTime ?? now, UpdateTime: now,
+        FigureCount: figures.length,
+        Figures: figures,
+        CreateTime: previous?.CreateTime ?? now,
+        UpdateTime: now,
       });
     }
     d.info.UpdateTime = now;
@@ -187,7 +245,10 @@ export class FakeImmState {
     for (const [uri, file] of d.files) {
       for (const figure of file.Figures ?? []) {
         const identity = figure.FigureId ? this.identities.get(figure.FigureId) : undefined;
-        if (!identity) { if (figure.FigureClusterId === UNAVAILABLE) figure.FigureClusterId = INDEPENDENT; continue; }
+        if (!identity) {
+          if (figure.FigureClusterId === UNAVAILABLE) figure.FigureClusterId = INDEPENDENT;
+          continue;
+        }
         const list = byIdentity.get(identity) ?? [];
         list.push({ uri, figure });
         byIdentity.set(identity, list);
@@ -196,15 +257,29 @@ export class FakeImmState {
     const touched = new Set<string>();
     for (const [identity, list] of byIdentity) {
       let clusterId = d.identityCluster.get(identity);
-      if (clusterId && !d.clusters.has(clusterId)) { d.identityCluster.delete(identity); clusterId = undefined; }
+      if (clusterId && !d.clusters.has(clusterId)) {
+        d.identityCluster.delete(identity);
+        clusterId = undefined;
+      }
       if (!clusterId) {
         const goodImages = new Set(list.filter((x) => this.isClusterable(x.figure)).map((x) => x.uri));
         if (goodImages.size >= this.behaviour.minImagesPerCluster) {
           clusterId = `Cluster-${randomUUID()}`;
           const now = this.iso();
           d.clusters.set(clusterId, {
-            ObjectId: clusterId, ObjectType: 'figure-cluster', Name: '', CustomId: '', CustomLabels: {}, MetaLockVersion: 0,
-            CreateTime: now, UpdateTime: now, ProjectName: d.info.ProjectName, DatasetName: d.info.DatasetName, FaceCount: 0, ImageCount: 0, VideoCount: 0,
+            ObjectId: clusterId,
+            ObjectType: 'figure-cluster',
+            Name: '',
+            CustomId: '',
+            CustomLabels: {},
+            MetaLockVersion: 0,
+            CreateTime: now,
+            UpdateTime: now,
+            ProjectName: d.info.ProjectName,
+            DatasetName: d.info.DatasetName,
+            FaceCount: 0,
+            ImageCount: 0,
+            VideoCount: 0,
           });
           d.identityCluster.set(identity, clusterId);
         }
@@ -212,7 +287,8 @@ export class FakeImmState {
       for (const { figure } of list) {
         const target = clusterId ?? INDEPENDENT;
         if (figure.FigureClusterId !== target) {
-          if (figure.FigureClusterId && d.clusters.has(figure.FigureClusterId)) touched.add(figure.FigureClusterId);
+          if (figure.FigureClusterId && d.clusters.has(figure.FigureClusterId))
+            touched.add(figure.FigureClusterId);
           figure.FigureClusterId = target;
           if (clusterId) touched.add(clusterId);
         }
@@ -228,7 +304,9 @@ export class FakeImmState {
       const c = d.clusters.get(id);
       if (!c) continue;
       const members: { file: ImmFile; figure: Figure }[] = [];
-      for (const file of d.files.values()) for (const figure of file.Figures ?? []) if (figure.FigureClusterId === id) members.push({ file, figure });
+      for (const file of d.files.values())
+        for (const figure of file.Figures ?? [])
+          if (figure.FigureClusterId === id) members.push({ file, figure });
       if (!members.length) {
         d.clusters.delete(id);
         for (const [identity, cid] of d.identityCluster) if (cid === id) d.identityCluster.delete(identity);
@@ -248,7 +326,9 @@ export class FakeImmState {
         MinAge: ages.length ? Math.min(...ages) : 0,
         MaxAge: ages.length ? Math.max(...ages) : 0,
       };
-      const changed = Object.entries(next).some(([k, v]) => (c as unknown as Record<string, unknown>)[k] !== v) || coverUri !== c.Cover?.URI;
+      const changed =
+        Object.entries(next).some(([k, v]) => (c as unknown as Record<string, unknown>)[k] !== v) ||
+        coverUri !== c.Cover?.URI;
       Object.assign(c, next);
       c.Cover = clone(d.files.get(coverUri)!);
       if (changed) c.UpdateTime = now;
@@ -260,7 +340,8 @@ export class FakeImmState {
     if (!target) throw notFound(`figure cluster ${to}`);
     for (const from of froms) {
       if (!d.clusters.has(from)) throw notFound(`figure cluster ${from}`);
-      for (const file of d.files.values()) for (const f of file.Figures ?? []) if (f.FigureClusterId === from) f.FigureClusterId = to;
+      for (const file of d.files.values())
+        for (const f of file.Figures ?? []) if (f.FigureClusterId === from) f.FigureClusterId = to;
       for (const [identity, cid] of d.identityCluster) if (cid === from) d.identityCluster.set(identity, to);
       d.clusters.delete(from);
     }
@@ -270,11 +351,28 @@ export class FakeImmState {
 
   // ---- tasks ----
 
-  startTask(type: string, projectName: string, datasetName: string, tags: Record<string, string>, userData: string | undefined, delayMs: number, run: () => void): TaskInfo {
+  startTask(
+    type: string,
+    projectName: string,
+    datasetName: string,
+    tags: Record<string, string>,
+    userData: string | undefined,
+    delayMs: number,
+    run: () => void,
+  ): TaskInfo {
     const taskId = `${type}-${randomUUID()}`;
     const info: TaskInfo = {
-      TaskId: taskId, TaskType: type, Status: 'Running', Code: '', Message: '', StartTime: this.iso(), EndTime: '',
-      Tags: tags, UserData: userData ?? '', ProjectName: projectName, EventId: randomUUID().toUpperCase(),
+      TaskId: taskId,
+      TaskType: type,
+      Status: 'Running',
+      Code: '',
+      Message: '',
+      StartTime: this.iso(),
+      EndTime: '',
+      Tags: tags,
+      UserData: userData ?? '',
+      ProjectName: projectName,
+      EventId: randomUUID().toUpperCase(),
     };
     const state: TaskState = { info, dataset: datasetName, timer: null, run };
     this.tasks.set(taskId, state);
@@ -301,7 +399,9 @@ export class FakeImmState {
   }
 
   /** Completes every running task now (for tests that hold tasks with Infinity delays). */
-  completeTasks(): void { for (const t of this.tasks.values()) this.finish(t); }
+  completeTasks(): void {
+    for (const t of this.tasks.values()) this.finish(t);
+  }
 
   /** Marks a running task Failed with the given code (simulates an IMM-side failure). */
   failTask(taskId: string, code = 'InternalError', message = 'task failed'): void {
@@ -314,7 +414,9 @@ export class FakeImmState {
     t.info.EndTime = this.iso();
   }
 
-  stopTimers(): void { for (const t of this.tasks.values()) if (t.timer) clearTimeout(t.timer); }
+  stopTimers(): void {
+    for (const t of this.tasks.values()) if (t.timer) clearTimeout(t.timer);
+  }
 }
 
 // ---- query helpers (SimpleQuery, QueryFigureClusters, ListTasks) ----
@@ -326,7 +428,8 @@ export function valuesAt(obj: unknown, path: string): unknown[] {
     const next: unknown[] = [];
     for (const v of current) {
       const x = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
-      if (Array.isArray(x)) next.push(...x); else if (x !== undefined) next.push(x);
+      if (Array.isArray(x)) next.push(...x);
+      else if (x !== undefined) next.push(x);
     }
     current = next;
   }
@@ -337,24 +440,36 @@ export function matches(file: unknown, q: SimpleQueryNode | undefined): boolean 
   if (!q) return true;
   const sub = q.SubQueries ?? [];
   switch (q.Operation) {
-    case 'and': return sub.every((s) => matches(file, s));
-    case 'or': return sub.some((s) => matches(file, s));
-    case 'not': return !sub.some((s) => matches(file, s));
-    default: break;
+    case 'and':
+      return sub.every((s) => matches(file, s));
+    case 'or':
+      return sub.some((s) => matches(file, s));
+    case 'not':
+      return !sub.some((s) => matches(file, s));
+    default:
+      break;
   }
   if (!q.Field) throw invalid('Query.Field is required.');
   const values = valuesAt(file, q.Field);
   const want = q.Value ?? '';
   const n = Number(want);
   switch (q.Operation) {
-    case 'eq': return values.some((v) => String(v) === want);
-    case 'prefix': return values.some((v) => String(v).startsWith(want));
-    case 'exist': return values.length > 0;
-    case 'gt': return values.some((v) => Number(v) > n);
-    case 'gte': return values.some((v) => Number(v) >= n);
-    case 'lt': return values.some((v) => Number(v) < n);
-    case 'lte': return values.some((v) => Number(v) <= n);
-    default: throw invalid(`Query.Operation ${q.Operation} is not supported.`);
+    case 'eq':
+      return values.some((v) => String(v) === want);
+    case 'prefix':
+      return values.some((v) => String(v).startsWith(want));
+    case 'exist':
+      return values.length > 0;
+    case 'gt':
+      return values.some((v) => Number(v) > n);
+    case 'gte':
+      return values.some((v) => Number(v) >= n);
+    case 'lt':
+      return values.some((v) => Number(v) < n);
+    case 'lte':
+      return values.some((v) => Number(v) <= n);
+    default:
+      throw invalid(`Query.Operation ${q.Operation} is not supported.`);
   }
 }
 
@@ -372,8 +487,13 @@ export function inRange(value: string | undefined, range: unknown): boolean {
 export function paginate<T>(items: T[], maxResults: number, nextToken: unknown): { page: T[]; next: string } {
   let start = 0;
   if (typeof nextToken === 'string' && nextToken) {
-    const decoded = Number(Buffer.from(nextToken, 'base64url').toString('utf8').replace(/^offset:/, ''));
-    if (!Number.isInteger(decoded) || decoded < 0) throw new WireError(400, 'InvalidArgument', 'NextToken is invalid.');
+    const decoded = Number(
+      Buffer.from(nextToken, 'base64url')
+        .toString('utf8')
+        .replace(/^offset:/, ''),
+    );
+    if (!Number.isInteger(decoded) || decoded < 0)
+      throw new WireError(400, 'InvalidArgument', 'NextToken is invalid.');
     start = decoded;
   }
   const page = items.slice(start, start + maxResults);

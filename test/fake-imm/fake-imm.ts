@@ -3,7 +3,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { FigureCluster, ImmFile, TaskInfo } from '../../src/imm/imm-wire';
 import {
-  FakeImmState, inRange, matches, notFound, paginate, pick, valuesAt, type FakeImmBehaviour, type SeedFigure,
+  FakeImmState,
+  inRange,
+  matches,
+  notFound,
+  paginate,
+  pick,
+  valuesAt,
+  type FakeImmBehaviour,
+  type SeedFigure,
 } from './fake-imm-state';
 import { WireError, parseParams, type Params } from './fake-imm-wire';
 
@@ -64,9 +72,15 @@ export interface FakeImm {
   close(): Promise<void>;
 }
 
-const THROTTLED: Required<Omit<Fault, 'delayMs'>> = { status: 429, code: 'Throttling.User', message: 'Request was denied due to user flow control.' };
+const THROTTLED: Required<Omit<Fault, 'delayMs'>> = {
+  status: 429,
+  code: 'Throttling.User',
+  message: 'Request was denied due to user flow control.',
+};
 
-function pd(p: Params): [string, string] { return [String(p.ProjectName), String(p.DatasetName)]; }
+function pd(p: Params): [string, string] {
+  return [String(p.ProjectName), String(p.DatasetName)];
+}
 
 function sortBy<T>(items: T[], key: (t: T) => string | number | undefined, order: unknown): T[] {
   const dir = order === 'desc' ? -1 : 1;
@@ -79,14 +93,21 @@ function sortBy<T>(items: T[], key: (t: T) => string | number | undefined, order
 
 function maxResults(p: Params, max = 100): number {
   const m = p.MaxResults === undefined ? 100 : Number(p.MaxResults);
-  if (m < 0 || m > max) throw new WireError(400, 'InvalidArgument', `MaxResults must be between 0 and ${max}.`);
+  if (m < 0 || m > max)
+    throw new WireError(400, 'InvalidArgument', `MaxResults must be between 0 and ${max}.`);
   return m === 0 ? 100 : m;
 }
 
 const CLUSTER_SORT: Record<string, (c: FigureCluster) => string | number | undefined> = {
-  ImageCount: (c) => c.ImageCount, VideoCount: (c) => c.VideoCount, FaceCount: (c) => c.FaceCount,
-  CreateTime: (c) => Date.parse(c.CreateTime ?? ''), UpdateTime: (c) => Date.parse(c.UpdateTime ?? ''),
-  Gender: (c) => c.Gender, GroupName: (c) => c.Name ?? '', ProjectName: (c) => c.ProjectName, DatasetName: (c) => c.DatasetName,
+  ImageCount: (c) => c.ImageCount,
+  VideoCount: (c) => c.VideoCount,
+  FaceCount: (c) => c.FaceCount,
+  CreateTime: (c) => Date.parse(c.CreateTime ?? ''),
+  UpdateTime: (c) => Date.parse(c.UpdateTime ?? ''),
+  Gender: (c) => c.Gender,
+  GroupName: (c) => c.Name ?? '',
+  ProjectName: (c) => c.ProjectName,
+  DatasetName: (c) => c.DatasetName,
 };
 
 /** The action handlers: parameters already wire-checked; return the body minus RequestId. */
@@ -97,17 +118,25 @@ function actions(state: FakeImmState): Record<string, (p: Params) => Record<stri
     GetProject: (p) => ({ Project: state.project(String(p.ProjectName)) }),
     CreateDataset: (p) => ({ Dataset: state.createDataset(p) }),
     GetDataset: (p) => ({ Dataset: state.datasetInfo(state.dataset(...pd(p))) }),
-    IndexFileMeta: (p) => { state.indexFiles(state.dataset(...pd(p)), [p.File]); return { EventId: randomUUID().toUpperCase() }; },
+    IndexFileMeta: (p) => {
+      state.indexFiles(state.dataset(...pd(p)), [p.File]);
+      return { EventId: randomUUID().toUpperCase() };
+    },
     BatchIndexFileMeta: (p) => {
       const files = p.Files as unknown[];
-      if (!files.length || files.length > 100) throw new WireError(400, 'InvalidArgument', 'Files must hold 1 to 100 items.');
+      if (!files.length || files.length > 100)
+        throw new WireError(400, 'InvalidArgument', 'Files must hold 1 to 100 items.');
       state.indexFiles(state.dataset(...pd(p)), files);
       return { EventId: randomUUID().toUpperCase() };
     },
-    DeleteFileMeta: (p) => { state.deleteFiles(state.dataset(...pd(p)), [String(p.URI)]); return {}; },
+    DeleteFileMeta: (p) => {
+      state.deleteFiles(state.dataset(...pd(p)), [String(p.URI)]);
+      return {};
+    },
     BatchDeleteFileMeta: (p) => {
       const uris = p.URIs as unknown[];
-      if (!uris.length || uris.length > 100 || uris.some((u) => typeof u !== 'string')) throw new WireError(400, 'InvalidArgument', 'URIs must hold 1 to 100 strings.');
+      if (!uris.length || uris.length > 100 || uris.some((u) => typeof u !== 'string'))
+        throw new WireError(400, 'InvalidArgument', 'URIs must hold 1 to 100 strings.');
       state.deleteFiles(state.dataset(...pd(p)), uris as string[]);
       return {};
     },
@@ -119,49 +148,93 @@ function actions(state: FakeImmState): Record<string, (p: Params) => Record<stri
     DetectImageFaces: (p) => {
       state.project(String(p.ProjectName));
       const seed = state.seeds.get(String(p.SourceURI));
-      if (!seed) throw new WireError(400, 'ResourceNotFound', `The file ${String(p.SourceURI)} does not exist.`);
-      return { Faces: seed.figures.map(({ identity: _identity, FigureClusterId: _c, ...f }, i) => ({ FigureId: `detect-${i}`, FigureType: 'face', ...structuredClone(f) })) };
+      if (!seed)
+        throw new WireError(400, 'ResourceNotFound', `The file ${String(p.SourceURI)} does not exist.`);
+      return {
+        Faces: seed.figures.map(({ identity: _identity, FigureClusterId: _c, ...f }, i) => ({
+          FigureId: `detect-${i}`,
+          FigureType: 'face',
+          ...structuredClone(f),
+        })),
+      };
     },
     CreateFigureClusteringTask: (p) => {
       const [project, dataset] = pd(p);
       const d = state.dataset(project, dataset);
-      const info = state.startTask('FaceClustering', project, dataset, (p.Tags as Record<string, string>) ?? {}, p.UserData as string | undefined, b.clusteringDelayMs, () => state.cluster(d));
+      const info = state.startTask(
+        'FaceClustering',
+        project,
+        dataset,
+        (p.Tags as Record<string, string>) ?? {},
+        p.UserData as string | undefined,
+        b.clusteringDelayMs,
+        () => state.cluster(d),
+      );
       return { TaskId: info.TaskId, EventId: info.EventId };
     },
     CreateFigureClustersMergingTask: (p) => {
       const [project, dataset] = pd(p);
       const d = state.dataset(project, dataset);
-      if ((p.From === undefined) === (p.Froms === undefined)) throw new WireError(400, 'InvalidArgument', 'Exactly one of From and Froms must be set.');
+      if ((p.From === undefined) === (p.Froms === undefined))
+        throw new WireError(400, 'InvalidArgument', 'Exactly one of From and Froms must be set.');
       const froms = p.From !== undefined ? [String(p.From)] : (p.Froms as unknown[]).map(String);
-      if (!froms.length || froms.length > 100) throw new WireError(400, 'InvalidArgument', 'Froms must hold 1 to 100 ids.');
+      if (!froms.length || froms.length > 100)
+        throw new WireError(400, 'InvalidArgument', 'Froms must hold 1 to 100 ids.');
       const to = String(p.To);
       for (const id of [to, ...froms]) if (!d.clusters.has(id)) throw notFound(`figure cluster ${id}`);
-      const info = state.startTask('FigureClustersMerging', project, dataset, (p.Tags as Record<string, string>) ?? {}, p.UserData as string | undefined, b.mergingDelayMs, () => state.merge(d, froms, to));
+      const info = state.startTask(
+        'FigureClustersMerging',
+        project,
+        dataset,
+        (p.Tags as Record<string, string>) ?? {},
+        p.UserData as string | undefined,
+        b.mergingDelayMs,
+        () => state.merge(d, froms, to),
+      );
       return { TaskId: info.TaskId, EventId: info.EventId };
     },
     GetTask: (p) => {
       const t = state.tasks.get(String(p.TaskId));
-      if (!t || t.info.ProjectName !== p.ProjectName || t.info.TaskType !== p.TaskType) throw notFound(`task ${String(p.TaskId)}`);
+      if (!t || t.info.ProjectName !== p.ProjectName || t.info.TaskType !== p.TaskType)
+        throw notFound(`task ${String(p.TaskId)}`);
       return { ...structuredClone(t.info) };
     },
     ListTasks: (p) => {
       state.project(String(p.ProjectName));
       const types = p.TaskTypes as string[] | undefined;
       const selector = typeof p.TagSelector === 'string' && p.TagSelector ? p.TagSelector.split('=') : null;
-      let tasks = [...state.tasks.values()].map((t) => t.info).filter((t) =>
-        t.ProjectName === p.ProjectName
-        && (!types?.length || types.includes(t.TaskType ?? ''))
-        && (!p.Status || t.Status === p.Status)
-        && (!selector || t.Tags?.[selector[0]!] === selector.slice(1).join('='))
-        && inRange(t.StartTime, p.StartTimeRange) && (!p.EndTimeRange || inRange(t.EndTime, p.EndTimeRange)));
+      let tasks = [...state.tasks.values()]
+        .map((t) => t.info)
+        .filter(
+          (t) =>
+            t.ProjectName === p.ProjectName &&
+            (!types?.length || types.includes(t.TaskType ?? '')) &&
+            (!p.Status || t.Status === p.Status) &&
+            (!selector || t.Tags?.[selector[0]!] === selector.slice(1).join('=')) &&
+            inRange(t.StartTime, p.StartTimeRange) &&
+            (!p.EndTimeRange || inRange(t.EndTime, p.EndTimeRange)),
+        );
       const sort = String(p.Sort ?? 'TaskId');
-      if (!['TaskId', 'StartTime', 'EndTime'].includes(sort)) throw new WireError(400, 'InvalidArgument', `Sort ${sort} is not supported.`);
+      if (!['TaskId', 'StartTime', 'EndTime'].includes(sort))
+        throw new WireError(400, 'InvalidArgument', `Sort ${sort} is not supported.`);
       // Ties on time fall back to creation order so "newest first" is stable within one millisecond.
       const seq = new Map([...state.tasks.keys()].map((id, i) => [id, i]));
-      tasks = sortBy(tasks, (t: TaskInfo) => sort === 'TaskId' ? t.TaskId : `${String(Date.parse((sort === 'StartTime' ? t.StartTime : t.EndTime) ?? '') || 0).padStart(15, '0')}:${String(seq.get(t.TaskId)).padStart(8, '0')}`, p.Order);
+      tasks = sortBy(
+        tasks,
+        (t: TaskInfo) =>
+          sort === 'TaskId'
+            ? t.TaskId
+            : `${String(Date.parse((sort === 'StartTime' ? t.StartTime : t.EndTime) ?? '') || 0).padStart(15, '0')}:${String(seq.get(t.TaskId)).padStart(8, '0')}`,
+        p.Order,
+      );
       const m = maxResults(p);
       const { page, next } = paginate(tasks, m, p.NextToken);
-      return { Tasks: structuredClone(page), NextToken: next, MaxResults: String(m), ProjectName: p.ProjectName };
+      return {
+        Tasks: structuredClone(page),
+        NextToken: next,
+        MaxResults: String(m),
+        ProjectName: p.ProjectName,
+      };
     },
     QueryFigureClusters: (p) => {
       const d = state.dataset(...pd(p));
@@ -170,14 +243,29 @@ function actions(state: FakeImmState): Record<string, (p: Params) => Record<stri
         const [k, ...rest] = p.CustomLabels.split('=');
         const v = rest.join('=');
         // IMM documents CustomLabels keys/values as case-insensitive.
-        clusters = clusters.filter((c) => Object.entries(c.CustomLabels ?? {}).some(([ck, cv]) => ck.toLowerCase() === k!.toLowerCase() && cv.toLowerCase() === v.toLowerCase()));
+        clusters = clusters.filter((c) =>
+          Object.entries(c.CustomLabels ?? {}).some(
+            ([ck, cv]) => ck.toLowerCase() === k!.toLowerCase() && cv.toLowerCase() === v.toLowerCase(),
+          ),
+        );
       }
-      clusters = clusters.filter((c) => inRange(c.CreateTime, p.CreateTimeRange) && inRange(c.UpdateTime, p.UpdateTimeRange));
+      clusters = clusters.filter(
+        (c) => inRange(c.CreateTime, p.CreateTimeRange) && inRange(c.UpdateTime, p.UpdateTimeRange),
+      );
       const sort = p.Sort === undefined ? null : String(p.Sort);
-      if (sort && !CLUSTER_SORT[sort]) throw new WireError(400, 'InvalidArgument', `Sort ${sort} is not supported.`);
-      clusters = sortBy(sortBy(clusters, (c) => c.ObjectId, 'asc'), sort ? CLUSTER_SORT[sort]! : (c) => c.ObjectId, p.Order);
+      if (sort && !CLUSTER_SORT[sort])
+        throw new WireError(400, 'InvalidArgument', `Sort ${sort} is not supported.`);
+      clusters = sortBy(
+        sortBy(clusters, (c) => c.ObjectId, 'asc'),
+        sort ? CLUSTER_SORT[sort]! : (c) => c.ObjectId,
+        p.Order,
+      );
       const { page, next } = paginate(clusters, maxResults(p), p.NextToken);
-      return { FigureClusters: structuredClone(page), NextToken: next, ...(p.WithTotalCount ? { TotalCount: clusters.length } : {}) };
+      return {
+        FigureClusters: structuredClone(page),
+        NextToken: next,
+        ...(p.WithTotalCount ? { TotalCount: clusters.length } : {}),
+      };
     },
     GetFigureCluster: (p) => {
       const c = state.dataset(...pd(p)).clusters.get(String(p.ObjectId));
@@ -187,14 +275,27 @@ function actions(state: FakeImmState): Record<string, (p: Params) => Record<stri
     UpdateFigureCluster: (p) => {
       const d = state.dataset(...pd(p));
       const u = p.FigureCluster as Partial<FigureCluster> & { Cover?: { Figures?: { FigureId: string }[] } };
-      if (!u.ObjectId) throw new WireError(400, 'MissingFigureCluster.ObjectId', 'FigureCluster.ObjectId is required.');
+      if (!u.ObjectId)
+        throw new WireError(400, 'MissingFigureCluster.ObjectId', 'FigureCluster.ObjectId is required.');
       const c = d.clusters.get(u.ObjectId);
       if (!c) throw notFound(`figure cluster ${u.ObjectId}`);
       if (u.MetaLockVersion !== undefined && u.MetaLockVersion !== c.MetaLockVersion) {
-        throw new WireError(400, 'InvalidArgument', `MetaLockVersion ${u.MetaLockVersion} does not match the current version ${c.MetaLockVersion}.`);
+        throw new WireError(
+          400,
+          'InvalidArgument',
+          `MetaLockVersion ${u.MetaLockVersion} does not match the current version ${c.MetaLockVersion}.`,
+        );
       }
-      if (u.CustomLabels !== undefined && (typeof u.CustomLabels !== 'object' || Object.values(u.CustomLabels).some((v) => typeof v !== 'string'))) {
-        throw new WireError(400, 'InvalidArgument', 'FigureCluster.CustomLabels must map strings to strings.');
+      if (
+        u.CustomLabels !== undefined &&
+        (typeof u.CustomLabels !== 'object' ||
+          Object.values(u.CustomLabels).some((v) => typeof v !== 'string'))
+      ) {
+        throw new WireError(
+          400,
+          'InvalidArgument',
+          'FigureCluster.CustomLabels must map strings to strings.',
+        );
       }
       if (u.Name !== undefined) c.Name = String(u.Name);
       if (u.CustomId !== undefined) c.CustomId = String(u.CustomId);
@@ -208,7 +309,14 @@ function actions(state: FakeImmState): Record<string, (p: Params) => Record<stri
       const query = p.Query as Parameters<typeof matches>[1];
       let files = [...d.files.values()].filter((f) => matches(f, query));
       const sortField = typeof p.Sort === 'string' && p.Sort ? p.Sort.split(',')[0]! : 'URI';
-      files = sortBy(files, (f) => { const v = valuesAt(f, sortField)[0]; return typeof v === 'number' ? v : String(v ?? ''); }, p.Order ?? (p.Sort ? 'desc' : 'asc'));
+      files = sortBy(
+        files,
+        (f) => {
+          const v = valuesAt(f, sortField)[0];
+          return typeof v === 'number' ? v : String(v ?? '');
+        },
+        p.Order ?? (p.Sort ? 'desc' : 'asc'),
+      );
       const { page, next } = paginate(files, maxResults(p), p.NextToken);
       return {
         Files: page.map((f) => pick(structuredClone(f), p.WithFields as string[] | undefined)),
@@ -221,7 +329,11 @@ function actions(state: FakeImmState): Record<string, (p: Params) => Record<stri
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text), 'x-acs-request-id': (body as { RequestId: string }).RequestId });
+  res.writeHead(status, {
+    'content-type': 'application/json;charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'x-acs-request-id': (body as { RequestId: string }).RequestId,
+  });
   res.end(text);
 }
 
@@ -233,7 +345,12 @@ export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> 
     now: opts.now ?? (() => new Date()),
   });
   if (opts.project) state.createProject({ ProjectName: opts.project });
-  if (opts.project && opts.dataset) state.createDataset({ ProjectName: opts.project, DatasetName: opts.dataset, TemplateId: 'Official:FaceManagement' });
+  if (opts.project && opts.dataset)
+    state.createDataset({
+      ProjectName: opts.project,
+      DatasetName: opts.dataset,
+      TemplateId: 'Official:FaceManagement',
+    });
   const handlers = actions(state);
   const requests: RecordedRequest[] = [];
   const faults: { action: string; remaining: number; fault: Fault }[] = [];
@@ -243,37 +360,70 @@ export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> 
     const url = new URL(req.url ?? '/', 'http://fake');
     const action = String(req.headers['x-acs-action'] ?? '');
     const record: RecordedRequest = {
-      action, version: req.headers['x-acs-version'] as string | undefined, method: req.method ?? '', path: url.pathname,
-      query: Object.fromEntries(url.searchParams), params: null, headers: { ...req.headers }, bodyLength: body.length, status: 0, code: null,
+      action,
+      version: req.headers['x-acs-version'] as string | undefined,
+      method: req.method ?? '',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      params: null,
+      headers: { ...req.headers },
+      bodyLength: body.length,
+      status: 0,
+      code: null,
     };
     requests.push(record);
     const requestId = randomUUID().toUpperCase();
     const fail = (status: number, code: string, message: string) => {
       record.status = status;
       record.code = code;
-      send(res, status, { RequestId: requestId, HostId: host, Code: code, Message: message, Recommend: `https://next.api.aliyun.com/troubleshoot?q=${code}` });
+      send(res, status, {
+        RequestId: requestId,
+        HostId: host,
+        Code: code,
+        Message: message,
+        Recommend: `https://next.api.aliyun.com/troubleshoot?q=${code}`,
+      });
     };
     try {
-      if (req.method !== 'POST') throw new WireError(405, 'InvalidArgument', `Method ${req.method} is not allowed; IMM RPC calls are POST.`);
-      if (url.pathname !== '/') throw new WireError(404, 'InvalidArgument', `Path ${url.pathname} is not found; RPC calls use /.`);
+      if (req.method !== 'POST')
+        throw new WireError(
+          405,
+          'InvalidArgument',
+          `Method ${req.method} is not allowed; IMM RPC calls are POST.`,
+        );
+      if (url.pathname !== '/')
+        throw new WireError(404, 'InvalidArgument', `Path ${url.pathname} is not found; RPC calls use /.`);
       if (!action) throw new WireError(400, 'MissingAction', 'The header x-acs-action is required.');
-      if (record.version !== '2020-09-30') throw new WireError(400, 'InvalidVersion', `Specified version ${String(record.version)} is not valid.`);
-      if (!String(req.headers.authorization ?? '').startsWith('ACS3-HMAC-SHA256 ')) throw new WireError(400, 'MissingAuthorization', 'The request is not signed.');
-      const faultIndex = faults.findIndex((f) => f.remaining > 0 && (f.action === action || f.action === '*'));
+      if (record.version !== '2020-09-30')
+        throw new WireError(
+          400,
+          'InvalidVersion',
+          `Specified version ${String(record.version)} is not valid.`,
+        );
+      if (!String(req.headers.authorization ?? '').startsWith('ACS3-HMAC-SHA256 '))
+        throw new WireError(400, 'MissingAuthorization', 'The request is not signed.');
+      const faultIndex = faults.findIndex(
+        (f) => f.remaining > 0 && (f.action === action || f.action === '*'),
+      );
       if (faultIndex >= 0) {
         const f = faults[faultIndex]!;
         f.remaining -= 1;
         if (f.fault.delayMs) await new Promise((r) => setTimeout(r, f.fault.delayMs));
         if (f.fault.status !== undefined || f.fault.code !== undefined || !f.fault.delayMs) {
           const status = f.fault.status ?? THROTTLED.status;
-          fail(status, f.fault.code ?? (status === 429 ? THROTTLED.code : 'ServiceUnavailable'), f.fault.message ?? THROTTLED.message);
+          fail(
+            status,
+            f.fault.code ?? (status === 429 ? THROTTLED.code : 'ServiceUnavailable'),
+            f.fault.message ?? THROTTLED.message,
+          );
           return;
         }
       }
       const params = parseParams(action, url.searchParams);
       record.params = params;
       const handler = handlers[action];
-      if (!handler) throw new WireError(400, 'InvalidAction.NotFound', `Specified api ${action} is not found.`);
+      if (!handler)
+        throw new WireError(400, 'InvalidAction.NotFound', `Specified api ${action} is not found.`);
       const out = handler(params);
       record.status = 200;
       send(res, 200, { RequestId: requestId, ...out });
@@ -286,7 +436,9 @@ export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => { void handle(req, res, Buffer.concat(chunks)); });
+    req.on('end', () => {
+      void handle(req, res, Buffer.concat(chunks));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -296,22 +448,34 @@ export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> 
     endpoint: `http://127.0.0.1:${port}`,
     state,
     seedFaces: (uri, figures, props) => state.seedFaces(uri, figures, props),
-    failNext: (action, count, fault = {}) => { faults.push({ action, remaining: count, fault }); },
-    clearFaults: () => { faults.length = 0; },
+    failNext: (action, count, fault = {}) => {
+      faults.push({ action, remaining: count, fault });
+    },
+    clearFaults: () => {
+      faults.length = 0;
+    },
     requests,
     requestsFor: (action) => requests.filter((r) => r.action === action),
-    close: () => new Promise<void>((resolve) => {
-      state.stopTimers();
-      server.closeAllConnections?.();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        state.stopTimers();
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** A face IMM would cluster (box 200 px, frontal, quality 0.95), for seeding. */
 export function goodFace(identity: string, extra: Partial<SeedFigure> = {}): SeedFigure {
   return {
-    identity, Boundary: { Left: 120, Top: 80, Width: 200, Height: 220 }, HeadPose: { Pitch: 2, Roll: -1, Yaw: 5 },
-    FaceQuality: 0.95, Sharpness: 0.9, Age: 30, Gender: 'female', FigureConfidence: 0.99, ...extra,
+    identity,
+    Boundary: { Left: 120, Top: 80, Width: 200, Height: 220 },
+    HeadPose: { Pitch: 2, Roll: -1, Yaw: 5 },
+    FaceQuality: 0.95,
+    Sharpness: 0.9,
+    Age: 30,
+    Gender: 'female',
+    FigureConfidence: 0.99,
+    ...extra,
   };
 }

@@ -4,7 +4,12 @@
  * look-alike identities closer than that. Shared by the cluster tests and bench/cluster.ts.
  */
 /** Clusterer thresholds matching this scale (the engine notes' margins; the defaults are tuned on faces-dev). */
-export const SYNTHETIC_THRESHOLDS = { threshold: 0.58, attachThreshold: 0.58, joinThreshold: 0.52, hubGate: null };
+export const SYNTHETIC_THRESHOLDS = {
+  threshold: 0.58,
+  attachThreshold: 0.58,
+  joinThreshold: 0.52,
+  hubGate: null,
+};
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -53,8 +58,12 @@ export class SyntheticIdentities {
   /** A new identity; with probability `lookAlike` its centre sits ~0.6 from an existing one. */
   newIdentity(lookAlike = 0.05): number {
     const c = new Float32Array(DIM);
-    const base = this.centers.length > 0 && this.rnd() < lookAlike ? this.centers[Math.floor(this.rnd() * this.centers.length)]! : null;
-    for (let i = 0; i < DIM; i++) c[i] = base ? base[i]! + this.g.next() * CENTER_SD * 0.62 : this.g.next() * CENTER_SD;
+    const base =
+      this.centers.length > 0 && this.rnd() < lookAlike
+        ? this.centers[Math.floor(this.rnd() * this.centers.length)]!
+        : null;
+    for (let i = 0; i < DIM; i++)
+      c[i] = base ? base[i]! + this.g.next() * CENTER_SD * 0.62 : this.g.next() * CENTER_SD;
     this.centers.push(c);
     return this.centers.length - 1;
   }

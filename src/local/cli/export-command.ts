@@ -2,8 +2,19 @@ import { isClusterable } from '../../album/clusterable';
 import type { Box } from '../../album/types';
 import type { LocalAlbum } from '../local-runtime';
 
-export interface ExportedFace { box: Box; personId: string | null; quality: number | null; clusterable: boolean; embedding?: number[] }
-export interface ExportedPhoto { path: string; width: number | null; height: number | null; faces: ExportedFace[] }
+export interface ExportedFace {
+  box: Box;
+  personId: string | null;
+  quality: number | null;
+  clusterable: boolean;
+  embedding?: number[];
+}
+export interface ExportedPhoto {
+  path: string;
+  width: number | null;
+  height: number | null;
+  faces: ExportedFace[];
+}
 export interface AlbumExport {
   people: { id: string; name: string | null; faceCount: number; imageCount: number }[];
   photos: ExportedPhoto[];
@@ -14,8 +25,15 @@ export function exportAlbum(album: LocalAlbum, opts: { embeddings: boolean }): A
   const people: AlbumExport['people'] = [];
   let cursor: string | undefined;
   do {
-    const page = album.people.list({ limit: 100, cursor, sort: 'imageCount', order: 'desc', hidden: 'include' });
-    for (const p of page.items) people.push({ id: p.id, name: p.name, faceCount: p.faceCount, imageCount: p.imageCount });
+    const page = album.people.list({
+      limit: 100,
+      cursor,
+      sort: 'imageCount',
+      order: 'desc',
+      hidden: 'include',
+    });
+    for (const p of page.items)
+      people.push({ id: p.id, name: p.name, faceCount: p.faceCount, imageCount: p.imageCount });
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 
@@ -24,9 +42,13 @@ export function exportAlbum(album: LocalAlbum, opts: { embeddings: boolean }): A
     const faces = album.photos.facesOfPhotos([photo.id]).get(photo.id) ?? [];
     const embeddings = opts.embeddings ? album.photos.embeddingsOfPhoto(photo.id) : null;
     photos.push({
-      path: photo.path, width: photo.width, height: photo.height,
+      path: photo.path,
+      width: photo.width,
+      height: photo.height,
       faces: faces.map((f) => ({
-        box: f.box, personId: f.personId, quality: f.quality,
+        box: f.box,
+        personId: f.personId,
+        quality: f.quality,
         // The rule as configured now (the stored flag reflects the rule at indexing time).
         clusterable: isClusterable(f, album.config.clusterable),
         ...(embeddings ? { embedding: embeddings.get(f.id) ?? [] } : {}),

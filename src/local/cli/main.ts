@@ -4,15 +4,26 @@ import { resolve } from 'node:path';
 const daemon = () => import('../launcher/album-daemon');
 const runtime = () => import('../local-runtime');
 
-const positiveInt = (what: string) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a whole number`);
-  return n;
-};
+const positiveInt =
+  (what: string) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a whole number`);
+    return n;
+  };
 
-const photosOption = () => new Option('--photos <dir>', 'photos folder (stands in for the bucket)').env('FACE_ALBUM_PHOTOS').default('./photos');
-const dataOption = () => new Option('--data <dir>', 'state folder (SQLite, thumbnails, signing key)').env('FACE_ALBUM_DATA').default('./.album');
-const workersOption = () => new Option('--workers <n>', 'face engine worker processes (default: cores)').env('FACE_ALBUM_WORKERS').argParser(positiveInt('--workers'));
+const photosOption = () =>
+  new Option('--photos <dir>', 'photos folder (stands in for the bucket)')
+    .env('FACE_ALBUM_PHOTOS')
+    .default('./photos');
+const dataOption = () =>
+  new Option('--data <dir>', 'state folder (SQLite, thumbnails, signing key)')
+    .env('FACE_ALBUM_DATA')
+    .default('./.album');
+const workersOption = () =>
+  new Option('--workers <n>', 'face engine worker processes (default: cores)')
+    .env('FACE_ALBUM_WORKERS')
+    .argParser(positiveInt('--workers'));
 
 function writeJson(value: unknown): Promise<void> {
   return new Promise((done) => process.stdout.write(JSON.stringify(value, null, 2) + '\n', () => done()));
@@ -23,72 +34,175 @@ export function buildProgram(): Command {
     .description('Person photo album: a folder of photos, grouped by the people in them, served over HTTP')
     .showHelpAfterError();
 
-  program.command('start', { isDefault: true })
+  program
+    .command('start', { isDefault: true })
     .description('watch the photos folder, index changes, cluster people and serve the API')
-    .addOption(photosOption()).addOption(dataOption()).addOption(workersOption())
-    .addOption(new Option('--port <n>', 'HTTP port on 127.0.0.1').env('FACE_ALBUM_PORT').default(9000).argParser(positiveInt('--port')))
-    .addOption(new Option('--cluster-interval <s>', 'seconds between timer-driven clustering passes').env('FACE_ALBUM_CLUSTER_INTERVAL').default(300).argParser(positiveInt('--cluster-interval')))
-    .addOption(new Option('--quiet-period <s>', 'seconds of quiet after changes before clustering').env('FACE_ALBUM_QUIET_PERIOD').default(10).argParser(positiveInt('--quiet-period')))
-    .addOption(new Option('--write-settle <ms>', 'a file counts as written once unchanged this long').env('FACE_ALBUM_WRITE_SETTLE_MS').default(1500).argParser(positiveInt('--write-settle')))
-    .addOption(new Option('--poll', 'poll the folder instead of OS file events (network drives, some containers)').env('FACE_ALBUM_POLL').default(false))
-    .action(async (o: { photos: string; data: string; workers?: number; port: number; clusterInterval: number; quietPeriod: number; writeSettle: number; poll: boolean }, cmd: Command) => {
-      const { startAlbumDaemon } = await daemon();
-      const running = await startAlbumDaemon({
-        photosDir: resolve(o.photos), photosDirGiven: given(cmd), dataDir: resolve(o.data), workers: o.workers || undefined, port: o.port,
-        clusterIntervalMs: Math.max(1, o.clusterInterval) * 1000, quietMs: o.quietPeriod * 1000, stabilityMs: o.writeSettle, usePolling: Boolean(o.poll),
-      }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'EADDRINUSE') throw new Error(`port ${o.port} is already in use; pick another with --port`);
-        throw err;
-      });
-      process.stderr.write(`face-album: serving ${running.album.folder.root} on ${running.url}\n`);
-      let stopping = false;
-      const stop = () => {
-        if (stopping) return;
-        stopping = true;
-        running.close().then(() => process.exit(0), (err) => { process.stderr.write(`face-album: ${String(err)}\n`); process.exit(1); });
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    .addOption(photosOption())
+    .addOption(dataOption())
+    .addOption(workersOption())
+    .addOption(
+      new Option('--port <n>', 'HTTP port on 127.0.0.1')
+        .env('FACE_ALBUM_PORT')
+        .default(9000)
+        .argParser(positiveInt('--port')),
+    )
+    .addOption(
+      new Option('--cluster-interval <s>', 'seconds between timer-driven clustering passes')
+        .env('FACE_ALBUM_CLUSTER_INTERVAL')
+        .default(300)
+        .argParser(positiveInt('--cluster-interval')),
+    )
+    .addOption(
+      new Option('--quiet-period <s>', 'seconds of quiet after changes before clustering')
+        .env('FACE_ALBUM_QUIET_PERIOD')
+        .default(10)
+        .argParser(positiveInt('--quiet-period')),
+    )
+    .addOption(
+      new Option('--write-settle <ms>', 'a file counts as written once unchanged this long')
+        .env('FACE_ALBUM_WRITE_SETTLE_MS')
+        .default(1500)
+        .argParser(positiveInt('--write-settle')),
+    )
+    .addOption(
+      new Option('--poll', 'poll the folder instead of OS file events (network drives, some containers)')
+        .env('FACE_ALBUM_POLL')
+        .default(false),
+    )
+    .action(
+      async (
+        o: {
+          photos: string;
+          data: string;
+          workers?: number;
+          port: number;
+          clusterInterval: number;
+          quietPeriod: number;
+          writeSettle: number;
+          poll: boolean;
+        },
+        cmd: Command,
+      ) => {
+        const { startAlbumDaemon } = await daemon();
+        const running = await startAlbumDaemon({
+          photosDir: resolve(o.photos),
+          photosDirGiven: given(cmd),
+          dataDir: resolve(o.data),
+          workers: o.workers || undefined,
+          port: o.port,
+          clusterIntervalMs: Math.max(1, o.clusterInterval) * 1000,
+          quietMs: o.quietPeriod * 1000,
+          stabilityMs: o.writeSettle,
+          usePolling: Boolean(o.poll),
+        }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'EADDRINUSE')
+            throw new Error(`port ${o.port} is already in use; pick another with --port`);
+          throw err;
+        });
+        process.stderr.write(`face-album: serving ${running.album.folder.root} on ${running.url}\n`);
+        let stopping = false;
+        const stop = () => {
+          if (stopping) return;
+          stopping = true;
+          running.close().then(
+            () => process.exit(0),
+            (err) => {
+              process.stderr.write(`face-album: ${String(err)}\n`);
+              process.exit(1);
+            },
+          );
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      },
+    );
 
-  program.command('scan <dir>')
+  program
+    .command('scan <dir>')
     .description('index every photo under <dir> once, cluster, exit')
-    .addOption(dataOption()).addOption(workersOption())
+    .addOption(dataOption())
+    .addOption(workersOption())
     .action(async (dir: string, o: { data: string; workers?: number }) => {
       const { scanCommand } = await import('./scan-command');
-      const totals = await scanCommand({ photosDir: resolve(dir), dataDir: resolve(o.data), workers: o.workers || undefined, tty: process.stdout.isTTY === true });
-      process.stderr.write(`face-album: scanned: ${totals.indexed} indexed, ${totals.unchanged} unchanged, ${totals.rejected} rejected, ${totals.removed} removed; clustering ${totals.clustering}\n`);
+      const totals = await scanCommand({
+        photosDir: resolve(dir),
+        dataDir: resolve(o.data),
+        workers: o.workers || undefined,
+        tty: process.stdout.isTTY === true,
+      });
+      process.stderr.write(
+        `face-album: scanned: ${totals.indexed} indexed, ${totals.unchanged} unchanged, ${totals.rejected} rejected, ${totals.removed} removed; clustering ${totals.clustering}\n`,
+      );
     });
 
-  program.command('recluster')
+  program
+    .command('recluster')
     .description('full re-cluster, keeping person ids, names and edits')
-    .addOption(photosOption()).addOption(dataOption())
+    .addOption(photosOption())
+    .addOption(dataOption())
     .action(async (o: { photos: string; data: string }, cmd: Command) => {
-      const album = (await runtime()).openLocalAlbum({ photosDir: resolve(o.photos), photosDirGiven: given(cmd), dataDir: resolve(o.data) });
+      const album = (await runtime()).openLocalAlbum({
+        photosDir: resolve(o.photos),
+        photosDirGiven: given(cmd),
+        dataDir: resolve(o.data),
+      });
       try {
-        const run = await album.backend.runClustering({ deadline: Date.now() + 3600_000, log: album.log, full: true });
-        album.log.info('clustering.' + run.outcome, { taskId: run.task?.id, newPeople: run.newPeople, updatedPeople: run.updatedPeople, reason: run.reason });
+        const run = await album.backend.runClustering({
+          deadline: Date.now() + 3600_000,
+          log: album.log,
+          full: true,
+        });
+        album.log.info('clustering.' + run.outcome, {
+          taskId: run.task?.id,
+          newPeople: run.newPeople,
+          updatedPeople: run.updatedPeople,
+          reason: run.reason,
+        });
         if (run.outcome === 'failed') process.exitCode = 1;
-      } finally { await album.close(); }
+      } finally {
+        await album.close();
+      }
     });
 
-  program.command('export')
+  program
+    .command('export')
     .description('print the album as JSON (people, photos, faces)')
-    .addOption(photosOption()).addOption(dataOption())
-    .option('--embeddings', 'include each face\'s embedding', false)
+    .addOption(photosOption())
+    .addOption(dataOption())
+    .option('--embeddings', "include each face's embedding", false)
     .action(async (o: { photos: string; data: string; embeddings: boolean }, cmd: Command) => {
       const { exportAlbum } = await import('./export-command');
-      const album = (await runtime()).openLocalAlbum({ photosDir: resolve(o.photos), photosDirGiven: given(cmd), dataDir: resolve(o.data), log: silentLog() });
-      try { await writeJson(exportAlbum(album, { embeddings: o.embeddings })); } finally { await album.close(); }
+      const album = (await runtime()).openLocalAlbum({
+        photosDir: resolve(o.photos),
+        photosDirGiven: given(cmd),
+        dataDir: resolve(o.data),
+        log: silentLog(),
+      });
+      try {
+        await writeJson(exportAlbum(album, { embeddings: o.embeddings }));
+      } finally {
+        await album.close();
+      }
     });
 
-  program.command('status')
+  program
+    .command('status')
     .description('counts, pending changes, refused files and the last clustering')
-    .addOption(photosOption()).addOption(dataOption())
+    .addOption(photosOption())
+    .addOption(dataOption())
     .action(async (o: { photos: string; data: string }, cmd: Command) => {
       const { albumStatus } = await import('./status-command');
-      const album = (await runtime()).openLocalAlbum({ photosDir: resolve(o.photos), photosDirGiven: given(cmd), dataDir: resolve(o.data), log: silentLog() });
-      try { await writeJson(await albumStatus(album, resolve(o.data))); } finally { await album.close(); }
+      const album = (await runtime()).openLocalAlbum({
+        photosDir: resolve(o.photos),
+        photosDirGiven: given(cmd),
+        dataDir: resolve(o.data),
+        log: silentLog(),
+      });
+      try {
+        await writeJson(await albumStatus(album, resolve(o.data)));
+      } finally {
+        await album.close();
+      }
     });
   return program;
 }

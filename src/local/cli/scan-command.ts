@@ -5,25 +5,52 @@ import { openLocalAlbum, type LocalAlbum } from '../local-runtime';
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
 import { createScanProgress } from './scan-progress';
 
-export interface ScanOptions { photosDir: string; dataDir: string; workers?: number; tty: boolean }
+export interface ScanOptions {
+  photosDir: string;
+  dataDir: string;
+  workers?: number;
+  tty: boolean;
+}
 
 /** Routine per-photo lines are replaced by the bar on a terminal; refusals and errors still print. */
 function isRoutine(line: string): boolean {
   try {
     const rec = JSON.parse(line) as { level?: string; event?: string; outcome?: string };
-    return rec.level === 'info' && (rec.event === 'photo.index' || rec.event === 'photo.remove') && rec.outcome !== 'rejected';
-  } catch { return false; }
+    return (
+      rec.level === 'info' &&
+      (rec.event === 'photo.index' || rec.event === 'photo.remove') &&
+      rec.outcome !== 'rejected'
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** `face-album scan <dir>`: index everything once through the indexer handler, cluster, exit. */
-export async function scanCommand(opts: ScanOptions): Promise<{ indexed: number; rejected: number; unchanged: number; removed: number; clustering: string | undefined }> {
+export async function scanCommand(
+  opts: ScanOptions,
+): Promise<{
+  indexed: number;
+  rejected: number;
+  unchanged: number;
+  removed: number;
+  clustering: string | undefined;
+}> {
   mkdirSync(opts.photosDir, { recursive: true });
   const unlock = lockDataDir(opts.dataDir, 'scan');
   let album: LocalAlbum;
-  try { album = openLocalAlbum(opts); } catch (err) { unlock(); throw err; }
+  try {
+    album = openLocalAlbum(opts);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   album.backend.recoverAbandonedTasks();
   const fns = localFunctions(album);
-  const changes = reconcile(await walkPhotos(album.folder, nestedDataDir(opts.photosDir, opts.dataDir)), album.photos.knownFiles());
+  const changes = reconcile(
+    await walkPhotos(album.folder, nestedDataDir(opts.photosDir, opts.dataDir)),
+    album.photos.knownFiles(),
+  );
   const created = changes.filter((c) => c.kind === 'created');
   const removed = changes.filter((c) => c.kind === 'removed');
   const progress = createScanProgress(created.length, opts.tty);
@@ -38,7 +65,13 @@ export async function scanCommand(opts: ScanOptions): Promise<{ indexed: number;
       return true;
     }) as typeof process.stdout.write;
   }
-  const totals = { indexed: 0, rejected: 0, unchanged: 0, removed: 0, clustering: undefined as string | undefined };
+  const totals = {
+    indexed: 0,
+    rejected: 0,
+    unchanged: 0,
+    removed: 0,
+    clustering: undefined as string | undefined,
+  };
   try {
     if (removed.length) {
       const res = await fns.index(removed);

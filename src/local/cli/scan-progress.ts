@@ -8,18 +8,32 @@ export interface ScanProgress {
   stop(): void;
 }
 
-export function createScanProgress(total: number, tty: boolean, write: (line: string) => void = (l) => process.stdout.write(l)): ScanProgress {
+export function createScanProgress(
+  total: number,
+  tty: boolean,
+  write: (line: string) => void = (l) => process.stdout.write(l),
+): ScanProgress {
   const started = Date.now();
   let done = 0;
   const rate = () => done / Math.max(0.001, (Date.now() - started) / 1000);
   if (tty) {
-    const bars = new cliProgress.MultiBar({
-      format: 'indexing [{bar}] {value}/{total} photos | {rate} photos/s | ETA {eta_formatted}',
-      hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5, stream: process.stderr,
-    }, cliProgress.Presets.shades_classic);
+    const bars = new cliProgress.MultiBar(
+      {
+        format: 'indexing [{bar}] {value}/{total} photos | {rate} photos/s | ETA {eta_formatted}',
+        hideCursor: true,
+        clearOnComplete: false,
+        etaBuffer: 50,
+        fps: 5,
+        stream: process.stderr,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     const bar = bars.create(total, 0, { rate: '0.0' });
     return {
-      advance: (n) => { done += n; bar.increment(n, { rate: rate().toFixed(1) }); },
+      advance: (n) => {
+        done += n;
+        bar.increment(n, { rate: rate().toFixed(1) });
+      },
       log: (line) => bars.log(line.endsWith('\n') ? line : line + '\n'),
       stop: () => bars.stop(),
     };
@@ -33,8 +47,13 @@ export function createScanProgress(total: number, tty: boolean, write: (line: st
     write(`scan: ${done}/${total} photos, ${r.toFixed(1)} photos/s, ETA ${eta === null ? '?' : eta + 's'}\n`);
   };
   return {
-    advance: (n) => { done += n; print(done === total); },
+    advance: (n) => {
+      done += n;
+      print(done === total);
+    },
     log: (line) => write(line.endsWith('\n') ? line : line + '\n'),
-    stop: () => { if (done !== total) print(true); },
+    stop: () => {
+      if (done !== total) print(true);
+    },
   };
 }

@@ -32,7 +32,8 @@ function canMerge(a: SeedGroup, b: SeedGroup): boolean {
   if (a.pinnedPersonId && b.pinnedPersonId && a.pinnedPersonId !== b.pinnedPersonId) return false;
   if (a.pinnedPersonId && b.rejected.has(a.pinnedPersonId)) return false;
   if (b.pinnedPersonId && a.rejected.has(b.pinnedPersonId)) return false;
-  const [small, big] = a.photoIds.size <= b.photoIds.size ? [a.photoIds, b.photoIds] : [b.photoIds, a.photoIds];
+  const [small, big] =
+    a.photoIds.size <= b.photoIds.size ? [a.photoIds, b.photoIds] : [b.photoIds, a.photoIds];
   for (const p of small) if (big.has(p)) return false;
   return true;
 }
@@ -42,7 +43,12 @@ function canMerge(a: SeedGroup, b: SeedGroup): boolean {
  * @param edges candidate pairs as seed indices
  * @returns the final groups, in seed order of their surviving root
  */
-export function agglomerate(seeds: SeedGroup[], edges: Iterable<[number, number]>, threshold: number, linkage: Linkage = 'average'): SeedGroup[] {
+export function agglomerate(
+  seeds: SeedGroup[],
+  edges: Iterable<[number, number]>,
+  threshold: number,
+  linkage: Linkage = 'average',
+): SeedGroup[] {
   const parent = new Int32Array(seeds.length);
   for (let i = 0; i < parent.length; i++) parent[i] = i;
   const version = new Int32Array(seeds.length);
@@ -77,7 +83,8 @@ export function agglomerate(seeds: SeedGroup[], edges: Iterable<[number, number]
     const gb = seeds[rb]!;
     // Photo sets and pins only grow, so a refused pair stays refused.
     if (!canMerge(ga, gb)) continue;
-    const [keep, gone, keepIdx, goneIdx] = ga.faceIds.length >= gb.faceIds.length ? [ga, gb, ra, rb] : [gb, ga, rb, ra];
+    const [keep, gone, keepIdx, goneIdx] =
+      ga.faceIds.length >= gb.faceIds.length ? [ga, gb, ra, rb] : [gb, ga, rb, ra];
     for (const f of gone.faceIds) keep.faceIds.push(f);
     keep.stats.absorb(gone.stats);
     for (const p of gone.photoIds) keep.photoIds.add(p);

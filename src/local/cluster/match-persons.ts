@@ -7,7 +7,11 @@
  * @param taken old ids that must not be handed out (already fixed by pins, or merged away)
  * @param preferred old ids (user-edited persons) matched before all others, each to its best group
  */
-export function matchGroupsToPersons(groups: (string | null)[][], taken: Set<string>, preferred: Set<string> = new Set()): (string | null)[] {
+export function matchGroupsToPersons(
+  groups: (string | null)[][],
+  taken: Set<string>,
+  preferred: Set<string> = new Set(),
+): (string | null)[] {
   const triples: { g: number; p: string; overlap: number }[] = [];
   groups.forEach((olds, g) => {
     const counts = new Map<string, number>();
@@ -15,7 +19,13 @@ export function matchGroupsToPersons(groups: (string | null)[][], taken: Set<str
     for (const [p, overlap] of counts) triples.push({ g, p, overlap });
   });
   // User-edited persons first, then largest overlap; ties go to the smaller group (the old person is a bigger share of it), then by id.
-  triples.sort((x, y) => Number(preferred.has(y.p)) - Number(preferred.has(x.p)) || y.overlap - x.overlap || groups[x.g]!.length - groups[y.g]!.length || (x.p < y.p ? -1 : x.p > y.p ? 1 : x.g - y.g));
+  triples.sort(
+    (x, y) =>
+      Number(preferred.has(y.p)) - Number(preferred.has(x.p)) ||
+      y.overlap - x.overlap ||
+      groups[x.g]!.length - groups[y.g]!.length ||
+      (x.p < y.p ? -1 : x.p > y.p ? 1 : x.g - y.g),
+  );
   const result: (string | null)[] = groups.map(() => null);
   const used = new Set<string>();
   for (const t of triples) {

@@ -144,13 +144,17 @@ export class PersonClusterer {
   constructor(opts: Partial<ClustererOptions> = {}) {
     this.opts = { ...DEFAULT_CLUSTER_OPTIONS, ...opts };
     const gate = this.opts.hubGate;
-    if (gate && gate.mean.length !== this.opts.dim) throw new Error(`hubGate.mean has ${gate.mean.length} dims, want ${this.opts.dim}`);
+    if (gate && gate.mean.length !== this.opts.dim)
+      throw new Error(`hubGate.mean has ${gate.mean.length} dims, want ${this.opts.dim}`);
     this.all = this.newIndex();
   }
 
   private newIndex(capacity = 1024): VectorIndex {
     const o = this.opts;
-    return new VectorIndex({ dim: o.dim, m: o.hnswM, efConstruction: o.efConstruction, efSearch: o.efSearch, seed: o.seed }, capacity);
+    return new VectorIndex(
+      { dim: o.dim, m: o.hnswM, efConstruction: o.efConstruction, efSearch: o.efSearch, seed: o.seed },
+      capacity,
+    );
   }
 
   // ---------------------------------------------------------------- read-only views
@@ -165,7 +169,9 @@ export class PersonClusterer {
 
   /** Live persons (not merged away) that have at least one face. */
   personIds(): string[] {
-    return [...this.persons.values()].filter((p) => p.mergedInto === null && p.members.size > 0).map((p) => p.id);
+    return [...this.persons.values()]
+      .filter((p) => p.mergedInto === null && p.members.size > 0)
+      .map((p) => p.id);
   }
 
   /** Phase timings (ms) of the last recluster, for benchmarks. */
@@ -229,7 +235,9 @@ export class PersonClusterer {
    */
   retryWaiting(): ClusterChanges {
     const log = new ChangeLog();
-    const waiting = [...this.faces.values()].filter((st) => st.personId === null && st.pinnedPersonId === null).sort((a, b) => a.id - b.id);
+    const waiting = [...this.faces.values()]
+      .filter((st) => st.personId === null && st.pinnedPersonId === null)
+      .sort((a, b) => a.id - b.id);
     for (const st of waiting) if (st.personId === null) this.placeNew(st, log);
     return this.finish(log);
   }
@@ -267,7 +275,12 @@ export class PersonClusterer {
     }
     // Faces pinned to a merged person now belong to the target.
     for (const st of this.faces.values()) {
-      if (st.pinnedPersonId !== null && st.pinnedPersonId !== into && this.resolve(st.pinnedPersonId) === into) st.pinnedPersonId = into;
+      if (
+        st.pinnedPersonId !== null &&
+        st.pinnedPersonId !== into &&
+        this.resolve(st.pinnedPersonId) === into
+      )
+        st.pinnedPersonId = into;
     }
     return this.finish(log);
   }
@@ -319,7 +332,13 @@ export class PersonClusterer {
         if (s === undefined) {
           s = seeds.length;
           pinnedSeed.set(p, s);
-          seeds.push({ faceIds: [], stats: new CentroidStats(o.dim), photoIds: new Set(), pinnedPersonId: p, rejected: new Set() });
+          seeds.push({
+            faceIds: [],
+            stats: new CentroidStats(o.dim),
+            photoIds: new Set(),
+            pinnedPersonId: p,
+            rejected: new Set(),
+          });
         }
         const seed = seeds[s]!;
         seed.faceIds.push(st.id);
@@ -330,7 +349,13 @@ export class PersonClusterer {
       } else if (st.clusterable) {
         const stats = CentroidStats.of(st.embedding);
         seedOf.set(st.id, seeds.length);
-        seeds.push({ faceIds: [st.id], stats, photoIds: new Set([st.photoId]), pinnedPersonId: null, rejected: this.resolvedRejections(st) });
+        seeds.push({
+          faceIds: [st.id],
+          stats,
+          photoIds: new Set([st.photoId]),
+          pinnedPersonId: null,
+          rejected: this.resolvedRejections(st),
+        });
       }
     }
 
@@ -456,11 +481,14 @@ export class PersonClusterer {
   private validate(faces: ClusterFace[], mustBeNew: boolean): void {
     const ids = new Set<number>();
     for (const f of faces) {
-      if (ids.has(f.id) || (mustBeNew && this.faces.has(f.id))) throw new Error(`face ${f.id} given twice or already loaded`);
+      if (ids.has(f.id) || (mustBeNew && this.faces.has(f.id)))
+        throw new Error(`face ${f.id} given twice or already loaded`);
       ids.add(f.id);
-      if (f.embedding.length !== this.opts.dim) throw new Error(`face ${f.id}: embedding has ${f.embedding.length} dims, want ${this.opts.dim}`);
+      if (f.embedding.length !== this.opts.dim)
+        throw new Error(`face ${f.id}: embedding has ${f.embedding.length} dims, want ${this.opts.dim}`);
       for (let i = 0; i < f.embedding.length; i++) {
-        if (!Number.isFinite(f.embedding[i])) throw new Error(`face ${f.id}: embedding has a non-finite value`);
+        if (!Number.isFinite(f.embedding[i]))
+          throw new Error(`face ${f.id}: embedding has a non-finite value`);
       }
     }
   }
@@ -512,7 +540,14 @@ export class PersonClusterer {
   private ensurePerson(id: string): PersonState {
     let p = this.persons.get(id);
     if (!p) {
-      p = { id, mergedInto: null, userEdited: false, members: new Set(), photos: new Map(), stats: new CentroidStats(this.opts.dim) };
+      p = {
+        id,
+        mergedInto: null,
+        userEdited: false,
+        members: new Set(),
+        photos: new Map(),
+        stats: new CentroidStats(this.opts.dim),
+      };
       this.persons.set(id, p);
     }
     return p;
@@ -613,7 +648,13 @@ export class PersonClusterer {
     const members = [st, ...near.map((nb) => this.faces.get(nb.id)!)];
     const seeds: SeedGroup[] = members.map((m) => {
       const stats = CentroidStats.of(m.embedding);
-      return { faceIds: [m.id], stats, photoIds: new Set([m.photoId]), pinnedPersonId: null, rejected: new Set(m.rejected) };
+      return {
+        faceIds: [m.id],
+        stats,
+        photoIds: new Set([m.photoId]),
+        pinnedPersonId: null,
+        rejected: new Set(m.rejected),
+      };
     });
     const edges: [number, number][] = [];
     for (let i = 0; i < members.length; i++) for (let j = i + 1; j < members.length; j++) edges.push([i, j]);

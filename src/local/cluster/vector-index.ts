@@ -24,13 +24,21 @@ export class VectorIndex {
   private index: hnswlib.HierarchicalNSW;
   private readonly live = new Map<number, Float32Array>();
 
-  constructor(private readonly opts: IndexOptions, initialCapacity = 1024) {
+  constructor(
+    private readonly opts: IndexOptions,
+    initialCapacity = 1024,
+  ) {
     this.index = this.create(initialCapacity);
   }
 
   private create(capacity: number): hnswlib.HierarchicalNSW {
     const index = new hnswlib.HierarchicalNSW('l2', this.opts.dim);
-    index.initIndex({ maxElements: Math.max(16, capacity), m: this.opts.m, efConstruction: this.opts.efConstruction, randomSeed: this.opts.seed });
+    index.initIndex({
+      maxElements: Math.max(16, capacity),
+      m: this.opts.m,
+      efConstruction: this.opts.efConstruction,
+      randomSeed: this.opts.seed,
+    });
     index.setEf(this.opts.efSearch);
     return index;
   }

@@ -1,5 +1,10 @@
 import os from 'node:os';
-import { DEFAULT_MESH_MAX_SIDE, FaceAnalyzer, type DescriptorAlignment, type StageTimings } from './face-analyzer';
+import {
+  DEFAULT_MESH_MAX_SIDE,
+  FaceAnalyzer,
+  type DescriptorAlignment,
+  type StageTimings,
+} from './face-analyzer';
 import type { AnalyzedPhoto, EngineInput, FaceEngine, FaceEngineOptions } from './face-engine';
 import type { Logger } from '../../log/logger';
 import { WorkerPool } from './worker-pool';

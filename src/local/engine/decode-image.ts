@@ -25,12 +25,14 @@ export interface DecodeOptions {
 }
 
 async function readInput(input: EngineInput): Promise<Buffer> {
-  if ('bytes' in input) return Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
+  if ('bytes' in input)
+    return Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
   try {
     return await readFile(input.path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ImageRejectedError('missing', `file not found: ${input.path}`);
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new ImageRejectedError('missing', `file not found: ${input.path}`);
     if (code === 'EISDIR') throw new ImageRejectedError('not_an_image', `is a directory: ${input.path}`);
     throw err;
   }
@@ -55,13 +57,19 @@ export async function decodeImage(input: EngineInput, opts: DecodeOptions): Prom
   }
   // sharp's prebuilt libvips reads AVIF but not HEVC-coded HEIF (iPhone HEIC): say so instead of "corrupt".
   if (meta.format === 'heif' && meta.compression === 'hevc') {
-    throw new ImageRejectedError('unsupported', 'HEIC (HEVC) photos are not supported by the local decoder; convert to JPEG');
+    throw new ImageRejectedError(
+      'unsupported',
+      'HEIC (HEVC) photos are not supported by the local decoder; convert to JPEG',
+    );
   }
   const w = meta.width ?? 0;
   const h = meta.height ?? 0;
   if (w <= 0 || h <= 0) throw new ImageRejectedError('corrupt', 'image header has no size');
   if (w * h > opts.maxPixels) {
-    throw new ImageRejectedError('too_many_pixels', `${w}×${h} = ${w * h} pixels exceeds the limit of ${opts.maxPixels}`);
+    throw new ImageRejectedError(
+      'too_many_pixels',
+      `${w}×${h} = ${w * h} pixels exceeds the limit of ${opts.maxPixels}`,
+    );
   }
   const swap = (meta.orientation ?? 1) >= 5;
   const width = swap ? h : w;
@@ -71,7 +79,12 @@ export async function decodeImage(input: EngineInput, opts: DecodeOptions): Prom
   try {
     decoded = await sharp(buf, { limitInputPixels: opts.maxPixels, failOn: 'truncated', pages: 1 })
       .autoOrient()
-      .resize({ width: opts.detectMaxSide, height: opts.detectMaxSide, fit: 'inside', withoutEnlargement: true })
+      .resize({
+        width: opts.detectMaxSide,
+        height: opts.detectMaxSide,
+        fit: 'inside',
+        withoutEnlargement: true,
+      })
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
@@ -80,7 +93,8 @@ export async function decodeImage(input: EngineInput, opts: DecodeOptions): Prom
     throw new ImageRejectedError('corrupt', `image data is corrupt or truncated: ${(err as Error).message}`);
   }
   const { data, info } = decoded;
-  if (info.channels !== 3) throw new ImageRejectedError('unsupported', `unexpected channel count ${info.channels}`);
+  if (info.channels !== 3)
+    throw new ImageRejectedError('unsupported', `unexpected channel count ${info.channels}`);
   return {
     width,
     height,

@@ -5,7 +5,12 @@
 import sharp from 'sharp';
 import { FaceAnalyzer } from './face-analyzer';
 import { ImageRejectedError } from './face-engine';
-import { WORKER_SETTINGS_ENV, type ParentMessage, type WorkerMessage, type WorkerSettings } from './worker-protocol';
+import {
+  WORKER_SETTINGS_ENV,
+  type ParentMessage,
+  type WorkerMessage,
+  type WorkerSettings,
+} from './worker-protocol';
 
 function send(msg: WorkerMessage): void {
   process.send?.(msg);
@@ -38,9 +43,20 @@ async function main(): Promise<void> {
         send({ type: 'result', id: msg.id, photo, timings, rss: process.memoryUsage.rss() });
       } catch (err) {
         if (err instanceof ImageRejectedError) {
-          send({ type: 'rejected', id: msg.id, reason: err.reason, message: err.message, rss: process.memoryUsage.rss() });
+          send({
+            type: 'rejected',
+            id: msg.id,
+            reason: err.reason,
+            message: err.message,
+            rss: process.memoryUsage.rss(),
+          });
         } else {
-          send({ type: 'failed', id: msg.id, message: (err as Error).message ?? String(err), rss: process.memoryUsage.rss() });
+          send({
+            type: 'failed',
+            id: msg.id,
+            message: (err as Error).message ?? String(err),
+            rss: process.memoryUsage.rss(),
+          });
         }
       }
     });

@@ -212,10 +212,20 @@ export class FaceAnalyzer {
   /** human.warmup() does nothing in Node; one real detection compiles the WASM kernels before timing starts. */
   private async warmUp(): Promise<void> {
     const side = 256;
-    const { data } = await sharp({ create: { width: side, height: side, channels: 3, background: { r: 128, g: 110, b: 100 } } })
+    const { data } = await sharp({
+      create: { width: side, height: side, channels: 3, background: { r: 128, g: 110, b: 100 } },
+    })
       .raw()
       .toBuffer({ resolveWithObject: true });
-    await this.analyzeDecoded({ width: side, height: side, rgb: data, rgbWidth: side, rgbHeight: side, scale: 1, takenAt: null });
+    await this.analyzeDecoded({
+      width: side,
+      height: side,
+      rgb: data,
+      rgbWidth: side,
+      rgbHeight: side,
+      scale: 1,
+      takenAt: null,
+    });
   }
 
   async analyze(input: EngineInput): Promise<AnalyzerResult> {
@@ -259,7 +269,10 @@ export class FaceAnalyzer {
     const shrink = Math.max(img.rgbWidth, img.rgbHeight) / meshMaxSide;
     const humanInput =
       shrink > 1
-        ? (tf.image.resizeBilinear(image, [Math.round(img.rgbHeight / shrink), Math.round(img.rgbWidth / shrink)]) as Tensor3D)
+        ? (tf.image.resizeBilinear(image, [
+            Math.round(img.rgbHeight / shrink),
+            Math.round(img.rgbWidth / shrink),
+          ]) as Tensor3D)
         : image;
     try {
       const cTensor = cpuMs(c0);
@@ -314,7 +327,13 @@ export class FaceAnalyzer {
     const varLaps: number[] = Array.from(
       tf.tidy(() => {
         const boxes = parts.map(({ tight: t }) => [t.y0 / H, t.x0 / W, t.y1 / H, t.x1 / W]);
-        const crops = tf.image.cropAndResize(batch as never, boxes, boxes.map(() => 0), [QUALITY_CROP_SIDE, QUALITY_CROP_SIDE], 'bilinear');
+        const crops = tf.image.cropAndResize(
+          batch as never,
+          boxes,
+          boxes.map(() => 0),
+          [QUALITY_CROP_SIDE, QUALITY_CROP_SIDE],
+          'bilinear',
+        );
         const grey = crops.mul(tf.tensor1d(LUMA)).sum(-1, true);
         const lap = tf.conv2d(grey as never, tf.tensor4d(LAPLACIAN_KERNEL, [3, 3, 1, 1]), 1, 'valid');
         return tf.moments(lap, [1, 2, 3]).variance.dataSync() as Float32Array;
@@ -331,7 +350,12 @@ export class FaceAnalyzer {
         const box = [[(q.cy - half) / H, (q.cx - half) / W, (q.cy + half) / H, (q.cx + half) / W]];
         const crop = tf.image.cropAndResize(batch as never, box, [0], [big, big], 'bilinear', 0);
         const upright = Math.abs(q.angle) > 0.01 ? tf.image.rotateWithOffset(crop, q.angle, 0) : crop;
-        return upright.slice([0, ROTATION_MARGIN, ROTATION_MARGIN, 0], [1, DESCRIPTOR_INPUT_SIDE, DESCRIPTOR_INPUT_SIDE, 3]).squeeze([0]);
+        return upright
+          .slice(
+            [0, ROTATION_MARGIN, ROTATION_MARGIN, 0],
+            [1, DESCRIPTOR_INPUT_SIDE, DESCRIPTOR_INPUT_SIDE, 3],
+          )
+          .squeeze([0]);
       }),
     );
     let chips: (Tensor3D | null)[] = [];
@@ -342,7 +366,12 @@ export class FaceAnalyzer {
       if (alignment !== 'mesh-box') {
         const landmarks =
           alignment === 'dlib-landmark68'
-            ? await this.landmarks68(batch, parts.map((p) => p.rawTight), W, H)
+            ? await this.landmarks68(
+                batch,
+                parts.map((p) => p.rawTight),
+                W,
+                H,
+              )
             : found.map(({ geo }) => ibug68FromMesh(geo.mesh));
         const pyramid = this.pyramidOf(batch);
         try {
@@ -353,7 +382,10 @@ export class FaceAnalyzer {
       }
       const descriptorInputs = netInputs.map((t, i) => chips[i] ?? t);
       embeddings = (await faceapi.computeFaceDescriptor(descriptorInputs as never)) as Float32Array[];
-      ageGenders = (await faceapi.nets.ageGenderNet.predictAgeAndGender(netInputs as never)) as { age: number; gender: string }[];
+      ageGenders = (await faceapi.nets.ageGenderNet.predictAgeAndGender(netInputs as never)) as {
+        age: number;
+        gender: string;
+      }[];
     } finally {
       batch.dispose();
       for (const t of netInputs) t.dispose();
@@ -422,11 +454,20 @@ export class FaceAnalyzer {
         while (levels.length <= k) {
           const prev = levels[levels.length - 1]!;
           const [h, w] = [prev.shape[1]!, prev.shape[2]!];
-          levels.push(tf.image.resizeBilinear(prev, [Math.max(1, Math.floor(h / 2)), Math.max(1, Math.floor(w / 2))], false, true));
+          levels.push(
+            tf.image.resizeBilinear(
+              prev,
+              [Math.max(1, Math.floor(h / 2)), Math.max(1, Math.floor(w / 2))],
+              false,
+              true,
+            ),
+          );
         }
         return levels[k]!;
       },
-      dispose: () => { for (const t of levels.slice(1)) t.dispose(); },
+      dispose: () => {
+        for (const t of levels.slice(1)) t.dispose();
+      },
     };
   }
 
@@ -434,7 +475,12 @@ export class FaceAnalyzer {
    * face-api's faceLandmark68Net on a square crop around each tight (mesh-extent) box, like face-api's own pipeline
    * runs it on the detector box; points come back in image pixels.
    */
-  private async landmarks68(batch: Tensor4D, boxes: Rect[], W: number, H: number): Promise<(Point[] | null)[]> {
+  private async landmarks68(
+    batch: Tensor4D,
+    boxes: Rect[],
+    W: number,
+    H: number,
+  ): Promise<(Point[] | null)[]> {
     const { tf, faceapi } = this.models;
     const squares = boxes.map((t) => {
       const side = Math.max(t.x1 - t.x0, t.y1 - t.y0);
@@ -442,7 +488,14 @@ export class FaceAnalyzer {
     });
     const crops = tf.tidy(() => {
       const norm = squares.map((q) => [q.y / H, q.x / W, (q.y + q.side) / H, (q.x + q.side) / W]);
-      const all = tf.image.cropAndResize(batch as never, norm, norm.map(() => 0), [LANDMARK_INPUT_SIDE, LANDMARK_INPUT_SIDE], 'bilinear', 0);
+      const all = tf.image.cropAndResize(
+        batch as never,
+        norm,
+        norm.map(() => 0),
+        [LANDMARK_INPUT_SIDE, LANDMARK_INPUT_SIDE],
+        'bilinear',
+        0,
+      );
       return tf.unstack(all);
     });
     try {
@@ -452,7 +505,9 @@ export class FaceAnalyzer {
       return found.map((lm, i) => {
         const q = squares[i]!;
         const k = q.side / LANDMARK_INPUT_SIDE;
-        return lm.positions.length === 68 ? lm.positions.map((p): Point => [q.x + p.x * k, q.y + p.y * k]) : null;
+        return lm.positions.length === 68
+          ? lm.positions.map((p): Point => [q.x + p.x * k, q.y + p.y * k])
+          : null;
       });
     } finally {
       for (const t of crops) t.dispose();

@@ -33,7 +33,10 @@ export type EngineInput = { path: string } | { bytes: Uint8Array };
 /** Thrown for inputs that will never analyse (corrupt, not an image, zero bytes, too many pixels...). Not retried. */
 export class ImageRejectedError extends Error {
   override readonly name = 'ImageRejectedError';
-  constructor(readonly reason: 'empty' | 'not_an_image' | 'corrupt' | 'too_many_pixels' | 'missing' | 'unsupported', message: string) {
+  constructor(
+    readonly reason: 'empty' | 'not_an_image' | 'corrupt' | 'too_many_pixels' | 'missing' | 'unsupported',
+    message: string,
+  ) {
     super(message);
   }
 }

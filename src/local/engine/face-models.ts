@@ -81,7 +81,10 @@ export async function loadFaceModels(opts: { landmarks68?: boolean } = {}): Prom
   await human.load();
   // Human sets the wasm backend up during load(); face-api requires the same tfjs-core and reuses it.
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApiModule;
-  const faceApiModels = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+  const faceApiModels = path.join(
+    path.dirname(require.resolve('@vladmandic/face-api/package.json')),
+    'model',
+  );
   await faceapi.nets.faceRecognitionNet.loadFromDisk(faceApiModels);
   await faceapi.nets.ageGenderNet.loadFromDisk(faceApiModels);
   if (opts.landmarks68) await faceapi.nets.faceLandmark68Net.loadFromDisk(faceApiModels);

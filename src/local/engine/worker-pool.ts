@@ -4,7 +4,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from '../../log/logger';
 import { ImageRejectedError, type AnalyzedPhoto, type EngineInput } from './face-engine';
 import type { StageTimings } from './face-analyzer';
-import { WORKER_SETTINGS_ENV, type ParentMessage, type WorkerMessage, type WorkerSettings } from './worker-protocol';
+import {
+  WORKER_SETTINGS_ENV,
+  type ParentMessage,
+  type WorkerMessage,
+  type WorkerSettings,
+} from './worker-protocol';
 
 export interface PoolOptions {
   size: number;
@@ -50,7 +55,11 @@ function workerEntry(): { file: string; execArgv: string[] } {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const file = fileURLToPath(new URL(`./engine-worker${ext}`, import.meta.url));
   // tsx resolved from this package, not from the cwd (`face-album` runs from any folder).
-  return { file, execArgv: ext === '.ts' ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [] };
+  return {
+    file,
+    execArgv:
+      ext === '.ts' ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [],
+  };
 }
 
 export class WorkerPool {
@@ -103,7 +112,11 @@ export class WorkerPool {
       });
       child.on('error', (err) => reject(err));
       child.on('exit', (code, signal) => {
-        if (!slot.ready) reject(this.startError ?? new Error(`face engine worker exited during start (code ${code}, signal ${signal})`));
+        if (!slot.ready)
+          reject(
+            this.startError ??
+              new Error(`face engine worker exited during start (code ${code}, signal ${signal})`),
+          );
         this.onExit(slot, code, signal);
       });
     });
@@ -114,11 +127,16 @@ export class WorkerPool {
     if (!job || job.id !== msg.id) return;
     slot.job = null;
     slot.jobsDone++;
-    if (msg.type === 'result') job.resolve({ photo: msg.photo, timings: msg.timings, workerPid: slot.child.pid ?? 0 });
+    if (msg.type === 'result')
+      job.resolve({ photo: msg.photo, timings: msg.timings, workerPid: slot.child.pid ?? 0 });
     else if (msg.type === 'rejected') job.reject(new ImageRejectedError(msg.reason, msg.message));
     else job.reject(new Error(`face engine failed on this photo: ${msg.message}`));
     if (slot.jobsDone >= this.opts.maxJobsPerWorker || msg.rss > this.opts.maxRssBytes) {
-      this.opts.log?.info('face_engine.worker_recycle', { pid: slot.child.pid, jobs: slot.jobsDone, rssMb: Math.round(msg.rss / 2 ** 20) });
+      this.opts.log?.info('face_engine.worker_recycle', {
+        pid: slot.child.pid,
+        jobs: slot.jobsDone,
+        rssMb: Math.round(msg.rss / 2 ** 20),
+      });
       this.retire(slot);
     }
     this.pump();
@@ -137,12 +155,19 @@ export class WorkerPool {
     const job = slot.job;
     slot.job = null;
     if (!slot.retiring && !this.closed) {
-      this.opts.log?.warn('face_engine.worker_died', { pid: slot.child.pid, code, signal, inFlight: job !== null });
+      this.opts.log?.warn('face_engine.worker_died', {
+        pid: slot.child.pid,
+        code,
+        signal,
+        inFlight: job !== null,
+      });
     }
     if (job) {
       job.attempts++;
       if (job.attempts >= MAX_ATTEMPTS || this.closed) {
-        job.reject(new Error(`face engine worker died while analysing this photo (code ${code}, signal ${signal})`));
+        job.reject(
+          new Error(`face engine worker died while analysing this photo (code ${code}, signal ${signal})`),
+        );
       } else {
         this.queue.unshift(job);
       }
@@ -169,7 +194,8 @@ export class WorkerPool {
   }
 
   private releaseSpace(): void {
-    while (this.spaceWaiters.length > 0 && this.queue.length < this.opts.maxQueue) this.spaceWaiters.shift()!();
+    while (this.spaceWaiters.length > 0 && this.queue.length < this.opts.maxQueue)
+      this.spaceWaiters.shift()!();
   }
 
   async run(input: EngineInput): Promise<PoolResult> {

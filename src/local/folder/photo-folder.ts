@@ -5,7 +5,12 @@ import { AlbumError } from '../../album/errors';
 /** The stamp a file is remembered by: its target's size and mtime, or the link's own when the target is gone. */
 export async function fileStamp(abs: string): Promise<{ size: number; mtimeMs: number } | null> {
   for (const read of [stat, lstat]) {
-    try { const st = await read(abs); return { size: st.size, mtimeMs: st.mtimeMs }; } catch { /* try the next */ }
+    try {
+      const st = await read(abs);
+      return { size: st.size, mtimeMs: st.mtimeMs };
+    } catch {
+      /* try the next */
+    }
   }
   return null;
 }
@@ -37,7 +42,17 @@ export class PhotoFolder {
    * Resolves a key to a regular file whose real location is inside the folder (symlinks are followed
    * only while they stay inside). Returns why not otherwise; a missing file is `missing`.
    */
-  async resolveFile(key: string): Promise<{ ok: true; path: string; size: number; mtimeMs: number } | { ok: false; reason: 'missing' | 'outside_folder' | 'not_a_file'; message: string; stamp?: { size: number; mtimeMs: number } }> {
+  async resolveFile(
+    key: string,
+  ): Promise<
+    | { ok: true; path: string; size: number; mtimeMs: number }
+    | {
+        ok: false;
+        reason: 'missing' | 'outside_folder' | 'not_a_file';
+        message: string;
+        stamp?: { size: number; mtimeMs: number };
+      }
+  > {
     const abs = this.pathOf(key);
     try {
       const link = await lstat(abs);
@@ -47,15 +62,27 @@ export class PhotoFolder {
         this.realRoot ??= await realpath(this.root);
         const rel = relative(this.realRoot, real);
         if (rel.startsWith('..') || isAbsolute(rel)) {
-          return { ok: false, reason: 'outside_folder', message: 'symlink points outside the photos folder', stamp: await fileStamp(abs) ?? undefined };
+          return {
+            ok: false,
+            reason: 'outside_folder',
+            message: 'symlink points outside the photos folder',
+            stamp: (await fileStamp(abs)) ?? undefined,
+          };
         }
       }
       const st = await stat(real);
-      if (!st.isFile()) return { ok: false, reason: 'not_a_file', message: 'not a regular file', stamp: { size: st.size, mtimeMs: st.mtimeMs } };
+      if (!st.isFile())
+        return {
+          ok: false,
+          reason: 'not_a_file',
+          message: 'not a regular file',
+          stamp: { size: st.size, mtimeMs: st.mtimeMs },
+        };
       return { ok: true, path: real, size: st.size, mtimeMs: st.mtimeMs };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, reason: 'missing', message: 'file does not exist (deleted?)' };
+      if (code === 'ENOENT' || code === 'ENOTDIR')
+        return { ok: false, reason: 'missing', message: 'file does not exist (deleted?)' };
       if (code === 'ELOOP') return { ok: false, reason: 'not_a_file', message: 'symlink loop' };
       throw err;
     }

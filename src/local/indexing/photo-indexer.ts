@@ -38,16 +38,23 @@ export class PhotoIndexer {
   async index(key: string, log: Logger): Promise<PhotoOutcome> {
     const { folder, store } = this.deps;
     const uri = this.deps.uriOf(key);
-    const out = (outcome: PhotoOutcome['outcome'], extra: Partial<PhotoOutcome> = {}): PhotoOutcome => ({ uri, action: 'index', outcome, ...extra });
+    const out = (outcome: PhotoOutcome['outcome'], extra: Partial<PhotoOutcome> = {}): PhotoOutcome => ({
+      uri,
+      action: 'index',
+      outcome,
+      ...extra,
+    });
 
     const file = await folder.resolveFile(key);
     const known = store.knownFile(key);
-    const sameAsKnown = (stamp?: { size: number; mtimeMs: number }) => !!known && !!stamp && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs;
+    const sameAsKnown = (stamp?: { size: number; mtimeMs: number }) =>
+      !!known && !!stamp && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs;
     if (!file.ok) {
       // Already refused for this very file: not logged as a new refusal.
       if (known?.state === 'rejected' && sameAsKnown(file.stamp)) return out('unchanged');
       // A missing file is not remembered: it may be recreated, and its removal event follows anyway.
-      if (file.reason !== 'missing' && file.stamp) store.recordRejection(key, file.stamp, file.reason, file.message);
+      if (file.reason !== 'missing' && file.stamp)
+        store.recordRejection(key, file.stamp, file.reason, file.message);
       return out('rejected', { reason: `${file.reason}: ${file.message}` });
     }
     const stamp = { size: file.size, mtimeMs: file.mtimeMs };
@@ -58,8 +65,11 @@ export class PhotoIndexer {
     }
 
     let hash: string;
-    try { hash = await hashFile(file.path); } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out('rejected', { reason: 'missing: deleted while reading' });
+    try {
+      hash = await hashFile(file.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        return out('rejected', { reason: 'missing: deleted while reading' });
       throw err;
     }
     if (known?.hash === hash) {
@@ -71,7 +81,10 @@ export class PhotoIndexer {
     let reused = analysis !== null;
     if (!analysis) {
       const result = await this.analyze(hash, file.path);
-      if (!(await this.sameStamp(file.path, stamp))) return out('rejected', { reason: 'changing: file changed while it was read; will retry on its next change' });
+      if (!(await this.sameStamp(file.path, stamp)))
+        return out('rejected', {
+          reason: 'changing: file changed while it was read; will retry on its next change',
+        });
       if (result instanceof ImageRejectedError) {
         if (result.reason === 'missing') return out('rejected', { reason: 'missing: deleted while reading' });
         store.saveRejectedAnalysis(hash, result.reason, result.message);
@@ -96,7 +109,9 @@ export class PhotoIndexer {
     if (!pending) {
       pending = (async () => {
         const engine = await this.deps.engine();
-        try { return await engine.analyze({ path }); } catch (err) {
+        try {
+          return await engine.analyze({ path });
+        } catch (err) {
           if (err instanceof ImageRejectedError) return err;
           throw err;
         }
@@ -110,6 +125,8 @@ export class PhotoIndexer {
     try {
       const now = await stat(path);
       return now.size === stamp.size && now.mtimeMs === stamp.mtimeMs;
-    } catch { return false; }
+    } catch {
+      return false;
+    }
   }
 }

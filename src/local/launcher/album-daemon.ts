@@ -32,7 +32,12 @@ export interface RunningAlbum {
 export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbum> {
   const unlock = lockDataDir(opts.dataDir, 'start');
   let album: LocalAlbum;
-  try { album = openLocalAlbum(opts); } catch (err) { unlock(); throw err; }
+  try {
+    album = openLocalAlbum(opts);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   // The album's own folder: without --photos, the one this data dir was built on.
   const photosDir = album.folder.root;
   mkdirSync(photosDir, { recursive: true });
@@ -46,19 +51,29 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
     server = await startLocalServer(fns.api, opts.port, opts.host);
     album.setBaseUrl(server.url);
     scheduler = new ClusterScheduler({
-      run: async (name) => { await fns.cluster(name); },
-      log, intervalMs: opts.clusterIntervalMs ?? 5 * 60_000, quietMs: opts.quietMs ?? 10_000,
+      run: async (name) => {
+        await fns.cluster(name);
+      },
+      log,
+      intervalMs: opts.clusterIntervalMs ?? 5 * 60_000,
+      quietMs: opts.quietMs ?? 10_000,
     });
     const clusterAfterQuiet = scheduler;
     const queue = new ChangeQueue({
       log,
-      deliver: async (batch) => { await fns.index(batch); },
+      deliver: async (batch) => {
+        await fns.index(batch);
+      },
       onDelivered: () => clusterAfterQuiet.activity(),
     });
     const skipDir = nestedDataDir(photosDir, opts.dataDir);
     watcher = await watchFolder({
-      folder: album.folder, skipDir, stabilityMs: opts.stabilityMs, usePolling: opts.usePolling,
-      onChange: (change) => queue.push(change), keysUnder: (prefix) => album.photos.pathsUnder(prefix),
+      folder: album.folder,
+      skipDir,
+      stabilityMs: opts.stabilityMs,
+      usePolling: opts.usePolling,
+      onChange: (change) => queue.push(change),
+      keysUnder: (prefix) => album.photos.pathsUnder(prefix),
     });
     // Catch up on what changed while stopped. The watcher is already running, so nothing slips between
     // the walk and the watch; a change seen twice is indexed once (same stamp → unchanged).

@@ -8,7 +8,10 @@ import type { LocalAlbum } from '../local-runtime';
 import { toOssEvent, type FolderChange } from '../watch/oss-event-builder';
 
 /** FC's `context` for a local invocation; the timeout bounds a clustering pass like the function's timeout would. */
-const context = (name: string, timeoutSeconds: number) => ({ requestId: `local-${randomUUID()}`, function: { name, timeout: timeoutSeconds } });
+const context = (name: string, timeoutSeconds: number) => ({
+  requestId: `local-${randomUUID()}`,
+  function: { name, timeout: timeoutSeconds },
+});
 
 /**
  * The three deployed functions, invoked locally with the events FC would send them. The local
@@ -19,10 +22,17 @@ export function localFunctions(album: LocalAlbum) {
   return {
     api: apiHandler,
     index(changes: FolderChange[]): Promise<IndexerResult> {
-      return indexerHandler(Buffer.from(JSON.stringify(toOssEvent(changes, album.bucket))), context('indexer', 600));
+      return indexerHandler(
+        Buffer.from(JSON.stringify(toOssEvent(changes, album.bucket))),
+        context('indexer', 600),
+      );
     },
     cluster(triggerName: string): Promise<ClustererResult> {
-      const event = { triggerTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), triggerName, payload: '' };
+      const event = {
+        triggerTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        triggerName,
+        payload: '',
+      };
       return clustererHandler(Buffer.from(JSON.stringify(event)), context('clusterer', 3600));
     },
   };

@@ -16,19 +16,34 @@ export class FaceThumbnails {
   constructor(private readonly dir: string) {}
 
   async get(photoPath: string, hash: string, box: Box): Promise<Buffer> {
-    const file = join(this.dir, hash.slice(0, 2), `${hash}-${box.left}_${box.top}_${box.width}_${box.height}.jpg`);
-    try { return await readFile(file); } catch { /* not cached yet */ }
+    const file = join(
+      this.dir,
+      hash.slice(0, 2),
+      `${hash}-${box.left}_${box.top}_${box.width}_${box.height}.jpg`,
+    );
+    try {
+      return await readFile(file);
+    } catch {
+      /* not cached yet */
+    }
     const image = sharp(photoPath, { failOn: 'none' }).rotate();
     const meta = await image.metadata();
     // EXIF orientations 5-8 turn the image a quarter, swapping its sides.
     const turned = (meta.orientation ?? 1) >= 5;
-    const width = (turned ? meta.height : meta.width) ?? 0, height = (turned ? meta.width : meta.height) ?? 0;
-    const mx = box.width * MARGIN, my = box.height * MARGIN;
-    const left = Math.max(0, Math.floor(box.left - mx)), top = Math.max(0, Math.floor(box.top - my));
-    const right = Math.min(width, Math.ceil(box.left + box.width + mx)), bottom = Math.min(height, Math.ceil(box.top + box.height + my));
+    const width = (turned ? meta.height : meta.width) ?? 0,
+      height = (turned ? meta.width : meta.height) ?? 0;
+    const mx = box.width * MARGIN,
+      my = box.height * MARGIN;
+    const left = Math.max(0, Math.floor(box.left - mx)),
+      top = Math.max(0, Math.floor(box.top - my));
+    const right = Math.min(width, Math.ceil(box.left + box.width + mx)),
+      bottom = Math.min(height, Math.ceil(box.top + box.height + my));
     if (right - left < 1 || bottom - top < 1) throw new RangeError('face box lies outside the photo');
-    const bytes = await image.extract({ left, top, width: right - left, height: bottom - top })
-      .resize(THUMB_SIDE, THUMB_SIDE, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 85 }).toBuffer();
+    const bytes = await image
+      .extract({ left, top, width: right - left, height: bottom - top })
+      .resize(THUMB_SIDE, THUMB_SIDE, { fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality: 85 })
+      .toBuffer();
     await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
     // Write-then-rename: a concurrent reader never sees half a file.
     const tmp = `${file}.${process.pid}.tmp`;

@@ -20,7 +20,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 export async function toHttpEvent(req: IncomingMessage, maxBodyBytes: number): Promise<HttpEvent> {
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const queryParameters: Record<string, string> = {};
   for (const k of new Set(url.searchParams.keys())) queryParameters[k] = url.searchParams.getAll(k).join(',');
   const body = await readBody(req, maxBodyBytes);
@@ -33,14 +34,21 @@ export async function toHttpEvent(req: IncomingMessage, maxBodyBytes: number): P
     headers,
     queryParameters,
     requestContext: {
-      domainName: headers.host, requestId: randomUUID(),
-      http: { method: req.method ?? 'GET', path: decodeURIComponent(url.pathname), sourceIp: req.socket.remoteAddress },
+      domainName: headers.host,
+      requestId: randomUUID(),
+      http: {
+        method: req.method ?? 'GET',
+        path: decodeURIComponent(url.pathname),
+        sourceIp: req.socket.remoteAddress,
+      },
     },
   };
 }
 
 export function writeHttpResult(res: ServerResponse, result: HttpResult): void {
-  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8');
+  const body = result.isBase64Encoded
+    ? Buffer.from(result.body, 'base64')
+    : Buffer.from(result.body ?? '', 'utf8');
   const headers = { ...result.headers, 'content-length': String(body.length) };
   delete (headers as Record<string, string>)['transfer-encoding'];
   res.writeHead(result.statusCode, headers);
@@ -57,19 +65,35 @@ const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
 export function fcHttpBridge(handler: FcHandler<HttpResult>, maxBodyBytes = 32 * 1024 * 1024) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!LOOPBACK_HOST.test(req.headers.host ?? '')) {
-      writeHttpResult(res, { statusCode: 421, headers: { 'content-type': 'application/json' }, isBase64Encoded: false,
-        body: JSON.stringify({ error: { code: 'bad_request', message: 'the local album answers only to 127.0.0.1 / localhost' } }) });
+      writeHttpResult(res, {
+        statusCode: 421,
+        headers: { 'content-type': 'application/json' },
+        isBase64Encoded: false,
+        body: JSON.stringify({
+          error: { code: 'bad_request', message: 'the local album answers only to 127.0.0.1 / localhost' },
+        }),
+      });
       return;
     }
     try {
       const event = await toHttpEvent(req, maxBodyBytes);
-      const result = await handler(Buffer.from(JSON.stringify(event)), { requestId: event.requestContext.requestId, function: { name: 'api' } });
+      const result = await handler(Buffer.from(JSON.stringify(event)), {
+        requestId: event.requestContext.requestId,
+        function: { name: 'api' },
+      });
       writeHttpResult(res, result);
     } catch (err) {
       const tooBig = err instanceof RangeError;
       writeHttpResult(res, {
-        statusCode: tooBig ? 413 : 500, headers: { 'content-type': 'application/json' }, isBase64Encoded: false,
-        body: JSON.stringify({ error: { code: tooBig ? 'bad_request' : 'internal', message: tooBig ? (err as Error).message : 'internal error' } }),
+        statusCode: tooBig ? 413 : 500,
+        headers: { 'content-type': 'application/json' },
+        isBase64Encoded: false,
+        body: JSON.stringify({
+          error: {
+            code: tooBig ? 'bad_request' : 'internal',
+            message: tooBig ? (err as Error).message : 'internal error',
+          },
+        }),
       });
     }
   };

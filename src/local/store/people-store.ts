@@ -4,15 +4,27 @@ import type { ClusterChanges, ClusterPerson } from '../cluster/cluster-types';
 import type { Db } from './database';
 
 interface PersonRow {
-  id: string; name: string | null; hidden: number; labels: string; merged_into: string | null; edited: number;
-  created_at: string; updated_at: string; face_count: number; image_count: number;
+  id: string;
+  name: string | null;
+  hidden: number;
+  labels: string;
+  merged_into: string | null;
+  edited: number;
+  created_at: string;
+  updated_at: string;
+  face_count: number;
+  image_count: number;
 }
 
 const SORT_SQL: Record<PeopleQuery['sort'], string> = {
-  imageCount: 'image_count', updatedAt: 'p.updated_at', name: "COALESCE(p.name, '') COLLATE NOCASE",
+  imageCount: 'image_count',
+  updatedAt: 'p.updated_at',
+  name: "COALESCE(p.name, '') COLLATE NOCASE",
 };
 
-export function encodeCursor(offset: number): string { return Buffer.from(String(offset)).toString('base64url'); }
+export function encodeCursor(offset: number): string {
+  return Buffer.from(String(offset)).toString('base64url');
+}
 export function decodeCursor(cursor: string | undefined): number {
   if (!cursor) return 0;
   const n = Number(Buffer.from(cursor, 'base64url').toString());
@@ -25,13 +37,18 @@ const STATS_CTE = `WITH stats AS (SELECT person_id, COUNT(*) AS face_count, COUN
 
 /** People, user edits on them and on faces, and the persistence of clustering results. */
 export class PeopleStore {
-  constructor(private readonly db: Db, private readonly uriOf: (path: string) => string) {}
+  constructor(
+    private readonly db: Db,
+    private readonly uriOf: (path: string) => string,
+  ) {}
 
   list(q: PeopleQuery): Page<PersonRecord> {
     const offset = decodeCursor(q.cursor);
-    const hidden = q.hidden === 'exclude' ? 'AND p.hidden = 0' : q.hidden === 'only' ? 'AND p.hidden = 1' : '';
+    const hidden =
+      q.hidden === 'exclude' ? 'AND p.hidden = 0' : q.hidden === 'only' ? 'AND p.hidden = 1' : '';
     const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-    const rows = this.db.prepare(`${STATS_CTE} SELECT p.*, s.face_count, s.image_count FROM people p JOIN stats s ON s.person_id = p.id
+    const rows = this.db
+      .prepare(`${STATS_CTE} SELECT p.*, s.face_count, s.image_count FROM people p JOIN stats s ON s.person_id = p.id
       WHERE p.merged_into IS NULL ${hidden} ORDER BY ${SORT_SQL[q.sort]} ${dir}, p.id ${dir} LIMIT ? OFFSET ?`)
       .all(q.limit + 1, offset) as PersonRow[];
     const items = rows.slice(0, q.limit).map((r) => this.toRecord(r));
@@ -40,23 +57,37 @@ export class PeopleStore {
 
   /** A live (not merged-away) person, or null. */
   get(id: string): PersonRecord | null {
-    const r = this.db.prepare(`${STATS_CTE} SELECT p.*, COALESCE(s.face_count, 0) AS face_count, COALESCE(s.image_count, 0) AS image_count
-      FROM people p LEFT JOIN stats s ON s.person_id = p.id WHERE p.id = ? AND p.merged_into IS NULL`).get(id) as PersonRow | undefined;
+    const r = this.db
+      .prepare(`${STATS_CTE} SELECT p.*, COALESCE(s.face_count, 0) AS face_count, COALESCE(s.image_count, 0) AS image_count
+      FROM people p LEFT JOIN stats s ON s.person_id = p.id WHERE p.id = ? AND p.merged_into IS NULL`)
+      .get(id) as PersonRow | undefined;
     return r ? this.toRecord(r) : null;
   }
 
   photoIdsOf(id: string, offset: number, limit: number): number[] {
-    return (this.db.prepare(`SELECT DISTINCT photo_id FROM faces WHERE person_id = ? ORDER BY photo_id LIMIT ? OFFSET ?`)
-      .all(id, limit, offset) as { photo_id: number }[]).map((r) => r.photo_id);
+    return (
+      this.db
+        .prepare(`SELECT DISTINCT photo_id FROM faces WHERE person_id = ? ORDER BY photo_id LIMIT ? OFFSET ?`)
+        .all(id, limit, offset) as { photo_id: number }[]
+    ).map((r) => r.photo_id);
   }
 
   update(id: string, patch: PersonPatch): PersonRecord {
     if (!this.get(id)) throw notFound('person', id);
     const sets: string[] = ['edited = 1', 'updated_at = @now'];
     const params: Record<string, unknown> = { id, now: new Date().toISOString() };
-    if (patch.name !== undefined) { sets.push('name = @name'); params.name = patch.name === '' ? null : patch.name; }
-    if (patch.hidden !== undefined) { sets.push('hidden = @hidden'); params.hidden = patch.hidden ? 1 : 0; }
-    if (patch.labels !== undefined) { sets.push('labels = @labels'); params.labels = JSON.stringify(patch.labels); }
+    if (patch.name !== undefined) {
+      sets.push('name = @name');
+      params.name = patch.name === '' ? null : patch.name;
+    }
+    if (patch.hidden !== undefined) {
+      sets.push('hidden = @hidden');
+      params.hidden = patch.hidden ? 1 : 0;
+    }
+    if (patch.labels !== undefined) {
+      sets.push('labels = @labels');
+      params.labels = JSON.stringify(patch.labels);
+    }
     this.db.prepare(`UPDATE people SET ${sets.join(', ')} WHERE id = @id`).run(params);
     return this.get(id)!;
   }
@@ -68,8 +99,12 @@ export class PeopleStore {
       const now = new Date().toISOString();
       // The target's own faces are pinned too: the merge says all of them are one person, and a full
       // re-cluster must not split the target's original faces off into a new person.
-      this.db.prepare('UPDATE faces SET pinned_person_id = ? WHERE person_id = ? AND pinned_person_id IS NULL').run(into, into);
-      const move = this.db.prepare('UPDATE faces SET person_id = ?, pinned_person_id = ? WHERE person_id = ? OR pinned_person_id = ?');
+      this.db
+        .prepare('UPDATE faces SET pinned_person_id = ? WHERE person_id = ? AND pinned_person_id IS NULL')
+        .run(into, into);
+      const move = this.db.prepare(
+        'UPDATE faces SET person_id = ?, pinned_person_id = ? WHERE person_id = ? OR pinned_person_id = ?',
+      );
       const retire = this.db.prepare('UPDATE people SET merged_into = ?, updated_at = ? WHERE id = ?');
       for (const id of from) {
         move.run(into, into, id, id);
@@ -83,38 +118,54 @@ export class PeopleStore {
 
   /** "Not this person": the face leaves the person and the clusterer must never put it back. */
   rejectFace(personId: string, faceId: number): void {
-    const row = this.db.prepare('SELECT person_id, rejected_person_ids FROM faces WHERE id = ?').get(faceId) as
-      { person_id: string | null; rejected_person_ids: string } | undefined;
+    const row = this.db
+      .prepare('SELECT person_id, rejected_person_ids FROM faces WHERE id = ?')
+      .get(faceId) as { person_id: string | null; rejected_person_ids: string } | undefined;
     if (!row || row.person_id !== personId) throw notFound('face of person ' + personId, String(faceId));
     const rejected = new Set(JSON.parse(row.rejected_person_ids) as string[]);
     rejected.add(personId);
     const now = new Date().toISOString();
     this.db.transaction(() => {
-      this.db.prepare('UPDATE faces SET person_id = NULL, pinned_person_id = NULL, rejected_person_ids = ? WHERE id = ?').run(JSON.stringify([...rejected]), faceId);
+      this.db
+        .prepare(
+          'UPDATE faces SET person_id = NULL, pinned_person_id = NULL, rejected_person_ids = ? WHERE id = ?',
+        )
+        .run(JSON.stringify([...rejected]), faceId);
       this.db.prepare('UPDATE people SET edited = 1, updated_at = ? WHERE id = ?').run(now, personId);
     })();
   }
 
   clusterPersons(): ClusterPerson[] {
-    return (this.db.prepare('SELECT id, merged_into FROM people').all() as { id: string; merged_into: string | null }[])
-      .map((r) => ({ id: r.id, mergedInto: r.merged_into }));
+    return (
+      this.db.prepare('SELECT id, merged_into FROM people').all() as {
+        id: string;
+        merged_into: string | null;
+      }[]
+    ).map((r) => ({ id: r.id, mergedInto: r.merged_into }));
   }
 
   /** Persists one clustering result; returns how many persons were created and how many changed. */
   applyClusterChanges(changes: ClusterChanges): { created: number; updated: number; deleted: number } {
     return this.db.transaction(() => {
       const now = new Date().toISOString();
-      const insert = this.db.prepare('INSERT OR IGNORE INTO people (id, created_at, updated_at) VALUES (?,?,?)');
+      const insert = this.db.prepare(
+        'INSERT OR IGNORE INTO people (id, created_at, updated_at) VALUES (?,?,?)',
+      );
       let created = 0;
       for (const id of changes.createdPersons) created += insert.run(id, now, now).changes;
       const touched = new Set<string>();
       const current = this.db.prepare('SELECT person_id FROM faces WHERE id = ?');
       const assign = this.db.prepare('UPDATE faces SET person_id = ? WHERE id = ?');
-      const ensure = this.db.prepare('INSERT OR IGNORE INTO people (id, created_at, updated_at) VALUES (?,?,?)');
+      const ensure = this.db.prepare(
+        'INSERT OR IGNORE INTO people (id, created_at, updated_at) VALUES (?,?,?)',
+      );
       for (const { faceId, personId } of changes.assignments) {
-        const before = (current.get(faceId) as { person_id: string | null } | undefined);
+        const before = current.get(faceId) as { person_id: string | null } | undefined;
         if (!before || before.person_id === personId) continue;
-        if (personId) { created += ensure.run(personId, now, now).changes; touched.add(personId); }
+        if (personId) {
+          created += ensure.run(personId, now, now).changes;
+          touched.add(personId);
+        }
         if (before.person_id) touched.add(before.person_id);
         assign.run(personId, faceId);
       }
@@ -125,26 +176,45 @@ export class PeopleStore {
       const drop = this.db.prepare(`DELETE FROM people WHERE id = ? AND edited = 0 AND merged_into IS NULL
         AND NOT EXISTS (SELECT 1 FROM faces WHERE person_id = people.id)`);
       for (const id of changes.emptiedPersons) deleted += drop.run(id).changes;
-      return { created, updated: [...touched].filter((id) => !changes.createdPersons.includes(id)).length, deleted };
+      return {
+        created,
+        updated: [...touched].filter((id) => !changes.createdPersons.includes(id)).length,
+        deleted,
+      };
     })();
   }
 
   counts(): { people: number } {
-    return this.db.prepare(`${STATS_CTE} SELECT COUNT(*) AS people FROM people p JOIN stats s ON s.person_id = p.id WHERE p.merged_into IS NULL`).get() as { people: number };
+    return this.db
+      .prepare(
+        `${STATS_CTE} SELECT COUNT(*) AS people FROM people p JOIN stats s ON s.person_id = p.id WHERE p.merged_into IS NULL`,
+      )
+      .get() as { people: number };
   }
 
   /** Aggregates in SQL so a person with thousands of faces costs two indexed queries, not a full load. */
   private toRecord(r: PersonRow): PersonRecord {
-    const agg = this.db.prepare(`SELECT SUM(a.gender = 'male') AS males, SUM(a.gender = 'female') AS females,
+    const agg = this.db
+      .prepare(`SELECT SUM(a.gender = 'male') AS males, SUM(a.gender = 'female') AS females,
         AVG(a.age) AS age_avg, MIN(a.age) AS age_min, MAX(a.age) AS age_max
       FROM faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx WHERE f.person_id = ?`)
-      .get(r.id) as { males: number | null; females: number | null; age_avg: number | null; age_min: number | null; age_max: number | null };
+      .get(r.id) as {
+      males: number | null;
+      females: number | null;
+      age_avg: number | null;
+      age_min: number | null;
+      age_max: number | null;
+    };
     // Cover: the best clusterable face, else the best face at all.
-    const cover = this.db.prepare(`SELECT p.path, a.box_left, a.box_top, a.box_width, a.box_height
+    const cover = this.db
+      .prepare(`SELECT p.path, a.box_left, a.box_top, a.box_width, a.box_height
       FROM faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx
       WHERE f.person_id = ? ORDER BY f.clusterable DESC, a.quality DESC, f.id LIMIT 1`)
-      .get(r.id) as { path: string; box_left: number; box_top: number; box_width: number; box_height: number } | undefined;
-    const males = agg.males ?? 0, females = agg.females ?? 0;
+      .get(r.id) as
+      | { path: string; box_left: number; box_top: number; box_width: number; box_height: number }
+      | undefined;
+    const males = agg.males ?? 0,
+      females = agg.females ?? 0;
     const round1 = (v: number) => Math.round(v * 10) / 10;
     return {
       id: r.id,
@@ -155,8 +225,21 @@ export class PeopleStore {
       imageCount: r.image_count,
       videoCount: 0,
       gender: males + females === 0 ? null : males >= females ? 'male' : 'female',
-      age: agg.age_avg === null ? null : { avg: round1(agg.age_avg), min: round1(agg.age_min!), max: round1(agg.age_max!) },
-      cover: cover ? { uri: this.uriOf(cover.path), box: { left: cover.box_left, top: cover.box_top, width: cover.box_width, height: cover.box_height } } : null,
+      age:
+        agg.age_avg === null
+          ? null
+          : { avg: round1(agg.age_avg), min: round1(agg.age_min!), max: round1(agg.age_max!) },
+      cover: cover
+        ? {
+            uri: this.uriOf(cover.path),
+            box: {
+              left: cover.box_left,
+              top: cover.box_top,
+              width: cover.box_width,
+              height: cover.box_height,
+            },
+          }
+        : null,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };

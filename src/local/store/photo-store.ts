@@ -3,8 +3,15 @@ import type { ClusterFace } from '../cluster/cluster-types';
 import type { AnalyzedPhoto, DetectedFace } from '../engine/face-engine';
 import type { Db } from './database';
 
-export interface FileStamp { size: number; mtimeMs: number }
-export interface KnownFile extends FileStamp { path: string; state: 'photo' | 'rejected'; hash: string | null }
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+}
+export interface KnownFile extends FileStamp {
+  path: string;
+  state: 'photo' | 'rejected';
+  hash: string | null;
+}
 
 export interface StoredAnalysis {
   width: number | null;
@@ -22,13 +29,28 @@ export interface StoredPhoto {
   takenAt: string | null;
 }
 
-export interface StoredFace extends FaceRecord { photoId: number; clusterable: boolean }
+export interface StoredFace extends FaceRecord {
+  photoId: number;
+  clusterable: boolean;
+}
 
 interface FaceRow {
-  id: number; photo_id: number; person_id: string | null; clusterable: number;
-  box_left: number; box_top: number; box_width: number; box_height: number;
-  confidence: number | null; age: number | null; gender: string | null;
-  yaw: number | null; pitch: number | null; roll: number | null; quality: number | null; sharpness: number | null;
+  id: number;
+  photo_id: number;
+  person_id: string | null;
+  clusterable: number;
+  box_left: number;
+  box_top: number;
+  box_width: number;
+  box_height: number;
+  confidence: number | null;
+  age: number | null;
+  gender: string | null;
+  yaw: number | null;
+  pitch: number | null;
+  roll: number | null;
+  quality: number | null;
+  sharpness: number | null;
 }
 
 const FACE_COLUMNS = `f.id, f.photo_id, f.person_id, f.clusterable, a.box_left, a.box_top, a.box_width, a.box_height,
@@ -45,7 +67,10 @@ export function toFaceRecord(r: FaceRow): StoredFace {
     confidence: r.confidence,
     age: r.age,
     gender: r.gender === 'male' || r.gender === 'female' ? (r.gender as Gender) : null,
-    headPose: r.yaw === null || r.pitch === null || r.roll === null ? null : { yaw: r.yaw, pitch: r.pitch, roll: r.roll },
+    headPose:
+      r.yaw === null || r.pitch === null || r.roll === null
+        ? null
+        : { yaw: r.yaw, pitch: r.pitch, roll: r.roll },
     quality: r.quality,
     sharpness: r.sharpness,
     clusterable: r.clusterable === 1,
@@ -53,7 +78,8 @@ export function toFaceRecord(r: FaceRow): StoredFace {
 }
 
 const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-const fromBlob = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+const fromBlob = (b: Buffer): Float32Array =>
+  new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
 /** Photos, their analyses (by content hash), their faces, and files that were rejected. */
 export class PhotoStore {
@@ -61,46 +87,87 @@ export class PhotoStore {
 
   knownFile(path: string): KnownFile | null {
     const photo = this.db.prepare('SELECT path, size, mtime_ms, hash FROM photos WHERE path = ?').get(path) as
-      { path: string; size: number; mtime_ms: number; hash: string } | undefined;
+      | { path: string; size: number; mtime_ms: number; hash: string }
+      | undefined;
     if (photo) return { path, size: photo.size, mtimeMs: photo.mtime_ms, state: 'photo', hash: photo.hash };
     const rejected = this.db.prepare('SELECT size, mtime_ms FROM rejected_files WHERE path = ?').get(path) as
-      { size: number; mtime_ms: number } | undefined;
-    return rejected ? { path, size: rejected.size, mtimeMs: rejected.mtime_ms, state: 'rejected', hash: null } : null;
+      | { size: number; mtime_ms: number }
+      | undefined;
+    return rejected
+      ? { path, size: rejected.size, mtimeMs: rejected.mtime_ms, state: 'rejected', hash: null }
+      : null;
   }
 
   /** Every path the store knows (indexed or rejected), for catching up after a restart. */
   knownFiles(): Map<string, FileStamp> {
     const out = new Map<string, FileStamp>();
-    for (const r of this.db.prepare('SELECT path, size, mtime_ms FROM photos UNION ALL SELECT path, size, mtime_ms FROM rejected_files').all() as
-      { path: string; size: number; mtime_ms: number }[]) out.set(r.path, { size: r.size, mtimeMs: r.mtime_ms });
+    for (const r of this.db
+      .prepare(
+        'SELECT path, size, mtime_ms FROM photos UNION ALL SELECT path, size, mtime_ms FROM rejected_files',
+      )
+      .all() as { path: string; size: number; mtime_ms: number }[])
+      out.set(r.path, { size: r.size, mtimeMs: r.mtime_ms });
     return out;
   }
 
   findAnalysis(hash: string): StoredAnalysis | null {
-    const r = this.db.prepare('SELECT width, height, taken_at, rejected_reason, rejected_message FROM analyses WHERE hash = ?').get(hash) as
-      { width: number | null; height: number | null; taken_at: string | null; rejected_reason: string | null; rejected_message: string | null } | undefined;
+    const r = this.db
+      .prepare(
+        'SELECT width, height, taken_at, rejected_reason, rejected_message FROM analyses WHERE hash = ?',
+      )
+      .get(hash) as
+      | {
+          width: number | null;
+          height: number | null;
+          taken_at: string | null;
+          rejected_reason: string | null;
+          rejected_message: string | null;
+        }
+      | undefined;
     if (!r) return null;
     return {
-      width: r.width, height: r.height, takenAt: r.taken_at,
+      width: r.width,
+      height: r.height,
+      takenAt: r.taken_at,
       rejected: r.rejected_reason ? { reason: r.rejected_reason, message: r.rejected_message ?? '' } : null,
     };
   }
 
   saveAnalysis(hash: string, analysis: AnalyzedPhoto): void {
-    const insertFace = this.db.prepare(`INSERT INTO analysis_faces (hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender,
+    const insertFace =
+      this.db.prepare(`INSERT INTO analysis_faces (hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender,
       yaw, pitch, roll, quality, sharpness, embedding) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM analyses WHERE hash = ?').run(hash);
-      this.db.prepare('INSERT INTO analyses (hash, width, height, taken_at, created_at) VALUES (?,?,?,?,?)')
+      this.db
+        .prepare('INSERT INTO analyses (hash, width, height, taken_at, created_at) VALUES (?,?,?,?,?)')
         .run(hash, analysis.width, analysis.height, analysis.takenAt, new Date().toISOString());
-      analysis.faces.forEach((f: DetectedFace, i) => insertFace.run(hash, i, f.box.left, f.box.top, f.box.width, f.box.height, f.confidence,
-        f.age, f.gender, f.headPose.yaw, f.headPose.pitch, f.headPose.roll, f.quality, f.sharpness, toBlob(f.embedding)));
+      analysis.faces.forEach((f: DetectedFace, i) =>
+        insertFace.run(
+          hash,
+          i,
+          f.box.left,
+          f.box.top,
+          f.box.width,
+          f.box.height,
+          f.confidence,
+          f.age,
+          f.gender,
+          f.headPose.yaw,
+          f.headPose.pitch,
+          f.headPose.roll,
+          f.quality,
+          f.sharpness,
+          toBlob(f.embedding),
+        ),
+      );
     })();
   }
 
   /** Content the engine refused: remembered by hash so a copy of it is not analysed again either. */
   saveRejectedAnalysis(hash: string, reason: string, message: string): void {
-    this.db.prepare(`INSERT INTO analyses (hash, rejected_reason, rejected_message, created_at) VALUES (?,?,?,?)
+    this.db
+      .prepare(`INSERT INTO analyses (hash, rejected_reason, rejected_message, created_at) VALUES (?,?,?,?)
       ON CONFLICT(hash) DO UPDATE SET rejected_reason = excluded.rejected_reason, rejected_message = excluded.rejected_message`)
       .run(hash, reason, message, new Date().toISOString());
   }
@@ -109,26 +176,45 @@ export class PhotoStore {
    * Points `path` at analysed content. A changed hash drops the old faces (and their person links) and
    * creates one face row per analysed face; the same hash only refreshes the file stamp.
    */
-  upsertPhoto(path: string, hash: string, stamp: FileStamp, clusterable: (face: StoredFace) => boolean): { changed: boolean; faces: number } {
+  upsertPhoto(
+    path: string,
+    hash: string,
+    stamp: FileStamp,
+    clusterable: (face: StoredFace) => boolean,
+  ): { changed: boolean; faces: number } {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM rejected_files WHERE path = ?').run(path);
-      const existing = this.db.prepare('SELECT id, hash FROM photos WHERE path = ?').get(path) as { id: number; hash: string } | undefined;
+      const existing = this.db.prepare('SELECT id, hash FROM photos WHERE path = ?').get(path) as
+        | { id: number; hash: string }
+        | undefined;
       const now = new Date().toISOString();
       if (existing && existing.hash === hash) {
-        this.db.prepare('UPDATE photos SET size = ?, mtime_ms = ? WHERE id = ?').run(stamp.size, stamp.mtimeMs, existing.id);
-        const n = this.db.prepare('SELECT COUNT(*) AS n FROM faces WHERE photo_id = ?').get(existing.id) as { n: number };
+        this.db
+          .prepare('UPDATE photos SET size = ?, mtime_ms = ? WHERE id = ?')
+          .run(stamp.size, stamp.mtimeMs, existing.id);
+        const n = this.db.prepare('SELECT COUNT(*) AS n FROM faces WHERE photo_id = ?').get(existing.id) as {
+          n: number;
+        };
         return { changed: false, faces: n.n };
       }
       let photoId: number;
       if (existing) {
         this.db.prepare('DELETE FROM faces WHERE photo_id = ?').run(existing.id);
-        this.db.prepare('UPDATE photos SET hash = ?, size = ?, mtime_ms = ?, indexed_at = ? WHERE id = ?').run(hash, stamp.size, stamp.mtimeMs, now, existing.id);
+        this.db
+          .prepare('UPDATE photos SET hash = ?, size = ?, mtime_ms = ?, indexed_at = ? WHERE id = ?')
+          .run(hash, stamp.size, stamp.mtimeMs, now, existing.id);
         photoId = existing.id;
       } else {
-        photoId = Number(this.db.prepare('INSERT INTO photos (path, hash, size, mtime_ms, indexed_at) VALUES (?,?,?,?,?)')
-          .run(path, hash, stamp.size, stamp.mtimeMs, now).lastInsertRowid);
+        photoId = Number(
+          this.db
+            .prepare('INSERT INTO photos (path, hash, size, mtime_ms, indexed_at) VALUES (?,?,?,?,?)')
+            .run(path, hash, stamp.size, stamp.mtimeMs, now).lastInsertRowid,
+        );
       }
-      const analysed = this.db.prepare(`SELECT 0 AS id, ? AS photo_id, NULL AS person_id, 0 AS clusterable, a.* FROM analysis_faces a WHERE a.hash = ? ORDER BY a.idx`)
+      const analysed = this.db
+        .prepare(
+          `SELECT 0 AS id, ? AS photo_id, NULL AS person_id, 0 AS clusterable, a.* FROM analysis_faces a WHERE a.hash = ? ORDER BY a.idx`,
+        )
         .all(photoId, hash) as (FaceRow & { idx: number })[];
       const insert = this.db.prepare('INSERT INTO faces (photo_id, idx, clusterable) VALUES (?,?,?)');
       for (const row of analysed) insert.run(photoId, row.idx, clusterable(toFaceRecord(row)) ? 1 : 0);
@@ -142,7 +228,8 @@ export class PhotoStore {
     this.db.transaction(() => {
       this.rememberFaces(path);
       if (this.db.prepare('DELETE FROM photos WHERE path = ?').run(path).changes) this.bumpGeneration();
-      this.db.prepare(`INSERT INTO rejected_files (path, size, mtime_ms, reason, message, rejected_at) VALUES (?,?,?,?,?,?)
+      this.db
+        .prepare(`INSERT INTO rejected_files (path, size, mtime_ms, reason, message, rejected_at) VALUES (?,?,?,?,?,?)
         ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, reason = excluded.reason,
         message = excluded.message, rejected_at = excluded.rejected_at`)
         .run(path, stamp.size, stamp.mtimeMs, reason, message, new Date().toISOString());
@@ -163,29 +250,64 @@ export class PhotoStore {
   /** Paths under a folder (for a removed directory). */
   pathsUnder(prefix: string): string[] {
     const like = prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
-    return (this.db.prepare(`SELECT path FROM photos WHERE path LIKE ? ESCAPE '\\' UNION SELECT path FROM rejected_files WHERE path LIKE ? ESCAPE '\\'`)
-      .all(like, like) as { path: string }[]).map((r) => r.path);
+    return (
+      this.db
+        .prepare(
+          `SELECT path FROM photos WHERE path LIKE ? ESCAPE '\\' UNION SELECT path FROM rejected_files WHERE path LIKE ? ESCAPE '\\'`,
+        )
+        .all(like, like) as { path: string }[]
+    ).map((r) => r.path);
   }
 
   photoByPath(path: string): StoredPhoto | null {
-    const r = this.db.prepare(`SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash WHERE p.path = ?`)
-      .get(path) as { id: number; path: string; hash: string; width: number | null; height: number | null; taken_at: string | null } | undefined;
-    return r ? { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at } : null;
+    const r = this.db
+      .prepare(
+        `SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash WHERE p.path = ?`,
+      )
+      .get(path) as
+      | {
+          id: number;
+          path: string;
+          hash: string;
+          width: number | null;
+          height: number | null;
+          taken_at: string | null;
+        }
+      | undefined;
+    return r
+      ? { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at }
+      : null;
   }
 
   photosByIds(ids: number[]): StoredPhoto[] {
     if (!ids.length) return [];
-    const rows = this.db.prepare(`SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash
-      WHERE p.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as
-      { id: number; path: string; hash: string; width: number | null; height: number | null; taken_at: string | null }[];
-    const byId = new Map(rows.map((r) => [r.id, { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at }]));
+    const rows = this.db
+      .prepare(`SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash
+      WHERE p.id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(ids)) as {
+      id: number;
+      path: string;
+      hash: string;
+      width: number | null;
+      height: number | null;
+      taken_at: string | null;
+    }[];
+    const byId = new Map(
+      rows.map((r) => [
+        r.id,
+        { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at },
+      ]),
+    );
     return ids.map((id) => byId.get(id)).filter((p): p is StoredPhoto => !!p);
   }
 
   facesOfPhotos(photoIds: number[]): Map<number, StoredFace[]> {
     const out = new Map<number, StoredFace[]>();
     if (!photoIds.length) return out;
-    const rows = this.db.prepare(`SELECT ${FACE_COLUMNS} FROM ${FACE_JOIN} WHERE f.photo_id IN (SELECT value FROM json_each(?)) ORDER BY f.photo_id, f.idx`)
+    const rows = this.db
+      .prepare(
+        `SELECT ${FACE_COLUMNS} FROM ${FACE_JOIN} WHERE f.photo_id IN (SELECT value FROM json_each(?)) ORDER BY f.photo_id, f.idx`,
+      )
       .all(JSON.stringify(photoIds)) as FaceRow[];
     for (const row of rows) {
       const face = toFaceRecord(row);
@@ -198,50 +320,93 @@ export class PhotoStore {
 
   /** All faces with their edit constraints but without embeddings: what a clustering run compares. */
   clusterFaceStates(): Omit<ClusterFace, 'embedding'>[] {
-    const rows = this.db.prepare(`SELECT id, photo_id, clusterable, person_id, pinned_person_id, rejected_person_ids FROM faces ORDER BY id`).all() as
-      { id: number; photo_id: number; clusterable: number; person_id: string | null; pinned_person_id: string | null; rejected_person_ids: string }[];
+    const rows = this.db
+      .prepare(
+        `SELECT id, photo_id, clusterable, person_id, pinned_person_id, rejected_person_ids FROM faces ORDER BY id`,
+      )
+      .all() as {
+      id: number;
+      photo_id: number;
+      clusterable: number;
+      person_id: string | null;
+      pinned_person_id: string | null;
+      rejected_person_ids: string;
+    }[];
     return rows.map((r) => ({
-      id: r.id, photoId: r.photo_id, clusterable: r.clusterable === 1, personId: r.person_id,
-      pinnedPersonId: r.pinned_person_id, rejectedPersonIds: JSON.parse(r.rejected_person_ids) as string[],
+      id: r.id,
+      photoId: r.photo_id,
+      clusterable: r.clusterable === 1,
+      personId: r.person_id,
+      pinnedPersonId: r.pinned_person_id,
+      rejectedPersonIds: JSON.parse(r.rejected_person_ids) as string[],
     }));
   }
 
   embeddingsOf(faceIds: number[]): Map<number, Float32Array> {
     const out = new Map<number, Float32Array>();
-    const query = this.db.prepare(`SELECT f.id, a.embedding FROM ${FACE_JOIN} WHERE f.id IN (SELECT value FROM json_each(?))`);
+    const query = this.db.prepare(
+      `SELECT f.id, a.embedding FROM ${FACE_JOIN} WHERE f.id IN (SELECT value FROM json_each(?))`,
+    );
     for (let i = 0; i < faceIds.length; i += 10_000) {
-      for (const r of query.all(JSON.stringify(faceIds.slice(i, i + 10_000))) as { id: number; embedding: Buffer }[]) out.set(r.id, fromBlob(r.embedding));
+      for (const r of query.all(JSON.stringify(faceIds.slice(i, i + 10_000))) as {
+        id: number;
+        embedding: Buffer;
+      }[])
+        out.set(r.id, fromBlob(r.embedding));
     }
     return out;
   }
 
   /** Photos in path order, with faces and optionally embeddings, for `export`. */
   *allPhotos(): Generator<StoredPhoto> {
-    const rows = this.db.prepare(`SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash ORDER BY p.path`)
-      .iterate() as IterableIterator<{ id: number; path: string; hash: string; width: number | null; height: number | null; taken_at: string | null }>;
-    for (const r of rows) yield { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at };
+    const rows = this.db
+      .prepare(
+        `SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash ORDER BY p.path`,
+      )
+      .iterate() as IterableIterator<{
+      id: number;
+      path: string;
+      hash: string;
+      width: number | null;
+      height: number | null;
+      taken_at: string | null;
+    }>;
+    for (const r of rows)
+      yield { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at };
   }
 
   embeddingsOfPhoto(photoId: number): Map<string, number[]> {
-    const rows = this.db.prepare(`SELECT f.id, a.embedding FROM ${FACE_JOIN} WHERE f.photo_id = ?`).all(photoId) as { id: number; embedding: Buffer }[];
+    const rows = this.db
+      .prepare(`SELECT f.id, a.embedding FROM ${FACE_JOIN} WHERE f.photo_id = ?`)
+      .all(photoId) as { id: number; embedding: Buffer }[];
     return new Map(rows.map((r) => [String(r.id), Array.from(fromBlob(r.embedding))]));
   }
 
   counts(): { photos: number; faces: number; rejected: number } {
     const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
-    return { photos: one('SELECT COUNT(*) AS n FROM photos'), faces: one('SELECT COUNT(*) AS n FROM faces'), rejected: one('SELECT COUNT(*) AS n FROM rejected_files') };
+    return {
+      photos: one('SELECT COUNT(*) AS n FROM photos'),
+      faces: one('SELECT COUNT(*) AS n FROM faces'),
+      rejected: one('SELECT COUNT(*) AS n FROM rejected_files'),
+    };
   }
 
   rejectedFiles(): { path: string; reason: string; message: string }[] {
-    return this.db.prepare('SELECT path, reason, message FROM rejected_files ORDER BY path').all() as { path: string; reason: string; message: string }[];
+    return this.db.prepare('SELECT path, reason, message FROM rejected_files ORDER BY path').all() as {
+      path: string;
+      reason: string;
+      message: string;
+    }[];
   }
 
   /** Keeps the person and edits of a photo's faces, by content, before the photo row goes. */
   private rememberFaces(path: string): void {
-    this.db.prepare(`INSERT INTO face_memory (hash, idx, person_id, pinned_person_id, rejected_person_ids)
+    this.db
+      .prepare(`INSERT INTO face_memory (hash, idx, person_id, pinned_person_id, rejected_person_ids)
       SELECT p.hash, f.idx, f.person_id, f.pinned_person_id, f.rejected_person_ids FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.path = ?
       ON CONFLICT(hash, idx) DO UPDATE SET person_id = excluded.person_id, pinned_person_id = excluded.pinned_person_id,
-        rejected_person_ids = excluded.rejected_person_ids`).run(path);
+        rejected_person_ids = excluded.rejected_person_ids`)
+      .run(path);
   }
 
   /**
@@ -249,7 +414,8 @@ export class PhotoStore {
    * the memory of a removed photo (a move). A person that no longer exists (or was merged away) is not restored.
    */
   private restoreFaceMemory(photoId: number, hash: string): void {
-    this.db.prepare(`UPDATE faces SET
+    this.db
+      .prepare(`UPDATE faces SET
         person_id = (SELECT CASE WHEN EXISTS (SELECT 1 FROM people WHERE id = m.person_id AND merged_into IS NULL) THEN m.person_id END
           FROM (SELECT f2.person_id, 0 AS pri FROM faces f2 JOIN photos p2 ON p2.id = f2.photo_id WHERE p2.hash = @hash AND f2.idx = faces.idx AND f2.photo_id <> @photoId
                 UNION ALL SELECT person_id, 1 FROM face_memory WHERE hash = @hash AND idx = faces.idx) m ORDER BY m.pri LIMIT 1),
@@ -259,7 +425,8 @@ export class PhotoStore {
         rejected_person_ids = COALESCE((SELECT m.rejected_person_ids
           FROM (SELECT f2.rejected_person_ids, 0 AS pri FROM faces f2 JOIN photos p2 ON p2.id = f2.photo_id WHERE p2.hash = @hash AND f2.idx = faces.idx AND f2.photo_id <> @photoId
                 UNION ALL SELECT rejected_person_ids, 1 FROM face_memory WHERE hash = @hash AND idx = faces.idx) m ORDER BY m.pri LIMIT 1), '[]')
-      WHERE photo_id = @photoId`).run({ hash, photoId });
+      WHERE photo_id = @photoId`)
+      .run({ hash, photoId });
   }
 
   /**
@@ -267,7 +434,9 @@ export class PhotoStore {
    * (CLUSTERABLE_* variables), every flag is recomputed once and the next clustering sees it.
    */
   refreshClusterable(ruleKey: string, clusterable: (face: StoredFace) => boolean): number {
-    const current = this.db.prepare(`SELECT value FROM meta WHERE key = 'clusterable_rule'`).get() as { value: string } | undefined;
+    const current = this.db.prepare(`SELECT value FROM meta WHERE key = 'clusterable_rule'`).get() as
+      | { value: string }
+      | undefined;
     if (current?.value === ruleKey) return 0;
     return this.db.transaction(() => {
       const update = this.db.prepare('UPDATE faces SET clusterable = ? WHERE id = ?');
@@ -276,7 +445,11 @@ export class PhotoStore {
         const flag = clusterable(toFaceRecord(row)) ? 1 : 0;
         if (flag !== row.clusterable) changed += update.run(flag, row.id).changes;
       }
-      this.db.prepare(`INSERT INTO meta (key, value) VALUES ('clusterable_rule', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(ruleKey);
+      this.db
+        .prepare(
+          `INSERT INTO meta (key, value) VALUES ('clusterable_rule', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+        )
+        .run(ruleKey);
       if (changed) this.bumpGeneration();
       return changed;
     })();
@@ -284,11 +457,17 @@ export class PhotoStore {
 
   /** Bumped on every change to the set of faces; clustering is skipped when nothing moved since the last run. */
   generation(): number {
-    const r = this.db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as { value: string } | undefined;
+    const r = this.db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as
+      | { value: string }
+      | undefined;
     return r ? Number(r.value) : 0;
   }
 
   private bumpGeneration(): void {
-    this.db.prepare(`INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`).run();
+    this.db
+      .prepare(
+        `INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`,
+      )
+      .run();
   }
 }

@@ -29,10 +29,15 @@ export class ChangeQueue {
     this.pending.set(change.key, change);
     if (this.running) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = null; this.drain(); }, this.opts.batchWindowMs ?? 250);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.drain();
+    }, this.opts.batchWindowMs ?? 250);
   }
 
-  get size(): number { return this.pending.size; }
+  get size(): number {
+    return this.pending.size;
+  }
 
   /** Resolves once everything pushed so far has been delivered. */
   idle(): Promise<void> {
@@ -46,7 +51,9 @@ export class ChangeQueue {
       while (this.pending.size) {
         const batch = [...this.pending.values()].slice(0, this.opts.maxBatch ?? 100);
         for (const c of batch) this.pending.delete(c.key);
-        try { await this.opts.deliver(batch); } catch (err) {
+        try {
+          await this.opts.deliver(batch);
+        } catch (err) {
           // The handler rethrows transient failures for FC to retry; here the next change or restart retries.
           this.opts.log.error('watch.batch_failed', { changes: batch.length, error: err });
         }

@@ -25,16 +25,26 @@ export class ClusterScheduler {
   /** Indexing happened: (re)start the quiet-period countdown. */
   activity(): void {
     if (this.quiet) clearTimeout(this.quiet);
-    this.quiet = setTimeout(() => { this.quiet = null; this.trigger('local-quiet-period'); }, this.opts.quietMs);
+    this.quiet = setTimeout(() => {
+      this.quiet = null;
+      this.trigger('local-quiet-period');
+    }, this.opts.quietMs);
   }
 
   trigger(name: string): Promise<void> {
-    if (this.running) { this.again = true; return this.running; }
-    this.running = this.opts.run(name)
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.opts
+      .run(name)
       .catch((err) => this.opts.log.error('clustering.trigger_failed', { triggerName: name, error: err }))
       .finally(() => {
         this.running = null;
-        if (this.again) { this.again = false; void this.trigger(name); }
+        if (this.again) {
+          this.again = false;
+          void this.trigger(name);
+        }
       });
     return this.running;
   }

@@ -19,11 +19,18 @@ export async function walkPhotos(folder: PhotoFolder, skipDir?: string): Promise
   const found = new Map<string, FileStamp>();
   const visit = async (dir: string): Promise<void> => {
     let entries;
-    try { entries = await readdir(dir, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const entry of entries) {
       if (isHiddenName(entry.name)) continue;
       const abs = join(dir, entry.name);
-      if (entry.isDirectory()) { if (abs !== skipDir) await visit(abs); continue; }
+      if (entry.isDirectory()) {
+        if (abs !== skipDir) await visit(abs);
+        continue;
+      }
       if (!entry.isFile() && !entry.isSymbolicLink()) continue;
       const key = folder.keyOf(abs);
       if (!key || !classifyPhotoKey(key, '').accept) continue;
@@ -41,7 +48,8 @@ export function reconcile(onDisk: Map<string, FileStamp>, known: Map<string, Fil
   for (const key of known.keys()) if (!onDisk.has(key)) changes.push({ kind: 'removed', key });
   for (const [key, stamp] of [...onDisk].sort(([a], [b]) => a.localeCompare(b))) {
     const was = known.get(key);
-    if (!was || was.size !== stamp.size || was.mtimeMs !== stamp.mtimeMs) changes.push({ kind: 'created', key, size: stamp.size });
+    if (!was || was.size !== stamp.size || was.mtimeMs !== stamp.mtimeMs)
+      changes.push({ kind: 'created', key, size: stamp.size });
   }
   return changes;
 }

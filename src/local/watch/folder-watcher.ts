@@ -47,14 +47,26 @@ export async function watchFolder(opts: FolderWatcherOptions): Promise<FSWatcher
   // chokidar reports existing symlinks as 'add' during its initial scan despite ignoreInitial; the
   // catch-up walk after 'ready' is what covers files that were already there.
   let ready = false;
-  watcher.on('add', (path, stats) => { const key = ready && photoKey(path); if (key) opts.onChange({ kind: 'created', key, size: stats?.size }); });
-  watcher.on('change', (path, stats) => { const key = ready && photoKey(path); if (key) opts.onChange({ kind: 'created', key, size: stats?.size }); });
-  watcher.on('unlink', (path) => { const key = ready && photoKey(path); if (key) opts.onChange({ kind: 'removed', key }); });
+  watcher.on('add', (path, stats) => {
+    const key = ready && photoKey(path);
+    if (key) opts.onChange({ kind: 'created', key, size: stats?.size });
+  });
+  watcher.on('change', (path, stats) => {
+    const key = ready && photoKey(path);
+    if (key) opts.onChange({ kind: 'created', key, size: stats?.size });
+  });
+  watcher.on('unlink', (path) => {
+    const key = ready && photoKey(path);
+    if (key) opts.onChange({ kind: 'removed', key });
+  });
   watcher.on('unlinkDir', (path) => {
     const dirKey = ready && opts.folder.keyOf(resolve(path));
     if (dirKey) for (const key of opts.keysUnder(dirKey + '/')) opts.onChange({ kind: 'removed', key });
   });
-  await new Promise<void>((done, fail) => { watcher.once('ready', done); watcher.once('error', fail); });
+  await new Promise<void>((done, fail) => {
+    watcher.once('ready', done);
+    watcher.once('error', fail);
+  });
   ready = true;
   return watcher;
 }

@@ -1,9 +1,17 @@
 import type { OssEventRecord } from '../../fc/oss-event';
 
-export interface FolderChange { kind: 'created' | 'removed'; key: string; size?: number }
+export interface FolderChange {
+  kind: 'created' | 'removed';
+  key: string;
+  size?: number;
+}
 
 /** FC 3.0 OSS trigger payload for folder changes, shaped like the real thing (cloud-reference §3.3). */
-export function toOssEvent(changes: FolderChange[], bucket: string, region = 'local'): { events: OssEventRecord[] } {
+export function toOssEvent(
+  changes: FolderChange[],
+  bucket: string,
+  region = 'local',
+): { events: OssEventRecord[] } {
   const now = new Date().toISOString();
   return {
     events: changes.map((c) => ({
@@ -14,7 +22,7 @@ export function toOssEvent(changes: FolderChange[], bucket: string, region = 'lo
       region,
       oss: {
         bucket: { name: bucket, arn: `acs:oss:${region}:local:${bucket}` },
-        object: { key: c.key, size: c.kind === 'created' ? c.size ?? 0 : 0 },
+        object: { key: c.key, size: c.kind === 'created' ? (c.size ?? 0) : 0 },
         ossSchemaVersion: '1.0',
       },
     })),
