@@ -34,9 +34,7 @@ function makeFaces(n: number, seed: number): Synthetic {
     const id = s.newIdentity();
     identities++;
     const size =
-      s.rnd() < 0.45
-        ? 1 + Math.floor(s.rnd() * 2)
-        : Math.min(2000, Math.floor(3 / Math.pow(1 - s.rnd(), 0.8)));
+      s.rnd() < 0.45 ? 1 + Math.floor(s.rnd() * 2) : Math.min(2000, Math.floor(3 / (1 - s.rnd()) ** 0.8));
     pool.push({ id, left: size });
     planned += size;
   }

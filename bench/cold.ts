@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DIST, FUNCTIONS, SIZE_GOAL_BYTES, buildFunctions } from '../scripts/build';
+import { buildFunctions, DIST, FUNCTIONS, SIZE_GOAL_BYTES } from '../scripts/build';
 
 const LOAD_GOAL_MS = 100;
 

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { createFaceEngine } from '../src/local/engine/create-face-engine';
 import type { DescriptorAlignment } from '../src/local/engine/face-analyzer';
 import type { AnalyzedPhoto, DetectedFace } from '../src/local/engine/face-engine';
-import { readManifest, type ManifestRow } from './dev-manifest';
+import { type ManifestRow, readManifest } from './dev-manifest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DEV = path.resolve(ROOT, '../shared/datasets/faces-dev');

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readManifest } from './dev-manifest';
-import { buildTruth, ourClusterer, score, type ExportFile } from './quality-score';
+import { buildTruth, type ExportFile, ourClusterer, score } from './quality-score';
 
 const DATASET = path.resolve(import.meta.dirname, '../../shared/datasets/faces-dev');
 

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { FaceAnalyzer } from '../src/local/engine/face-analyzer';
 import { DEFAULT_DETECT_MAX_SIDE } from '../src/local/engine/create-face-engine';
-import { SHARPNESS_K, faceQuality, sharpnessFromVarLap } from '../src/local/engine/face-quality';
+import { FaceAnalyzer } from '../src/local/engine/face-analyzer';
+import { faceQuality, SHARPNESS_K, sharpnessFromVarLap } from '../src/local/engine/face-quality';
 
 const DEV = path.resolve(import.meta.dirname, '../../shared/datasets/faces-dev');
 const limitArg = process.argv.indexOf('--limit');

@@ -8,7 +8,7 @@
  */
 import hnswlib from 'hnswlib-node';
 import type { ClusterFace } from '../src/local/cluster/cluster-types';
-import { PersonClusterer, type ClustererOptions } from '../src/local/cluster/person-clusterer';
+import { type ClustererOptions, PersonClusterer } from '../src/local/cluster/person-clusterer';
 import type { ManifestRow } from './dev-manifest';
 
 export interface ExportFace {

@@ -31,12 +31,12 @@ import { DEFAULT_CLUSTER_OPTIONS } from '../src/local/cluster/person-clusterer';
 import { pickSubset, readManifest } from './dev-manifest';
 import {
   buildTruth,
+  type ExportFile,
   exportedAssignment,
   immichBaseline,
   ourClusterer,
-  score,
-  type ExportFile,
   type QualityScores,
+  score,
 } from './quality-score';
 
 const DATASET = path.resolve('../shared/datasets/faces-dev');

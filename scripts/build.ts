@@ -6,12 +6,13 @@
  *
  * Usage: tsx scripts/build.ts [indexer clusterer api]
  */
-import { build, type Metafile, type Plugin } from 'esbuild';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+
 import { readFileSync } from 'node:fs';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build, type Metafile, type Plugin } from 'esbuild';
 
 export const FUNCTIONS = ['indexer', 'clusterer', 'api'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];

@@ -9,10 +9,11 @@
  * usable here: it only speaks API 2016-08-15, whose invoke path is /services/<service>/functions/<fn>,
  * and FC 3.0 functions (created by the fc3 component) have no service.
  */
-import FcModule, * as $Fc from '@alicloud/fc20230330';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
+
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import FcModule, * as $Fc from '@alicloud/fc20230330';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
 
 /** Variables without which the smoke cannot run (credentials are the deployer's, never logged). */
 export const REQUIRED_ENV = [

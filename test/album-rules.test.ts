@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isClusterable } from '../src/album/clusterable';
 import { classifyPhotoKey, parseOssUri } from '../src/album/photo-filter';
-import { createLogger } from '../src/log/logger';
 import { ConfigError, loadAlbumConfig } from '../src/config/album-config';
+import { createLogger } from '../src/log/logger';
 
 const rule = { minFaceSize: 75, maxAngle: 30, minQuality: 0.8 };
 const face = {

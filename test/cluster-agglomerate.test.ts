@@ -3,7 +3,7 @@ import { agglomerate, type SeedGroup } from '../src/local/cluster/agglomerate';
 import { CentroidStats } from '../src/local/cluster/centroid-stats';
 import { matchGroupsToPersons } from '../src/local/cluster/match-persons';
 import { VectorIndex } from '../src/local/cluster/vector-index';
-import { SyntheticIdentities, euclid } from './support/synthetic-faces';
+import { euclid, SyntheticIdentities } from './support/synthetic-faces';
 
 function seed(id: number, photo: number, v: Float32Array, pinned: string | null = null): SeedGroup {
   const stats = new CentroidStats(v.length);

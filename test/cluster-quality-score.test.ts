@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildTruth, immichBaseline, score, type ExportPhoto } from '../bench/quality-score';
 import type { ManifestRow } from '../bench/dev-manifest';
+import { buildTruth, type ExportPhoto, immichBaseline, score } from '../bench/quality-score';
 import { SyntheticIdentities } from './support/synthetic-faces';
 
 /** A 250×250 photo whose first face is centred (the labelled one) plus optional off-centre faces. */

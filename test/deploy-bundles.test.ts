@@ -12,15 +12,15 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BundlePolicyError,
-  FUNCTIONS,
-  ROOT,
-  buildFunctions,
-  trimDependencies,
-  policyViolations,
   type BundleReport,
+  buildFunctions,
+  FUNCTIONS,
   type FunctionName,
+  policyViolations,
+  ROOT,
+  trimDependencies,
 } from '../scripts/build';
-import { goodFace, startFakeImm, type FakeImm } from './fake-imm/fake-imm';
+import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
 import { fcContext, httpEvent, immEnv, ossEvent, timerEvent } from './fake-imm/fc-events';
 
 const run = promisify(execFile);

@@ -3,7 +3,7 @@
  * more. "Can send" is read from the source: the keys of `ImmActions` in src/imm/imm-wire.ts (the
  * client's `call()` only accepts those) and every `call('Action'` literal under src/.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../scripts/build';

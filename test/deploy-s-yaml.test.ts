@@ -4,14 +4,15 @@
  * validated against the public fc3 JSON schema (../shared/schemas, not copied here), and each
  * function's code folder must be what scripts/build.ts produces, exporting `handler`.
  */
-import Ajv, { type ValidateFunction } from 'ajv';
+
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFunctions, DIST, FUNCTIONS, ROOT } from '../scripts/build';
 import { AlbumEnvSchema, ImmEnvSchema, loadAlbumConfig, loadImmConfig } from '../src/config/album-config';
-import { DIST, FUNCTIONS, ROOT, buildFunctions } from '../scripts/build';
 
 const S_BIN = path.join(ROOT, 'node_modules', '.bin', 's');
 const SCHEMA_FILE = path.resolve(ROOT, '..', 'shared', 'schemas', 'fc3-props.schema.json');

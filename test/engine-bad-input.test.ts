@@ -8,7 +8,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFaceEngine, type LocalFaceEngine } from '../src/local/engine/create-face-engine';
-import { ImageRejectedError, type EngineInput } from '../src/local/engine/face-engine';
+import { type EngineInput, ImageRejectedError } from '../src/local/engine/face-engine';
 
 const DEV = path.resolve(import.meta.dirname, '../../shared/datasets/faces-dev');
 const GOOD = path.join(DEV, 'George_W_Bush/1.jpg');

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   faceQuality,
   resolutionFactor,
-  sharpnessFromVarLap,
   SHARPNESS_K,
+  sharpnessFromVarLap,
   varianceOfLaplacian,
 } from '../src/local/engine/face-quality';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fromWebResponse, HttpEventSchema, toWebRequest } from '../src/fc/http-event';
 import { decodeEventKey, MalformedEventError, parseOssEvent } from '../src/fc/oss-event';
 import { parseTimerEvent } from '../src/fc/timer-event';
-import { fromWebResponse, HttpEventSchema, toWebRequest } from '../src/fc/http-event';
 
 const record = (eventName: string, key: string) => ({
   eventName,

@@ -2,18 +2,18 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { handler as api } from '../functions/api/index';
 import { handler as clusterer } from '../functions/clusterer/index';
 import { handler as indexer } from '../functions/indexer/index';
+import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
 import {
   captureLogs,
   fcContext,
+  type HttpOptions,
   httpEvent,
   immEnv,
+  type LogCapture,
   ossEvent,
   setEnv,
   timerEvent,
-  type HttpOptions,
-  type LogCapture,
 } from './fake-imm/fc-events';
-import { goodFace, startFakeImm, type FakeImm } from './fake-imm/fake-imm';
 
 const KEY = 'test-api-key-0123456789';
 const AUTH = { authorization: `Bearer ${KEY}` };

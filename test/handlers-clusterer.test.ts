@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler as clusterer } from '../functions/clusterer/index';
 import { handler as indexer } from '../functions/indexer/index';
+import { type FakeImm, type FakeImmOptions, goodFace, startFakeImm } from './fake-imm/fake-imm';
 import {
   captureLogs,
   fcContext,
   immEnv,
+  type LogCapture,
   ossEvent,
   setEnv,
   timerEvent,
-  type LogCapture,
 } from './fake-imm/fc-events';
-import { goodFace, startFakeImm, type FakeImm, type FakeImmOptions } from './fake-imm/fake-imm';
 
 let fake: FakeImm | null = null;
 let restoreEnv: (() => void) | null = null;

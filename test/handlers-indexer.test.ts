@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../functions/indexer/index';
-import { captureLogs, fcContext, immEnv, ossEvent, setEnv, type LogCapture } from './fake-imm/fc-events';
-import { goodFace, startFakeImm, type FakeImm } from './fake-imm/fake-imm';
+import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
+import { captureLogs, fcContext, immEnv, type LogCapture, ossEvent, setEnv } from './fake-imm/fc-events';
 
 let fake: FakeImm;
 let restoreEnv: () => void;

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlbumError } from '../src/album/errors';
 import type { ImmConfig } from '../src/config/album-config';
-import { createLogger } from '../src/log/logger';
 import { ImmBackend } from '../src/imm/imm-backend';
 import { ImmClient } from '../src/imm/imm-client';
 import { toAlbumError } from '../src/imm/imm-errors-map';
 import { toFace, toPerson } from '../src/imm/imm-records';
 import { decodeTaskId, encodeTaskId } from '../src/imm/imm-tasks';
 import { faceCropProcess } from '../src/imm/oss-media-links';
-import { goodFace, startFakeImm, type FakeImm } from './fake-imm/fake-imm';
+import { createLogger } from '../src/log/logger';
+import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
 
 const config: ImmConfig = {
   bucket: 'bkt',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImmClient, parseEndpoint, toImmQuery } from '../src/imm/imm-client';
 import { ImmError, toImmError } from '../src/imm/imm-error';
 import { backoffDelay, withRetry } from '../src/imm/retry';
-import { goodFace, startFakeImm, type FakeImm } from './fake-imm/fake-imm';
+import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
 
 const P = 'album_p';
 const D = 'album_d';

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/album-config';
 import { immRuntime } from '../src/imm/imm-runtime';
 import { OssMediaLinks } from '../src/imm/oss-media-links';
+import { type FakeImm, startFakeImm } from './fake-imm/fake-imm';
 import { immEnv, setEnv } from './fake-imm/fc-events';
-import { startFakeImm, type FakeImm } from './fake-imm/fake-imm';
 
 let fake: FakeImm;
 let restore: () => void;

@@ -22,7 +22,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFaceEngine } from '../src/local/engine/create-face-engine';
 import type { FaceEngine } from '../src/local/engine/face-engine';
-import { startAlbumDaemon, type RunningAlbum } from '../src/local/launcher/album-daemon';
+import { type RunningAlbum, startAlbumDaemon } from '../src/local/launcher/album-daemon';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');

@@ -16,8 +16,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localFunctions } from '../src/local/launcher/album-functions';
 import { lockDataDir } from '../src/local/launcher/data-dir-lock';
-import { openLocalAlbum, type LocalAlbum } from '../src/local/local-runtime';
-import { startLocalServer, type LocalServer } from '../src/local/server/local-server';
+import { type LocalAlbum, openLocalAlbum } from '../src/local/local-runtime';
+import { type LocalServer, startLocalServer } from '../src/local/server/local-server';
 
 const DEV = resolve(import.meta.dirname, '../../shared/datasets/faces-dev');
 const KEY = 'local-test-key-0123456789';

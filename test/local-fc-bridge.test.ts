@@ -1,10 +1,10 @@
 /** The local server's node ⇄ FC 3.0 HTTP event bridge, on a real port with a recording handler. */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpEventSchema, type HttpEvent, type HttpResult } from '../src/fc/http-event';
-import { startLocalServer, type LocalServer } from '../src/local/server/local-server';
-import { toOssEvent } from '../src/local/watch/oss-event-builder';
+import { type HttpEvent, HttpEventSchema, type HttpResult } from '../src/fc/http-event';
 import { parseOssEvent } from '../src/fc/oss-event';
+import { type LocalServer, startLocalServer } from '../src/local/server/local-server';
+import { toOssEvent } from '../src/local/watch/oss-event-builder';
 
 const seen: { event: HttpEvent; context: unknown }[] = [];
 let reply: HttpResult = {

@@ -1,6 +1,7 @@
-import type { AlbumBackend, MediaLinks } from './backend';
 import type { AlbumConfig } from '../config/album-config';
+import type { PhotoChange } from '../fc/oss-event';
 import type { Logger } from '../log/logger';
+import type { AlbumBackend, MediaLinks } from './backend';
 import { isClusterable } from './clusterable';
 import { notFound } from './errors';
 import { classifyPhotoKey, ossUri, parseOssUri } from './photo-filter';
@@ -21,7 +22,6 @@ import type {
   StatsRecord,
   TaskRecord,
 } from './types';
-import type { PhotoChange } from '../fc/oss-event';
 
 /** Batches per backend call; IMM's Batch* actions take at most 100 items. */
 const BATCH = 100;

@@ -1,3 +1,4 @@
+import type { Logger } from '../log/logger';
 import type {
   ClusteringRun,
   DetectSource,
@@ -12,7 +13,6 @@ import type {
   StatsRecord,
   TaskRecord,
 } from './types';
-import type { Logger } from '../log/logger';
 
 /**
  * The port the album service talks to. Two implementations: IMM (cloud) and local (embedded).

@@ -22,8 +22,8 @@ import {
   DATASET_TAG,
   ensureProjectAndDataset,
   newestClusteringTask,
-  runImmClustering,
   type PollInterval,
+  runImmClustering,
 } from './imm-clustering';
 import { ImmError } from './imm-error';
 import { isNotFound, toAlbumError } from './imm-errors-map';

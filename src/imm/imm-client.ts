@@ -5,7 +5,7 @@ import type { StsCredentials } from '../fc/fc-context';
 import type { Logger } from '../log/logger';
 import { ImmError, toImmError } from './imm-error';
 import { IMM_API_VERSION, type ImmAction, type ImmRequest, type ImmResponse } from './imm-wire';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry';
 
 /**
  * IMM over `@alicloud/openapi-client`, sending exactly what `@alicloud/imm20200930` sends

@@ -9,9 +9,9 @@ import type {
   TaskType,
 } from '../album/types';
 import {
+  type Boundary,
   CLUSTER_ID_INDEPENDENT,
   CLUSTER_ID_UNAVAILABLE,
-  type Boundary,
   type Figure,
   type FigureCluster,
   type ImmFile,

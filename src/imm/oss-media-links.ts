@@ -1,7 +1,7 @@
 import OSS from 'ali-oss';
 import type { MediaLinks } from '../album/backend';
-import type { Box } from '../album/types';
 import { parseOssUri } from '../album/photo-filter';
+import type { Box } from '../album/types';
 import type { StsCredentials } from '../fc/fc-context';
 
 export interface OssMediaOptions {

@@ -17,7 +17,7 @@ import type {
 } from '../album/types';
 import type { Logger } from '../log/logger';
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
-import { ImageRejectedError, type FaceEngine } from './engine/face-engine';
+import { type FaceEngine, ImageRejectedError } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
 import { PhotoIndexer } from './indexing/photo-indexer';
 import { decodeCursor, encodeCursor, type PeopleStore } from './store/people-store';

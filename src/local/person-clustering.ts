@@ -1,5 +1,5 @@
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
-import { PersonClusterer, type ClustererOptions } from './cluster/person-clusterer';
+import { type ClustererOptions, PersonClusterer } from './cluster/person-clusterer';
 import type { ClusterSource, FaceClusterer } from './local-backend';
 
 /** Folds the changes of several clusterer operations into one (later assignments win). */

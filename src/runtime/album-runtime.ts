@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { AlbumService } from '../album/album-service';
-import type { KeyEncoding } from '../fc/oss-event';
 import type { FcContext } from '../fc/fc-context';
+import type { KeyEncoding } from '../fc/oss-event';
 import type { Logger } from '../log/logger';
 
 /** Everything a handler needs for one invocation: the service and the HTTP app built on it. */

@@ -1,11 +1,11 @@
 import { AlbumError } from '../album/errors';
 import { ConfigError } from '../config/album-config';
-import { FcContextSchema, invocationDeadline, type FcContext } from '../fc/fc-context';
-import { HttpEventSchema, fromWebResponse, toWebRequest, type HttpResult } from '../fc/http-event';
+import { type FcContext, FcContextSchema, invocationDeadline } from '../fc/fc-context';
+import { fromWebResponse, HttpEventSchema, type HttpResult, toWebRequest } from '../fc/http-event';
 import { MalformedEventError, parseOssEvent } from '../fc/oss-event';
 import { parseTimerEvent } from '../fc/timer-event';
 import { createLogger, type Logger } from '../log/logger';
-import { resolveRuntime, type RuntimeFactory } from './album-runtime';
+import { type RuntimeFactory, resolveRuntime } from './album-runtime';
 
 /** FC 3.0 handler signature: `event` is a Buffer, `context` carries credentials and the request id. */
 export type FcHandler<R> = (event: Buffer | string, context?: unknown) => Promise<R>;

@@ -4,8 +4,8 @@
  * checked against the strict shapes in api-shapes.ts, so the two backends return the same JSON.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorShape, PersonShape, PhotoShape, StatsShape, TaskShape, pageOf } from './api-shapes';
-import { immAlbum, localAlbum, type AlbumUnderTest } from './album-harness';
+import { type AlbumUnderTest, immAlbum, localAlbum } from './album-harness';
+import { ErrorShape, PersonShape, PhotoShape, pageOf, StatsShape, TaskShape } from './api-shapes';
 
 async function poll<T>(fn: () => Promise<T | null>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;

@@ -11,10 +11,10 @@ import {
   fcContext,
   httpEvent,
   immEnv,
+  type OssChange,
   ossEvent,
   setEnv,
   timerEvent,
-  type OssChange,
 } from '../fake-imm/fc-events';
 
 /**

@@ -8,7 +8,7 @@ import type {
   SimpleQueryNode,
   TaskInfo,
 } from '../../src/imm/imm-wire';
-import { WireError, type Params } from './fake-imm-wire';
+import { type Params, WireError } from './fake-imm-wire';
 
 /**
  * In-memory IMM: projects, datasets, files with Figures, figure clusters and tasks, with the

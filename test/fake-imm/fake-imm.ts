@@ -3,17 +3,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { FigureCluster, ImmFile, TaskInfo } from '../../src/imm/imm-wire';
 import {
+  type FakeImmBehaviour,
   FakeImmState,
   inRange,
   matches,
   notFound,
   paginate,
   pick,
-  valuesAt,
-  type FakeImmBehaviour,
   type SeedFigure,
+  valuesAt,
 } from './fake-imm-state';
-import { WireError, parseParams, type Params } from './fake-imm-wire';
+import { type Params, parseParams, WireError } from './fake-imm-wire';
 
 /**
  * A fake IMM 2020-09-30 endpoint on 127.0.0.1 for tests (see README.md next to this file).

@@ -1,5 +1,6 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+
 // Commands import what they need when they run: `status` and `export` never load the handlers or the engine.
 const daemon = () => import('../launcher/album-daemon');
 const runtime = () => import('../local-runtime');

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { localFunctions } from '../launcher/album-functions';
 import { lockDataDir } from '../launcher/data-dir-lock';
-import { openLocalAlbum, type LocalAlbum } from '../local-runtime';
+import { type LocalAlbum, openLocalAlbum } from '../local-runtime';
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
 import { createScanProgress } from './scan-progress';
 
@@ -27,9 +27,7 @@ function isRoutine(line: string): boolean {
 }
 
 /** `face-album scan <dir>`: index everything once through the indexer handler, cluster, exit. */
-export async function scanCommand(
-  opts: ScanOptions,
-): Promise<{
+export async function scanCommand(opts: ScanOptions): Promise<{
   indexed: number;
   rejected: number;
   unchanged: number;

@@ -1,4 +1,4 @@
-import { link as linkOf, type CentroidStats, type Linkage } from './centroid-stats';
+import { type CentroidStats, type Linkage, link as linkOf } from './centroid-stats';
 import { MinHeap } from './min-heap';
 
 /**

@@ -39,7 +39,7 @@
  *  - Optionally (hubGate, off by default), generic faces near the embedding space's mean are handled as non-clusterable.
  */
 import { agglomerate, type SeedGroup } from './agglomerate';
-import { CentroidStats, linkPoint, type Linkage } from './centroid-stats';
+import { CentroidStats, type Linkage, linkPoint } from './centroid-stats';
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster-types';
 import { matchGroupsToPersons } from './match-persons';
 import { newPersonId } from './person-id';

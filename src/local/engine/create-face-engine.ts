@@ -1,12 +1,12 @@
 import os from 'node:os';
+import type { Logger } from '../../log/logger';
 import {
   DEFAULT_MESH_MAX_SIDE,
-  FaceAnalyzer,
   type DescriptorAlignment,
+  FaceAnalyzer,
   type StageTimings,
 } from './face-analyzer';
 import type { AnalyzedPhoto, EngineInput, FaceEngine, FaceEngineOptions } from './face-engine';
-import type { Logger } from '../../log/logger';
 import { WorkerPool } from './worker-pool';
 
 /** Options beyond the contract; all optional with defaults suited to a 2-core, few-GB machine. */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { ImageRejectedError, type EngineInput } from './face-engine';
 import { exifTakenAt } from './exif-taken-at';
+import { type EngineInput, ImageRejectedError } from './face-engine';
 
 /** Formats a photo album accepts; sharp can also render SVG/PDF, which are not photos. */
 const PHOTO_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif', 'avif', 'jp2', 'jxl', 'raw']);

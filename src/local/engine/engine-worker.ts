@@ -6,8 +6,8 @@ import sharp from 'sharp';
 import { FaceAnalyzer } from './face-analyzer';
 import { ImageRejectedError } from './face-engine';
 import {
-  WORKER_SETTINGS_ENV,
   type ParentMessage,
+  WORKER_SETTINGS_ENV,
   type WorkerMessage,
   type WorkerSettings,
 } from './worker-protocol';

@@ -1,11 +1,11 @@
-import sharp from 'sharp';
 import type { FaceResult } from '@vladmandic/human';
+import sharp from 'sharp';
 import type { Box, Gender } from '../../album/types';
-import type { AnalyzedPhoto, DetectedFace, EngineInput } from './face-engine';
-import { decodeImage, type DecodedImage } from './decode-image';
-import { loadFaceModels, type FaceModels } from './face-models';
-import { faceQuality, LAPLACIAN_KERNEL, LUMA, QUALITY_CROP_SIDE, sharpnessFromVarLap } from './face-quality';
+import { type DecodedImage, decodeImage } from './decode-image';
 import { chipTransform, faceChipPlacement, ibug68FromMesh, type Point } from './face-chip';
+import type { AnalyzedPhoto, DetectedFace, EngineInput } from './face-engine';
+import { type FaceModels, loadFaceModels } from './face-models';
+import { faceQuality, LAPLACIAN_KERNEL, LUMA, QUALITY_CROP_SIDE, sharpnessFromVarLap } from './face-quality';
 
 /**
  * How the recognition net's input is framed:

@@ -1,12 +1,12 @@
+import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from '../../log/logger';
-import { ImageRejectedError, type AnalyzedPhoto, type EngineInput } from './face-engine';
 import type { StageTimings } from './face-analyzer';
+import { type AnalyzedPhoto, type EngineInput, ImageRejectedError } from './face-engine';
 import {
-  WORKER_SETTINGS_ENV,
   type ParentMessage,
+  WORKER_SETTINGS_ENV,
   type WorkerMessage,
   type WorkerSettings,
 } from './worker-protocol';

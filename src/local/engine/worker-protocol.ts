@@ -1,5 +1,5 @@
-import type { AnalyzedPhoto, EngineInput, ImageRejectedError } from './face-engine';
 import type { DescriptorAlignment, StageTimings } from './face-analyzer';
+import type { AnalyzedPhoto, EngineInput, ImageRejectedError } from './face-engine';
 
 /** Messages between the engine (parent) and an engine-worker process (IPC with 'advanced' serialization). */
 export interface WorkerSettings {

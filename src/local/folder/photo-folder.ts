@@ -42,9 +42,7 @@ export class PhotoFolder {
    * Resolves a key to a regular file whose real location is inside the folder (symlinks are followed
    * only while they stay inside). Returns why not otherwise; a missing file is `missing`.
    */
-  async resolveFile(
-    key: string,
-  ): Promise<
+  async resolveFile(key: string): Promise<
     | { ok: true; path: string; size: number; mtimeMs: number }
     | {
         ok: false;

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { PhotoOutcome } from '../../album/types';
 import type { Logger } from '../../log/logger';
-import { ImageRejectedError, type AnalyzedPhoto, type FaceEngine } from '../engine/face-engine';
+import { type AnalyzedPhoto, type FaceEngine, ImageRejectedError } from '../engine/face-engine';
 import type { PhotoFolder } from '../folder/photo-folder';
 import type { PhotoStore, StoredFace } from '../store/photo-store';
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { FSWatcher } from 'chokidar';
-import { openLocalAlbum, type LocalAlbum, type LocalAlbumOptions } from '../local-runtime';
-import { startLocalServer, type LocalServer } from '../server/local-server';
+import { type LocalAlbum, type LocalAlbumOptions, openLocalAlbum } from '../local-runtime';
+import { type LocalServer, startLocalServer } from '../server/local-server';
 import { ChangeQueue } from '../watch/change-queue';
 import { ClusterScheduler } from '../watch/cluster-scheduler';
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';

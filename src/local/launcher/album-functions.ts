@@ -5,7 +5,7 @@ import { handler as indexerHandler } from '../../../functions/indexer/index';
 import { installRuntime } from '../../runtime/album-runtime';
 import type { ClustererResult, IndexerResult } from '../../runtime/fc-handlers';
 import type { LocalAlbum } from '../local-runtime';
-import { toOssEvent, type FolderChange } from '../watch/oss-event-builder';
+import { type FolderChange, toOssEvent } from '../watch/oss-event-builder';
 
 /** FC's `context` for a local invocation; the timeout bounds a clustering pass like the function's timeout would. */
 const context = (name: string, timeoutSeconds: number) => ({

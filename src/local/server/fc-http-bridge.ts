@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FcHandler } from '../../runtime/fc-handlers';
 import type { HttpEvent, HttpResult } from '../../fc/http-event';
+import type { FcHandler } from '../../runtime/fc-handlers';
 
 const TEXT_BODY = /^(text\/|application\/(json|x-www-form-urlencoded|xml))/;
 

@@ -1,5 +1,5 @@
-import { watch, type FSWatcher } from 'chokidar';
 import { basename, resolve, sep } from 'node:path';
+import { type FSWatcher, watch } from 'chokidar';
 import { classifyPhotoKey } from '../../album/photo-filter';
 import type { PhotoFolder } from '../folder/photo-folder';
 import { isHiddenName } from './folder-walk';
