@@ -47,7 +47,7 @@ function manifestPaths(): string[] {
     .split(/\r?\n/)
     .slice(1)
     .map((l) => l.split(',')[0]!)
-    .filter((p) => p && p.endsWith('.jpg'));
+    .filter((p) => p?.endsWith('.jpg'));
 }
 
 function evenlySpaced<T>(xs: T[], n: number): T[] {

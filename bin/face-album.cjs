@@ -11,7 +11,7 @@ import('tsx/esm')
   .then(
     (cli) => cli.main(process.argv),
     (err) => {
-      process.stderr.write(`face-album: failed to start: ${err && err.stack ? err.stack : String(err)}\n`);
+      process.stderr.write(`face-album: failed to start: ${err?.stack ? err.stack : String(err)}\n`);
       process.exitCode = 1;
     },
   );

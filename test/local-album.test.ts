@@ -277,12 +277,12 @@ describe('local album', () => {
     try {
       const http = api(daemon.url);
       expect(
-        (await http.get('/photos/faces?uri=' + encodeURIComponent('trips/2003/sharon 4.jpg'))).status,
+        (await http.get(`/photos/faces?uri=${encodeURIComponent('trips/2003/sharon 4.jpg')}`)).status,
       ).toBe(404);
       const added = await http.get<PhotoJson>('/photos/faces?uri=new/schroeder-4.jpg');
       expect(added.status).toBe(200);
       expect(added.body.faces.length).toBeGreaterThan(0);
-      const copy = await http.get<PhotoJson>('/photos/faces?uri=' + encodeURIComponent('copies/h2 copy.jpg'));
+      const copy = await http.get<PhotoJson>(`/photos/faces?uri=${encodeURIComponent('copies/h2 copy.jpg')}`);
       expect(copy.status).toBe(200);
       expect(copy.body.faces.length).toBeGreaterThan(0);
       // Only the genuinely new content went through the engine; the copies reused their analyses.
@@ -291,7 +291,7 @@ describe('local album', () => {
       expect(stats.photoCount).toBe(13);
       // A copy has the original's faces and their person, under its own face ids.
       const original = (await http.get<PhotoJson>('/photos/faces?uri=putin/h1.jpg')).body;
-      const again = (await http.get<PhotoJson>('/photos/faces?uri=' + encodeURIComponent('h1 again.jpg')))
+      const again = (await http.get<PhotoJson>(`/photos/faces?uri=${encodeURIComponent('h1 again.jpg')}`))
         .body;
       expect(again.faces.map((f) => f.box)).toEqual(original.faces.map((f) => f.box));
       expect(again.faces.map((f) => f.id)).not.toEqual(original.faces.map((f) => f.id));
@@ -343,7 +343,7 @@ describe('local album', () => {
       await until(
         'new photo indexed',
         async () =>
-          (await http.get('/photos/faces?uri=' + encodeURIComponent('trips/2003/sharon 5.jpg'))).status ===
+          (await http.get(`/photos/faces?uri=${encodeURIComponent('trips/2003/sharon 5.jpg')}`)).status ===
           200,
       );
       await until(
@@ -353,7 +353,7 @@ describe('local album', () => {
       await until(
         'folder removal seen',
         async () =>
-          (await http.get('/photos/faces?uri=' + encodeURIComponent('copies/h2 copy.jpg'))).status === 404,
+          (await http.get(`/photos/faces?uri=${encodeURIComponent('copies/h2 copy.jpg')}`)).status === 404,
       );
       await until(
         'slow photo indexed',
@@ -429,7 +429,7 @@ describe('local album', () => {
     try {
       const http = api(daemon.url);
       const photo = (await http.get<PhotoJson>('/photos/faces?uri=putin/h1.jpg')).body;
-      expect(photo.photoUrl.startsWith(daemon.url + '/media/photo?')).toBe(true);
+      expect(photo.photoUrl.startsWith(`${daemon.url}/media/photo?`)).toBe(true);
       const bytes = await fetch(photo.photoUrl);
       expect(bytes.status).toBe(200);
       expect(bytes.headers.get('content-type')).toBe('image/jpeg');
@@ -458,14 +458,14 @@ describe('local album', () => {
       });
       expect(byUri.status).toBe(200);
       expect(byUri.body.faces.length).toBeGreaterThan(0);
-      const upload = await fetch(daemon.url + '/detect', {
+      const upload = await fetch(`${daemon.url}/detect`, {
         method: 'POST',
         headers: { 'content-type': 'image/jpeg' },
         body: readFileSync(join(DEV, 'Ariel_Sharon/6.jpg')),
       });
       expect(upload.status).toBe(200);
       expect(((await upload.json()) as { faces: unknown[] }).faces.length).toBeGreaterThan(0);
-      const junk = await fetch(daemon.url + '/detect', {
+      const junk = await fetch(`${daemon.url}/detect`, {
         method: 'POST',
         headers: { 'content-type': 'image/jpeg' },
         body: 'not an image',

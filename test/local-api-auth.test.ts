@@ -66,19 +66,19 @@ describe('local server with ALBUM_API_KEY', () => {
   const auth = { authorization: `Bearer ${KEY}` };
 
   it('guards the API with the bearer key but not /health', async () => {
-    expect((await fetch(server.url + '/health')).status).toBe(200);
-    expect((await fetch(server.url + '/stats')).status).toBe(401);
-    const stats = await fetch(server.url + '/stats', { headers: auth });
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    expect((await fetch(`${server.url}/stats`)).status).toBe(401);
+    const stats = await fetch(`${server.url}/stats`, { headers: auth });
     expect(stats.status).toBe(200);
     expect(await stats.json()).toMatchObject({ backend: 'local', photoCount: 1, faceCount: 1 });
-    expect((await fetch(server.url + '/people/p1/faces/1', { method: 'DELETE' })).status).toBe(401);
-    expect((await fetch(server.url + '/people/p1/faces/1', { method: 'DELETE', headers: auth })).status).toBe(
+    expect((await fetch(`${server.url}/people/p1/faces/1`, { method: 'DELETE' })).status).toBe(401);
+    expect((await fetch(`${server.url}/people/p1/faces/1`, { method: 'DELETE', headers: auth })).status).toBe(
       404,
     );
   });
 
   it('serves signed media without the key (an <img> cannot send it)', async () => {
-    const res = await fetch(server.url + '/photos/faces?uri=' + encodeURIComponent('sub/h 1.jpg'), {
+    const res = await fetch(`${server.url}/photos/faces?uri=${encodeURIComponent('sub/h 1.jpg')}`, {
       headers: auth,
     });
     expect(res.status).toBe(200);
@@ -103,7 +103,7 @@ describe('local server with ALBUM_API_KEY', () => {
   });
 
   it('refuses a merge of unknown people with 404', async () => {
-    const res = await fetch(server.url + '/people/merge', {
+    const res = await fetch(`${server.url}/people/merge`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ from: ['nope'], into: 'also-nope' }),

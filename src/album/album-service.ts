@@ -62,13 +62,13 @@ export class AlbumService {
     for (let i = 0; i < toIndex.length; i += BATCH)
       outcomes.push(...(await this.backend.indexPhotos(toIndex.slice(i, i + BATCH), log)));
     // One line per photo; a refused photo (corrupt, not an image, too large...) is a warning with its reason.
-    for (const o of outcomes) (o.outcome === 'rejected' ? log.warn : log.info)('photo.' + o.action, { ...o });
+    for (const o of outcomes) (o.outcome === 'rejected' ? log.warn : log.info)(`photo.${o.action}`, { ...o });
     return outcomes;
   }
 
   async cluster(deadline: number, log: Logger): Promise<ClusteringRun> {
     const run = await this.backend.runClustering({ deadline, log });
-    log.info('clustering.' + run.outcome, {
+    log.info(`clustering.${run.outcome}`, {
       reason: run.reason,
       taskId: run.task?.id,
       newPeople: run.newPeople,

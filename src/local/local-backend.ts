@@ -126,7 +126,7 @@ export class LocalBackend implements AlbumBackend {
       // A removed folder arrives as one event for its path: drop everything under it.
       const keys = this.deps.photos.knownFile(key)
         ? [key]
-        : this.deps.photos.pathsUnder(key.endsWith('/') ? key : key + '/');
+        : this.deps.photos.pathsUnder(key.endsWith('/') ? key : `${key}/`);
       const removed = keys.map((k) => this.deps.photos.removePath(k)).some(Boolean);
       return { uri, action: 'remove', outcome: removed ? 'done' : 'unchanged' };
     });

@@ -1,4 +1,4 @@
-import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
+import type { ClusterChanges, ClusterFace } from './cluster/cluster-types';
 import { type ClustererOptions, PersonClusterer } from './cluster/person-clusterer';
 import type { ClusterSource, FaceClusterer } from './local-backend';
 

@@ -37,7 +37,7 @@ export interface LoggerOptions {
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const min = RANK[opts.level ?? (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? RANK.info;
-  const write = opts.write ?? ((line: string) => process.stdout.write(line + '\n'));
+  const write = opts.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const bindings = opts.bindings ?? {};
   const emit =
     (level: LogLevel) =>

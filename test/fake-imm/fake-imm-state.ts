@@ -406,7 +406,7 @@ export class FakeImmState {
   /** Marks a running task Failed with the given code (simulates an IMM-side failure). */
   failTask(taskId: string, code = 'InternalError', message = 'task failed'): void {
     const t = this.tasks.get(taskId);
-    if (!t || t.info.Status !== 'Running') return;
+    if (t?.info.Status !== 'Running') return;
     if (t.timer) clearTimeout(t.timer);
     t.info.Status = 'Failed';
     t.info.Code = code;

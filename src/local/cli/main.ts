@@ -27,7 +27,7 @@ const workersOption = () =>
     .argParser(positiveInt('--workers'));
 
 function writeJson(value: unknown): Promise<void> {
-  return new Promise((done) => process.stdout.write(JSON.stringify(value, null, 2) + '\n', () => done()));
+  return new Promise((done) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`, () => done()));
 }
 
 export function buildProgram(): Command {
@@ -153,7 +153,7 @@ export function buildProgram(): Command {
           log: album.log,
           full: true,
         });
-        album.log.info('clustering.' + run.outcome, {
+        album.log.info(`clustering.${run.outcome}`, {
           taskId: run.task?.id,
           newPeople: run.newPeople,
           updatedPeople: run.updatedPeople,

@@ -34,7 +34,7 @@ export function createScanProgress(
         done += n;
         bar.increment(n, { rate: rate().toFixed(1) });
       },
-      log: (line) => bars.log(line.endsWith('\n') ? line : line + '\n'),
+      log: (line) => bars.log(line.endsWith('\n') ? line : `${line}\n`),
       stop: () => bars.stop(),
     };
   }
@@ -44,14 +44,14 @@ export function createScanProgress(
     lastPrint = Date.now();
     const r = rate();
     const eta = r > 0 ? Math.round((total - done) / r) : null;
-    write(`scan: ${done}/${total} photos, ${r.toFixed(1)} photos/s, ETA ${eta === null ? '?' : eta + 's'}\n`);
+    write(`scan: ${done}/${total} photos, ${r.toFixed(1)} photos/s, ETA ${eta === null ? '?' : `${eta}s`}\n`);
   };
   return {
     advance: (n) => {
       done += n;
       print(done === total);
     },
-    log: (line) => write(line.endsWith('\n') ? line : line + '\n'),
+    log: (line) => write(line.endsWith('\n') ? line : `${line}\n`),
     stop: () => {
       if (done !== total) print(true);
     },

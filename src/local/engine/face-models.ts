@@ -31,7 +31,7 @@ function humanConfig(modelsDir: string, wasmDir: string): Partial<Config> {
   return {
     backend: 'wasm',
     wasmPath: wasmDir + path.sep,
-    modelBasePath: pathToFileURL(modelsDir).href + '/',
+    modelBasePath: `${pathToFileURL(modelsDir).href}/`,
     debug: false,
     async: false,
     warmup: 'none',

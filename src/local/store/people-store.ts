@@ -121,7 +121,7 @@ export class PeopleStore {
     const row = this.db
       .prepare('SELECT person_id, rejected_person_ids FROM faces WHERE id = ?')
       .get(faceId) as { person_id: string | null; rejected_person_ids: string } | undefined;
-    if (!row || row.person_id !== personId) throw notFound('face of person ' + personId, String(faceId));
+    if (!row || row.person_id !== personId) throw notFound(`face of person ${personId}`, String(faceId));
     const rejected = new Set(JSON.parse(row.rejected_person_ids) as string[]);
     rejected.add(personId);
     const now = new Date().toISOString();

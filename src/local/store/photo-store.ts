@@ -249,7 +249,7 @@ export class PhotoStore {
 
   /** Paths under a folder (for a removed directory). */
   pathsUnder(prefix: string): string[] {
-    const like = prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+    const like = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     return (
       this.db
         .prepare(

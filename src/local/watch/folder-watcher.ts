@@ -61,7 +61,7 @@ export async function watchFolder(opts: FolderWatcherOptions): Promise<FSWatcher
   });
   watcher.on('unlinkDir', (path) => {
     const dirKey = ready && opts.folder.keyOf(resolve(path));
-    if (dirKey) for (const key of opts.keysUnder(dirKey + '/')) opts.onChange({ kind: 'removed', key });
+    if (dirKey) for (const key of opts.keysUnder(`${dirKey}/`)) opts.onChange({ kind: 'removed', key });
   });
   await new Promise<void>((done, fail) => {
     watcher.once('ready', done);
