@@ -78,7 +78,14 @@ describe('OssMediaLinks', () => {
     expect(url.searchParams.get('security-token')).toBe('tok');
     expect(url.searchParams.get('OSSAccessKeyId')).toBe('STS.key');
     const expires = Number(url.searchParams.get('Expires'));
-    expect(Math.abs(expires - (Date.now() / 1000 + 600))).toBeLessThan(5);
+    // Rounded up to the minute so repeated listings give the same URL (browser cache hits).
+    expect(expires % 60).toBe(0);
+    expect(expires - Date.now() / 1000).toBeGreaterThanOrEqual(599);
+    expect(expires - Date.now() / 1000).toBeLessThanOrEqual(661);
+    expect(media.photoUrl('oss://my-photos/photos/a b/照片.jpg')).toBe(url.href);
+    const maxAge = Number(url.searchParams.get('response-cache-control')?.match(/max-age=(\d+)/)?.[1]);
+    expect(maxAge).toBeGreaterThanOrEqual(599);
+    expect(maxAge).toBeLessThanOrEqual(660);
     const face = new URL(
       media.faceUrl('oss://my-photos/photos/a.jpg', { left: 10, top: 10, width: 100, height: 100 }),
     );

@@ -2,8 +2,9 @@ import type { AlbumConfig } from '../config/album-config';
 import type { PhotoChange } from '../fc/oss-event';
 import type { Logger } from '../log/logger';
 import type { AlbumBackend, MediaLinks } from './backend';
-import { isClusterable } from './clusterable';
-import { notFound } from './errors';
+import { type Capabilities, capabilitiesOf } from './capabilities';
+import { isClusterable, unclusterableReasons } from './clusterable';
+import { AlbumError, notFound } from './errors';
 import { classifyPhotoKey, ossUri, parseOssUri } from './photo-filter';
 import type {
   ClusteringRun,
@@ -19,9 +20,13 @@ import type {
   Photo,
   PhotoOutcome,
   PhotoRecord,
+  SimilarPerson,
   StatsRecord,
   TaskRecord,
 } from './types';
+
+const unsupported = (what: string) =>
+  new AlbumError('not_implemented', `${what} is not available on this backend (see GET /capabilities)`);
 
 /** Batches per backend call; IMM's Batch* actions take at most 100 items. */
 const BATCH = 100;
@@ -124,6 +129,32 @@ export class AlbumService {
     return this.backend.stats();
   }
 
+  capabilities(bucket: string): Capabilities {
+    return capabilitiesOf(this.backend, { kind: 'bucket', bucket, prefix: this.config.photoPrefix });
+  }
+
+  async setCover(personId: string, faceId: string): Promise<Person> {
+    if (!this.backend.setCover) throw unsupported('choosing a cover');
+    return this.toPerson(await this.backend.setCover(personId, faceId));
+  }
+
+  async similarPeople(personId: string, limit: number): Promise<SimilarPerson[]> {
+    if (!this.backend.similarPeople) throw unsupported('similar-people suggestions');
+    if (!(await this.backend.getPerson(personId))) throw notFound('person', personId);
+    const similar = await this.backend.similarPeople(personId, limit);
+    return similar.map((s) => ({ person: this.toPerson(s.person), distance: s.distance }));
+  }
+
+  async assignFace(faceId: string, personId: string): Promise<void> {
+    if (!this.backend.assignFace) throw unsupported('giving a face to a person');
+    await this.backend.assignFace(faceId, personId);
+  }
+
+  async rejectFace(personId: string, faceId: string): Promise<void> {
+    if (!this.backend.rejectFace) throw unsupported('"not this person"');
+    await this.backend.rejectFace(personId, faceId);
+  }
+
   /** Accepts either a full `oss://bucket/key` URI or a bare key of the album's bucket. */
   resolvePhotoUri(uriOrKey: string, bucket: string): string {
     return parseOssUri(uriOrKey) ? uriOrKey : ossUri(bucket, uriOrKey.replace(/^\/+/, ''));
@@ -133,6 +164,7 @@ export class AlbumService {
     return {
       ...face,
       clusterable: isClusterable(face, this.config.clusterable),
+      unclusterableReasons: unclusterableReasons(face, this.config.clusterable),
       faceUrl: uri ? this.media.faceUrl(uri, face.box) : null,
     };
   }

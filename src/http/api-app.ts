@@ -6,6 +6,7 @@ import { requestId } from 'hono/request-id';
 import type { AlbumService } from '../album/album-service';
 import { AlbumError } from '../album/errors';
 import type { Logger } from '../log/logger';
+import { pageRoutes } from '../web/page-routes';
 import {
   DetectBody,
   MergeBody,
@@ -16,6 +17,7 @@ import {
   PhotoQuery,
 } from './api-schemas';
 import { toErrorResponse } from './errors';
+import { pageApiRoutes } from './page-api-routes';
 import { validate } from './validation';
 
 export interface ApiOptions {
@@ -59,7 +61,7 @@ export function createApiApp({
       cors({
         origin: corsOrigins.includes('*') ? '*' : corsOrigins,
         allowHeaders: ['Authorization', 'Content-Type'],
-        allowMethods: ['GET', 'POST', 'PATCH', 'OPTIONS'],
+        allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
         maxAge: 600,
       }),
     );
@@ -70,12 +72,15 @@ export function createApiApp({
   );
 
   app.get('/health', (c) => c.json({ ok: true, backend: service.backend.kind }));
+  // The People page (GET / and its assets) is public: it asks for the API key itself.
+  pageRoutes(app as unknown as Hono);
   // Runtime routes (signed media links) check their own signature: an <img> cannot send a bearer token.
   extend?.(app as unknown as Hono);
   // Auth goes after /health so a load balancer can probe without the key.
   if (apiKey) app.use('*', bearerAuth({ token: apiKey }));
 
   app.get('/stats', async (c) => c.json(await service.stats()));
+  pageApiRoutes(app as unknown as Hono, service, bucket);
 
   app.get('/people', validate('query', PeopleListQuery), async (c) => {
     const q = c.req.valid('query');

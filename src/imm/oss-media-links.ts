@@ -60,8 +60,14 @@ export class OssMediaLinks implements MediaLinks {
 
   private sign(uri: string, process?: string): string {
     const parsed = parseOssUri(uri) ?? { bucket: this.opts.bucket, key: uri };
+    // Expiry rounded up to the minute (ali-oss adds `expires` to the current whole second), so repeated
+    // listings yield the same URL and a browser reuses what it fetched; OSS answers with a Cache-Control
+    // as long as the URL lives.
+    const now = Math.floor(Date.now() / 1000);
+    const expires = Math.ceil((now + this.opts.expiresSeconds) / 60) * 60 - now;
     return this.client(parsed.bucket).signatureUrl(parsed.key, {
-      expires: this.opts.expiresSeconds,
+      expires,
+      response: { 'cache-control': `private, max-age=${expires}` },
       ...(process ? { process } : {}),
     });
   }

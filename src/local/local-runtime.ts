@@ -17,6 +17,7 @@ import { FaceThumbnails } from './media/face-thumbnails';
 import { mediaRoutes } from './media/media-routes';
 import { personClustering } from './person-clustering';
 import { type Db, openDatabase } from './store/database';
+import { FaceEditsStore } from './store/face-edits-store';
 import { PeopleStore } from './store/people-store';
 import { PhotoStore } from './store/photo-store';
 import { TaskStore } from './store/task-store';
@@ -100,6 +101,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     photos,
     people,
     tasks,
+    edits: new FaceEditsStore(db),
     engine: getEngine,
     clusterer: opts.clusterer ?? personClustering(),
     isClusterable: (face) => isClusterable(face, config.clusterable),
