@@ -1,6 +1,6 @@
-import type { ClusterChanges, ClusterFace } from './cluster/cluster-types';
-import { type ClustererOptions, PersonClusterer } from './cluster/person-clusterer';
-import type { ClusterSource, FaceClusterer } from './local-backend';
+import type { ClusterSource, FaceClusterer } from '../local-backend';
+import type { ClusterChanges, ClusterFace } from './cluster-types';
+import { type ClustererOptions, PersonClusterer } from './person-clusterer';
 
 /** Folds the changes of several clusterer operations into one (later assignments win). */
 function combine(parts: ClusterChanges[]): ClusterChanges {
@@ -9,8 +9,8 @@ function combine(parts: ClusterChanges[]): ClusterChanges {
   const emptied = new Set<string>();
   for (const part of parts) {
     for (const a of part.assignments) assignments.set(a.faceId, a.personId);
-    part.createdPersons.forEach((id) => created.add(id));
-    part.emptiedPersons.forEach((id) => emptied.add(id));
+    for (const id of part.createdPersons) created.add(id);
+    for (const id of part.emptiedPersons) emptied.add(id);
   }
   return {
     assignments: [...assignments].map(([faceId, personId]) => ({ faceId, personId })),
