@@ -110,6 +110,9 @@ export function MergeDialog({
       <fieldset>
         <legend>Everyone, by name</legend>
         <CandidateList people={others} selected={selected} onToggle={toggle} />
+        {!others.length && everyone.done && (
+          <p class="muted">{needle ? 'No one else matches.' : 'Everyone else is listed above.'}</p>
+        )}
         <LoadMore list={everyone} label="Show more people" />
       </fieldset>
       <ErrorNote error={error} />
