@@ -16,3 +16,10 @@ export function onPersonEvent(fn: (e: PersonEvent) => void): () => void {
 export function emitPersonEvent(e: PersonEvent): void {
   for (const fn of listeners) fn(e);
 }
+
+/** People the grid already has, so a person view can draw its header before its own request returns. */
+const known = new Map<string, Person>();
+export const rememberPerson = (p: Person): void => {
+  known.set(p.id, p);
+};
+export const knownPerson = (id: string): Person | null => known.get(id) ?? null;

@@ -12,7 +12,7 @@ import { ErrorNote } from '../components/error-note';
 import { FaceImage } from '../components/face-image';
 import { LoadMore } from '../components/load-more';
 import { usePaged } from '../components/use-paged';
-import { onPersonEvent } from '../people-events';
+import { onPersonEvent, rememberPerson } from '../people-events';
 import { href } from '../router';
 
 const SORTS: { value: PeopleSort; label: string }[] = [
@@ -85,6 +85,7 @@ export function PeopleView({ caps, active }: { caps: Capabilities; active: boole
 
 function PersonCard({ person }: { person: Person }) {
   const name = displayName(person);
+  rememberPerson(person);
   return (
     <li class={`person-card${person.hidden ? ' is-hidden' : ''}`}>
       <a

@@ -13,13 +13,13 @@ import { PhotoWithBoxes } from '../components/face-boxes';
 import { FaceImage } from '../components/face-image';
 import { LoadMore } from '../components/load-more';
 import { usePaged } from '../components/use-paged';
-import { emitPersonEvent } from '../people-events';
+import { emitPersonEvent, knownPerson } from '../people-events';
 import { href } from '../router';
 import { MergeDialog } from './merge-dialog';
 
 /** One person: name in place, hide, merge, cover, and the photos with this person's face outlined. */
 export function PersonView({ id, caps }: { id: string; caps: Capabilities }) {
-  const [person, setPerson] = useState<Person | null>(null);
+  const [person, setPerson] = useState<Person | null>(() => knownPerson(id));
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
   const [merging, setMerging] = useState(false);
@@ -31,7 +31,6 @@ export function PersonView({ id, caps }: { id: string; caps: Capabilities }) {
     api.person(id).then(setPerson, setError);
   }, [id]);
   useEffect(() => {
-    setPerson(null);
     setNotice('');
     load();
   }, [load]);
