@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { Hono } from 'hono';
 import { AlbumError } from '../../album/errors';
 import { classifyPhotoKey } from '../../album/photo-filter';
+import type { SignedMedia } from '../../http/signed-media';
 import type { Logger } from '../../log/logger';
 import type { PhotoFolder } from '../folder/photo-folder';
 import type { PhotoStore } from '../store/photo-store';
@@ -21,7 +21,7 @@ const CONTENT_TYPES: Record<string, string> = {
   tif: 'image/tiff',
 };
 
-export interface MediaRouteDeps {
+export interface LocalSignedMediaDeps {
   links: LocalMediaLinks;
   folder: PhotoFolder;
   photos: PhotoStore;
@@ -41,8 +41,8 @@ function parseBox(box: string | undefined) {
   return { left: parts[0]!, top: parts[1]!, width: parts[2]!, height: parts[3]! };
 }
 
-/** GET /media/photo and /media/face: bytes for signed links (registered before the API's bearer auth). */
-export function mediaRoutes(deps: MediaRouteDeps): (app: Hono) => void {
+/** Photo bytes (streamed from the folder) and face crops (cached JPEGs) for signed local links. */
+export function localSignedMedia(deps: LocalSignedMediaDeps): SignedMedia {
   const checked = (kind: MediaKind, query: Record<string, string>) => {
     if (!deps.links.verify(kind, query))
       throw new AlbumError('unauthorized', 'media link signature is invalid or expired');
@@ -55,22 +55,18 @@ export function mediaRoutes(deps: MediaRouteDeps): (app: Hono) => void {
     if (!file.ok) throw new AlbumError('not_found', `photo ${key} is not available`);
     return file;
   };
-  return (app) => {
-    app.get('/media/photo', async (c) => {
-      const key = checked('photo', c.req.query());
+  return {
+    async photo(query) {
+      const key = checked('photo', query);
       const file = await resolve(key);
       const suffix = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
-      const body = Readable.toWeb(createReadStream(file.path)) as ReadableStream;
-      return new Response(body, {
-        headers: {
-          'content-type': CONTENT_TYPES[suffix] ?? 'application/octet-stream',
-          'content-length': String(file.size),
-          'cache-control': 'private, max-age=300',
-        },
-      });
-    });
-    app.get('/media/face', async (c) => {
-      const query = c.req.query();
+      return {
+        body: Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>,
+        contentType: CONTENT_TYPES[suffix] ?? 'application/octet-stream',
+        size: file.size,
+      };
+    },
+    async face(query) {
       const key = checked('face', query);
       const box = parseBox(query.box);
       if (!box) throw new AlbumError('bad_request', 'box must be left,top,width,height in whole pixels');
@@ -84,9 +80,7 @@ export function mediaRoutes(deps: MediaRouteDeps): (app: Hono) => void {
         deps.log.warn('media.face_crop_failed', { key, error: err });
         throw new AlbumError('not_found', 'face crop could not be cut from this photo');
       }
-      return new Response(new Uint8Array(bytes), {
-        headers: { 'content-type': 'image/jpeg', 'cache-control': 'private, max-age=300' },
-      });
-    });
+      return { body: new Uint8Array(bytes), contentType: 'image/jpeg' };
+    },
   };
 }
