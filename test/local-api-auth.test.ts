@@ -99,6 +99,12 @@ describe('local server with ALBUM_API_KEY', () => {
     const crop = await fetch(photo.faces[0]!.faceUrl);
     expect(crop.status).toBe(200);
     expect(crop.headers.get('content-type')).toBe('image/jpeg');
+    // Cached for the link's life, and revalidated without cutting the crop again.
+    expect(Number(/max-age=(\d+)/.exec(crop.headers.get('cache-control') ?? '')?.[1])).toBeGreaterThan(60);
+    const etag = crop.headers.get('etag');
+    expect(etag).toMatch(/^".+"$/);
+    const again = await fetch(photo.faces[0]!.faceUrl, { headers: { 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
     // A link for one photo does not open another file, nor one outside the folder.
     const other = new URL(photo.photoUrl);
     other.searchParams.set('key', '../data/album.db');

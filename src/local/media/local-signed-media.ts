@@ -55,15 +55,18 @@ export function localSignedMedia(deps: LocalSignedMediaDeps): SignedMedia {
     if (!file.ok) throw new AlbumError('not_found', `photo ${key} is not available`);
     return file;
   };
+  // Browsers may keep the bytes while the link is valid (expiry is in epoch seconds).
+  const lifetime = (query: Record<string, string>) => Number(query.exp) - Math.floor(Date.now() / 1000);
   return {
     async photo(query) {
       const key = checked('photo', query);
       const file = await resolve(key);
       const suffix = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
       return {
-        body: Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>,
         contentType: CONTENT_TYPES[suffix] ?? 'application/octet-stream',
         size: file.size,
+        maxAgeSeconds: lifetime(query),
+        open: async () => Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>,
       };
     },
     async face(query) {
@@ -73,14 +76,20 @@ export function localSignedMedia(deps: LocalSignedMediaDeps): SignedMedia {
       const photo = deps.photos.photoByPath(key);
       if (!photo) throw new AlbumError('not_found', `photo ${key} is not indexed`);
       const file = await resolve(key);
-      let bytes: Buffer;
-      try {
-        bytes = await deps.thumbnails.get(file.path, photo.hash, box);
-      } catch (err) {
-        deps.log.warn('media.face_crop_failed', { key, error: err });
-        throw new AlbumError('not_found', 'face crop could not be cut from this photo');
-      }
-      return { body: new Uint8Array(bytes), contentType: 'image/jpeg' };
+      return {
+        contentType: 'image/jpeg',
+        // A crop is cut once per photo content and box: the ETag names exactly that.
+        etag: `"${photo.hash.slice(0, 24)}-${query.box}"`,
+        maxAgeSeconds: lifetime(query),
+        open: async () => {
+          try {
+            return new Uint8Array(await deps.thumbnails.get(file.path, photo.hash, box));
+          } catch (err) {
+            deps.log.warn('media.face_crop_failed', { key, error: err });
+            throw new AlbumError('not_found', 'face crop could not be cut from this photo');
+          }
+        },
+      };
     },
   };
 }
