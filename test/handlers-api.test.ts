@@ -75,6 +75,16 @@ describe('API handler: auth and CORS', () => {
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ ok: true, backend: 'imm' });
   });
+  it('answers methods a Request cannot carry with 405 and bad escapes with 404, each with a log line', async () => {
+    const trace = await call('TRACE', '/health', {}, false);
+    expect(trace.status).toBe(405);
+    expect(trace.headers.allow).toContain('GET');
+    expect(logs.events('http.refused')).toMatchObject([{ method: 'TRACE', status: 405 }]);
+    const bad = await call('GET', '/%ZZ');
+    expect(bad.status).toBe(404);
+    expect(bad.json).toMatchObject({ error: { code: 'not_found' } });
+    expect(logs.events('http.request').at(-1)).toMatchObject({ status: 404 });
+  });
   it('answers 401 without or with a wrong bearer token', async () => {
     expect((await call('GET', '/people', {}, false)).status).toBe(401);
     const wrong = await call(

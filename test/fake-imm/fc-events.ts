@@ -53,12 +53,21 @@ export interface HttpOptions {
   contentType?: string;
 }
 
+const safeDecode = (path: string) => {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+};
+
 export function httpEvent(method: string, path: string, opts: HttpOptions = {}): Buffer {
   const e = fixture('http-get.json');
   const [pathname, search] = path.split('?');
   e.rawPath = pathname;
   e.requestContext.http.method = method;
-  e.requestContext.http.path = decodeURIComponent(pathname!);
+  // FC decodes the path it reports; a malformed escape stays as sent.
+  e.requestContext.http.path = safeDecode(pathname!);
   e.queryParameters = { ...Object.fromEntries(new URLSearchParams(search ?? '')), ...opts.query };
   e.headers = { ...e.headers, ...opts.headers };
   if (opts.rawBody) {
