@@ -7,7 +7,7 @@ import { type AlbumConfig, loadAlbumConfig } from '../config/album-config';
 import { createApiApp } from '../http/api-app';
 import type { Logger } from '../log/logger';
 import type { AlbumRuntime, RuntimeFactory } from '../runtime/album-runtime';
-import { personClustering } from './cluster/clustering-session';
+import { clusteringSession } from './cluster/clustering-session';
 import type { FaceEngine, FaceEngineOptions } from './engine/face-engine';
 import { PhotoFolder } from './folder/photo-folder';
 import { type FaceClusterer, LocalBackend } from './local-backend';
@@ -106,7 +106,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     people,
     tasks,
     engine: getEngine,
-    clusterer: opts.clusterer ?? personClustering(),
+    clusterer: opts.clusterer ?? clusteringSession(),
     isClusterable: (face) => isClusterable(face, config.clusterable),
     concurrency: workers,
   });
