@@ -1,5 +1,5 @@
 // HTTP trigger: the people API (src/http/api-app.ts) behind the FC 3.0 HTTP event adapter.
-import { immRuntime } from '../../src/imm/imm-runtime';
+import { createImmRuntime } from '../../src/imm/imm-runtime';
 import { createHttpHandler } from '../../src/runtime/fc-handlers';
 
-export const handler = createHttpHandler(immRuntime);
+export const handler = createHttpHandler(createImmRuntime('api'));

@@ -1,5 +1,5 @@
 // Timer trigger: run one face-clustering pass when something changed.
-import { immRuntime } from '../../src/imm/imm-runtime';
+import { createImmRuntime } from '../../src/imm/imm-runtime';
 import { createClustererHandler } from '../../src/runtime/fc-handlers';
 
-export const handler = createClustererHandler(immRuntime);
+export const handler = createClustererHandler(createImmRuntime('clusterer'));

@@ -1,5 +1,5 @@
 // OSS trigger: photo created/removed under PHOTO_PREFIX → index/remove it in the album.
-import { immRuntime } from '../../src/imm/imm-runtime';
+import { createImmRuntime } from '../../src/imm/imm-runtime';
 import { createIndexerHandler } from '../../src/runtime/fc-handlers';
 
-export const handler = createIndexerHandler(immRuntime);
+export const handler = createIndexerHandler(createImmRuntime('indexer'));

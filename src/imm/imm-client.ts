@@ -29,6 +29,8 @@ export interface ImmClientOptions {
 export interface CallOptions {
   /** Epoch ms: no attempt starts after it and each attempt's read timeout ends by it. */
   deadline?: number;
+  /** The invocation's logger for retry lines (request id, per-invocation counts); else the client's. */
+  log?: Logger;
 }
 
 /**
@@ -127,7 +129,7 @@ export class ImmClient {
   ): Promise<ImmResponse<A>> {
     const deadline = this.deadlineFor(opts);
     const query = toImmQuery(request as Record<string, unknown>);
-    const log = this.opts.log;
+    const log = opts?.log ?? this.opts.log;
     return withRetry(
       async () => {
         const remaining = deadline - Date.now();

@@ -4,6 +4,7 @@ import { type FcContext, FcContextSchema, invocationDeadline } from '../fc/fc-co
 import { fromWebResponse, HttpEventSchema, type HttpResult, toWebRequest } from '../fc/http-event';
 import { MalformedEventError, parseOssEvent } from '../fc/oss-event';
 import { parseTimerEvent } from '../fc/timer-event';
+import { tallyEvents } from '../log/event-tally';
 import { createLogger, type Logger } from '../log/logger';
 import { type RuntimeFactory, resolveRuntime } from './album-runtime';
 
@@ -20,11 +21,16 @@ function invocation(fn: string, context: unknown): { ctx: FcContext; log: Logger
   return { ctx, log: rootLog.child({ fn, requestId: ctx.requestId }), started: Date.now() };
 }
 
-/** Transient failures are rethrown so FC's async retry runs again; everything else is final. */
+/**
+ * Transient failures are rethrown so FC's async retry runs again (and, once retries are spent,
+ * hands the event to the failure destination). A configuration error is one of them: the event is
+ * fine, the function is not, and returning would count the event as done and lose it. Only an
+ * event that can never be processed (malformed) is final.
+ */
 function isTransient(err: unknown): boolean {
   if (err instanceof AlbumError)
     return err.code === 'too_many_requests' || err.code === 'upstream_error' || err.code === 'internal';
-  return !(err instanceof MalformedEventError || err instanceof ConfigError);
+  return !(err instanceof MalformedEventError);
 }
 
 export interface IndexerResult {
@@ -35,14 +41,30 @@ export interface IndexerResult {
 
 export function createIndexerHandler(fallback: RuntimeFactory): FcHandler<IndexerResult> {
   return async (event, context) => {
-    const { ctx, log } = invocation('indexer', context);
+    const { ctx, log, started } = invocation('indexer', context);
+    const tally = tallyEvents(log);
+    const metrics = { events: 0, indexed: 0, removed: 0, rejected: 0 };
     try {
       const runtime = await resolveRuntime(ctx, fallback);
       const changes = parseOssEvent(event, runtime.keyEncoding);
-      const outcomes = await runtime.service.applyPhotoChanges(changes, log);
+      metrics.events = changes.length;
+      const outcomes = await runtime.service.applyPhotoChanges(changes, tally.log);
+      for (const o of outcomes) {
+        if (o.outcome === 'rejected') metrics.rejected++;
+        else if (o.action === 'index') metrics.indexed++;
+        else metrics.removed++;
+      }
       return { ok: true, outcomes: outcomes.map(({ uri, action, outcome }) => ({ uri, action, outcome })) };
     } catch (err) {
       return finalOrRethrow(err, log, 'indexer');
+    } finally {
+      // One line per invocation for SLS dashboards/alerts (the per-photo lines stay as they are).
+      log.info('indexer.metrics', {
+        ...metrics,
+        skipped: tally.count('photo.skipped'),
+        retried: tally.count('imm.retry'),
+        ms: Date.now() - started,
+      });
     }
   };
 }

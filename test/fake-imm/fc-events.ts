@@ -142,6 +142,10 @@ const ENV_KEYS = [
   'OSS_KEY_ENCODING',
   'URL_EXPIRES_SECONDS',
   'OSS_ENDPOINT',
+  'CLUSTERABLE_MIN_FACE',
+  'CLUSTERABLE_MAX_ANGLE',
+  'CLUSTERABLE_MIN_QUALITY',
+  'IMM_SERVICE_ROLE',
 ];
 
 /** Sets the variables (clearing the album's other ones) and returns a restore function. */
