@@ -24,6 +24,8 @@ export interface ImmClientOptions {
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
   log?: Logger;
+  /** Awaited before every attempt (retries too), to keep a caller under IMM's per-project QPS. */
+  limiter?: { acquire(): Promise<void> };
 }
 
 export interface CallOptions {
@@ -135,6 +137,7 @@ export class ImmClient {
         const remaining = deadline - Date.now();
         if (remaining <= 0)
           throw new ImmError(action, 'DeadlineExceeded', 'no time left for the call', 0, null, false);
+        await this.opts.limiter?.acquire();
         const started = Date.now();
         try {
           const res = await this.api.callApi(

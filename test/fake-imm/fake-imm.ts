@@ -52,6 +52,8 @@ export interface RecordedRequest {
   bodyLength: number;
   status: number;
   code: string | null;
+  /** Epoch ms when the request arrived. */
+  at: number;
 }
 
 /**
@@ -391,6 +393,7 @@ export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> 
       bodyLength: body.length,
       status: 0,
       code: null,
+      at: Date.now(),
     };
     requests.push(record);
     const requestId = randomUUID().toUpperCase();
