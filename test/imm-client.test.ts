@@ -126,6 +126,13 @@ describe('ImmClient wire format (what @alicloud/imm20200930 sends)', () => {
   });
 });
 
+/** HTTP statuses the fake answered to GetProject since request number `before`. */
+const getProjectStatuses = (before: number) =>
+  fake
+    .requestsFor('GetProject')
+    .slice(before)
+    .map((c) => c.status);
+
 describe('ImmClient errors and retries', () => {
   it('retries throttling as IMM sends it (HTTP 400 Throttling.User) then succeeds', async () => {
     const before = fake.requestsFor('GetProject').length;
@@ -151,12 +158,7 @@ describe('ImmClient errors and retries', () => {
     });
     fake.failNext('GetProject', 1, { status: 429, code: 'TooManyRequests', message: 'slow down' });
     await client.call('GetProject', { ProjectName: P });
-    expect(
-      fake
-        .requestsFor('GetProject')
-        .slice(before)
-        .map((c) => c.status),
-    ).toEqual([400, 400, 429, 200]);
+    expect(getProjectStatuses(before)).toEqual([400, 400, 429, 200]);
     const err = toImmError('X', {
       statusCode: 400,
       data: { Code: 'Foo', Message: 'Request was denied due to user flow control.', statusCode: 400 },
@@ -176,12 +178,7 @@ describe('ImmClient errors and retries', () => {
     fake.failNext('GetProject', 1, { status: 503, code: 'ServiceUnavailable', message: 'busy' });
     fake.failNext('GetProject', 1, { status: 400, code: 'Throttling.Api', message: 'slow down' });
     await client.call('GetProject', { ProjectName: P });
-    expect(
-      fake
-        .requestsFor('GetProject')
-        .slice(before)
-        .map((c) => c.status),
-    ).toEqual([503, 400, 200]);
+    expect(getProjectStatuses(before)).toEqual([503, 400, 200]);
   });
 
   it('does not retry InvalidArgument and carries Code, Message, RequestId, status', async () => {
