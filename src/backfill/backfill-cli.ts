@@ -6,7 +6,8 @@ import { FUNCTION_SETTINGS, loadCloudConfig } from '../config/function-settings'
 import { ImmBackend } from '../imm/imm-backend';
 import { ImmClient } from '../imm/imm-client';
 import { envCredentials } from '../imm/imm-runtime';
-import { createLogger, type LogLevel } from '../log/logger';
+import { tallyEvents } from '../log/event-tally';
+import { createLogger, type Logger, type LogLevel } from '../log/logger';
 import { createBackfillReporter, describeCounts } from './backfill-progress';
 import { runBackfill } from './backfill-run';
 import { OssBucketLister } from './bucket-listing';
@@ -91,11 +92,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return (err as { exitCode?: number }).exitCode === 0 ? 0 : 2;
   }
   const flags = program.opts<Flags>();
-  const log = createLogger({
-    level: (io.env.LOG_LEVEL as LogLevel | undefined) ?? 'warn',
-    write: (line) => io.err(line),
-    bindings: { fn: 'backfill' },
-  });
+  const level = (io.env.LOG_LEVEL as LogLevel | undefined) ?? 'warn';
+  // Retries are routine under throttling: counted and shown with the progress, written only at debug.
+  const tally = tallyEvents(
+    createLogger({ level, write: (line) => io.err(line), bindings: { fn: 'backfill' } }),
+    { mute: level === 'debug' ? [] : ['imm.retry'] },
+  );
+  const log = tally.log;
 
   let setup: ReturnType<typeof wire>;
   try {
@@ -108,6 +111,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const reporter = createBackfillReporter({
     tty: flags.progress === 'bar' || (flags.progress === 'auto' && io.tty),
     out: io.out,
+    retried: () => tally.count('imm.retry'),
   });
   const abort = new AbortController();
   const onSigint = () => {
@@ -121,7 +125,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const result = await runBackfill(setup.deps, { ...setup.options, signal: abort.signal }, reporter);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     const how = result.resumed ? ' (resumed from checkpoint)' : '';
-    reporter.done(`backfill ${result.outcome}${how}: ${describeCounts(result.counts)} in ${secs}s`);
+    const retries = tally.count('imm.retry');
+    reporter.done(
+      `backfill ${result.outcome}${how}: ${describeCounts(result.counts)} in ${secs}s (IMM retries ${retries})`,
+    );
     if (result.outcome === 'interrupted') return 130;
     return 0;
   } catch (err) {
@@ -135,7 +142,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function wire(flags: Flags, io: CliIo, log: ReturnType<typeof createLogger>) {
+function wire(flags: Flags, io: CliIo, log: Logger) {
   const credentials = envCredentials(io.env);
   if (!credentials)
     throw new ConfigError(

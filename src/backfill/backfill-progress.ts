@@ -18,7 +18,10 @@ export function createBackfillReporter(opts: {
   tty: boolean;
   out?: (line: string) => void;
   intervalMs?: number;
+  /** IMM calls retried so far (throttling, 5xx, resets), shown next to the progress. */
+  retried?: () => number;
 }): BackfillReporter {
+  const retried = () => opts.retried?.() ?? 0;
   const out = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const interval = opts.intervalMs ?? 5_000;
   let total: number | null = null;
@@ -36,7 +39,7 @@ export function createBackfillReporter(opts: {
     const left = total === null ? null : Math.max(0, total - handled);
     const eta = left !== null && r > 0 ? `${Math.round(left / r)}s` : '?';
     const of = total === null ? '' : `/${total} (${Math.floor((100 * handled) / Math.max(1, total))}%)`;
-    return `backfill: ${handled}${of} photos, ${r.toFixed(1)} photos/s, ETA ${eta}; ${describeCounts(c)}`;
+    return `backfill: ${handled}${of} photos, ${r.toFixed(1)} photos/s, ETA ${eta}; ${describeCounts(c)}; IMM retries ${retried()}`;
   };
 
   return {
@@ -49,7 +52,8 @@ export function createBackfillReporter(opts: {
       if (name === 'indexing' && opts.tty && total !== null) {
         bar = new cliProgress.SingleBar(
           {
-            format: 'backfill [{bar}] {value}/{total} photos | {rate} photos/s | ETA {eta_formatted}',
+            format:
+              'backfill [{bar}] {value}/{total} photos | {rate} photos/s | ETA {eta_formatted} | IMM retries {retried}',
             hideCursor: true,
             etaBuffer: 50,
             fps: 5,
@@ -57,14 +61,14 @@ export function createBackfillReporter(opts: {
           },
           cliProgress.Presets.shades_classic,
         );
-        bar.start(total, counts.indexed + counts.failed, { rate: '0.0' });
+        bar.start(total, counts.indexed + counts.failed, { rate: '0.0', retried: retried() });
       } else {
         out(`backfill: ${name}${name === 'indexing' && total !== null ? ` ${total} photos` : ''}…`);
       }
     },
     progress(counts) {
       if (bar) {
-        bar.update(counts.indexed + counts.failed, { rate: rate(counts).toFixed(1) });
+        bar.update(counts.indexed + counts.failed, { rate: rate(counts).toFixed(1), retried: retried() });
         return;
       }
       if (Date.now() - lastLine < interval) return;
