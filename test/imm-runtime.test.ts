@@ -67,6 +67,13 @@ describe('createImmRuntime', () => {
   });
 
   it('each function validates only the settings it reads', async () => {
+    process.env.ALBUM_API_KEY = '';
+    try {
+      // Empty is not "no key": the deployed API would be open.
+      expect(() => immRuntime(ctx('STS.e', 't'))).toThrow(/ALBUM_API_KEY/);
+    } finally {
+      delete process.env.ALBUM_API_KEY;
+    }
     process.env.ALBUM_API_KEY = 'short';
     try {
       expect(() => immRuntime(ctx('STS.v', 't'))).toThrow(/ALBUM_API_KEY/);

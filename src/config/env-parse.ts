@@ -18,11 +18,19 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
 }
 
 /**
- * Only the given variables, with empty strings dropped: s.yaml forwards optional settings as
- * `${env('X', '')}`, and an empty value means "not set" (the default applies).
+ * Only the given variables. s.yaml forwards a few optional settings as `${env('X', '')}`; for
+ * those (`emptyIsUnset`) an empty value means "not set" and the default applies. Any other empty
+ * value is validated as given (an empty ALBUM_API_KEY is an error, never "no auth").
  */
-export function scopeEnv(env: NodeJS.ProcessEnv, keys: readonly string[]): NodeJS.ProcessEnv {
+export function scopeEnv(
+  env: NodeJS.ProcessEnv,
+  keys: readonly string[],
+  emptyIsUnset: readonly string[] = [],
+): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
-  for (const k of keys) if (env[k] !== undefined && env[k] !== '') out[k] = env[k];
+  for (const k of keys) {
+    if (env[k] === undefined || (env[k] === '' && emptyIsUnset.includes(k))) continue;
+    out[k] = env[k];
+  }
   return out;
 }

@@ -32,6 +32,9 @@ export const FUNCTION_SETTINGS: Record<CloudFunction, readonly string[]> = {
   backfill: ['PHOTO_PREFIX', ...keys(ImmEnvSchema, OssEnvSchema, BackfillEnvSchema), 'LOG_LEVEL'],
 };
 
+/** Optional endpoints/regions s.yaml forwards as '' when the deployer did not set them. */
+export const EMPTY_MEANS_UNSET = ['IMM_REGION', 'IMM_ENDPOINT', 'OSS_ENDPOINT'] as const;
+
 export interface CloudConfig {
   album: AlbumConfig;
   imm: ImmConfig;
@@ -46,7 +49,7 @@ export function loadCloudConfig(
   env: NodeJS.ProcessEnv = process.env,
   contextRegion?: string,
 ): CloudConfig {
-  const scoped = scopeEnv(env, FUNCTION_SETTINGS[fn]);
+  const scoped = scopeEnv(env, FUNCTION_SETTINGS[fn], EMPTY_MEANS_UNSET);
   const usesBucket = FUNCTION_SETTINGS[fn].includes('ALBUM_BUCKET');
   return {
     album: loadAlbumConfig(scoped),
