@@ -288,6 +288,59 @@ describe('npm run backfill', () => {
     expect(result.counts).toEqual({ ...zeroCounts(), listed: 1, photos: 1, indexed: 1, removed: 1 });
   });
 
+  it('Ctrl-C stops at a page boundary with the checkpoint kept; the rerun finishes the rest', async () => {
+    const keys = Array.from({ length: 50 }, (_, i) => `photos/${String(i).padStart(2, '0')}.jpg`);
+    const indexed: string[] = [];
+    const abort = new AbortController();
+    const dir = mkdtempSync(path.join(work, 'abort-'));
+    const deps = {
+      bucket: {
+        listPage: async (_p: string, token: string | null, max: number) => {
+          const from = token ? Number(token) : 0;
+          const next = from + max < keys.length ? String(from + max) : null;
+          return { keys: keys.slice(from, from + max), nextToken: next };
+        },
+        exists: async () => true,
+      },
+      dataset: { listPage: async () => ({ uris: [], nextToken: null }) },
+      sink: {
+        indexPhotos: async (uris: string[]) => {
+          indexed.push(...uris);
+          return uris.map((u) => ({ uri: u, action: 'index' as const, outcome: 'submitted' as const }));
+        },
+        removePhotos: async () => [],
+      },
+      checkpoint: new CheckpointFile(path.join(dir, 'cp.json')),
+      log: createLogger({ write: () => undefined }),
+    };
+    const opts = {
+      bucket: BUCKET,
+      prefix: 'photos/',
+      project: 'p',
+      dataset: 'd',
+      batchSize: 5,
+      concurrency: 1,
+      pageSize: 10,
+      dryRun: false,
+      reconcile: false,
+      restart: false,
+      outageWaitMs: 0,
+    };
+    const quiet = { phase: () => undefined, plan: () => undefined };
+    const first = await runBackfill(
+      deps,
+      { ...opts, signal: abort.signal },
+      { ...quiet, progress: (c) => (c.indexed >= 20 ? abort.abort() : undefined) },
+    );
+    expect(first.outcome).toBe('interrupted');
+    expect(indexed).toHaveLength(20);
+    expect(deps.checkpoint.load()).toMatchObject({ listToken: '20', total: 50 });
+    const second = await runBackfill(deps, opts, { ...quiet, progress: () => undefined });
+    expect(second).toMatchObject({ outcome: 'done', resumed: true, counts: { indexed: 50, photos: 50 } });
+    expect(sorted(indexed)).toEqual(sorted(keys.map((k) => `oss://${BUCKET}/${k}`)));
+    expect(deps.checkpoint.load()).toBeNull();
+  });
+
   it('waits through an IMM outage longer than one call budget, then finishes', async () => {
     // 8 failed calls = 4 batches × 2 client attempts each, twice over: longer than one call's budget.
     imm.failNext('BatchIndexFileMeta', 16, { status: 503, code: 'ServiceUnavailable' });
