@@ -2,11 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler } from '../functions/indexer/index';
 import { ROOT } from '../scripts/build';
 import { main as backfill } from '../src/backfill/backfill-cli';
 import { type FakeImm, startFakeImm } from './fake-imm/fake-imm';
-import { captureLogs, fcContext, immEnv, type LogCapture, ossEvent, setEnv } from './fake-imm/fc-events';
+import { captureLogs, fcContext, immEnv, immFunctions, ossEvent, setEnv } from './fake-imm/fc-events';
 import { startFakeOss } from './fake-oss/fake-oss';
 import { fcAsyncInvoker } from './support/fc-async-invoke';
 
@@ -26,7 +25,9 @@ const retryAttempts = (): number => {
 
 let fake: FakeImm;
 let restoreEnv: () => void;
-let logs: LogCapture;
+const logs = captureLogs();
+// Wired as functions/indexer/index.ts wires it, with the test's logger.
+const { indexer: handler } = immFunctions(logs.log);
 const dataset = () => fake.state.dataset('album_p', 'album_d');
 
 beforeAll(async () => {
@@ -36,13 +37,10 @@ afterAll(() => fake.close());
 beforeEach(() => {
   // Two attempts per IMM call inside an invocation, so FC-level retries really happen.
   restoreEnv = setEnv(immEnv(fake.endpoint, { IMM_RETRY_MAX_ATTEMPTS: '2' }));
-  logs = captureLogs();
+  logs.clear();
   fake.clearFaults();
 });
-afterEach(() => {
-  logs.restore();
-  restoreEnv();
-});
+afterEach(() => restoreEnv());
 
 async function burst(invoke: (e: Buffer) => Promise<void>, events: Buffer[], parallel: number) {
   let next = 0;

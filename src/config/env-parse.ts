@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { formatIssues } from '../schema/zod-issues';
 
 /** A setting is missing or malformed. Functions throw it so FC retries (and keeps) the event. */
 export class ConfigError extends Error {
@@ -8,12 +9,7 @@ export class ConfigError extends Error {
 /** Throws one error naming every bad variable, so a misconfigured deploy fails loudly at the first call. */
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const result = schema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues
-      .map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)
-      .join('; ');
-    throw new ConfigError(`invalid configuration: ${problems}`);
-  }
+  if (!result.success) throw new ConfigError(`invalid configuration: ${formatIssues(result.error, '(env)')}`);
   return result.data;
 }
 

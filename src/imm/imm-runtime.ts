@@ -1,10 +1,10 @@
 import { AlbumService } from '../album/album-service';
 import { ConfigError } from '../config/env-parse';
-import { type CloudFunction, loadCloudConfig } from '../config/function-settings';
+import { type CloudConfig, type CloudFunction, loadCloudConfig } from '../config/function-settings';
 import { contextCredentials, type FcContext, type StsCredentials } from '../fc/fc-context';
 import { createApiApp } from '../http/api-app';
-import { createLogger } from '../log/logger';
-import type { AlbumRuntime, RuntimeFactory } from '../runtime/album-runtime';
+import type { Logger } from '../log/logger';
+import type { RuntimeFactory } from '../runtime/album-runtime';
 import { ImmBackend } from './imm-backend';
 import { ImmClient } from './imm-client';
 import { OssMediaLinks } from './oss-media-links';
@@ -24,33 +24,33 @@ export function envCredentials(env: NodeJS.ProcessEnv): StsCredentials | null {
   return { accessKeyId, accessKeySecret, securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN || undefined };
 }
 
-interface Built {
+/** What a warm instance keeps between invocations: clients and configuration, no per-call state. */
+interface ImmInstance {
   key: string;
-  runtime: AlbumRuntime;
   client: ImmClient;
+  media: OssMediaLinks;
+  config: CloudConfig;
+  ready: { checked: boolean };
 }
 
-/** Per-process cache (one per function kind): warm invocations reuse clients and connections. */
-const cache = new Map<CloudFunction, Built>();
-
-export function buildImmRuntime(
+function buildInstance(
   fn: CloudFunction,
   ctx: FcContext,
-  env: NodeJS.ProcessEnv = process.env,
-): Built {
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  key: string | null,
+): ImmInstance | null {
   const credentials = contextCredentials(ctx) ?? envCredentials(env);
   if (!credentials)
     throw new ConfigError(
       'invalid configuration: no credentials (give the function a role, or set ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET)',
     );
+  // Only the settings this function reads are validated (src/config/function-settings.ts).
   const config = loadCloudConfig(fn, env, ctx.region);
   // Rebuild when the STS keys rotate or the configuration changes; reuse otherwise (warm starts).
-  const key = JSON.stringify([credentials.accessKeyId, credentials.securityToken ?? '', config]);
-  const cached = cache.get(fn);
-  if (cached?.key === key) return cached;
-
+  const next = JSON.stringify([credentials.accessKeyId, credentials.securityToken ?? '', config]);
+  if (next === key) return null;
   const { album, imm, oss } = config;
-  const log = createLogger();
   const client = new ImmClient({
     region: imm.region,
     credentials,
@@ -58,32 +58,46 @@ export function buildImmRuntime(
     log,
     retry: imm.retry,
   });
-  const backend = new ImmBackend({ client, config: imm, poll: imm.poll });
-  // The indexer and clusterer never sign URLs, so they do not need (or validate) the bucket.
-  const bucket = oss?.bucket ?? '';
   const media = new OssMediaLinks({
     region: imm.region,
-    bucket,
+    // The indexer and clusterer never sign URLs, so they do not need (or validate) the bucket.
+    bucket: oss?.bucket ?? '',
     credentials,
     expiresSeconds: album.urlExpiresSeconds,
     endpoint: oss?.endpoint,
   });
-  const service = new AlbumService(backend, media, album);
-  const api = createApiApp({ service, log, bucket });
-  const built = { key, client, runtime: { service, api, log, keyEncoding: config.keyEncoding } };
-  cache.set(fn, built);
-  return built;
+  return { key: next, client, media, config, ready: { checked: false } };
 }
 
-/** The runtime factory a deployed function passes to its handler; validates only what `fn` reads. */
-export function createImmRuntime(fn: CloudFunction): RuntimeFactory {
+export interface ImmRuntimeOptions {
+  /** Which function this is: it validates only the settings that function reads. */
+  fn: Exclude<CloudFunction, 'backfill'>;
+  /** The root logger (the composition root makes it); IMM retries and calls log through it. */
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The IMM runtime factory the deployed functions pass to their handlers. Clients are kept for a warm
+ * instance (in this factory's closure, not in a module variable); each invocation gets its own backend,
+ * service and app whose IMM calls are bounded by that invocation's deadline.
+ */
+export function createImmRuntimeFactory({ fn, log, env = process.env }: ImmRuntimeOptions): RuntimeFactory {
+  let instance: ImmInstance | null = null;
   return (ctx) => {
-    const built = buildImmRuntime(fn, ctx);
-    // FC built-in runtimes serve one request per instance, so a per-invocation bound is safe here.
+    instance = buildInstance(fn, ctx, env, log, instance?.key ?? null) ?? instance!;
+    const { album, imm, oss, keyEncoding } = instance.config;
     const timeout = ctx.function?.timeout;
     // Keep a margin to log and return, but never eat more than half of a short timeout.
     const budget = timeout ? Math.max(timeout * 500, timeout * 1000 - RETURN_MARGIN_MS) : null;
-    built.client.setInvocationDeadline(budget ? Date.now() + budget : null);
-    return built.runtime;
+    const backend = new ImmBackend({
+      client: instance.client.forInvocation(budget ? Date.now() + budget : null),
+      config: imm,
+      poll: imm.poll,
+      ready: instance.ready,
+    });
+    const service = new AlbumService(backend, instance.media, album);
+    const api = createApiApp({ service, log, bucket: oss?.bucket ?? '' });
+    return { service, api, keyEncoding };
   };
 }
