@@ -28,7 +28,8 @@ export interface OssListerOptions {
 
 /**
  * Keys come back URL-encoded (`encoding-type=url`) so that any key, even one with characters XML
- * cannot carry, survives the listing. Decoded like the official Go SDK (url.QueryUnescape).
+ * cannot carry, survives the listing. With it OSS also encodes NextContinuationToken; both are
+ * decoded like the official Go SDK does (url.QueryUnescape). ali-oss decodes neither.
  */
 export function decodeListedKey(key: string): string {
   try {
@@ -86,7 +87,8 @@ export class OssBucketLister implements BucketLister {
     );
     return {
       keys: (res.objects ?? []).map((o) => decodeListedKey(o.name)),
-      nextToken: res.isTruncated ? res.nextContinuationToken || null : null,
+      nextToken:
+        res.isTruncated && res.nextContinuationToken ? decodeListedKey(res.nextContinuationToken) : null,
     };
   }
 

@@ -5,7 +5,7 @@ import { mulberry32 } from '../support/synthetic-faces';
 /**
  * A fake OSS bucket on 127.0.0.1 for tests: ListObjectsV2 (`GET /?list-type=2`, prefix,
  * max-keys ≤ 1000, continuation-token, start-after, encoding-type=url) answering the XML OSS
- * sends, and HeadObject (`HEAD /<key>`, 200 or 404). ali-oss talks to it with
+ * sends (with encoding-type=url: keys, prefix and NextContinuationToken URL-encoded), and HeadObject (`HEAD /<key>`, 200 or 404). ali-oss talks to it with
  * `endpoint: http://127.0.0.1:PORT` (an IP endpoint: no bucket in the host name).
  *
  * Faults: `failNext(n, kind)` or a seeded random share of requests (`randomFaults`), as
@@ -81,9 +81,19 @@ export async function startFakeOss(bucket: string, keys: Iterable<string> = []):
     const prefix = query.prefix ?? '';
     const max = Math.min(1000, Number(query['max-keys'] ?? 100));
     const encode = query['encoding-type'] === 'url';
-    const after = query['continuation-token']
-      ? Buffer.from(query['continuation-token'], 'base64url').toString('utf8')
-      : (query['start-after'] ?? '');
+    // Tokens are standard base64 (with + / =) of "~<last key>"; one sent back still URL-encoded is refused.
+    const token = query['continuation-token'];
+    const decoded =
+      token && /^[A-Za-z0-9+/]+=*$/.test(token) ? Buffer.from(token, 'base64').toString('utf8') : null;
+    if (token && !decoded?.startsWith('~')) {
+      record.status = 400;
+      return xml(
+        res,
+        400,
+        '<Error><Code>InvalidArgument</Code><Message>invalid continuation-token</Message></Error>',
+      );
+    }
+    const after = decoded ? decoded.slice(1) : (query['start-after'] ?? '');
     const sorted = [...state].filter((k) => k.startsWith(prefix) && byteOrder(k, after) > 0).sort(byteOrder);
     const page = sorted.slice(0, max);
     const truncated = sorted.length > max;
@@ -94,12 +104,12 @@ export async function startFakeOss(bucket: string, keys: Iterable<string> = []):
           `<Contents><Key>${enc(k)}</Key><LastModified>2026-11-30T10:00:00.000Z</LastModified><ETag>"E"</ETag><Type>Normal</Type><Size>1024</Size><StorageClass>Standard</StorageClass></Contents>`,
       )
       .join('');
-    const next = truncated ? Buffer.from(page.at(-1)!).toString('base64url') : '';
+    const next = truncated ? Buffer.from(`~${page.at(-1)!}`).toString('base64') : '';
     record.status = 200;
     xml(
       res,
       200,
-      `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${bucket}</Name><Prefix>${enc(prefix)}</Prefix><MaxKeys>${max}</MaxKeys>${encode ? '<EncodingType>url</EncodingType>' : ''}<IsTruncated>${truncated}</IsTruncated><KeyCount>${page.length}</KeyCount>${query['continuation-token'] ? `<ContinuationToken>${query['continuation-token']}</ContinuationToken>` : ''}${next ? `<NextContinuationToken>${next}</NextContinuationToken>` : ''}${contents}</ListBucketResult>`,
+      `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${bucket}</Name><Prefix>${enc(prefix)}</Prefix><MaxKeys>${max}</MaxKeys>${encode ? '<EncodingType>url</EncodingType>' : ''}<IsTruncated>${truncated}</IsTruncated><KeyCount>${page.length}</KeyCount>${query['continuation-token'] ? `<ContinuationToken>${query['continuation-token']}</ContinuationToken>` : ''}${next ? `<NextContinuationToken>${enc(next)}</NextContinuationToken>` : ''}${contents}</ListBucketResult>`,
     );
   };
 
