@@ -26,8 +26,7 @@ export class ImmDatasetLister implements DatasetLister {
         DatasetName: this.config.dataset,
         Query: { Field: 'URI', Operation: 'prefix', Value: uriPrefix },
         WithFields: ['URI'],
-        Sort: 'URI',
-        Order: 'asc',
+        // No Sort: which fields IMM sorts on is not documented, and reconcile needs no order.
         MaxResults: 100,
         WithoutTotalHits: true,
         NextToken: token || undefined,
