@@ -104,7 +104,7 @@ export async function runBackfill(
     scope,
     phase: 'index',
     listToken: null,
-    pruneToken: null,
+    prune: null,
     total: null,
     counts: zeroCounts(),
     startedAt: now,
@@ -176,7 +176,7 @@ export async function runBackfill(
       ]);
   }
   if (opts.dryRun) return { counts, outcome: 'dry-run', resumed: false };
-  if (opts.signal?.aborted && state.phase === 'prune' && state.pruneToken)
+  if (opts.signal?.aborted && state.phase === 'prune' && (!state.prune?.scanned || state.prune.gone.length))
     return { counts, outcome: 'interrupted', resumed: !!usable };
   deps.checkpoint.remove();
   return { counts, outcome: 'done', resumed: !!usable };
@@ -197,33 +197,39 @@ async function prune(
     for (const key of page.keys) present.add(key);
     token = page.nextToken;
   }
-  const candidates: string[] = [];
-  for (let first = true; first || state.pruneToken; first = false) {
-    if (opts.signal?.aborted && !opts.dryRun) return candidates;
-    const page = await throughOutage(
-      () => deps.dataset.listPage(uriPrefix, state.pruneToken),
-      opts,
-      deps.log,
-    );
-    const gone: string[] = [];
+  // 1. Find what is gone without touching the dataset: removing entries while paging through it
+  //    could shift the pages (a NextToken may be an offset) and skip some.
+  const prune = (state.prune ??= { token: null, scanned: false, gone: [] });
+  while (!prune.scanned) {
+    if (opts.signal?.aborted) return prune.gone;
+    const page = await throughOutage(() => deps.dataset.listPage(uriPrefix, prune.token), opts, deps.log);
     for (const uri of page.uris) {
       const parsed = parseOssUri(uri);
-      if (parsed?.bucket !== opts.bucket || present.has(parsed.key)) continue;
-      // Uploaded since the listing? Then it stays.
-      if (!(await deps.bucket.exists(parsed.key))) gone.push(uri);
+      if (parsed?.bucket === opts.bucket && !present.has(parsed.key)) prune.gone.push(uri);
     }
-    candidates.push(...gone);
-    if (!opts.dryRun && gone.length) {
-      await throughOutage(() => deps.sink.removePhotos(gone, deps.log), opts, deps.log);
-      state.counts.removed += gone.length;
-      for (const uri of gone)
+    prune.token = page.nextToken;
+    prune.scanned = !page.nextToken;
+    if (!opts.dryRun) deps.checkpoint.save(state);
+  }
+  // 2. Remove them, each re-checked with HeadObject first: one uploaded since the listing stays.
+  const removed: string[] = [];
+  while (prune.gone.length) {
+    if (opts.signal?.aborted) return removed;
+    const batch = prune.gone.slice(0, 100);
+    const confirmed: string[] = [];
+    for (const uri of batch) if (!(await deps.bucket.exists(parseOssUri(uri)!.key))) confirmed.push(uri);
+    if (!opts.dryRun && confirmed.length) {
+      await throughOutage(() => deps.sink.removePhotos(confirmed, deps.log), opts, deps.log);
+      state.counts.removed += confirmed.length;
+      for (const uri of confirmed)
         deps.log.info('backfill.removed', { uri, reason: 'object no longer in the bucket' });
       events.progress(state.counts);
     }
-    state.pruneToken = page.nextToken;
+    removed.push(...confirmed);
+    prune.gone = prune.gone.slice(batch.length);
     if (!opts.dryRun) deps.checkpoint.save(state);
   }
-  return candidates;
+  return removed;
 }
 
 /**

@@ -33,8 +33,11 @@ export interface Checkpoint {
   phase: 'index' | 'prune';
   /** Continuation token of the next bucket page to index (null = from the start). */
   listToken: string | null;
-  /** SimpleQuery NextToken of the next dataset page to check (reconcile). */
-  pruneToken: string | null;
+  /**
+   * Reconcile: the SimpleQuery NextToken of the next dataset page to scan, whether the scan is
+   * complete, and the entries found gone that are not removed yet.
+   */
+  prune: { token: string | null; scanned: boolean; gone: string[] } | null;
   /** Photos under the prefix, from the counting pass (progress and ETA). */
   total: number | null;
   counts: BackfillCounts;
