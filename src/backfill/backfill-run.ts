@@ -199,7 +199,8 @@ async function prune(
   }
   // 1. Find what is gone without touching the dataset: removing entries while paging through it
   //    could shift the pages (a NextToken may be an offset) and skip some.
-  const prune = (state.prune ??= { token: null, scanned: false, gone: [] });
+  state.prune ??= { token: null, scanned: false, gone: [] };
+  const prune = state.prune;
   while (!prune.scanned) {
     if (opts.signal?.aborted) return prune.gone;
     const page = await throughOutage(() => deps.dataset.listPage(uriPrefix, prune.token), opts, deps.log);
