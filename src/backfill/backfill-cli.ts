@@ -148,9 +148,9 @@ function wire(flags: Flags, io: CliIo, log: Logger) {
     throw new ConfigError(
       'set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (the deployer)',
     );
-  if (!io.env.IMM_REGION && !io.env.ALBUM_REGION)
-    throw new ConfigError('invalid configuration: set ALBUM_REGION (the deploy region) or IMM_REGION');
-  const { album, imm, oss } = loadCloudConfig('backfill', io.env, io.env.ALBUM_REGION);
+  // The deploy region, with s.yaml's default, unless IMM_REGION says otherwise.
+  const region = io.env.ALBUM_REGION || 'cn-hangzhou';
+  const { album, imm, oss } = loadCloudConfig('backfill', io.env, region);
   if (!oss) throw new ConfigError('invalid configuration: ALBUM_BUCKET is required');
   const tuning = parseEnv(BackfillEnvSchema, scopeEnv(io.env, FUNCTION_SETTINGS.backfill));
   const pacer = new CallPacer(flags.rate ?? tuning.BACKFILL_CALLS_PER_SECOND);
