@@ -212,6 +212,21 @@ describe('indexer handler (OSS trigger → IMM)', () => {
     expect(dataset().files.has('oss://testbucket/photos/badsetting.jpg')).toBe(true);
   });
 
+  it('throws when the dataset is missing and auto-create is off, so the event is kept', async () => {
+    process.env.IMM_DATASET = 'no_such_dataset';
+    try {
+      await expect(handler(ossEvent([{ key: 'photos/nodataset.jpg' }]), fcContext())).rejects.toThrow(
+        /IMM dataset "no_such_dataset" does not exist in project "album_p"/,
+      );
+      await expect(
+        handler(ossEvent([{ key: 'photos/nodataset.jpg', removed: true }]), fcContext()),
+      ).rejects.toThrow(/does not exist/);
+    } finally {
+      process.env.IMM_DATASET = 'album_d';
+    }
+    expect(fake.state.datasets.has('album_p/no_such_dataset')).toBe(false);
+  });
+
   it('writes one metric line per invocation: events, indexed, removed, skipped, rejected, retried', async () => {
     fake.failNext('BatchIndexFileMeta', 2);
     await handler(

@@ -117,13 +117,18 @@ export class ImmBackend implements AlbumBackend {
     return uris.map((uri) => ({ uri, action: 'remove', outcome: 'done' }));
   }
 
-  /** With IMM_AUTO_CREATE, the first upload may arrive before the first timer run created the dataset. */
+  /**
+   * With IMM_AUTO_CREATE, the first upload may arrive before the first timer run created the
+   * dataset: create it and try again. Without it, a missing project/dataset is reported as the
+   * ConfigError ensureProjectAndDataset throws, so the event is retried and kept, never dropped.
+   */
   private async withDataset<T>(log: Logger, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
-      if (!isNotFound(err) || !this.config.autoCreate) throw err;
+      if (!isNotFound(err)) throw err;
       await ensureProjectAndDataset({ client: this.client, config: this.config }, Date.now() + 30_000, log);
+      if (!this.config.autoCreate) throw err;
       return call();
     }
   }

@@ -1,4 +1,4 @@
-import { AlbumError } from '../album/errors';
+import { ConfigError } from '../config/env-parse';
 import type { ImmConfig } from '../config/imm-config';
 import type { Logger } from '../log/logger';
 import type { ImmClient } from './imm-client';
@@ -12,7 +12,11 @@ export interface DatasetDeps {
   config: ImmConfig;
 }
 
-/** Makes sure project and dataset exist; creates them when IMM_AUTO_CREATE is on, else a clear error. */
+/**
+ * Makes sure project and dataset exist; creates them when IMM_AUTO_CREATE is on. Otherwise a missing
+ * one is a setup error (a ConfigError): the invocation throws, so FC retries it and then keeps the
+ * event, instead of counting it as done.
+ */
 export async function ensureProjectAndDataset(
   { client, config }: DatasetDeps,
   deadline: number,
@@ -24,9 +28,8 @@ export async function ensureProjectAndDataset(
   } catch (err) {
     if (!isNotFound(err)) throw toAlbumError(err);
     if (!config.autoCreate)
-      throw new AlbumError(
-        'bad_request',
-        `IMM project "${project}" does not exist; create it or set IMM_AUTO_CREATE=true`,
+      throw new ConfigError(
+        `invalid configuration: IMM project "${project}" does not exist; create it or set IMM_AUTO_CREATE=true`,
       );
     await createIgnoringExisting(
       client.call(
@@ -42,9 +45,8 @@ export async function ensureProjectAndDataset(
   } catch (err) {
     if (!isNotFound(err)) throw toAlbumError(err);
     if (!config.autoCreate)
-      throw new AlbumError(
-        'bad_request',
-        `IMM dataset "${dataset}" does not exist in project "${project}"; create it (TemplateId ${FACE_TEMPLATE}) or set IMM_AUTO_CREATE=true`,
+      throw new ConfigError(
+        `invalid configuration: IMM dataset "${dataset}" does not exist in project "${project}"; create it (TemplateId ${FACE_TEMPLATE}) or set IMM_AUTO_CREATE=true`,
       );
     await createIgnoringExisting(
       client.call(
