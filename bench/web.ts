@@ -12,7 +12,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { localFunctions } from '../src/local/launcher/album-functions';
 import { openLocalAlbum } from '../src/local/local-runtime';
 import { startLocalServer } from '../src/local/server/local-server';
 import { createLogger } from '../src/log/logger';
@@ -80,7 +79,7 @@ console.log(
   `album: ${PEOPLE * PER_PERSON} photos, ${run.newPeople} people (${PEOPLE} generated) built in ${((performance.now() - t) / 1000).toFixed(1)} s`,
 );
 
-const server = await startLocalServer(localFunctions(album).api, 0);
+const server = await startLocalServer({ app: album.runtime.api, log: album.log, port: 0 });
 album.setBaseUrl(server.url);
 // Warm the server side once (the page bundle is built on first request in a checkout; crops are cut once).
 await fetch(`${server.url}/`);

@@ -1,7 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as api } from '../functions/api/index';
-import { handler as clusterer } from '../functions/clusterer/index';
-import { handler as indexer } from '../functions/indexer/index';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
 import {
   captureLogs,
@@ -9,7 +6,7 @@ import {
   type HttpOptions,
   httpEvent,
   immEnv,
-  type LogCapture,
+  immFunctions,
   ossEvent,
   setEnv,
   timerEvent,
@@ -19,7 +16,8 @@ const KEY = 'test-api-key-0123456789';
 const AUTH = { authorization: `Bearer ${KEY}` };
 let fake: FakeImm;
 let restoreEnv: () => void;
-let logs: LogCapture;
+const logs = captureLogs();
+const { api, indexer, clusterer } = immFunctions(logs.log);
 
 async function call(method: string, path: string, opts: HttpOptions = {}, auth = true) {
   const res = await api(
@@ -54,30 +52,39 @@ async function peopleByIdentity(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
+  // A merging TaskType the album cannot guess: merges must be found by their tags.
+  fake = await startFakeImm({ project: 'album_p', dataset: 'album_d', mergingTaskType: 'UndocumentedMerge' });
   restoreEnv = setEnv(immEnv(fake.endpoint, { ALBUM_API_KEY: KEY, CORS_ORIGINS: 'https://app.example' }));
-  logs = captureLogs();
+  logs.clear();
   await upload('alice', 3);
   await upload('bob', 4, goodFace('bob', { Gender: 'male', Age: 41 }));
   await upload('carol', 1);
   expect((await clusterer(timerEvent(), fcContext())).outcome).toBe('succeeded');
-  logs.restore();
 });
 afterAll(async () => {
   restoreEnv();
   await fake.close();
 });
 beforeEach(() => {
-  logs = captureLogs();
+  logs.clear();
   fake.clearFaults();
 });
-afterEach(() => logs.restore());
 
 describe('API handler: auth and CORS', () => {
   it('keeps /health open', async () => {
     const r = await call('GET', '/health', {}, false);
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ ok: true, backend: 'imm' });
+  });
+  it('answers methods a Request cannot carry with 405 and bad escapes with 404, each with a log line', async () => {
+    const trace = await call('TRACE', '/health', {}, false);
+    expect(trace.status).toBe(405);
+    expect(trace.headers.allow).toContain('GET');
+    expect(logs.events('http.refused')).toMatchObject([{ method: 'TRACE', status: 405 }]);
+    const bad = await call('GET', '/%ZZ');
+    expect(bad.status).toBe(404);
+    expect(bad.json).toMatchObject({ error: { code: 'not_found' } });
+    expect(logs.events('http.request').at(-1)).toMatchObject({ status: 404 });
   });
   it('answers 401 without or with a wrong bearer token', async () => {
     expect((await call('GET', '/people', {}, false)).status).toBe(401);
@@ -127,7 +134,7 @@ describe('API handler: people', () => {
     expect(bob.cover.photoUrl).toContain('Signature=');
     expect(bob.cover.photoUrl).toContain('security-token=');
     expect(decodeURIComponent(bob.cover.faceUrl)).toContain(
-      'x-oss-process=image/crop,x_80,y_36,w_280,h_308/resize,m_fill,w_160,h_160',
+      'x-oss-process=image/auto-orient,1/crop,x_80,y_36,w_280,h_308/resize,m_fill,w_160,h_160',
     );
     expect(r.json.nextCursor).toBeNull();
     const q = fake.requestsFor('QueryFigureClusters').at(-1)!;
@@ -244,7 +251,13 @@ describe('API handler: people', () => {
       task = (await call('GET', `/tasks/${task.id}`)).json;
     }
     expect(task.status).toBe('succeeded');
-    expect(fake.requestsFor('GetTask').at(-1)!.query.TaskType).toBe('FigureClustersMerging');
+    // Found by the tag the album gave it, never by a guessed merging TaskType.
+    const lookup = fake.requestsFor('ListTasks').at(-1)!;
+    expect(lookup.query.TagSelector).toMatch(/^album_merge=[0-9a-f-]{36}$/);
+    expect(JSON.parse(create.query.Tags!)).toMatchObject({
+      album_merge: lookup.query.TagSelector!.slice(12),
+    });
+    expect(fake.requestsFor('GetTask').filter((g) => g.query.TaskType !== 'FaceClustering')).toEqual([]);
     const merged = await call('GET', `/people/${ids.erin}`);
     expect(merged.json.imageCount).toBe(6);
     expect((await call('GET', `/people/${ids.erin2}`)).status).toBe(404);

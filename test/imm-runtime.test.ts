@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/config/album-config';
-import { immRuntime } from '../src/imm/imm-runtime';
+import { ConfigError } from '../src/config/env-parse';
+import { createImmRuntimeFactory } from '../src/imm/imm-runtime';
 import { OssMediaLinks } from '../src/imm/oss-media-links';
 import { type FakeImm, startFakeImm } from './fake-imm/fake-imm';
-import { immEnv, setEnv } from './fake-imm/fc-events';
+import { captureLogs, immEnv, setEnv } from './fake-imm/fc-events';
 
 let fake: FakeImm;
 let restore: () => void;
@@ -23,16 +23,33 @@ afterAll(async () => {
   await fake.close();
 });
 
-describe('immRuntime', () => {
-  it('reuses the runtime for the same STS keys and rebuilds when they rotate', async () => {
+const logs = captureLogs();
+const immRuntime = createImmRuntimeFactory({ fn: 'api', log: logs.log });
+const indexerRuntime = createImmRuntimeFactory({ fn: 'indexer', log: logs.log });
+const clustererRuntime = createImmRuntimeFactory({ fn: 'clusterer', log: logs.log });
+
+describe('IMM runtime factory', () => {
+  it('signs with the current STS keys, picking up a rotation on the next invocation', async () => {
     const a = await immRuntime(ctx('STS.a', 't1'));
-    const b = await immRuntime(ctx('STS.a', 't1'));
+    await a.service.stats();
+    expect(String(fake.requests.at(-1)!.headers['x-acs-security-token'])).toBe('t1');
     const c = await immRuntime(ctx('STS.a', 't2'));
-    expect(b).toBe(a);
-    expect(c).not.toBe(a);
     expect(a.service.backend.kind).toBe('imm');
     await c.service.stats();
     expect(String(fake.requests.at(-1)!.headers['x-acs-security-token'])).toBe('t2');
+  });
+
+  it("bounds each invocation's IMM calls by that invocation's deadline, not the latest one", async () => {
+    // A 1 s function keeps half its time (500 ms) for IMM; a 60 s one keeps 55 s. Both are built before
+    // either calls IMM, as overlapping invocations would be: neither may change the other's bound.
+    const short = await immRuntime({ ...ctx('STS.d', 't'), function: { timeout: 1 } });
+    const long = await immRuntime({ ...ctx('STS.d', 't'), function: { timeout: 60 } });
+    fake.failNext('GetDataset', 1, { delayMs: 1_500 });
+    const started = Date.now();
+    await expect(short.service.stats()).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(1_400);
+    fake.failNext('GetDataset', 1, { delayMs: 1_500 });
+    await expect(long.service.stats()).resolves.toMatchObject({ backend: 'imm' });
   });
 
   it('falls back to the ALIBABA_CLOUD_* environment credentials', async () => {
@@ -52,13 +69,48 @@ describe('immRuntime', () => {
     expect(() => immRuntime({ requestId: 'r' })).toThrow(ConfigError);
   });
 
-  it('reads OSS_KEY_ENCODING and rejects bad values', async () => {
-    expect((await immRuntime(ctx('STS.k', 't'))).keyEncoding).toBe('auto');
+  it('reads OSS_KEY_ENCODING (indexer) and rejects bad values', async () => {
+    expect((await indexerRuntime(ctx('STS.k', 't'))).keyEncoding).toBe('auto');
     process.env.OSS_KEY_ENCODING = 'raw';
-    expect((await immRuntime(ctx('STS.k', 't'))).keyEncoding).toBe('raw');
+    expect((await indexerRuntime(ctx('STS.k', 't'))).keyEncoding).toBe('raw');
     process.env.OSS_KEY_ENCODING = 'bogus';
-    expect(() => immRuntime(ctx('STS.k', 't'))).toThrow(/OSS_KEY_ENCODING/);
+    expect(() => indexerRuntime(ctx('STS.k', 't'))).toThrow(/OSS_KEY_ENCODING/);
+    // The api does not read it, so a bad value there is not its problem.
+    expect((await immRuntime(ctx('STS.k', 't'))).keyEncoding).toBe('auto');
     delete process.env.OSS_KEY_ENCODING;
+  });
+
+  it('each function validates only the settings it reads', async () => {
+    process.env.ALBUM_API_KEY = '';
+    try {
+      // Empty is not "no key": the deployed API would be open.
+      expect(() => immRuntime(ctx('STS.e', 't'))).toThrow(/ALBUM_API_KEY/);
+    } finally {
+      delete process.env.ALBUM_API_KEY;
+    }
+    process.env.ALBUM_API_KEY = 'short';
+    try {
+      expect(() => immRuntime(ctx('STS.v', 't'))).toThrow(/ALBUM_API_KEY/);
+      expect((await indexerRuntime(ctx('STS.v', 't'))).service.backend.kind).toBe('imm');
+      expect((await clustererRuntime(ctx('STS.v', 't'))).service.backend.kind).toBe('imm');
+    } finally {
+      delete process.env.ALBUM_API_KEY;
+    }
+    const bucket = process.env.ALBUM_BUCKET;
+    delete process.env.ALBUM_BUCKET;
+    try {
+      expect(() => immRuntime(ctx('STS.b', 't'))).toThrow(/ALBUM_BUCKET/);
+      expect((await indexerRuntime(ctx('STS.b', 't'))).service.backend.kind).toBe('imm');
+    } finally {
+      process.env.ALBUM_BUCKET = bucket;
+    }
+    process.env.CLUSTER_WAIT_SECONDS = '-1';
+    try {
+      expect(() => clustererRuntime(ctx('STS.w', 't'))).toThrow(/CLUSTER_WAIT_SECONDS/);
+      expect((await indexerRuntime(ctx('STS.w', 't'))).service.backend.kind).toBe('imm');
+    } finally {
+      delete process.env.CLUSTER_WAIT_SECONDS;
+    }
   });
 });
 
@@ -90,7 +142,7 @@ describe('OssMediaLinks', () => {
       media.faceUrl('oss://my-photos/photos/a.jpg', { left: 10, top: 10, width: 100, height: 100 }),
     );
     expect(face.searchParams.get('x-oss-process')).toBe(
-      'image/crop,x_0,y_0,w_130,h_130/resize,m_fill,w_160,h_160',
+      'image/auto-orient,1/crop,x_0,y_0,w_130,h_130/resize,m_fill,w_160,h_160',
     );
   });
   it('honours OSS_ENDPOINT and other buckets in the uri', () => {

@@ -10,15 +10,14 @@ import { dirname, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler as apiHandler } from '../functions/api/index';
-import { handler as clustererHandler } from '../functions/clusterer/index';
-import { handler as indexerHandler } from '../functions/indexer/index';
 import type { Person, Photo } from '../src/album/types';
+import { FcContextSchema } from '../src/fc/fc-context';
+import { createImmRuntimeFactory } from '../src/imm/imm-runtime';
 import { type RunningAlbum, startAlbumDaemon } from '../src/local/launcher/album-daemon';
 import { type LocalServer, startLocalServer } from '../src/local/server/local-server';
-import { installRuntime } from '../src/runtime/album-runtime';
+import { createLogger } from '../src/log/logger';
 import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
-import { captureLogs, fcContext, immEnv, ossEvent, setEnv, timerEvent } from './fake-imm/fc-events';
+import { fcContext, immEnv, immFunctions, ossEvent, setEnv, timerEvent } from './fake-imm/fc-events';
 import { CHROMIUM_PATH, chromiumFound, HOW_TO_ENABLE, launchChromium } from './support/chromium';
 import { startStaticOss } from './support/static-oss';
 
@@ -33,6 +32,8 @@ const IDENTITIES: Record<string, number> = {
 };
 const GROUP = 'group/two people.jpg';
 
+/** Server-side logs stay quiet unless something fails. */
+const log = createLogger({ level: 'error' });
 const found = chromiumFound();
 if (!found) {
   const message = `web page tests SKIPPED: no Chromium at ${CHROMIUM_PATH}; to run them, ${HOW_TO_ENABLE}`;
@@ -122,6 +123,7 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
         port: 0,
         workers: 1,
         env: {},
+        log,
         quietMs: 200,
         stabilityMs: 200,
       });
@@ -240,7 +242,6 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
     let server: LocalServer;
     let work: string;
     let restore: () => void;
-    let logs: { restore(): void };
 
     beforeAll(async () => {
       work = mkdtempSync(join(tmpdir(), 'fa-web-imm-'));
@@ -255,10 +256,6 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
           OSS_ENDPOINT: oss.endpoint.replace('127.0.0.1', 'localhost'),
         }),
       );
-      process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = 'STS.web-test';
-      process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'secret';
-      installRuntime(null);
-      logs = captureLogs();
       for (const key of keys) {
         const who = key.split('/')[0]!;
         fake.seedFaces(
@@ -270,18 +267,18 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
           },
         );
       }
-      await indexerHandler(ossEvent(keys.map((key) => ({ key: `photos/${key}` }))), fcContext());
-      await clustererHandler(timerEvent(), fcContext());
-      server = await startLocalServer(apiHandler, 0);
+      const fns = immFunctions(log);
+      await fns.indexer(ossEvent(keys.map((key) => ({ key: `photos/${key}` }))), fcContext());
+      await fns.clusterer(timerEvent(), fcContext());
+      // The api function's own app (what its FC handler calls), served on 127.0.0.1 for the browser.
+      const runtime = await createImmRuntimeFactory({ fn: 'api', log })(FcContextSchema.parse(fcContext()));
+      server = await startLocalServer({ app: runtime.api, log, port: 0 });
     }, 60_000);
     afterAll(async () => {
       await server?.close();
       await oss?.close();
       await fake?.close();
-      logs?.restore();
       restore?.();
-      delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
-      delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
       if (work) rmSync(work, { recursive: true, force: true });
     });
 

@@ -31,6 +31,17 @@ const unsupported = (what: string) =>
 /** Batches per backend call; IMM's Batch* actions take at most 100 items. */
 const BATCH = 100;
 
+/** One line per indexer invocation: how many photos each outcome had. */
+function summarize(outcomes: PhotoOutcome[]) {
+  const count = (f: (o: PhotoOutcome) => boolean) => outcomes.filter(f).length;
+  return {
+    indexed: count((o) => o.action === 'index' && (o.outcome === 'done' || o.outcome === 'submitted')),
+    removed: count((o) => o.action === 'remove' && (o.outcome === 'done' || o.outcome === 'submitted')),
+    unchanged: count((o) => o.outcome === 'unchanged'),
+    rejected: count((o) => o.outcome === 'rejected'),
+  };
+}
+
 /**
  * The album: what the three functions do, independent of FC, HTTP and the backend.
  * Reads go to the backend and come back in the public JSON shapes.
@@ -68,6 +79,7 @@ export class AlbumService {
       outcomes.push(...(await this.backend.indexPhotos(toIndex.slice(i, i + BATCH), log)));
     // One line per photo; a refused photo (corrupt, not an image, too large...) is a warning with its reason.
     for (const o of outcomes) (o.outcome === 'rejected' ? log.warn : log.info)(`photo.${o.action}`, { ...o });
+    if (outcomes.length) log.info('photos.batch', summarize(outcomes));
     return outcomes;
   }
 
@@ -80,6 +92,16 @@ export class AlbumService {
       updatedPeople: run.updatedPeople,
     });
     return run;
+  }
+
+  /** Whether the backend can take one face out of a person ("not this person"). */
+  get canRejectFaces(): boolean {
+    return this.backend.rejectFace !== undefined;
+  }
+
+  async rejectFace(personId: string, faceId: string): Promise<void> {
+    if (!this.backend.rejectFace) throw new AlbumError('not_found', 'this album cannot reject single faces');
+    await this.backend.rejectFace(personId, faceId);
   }
 
   async listPeople(query: PeopleQuery): Promise<Page<Person>> {
@@ -148,11 +170,6 @@ export class AlbumService {
   async assignFace(faceId: string, personId: string): Promise<void> {
     if (!this.backend.assignFace) throw unsupported('giving a face to a person');
     await this.backend.assignFace(faceId, personId);
-  }
-
-  async rejectFace(personId: string, faceId: string): Promise<void> {
-    if (!this.backend.rejectFace) throw unsupported('"not this person"');
-    await this.backend.rejectFace(personId, faceId);
   }
 
   /** Accepts either a full `oss://bucket/key` URI or a bare key of the album's bucket. */

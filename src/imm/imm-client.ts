@@ -24,11 +24,15 @@ export interface ImmClientOptions {
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
   log?: Logger;
+  /** Awaited before every attempt (retries too), to keep a caller under IMM's per-project QPS. */
+  limiter?: { acquire(): Promise<void> };
 }
 
 export interface CallOptions {
   /** Epoch ms: no attempt starts after it and each attempt's read timeout ends by it. */
   deadline?: number;
+  /** The invocation's logger for retry lines (request id, per-invocation counts); else the client's. */
+  log?: Logger;
 }
 
 /**
@@ -82,34 +86,42 @@ export class ImmClient {
   private readonly retry: RetryPolicy;
   private readonly defaultBudgetMs: number;
   private readonly readTimeoutMs: number;
-  /** Set per invocation by the runtime (FC built-in runtimes serve one request per instance). */
-  private invocationDeadline: number | null = null;
   readonly endpoint: string;
 
-  constructor(private readonly opts: ImmClientOptions) {
+  /**
+   * @param invocationDeadline bounds every call that has no earlier deadline of its own (the function's
+   * remaining time); fixed for this client's life — `forInvocation` makes a client bound to another one.
+   */
+  constructor(
+    private readonly opts: ImmClientOptions,
+    private readonly invocationDeadline: number | null = null,
+    shared?: ImmClient,
+  ) {
     const { host, protocol } = parseEndpoint(opts.endpoint, opts.region);
     this.protocol = protocol;
     this.endpoint = `${protocol.toLowerCase()}://${host}`;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.defaultBudgetMs = opts.defaultBudgetMs ?? 30_000;
     this.readTimeoutMs = opts.readTimeoutMs ?? 15_000;
-    this.api = new OpenApiClient(
-      new $OpenApi.Config({
-        accessKeyId: opts.credentials.accessKeyId,
-        accessKeySecret: opts.credentials.accessKeySecret,
-        securityToken: opts.credentials.securityToken,
-        regionId: opts.region,
-        endpoint: host,
-        protocol,
-        connectTimeout: opts.connectTimeoutMs ?? 5_000,
-        readTimeout: this.readTimeoutMs,
-      }),
-    );
+    this.api =
+      shared?.api ??
+      new OpenApiClient(
+        new $OpenApi.Config({
+          accessKeyId: opts.credentials.accessKeyId,
+          accessKeySecret: opts.credentials.accessKeySecret,
+          securityToken: opts.credentials.securityToken,
+          regionId: opts.region,
+          endpoint: host,
+          protocol,
+          connectTimeout: opts.connectTimeoutMs ?? 5_000,
+          readTimeout: this.readTimeoutMs,
+        }),
+      );
   }
 
-  /** Bounds every later call that has no explicit deadline (the function's remaining time). */
-  setInvocationDeadline(deadline: number | null): void {
-    this.invocationDeadline = deadline;
+  /** The same connection and credentials, with every call bounded by one invocation's deadline. */
+  forInvocation(deadline: number | null): ImmClient {
+    return new ImmClient(this.opts, deadline, this);
   }
 
   private deadlineFor(opts?: CallOptions): number {
@@ -127,12 +139,13 @@ export class ImmClient {
   ): Promise<ImmResponse<A>> {
     const deadline = this.deadlineFor(opts);
     const query = toImmQuery(request as Record<string, unknown>);
-    const log = this.opts.log;
+    const log = opts?.log ?? this.opts.log;
     return withRetry(
       async () => {
         const remaining = deadline - Date.now();
         if (remaining <= 0)
           throw new ImmError(action, 'DeadlineExceeded', 'no time left for the call', 0, null, false);
+        await this.opts.limiter?.acquire();
         const started = Date.now();
         try {
           const res = await this.api.callApi(

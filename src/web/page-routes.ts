@@ -10,6 +10,9 @@ import { loadPageAssets, type PageAssets } from './page-assets';
 const CSP =
   "default-src 'self'; img-src * data:; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** The page's own paths, public like /health: the page asks for the API key itself. */
+export const isPagePath = (path: string): boolean => path === '/' || path.startsWith('/assets/');
+
 const etagOf = (body: string) => `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
 
 /**
