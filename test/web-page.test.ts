@@ -247,7 +247,8 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
       work = mkdtempSync(join(tmpdir(), 'fa-web-imm-'));
       // The fake OSS serves <root>/<key>; photo keys live under photos/.
       const keys = await photosFolder(join(work, 'photos'));
-      fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
+      // Merges take a moment, as on IMM: the page must show them pending, then done.
+      fake = await startFakeImm({ project: 'album_p', dataset: 'album_d', mergingDelayMs: 2500 });
       oss = await startStaticOss(work);
       // ali-oss refuses to sign for an IP endpoint; Chromium resolves <bucket>.localhost to loopback.
       restore = setEnv(
@@ -302,6 +303,28 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
       expect(await page.getByRole('button', { name: 'Not this person' }).count()).toBe(0);
       await page.getByText(/Not available on the IMM backend/).waitFor();
       await shot(page, 'person-imm');
+
+      // A merge on IMM is a task: pending first, then done, then the person has both people's photos.
+      const authed = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+      const people = (await (await fetch(`${server.url}/people`, { headers: authed })).json()) as {
+        items: Person[];
+      };
+      const [into, from] = people.items as [Person, Person];
+      await fetch(`${server.url}/people/${encodeURIComponent(from.id)}`, {
+        method: 'PATCH',
+        headers: authed,
+        body: JSON.stringify({ name: 'Second' }),
+      });
+      await page.goto(`${server.url}/#/people/${encodeURIComponent(into.id)}`);
+      await page.getByRole('button', { name: 'Merge…' }).click();
+      await page.getByRole('dialog').getByRole('checkbox', { name: 'Second', exact: true }).check();
+      await page.getByRole('dialog').getByRole('button', { name: 'Merge' }).click();
+      await page.getByText('Merge pending').waitFor();
+      await shot(page, 'merge-pending-imm');
+      await page.getByText('Merge done.').waitFor({ timeout: 15_000 });
+      await expect
+        .poll(() => page.getByRole('list', { name: 'Photos' }).getByRole('listitem').count())
+        .toBe(into.imageCount + from.imageCount);
 
       // A wrong key in the tab brings the prompt back on the next 401.
       await page.evaluate(() => sessionStorage.setItem('face-album.api-key', 'wrong-key-0123456789'));
