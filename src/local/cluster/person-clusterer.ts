@@ -9,7 +9,8 @@
  *   const c = new PersonClusterer(opts?)            see ClustererOptions (thresholds are RMS euclid distances)
  *   c.load(faces, persons): ClusterChanges          replace state with what the store holds; returns fix-ups
  *                                                   (faces stored on merged-away persons move to the target,
- *                                                   faces stored on a person they rejected are unassigned)
+ *                                                   faces stored on a person they rejected are unassigned,
+ *                                                   live persons without faces are reported emptied)
  *   c.addFaces(faces): ClusterChanges               incremental: each new face joins the closest person or
  *                                                   waits (unassigned); a clusterable face may found a new
  *                                                   person with ≥ minFaces mutually close waiting faces.
@@ -17,11 +18,10 @@
  *   c.retryWaiting(): ClusterChanges                re-place all waiting faces (no index churn)
  *   c.removeFaces(ids): ClusterChanges              persons left with no faces are reported as emptied
  *   c.recluster(): ClusterChanges                   full constrained average-linkage run; ids kept by overlap
- *   c.merge(fromIds, intoId): ClusterChanges        user merge: faces move and are pinned to intoId; the
- *                                                   from-persons get mergedInto and are reported emptied
- *   c.rejectFace(faceId, personId): ClusterChanges  "not this person": leaves it, never rejoins; re-placed
- *   c.moveFace(faceId, personId): ClusterChanges    manual assignment: pinned there
  *   c.personOf(faceId), c.membersOf(personId), c.personIds()   read-only views (tests, debugging)
+ *
+ * User edits are not made here: the store applies them (rules in user-edits.ts) and the clusterer honours
+ * the constraints they leave on faces and persons when it loads them.
  *
  * Rules (IMM semantics and the project's additions):
  *  - Link between a face/group and a person = RMS distance over all member pairs (exact average linkage on
@@ -209,6 +209,12 @@ export class PersonClusterer {
         log.after.set(st.id, want);
       }
     }
+    // A live person none of the faces is on (all its photos were deleted while no clusterer watched) is
+    // reported emptied like one whose last face was removed, so the backend can drop it.
+    for (const p of persons) {
+      const st = this.persons.get(p.id)!;
+      if (st.mergedInto === null && st.members.size === 0) log.touched.add(p.id);
+    }
     return this.finish(log);
   }
 
@@ -253,61 +259,6 @@ export class PersonClusterer {
       log.before.delete(id);
       log.after.delete(id);
     }
-    return this.finish(log);
-  }
-
-  merge(fromIds: string[], intoId: string): ClusterChanges {
-    const into = this.resolve(intoId);
-    const log = new ChangeLog();
-    this.ensurePerson(into).userEdited = true;
-    for (const fromId of fromIds) {
-      const from = this.persons.get(fromId);
-      if (!from || fromId === into) continue;
-      if (this.resolve(fromId) === into && from.mergedInto !== null) continue;
-      for (const faceId of [...from.members]) {
-        const st = this.faces.get(faceId)!;
-        st.pinnedPersonId = into;
-        st.rejected.delete(into);
-        this.place(st, into, log);
-      }
-      from.mergedInto = into;
-      log.touched.add(fromId);
-    }
-    // Faces pinned to a merged person now belong to the target.
-    for (const st of this.faces.values()) {
-      if (
-        st.pinnedPersonId !== null &&
-        st.pinnedPersonId !== into &&
-        this.resolve(st.pinnedPersonId) === into
-      )
-        st.pinnedPersonId = into;
-    }
-    return this.finish(log);
-  }
-
-  rejectFace(faceId: number, personId: string): ClusterChanges {
-    const st = this.mustFace(faceId);
-    const target = this.resolve(personId);
-    const log = new ChangeLog();
-    st.rejected.add(personId);
-    st.rejected.add(target);
-    if (st.pinnedPersonId !== null && this.resolve(st.pinnedPersonId) === target) st.pinnedPersonId = null;
-    if (st.personId === target) {
-      this.place(st, null, log);
-      this.placeNew(st, log);
-    }
-    return this.finish(log);
-  }
-
-  moveFace(faceId: number, personId: string): ClusterChanges {
-    const st = this.mustFace(faceId);
-    const target = this.resolve(personId);
-    const log = new ChangeLog();
-    this.ensurePerson(target);
-    st.pinnedPersonId = target;
-    st.rejected.delete(target);
-    st.rejected.delete(personId);
-    this.place(st, target, log);
     return this.finish(log);
   }
 
@@ -505,12 +456,6 @@ export class PersonClusterer {
     const out = new Set<string>();
     for (const r of st.rejected) out.add(this.resolve(r));
     return out;
-  }
-
-  private mustFace(id: number): FaceState {
-    const st = this.faces.get(id);
-    if (!st) throw new Error(`unknown face ${id}`);
-    return st;
   }
 
   private makeState(f: ClusterFace): FaceState {
