@@ -56,7 +56,7 @@ describe('PeopleStore with the clusterer', () => {
       album.addPhoto(`${name}/${i}.jpg`, `h${name}${i}`, [s.face(id)])[0]!;
     const xs = range(3).map((i) => face(x, 'x', i));
     const ys = range(3).map((i) => face(y, 'y', i));
-    range(3).forEach((i) => face(z, 'z', i));
+    for (const i of range(3)) face(z, 'z', i);
     await album.cluster();
     const px = album.personOf(xs[0]!)!;
     const py = album.personOf(ys[0]!)!;
