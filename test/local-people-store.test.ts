@@ -127,3 +127,54 @@ describe('PeopleStore with the clusterer', () => {
     expect(album.people.get(px)).toMatchObject({ faceCount: 8 });
   });
 });
+
+describe('copies of one photo count as one photo', () => {
+  /** 12 identities with 4 photos each and 6 one-off strangers, every photo copied 6 times (folders c0..c5). */
+  function copiedAlbum(firstPass: 'all' | 'originals first') {
+    const s = new SyntheticIdentities(35);
+    album = new SyntheticAlbum();
+    const people = range(12).map(() => s.newIdentity(0));
+    const strangers = range(6).map(() => s.newIdentity(0));
+    const contents = [
+      ...people.flatMap((id, p) =>
+        range(4).map((i) => ({ truth: `p${p}`, hash: `p${p}-${i}`, v: s.face(id, 0.6) })),
+      ),
+      ...strangers.map((id, k) => ({ truth: `s${k}`, hash: `s${k}`, v: s.face(id) })),
+    ];
+    const faces = new Map<string, number[]>();
+    const add = (copies: number[]) => {
+      for (const c of copies)
+        for (const x of contents) {
+          const [face] = album.addPhoto(`c${c}/${x.hash}.jpg`, x.hash, [x.v]);
+          faces.set(x.truth, [...(faces.get(x.truth) ?? []), face!]);
+        }
+    };
+    return { add, faces, firstPass };
+  }
+
+  for (const order of ['all', 'originals first'] as const)
+    it(`gives one person per identity and none to strangers (${order})`, async () => {
+      const { add, faces } = copiedAlbum(order);
+      if (order === 'originals first') {
+        add([0]);
+        await album.cluster();
+        add([1, 2, 3, 4, 5]);
+      } else add([0, 1, 2, 3, 4, 5]);
+      await album.cluster();
+      const check = () => {
+        const persons = album.people.list({ limit: 50, sort: 'name', order: 'asc', hidden: 'include' }).items;
+        expect(persons).toHaveLength(12);
+        for (let p = 0; p < 12; p++) {
+          const ids = faces.get(`p${p}`)!.map((f) => album.personOf(f));
+          expect(ids).toHaveLength(24);
+          expect(new Set(ids), `p${p}`).toEqual(new Set([ids[0]]));
+          // Every copy is listed in the person's photos.
+          expect(album.people.photoIdsOf(ids[0]!, 0, 100)).toHaveLength(24);
+        }
+        for (let k = 0; k < 6; k++) for (const f of faces.get(`s${k}`)!) expect(album.personOf(f)).toBeNull();
+      };
+      check();
+      await album.cluster(true);
+      check();
+    });
+});

@@ -17,6 +17,7 @@ import type {
 } from '../album/types';
 import type { Logger } from '../log/logger';
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
+import { DistinctContent } from './cluster/distinct-content';
 import { type FaceEngine, ImageRejectedError } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
 import { PhotoIndexer } from './indexing/photo-indexer';
@@ -160,16 +161,20 @@ export class LocalBackend implements AlbumBackend {
     const started = Date.now();
     try {
       let faceCount = 0;
+      // The clusterer sees each distinct face once, however many copies of its photo the folder holds.
+      let content: DistinctContent | null = null;
       const source: ClusterSource = {
         faceStates: () => {
           const states = photos.clusterFaceStates();
           faceCount = states.length;
-          return states;
+          content = new DistinctContent(states);
+          return content.units;
         },
         embeddings: (ids) => photos.embeddingsOf(ids),
         persons: () => people.clusterPersons(),
       };
-      const changes = await this.deps.clusterer.cluster({ source, full });
+      const raw = await this.deps.clusterer.cluster({ source, full });
+      const changes = content ? (content as DistinctContent).expand(raw) : raw;
       const result = people.applyClusterChanges(changes);
       this.deps.clusterer.committed?.();
       tasks.setClusteredGeneration(generation);
