@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { localFunctions } from '../launcher/album-functions';
 import { lockDataDir } from '../launcher/data-dir-lock';
-import { type LocalAlbum, openLocalAlbum } from '../local-runtime';
+import { type LocalAlbum, type LocalAlbumOptions, openLocalAlbum } from '../local-runtime';
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
 import { createScanProgress } from './scan-progress';
 
-export interface ScanOptions {
+/** log, clusterer and createEngine: for benchmarks that run scans in-process (defaults otherwise). */
+export interface ScanOptions extends Pick<LocalAlbumOptions, 'log' | 'clusterer' | 'createEngine'> {
   photosDir: string;
   dataDir: string;
   workers?: number;
