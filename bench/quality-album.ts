@@ -12,7 +12,6 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { exportAlbum } from '../src/local/cli/export-command';
-import { scanCommand } from '../src/local/cli/scan-command';
 import type { FaceClusterer } from '../src/local/local-backend';
 import { openLocalAlbum } from '../src/local/local-runtime';
 import { openDatabase } from '../src/local/store/database';
@@ -99,6 +98,9 @@ export async function runAlbum(opts: {
   const dataDir = path.join(tmp, 'data');
   const log = createLogger({ level: 'error' });
   const seeded = opts.analyses !== undefined && existsSync(opts.analyses);
+  // The handlers' logger reads LOG_LEVEL when first loaded: keep per-photo lines out of the report.
+  process.env.LOG_LEVEL ??= 'warn';
+  const { scanCommand } = await import('../src/local/cli/scan-command');
   try {
     mkdirSync(dataDir, { recursive: true });
     if (seeded) seedAnalyses(dataDir, opts.analyses!);

@@ -143,6 +143,37 @@ describe('PersonClusterer incremental', () => {
     );
   });
 
+  it('ratio test: a face near a person but as near to other people does not join it', () => {
+    const s = new SyntheticIdentities(18);
+    const id = s.newIdentity(0);
+    const centre = s.face(id, 0);
+    const unit = (v: Float32Array) => v.map((x) => x / Math.hypot(...v));
+    const along = (from: Float32Array, dir: Float32Array, t: number) => from.map((x, i) => x + dir[i]! * t);
+    const randomDir = () => unit(s.face(s.newIdentity(0), 1).map((x, i) => x - centre[i]!));
+    const members = [0, 1, 2, 3, 4, 5].map(() => face(s.face(id, 0.5)));
+    // The stranger: ~0.52 from the members (under the synthetic attach threshold 0.58)...
+    const stranger = along(centre, randomDir(), 0.5);
+    // ...and 0.3 from four faces of other people (one group photo, not clusterable: they found nothing).
+    const others = [0, 1, 2, 3].map(() =>
+      face(along(stranger, randomDir(), 0.3), { photoId: 5000, clusterable: false }),
+    );
+    for (const ratioTest of [null, undefined]) {
+      const c = new PersonClusterer({
+        ...SYNTH,
+        newPersonId: counter(),
+        ...(ratioTest === null ? { ratioTest } : {}),
+      });
+      c.addFaces(members.map((f) => ({ ...f })));
+      c.addFaces(others.map((f) => ({ ...f })));
+      const x = face(stranger);
+      c.addFaces([x]);
+      const [person] = c.personIds();
+      expect(c.membersOf(person!)).toHaveLength(ratioTest === null ? 7 : 6);
+      c.recluster();
+      expect(c.personOf(x.id) === null).toBe(ratioTest !== null);
+    }
+  });
+
   it('removal empties persons', () => {
     const s = new SyntheticIdentities(16);
     const id = s.newIdentity();

@@ -178,3 +178,41 @@ describe('copies of one photo count as one photo', () => {
       check();
     });
 });
+
+describe('clustering passes of the local backend', () => {
+  it('run the full clustering again once the album grew by a quarter since the last full one', async () => {
+    const s = new SyntheticIdentities(36);
+    const x = s.newIdentity(0);
+    album = new SyntheticAlbum();
+    const lastPassWasFull = () =>
+      (
+        JSON.parse(
+          (
+            album.db.prepare('SELECT details FROM tasks ORDER BY rowid DESC LIMIT 1').get() as {
+              details: string;
+            }
+          ).details,
+        ) as { full: boolean }
+      ).full;
+    let n = 0;
+    const add = (count: number) => {
+      for (let i = 0; i < count; i++, n++) album.addPhoto(`x/${n}.jpg`, `hx${n}`, [s.face(x, 0.6)]);
+    };
+    add(8);
+    await album.cluster();
+    expect(lastPassWasFull()).toBe(true); // the first pass
+    add(1); // 9 faces: +12.5 %
+    await album.cluster();
+    expect(lastPassWasFull()).toBe(false);
+    add(1); // 10 faces: +25 % since the last full pass
+    await album.cluster();
+    expect(lastPassWasFull()).toBe(true);
+    add(2); // 12 faces: +20 %
+    album.restart();
+    await album.cluster();
+    expect(lastPassWasFull()).toBe(false);
+    expect(
+      album.people.list({ limit: 50, sort: 'name', order: 'asc', hidden: 'include' }).items,
+    ).toHaveLength(1);
+  });
+});

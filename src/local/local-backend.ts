@@ -51,7 +51,16 @@ export interface LocalBackendDeps {
   isClusterable: (face: StoredFace) => boolean;
   /** Photos analysed at once; the engine's worker count. */
   concurrency: number;
+  /**
+   * A clustering pass runs the full re-clustering (ids and edits kept) instead of the incremental one once
+   * the album has this many times more faces than at its last full pass (default 0.25: +25 %). Incremental
+   * passes never move a placed face nor merge two persons; a full pass now and then heals what they
+   * could not, at a cost that stays in proportion to growth (a 100k-face full pass takes ~15 s).
+   */
+  fullClusteringGrowth?: number;
 }
+
+const DEFAULT_FULL_CLUSTERING_GROWTH = 0.25;
 
 /** Runs `fn` over items with at most `limit` in flight, keeping result order. */
 async function mapPool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -147,16 +156,25 @@ export class LocalBackend implements AlbumBackend {
     return this.clustering;
   }
 
-  private async cluster({ log, full = false }: { log: Logger; full?: boolean }): Promise<ClusteringRun> {
+  private async cluster({
+    log,
+    full: requested = false,
+  }: {
+    log: Logger;
+    full?: boolean;
+  }): Promise<ClusteringRun> {
     const { photos, people, tasks } = this.deps;
     const generation = photos.generation();
-    if (!full && generation === tasks.clusteredGeneration()) {
+    if (!requested && generation === tasks.clusteredGeneration()) {
       return {
         outcome: 'skipped',
         reason: 'no photo changed since the last clustering',
         task: tasks.last('clustering'),
       };
     }
+    const albumFaces = photos.counts().faces;
+    const growth = this.deps.fullClusteringGrowth ?? DEFAULT_FULL_CLUSTERING_GROWTH;
+    const full = requested || albumFaces >= tasks.fullClusteredFaces() * (1 + growth);
     const task = tasks.start('clustering');
     const started = Date.now();
     try {
@@ -178,6 +196,7 @@ export class LocalBackend implements AlbumBackend {
       const result = people.applyClusterChanges(changes);
       this.deps.clusterer.committed?.();
       tasks.setClusteredGeneration(generation);
+      if (full) tasks.setFullClusteredFaces(albumFaces);
       const done = tasks.finish(task.id, 'succeeded', {
         stats: { faces: faceCount, ms: Date.now() - started, full, ...result },
       });
