@@ -12,6 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { exportAlbum } from '../src/local/cli/export-command';
+import { scanCommand } from '../src/local/cli/scan-command';
 import type { FaceClusterer } from '../src/local/local-backend';
 import { openLocalAlbum } from '../src/local/local-runtime';
 import { openDatabase } from '../src/local/store/database';
@@ -92,15 +93,14 @@ export async function runAlbum(opts: {
   analyses?: string;
   /** A fresh clusterer per process (each scan and the recluster are separate processes in real use). */
   clusterer?: () => FaceClusterer;
+  /** Growth that makes a scan's pass a full one (LocalBackendDeps.fullClusteringGrowth); Infinity = never. */
+  fullClusteringGrowth?: number;
 }): Promise<AlbumRun> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'face-album-quality-'));
   const photosDir = path.join(tmp, 'photos');
   const dataDir = path.join(tmp, 'data');
   const log = createLogger({ level: 'error' });
   const seeded = opts.analyses !== undefined && existsSync(opts.analyses);
-  // The handlers' logger reads LOG_LEVEL when first loaded: keep per-photo lines out of the report.
-  process.env.LOG_LEVEL ??= 'warn';
-  const { scanCommand } = await import('../src/local/cli/scan-command');
   try {
     mkdirSync(dataDir, { recursive: true });
     if (seeded) seedAnalyses(dataDir, opts.analyses!);
@@ -112,10 +112,25 @@ export async function runAlbum(opts: {
         copyFileSync(path.join(opts.dataset, p.source), target);
       }
       const t0 = performance.now();
-      await scanCommand({ photosDir, dataDir, tty: false, log, clusterer: opts.clusterer?.() });
+      await scanCommand({
+        photosDir,
+        dataDir,
+        tty: false,
+        logLevel: 'warn',
+        write: (text) => process.stderr.write(text),
+        clusterer: opts.clusterer?.(),
+        fullClusteringGrowth: opts.fullClusteringGrowth,
+      });
       scanMs.push(performance.now() - t0);
     }
-    const open = () => openLocalAlbum({ photosDir, dataDir, log, clusterer: opts.clusterer?.() });
+    const open = () =>
+      openLocalAlbum({
+        photosDir,
+        dataDir,
+        log,
+        clusterer: opts.clusterer?.(),
+        fullClusteringGrowth: opts.fullClusteringGrowth,
+      });
     const snapshot = async (): Promise<ExportFile> => {
       const album = open();
       try {

@@ -14,7 +14,10 @@
  *   --part dev|holdout|all   which identities (default dev)     --limit n   seeded identity-preserving subset
  *   --analyses file.db       reuse the analyses of an earlier run (an album.db; written when missing), so only
  *                            clustering runs; without it the engine analyses every photo once (~6 min on 2 cores)
- *   --threshold x --attach-threshold z --join-threshold y --linkage average|centroid   clusterer options (tuning)
+ *   --threshold x --attach-threshold z --join-threshold y --linkage average|centroid --ratio-test off|rank,ratio
+ *                            clusterer options (tuning)
+ *   --full-growth x          growth since the last full pass that makes a scan's pass full (default 0.25;
+ *                            Infinity = the purely incremental path)
  *   npm run bench:quality -- --export file.json   score an existing export (`face-album export --embeddings`):
  *                                                 its personIds, plus PersonClusterer run directly on its embeddings
  *
@@ -26,8 +29,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Linkage } from '../src/local/cluster/centroid-stats';
+import { clusteringSession } from '../src/local/cluster/clustering-session';
 import { type ClustererOptions, DEFAULT_CLUSTER_OPTIONS } from '../src/local/cluster/person-clusterer';
-import { personClustering } from '../src/local/person-clustering';
 import { type ManifestRow, pickSubset, readManifest } from './dev-manifest';
 import { arrivalBatches, type Placement, partOf, runAlbum } from './quality-album';
 import {
@@ -55,6 +58,12 @@ function clustererOptions(): ClustererOptions {
     threshold,
     joinThreshold: Number(arg('join-threshold') ?? DEFAULT_CLUSTER_OPTIONS.joinThreshold),
     linkage: (arg('linkage') ?? DEFAULT_CLUSTER_OPTIONS.linkage) as Linkage,
+    ratioTest:
+      arg('ratio-test') === 'off'
+        ? null
+        : arg('ratio-test')
+          ? (([rank, ratio]) => ({ rank: Number(rank), ratio: Number(ratio) }))(arg('ratio-test')!.split(','))
+          : DEFAULT_CLUSTER_OPTIONS.ratioTest,
     attachThreshold: Number(
       arg('attach-threshold') ?? (arg('threshold') ? threshold : DEFAULT_CLUSTER_OPTIONS.attachThreshold),
     ),
@@ -123,9 +132,15 @@ async function main(): Promise<void> {
   const opts = clustererOptions();
   const given = arg('analyses');
   const analyses = given ?? path.join(os.tmpdir(), `face-album-quality-analyses-${process.pid}.db`);
-  const clusterer = () => personClustering(opts);
+  const clusterer = () => clusteringSession(opts);
   const run = (placements: Placement[], n: number) =>
-    runAlbum({ dataset: DATASET, batches: arrivalBatches(placements, n, seed), analyses, clusterer });
+    runAlbum({
+      dataset: DATASET,
+      batches: arrivalBatches(placements, n, seed),
+      analyses,
+      clusterer,
+      fullClusteringGrowth: arg('full-growth') ? Number(arg('full-growth')) : undefined,
+    });
   const same = (rs: ManifestRow[]): Placement[] => rs.map((r) => ({ source: r.path, target: r.path }));
 
   const table: [string, QualityScores][] = [];
@@ -176,7 +191,7 @@ async function main(): Promise<void> {
     if (!given) rmSync(analyses, { force: true });
   }
   console.log(
-    `part ${part}: ${rows.length} photos; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}; ${times.join('; ')}`,
+    `part ${part}: ${rows.length} photos; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, full-growth ${arg('full-growth') ?? 'default'}; ${times.join('; ')}`,
   );
   printTable(table);
 }

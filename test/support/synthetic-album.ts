@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { clusteringSession } from '../../src/local/cluster/clustering-session';
 import type { ClustererOptions } from '../../src/local/cluster/person-clusterer';
 import type { DetectedFace } from '../../src/local/engine/face-engine';
 import type { PhotoFolder } from '../../src/local/folder/photo-folder';
 import { LocalBackend } from '../../src/local/local-backend';
-import { personClustering } from '../../src/local/person-clustering';
 import { type Db, openDatabase } from '../../src/local/store/database';
 import { PeopleStore } from '../../src/local/store/people-store';
 import { PhotoStore } from '../../src/local/store/photo-store';
@@ -66,7 +66,7 @@ export class SyntheticAlbum {
       people: this.people,
       tasks: this.tasks,
       engine: () => Promise.reject(new Error('no engine in synthetic albums')),
-      clusterer: personClustering(this.opts),
+      clusterer: clusteringSession(this.opts),
       isClusterable: () => true,
       concurrency: 1,
     });

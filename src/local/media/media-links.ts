@@ -1,9 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { MediaLinks } from '../album/backend';
-import { parseOssUri } from '../album/photo-filter';
-import type { Box } from '../album/types';
+import type { MediaLinks } from '../../album/backend';
+import { parseOssUri } from '../../album/photo-filter';
+import type { Box } from '../../album/types';
 
 export type MediaKind = 'photo' | 'face';
 
@@ -14,7 +14,13 @@ export function loadMediaSecret(file: string): Buffer {
     writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
   }
   chmodSync(file, 0o600);
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  const hex = readFileSync(file, 'utf8').trim();
+  // An empty or damaged key would sign links anyone can forge: refuse it rather than serve with it.
+  if (!/^([0-9a-f]{2}){16,}$/i.test(hex))
+    throw new Error(
+      `the media signing key ${file} is empty or damaged (want at least 32 hex digits); delete it and a new one is made (links already handed out stop working)`,
+    );
+  return Buffer.from(hex, 'hex');
 }
 
 export const boxParam = (b: Box): string =>
