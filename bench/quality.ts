@@ -191,7 +191,7 @@ async function main(): Promise<void> {
     if (!given) rmSync(analyses, { force: true });
   }
   console.log(
-    `part ${part}: ${rows.length} photos; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, full-growth ${arg('full-growth') ?? 'default'}; ${times.join('; ')}`,
+    `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, full-growth ${arg('full-growth') ?? 'default'}; ${times.join('; ')}`,
   );
   printTable(table);
 }
