@@ -121,7 +121,7 @@ describe('bundle policy', () => {
         b.onLoad({ filter: /.*/, namespace: 'test' }, () => ({
           resolveDir: path.resolve('.'),
           loader: 'js',
-          contents: `import Database from 'better-sqlite3'; export const immRuntime = () => new Database(':memory:');`,
+          contents: `import Database from 'better-sqlite3'; export const createImmRuntimeFactory = () => () => new Database(':memory:');`,
         }));
       },
     };
