@@ -40,6 +40,8 @@ export interface LocalAlbumOptions {
   log: Logger;
   createEngine?: (opts: FaceEngineOptions) => Promise<FaceEngine>;
   clusterer?: FaceClusterer;
+  /** See LocalBackendDeps.fullClusteringGrowth. */
+  fullClusteringGrowth?: number;
 }
 
 /** Everything the local album holds; the same handlers as on FC run on top of `runtime`. */
@@ -109,6 +111,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     edits: new FaceEditsStore(db),
     engine: getEngine,
     clusterer: opts.clusterer ?? clusteringSession(),
+    fullClusteringGrowth: opts.fullClusteringGrowth,
     isClusterable: (face) => isClusterable(face, config.clusterable),
     concurrency: workers,
   });
