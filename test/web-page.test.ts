@@ -242,6 +242,7 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
     let server: LocalServer;
     let work: string;
     let restore: () => void;
+    let fill: () => Promise<void>;
 
     beforeAll(async () => {
       work = mkdtempSync(join(tmpdir(), 'fa-web-imm-'));
@@ -268,9 +269,12 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
           },
         );
       }
+      // Indexed and clustered from the test, while the page shows its empty state.
       const fns = immFunctions(log);
-      await fns.indexer(ossEvent(keys.map((key) => ({ key: `photos/${key}` }))), fcContext());
-      await fns.clusterer(timerEvent(), fcContext());
+      fill = async () => {
+        await fns.indexer(ossEvent(keys.map((key) => ({ key: `photos/${key}` }))), fcContext());
+        await fns.clusterer(timerEvent(), fcContext());
+      };
       // The api function's own app (what its FC handler calls), served on 127.0.0.1 for the browser.
       const runtime = await createImmRuntimeFactory({ fn: 'api', log })(FcContextSchema.parse(fcContext()));
       server = await startLocalServer({ app: runtime.api, log, port: 0 });
@@ -291,8 +295,14 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
       const key = page.getByRole('textbox', { name: 'API key' });
       await key.fill(KEY);
       await key.press('Enter');
+      // No people yet: where to put photos, and indexing progress; people appear without a reload.
+      await page.getByRole('heading', { name: 'No people yet' }).waitFor();
+      await page.getByText('testbucket').waitFor();
+      await page.getByRole('definition').first().waitFor();
+      await shot(page, 'empty-imm');
+      await fill();
       const grid = page.getByRole('list', { name: 'People' });
-      await expect.poll(() => grid.getByRole('listitem').count()).toBe(4);
+      await expect.poll(() => grid.getByRole('listitem').count(), { timeout: 15_000 }).toBe(4);
       await expectImagesLoaded(page, 'ul[aria-label="People"]', 4);
       await shot(page, 'people-imm');
       expect(await page.evaluate(() => sessionStorage.getItem('face-album.api-key'))).toBe(KEY);
