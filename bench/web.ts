@@ -144,6 +144,16 @@ const m = (k: keyof (typeof rows)[number]) => median(rows.map((x) => x[k]));
 console.log(
   `\nmedians of ${RUNS} cold-cache runs, ${run.newPeople} people: first people paint ${m('paint').toFixed(0)} ms (goal ≤ 1000), faces on first screen ${m('faces').toFixed(0)} ms, transferred ${KB(m('bytesGrid'))}; person view ${m('person').toFixed(0)} ms (goal ≤ 500), its photos loaded ${m('personImages').toFixed(0)} ms, transferred ${KB(m('bytesPerson'))}`,
 );
+// The merge dialog's suggestions: one pass over every assigned face's embedding, then kept until faces move.
+const first = (await (await fetch(`${server.url}/people?limit=1`)).json()) as { items: { id: string }[] };
+const similarUrl = `${server.url}/people/${encodeURIComponent(first.items[0]!.id)}/similar`;
+for (const label of ['first call, centroids computed', 'next call, centroids kept']) {
+  const started = performance.now();
+  await (await fetch(similarUrl)).json();
+  console.log(
+    `GET /people/:id/similar (${label}): ${(performance.now() - started).toFixed(0)} ms over ${PEOPLE * PER_PERSON} faces`,
+  );
+}
 console.log(
   `load average ${loadavg()
     .map((x) => x.toFixed(2))
