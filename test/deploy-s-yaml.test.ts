@@ -138,7 +138,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => {
-  rmSync(home, { recursive: true, force: true });
+  // `s` may still be writing under its HOME (logs) a moment after it exits: retry instead of failing the file.
+  rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   rmSync(outRoot, { recursive: true, force: true });
 });
 
