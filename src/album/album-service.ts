@@ -31,8 +31,8 @@ const unsupported = (what: string) =>
 /** Batches per backend call; IMM's Batch* actions take at most 100 items. */
 const BATCH = 100;
 
-/** One line per indexer invocation: how many photos each outcome had. */
-function summarize(outcomes: PhotoOutcome[]) {
+/** How many photos each outcome had: the figures of the indexer's one line per invocation. */
+export function summarizeOutcomes(outcomes: PhotoOutcome[]) {
   const count = (f: (o: PhotoOutcome) => boolean) => outcomes.filter(f).length;
   return {
     indexed: count((o) => o.action === 'index' && (o.outcome === 'done' || o.outcome === 'submitted')),
@@ -79,7 +79,6 @@ export class AlbumService {
       outcomes.push(...(await this.backend.indexPhotos(toIndex.slice(i, i + BATCH), log)));
     // One line per photo; a refused photo (corrupt, not an image, too large...) is a warning with its reason.
     for (const o of outcomes) (o.outcome === 'rejected' ? log.warn : log.info)(`photo.${o.action}`, { ...o });
-    if (outcomes.length) log.info('photos.batch', summarize(outcomes));
     return outcomes;
   }
 

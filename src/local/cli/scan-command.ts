@@ -38,7 +38,7 @@ export async function scanCommand(opts: ScanOptions): Promise<ScanTotals> {
   // Under a progress bar, per-batch summaries would only repeat what the bar shows.
   const format: LogFormat | undefined =
     opts.tty && opts.logFormat === humanFormat
-      ? (r) => (r.event === 'photos.batch' ? null : humanFormat(r))
+      ? (r) => (r.event === 'indexer.metrics' ? null : humanFormat(r))
       : opts.logFormat;
   const log = createLogger({ level: opts.logLevel, format, write: (line) => print(line) });
   mkdirSync(opts.photosDir, { recursive: true });
