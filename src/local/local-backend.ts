@@ -20,7 +20,8 @@ import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/clust
 import { type FaceEngine, ImageRejectedError } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
 import { PhotoIndexer } from './indexing/photo-indexer';
-import { decodeCursor, encodeCursor, type PeopleStore } from './store/people-store';
+import { decodePhotoCursor, encodePhotoCursor } from './store/people-list';
+import type { PeopleStore } from './store/people-store';
 import type { PhotoStore, StoredFace, StoredPhoto } from './store/photo-store';
 import type { TaskStore } from './store/task-store';
 
@@ -196,10 +197,14 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>> {
-    const offset = decodeCursor(query.cursor);
-    const ids = this.deps.people.photoIdsOf(id, offset, query.limit + 1);
-    const page = this.photoRecords(this.deps.photos.photosByIds(ids.slice(0, query.limit)));
-    return { items: page, nextCursor: ids.length > query.limit ? encodeCursor(offset + query.limit) : null };
+    const after = decodePhotoCursor(query.cursor);
+    const ids = this.deps.people.photoIdsOf(id, after, query.limit + 1);
+    const pageIds = ids.slice(0, query.limit);
+    const page = this.photoRecords(this.deps.photos.photosByIds(pageIds));
+    return {
+      items: page,
+      nextCursor: ids.length > query.limit ? encodePhotoCursor(pageIds.at(-1)!) : null,
+    };
   }
 
   async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> {

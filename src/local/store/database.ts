@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { PEOPLE_LIST_INDEXES } from './people-list';
+import { migratePersonStats } from './person-stats';
 
 export type Db = Database.Database;
 
@@ -44,7 +46,6 @@ CREATE TABLE IF NOT EXISTS faces (
   rejected_person_ids TEXT NOT NULL DEFAULT '[]',
   UNIQUE (photo_id, idx)
 );
-CREATE INDEX IF NOT EXISTS faces_person ON faces(person_id);
 CREATE TABLE IF NOT EXISTS people (
   id TEXT PRIMARY KEY,
   name TEXT,
@@ -95,5 +96,9 @@ export function openDatabase(file: string): Db {
   // A `status` or `export` may read while `start` writes.
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  // faces_person(person_id) is covered by faces_person_photo(person_id, photo_id).
+  db.exec('DROP INDEX IF EXISTS faces_person');
+  migratePersonStats(db);
+  db.exec(PEOPLE_LIST_INDEXES);
   return db;
 }

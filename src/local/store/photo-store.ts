@@ -77,6 +77,28 @@ export function toFaceRecord(r: FaceRow): StoredFace {
   };
 }
 
+interface PhotoRow {
+  id: number;
+  path: string;
+  hash: string;
+  width: number | null;
+  height: number | null;
+  taken_at: string | null;
+}
+
+/** Every read of photos selects these columns and maps them with `toStoredPhoto`. */
+const PHOTO_SELECT =
+  'SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash';
+
+const toStoredPhoto = (r: PhotoRow): StoredPhoto => ({
+  id: r.id,
+  path: r.path,
+  hash: r.hash,
+  width: r.width,
+  height: r.height,
+  takenAt: r.taken_at,
+});
+
 const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 const fromBlob = (b: Buffer): Float32Array =>
   new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
@@ -216,8 +238,18 @@ export class PhotoStore {
           `SELECT 0 AS id, ? AS photo_id, NULL AS person_id, 0 AS clusterable, a.* FROM analysis_faces a WHERE a.hash = ? ORDER BY a.idx`,
         )
         .all(photoId, hash) as (FaceRow & { idx: number })[];
-      const insert = this.db.prepare('INSERT INTO faces (photo_id, idx, clusterable) VALUES (?,?,?)');
-      for (const row of analysed) insert.run(photoId, row.idx, clusterable(toFaceRecord(row)) ? 1 : 0);
+      const insert = this.db.prepare(
+        'INSERT INTO faces (photo_id, idx, clusterable, quality, age, gender) VALUES (?,?,?,?,?,?)',
+      );
+      for (const row of analysed)
+        insert.run(
+          photoId,
+          row.idx,
+          clusterable(toFaceRecord(row)) ? 1 : 0,
+          row.quality,
+          row.age,
+          row.gender,
+        );
       this.restoreFaceMemory(photoId, hash);
       this.bumpGeneration();
       return { changed: true, faces: analysed.length };
@@ -260,44 +292,16 @@ export class PhotoStore {
   }
 
   photoByPath(path: string): StoredPhoto | null {
-    const r = this.db
-      .prepare(
-        `SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash WHERE p.path = ?`,
-      )
-      .get(path) as
-      | {
-          id: number;
-          path: string;
-          hash: string;
-          width: number | null;
-          height: number | null;
-          taken_at: string | null;
-        }
-      | undefined;
-    return r
-      ? { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at }
-      : null;
+    const r = this.db.prepare(`${PHOTO_SELECT} WHERE p.path = ?`).get(path) as PhotoRow | undefined;
+    return r ? toStoredPhoto(r) : null;
   }
 
   photosByIds(ids: number[]): StoredPhoto[] {
     if (!ids.length) return [];
     const rows = this.db
-      .prepare(`SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash
-      WHERE p.id IN (SELECT value FROM json_each(?))`)
-      .all(JSON.stringify(ids)) as {
-      id: number;
-      path: string;
-      hash: string;
-      width: number | null;
-      height: number | null;
-      taken_at: string | null;
-    }[];
-    const byId = new Map(
-      rows.map((r) => [
-        r.id,
-        { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at },
-      ]),
-    );
+      .prepare(`${PHOTO_SELECT} WHERE p.id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(ids)) as PhotoRow[];
+    const byId = new Map(rows.map((r) => [r.id, toStoredPhoto(r)]));
     return ids.map((id) => byId.get(id)).filter((p): p is StoredPhoto => !!p);
   }
 
@@ -359,20 +363,10 @@ export class PhotoStore {
 
   /** Photos in path order, with faces and optionally embeddings, for `export`. */
   *allPhotos(): Generator<StoredPhoto> {
-    const rows = this.db
-      .prepare(
-        `SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash ORDER BY p.path`,
-      )
-      .iterate() as IterableIterator<{
-      id: number;
-      path: string;
-      hash: string;
-      width: number | null;
-      height: number | null;
-      taken_at: string | null;
-    }>;
-    for (const r of rows)
-      yield { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at };
+    for (const r of this.db
+      .prepare(`${PHOTO_SELECT} ORDER BY p.path`)
+      .iterate() as IterableIterator<PhotoRow>)
+      yield toStoredPhoto(r);
   }
 
   embeddingsOfPhoto(photoId: number): Map<string, number[]> {
@@ -382,13 +376,14 @@ export class PhotoStore {
     return new Map(rows.map((r) => [String(r.id), Array.from(fromBlob(r.embedding))]));
   }
 
+  /** Album counts kept by triggers (person-stats.ts), not counted at read time. */
   counts(): { photos: number; faces: number; rejected: number } {
-    const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
-    return {
-      photos: one('SELECT COUNT(*) AS n FROM photos'),
-      faces: one('SELECT COUNT(*) AS n FROM faces'),
-      rejected: one('SELECT COUNT(*) AS n FROM rejected_files'),
-    };
+    const n = new Map(
+      (this.db.prepare('SELECT name, n FROM album_counts').all() as { name: string; n: number }[]).map(
+        (r) => [r.name, r.n],
+      ),
+    );
+    return { photos: n.get('photos') ?? 0, faces: n.get('faces') ?? 0, rejected: n.get('rejected') ?? 0 };
   }
 
   rejectedFiles(): { path: string; reason: string; message: string }[] {
