@@ -19,9 +19,9 @@ import { rebuildPersonStats } from '../src/local/store/person-stats';
 import { PhotoStore } from '../src/local/store/photo-store';
 import { TaskStore } from '../src/local/store/task-store';
 import { createLogger } from '../src/log/logger';
+import { mulberry32 } from './support/synthetic-faces';
 
-let seed = 5;
-const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+let rand = mulberry32(5);
 
 const analysis = (faces: number): AnalyzedPhoto => ({
   width: 800,
@@ -67,6 +67,7 @@ describe('local store at scale', () => {
   const clusterable = () => true;
 
   beforeEach(() => {
+    rand = mulberry32(5);
     dir = mkdtempSync(join(tmpdir(), 'fa-scale-'));
     db = openDatabase(join(dir, 'album.db'));
     photos = new PhotoStore(db);

@@ -1,4 +1,4 @@
-import { AlbumError, notFound } from '../../album/errors';
+import { notFound } from '../../album/errors';
 import type { Page, PeopleQuery, PersonPatch, PersonRecord } from '../../album/types';
 import type { ClusterChanges, ClusterPerson } from '../cluster/cluster-types';
 import type { Db } from './database';
