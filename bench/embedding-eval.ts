@@ -167,7 +167,9 @@ function evaluate(photos: Labelled[], emb: (number[] | null)[], keep: boolean[])
   const n = idx.length;
   const dim = emb[idx[0]!]!.length;
   const X = new Float32Array(n * dim);
-  idx.forEach((i, r) => X.set(emb[i]!, r * dim));
+  idx.forEach((i, r) => {
+    X.set(emb[i]!, r * dim);
+  });
   const same: number[] = [];
   const diffAll = new Float64Array((n * (n - 1)) / 2);
   let nd = 0;

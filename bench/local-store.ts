@@ -22,7 +22,10 @@ const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(2);
 
 // Deterministic pseudo-random people: unit centres, faces = centre + noise (well under the link threshold).
 let seed = 7;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+const rand = () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return (seed / 2147483648) * 2 - 1;
+};
 const unit = (v: Float32Array) => {
   const n = Math.hypot(...v);
   return v.map((x) => x / n);

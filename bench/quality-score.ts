@@ -223,14 +223,16 @@ export interface ImmichOptions {
  */
 export function immichBaseline(truth: Truth, opts: ImmichOptions): (string | null)[] {
   const faces = truth.faces;
-  const dim = faces.find((f) => f.embedding)?.embedding!.length ?? 128;
+  const dim = faces.find((f) => f.embedding)?.embedding?.length ?? 128;
   const all = new hnswlib.HierarchicalNSW('cosine', dim);
   all.initIndex({ maxElements: faces.length + 1, m: 16, efConstruction: 100, randomSeed: 7 });
   all.setEf(100);
   const withPerson = new hnswlib.HierarchicalNSW('cosine', dim);
   withPerson.initIndex({ maxElements: faces.length + 1, m: 16, efConstruction: 100, randomSeed: 7 });
   withPerson.setEf(100);
-  faces.forEach((f, i) => f.embedding && all.addPoint(Array.from(f.embedding), i));
+  faces.forEach((f, i) => {
+    if (f.embedding) all.addPoint(Array.from(f.embedding), i);
+  });
   const person: (string | null)[] = faces.map(() => null);
   let assignedCount = 0;
   let next = 1;

@@ -25,8 +25,8 @@ describe('centroid stats', () => {
     const b = [s.face(id), s.face(id)];
     const sa = new CentroidStats(128);
     const sb = new CentroidStats(128);
-    a.forEach((v) => sa.add(v));
-    b.forEach((v) => sb.add(v));
+    for (const v of a) sa.add(v);
+    for (const v of b) sb.add(v);
     let sq = 0;
     for (const x of a) for (const y of b) sq += euclid(x, y) ** 2;
     expect(sa.linkTo(sb)).toBeCloseTo(Math.sqrt(sq / 6), 5);
@@ -47,7 +47,7 @@ describe('one-face stats', () => {
     const id = s.newIdentity();
     const [a, b, c] = [s.face(id), s.face(id), s.face(id)];
     const built = new CentroidStats(128);
-    [a, b].forEach((v) => built.add(v));
+    for (const v of [a, b]) built.add(v);
     const merged = CentroidStats.of(a);
     merged.absorb(CentroidStats.of(b));
     expect(merged.n).toBe(2);

@@ -130,6 +130,7 @@ describe('function role policy', () => {
   it('uses only the documented placeholders', () => {
     const used = new Set([...POLICY_TEXT.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]));
     expect([...used].sort()).toEqual([...PLACEHOLDERS].sort());
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: envsubst placeholders in the policy, not JS templates
     expect(() => render(POLICY_TEXT.replace('${IMM_PROJECT}', '${IMM_PROJEKT}'), SAMPLE)).toThrow(
       /IMM_PROJEKT/,
     );

@@ -23,7 +23,7 @@ afterEach(() => logs.restore());
 
 const dataset = () => fake.state.dataset('album_p', 'album_d');
 const sentUris = (r: { params: Record<string, unknown> | null }) =>
-  (r.params?.Files as { URI: string }[]).map((f) => f.URI);
+  ((r.params?.Files ?? []) as { URI: string }[]).map((f) => f.URI);
 
 describe('indexer handler (OSS trigger → IMM)', () => {
   it('indexes keys with spaces, Chinese, + and % exactly, in one BatchIndexFileMeta call', async () => {

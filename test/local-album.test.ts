@@ -141,7 +141,7 @@ const personOf = (exp: Awaited<ReturnType<typeof exported>>, key: string) =>
 beforeAll(() => {
   for (let i = 1; i <= 4; i++) place(`Vladimir_Putin/${i}.jpg`, `putin/h${i}.jpg`);
   for (let i = 1; i <= 4; i++) place(`Ariel_Sharon/${i}.jpg`, `trips/2003/sharon ${i}.jpg`);
-  [1, 2, 4].forEach((n, i) => place(`Gerhard_Schroeder/${n}.jpg`, `schroeder-${i + 1}.jpg`));
+  for (const [i, n] of [1, 2, 4].entries()) place(`Gerhard_Schroeder/${n}.jpg`, `schroeder-${i + 1}.jpg`);
   vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
     for (const line of text.split('\n')) {

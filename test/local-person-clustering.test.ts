@@ -8,7 +8,10 @@ import type { ClusterSource } from '../src/local/local-backend';
 import { personClustering } from '../src/local/person-clustering';
 
 let seed = 11;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+const rand = () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return (seed / 2147483648) * 2 - 1;
+};
 const unit = (v: Float32Array) => {
   const n = Math.hypot(...v);
   return v.map((x) => x / n);

@@ -9,8 +9,8 @@ function combine(parts: ClusterChanges[]): ClusterChanges {
   const emptied = new Set<string>();
   for (const part of parts) {
     for (const a of part.assignments) assignments.set(a.faceId, a.personId);
-    part.createdPersons.forEach((id) => created.add(id));
-    part.emptiedPersons.forEach((id) => emptied.add(id));
+    for (const id of part.createdPersons) created.add(id);
+    for (const id of part.emptiedPersons) emptied.add(id);
   }
   return {
     assignments: [...assignments].map(([faceId, personId]) => ({ faceId, personId })),

@@ -164,7 +164,7 @@ export class PhotoStore {
       this.db
         .prepare('INSERT INTO analyses (hash, width, height, taken_at, created_at) VALUES (?,?,?,?,?)')
         .run(hash, analysis.width, analysis.height, analysis.takenAt, new Date().toISOString());
-      analysis.faces.forEach((f: DetectedFace, i) =>
+      analysis.faces.forEach((f: DetectedFace, i) => {
         insertFace.run(
           hash,
           i,
@@ -181,8 +181,8 @@ export class PhotoStore {
           f.quality,
           f.sharpness,
           toBlob(f.embedding),
-        ),
-      );
+        );
+      });
     })();
   }
 

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { classifyPhotoKey } from '../../album/photo-filter';
@@ -18,7 +19,7 @@ export function nestedDataDir(photosDir: string, dataDir: string): string | unde
 export async function walkPhotos(folder: PhotoFolder, skipDir?: string): Promise<Map<string, FileStamp>> {
   const found = new Map<string, FileStamp>();
   const visit = async (dir: string): Promise<void> => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch {
