@@ -111,7 +111,7 @@ describe('local store at scale', () => {
   const snapshot = () =>
     db
       .prepare(
-        'SELECT id, face_count, image_count, males, females, age_n, round(age_sum, 6) AS age_sum, age_min, age_max, cover_face_id FROM people ORDER BY id',
+        'SELECT id, face_count, image_count, males, females, age_n, round(age_sum, 6) + 0.0 AS age_sum, age_min, age_max, cover_face_id FROM people ORDER BY id',
       )
       .all();
   const counts = () => db.prepare('SELECT name, n FROM album_counts ORDER BY name').all();
