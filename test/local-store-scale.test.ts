@@ -44,8 +44,11 @@ function recordStatements(db: Db): { sql: string; args: unknown[] }[] & { stop()
   const seen: { sql: string; args: unknown[] }[] = [];
   const prepare = db.prepare.bind(db);
   let recording = true;
+  const wrapped = new WeakSet<object>();
   db.prepare = ((sql: string) => {
     const stmt = prepare(sql);
+    if (wrapped.has(stmt)) return stmt;
+    wrapped.add(stmt);
     for (const m of ['all', 'get', 'iterate'] as const) {
       const real = stmt[m].bind(stmt) as (...a: unknown[]) => unknown;
       (stmt as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => {

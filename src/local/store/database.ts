@@ -100,5 +100,28 @@ export function openDatabase(file: string): Db {
   db.exec('DROP INDEX IF EXISTS faces_person');
   migratePersonStats(db);
   db.exec(PEOPLE_LIST_INDEXES);
+  cacheStatements(db);
   return db;
+}
+
+/** Distinct SQL texts the stores prepare are a few dozen; the cap only guards against a runaway caller. */
+const STATEMENT_CACHE_LIMIT = 1000;
+
+/**
+ * Compiling a statement costs more than running an indexed one, so `prepare` returns the compiled
+ * statement for SQL it has seen (the stores build their SQL from fixed fragments). Statements are only
+ * run to completion (`all`/`get`/`run`, or an `iterate` consumed before the same SQL runs again).
+ */
+function cacheStatements(db: Db): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
+      stmt = prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  }) as Db['prepare'];
 }
