@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalMediaLinks, loadMediaSecret } from '../src/local/local-media-links';
+import { LocalMediaLinks, loadMediaSecret } from '../src/local/media/media-links';
 
 const query = (url: string) => Object.fromEntries(new URL(url).searchParams);
 

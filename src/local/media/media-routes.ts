@@ -5,9 +5,9 @@ import { AlbumError } from '../../album/errors';
 import { classifyPhotoKey } from '../../album/photo-filter';
 import type { Logger } from '../../log/logger';
 import type { PhotoFolder } from '../folder/photo-folder';
-import type { LocalMediaLinks, MediaKind } from '../local-media-links';
 import type { PhotoStore } from '../store/photo-store';
 import type { FaceThumbnails } from './face-thumbnails';
+import type { LocalMediaLinks, MediaKind } from './media-links';
 
 const CONTENT_TYPES: Record<string, string> = {
   jpg: 'image/jpeg',

@@ -1,6 +1,6 @@
-import type { ClusterChanges, ClusterFace } from './cluster/cluster-types';
-import { type ClustererOptions, PersonClusterer } from './cluster/person-clusterer';
-import type { ClusterSource, FaceClusterer } from './local-backend';
+import type { ClusterSource, FaceClusterer } from '../local-backend';
+import type { ClusterChanges, ClusterFace } from './cluster-types';
+import { type ClustererOptions, PersonClusterer } from './person-clusterer';
 
 /** Folds the changes of several clusterer operations into one (later assignments win). */
 function combine(parts: ClusterChanges[]): ClusterChanges {

@@ -1,9 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { MediaLinks } from '../album/backend';
-import { parseOssUri } from '../album/photo-filter';
-import type { Box } from '../album/types';
+import type { MediaLinks } from '../../album/backend';
+import { parseOssUri } from '../../album/photo-filter';
+import type { Box } from '../../album/types';
 
 /** Signed links remembered (a few MB at most). */
 const SIGNED_LINKS_KEPT = 20_000;

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ClusterFace, ClusterPerson } from '../src/local/cluster/cluster-types';
+import { personClustering } from '../src/local/cluster/clustering-session';
 import type { ClusterSource } from '../src/local/local-backend';
-import { personClustering } from '../src/local/person-clustering';
 
 let seed = 11;
 const rand = () => {
