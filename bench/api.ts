@@ -63,7 +63,10 @@ async function build(): Promise<void> {
   const total = weights.reduce((a, b) => a + b, 0);
   const cumulative: number[] = [];
   let acc = 0;
-  for (const w of weights) cumulative.push((acc += w / total));
+  for (const w of weights) {
+    acc += w / total;
+    cumulative.push(acc);
+  }
   const pickPerson = () => {
     const r = rand();
     let lo = 0,
