@@ -269,6 +269,9 @@ export class LocalBackend implements AlbumBackend {
         sharpness: f.sharpness,
       }));
     } catch (err) {
+      // Gone between the check above and the read (renamed, deleted): the photo is not there.
+      if (err instanceof ImageRejectedError && err.reason === 'missing' && source.kind === 'uri')
+        throw notFound('photo', source.uri);
       if (err instanceof ImageRejectedError)
         throw new AlbumError('bad_request', `image rejected (${err.reason}): ${err.message}`);
       throw err;
