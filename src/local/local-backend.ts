@@ -105,7 +105,10 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async indexPhotos(uris: string[], log: Logger): Promise<PhotoOutcome[]> {
-    return mapPool(uris, this.deps.concurrency, async (uri) => {
+    // More files in flight than engine workers: a copy of known content needs only file reads and
+    // SQLite, and with two in flight the process sat idle waiting on the file system a third of the
+    // time. The engine queues what it cannot start yet.
+    return mapPool(uris, Math.max(16, this.deps.concurrency * 4), async (uri) => {
       try {
         return await this.indexer.index(this.keyOf(uri), log);
       } catch (err) {

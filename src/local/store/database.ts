@@ -101,7 +101,25 @@ export function openDatabase(file: string): Db {
   migratePersonStats(db);
   db.exec(PEOPLE_LIST_INDEXES);
   cacheStatements(db);
+  // Whatever waits in the group-commit window is committed, not rolled back, when the database closes.
+  const close = db.close.bind(db);
+  db.close = () => {
+    groupCommits.get(db)?.flush();
+    return close();
+  };
   return db;
+}
+
+const groupCommits = new WeakMap<Db, GroupCommit>();
+
+/** The one group commit of a connection (see GroupCommit). */
+export function groupCommitOf(db: Db): GroupCommit {
+  let group = groupCommits.get(db);
+  if (!group) {
+    group = new GroupCommit(db);
+    groupCommits.set(db, group);
+  }
+  return group;
 }
 
 /** Distinct SQL texts the stores prepare are a few dozen; the cap only guards against a runaway caller. */
@@ -124,4 +142,37 @@ function cacheStatements(db: Db): void {
     }
     return stmt;
   }) as Db['prepare'];
+}
+
+/**
+ * Group commit for indexing writes. A commit in WAL mode writes every page the transaction touched
+ * (photo, face, person row and their indexes): ~0.9 ms, three times the statements themselves, so
+ * a folder of copies (no engine, only hashing and SQLite) indexed at ~700 files/s. Writes made through
+ * `run` within `windowMs` share one transaction; each keeps its own savepoint, so a failing write
+ * rolls back alone. The window is committed by a timer, never held across the engine's work unless
+ * that work takes less than the window; `flush` commits at once (on close).
+ */
+export class GroupCommit {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly windowMs = 20,
+  ) {}
+
+  run<T>(fn: () => T): T {
+    if (!this.timer && !this.db.inTransaction) {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.timer = setTimeout(() => this.flush(), this.windowMs);
+      this.timer.unref();
+    }
+    return this.db.transaction(fn)();
+  }
+
+  flush(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (this.db.open && this.db.inTransaction) this.db.exec('COMMIT');
+  }
 }

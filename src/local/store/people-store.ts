@@ -1,7 +1,7 @@
 import { notFound } from '../../album/errors';
 import type { Page, PeopleQuery, PersonPatch, PersonRecord } from '../../album/types';
 import type { ClusterChanges, ClusterPerson } from '../cluster/cluster-types';
-import type { Db } from './database';
+import { type Db, groupCommitOf } from './database';
 import { encodePeopleCursor, peoplePageSql, sortKeyOf } from './people-list';
 
 interface PersonRow {
@@ -73,7 +73,13 @@ export class PeopleStore {
     ).map((r) => r.photo_id);
   }
 
+  /** User edits and clustering results commit on their own, not in the indexer's group-commit window. */
+  private ownCommit(): void {
+    groupCommitOf(this.db).flush();
+  }
+
   update(id: string, patch: PersonPatch): PersonRecord {
+    this.ownCommit();
     if (!this.get(id)) throw notFound('person', id);
     const sets: string[] = ['edited = 1', 'updated_at = @now'];
     const params: Record<string, unknown> = { id, now: new Date().toISOString() };
@@ -95,6 +101,7 @@ export class PeopleStore {
 
   /** Moves every face of `from` onto `into` and pins them all there, so no later clustering undoes the merge. */
   merge(from: string[], into: string): void {
+    this.ownCommit();
     this.db.transaction(() => {
       for (const id of [into, ...from]) if (!this.get(id)) throw notFound('person', id);
       const now = new Date().toISOString();
@@ -119,6 +126,7 @@ export class PeopleStore {
 
   /** "Not this person": the face leaves the person and the clusterer must never put it back. */
   rejectFace(personId: string, faceId: number): void {
+    this.ownCommit();
     const row = this.db
       .prepare('SELECT person_id, rejected_person_ids FROM faces WHERE id = ?')
       .get(faceId) as { person_id: string | null; rejected_person_ids: string } | undefined;
@@ -147,6 +155,7 @@ export class PeopleStore {
 
   /** Persists one clustering result; returns how many persons were created and how many changed. */
   applyClusterChanges(changes: ClusterChanges): { created: number; updated: number; deleted: number } {
+    this.ownCommit();
     return this.db.transaction(() => {
       const now = new Date().toISOString();
       const insert = this.db.prepare(

@@ -1,7 +1,7 @@
 import type { Box, FaceRecord, Gender } from '../../album/types';
 import type { ClusterFace } from '../cluster/cluster-types';
 import type { AnalyzedPhoto, DetectedFace } from '../engine/face-engine';
-import type { Db } from './database';
+import { type Db, type GroupCommit, groupCommitOf } from './database';
 
 export interface FileStamp {
   size: number;
@@ -105,7 +105,11 @@ const fromBlob = (b: Buffer): Float32Array =>
 
 /** Photos, their analyses (by content hash), their faces, and files that were rejected. */
 export class PhotoStore {
-  constructor(private readonly db: Db) {}
+  private readonly writes: GroupCommit;
+
+  constructor(private readonly db: Db) {
+    this.writes = groupCommitOf(db);
+  }
 
   knownFile(path: string): KnownFile | null {
     const photo = this.db.prepare('SELECT path, size, mtime_ms, hash FROM photos WHERE path = ?').get(path) as
@@ -159,7 +163,7 @@ export class PhotoStore {
     const insertFace =
       this.db.prepare(`INSERT INTO analysis_faces (hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender,
       yaw, pitch, roll, quality, sharpness, embedding) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
-    this.db.transaction(() => {
+    this.writes.run(() => {
       this.db.prepare('DELETE FROM analyses WHERE hash = ?').run(hash);
       this.db
         .prepare('INSERT INTO analyses (hash, width, height, taken_at, created_at) VALUES (?,?,?,?,?)')
@@ -183,7 +187,7 @@ export class PhotoStore {
           toBlob(f.embedding),
         );
       });
-    })();
+    });
   }
 
   /** Content the engine refused: remembered by hash so a copy of it is not analysed again either. */
@@ -204,7 +208,7 @@ export class PhotoStore {
     stamp: FileStamp,
     clusterable: (face: StoredFace) => boolean,
   ): { changed: boolean; faces: number } {
-    return this.db.transaction(() => {
+    return this.writes.run(() => {
       this.db.prepare('DELETE FROM rejected_files WHERE path = ?').run(path);
       const existing = this.db.prepare('SELECT id, hash FROM photos WHERE path = ?').get(path) as
         | { id: number; hash: string }
@@ -238,10 +242,11 @@ export class PhotoStore {
           `SELECT 0 AS id, ? AS photo_id, NULL AS person_id, 0 AS clusterable, a.* FROM analysis_faces a WHERE a.hash = ? ORDER BY a.idx`,
         )
         .all(photoId, hash) as (FaceRow & { idx: number })[];
-      const insert = this.db.prepare(
-        'INSERT INTO faces (photo_id, idx, clusterable, quality, age, gender) VALUES (?,?,?,?,?,?)',
-      );
-      for (const row of analysed)
+      const known = this.knownFaces(photoId, hash);
+      const insert = this.db.prepare(`INSERT INTO faces (photo_id, idx, clusterable, quality, age, gender,
+        person_id, pinned_person_id, rejected_person_ids) VALUES (?,?,?,?,?,?,?,?,?)`);
+      for (const row of analysed) {
+        const was = known.get(row.idx);
         insert.run(
           photoId,
           row.idx,
@@ -249,15 +254,18 @@ export class PhotoStore {
           row.quality,
           row.age,
           row.gender,
+          was?.person_id ?? null,
+          was?.pinned_person_id ?? null,
+          was?.rejected_person_ids ?? '[]',
         );
-      this.restoreFaceMemory(photoId, hash);
+      }
       this.bumpGeneration();
       return { changed: true, faces: analysed.length };
-    })();
+    });
   }
 
   recordRejection(path: string, stamp: FileStamp, reason: string, message: string): void {
-    this.db.transaction(() => {
+    this.writes.run(() => {
       this.rememberFaces(path);
       if (this.db.prepare('DELETE FROM photos WHERE path = ?').run(path).changes) this.bumpGeneration();
       this.db
@@ -265,18 +273,18 @@ export class PhotoStore {
         ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, reason = excluded.reason,
         message = excluded.message, rejected_at = excluded.rejected_at`)
         .run(path, stamp.size, stamp.mtimeMs, reason, message, new Date().toISOString());
-    })();
+    });
   }
 
   /** Forgets a path; true when a photo (not just a rejection) was removed. */
   removePath(path: string): boolean {
-    return this.db.transaction(() => {
+    return this.writes.run(() => {
       this.db.prepare('DELETE FROM rejected_files WHERE path = ?').run(path);
       this.rememberFaces(path);
       const removed = this.db.prepare('DELETE FROM photos WHERE path = ?').run(path).changes > 0;
       if (removed) this.bumpGeneration();
       return removed;
-    })();
+    });
   }
 
   /** Paths under a folder (for a removed directory). */
@@ -405,23 +413,38 @@ export class PhotoStore {
   }
 
   /**
-   * New faces of known content take what is known about that content: from a live copy first, else from
-   * the memory of a removed photo (a move). A person that no longer exists (or was merged away) is not restored.
+   * New faces of known content take what is known about that content, by face index: from a live copy
+   * first, else from the memory of a removed photo (a move). A person that no longer exists (or was
+   * merged away) is not restored. Read before the faces are inserted, so each face is written once.
    */
-  private restoreFaceMemory(photoId: number, hash: string): void {
-    this.db
-      .prepare(`UPDATE faces SET
-        person_id = (SELECT CASE WHEN EXISTS (SELECT 1 FROM people WHERE id = m.person_id AND merged_into IS NULL) THEN m.person_id END
-          FROM (SELECT f2.person_id, 0 AS pri FROM faces f2 JOIN photos p2 ON p2.id = f2.photo_id WHERE p2.hash = @hash AND f2.idx = faces.idx AND f2.photo_id <> @photoId
-                UNION ALL SELECT person_id, 1 FROM face_memory WHERE hash = @hash AND idx = faces.idx) m ORDER BY m.pri LIMIT 1),
-        pinned_person_id = (SELECT m.pinned_person_id
-          FROM (SELECT f2.pinned_person_id, 0 AS pri FROM faces f2 JOIN photos p2 ON p2.id = f2.photo_id WHERE p2.hash = @hash AND f2.idx = faces.idx AND f2.photo_id <> @photoId
-                UNION ALL SELECT pinned_person_id, 1 FROM face_memory WHERE hash = @hash AND idx = faces.idx) m ORDER BY m.pri LIMIT 1),
-        rejected_person_ids = COALESCE((SELECT m.rejected_person_ids
-          FROM (SELECT f2.rejected_person_ids, 0 AS pri FROM faces f2 JOIN photos p2 ON p2.id = f2.photo_id WHERE p2.hash = @hash AND f2.idx = faces.idx AND f2.photo_id <> @photoId
-                UNION ALL SELECT rejected_person_ids, 1 FROM face_memory WHERE hash = @hash AND idx = faces.idx) m ORDER BY m.pri LIMIT 1), '[]')
-      WHERE photo_id = @photoId`)
-      .run({ hash, photoId });
+  private knownFaces(
+    photoId: number,
+    hash: string,
+  ): Map<number, { person_id: string | null; pinned_person_id: string | null; rejected_person_ids: string }> {
+    const copy = this.db
+      .prepare('SELECT id FROM photos WHERE hash = ? AND id <> ? ORDER BY id LIMIT 1')
+      .get(hash, photoId) as { id: number } | undefined;
+    const rows = (
+      copy
+        ? this.db
+            .prepare(
+              `SELECT f.idx, CASE WHEN p.id IS NOT NULL THEN f.person_id END AS person_id, f.pinned_person_id, f.rejected_person_ids
+              FROM faces f LEFT JOIN people p ON p.id = f.person_id AND p.merged_into IS NULL WHERE f.photo_id = ?`,
+            )
+            .all(copy.id)
+        : this.db
+            .prepare(
+              `SELECT m.idx, CASE WHEN p.id IS NOT NULL THEN m.person_id END AS person_id, m.pinned_person_id, m.rejected_person_ids
+              FROM face_memory m LEFT JOIN people p ON p.id = m.person_id AND p.merged_into IS NULL WHERE m.hash = ?`,
+            )
+            .all(hash)
+    ) as {
+      idx: number;
+      person_id: string | null;
+      pinned_person_id: string | null;
+      rejected_person_ids: string;
+    }[];
+    return new Map(rows.map((r) => [r.idx, r]));
   }
 
   /**
