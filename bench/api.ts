@@ -150,13 +150,13 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-async function startServer(): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const logFile = join(DIR, 'server.log');
   const out = openSync(logFile, 'w');
   const child = spawn(
     process.execPath,
     [join(ROOT, 'bin/face-album.cjs'), 'start', '--photos', PHOTOS, '--data', DATA, '--port', '0'],
-    { stdio: ['ignore', out, out], env: { ...process.env, LOG_LEVEL: 'info' } },
+    { stdio: ['ignore', out, out], env: { ...process.env, LOG_LEVEL: 'info', ...env } },
   );
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
@@ -263,41 +263,48 @@ async function load(
 
 if (args.rebuild || !existsSync(join(DATA, 'album.db'))) await build();
 else console.log(`reusing the album in ${DIR} (--rebuild to build it again)`);
-const { child, url } = await startServer();
-try {
-  const list = await routes(url);
-  for (const r of list) await sequential(url, r.path, 20); // warm up (face crop: cut once, then cached)
-  await new Promise((r) => setTimeout(r, 2000));
-  const idleRss = rssMb(child.pid!);
-  const stats = await getJson<{ photoCount: number; faceCount: number; personCount: number }>(`${url}/stats`);
-  console.log(
-    `album: ${stats.photoCount} photos, ${stats.faceCount} faces, ${stats.personCount} people; server RSS idle ${idleRss.toFixed(0)} MB`,
-  );
-  const health = await load(url, '/health', child.pid!);
-  const rows: string[] = [];
-  const n = Number(args.sequential);
-  const healthSeq = await sequential(url, '/health', n);
-  const line = (name: string, s: { p50: number; p99: number }, l: Awaited<ReturnType<typeof load>>) =>
-    `| ${name} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${l.rps.toFixed(0)} | ${(l.rps / health.rps).toFixed(2)} | ${l.p99} | ${l.errors} | ${l.rss.toFixed(0)} |`;
-  rows.push(line('GET /health', healthSeq, health));
-  let maxRss = health.rss;
-  for (const r of list) {
-    const s = await sequential(url, r.path, n);
-    const l = await load(url, r.path, child.pid!);
-    maxRss = Math.max(maxRss, l.rss);
-    rows.push(line(r.name, s, l));
+
+/** One server, every route: the table and the RSS figures. */
+async function measure(title: string, env: Record<string, string>): Promise<void> {
+  const { child, url } = await startServer(env);
+  try {
+    const list = await routes(url);
+    for (const r of list) await sequential(url, r.path, 20); // warm up (face crop: cut once, then cached)
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleRss = rssMb(child.pid!);
+    const stats = await getJson<{ photoCount: number; faceCount: number; personCount: number }>(
+      `${url}/stats`,
+    );
+    const health = await load(url, '/health', child.pid!);
+    const rows: string[] = [];
+    const n = Number(args.sequential);
+    const healthSeq = await sequential(url, '/health', n);
+    const line = (name: string, s: { p50: number; p99: number }, l: Awaited<ReturnType<typeof load>>) =>
+      `| ${name} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${l.rps.toFixed(0)} | ${(l.rps / health.rps).toFixed(2)} | ${l.p99} | ${l.errors} |`;
+    rows.push(line('GET /health', healthSeq, health));
+    let maxRss = health.rss;
+    for (const r of list) {
+      const s = await sequential(url, r.path, n);
+      const l = await load(url, r.path, child.pid!);
+      maxRss = Math.max(maxRss, l.rss);
+      rows.push(line(r.name, s, l));
+    }
+    const healthAgain = await load(url, '/health', child.pid!);
+    console.log(`\n### ${title}\n`);
+    console.log(
+      `${stats.photoCount} photos, ${stats.faceCount} faces, ${stats.personCount} people. Sequential: ${n} requests one at a time; then ${args.connections} connections × ${args.seconds} s per route (autocannon).\n`,
+    );
+    console.log('| route | seq p50 ms | seq p99 ms | req/s | ÷ /health | p99 ms | errors |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const row of rows) console.log(row);
+    console.log(
+      `\n/health again at the end: ${healthAgain.rps.toFixed(0)} req/s. Server RSS idle ${idleRss.toFixed(0)} MB, under load at most ${maxRss.toFixed(0)} MB.`,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
   }
-  const healthAgain = await load(url, '/health', child.pid!);
-  console.log(
-    `\n${args.connections} connections × ${args.seconds} s per route (autocannon); sequential: ${n} requests one at a time\n`,
-  );
-  console.log('| route | seq p50 ms | seq p99 ms | req/s | ÷ /health | p99 ms | errors | RSS MB |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const row of rows) console.log(row);
-  console.log(
-    `\n/health at the end: ${healthAgain.rps.toFixed(0)} req/s (start ${health.rps.toFixed(0)}); server RSS idle ${idleRss.toFixed(0)} MB, under load max ${maxRss.toFixed(0)} MB`,
-  );
-} finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
 }
+
+await measure('reads memoized until the next write (default)', {});
+await measure('every read computed (FACE_ALBUM_READ_MEMO=off)', { FACE_ALBUM_READ_MEMO: 'off' });

@@ -261,6 +261,23 @@ describe('local store at scale', () => {
     expect(bad).toEqual([]);
   });
 
+  it('serves repeated reads from memory until anything is written, here or by another process', async () => {
+    const ids = fill(30, 3);
+    const name = async () => (await backend.getPerson(ids[0]!))?.name;
+    expect(await name()).toBeNull();
+    expect(await backend.getPerson(ids[0]!)).toBe(await backend.getPerson(ids[0]!));
+    people.update(ids[0]!, { name: 'Ada' });
+    expect(await name()).toBe('Ada');
+    const page = await backend.listPeople({ limit: 10, sort: 'name', order: 'asc', hidden: 'include' });
+    const other = openDatabase(join(dir, 'album.db'));
+    other.prepare(`UPDATE people SET name = 'Grace' WHERE id = ?`).run(ids[0]);
+    other.close();
+    expect(await name()).toBe('Grace');
+    expect(await backend.listPeople({ limit: 10, sort: 'name', order: 'asc', hidden: 'include' })).not.toBe(
+      page,
+    );
+  });
+
   it('refuses cursors that do not decode to a page position with 400, never 500', async () => {
     fill(20, 3);
     const config = loadAlbumConfig({ PHOTO_PREFIX: '' });

@@ -23,6 +23,7 @@ import { PhotoIndexer } from './indexing/photo-indexer';
 import { decodePhotoCursor, encodePhotoCursor } from './store/people-list';
 import type { PeopleStore } from './store/people-store';
 import type { PhotoStore, StoredFace, StoredPhoto } from './store/photo-store';
+import { ReadMemo } from './store/read-memo';
 import type { TaskStore } from './store/task-store';
 
 /** The store as the clusterer reads it: face states first, embeddings only for the faces it needs. */
@@ -51,6 +52,8 @@ export interface LocalBackendDeps {
   isClusterable: (face: StoredFace) => boolean;
   /** Photos analysed at once; the engine's worker count. */
   concurrency: number;
+  /** Keep read answers until the next write (ReadMemo); off only to measure the uncached path. */
+  memoizeReads?: boolean;
 }
 
 /** Runs `fn` over items with at most `limit` in flight, keeping result order. */
@@ -72,8 +75,12 @@ export class LocalBackend implements AlbumBackend {
   readonly kind = 'local' as const;
   private readonly indexer: PhotoIndexer;
   private clustering: Promise<ClusteringRun> | null = null;
+  private readonly reads: ReadMemo;
 
   constructor(private readonly deps: LocalBackendDeps) {
+    this.reads = new ReadMemo(
+      deps.memoizeReads === false ? () => String(Math.random()) : () => deps.photos.dataVersion(),
+    );
     this.indexer = new PhotoIndexer({
       folder: deps.folder,
       store: deps.photos,
@@ -192,14 +199,23 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async listPeople(query: PeopleQuery): Promise<Page<PersonRecord>> {
-    return this.deps.people.list(query);
+    const { limit, cursor, sort, order, hidden } = query;
+    return this.reads.get(JSON.stringify(['people', limit, cursor, sort, order, hidden]), () =>
+      this.deps.people.list(query),
+    );
   }
 
   async getPerson(id: string): Promise<PersonRecord | null> {
-    return this.deps.people.get(id);
+    return this.reads.get(JSON.stringify(['person', id]), () => this.deps.people.get(id));
   }
 
   async listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>> {
+    return this.reads.get(JSON.stringify(['person-photos', id, query.limit, query.cursor]), () =>
+      this.personPhotos(id, query),
+    );
+  }
+
+  private personPhotos(id: string, query: PageQuery): Page<PhotoRecord> {
     const after = decodePhotoCursor(query.cursor);
     const ids = this.deps.people.photoIdsOf(id, after, query.limit + 1);
     const pageIds = ids.slice(0, query.limit);
@@ -241,8 +257,11 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async getPhoto(uri: string): Promise<PhotoRecord | null> {
-    const photo = this.deps.photos.photoByPath(this.keyOf(uri));
-    return photo ? this.photoRecords([photo])[0]! : null;
+    const key = this.keyOf(uri);
+    return this.reads.get(JSON.stringify(['photo', key]), () => {
+      const photo = this.deps.photos.photoByPath(key);
+      return photo ? this.photoRecords([photo])[0]! : null;
+    });
   }
 
   async detectFaces(source: DetectSource): Promise<FaceRecord[]> {
@@ -282,6 +301,10 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async stats(): Promise<StatsRecord> {
+    return this.reads.get('stats', () => this.statsNow());
+  }
+
+  private statsNow(): StatsRecord {
     const counts = this.deps.photos.counts();
     return {
       backend: 'local',

@@ -473,6 +473,20 @@ export class PhotoStore {
     })();
   }
 
+  /**
+   * Changes whenever anything was written: by this connection (total_changes, counting trigger writes
+   * and uncommitted ones it can already read) or committed by another (data_version).
+   */
+  dataVersion(): string {
+    const r = this.db
+      .prepare('SELECT total_changes() AS c, (SELECT data_version FROM pragma_data_version) AS v')
+      .get() as {
+      c: number;
+      v: number;
+    };
+    return `${r.c}:${r.v}`;
+  }
+
   /** Bumped on every change to the set of faces; clustering is skipped when nothing moved since the last run. */
   generation(): number {
     const r = this.db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as
