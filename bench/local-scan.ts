@@ -33,12 +33,19 @@ for (const person of readdirSync(DEV)
 }
 
 const { scanCommand } = await import('../src/local/cli/scan-command');
+const { createLogger } = await import('../src/log/logger');
 const { openLocalAlbum } = await import('../src/local/local-runtime');
 const { exportAlbum } = await import('../src/local/cli/export-command');
 const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(2);
 
 let t = performance.now();
-const first = await scanCommand({ photosDir: photos, dataDir: data, workers, tty: false });
+const first = await scanCommand({
+  photosDir: photos,
+  dataDir: data,
+  workers,
+  tty: false,
+  logLevel: 'warn',
+});
 const firstS = (performance.now() - t) / 1000;
 console.log(
   `scan: ${placed} photos, ${workers} workers: ${firstS.toFixed(1)} s (incl. model load), ${(placed / firstS).toFixed(2)} photos/s; indexed ${first.indexed}, rejected ${first.rejected}`,
@@ -46,12 +53,24 @@ console.log(
 console.log(`main process RSS after scan: ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`);
 
 t = performance.now();
-const again = await scanCommand({ photosDir: photos, dataDir: data, workers, tty: false });
+const again = await scanCommand({
+  photosDir: photos,
+  dataDir: data,
+  workers,
+  tty: false,
+  logLevel: 'warn',
+});
 console.log(
   `rescan with nothing changed: ${secs(t)} s (indexed ${again.indexed}, unchanged ${again.unchanged})`,
 );
 
-const album = openLocalAlbum({ photosDir: photos, dataDir: data, workers, env: {} });
+const album = openLocalAlbum({
+  photosDir: photos,
+  dataDir: data,
+  workers,
+  env: {},
+  log: createLogger({ level: 'warn' }),
+});
 t = performance.now();
 const run = await album.backend.runClustering({ deadline: Date.now() + 600_000, log: album.log, full: true });
 console.log(`full recluster: ${secs(t)} s (${run.outcome})`);

@@ -131,7 +131,7 @@ for (const name of Object.getOwnPropertyNames(PhotoStore.prototype)) {
 }
 
 const album = openLocalAlbum({ photosDir: PHOTOS, dataDir: data, env: {}, log });
-const fns = localFunctions(album);
+const fns = localFunctions({ runtime: album.factory, log: album.log, bucket: album.bucket });
 const t0 = performance.now();
 const onDisk = await walkPhotos(album.folder);
 const changes = reconcile(onDisk, album.photos.knownFiles());

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ClusterFace, ClusterPerson } from '../src/local/cluster/cluster-types';
-import { personClustering } from '../src/local/cluster/clustering-session';
+import { clusteringSession } from '../src/local/cluster/clustering-session';
 import type { ClusterSource } from '../src/local/local-backend';
 
 let seed = 11;
@@ -52,10 +52,10 @@ class MemoryStore implements ClusterSource {
   }
 }
 
-describe('personClustering adapter', () => {
+describe('clusteringSession adapter', () => {
   it('founds people, then places new faces without rebuilding, and rebuilds when the store moved under it', () => {
     const store = new MemoryStore();
-    const clustering = personClustering();
+    const clustering = clusteringSession();
     for (let i = 1; i <= 12; i++) store.add(i, (i - 1) % 3);
     store.apply(clustering.cluster({ source: store, full: false }) as never);
     clustering.committed!();
@@ -90,7 +90,7 @@ describe('personClustering adapter', () => {
 
   it('a removed face leaves the kept clusterer', () => {
     const store = new MemoryStore();
-    const clustering = personClustering();
+    const clustering = clusteringSession();
     for (let i = 1; i <= 9; i++) store.add(i, (i - 1) % 3);
     store.apply(clustering.cluster({ source: store, full: false }) as never);
     clustering.committed!();

@@ -1,7 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as api } from '../functions/api/index';
-import { handler as clusterer } from '../functions/clusterer/index';
-import { handler as indexer } from '../functions/indexer/index';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
 import {
   captureLogs,
@@ -9,7 +6,7 @@ import {
   type HttpOptions,
   httpEvent,
   immEnv,
-  type LogCapture,
+  immFunctions,
   ossEvent,
   setEnv,
   timerEvent,
@@ -19,7 +16,8 @@ const KEY = 'test-api-key-0123456789';
 const AUTH = { authorization: `Bearer ${KEY}` };
 let fake: FakeImm;
 let restoreEnv: () => void;
-let logs: LogCapture;
+const logs = captureLogs();
+const { api, indexer, clusterer } = immFunctions(logs.log);
 
 async function call(method: string, path: string, opts: HttpOptions = {}, auth = true) {
   const res = await api(
@@ -56,28 +54,36 @@ async function peopleByIdentity(): Promise<Record<string, string>> {
 beforeAll(async () => {
   fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
   restoreEnv = setEnv(immEnv(fake.endpoint, { ALBUM_API_KEY: KEY, CORS_ORIGINS: 'https://app.example' }));
-  logs = captureLogs();
+  logs.clear();
   await upload('alice', 3);
   await upload('bob', 4, goodFace('bob', { Gender: 'male', Age: 41 }));
   await upload('carol', 1);
   expect((await clusterer(timerEvent(), fcContext())).outcome).toBe('succeeded');
-  logs.restore();
 });
 afterAll(async () => {
   restoreEnv();
   await fake.close();
 });
 beforeEach(() => {
-  logs = captureLogs();
+  logs.clear();
   fake.clearFaults();
 });
-afterEach(() => logs.restore());
 
 describe('API handler: auth and CORS', () => {
   it('keeps /health open', async () => {
     const r = await call('GET', '/health', {}, false);
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ ok: true, backend: 'imm' });
+  });
+  it('answers methods a Request cannot carry with 405 and bad escapes with 404, each with a log line', async () => {
+    const trace = await call('TRACE', '/health', {}, false);
+    expect(trace.status).toBe(405);
+    expect(trace.headers.allow).toContain('GET');
+    expect(logs.events('http.refused')).toMatchObject([{ method: 'TRACE', status: 405 }]);
+    const bad = await call('GET', '/%ZZ');
+    expect(bad.status).toBe(404);
+    expect(bad.json).toMatchObject({ error: { code: 'not_found' } });
+    expect(logs.events('http.request').at(-1)).toMatchObject({ status: 404 });
   });
   it('answers 401 without or with a wrong bearer token', async () => {
     expect((await call('GET', '/people', {}, false)).status).toBe(401);

@@ -1,20 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { handler as clusterer } from '../functions/clusterer/index';
-import { handler as indexer } from '../functions/indexer/index';
 import { type FakeImm, type FakeImmOptions, goodFace, startFakeImm } from './fake-imm/fake-imm';
 import {
   captureLogs,
   fcContext,
   immEnv,
-  type LogCapture,
+  immFunctions,
   ossEvent,
   setEnv,
   timerEvent,
 } from './fake-imm/fc-events';
+import { waitFor } from './support/wait-for';
 
 let fake: FakeImm | null = null;
 let restoreEnv: (() => void) | null = null;
-let logs: LogCapture;
+const logs = captureLogs();
+const { indexer, clusterer } = immFunctions(logs.log);
 
 async function setup(opts: FakeImmOptions, env: Record<string, string> = {}): Promise<FakeImm> {
   fake = await startFakeImm(opts);
@@ -23,10 +23,9 @@ async function setup(opts: FakeImmOptions, env: Record<string, string> = {}): Pr
 }
 
 beforeEach(() => {
-  logs = captureLogs();
+  logs.clear();
 });
 afterEach(async () => {
-  logs.restore();
   restoreEnv?.();
   await fake?.close();
   fake = null;
@@ -112,7 +111,7 @@ describe('clusterer handler (timer → IMM face clustering)', () => {
     const f = await setup({ project: 'album_p', dataset: 'album_d', clusteringDelayMs: Infinity });
     await upload(f, 'alice', 3);
     const run = clusterer(timerEvent(), ctx());
-    for (let i = 0; i < 200 && f.state.tasks.size === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the clustering task to start', () => f.state.tasks.size > 0, { intervalMs: 5 });
     const [taskId] = [...f.state.tasks.keys()];
     f.state.failTask(taskId!, 'InternalError', 'engine exploded');
     const res = await run;

@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler } from '../functions/indexer/index';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
-import { captureLogs, fcContext, immEnv, type LogCapture, ossEvent, setEnv } from './fake-imm/fc-events';
+import { captureLogs, fcContext, immEnv, immFunctions, ossEvent, setEnv } from './fake-imm/fc-events';
 
 let fake: FakeImm;
 let restoreEnv: () => void;
-let logs: LogCapture;
+const logs = captureLogs();
+const { indexer: handler } = immFunctions(logs.log);
 
 beforeAll(async () => {
   fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
@@ -16,10 +16,9 @@ afterAll(async () => {
   await fake.close();
 });
 beforeEach(() => {
-  logs = captureLogs();
+  logs.clear();
   fake.clearFaults();
 });
-afterEach(() => logs.restore());
 
 const dataset = () => fake.state.dataset('album_p', 'album_d');
 const sentUris = (r: { params: Record<string, unknown> | null }) =>

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/album-config';
-import { immRuntime } from '../src/imm/imm-runtime';
+import { createImmRuntimeFactory } from '../src/imm/imm-runtime';
 import { OssMediaLinks } from '../src/imm/oss-media-links';
 import { type FakeImm, startFakeImm } from './fake-imm/fake-imm';
-import { immEnv, setEnv } from './fake-imm/fc-events';
+import { captureLogs, immEnv, setEnv } from './fake-imm/fc-events';
 
 let fake: FakeImm;
 let restore: () => void;
@@ -23,16 +23,31 @@ afterAll(async () => {
   await fake.close();
 });
 
-describe('immRuntime', () => {
-  it('reuses the runtime for the same STS keys and rebuilds when they rotate', async () => {
+const logs = captureLogs();
+const immRuntime = createImmRuntimeFactory({ log: logs.log });
+
+describe('IMM runtime factory', () => {
+  it('signs with the current STS keys, picking up a rotation on the next invocation', async () => {
     const a = await immRuntime(ctx('STS.a', 't1'));
-    const b = await immRuntime(ctx('STS.a', 't1'));
+    await a.service.stats();
+    expect(String(fake.requests.at(-1)!.headers['x-acs-security-token'])).toBe('t1');
     const c = await immRuntime(ctx('STS.a', 't2'));
-    expect(b).toBe(a);
-    expect(c).not.toBe(a);
     expect(a.service.backend.kind).toBe('imm');
     await c.service.stats();
     expect(String(fake.requests.at(-1)!.headers['x-acs-security-token'])).toBe('t2');
+  });
+
+  it("bounds each invocation's IMM calls by that invocation's deadline, not the latest one", async () => {
+    // A 1 s function keeps half its time (500 ms) for IMM; a 60 s one keeps 55 s. Both are built before
+    // either calls IMM, as overlapping invocations would be: neither may change the other's bound.
+    const short = await immRuntime({ ...ctx('STS.d', 't'), function: { timeout: 1 } });
+    const long = await immRuntime({ ...ctx('STS.d', 't'), function: { timeout: 60 } });
+    fake.failNext('GetDataset', 1, { delayMs: 1_500 });
+    const started = Date.now();
+    await expect(short.service.stats()).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(1_400);
+    fake.failNext('GetDataset', 1, { delayMs: 1_500 });
+    await expect(long.service.stats()).resolves.toMatchObject({ backend: 'imm' });
   });
 
   it('falls back to the ALIBABA_CLOUD_* environment credentials', async () => {

@@ -19,10 +19,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFaceEngine } from '../src/local/engine/create-face-engine';
 import type { FaceEngine } from '../src/local/engine/face-engine';
 import { type RunningAlbum, startAlbumDaemon } from '../src/local/launcher/album-daemon';
+import { captureLogs } from './fake-imm/fc-events';
+import { waitFor } from './support/wait-for';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
@@ -47,9 +49,8 @@ function cli(args: string[]) {
   });
 }
 
-/** Log lines the handlers write to stdout while the in-process daemon runs. */
-const logLines: Record<string, unknown>[] = [];
-const realWrite = process.stdout.write.bind(process.stdout);
+/** Log records of the in-process daemon: its root logger is the test's. */
+const logs = captureLogs();
 
 /** The real engine, counting which files it was asked to analyse. */
 const analysed: string[] = [];
@@ -74,6 +75,7 @@ async function startDaemon(): Promise<RunningAlbum> {
     workers: 1,
     env: {},
     createEngine: countingEngine,
+    log: logs.log,
     quietMs: 300,
     stabilityMs: 600,
     clusterIntervalMs: 3_600_000,
@@ -82,19 +84,9 @@ async function startDaemon(): Promise<RunningAlbum> {
   return album;
 }
 
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  ms = 60_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** The watcher settles within a minute even on a loaded 2-core machine. */
+const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000) =>
+  waitFor(what, fn, { timeoutMs, intervalMs: 200 });
 
 interface PersonJson {
   id: string;
@@ -142,22 +134,9 @@ beforeAll(() => {
   for (let i = 1; i <= 4; i++) place(`Vladimir_Putin/${i}.jpg`, `putin/h${i}.jpg`);
   for (let i = 1; i <= 4; i++) place(`Ariel_Sharon/${i}.jpg`, `trips/2003/sharon ${i}.jpg`);
   for (const [i, n] of [1, 2, 4].entries()) place(`Gerhard_Schroeder/${n}.jpg`, `schroeder-${i + 1}.jpg`);
-  vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    for (const line of text.split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        logLines.push(JSON.parse(line));
-      } catch {
-        /* not a log line */
-      }
-    }
-    return realWrite(chunk as string, ...(rest as []));
-  }) as typeof process.stdout.write);
 });
 
 afterAll(() => {
-  vi.restoreAllMocks();
   rmSync(work, { recursive: true, force: true });
   rmSync(outside, { recursive: true, force: true });
 });
@@ -307,7 +286,7 @@ describe('local album', () => {
     try {
       const http = api(daemon.url);
       const before = (await http.get<{ photoCount: number }>('/stats')).body.photoCount;
-      const from = logLines.length;
+      const from = logs.lines().length;
       writeFileSync(join(photos, 'empty.jpg'), '');
       writeFileSync(join(photos, 'notes.jpg'), 'this is a text file with a photo name\n');
       writeFileSync(
@@ -368,12 +347,17 @@ describe('local album', () => {
       );
       await until(
         'bad files logged',
-        async () => logLines.slice(from).filter((l) => l.outcome === 'rejected').length >= 5,
+        async () =>
+          logs
+            .lines()
+            .slice(from)
+            .filter((l) => l.outcome === 'rejected').length >= 5,
         20_000,
       );
       await daemon.idle();
 
-      const rejected = logLines
+      const rejected = logs
+        .lines()
         .slice(from)
         .filter((l) => l.event === 'photo.index' && l.outcome === 'rejected');
       const byUri = (name: string) => rejected.filter((l) => l.uri === `oss://local/${name}`);
@@ -395,7 +379,8 @@ describe('local album', () => {
       expect(movedH4.faces.length).toBeGreaterThan(0);
       expect(movedH4.faces.some((f) => f.personId === putin)).toBe(false);
       expect(
-        logLines
+        logs
+          .lines()
           .slice(from)
           .filter((l) => l.uri === 'oss://local/slow.jpg')
           .map((l) => l.outcome),
@@ -410,11 +395,12 @@ describe('local album', () => {
     }
 
     // Refusals are remembered: a restart neither re-reads nor re-logs them.
-    const from = logLines.length;
+    const from = logs.lines().length;
     const again = await startDaemon();
     await again.close();
     expect(
-      logLines
+      logs
+        .lines()
         .slice(from)
         .filter((l) => l.outcome === 'rejected')
         .map((l) => `${l.uri}: ${l.reason}`),

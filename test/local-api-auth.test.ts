@@ -11,17 +11,19 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localFunctions } from '../src/local/launcher/album-functions';
 import { lockDataDir } from '../src/local/launcher/data-dir-lock';
 import { type LocalAlbum, openLocalAlbum } from '../src/local/local-runtime';
 import { type LocalServer, startLocalServer } from '../src/local/server/local-server';
+import { captureLogs } from './support/log-capture';
 
 const DEV = resolve(import.meta.dirname, '../../shared/datasets/faces-dev');
 const KEY = 'local-test-key-0123456789';
 const work = mkdtempSync(join(tmpdir(), 'fa-auth-'));
+const logs = captureLogs();
 let album: LocalAlbum;
 let server: LocalServer;
 
@@ -33,6 +35,7 @@ beforeAll(async () => {
     dataDir: join(work, 'data'),
     env: { ALBUM_API_KEY: KEY },
     createEngine: () => Promise.reject(new Error('engine not used in this test')),
+    log: logs.log,
   });
   album.photos.saveAnalysis('hash-1', {
     width: 250,
@@ -52,7 +55,7 @@ beforeAll(async () => {
     ],
   });
   album.photos.upsertPhoto('sub/h 1.jpg', 'hash-1', { size: 1, mtimeMs: 1 }, () => true);
-  server = await startLocalServer(localFunctions(album).api, 0);
+  server = await startLocalServer({ app: album.runtime.api, log: logs.log, port: 0 });
   album.setBaseUrl(server.url);
 });
 
@@ -96,10 +99,68 @@ describe('local server with ALBUM_API_KEY', () => {
     const crop = await fetch(photo.faces[0]!.faceUrl);
     expect(crop.status).toBe(200);
     expect(crop.headers.get('content-type')).toBe('image/jpeg');
+    // Cached for the link's life, and revalidated without cutting the crop again.
+    expect(Number(/max-age=(\d+)/.exec(crop.headers.get('cache-control') ?? '')?.[1])).toBeGreaterThan(60);
+    const etag = crop.headers.get('etag');
+    expect(etag).toMatch(/^".+"$/);
+    const again = await fetch(photo.faces[0]!.faceUrl, { headers: { 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
     // A link for one photo does not open another file, nor one outside the folder.
     const other = new URL(photo.photoUrl);
     other.searchParams.set('key', '../data/album.db');
     expect((await fetch(other)).status).toBe(401);
+  });
+
+  it('answers bad percent-encoding with 404 and a log line, not a silent 500', async () => {
+    logs.clear();
+    for (const path of ['/%ZZ', '/people/%E0%A4%A']) {
+      const res = await rawRequest('GET', path, auth);
+      expect(res.status).toBe(404);
+      expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'not_found' } });
+    }
+    expect(logs.events('http.request').map((l) => l.status)).toEqual([404, 404]);
+    // Without the key too: the answer is the same 401 as for any other path, never a 500.
+    expect((await rawRequest('GET', '/%ZZ')).status).toBe(401);
+  });
+
+  it('checks the key before reading a body: an unauthenticated upload is refused while still arriving', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${server.url}/detect`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/jpeg', 'content-length': String(31 * 1024 * 1024) },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on('error', () => {});
+      // 1 MB of the announced 31 MB: the answer must come without the rest.
+      req.write(Buffer.alloc(1024 * 1024));
+      setTimeout(() => reject(new Error('no answer before the body was sent')), 5_000).unref();
+    });
+    expect(status).toBe(401);
+  });
+
+  it('bounds JSON bodies as they arrive', async () => {
+    const res = await fetch(`${server.url}/people/p1`, {
+      method: 'PATCH',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x'.repeat(200_000) }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { message: expect.stringContaining('larger than') } });
+  });
+
+  it('refuses an empty or damaged media signing key instead of signing with it', () => {
+    const dir = join(work, 'bad-secret');
+    mkdirSync(dir, { recursive: true });
+    for (const content of ['', '\n', 'not-hex-at-all', 'abcd']) {
+      writeFileSync(join(dir, 'media-secret'), content);
+      expect(() =>
+        openLocalAlbum({ photosDir: join(work, 'photos'), dataDir: dir, env: {}, log: logs.log }),
+      ).toThrow(/media signing key .* is empty or damaged/);
+    }
   });
 
   it('refuses a merge of unknown people with 404', async () => {
@@ -130,7 +191,7 @@ describe('local server with ALBUM_API_KEY', () => {
 
   it('recomputes stored clusterable flags when the rule settings change', async () => {
     const dirs = { photosDir: join(work, 'photos'), dataDir: join(work, 'rule-data') };
-    const first = openLocalAlbum({ ...dirs, env: {} });
+    const first = openLocalAlbum({ ...dirs, env: {}, log: logs.log });
     first.photos.saveAnalysis('hash-r', {
       width: 250,
       height: 250,
@@ -151,7 +212,7 @@ describe('local server with ALBUM_API_KEY', () => {
     first.photos.upsertPhoto('r.jpg', 'hash-r', { size: 1, mtimeMs: 1 }, () => true);
     const generation = first.photos.generation();
     await first.close();
-    const stricter = openLocalAlbum({ ...dirs, env: { CLUSTERABLE_MIN_QUALITY: '0.95' } });
+    const stricter = openLocalAlbum({ ...dirs, env: { CLUSTERABLE_MIN_QUALITY: '0.95' }, log: logs.log });
     try {
       expect(stricter.photos.clusterFaceStates().map((f) => f.clusterable)).toEqual([false]);
       expect(stricter.photos.generation()).toBeGreaterThan(generation);
@@ -160,3 +221,17 @@ describe('local server with ALBUM_API_KEY', () => {
     }
   });
 });
+
+function rawRequest(method: string, path: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${server.url}${path}`, { method, headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

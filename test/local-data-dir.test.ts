@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openLocalAlbum } from '../src/local/local-runtime';
+import { captureLogs } from './support/log-capture';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'face-album.cjs');
@@ -24,7 +25,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('data dir bound to its photos folder', () => {
   it('records the folder on first use and keeps it when --photos is left at its default', async () => {
-    await openLocalAlbum({ photosDir: library, dataDir: data, env: {} }).close();
+    await openLocalAlbum({ photosDir: library, dataDir: data, env: {}, log: captureLogs().log }).close();
     const { stdout } = await cli(['status', '--data', data]);
     expect(JSON.parse(stdout).photosDir).toBe(library);
   });
@@ -38,6 +39,8 @@ describe('data dir bound to its photos folder', () => {
     expect(err?.code).toBe(1);
     expect(err?.stderr).toContain(library);
     expect(err?.stderr).toContain(other);
-    expect(() => openLocalAlbum({ photosDir: other, dataDir: data, env: {} })).toThrow(/holds the album of/);
+    expect(() =>
+      openLocalAlbum({ photosDir: other, dataDir: data, env: {}, log: captureLogs().log }),
+    ).toThrow(/holds the album of/);
   });
 });

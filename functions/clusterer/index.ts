@@ -1,5 +1,8 @@
 // Timer trigger: run one face-clustering pass when something changed.
-import { immRuntime } from '../../src/imm/imm-runtime';
+// The composition root: the one place the root logger and the IMM runtime factory are made.
+import { createImmRuntimeFactory } from '../../src/imm/imm-runtime';
+import { createLogger, envLogLevel } from '../../src/log/logger';
 import { createClustererHandler } from '../../src/runtime/fc-handlers';
 
-export const handler = createClustererHandler(immRuntime);
+const log = createLogger({ level: envLogLevel() });
+export const handler = createClustererHandler({ runtime: createImmRuntimeFactory({ log }), log });

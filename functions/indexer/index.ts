@@ -1,5 +1,8 @@
 // OSS trigger: photo created/removed under PHOTO_PREFIX → index/remove it in the album.
-import { immRuntime } from '../../src/imm/imm-runtime';
+// The composition root: the one place the root logger and the IMM runtime factory are made.
+import { createImmRuntimeFactory } from '../../src/imm/imm-runtime';
+import { createLogger, envLogLevel } from '../../src/log/logger';
 import { createIndexerHandler } from '../../src/runtime/fc-handlers';
 
-export const handler = createIndexerHandler(immRuntime);
+const log = createLogger({ level: envLogLevel() });
+export const handler = createIndexerHandler({ runtime: createImmRuntimeFactory({ log }), log });

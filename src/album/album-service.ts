@@ -3,7 +3,7 @@ import type { PhotoChange } from '../fc/oss-event';
 import type { Logger } from '../log/logger';
 import type { AlbumBackend, MediaLinks } from './backend';
 import { isClusterable } from './clusterable';
-import { notFound } from './errors';
+import { AlbumError, notFound } from './errors';
 import { classifyPhotoKey, ossUri, parseOssUri } from './photo-filter';
 import type {
   ClusteringRun,
@@ -25,6 +25,17 @@ import type {
 
 /** Batches per backend call; IMM's Batch* actions take at most 100 items. */
 const BATCH = 100;
+
+/** One line per indexer invocation: how many photos each outcome had. */
+function summarize(outcomes: PhotoOutcome[]) {
+  const count = (f: (o: PhotoOutcome) => boolean) => outcomes.filter(f).length;
+  return {
+    indexed: count((o) => o.action === 'index' && (o.outcome === 'done' || o.outcome === 'submitted')),
+    removed: count((o) => o.action === 'remove' && (o.outcome === 'done' || o.outcome === 'submitted')),
+    unchanged: count((o) => o.outcome === 'unchanged'),
+    rejected: count((o) => o.outcome === 'rejected'),
+  };
+}
 
 /**
  * The album: what the three functions do, independent of FC, HTTP and the backend.
@@ -63,6 +74,7 @@ export class AlbumService {
       outcomes.push(...(await this.backend.indexPhotos(toIndex.slice(i, i + BATCH), log)));
     // One line per photo; a refused photo (corrupt, not an image, too large...) is a warning with its reason.
     for (const o of outcomes) (o.outcome === 'rejected' ? log.warn : log.info)(`photo.${o.action}`, { ...o });
+    if (outcomes.length) log.info('photos.batch', summarize(outcomes));
     return outcomes;
   }
 
@@ -75,6 +87,16 @@ export class AlbumService {
       updatedPeople: run.updatedPeople,
     });
     return run;
+  }
+
+  /** Whether the backend can take one face out of a person ("not this person"). */
+  get canRejectFaces(): boolean {
+    return this.backend.rejectFace !== undefined;
+  }
+
+  async rejectFace(personId: string, faceId: string): Promise<void> {
+    if (!this.backend.rejectFace) throw new AlbumError('not_found', 'this album cannot reject single faces');
+    await this.backend.rejectFace(personId, faceId);
   }
 
   async listPeople(query: PeopleQuery): Promise<Page<Person>> {

@@ -36,6 +36,11 @@ export interface AlbumBackend {
   getPhoto(uri: string): Promise<PhotoRecord | null>;
   detectFaces(source: DetectSource): Promise<FaceRecord[]>;
   stats(): Promise<StatsRecord>;
+
+  // ---- capabilities: present only on backends that can ----
+
+  /** "Not this person": takes one face out of a person for good (local; IMM has no per-face edit). */
+  rejectFace?(personId: string, faceId: string): Promise<void>;
 }
 
 /** Where a browser can fetch a photo or a face crop. OSS signed URLs in the cloud, local server URLs locally. */

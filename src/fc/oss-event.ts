@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatIssues } from '../schema/zod-issues';
 
 /** FC 3.0 OSS trigger event (cloud-reference §3.3). Only the fields we read are required. */
 export const OssEventRecordSchema = z.object({
@@ -52,9 +53,7 @@ export function parseOssEvent(payload: Buffer | string, keyEncoding: KeyEncoding
   }
   const parsed = OssEventSchema.safeParse(json);
   if (!parsed.success) {
-    throw new MalformedEventError(
-      `OSS event has the wrong shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+    throw new MalformedEventError(`OSS event has the wrong shape: ${formatIssues(parsed.error)}`);
   }
   const changes: PhotoChange[] = [];
   for (const record of parsed.data.events) {

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -6,8 +6,10 @@ import { requestId } from 'hono/request-id';
 import type { AlbumService } from '../album/album-service';
 import { AlbumError } from '../album/errors';
 import type { Logger } from '../log/logger';
+import { formatIssues } from '../schema/zod-issues';
 import {
   DetectBody,
+  FaceParam,
   MergeBody,
   PageQuerySchema,
   PeopleListQuery,
@@ -16,6 +18,7 @@ import {
   PhotoQuery,
 } from './api-schemas';
 import { toErrorResponse } from './errors';
+import { SIGNED_MEDIA_PATHS, type SignedMedia, signedMediaRoutes } from './signed-media';
 import { validate } from './validation';
 
 export interface ApiOptions {
@@ -23,20 +26,31 @@ export interface ApiOptions {
   log: Logger;
   /** Bucket that bare keys in `?uri=` refer to. */
   bucket: string;
-  /** Extra routes a runtime adds (the local backend serves photo bytes here). */
-  extend?: (app: Hono) => void;
+  /** Backend capability: bytes behind signed media links (local backend only). */
+  media?: SignedMedia;
+  /** `POST /detect` uploads. */
   maxUploadBytes?: number;
+  /** Every other request body (JSON edits). */
+  maxJsonBytes?: number;
 }
 
 type Env = { Variables: { requestId: string } };
+
+/** Routes a caller reaches without the bearer key: a health probe, and links that carry a signature. */
+const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', ...SIGNED_MEDIA_PATHS]);
+
+const tooLarge = (max: number, what: string) => () => {
+  throw new AlbumError('bad_request', `${what} larger than ${max} bytes`);
+};
 
 /** The people HTTP API. Runs unchanged behind the FC adapter and the local server. */
 export function createApiApp({
   service,
   log,
   bucket,
-  extend,
+  media,
   maxUploadBytes = 20 * 1024 * 1024,
+  maxJsonBytes = 64 * 1024,
 }: ApiOptions): Hono<Env> {
   const { apiKey, corsOrigins } = service.config;
   const app = new Hono<Env>();
@@ -59,7 +73,7 @@ export function createApiApp({
       cors({
         origin: corsOrigins.includes('*') ? '*' : corsOrigins,
         allowHeaders: ['Authorization', 'Content-Type'],
-        allowMethods: ['GET', 'POST', 'PATCH', 'OPTIONS'],
+        allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
         maxAge: 600,
       }),
     );
@@ -69,11 +83,20 @@ export function createApiApp({
     toErrorResponse(new AlbumError('not_found', `no route ${c.req.method} ${c.req.path}`), c, log),
   );
 
+  // Auth by path, before any route and before any body is read: a request without the key costs a header check.
+  if (apiKey) {
+    const auth: MiddlewareHandler = bearerAuth({ token: apiKey });
+    app.use('*', (c, next) => (PUBLIC_PATHS.has(c.req.path) ? next() : auth(c, next)));
+  }
+  // Bodies are bounded as they arrive (not after buffering): uploads on /detect, small JSON elsewhere.
+  const jsonLimit: MiddlewareHandler = bodyLimit({
+    maxSize: maxJsonBytes,
+    onError: tooLarge(maxJsonBytes, 'request body'),
+  });
+  app.use('*', (c, next) => (c.req.path === '/detect' ? next() : jsonLimit(c, next)));
+
   app.get('/health', (c) => c.json({ ok: true, backend: service.backend.kind }));
-  // Runtime routes (signed media links) check their own signature: an <img> cannot send a bearer token.
-  extend?.(app as unknown as Hono);
-  // Auth goes after /health so a load balancer can probe without the key.
-  if (apiKey) app.use('*', bearerAuth({ token: apiKey }));
+  if (media) signedMediaRoutes(app, media);
 
   app.get('/stats', async (c) => c.json(await service.stats()));
 
@@ -100,6 +123,14 @@ export function createApiApp({
     c.json(await service.updatePerson(c.req.valid('param').id, c.req.valid('json'))),
   );
 
+  // "Not this person" where the backend can reject one face (local); absent on IMM, so 404 there.
+  if (service.canRejectFaces)
+    app.delete('/people/:id/faces/:faceId', validate('param', FaceParam), async (c) => {
+      const { id, faceId } = c.req.valid('param');
+      await service.rejectFace(id, faceId);
+      return c.json({ personId: id, faceId, removed: true });
+    });
+
   app.get('/tasks/:id', async (c) => c.json(await service.getTask(c.req.param('id'))));
 
   app.get('/photos/faces', validate('query', PhotoQuery), async (c) =>
@@ -108,12 +139,7 @@ export function createApiApp({
 
   app.post(
     '/detect',
-    bodyLimit({
-      maxSize: maxUploadBytes,
-      onError: () => {
-        throw new AlbumError('bad_request', `upload larger than ${maxUploadBytes} bytes`);
-      },
-    }),
+    bodyLimit({ maxSize: maxUploadBytes, onError: tooLarge(maxUploadBytes, 'upload') }),
     async (c) => {
       const type = c.req.header('content-type') ?? '';
       if (type.startsWith('application/json')) {
@@ -123,10 +149,7 @@ export function createApiApp({
           }),
         );
         if (!parsed.success)
-          throw new AlbumError(
-            'bad_request',
-            `invalid json: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-          );
+          throw new AlbumError('bad_request', `invalid json: ${formatIssues(parsed.error, 'json')}`);
         return c.json({
           faces: await service.detect({ kind: 'uri', uri: service.resolvePhotoUri(parsed.data.uri, bucket) }),
         });

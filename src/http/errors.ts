@@ -3,11 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AlbumError, type AlbumErrorCode } from '../album/errors';
 import type { Logger } from '../log/logger';
-
-/** Every error leaves as `{"error":{"code","message"}}`; nothing internal (stack, upstream secrets) is echoed. */
-export function errorBody(code: AlbumErrorCode, message: string, requestId?: string) {
-  return { error: { code, message, ...(requestId ? { requestId } : {}) } };
-}
+import { errorBody } from './error-body';
 
 const FROM_STATUS: Record<number, AlbumErrorCode> = {
   400: 'bad_request',

@@ -37,6 +37,8 @@ export interface ImmBackendOptions {
   config: ImmConfig;
   /** GetTask polling while waiting for clustering; doubles from min to max. */
   poll?: PollInterval;
+  /** Whether the project and dataset were checked; shared by the backends of one warm instance. */
+  ready?: { checked: boolean };
 }
 
 /**
@@ -64,13 +66,14 @@ export class ImmBackend implements AlbumBackend {
   private readonly config: ImmConfig;
   private readonly poll: PollInterval;
   private readonly pd: { ProjectName: string; DatasetName: string };
-  private readonly ready = { checked: false };
+  private readonly ready: { checked: boolean };
 
   constructor(opts: ImmBackendOptions) {
     this.client = opts.client;
     this.config = opts.config;
     this.poll = opts.poll ?? { minMs: 1_000, maxMs: 15_000 };
     this.pd = { ProjectName: opts.config.project, DatasetName: opts.config.dataset };
+    this.ready = opts.ready ?? { checked: false };
   }
 
   // ---- indexer ----

@@ -82,34 +82,42 @@ export class ImmClient {
   private readonly retry: RetryPolicy;
   private readonly defaultBudgetMs: number;
   private readonly readTimeoutMs: number;
-  /** Set per invocation by the runtime (FC built-in runtimes serve one request per instance). */
-  private invocationDeadline: number | null = null;
   readonly endpoint: string;
 
-  constructor(private readonly opts: ImmClientOptions) {
+  /**
+   * @param invocationDeadline bounds every call that has no earlier deadline of its own (the function's
+   * remaining time); fixed for this client's life — `forInvocation` makes a client bound to another one.
+   */
+  constructor(
+    private readonly opts: ImmClientOptions,
+    private readonly invocationDeadline: number | null = null,
+    shared?: ImmClient,
+  ) {
     const { host, protocol } = parseEndpoint(opts.endpoint, opts.region);
     this.protocol = protocol;
     this.endpoint = `${protocol.toLowerCase()}://${host}`;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.defaultBudgetMs = opts.defaultBudgetMs ?? 30_000;
     this.readTimeoutMs = opts.readTimeoutMs ?? 15_000;
-    this.api = new OpenApiClient(
-      new $OpenApi.Config({
-        accessKeyId: opts.credentials.accessKeyId,
-        accessKeySecret: opts.credentials.accessKeySecret,
-        securityToken: opts.credentials.securityToken,
-        regionId: opts.region,
-        endpoint: host,
-        protocol,
-        connectTimeout: opts.connectTimeoutMs ?? 5_000,
-        readTimeout: this.readTimeoutMs,
-      }),
-    );
+    this.api =
+      shared?.api ??
+      new OpenApiClient(
+        new $OpenApi.Config({
+          accessKeyId: opts.credentials.accessKeyId,
+          accessKeySecret: opts.credentials.accessKeySecret,
+          securityToken: opts.credentials.securityToken,
+          regionId: opts.region,
+          endpoint: host,
+          protocol,
+          connectTimeout: opts.connectTimeoutMs ?? 5_000,
+          readTimeout: this.readTimeoutMs,
+        }),
+      );
   }
 
-  /** Bounds every later call that has no explicit deadline (the function's remaining time). */
-  setInvocationDeadline(deadline: number | null): void {
-    this.invocationDeadline = deadline;
+  /** The same connection and credentials, with every call bounded by one invocation's deadline. */
+  forInvocation(deadline: number | null): ImmClient {
+    return new ImmClient(this.opts, deadline, this);
   }
 
   private deadlineFor(opts?: CallOptions): number {

@@ -1,13 +1,21 @@
 import { z } from 'zod';
 import { AlbumService } from '../album/album-service';
-import { ConfigError, loadAlbumConfig, loadImmConfig } from '../config/album-config';
+import {
+  type AlbumConfig,
+  ConfigError,
+  type ImmConfig,
+  loadAlbumConfig,
+  loadImmConfig,
+} from '../config/album-config';
 import { contextCredentials, type FcContext, type StsCredentials } from '../fc/fc-context';
 import type { KeyEncoding } from '../fc/oss-event';
 import { createApiApp } from '../http/api-app';
-import { createLogger } from '../log/logger';
-import type { AlbumRuntime, RuntimeFactory } from '../runtime/album-runtime';
+import type { Logger } from '../log/logger';
+import type { RuntimeFactory } from '../runtime/album-runtime';
+import { formatIssues } from '../schema/zod-issues';
 import { ImmBackend } from './imm-backend';
 import { ImmClient } from './imm-client';
+import type { PollInterval } from './imm-clustering';
 import { OssMediaLinks } from './oss-media-links';
 
 /**
@@ -33,12 +41,19 @@ function envCredentials(env: NodeJS.ProcessEnv): StsCredentials | null {
   return { accessKeyId, accessKeySecret, securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN || undefined };
 }
 
-let cached: { key: string; runtime: AlbumRuntime; client: ImmClient } | null = null;
+/** What a warm instance keeps between invocations: clients and configuration, no per-call state. */
+interface ImmInstance {
+  key: string;
+  client: ImmClient;
+  media: OssMediaLinks;
+  album: AlbumConfig;
+  imm: ImmConfig;
+  poll: PollInterval;
+  ready: { checked: boolean };
+  keyEncoding: KeyEncoding;
+}
 
-export function buildImmRuntime(
-  ctx: FcContext,
-  env: NodeJS.ProcessEnv = process.env,
-): { key: string; runtime: AlbumRuntime; client: ImmClient } {
+function buildInstance(ctx: FcContext, env: NodeJS.ProcessEnv, log: Logger, key: string | null) {
   const credentials = contextCredentials(ctx) ?? envCredentials(env);
   if (!credentials)
     throw new ConfigError(
@@ -47,16 +62,11 @@ export function buildImmRuntime(
   const album = loadAlbumConfig(env);
   const imm = loadImmConfig(env, ctx.region);
   const tuning = TuningSchema.safeParse(env);
-  if (!tuning.success)
-    throw new ConfigError(
-      `invalid configuration: ${tuning.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+  if (!tuning.success) throw new ConfigError(`invalid configuration: ${formatIssues(tuning.error, '(env)')}`);
   const t = tuning.data;
   // Rebuild when the STS keys rotate or the configuration changes; reuse otherwise (warm starts).
-  const key = JSON.stringify([credentials.accessKeyId, credentials.securityToken ?? '', album, imm, t]);
-  if (cached?.key === key) return cached;
-
-  const log = createLogger();
+  const next = JSON.stringify([credentials.accessKeyId, credentials.securityToken ?? '', album, imm, t]);
+  if (next === key) return null;
   const client = new ImmClient({
     region: imm.region,
     credentials,
@@ -68,11 +78,6 @@ export function buildImmRuntime(
       maxDelayMs: t.IMM_RETRY_MAX_MS,
     },
   });
-  const backend = new ImmBackend({
-    client,
-    config: imm,
-    poll: { minMs: t.IMM_POLL_MIN_MS, maxMs: t.IMM_POLL_MAX_MS },
-  });
   const media = new OssMediaLinks({
     region: imm.region,
     bucket: imm.bucket,
@@ -80,18 +85,45 @@ export function buildImmRuntime(
     expiresSeconds: album.urlExpiresSeconds,
     endpoint: imm.ossEndpoint,
   });
-  const service = new AlbumService(backend, media, album);
-  const api = createApiApp({ service, log, bucket: imm.bucket });
-  cached = { key, client, runtime: { service, api, log, keyEncoding: t.OSS_KEY_ENCODING as KeyEncoding } };
-  return cached;
+  const instance: ImmInstance = {
+    key: next,
+    client,
+    media,
+    album,
+    imm,
+    poll: { minMs: t.IMM_POLL_MIN_MS, maxMs: t.IMM_POLL_MAX_MS },
+    ready: { checked: false },
+    keyEncoding: t.OSS_KEY_ENCODING as KeyEncoding,
+  };
+  return instance;
 }
 
-export const immRuntime: RuntimeFactory = (ctx) => {
-  const built = buildImmRuntime(ctx);
-  // FC built-in runtimes serve one request per instance, so a per-invocation bound is safe here.
-  const timeout = ctx.function?.timeout;
-  // Keep a margin to log and return, but never eat more than half of a short timeout.
-  const budget = timeout ? Math.max(timeout * 500, timeout * 1000 - RETURN_MARGIN_MS) : null;
-  built.client.setInvocationDeadline(budget ? Date.now() + budget : null);
-  return built.runtime;
-};
+export interface ImmRuntimeOptions {
+  /** The root logger (the composition root makes it); IMM retries and calls log through it. */
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The IMM runtime factory the deployed functions pass to their handlers. Clients are kept for a warm
+ * instance (in this factory's closure, not in a module variable); each invocation gets its own backend,
+ * service and app whose IMM calls are bounded by that invocation's deadline.
+ */
+export function createImmRuntimeFactory({ log, env = process.env }: ImmRuntimeOptions): RuntimeFactory {
+  let instance: ImmInstance | null = null;
+  return (ctx) => {
+    instance = buildInstance(ctx, env, log, instance?.key ?? null) ?? instance!;
+    const timeout = ctx.function?.timeout;
+    // Keep a margin to log and return, but never eat more than half of a short timeout.
+    const budget = timeout ? Math.max(timeout * 500, timeout * 1000 - RETURN_MARGIN_MS) : null;
+    const backend = new ImmBackend({
+      client: instance.client.forInvocation(budget ? Date.now() + budget : null),
+      config: instance.imm,
+      poll: instance.poll,
+      ready: instance.ready,
+    });
+    const service = new AlbumService(backend, instance.media, instance.album);
+    const api = createApiApp({ service, log, bucket: instance.imm.bucket });
+    return { service, api, keyEncoding: instance.keyEncoding };
+  };
+}

@@ -1,22 +1,21 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Hono } from 'hono';
-import { bearerAuth } from 'hono/bearer-auth';
 import { AlbumService } from '../album/album-service';
 import { isClusterable } from '../album/clusterable';
 import { ossUri } from '../album/photo-filter';
 import { type AlbumConfig, loadAlbumConfig } from '../config/album-config';
 import { createApiApp } from '../http/api-app';
-import { createLogger, type Logger } from '../log/logger';
+import type { Logger } from '../log/logger';
 import type { AlbumRuntime, RuntimeFactory } from '../runtime/album-runtime';
-import { personClustering } from './cluster/clustering-session';
+import { clusteringSession } from './cluster/clustering-session';
 import type { FaceEngine, FaceEngineOptions } from './engine/face-engine';
 import { PhotoFolder } from './folder/photo-folder';
 import { type FaceClusterer, LocalBackend } from './local-backend';
 import { FaceThumbnails } from './media/face-thumbnails';
+import { localSignedMedia } from './media/local-signed-media';
 import { LocalMediaLinks, loadMediaSecret } from './media/media-links';
-import { mediaRoutes } from './media/media-routes';
 import { type Db, openDatabase } from './store/database';
+import { MetaStore } from './store/meta-store';
 import { PeopleStore } from './store/people-store';
 import { PhotoStore } from './store/photo-store';
 import { TaskStore } from './store/task-store';
@@ -36,7 +35,8 @@ export interface LocalAlbumOptions {
   baseUrl?: string;
   workers?: number;
   env?: NodeJS.ProcessEnv;
-  log?: Logger;
+  /** The launcher's root logger: the album, its handlers and the engine's workers log through it. */
+  log: Logger;
   createEngine?: (opts: FaceEngineOptions) => Promise<FaceEngine>;
   clusterer?: FaceClusterer;
 }
@@ -64,13 +64,18 @@ async function defaultEngine(opts: FaceEngineOptions): Promise<FaceEngine> {
 export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
   const dataDir = resolve(opts.dataDir);
   const bucket = opts.bucket ?? 'local';
-  const log = opts.log ?? createLogger();
+  const { log } = opts;
   // Locally the whole folder is the album: no PHOTO_PREFIX.
   const config = loadAlbumConfig({ ...(opts.env ?? process.env), PHOTO_PREFIX: '' });
   const db: Db = openDatabase(join(dataDir, 'album.db'));
   let photosDir: string;
   try {
-    photosDir = bindPhotosDir(db, resolve(opts.photosDir), opts.photosDirGiven ?? true, dataDir);
+    photosDir = bindPhotosDir(
+      new MetaStore(db),
+      resolve(opts.photosDir),
+      opts.photosDirGiven ?? true,
+      dataDir,
+    );
   } catch (err) {
     db.close();
     throw err;
@@ -88,7 +93,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
 
   let engine: Promise<FaceEngine> | null = null;
   const getEngine = () => {
-    engine ??= (opts.createEngine ?? defaultEngine)({ workers }).catch((err) => {
+    engine ??= (opts.createEngine ?? defaultEngine)({ workers, log }).catch((err) => {
       engine = null;
       throw err;
     });
@@ -101,7 +106,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     people,
     tasks,
     engine: getEngine,
-    clusterer: opts.clusterer ?? personClustering(),
+    clusterer: opts.clusterer ?? clusteringSession(),
     isClusterable: (face) => isClusterable(face, config.clusterable),
     concurrency: workers,
     // Off only to measure the uncached read path (bench:api).
@@ -115,29 +120,15 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     config.urlExpiresSeconds,
   );
   const service = new AlbumService(backend, links, config);
-  const media = mediaRoutes({
+  const media = localSignedMedia({
     links,
     folder,
     photos,
     thumbnails: new FaceThumbnails(join(dataDir, 'thumbnails')),
     log,
   });
-  const extend = (app: Hono) => {
-    media(app);
-    // "Not this person": local only. Extension routes sit before the API's auth, so it checks the key itself.
-    const auth = config.apiKey ? bearerAuth({ token: config.apiKey }) : null;
-    app.delete(
-      '/people/:id/faces/:faceId',
-      async (c, next) => (auth ? auth(c, next) : next()),
-      async (c) => {
-        const { id, faceId } = c.req.param() as { id: string; faceId: string };
-        await backend.rejectFace(id, faceId);
-        return c.json({ personId: id, faceId, removed: true });
-      },
-    );
-  };
-  const api = createApiApp({ service, log, bucket, extend });
-  const runtime: AlbumRuntime = { service, api, log, keyEncoding: 'raw' };
+  const api = createApiApp({ service, log, bucket, media });
+  const runtime: AlbumRuntime = { service, api, keyEncoding: 'raw' };
 
   return {
     runtime,
@@ -162,16 +153,10 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
 }
 
 /** The photos folder a data dir belongs to, recorded on first use. */
-function bindPhotosDir(db: Db, requested: string, given: boolean, dataDir: string): string {
-  const row = db.prepare(`SELECT value FROM meta WHERE key = 'photos_dir'`).get() as
-    | { value: string }
-    | undefined;
-  if (!row) {
-    db.prepare(`INSERT INTO meta (key, value) VALUES ('photos_dir', ?)`).run(requested);
-    return requested;
-  }
-  if (row.value === requested || !given) return row.value;
+function bindPhotosDir(meta: MetaStore, requested: string, given: boolean, dataDir: string): string {
+  const bound = meta.setOnce('photos_dir', requested);
+  if (bound === requested || !given) return bound;
   throw new Error(
-    `the data dir ${dataDir} holds the album of ${row.value}; pass --photos ${row.value}, or use another --data for ${requested}`,
+    `the data dir ${dataDir} holds the album of ${bound}; pass --photos ${bound}, or use another --data for ${requested}`,
   );
 }

@@ -2,32 +2,20 @@ import type { Hono } from 'hono';
 import type { AlbumService } from '../album/album-service';
 import type { FcContext } from '../fc/fc-context';
 import type { KeyEncoding } from '../fc/oss-event';
-import type { Logger } from '../log/logger';
+
+/** What the api handler calls: the Hono app of src/http (any fetch-style app). */
+export type ApiApp = { fetch(request: Request): Response | Promise<Response> } & Pick<Hono, 'request'>;
 
 /** Everything a handler needs for one invocation: the service and the HTTP app built on it. */
 export interface AlbumRuntime {
   service: AlbumService;
-  api: { fetch(request: Request): Response | Promise<Response> } & Pick<Hono, 'request'>;
-  log: Logger;
+  api: ApiApp;
   keyEncoding: KeyEncoding;
 }
 
-export type RuntimeFactory = (ctx: FcContext) => AlbumRuntime | Promise<AlbumRuntime>;
-
-let installed: RuntimeFactory | null = null;
-
 /**
- * The local launcher installs its runtime here before calling the very same handlers that run
- * on FC; in the cloud nothing is installed and each handler's default (IMM) factory is used.
- * This keeps the cloud bundles free of the local engine's native modules.
+ * Builds (or reuses) the runtime for one invocation. Passed explicitly to each handler factory: the
+ * deployed functions pass the IMM factory (src/imm/imm-runtime.ts), the local launcher the local one
+ * (src/local/local-runtime.ts), so the cloud bundles never see the local engine's native modules.
  */
-export function installRuntime(factory: RuntimeFactory | null): void {
-  installed = factory;
-}
-
-export function resolveRuntime(
-  ctx: FcContext,
-  fallback: RuntimeFactory,
-): AlbumRuntime | Promise<AlbumRuntime> {
-  return (installed ?? fallback)(ctx);
-}
+export type RuntimeFactory = (ctx: FcContext) => AlbumRuntime | Promise<AlbumRuntime>;

@@ -4,20 +4,31 @@ import { type FcContext, FcContextSchema, invocationDeadline } from '../fc/fc-co
 import { fromWebResponse, HttpEventSchema, type HttpResult, toWebRequest } from '../fc/http-event';
 import { MalformedEventError, parseOssEvent } from '../fc/oss-event';
 import { parseTimerEvent } from '../fc/timer-event';
-import { createLogger, type Logger } from '../log/logger';
-import { type RuntimeFactory, resolveRuntime } from './album-runtime';
+import { ALLOWED_METHODS } from '../http/allowed-methods';
+import { errorBody } from '../http/error-body';
+import type { Logger } from '../log/logger';
+import type { RuntimeFactory } from './album-runtime';
 
 /** FC 3.0 handler signature: `event` is a Buffer, `context` carries credentials and the request id. */
 export type FcHandler<R> = (event: Buffer | string, context?: unknown) => Promise<R>;
 
-const rootLog = createLogger();
+/** What every handler is built from: the runtime factory of its backend and the root logger. */
+export interface HandlerDeps {
+  runtime: RuntimeFactory;
+  log: Logger;
+}
+
 /** Margin kept before FC's hard timeout so the handler can log and return cleanly. */
 const RETURN_MARGIN_MS = 5_000;
 
-function invocation(fn: string, context: unknown): { ctx: FcContext; log: Logger; started: number } {
+function invocation(
+  root: Logger,
+  fn: string,
+  context: unknown,
+): { ctx: FcContext; log: Logger; started: number } {
   const parsed = FcContextSchema.safeParse(context ?? {});
   const ctx = parsed.success ? parsed.data : { requestId: 'unknown' };
-  return { ctx, log: rootLog.child({ fn, requestId: ctx.requestId }), started: Date.now() };
+  return { ctx, log: root.child({ fn, requestId: ctx.requestId }), started: Date.now() };
 }
 
 /** Transient failures are rethrown so FC's async retry runs again; everything else is final. */
@@ -33,13 +44,13 @@ export interface IndexerResult {
   error?: string;
 }
 
-export function createIndexerHandler(fallback: RuntimeFactory): FcHandler<IndexerResult> {
+export function createIndexerHandler({ runtime, log: root }: HandlerDeps): FcHandler<IndexerResult> {
   return async (event, context) => {
-    const { ctx, log } = invocation('indexer', context);
+    const { ctx, log } = invocation(root, 'indexer', context);
     try {
-      const runtime = await resolveRuntime(ctx, fallback);
-      const changes = parseOssEvent(event, runtime.keyEncoding);
-      const outcomes = await runtime.service.applyPhotoChanges(changes, log);
+      const rt = await runtime(ctx);
+      const changes = parseOssEvent(event, rt.keyEncoding);
+      const outcomes = await rt.service.applyPhotoChanges(changes, log);
       return { ok: true, outcomes: outcomes.map(({ uri, action, outcome }) => ({ uri, action, outcome })) };
     } catch (err) {
       return finalOrRethrow(err, log, 'indexer');
@@ -54,17 +65,17 @@ export interface ClustererResult {
   error?: string;
 }
 
-export function createClustererHandler(fallback: RuntimeFactory): FcHandler<ClustererResult> {
+export function createClustererHandler({ runtime, log: root }: HandlerDeps): FcHandler<ClustererResult> {
   return async (event, context) => {
-    const { ctx, log, started } = invocation('clusterer', context);
+    const { ctx, log, started } = invocation(root, 'clusterer', context);
     try {
       const trigger = parseTimerEvent(event);
       log.info('clustering.triggered', {
         triggerName: trigger.triggerName,
         triggerTime: trigger.triggerTime,
       });
-      const runtime = await resolveRuntime(ctx, fallback);
-      const run = await runtime.service.cluster(invocationDeadline(ctx, started) - RETURN_MARGIN_MS, log);
+      const rt = await runtime(ctx);
+      const run = await rt.service.cluster(invocationDeadline(ctx, started) - RETURN_MARGIN_MS, log);
       return { ok: run.outcome !== 'failed', outcome: run.outcome, taskId: run.task?.id ?? null };
     } catch (err) {
       return finalOrRethrow(err, log, 'clusterer');
@@ -82,9 +93,9 @@ function finalOrRethrow(err: unknown, log: Logger, fn: string): { ok: false; err
   return { ok: false, error: message };
 }
 
-export function createHttpHandler(fallback: RuntimeFactory): FcHandler<HttpResult> {
+export function createHttpHandler({ runtime, log: root }: HandlerDeps): FcHandler<HttpResult> {
   return async (event, context) => {
-    const { ctx, log } = invocation('api', context);
+    const { ctx, log } = invocation(root, 'api', context);
     let json: unknown;
     try {
       json = JSON.parse(event.toString());
@@ -94,32 +105,34 @@ export function createHttpHandler(fallback: RuntimeFactory): FcHandler<HttpResul
     const parsed = HttpEventSchema.safeParse(json);
     if (!parsed.success) {
       log.error('event.malformed', { error: parsed.error.message });
-      return jsonResult(400, { error: { code: 'bad_request', message: 'not an FC HTTP trigger event' } });
+      return jsonResult(400, errorBody('bad_request', 'not an FC HTTP trigger event'));
+    }
+    const method = parsed.data.requestContext.http.method.toUpperCase();
+    if (!ALLOWED_METHODS.has(method)) {
+      log.warn('http.refused', { method, status: 405, reason: 'method not allowed' });
+      return jsonResult(405, errorBody('bad_request', `method ${method} is not allowed`, ctx.requestId), {
+        allow: [...ALLOWED_METHODS].join(', '),
+      });
     }
     try {
-      const runtime = await resolveRuntime(ctx, fallback);
+      const rt = await runtime(ctx);
       const request = toWebRequest(parsed.data);
       request.headers.set('x-request-id', ctx.requestId);
-      return await fromWebResponse(await runtime.api.fetch(request));
+      return await fromWebResponse(await rt.api.fetch(request));
     } catch (err) {
       // Only runtime construction can land here (the app maps its own errors): usually bad configuration.
       log.error('invocation.failed', { error: err });
-      return jsonResult(500, {
-        error: {
-          code: 'internal',
-          message:
-            err instanceof ConfigError ? 'album is misconfigured; see function logs' : 'internal error',
-          requestId: ctx.requestId,
-        },
-      });
+      const message =
+        err instanceof ConfigError ? 'album is misconfigured; see function logs' : 'internal error';
+      return jsonResult(500, errorBody('internal', message, ctx.requestId));
     }
   };
 }
 
-function jsonResult(statusCode: number, body: unknown): HttpResult {
+function jsonResult(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json' },
+    headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify(body),
     isBase64Encoded: false,
   };

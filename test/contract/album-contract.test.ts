@@ -4,18 +4,9 @@
  * checked against the strict shapes in api-shapes.ts, so the two backends return the same JSON.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait-for';
 import { type AlbumUnderTest, immAlbum, localAlbum } from './album-harness';
 import { ErrorShape, PersonShape, PhotoShape, pageOf, StatsShape, TaskShape } from './api-shapes';
-
-async function poll<T>(fn: () => Promise<T | null>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.each([
   ['imm', immAlbum],
@@ -155,7 +146,7 @@ describe.each([
     expect(res.status).toBe(202);
     const task = TaskShape.parse(res.json.task);
     expect(task.type).toBe('merge');
-    const done = await poll(async () => {
+    const done = await waitFor('the merge task to end', async () => {
       const t = TaskShape.parse((await album.http('GET', `/tasks/${encodeURIComponent(task.id)}`)).json);
       return t.status === 'running' ? null : t;
     });

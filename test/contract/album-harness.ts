@@ -1,16 +1,21 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { handler as apiHandler } from '../../functions/api/index';
-import { handler as clustererHandler } from '../../functions/clusterer/index';
-import { handler as indexerHandler } from '../../functions/indexer/index';
-import { installRuntime } from '../../src/runtime/album-runtime';
+import type { HttpResult } from '../../src/fc/http-event';
+import type { RuntimeFactory } from '../../src/runtime/album-runtime';
+import {
+  createClustererHandler,
+  createHttpHandler,
+  createIndexerHandler,
+  type FcHandler,
+} from '../../src/runtime/fc-handlers';
 import { goodFace, startFakeImm } from '../fake-imm/fake-imm';
 import {
   captureLogs,
   fcContext,
   httpEvent,
   immEnv,
+  immFunctions,
   type OssChange,
   ossEvent,
   setEnv,
@@ -57,7 +62,13 @@ const KEYS = {
   stranger: ['photos/misc/s1.jpg'],
 };
 
-async function callApi(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+async function callApi(
+  apiHandler: FcHandler<HttpResult>,
+  method: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await apiHandler(httpEvent(method, path, { body, headers }), fcContext());
   return {
     status: res.statusCode,
@@ -69,22 +80,21 @@ async function callApi(method: string, path: string, body: unknown, headers: Rec
 export async function immAlbum(): Promise<AlbumUnderTest> {
   const fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
   const restore = setEnv(immEnv(fake.endpoint));
-  installRuntime(null);
+  const logs = captureLogs();
+  const fns = immFunctions(logs.log);
   const uriOf = (key: string) => `oss://testbucket/${key}`;
   for (const [who, keys] of Object.entries(KEYS)) {
     for (const key of keys)
       fake.seedFaces(uriOf(key), [goodFace(who)], { ImageWidth: 250, ImageHeight: 250 });
   }
-  const logs = captureLogs();
   return {
     backend: 'imm',
     keys: KEYS,
     uriOf,
-    deliver: (changes) => indexerHandler(ossEvent(changes), fcContext()),
-    tick: () => clustererHandler(timerEvent(), fcContext()),
-    http: (method, path, body) => callApi(method, path, body),
+    deliver: (changes) => fns.indexer(ossEvent(changes), fcContext()),
+    tick: () => fns.clusterer(timerEvent(), fcContext()),
+    http: (method, path, body) => callApi(fns.api, method, path, body),
     close: async () => {
-      logs.restore();
       await fake.close();
       restore();
     },
@@ -102,19 +112,29 @@ export async function localAlbum(): Promise<AlbumUnderTest> {
     });
   }
   const logs = captureLogs();
-  const album = openLocalAlbum({ photosDir, dataDir: join(work, 'data'), workers: 1, env: {} });
-  installRuntime(album.factory);
+  const album = openLocalAlbum({
+    photosDir,
+    dataDir: join(work, 'data'),
+    workers: 1,
+    env: {},
+    log: logs.log,
+  });
+  // The same handler factories as functions/*/index.ts, given the local runtime instead of IMM's.
+  const deps = { runtime: album.factory satisfies RuntimeFactory, log: logs.log };
+  const fns = {
+    api: createHttpHandler(deps),
+    indexer: createIndexerHandler(deps),
+    clusterer: createClustererHandler(deps),
+  };
   return {
     backend: 'local',
     keys: KEYS,
     uriOf: (key) => `oss://${album.bucket}/${key}`,
     deliver: (changes) =>
-      indexerHandler(ossEvent(changes.map((c) => ({ ...c, bucket: album.bucket }))), fcContext()),
-    tick: () => clustererHandler(timerEvent(), fcContext()),
-    http: (method, path, body) => callApi(method, path, body),
+      fns.indexer(ossEvent(changes.map((c) => ({ ...c, bucket: album.bucket }))), fcContext()),
+    tick: () => fns.clusterer(timerEvent(), fcContext()),
+    http: (method, path, body) => callApi(fns.api, method, path, body),
     close: async () => {
-      logs.restore();
-      installRuntime(null);
       await album.close();
       rmSync(work, { recursive: true, force: true });
     },

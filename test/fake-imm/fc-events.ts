@@ -1,10 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { vi } from 'vitest';
+import { createImmRuntimeFactory } from '../../src/imm/imm-runtime';
+import type { Logger } from '../../src/log/logger';
+import {
+  createClustererHandler,
+  createHttpHandler,
+  createIndexerHandler,
+} from '../../src/runtime/fc-handlers';
+
+export { captureLogs, type LogCapture } from '../support/log-capture';
 
 /**
  * FC 3.0 events and context for handler tests, built from the documented templates in
- * test/fixtures/fc (cloud-reference §3.3–3.5), plus a stdout log capture.
+ * test/fixtures/fc (cloud-reference §3.3–3.5), plus a log capture and the functions wired for a fake IMM.
  */
 const fixture = (name: string): any =>
   JSON.parse(readFileSync(fileURLToPath(new URL(`../fixtures/fc/${name}`, import.meta.url)), 'utf8'));
@@ -45,12 +53,21 @@ export interface HttpOptions {
   contentType?: string;
 }
 
+const safeDecode = (path: string) => {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+};
+
 export function httpEvent(method: string, path: string, opts: HttpOptions = {}): Buffer {
   const e = fixture('http-get.json');
   const [pathname, search] = path.split('?');
   e.rawPath = pathname;
   e.requestContext.http.method = method;
-  e.requestContext.http.path = decodeURIComponent(pathname!);
+  // FC decodes the path it reports; a malformed escape stays as sent.
+  e.requestContext.http.path = safeDecode(pathname!);
   e.queryParameters = { ...Object.fromEntries(new URLSearchParams(search ?? '')), ...opts.query };
   e.headers = { ...e.headers, ...opts.headers };
   if (opts.rawBody) {
@@ -68,41 +85,16 @@ export function fcContext(overrides: Record<string, unknown> = {}): Record<strin
   return { ...fixture('context.json'), ...overrides };
 }
 
-export interface LogCapture {
-  lines: () => Record<string, any>[];
-  raw: () => string;
-  events: (name: string) => Record<string, any>[];
-  clear: () => void;
-  restore: () => void;
-}
-
-/** Captures the JSON log lines the album writes to stdout (the logger writes whole lines). */
-export function captureLogs(): LogCapture {
-  const chunks: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stdout.write);
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => {
-        try {
-          return JSON.parse(l);
-        } catch {
-          return { unparsed: l };
-        }
-      });
+/**
+ * The three deployed functions wired as functions/*\/index.ts wire them (IMM runtime factory, root
+ * logger), with the test's logger. `env` is read at each invocation, so setEnv() applies.
+ */
+export function immFunctions(log: Logger, env: NodeJS.ProcessEnv = process.env) {
+  const runtime = createImmRuntimeFactory({ log, env });
   return {
-    lines,
-    raw: () => chunks.join(''),
-    events: (name) => lines().filter((l) => l.event === name),
-    clear: () => {
-      chunks.length = 0;
-    },
-    restore: () => spy.mockRestore(),
+    api: createHttpHandler({ runtime, log }),
+    indexer: createIndexerHandler({ runtime, log }),
+    clusterer: createClustererHandler({ runtime, log }),
   };
 }
 

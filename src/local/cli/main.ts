@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { humanFormat } from '../../log/human-format';
+import { createLogger, envLogLevel, jsonFormat, type LogFormat } from '../../log/logger';
 
 // Commands import what they need when they run: `status` and `export` never load the handlers or the engine.
 const daemon = () => import('../launcher/album-daemon');
@@ -25,6 +27,32 @@ const workersOption = () =>
   new Option('--workers <n>', 'face engine worker processes (default: cores)')
     .env('FACE_ALBUM_WORKERS')
     .argParser(positiveInt('--workers'));
+
+const logFormatOption = () =>
+  new Option('--log-format <format>', 'log lines: short lines for people, or JSON lines for machines')
+    .env('FACE_ALBUM_LOG_FORMAT')
+    .choices(['auto', 'human', 'json'])
+    .default('auto', 'human on a terminal, json otherwise');
+
+type LogFormatChoice = 'auto' | 'human' | 'json';
+
+/** The one logger of a command (no second logger): JSON lines off a terminal or when asked, human lines on one. */
+function rootLogger(
+  choice: LogFormatChoice,
+  stream: NodeJS.WriteStream = process.stdout,
+  level = envLogLevel(),
+) {
+  return createLogger({
+    level,
+    format: logFormat(choice, stream),
+    write: (line) => stream.write(`${line}\n`),
+  });
+}
+
+function logFormat(choice: LogFormatChoice, stream: NodeJS.WriteStream = process.stdout): LogFormat {
+  const human = choice === 'human' || (choice === 'auto' && stream.isTTY === true);
+  return human ? humanFormat : jsonFormat;
+}
 
 function writeJson(value: unknown): Promise<void> {
   return new Promise((done) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`, () => done()));
@@ -70,6 +98,7 @@ export function buildProgram(): Command {
         .env('FACE_ALBUM_POLL')
         .default(false),
     )
+    .addOption(logFormatOption())
     .action(
       async (
         o: {
@@ -81,11 +110,14 @@ export function buildProgram(): Command {
           quietPeriod: number;
           writeSettle: number;
           poll: boolean;
+          logFormat: LogFormatChoice;
         },
         cmd: Command,
       ) => {
         const { startAlbumDaemon } = await daemon();
+        const log = rootLogger(o.logFormat);
         const running = await startAlbumDaemon({
+          log,
           photosDir: resolve(o.photos),
           photosDirGiven: given(cmd),
           dataDir: resolve(o.data),
@@ -100,7 +132,6 @@ export function buildProgram(): Command {
             throw new Error(`port ${o.port} is already in use; pick another with --port`);
           throw err;
         });
-        process.stderr.write(`face-album: serving ${running.album.folder.root} on ${running.url}\n`);
         let stopping = false;
         const stop = () => {
           if (stopping) return;
@@ -108,7 +139,7 @@ export function buildProgram(): Command {
           running.close().then(
             () => process.exit(0),
             (err) => {
-              process.stderr.write(`face-album: ${String(err)}\n`);
+              log.error('album.stop_failed', { error: err });
               process.exit(1);
             },
           );
@@ -123,13 +154,16 @@ export function buildProgram(): Command {
     .description('index every photo under <dir> once, cluster, exit')
     .addOption(dataOption())
     .addOption(workersOption())
-    .action(async (dir: string, o: { data: string; workers?: number }) => {
+    .addOption(logFormatOption())
+    .action(async (dir: string, o: { data: string; workers?: number; logFormat: LogFormatChoice }) => {
       const { scanCommand } = await import('./scan-command');
       const totals = await scanCommand({
         photosDir: resolve(dir),
         dataDir: resolve(o.data),
         workers: o.workers || undefined,
         tty: process.stdout.isTTY === true,
+        logFormat: logFormat(o.logFormat),
+        logLevel: envLogLevel(),
       });
       process.stderr.write(
         `face-album: scanned: ${totals.indexed} indexed, ${totals.unchanged} unchanged, ${totals.rejected} rejected, ${totals.removed} removed; clustering ${totals.clustering}\n`,
@@ -141,12 +175,23 @@ export function buildProgram(): Command {
     .description('full re-cluster, keeping person ids, names and edits')
     .addOption(photosOption())
     .addOption(dataOption())
-    .action(async (o: { photos: string; data: string }, cmd: Command) => {
-      const album = (await runtime()).openLocalAlbum({
-        photosDir: resolve(o.photos),
-        photosDirGiven: given(cmd),
-        dataDir: resolve(o.data),
-      });
+    .addOption(logFormatOption())
+    .action(async (o: { photos: string; data: string; logFormat: LogFormatChoice }, cmd: Command) => {
+      const { lockDataDir } = await import('../launcher/data-dir-lock');
+      // A full re-cluster rewrites every assignment: never beside a running `start` or `scan`.
+      const unlock = lockDataDir(resolve(o.data), 'recluster');
+      let album: import('../local-runtime').LocalAlbum;
+      try {
+        album = (await runtime()).openLocalAlbum({
+          photosDir: resolve(o.photos),
+          photosDirGiven: given(cmd),
+          dataDir: resolve(o.data),
+          log: rootLogger(o.logFormat),
+        });
+      } catch (err) {
+        unlock();
+        throw err;
+      }
       try {
         const run = await album.backend.runClustering({
           deadline: Date.now() + 3600_000,
@@ -162,6 +207,7 @@ export function buildProgram(): Command {
         if (run.outcome === 'failed') process.exitCode = 1;
       } finally {
         await album.close();
+        unlock();
       }
     });
 
@@ -177,7 +223,7 @@ export function buildProgram(): Command {
         photosDir: resolve(o.photos),
         photosDirGiven: given(cmd),
         dataDir: resolve(o.data),
-        log: silentLog(),
+        log: quietLog(),
       });
       try {
         await writeJson(exportAlbum(album, { embeddings: o.embeddings }));
@@ -197,7 +243,7 @@ export function buildProgram(): Command {
         photosDir: resolve(o.photos),
         photosDirGiven: given(cmd),
         dataDir: resolve(o.data),
-        log: silentLog(),
+        log: quietLog(),
       });
       try {
         await writeJson(await albumStatus(album, resolve(o.data)));
@@ -213,11 +259,9 @@ function given(cmd: Command): boolean {
   return cmd.getOptionValueSource('photos') !== 'default';
 }
 
-/** Commands whose stdout is a JSON document keep log lines off it. */
-function silentLog() {
-  const noop = () => {};
-  const log = { debug: noop, info: noop, warn: noop, error: noop, child: () => log };
-  return log;
+/** Commands whose stdout is a JSON document keep log lines off it: warnings and errors go to stderr. */
+function quietLog() {
+  return rootLogger('auto', process.stderr, 'warn');
 }
 
 export async function main(argv: string[]): Promise<void> {

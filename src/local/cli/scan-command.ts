@@ -1,75 +1,59 @@
 import { mkdirSync } from 'node:fs';
+import { createLogger, type LogFormat, type LogLevel } from '../../log/logger';
 import { localFunctions } from '../launcher/album-functions';
 import { lockDataDir } from '../launcher/data-dir-lock';
-import { type LocalAlbum, openLocalAlbum } from '../local-runtime';
+import { type LocalAlbum, type LocalAlbumOptions, openLocalAlbum } from '../local-runtime';
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
 import { createScanProgress } from './scan-progress';
 
-export interface ScanOptions {
+/** clusterer and createEngine: for benchmarks that run scans in-process (defaults otherwise). */
+export interface ScanOptions extends Pick<LocalAlbumOptions, 'clusterer' | 'createEngine'> {
   photosDir: string;
   dataDir: string;
   workers?: number;
+  /** A terminal: a progress bar on stderr, log lines printed above it. */
   tty: boolean;
+  /** How log records are rendered (JSON lines by default, or short human lines). */
+  logFormat?: LogFormat;
+  logLevel?: LogLevel;
+  /** Where log lines and plain progress lines go (stdout by default). */
+  write?: (text: string) => void;
 }
 
-/** Routine per-photo lines are replaced by the bar on a terminal; refusals and errors still print. */
-function isRoutine(line: string): boolean {
-  try {
-    const rec = JSON.parse(line) as { level?: string; event?: string; outcome?: string };
-    return (
-      rec.level === 'info' &&
-      (rec.event === 'photo.index' || rec.event === 'photo.remove') &&
-      rec.outcome !== 'rejected'
-    );
-  } catch {
-    return false;
-  }
-}
-
-/** `face-album scan <dir>`: index everything once through the indexer handler, cluster, exit. */
-export async function scanCommand(opts: ScanOptions): Promise<{
+export interface ScanTotals {
   indexed: number;
   rejected: number;
   unchanged: number;
   removed: number;
   clustering: string | undefined;
-}> {
+}
+
+/** `face-album scan <dir>`: index everything once through the indexer handler, cluster, exit. */
+export async function scanCommand(opts: ScanOptions): Promise<ScanTotals> {
+  const write = opts.write ?? ((text: string) => process.stdout.write(text));
+  // Log lines go to the output until the progress bar exists, then above the bar.
+  let print = (line: string) => write(`${line}\n`);
+  const log = createLogger({ level: opts.logLevel, format: opts.logFormat, write: (line) => print(line) });
   mkdirSync(opts.photosDir, { recursive: true });
   const unlock = lockDataDir(opts.dataDir, 'scan');
   let album: LocalAlbum;
   try {
-    album = openLocalAlbum(opts);
+    album = openLocalAlbum({ ...opts, log });
   } catch (err) {
     unlock();
     throw err;
   }
   album.backend.recoverAbandonedTasks();
-  const fns = localFunctions(album);
+  const fns = localFunctions({ runtime: album.factory, log, bucket: album.bucket });
   const changes = reconcile(
     await walkPhotos(album.folder, nestedDataDir(opts.photosDir, opts.dataDir)),
     album.photos.knownFiles(),
   );
   const created = changes.filter((c) => c.kind === 'created');
   const removed = changes.filter((c) => c.kind === 'removed');
-  const progress = createScanProgress(created.length, opts.tty);
-  // The handlers log to stdout; on a terminal their lines go above the bar.
-  const realWrite = process.stdout.write.bind(process.stdout);
-  if (opts.tty) {
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-      for (const line of text.split('\n').filter(Boolean)) if (!isRoutine(line)) progress.log(line);
-      const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-      cb?.();
-      return true;
-    }) as typeof process.stdout.write;
-  }
-  const totals = {
-    indexed: 0,
-    rejected: 0,
-    unchanged: 0,
-    removed: 0,
-    clustering: undefined as string | undefined,
-  };
+  const progress = createScanProgress(created.length, opts.tty, write);
+  if (opts.tty) print = (line) => progress.log(line);
+  const totals: ScanTotals = { indexed: 0, rejected: 0, unchanged: 0, removed: 0, clustering: undefined };
   try {
     if (removed.length) {
       const res = await fns.index(removed);
@@ -81,6 +65,7 @@ export async function scanCommand(opts: ScanOptions): Promise<{
       const batch = created.slice(i, i + batchSize);
       const res = await fns.index(batch);
       if (!res.ok) throw new Error(res.error ?? 'indexer failed');
+      // Progress comes from the indexer's own outcomes, batch by batch.
       for (const o of res.outcomes ?? []) {
         if (o.outcome === 'done') totals.indexed++;
         else if (o.outcome === 'rejected') totals.rejected++;
@@ -89,10 +74,16 @@ export async function scanCommand(opts: ScanOptions): Promise<{
       progress.advance(batch.length);
     }
     progress.stop();
+    print = (line) => write(`${line}\n`);
     const run = await fns.cluster('scan');
     totals.clustering = run.outcome;
+    const stats = await album.backend.stats();
+    log.info('album.summary', {
+      photos: stats.photoCount,
+      faces: stats.faceCount,
+      people: stats.personCount,
+    });
   } finally {
-    process.stdout.write = realWrite;
     await album.close();
     unlock();
   }

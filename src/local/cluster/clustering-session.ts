@@ -19,8 +19,9 @@ function combine(parts: ClusterChanges[]): ClusterChanges {
   };
 }
 
-type FaceState = Omit<ClusterFace, 'embedding'>;
-const sameState = (a: FaceState, b: FaceState) =>
+/** A face as the store last reported it to this session (its assignment and edits, not its vector). */
+type SeenFace = Omit<ClusterFace, 'embedding'>;
+const sameState = (a: SeenFace, b: SeenFace) =>
   a.personId === b.personId &&
   a.pinnedPersonId === b.pinnedPersonId &&
   a.rejectedPersonIds.join('\n') === b.rejectedPersonIds.join('\n');
@@ -33,11 +34,11 @@ const sameState = (a: FaceState, b: FaceState) =>
  * assigned faces are loaded as they are and every unassigned face is added again, so a person can be
  * founded by faces that arrived across several runs.
  */
-export function personClustering(opts: Partial<ClustererOptions> = {}): FaceClusterer {
-  let session: { clusterer: PersonClusterer; seen: Map<number, FaceState> } | null = null;
-  let pending: { clusterer: PersonClusterer; states: FaceState[]; changes: ClusterChanges } | null = null;
+export function clusteringSession(opts: Partial<ClustererOptions> = {}): FaceClusterer {
+  let session: { clusterer: PersonClusterer; seen: Map<number, SeenFace> } | null = null;
+  let pending: { clusterer: PersonClusterer; states: SeenFace[]; changes: ClusterChanges } | null = null;
 
-  const rebuild = (source: ClusterSource, states: FaceState[], full: boolean) => {
+  const rebuild = (source: ClusterSource, states: SeenFace[], full: boolean) => {
     const clusterer = new PersonClusterer(opts);
     const embeddings = source.embeddings(states.map((s) => s.id));
     const faces = states
@@ -98,7 +99,7 @@ export function personClustering(opts: Partial<ClustererOptions> = {}): FaceClus
     committed(): void {
       if (!pending) return;
       const assigned = new Map(pending.changes.assignments.map((a) => [a.faceId, a.personId]));
-      const seen = new Map<number, FaceState>();
+      const seen = new Map<number, SeenFace>();
       for (const s of pending.states)
         seen.set(s.id, assigned.has(s.id) ? { ...s, personId: assigned.get(s.id)! } : s);
       session = { clusterer: pending.clusterer, seen };

@@ -1,5 +1,4 @@
 import os from 'node:os';
-import type { Logger } from '../../log/logger';
 import {
   DEFAULT_MESH_MAX_SIDE,
   type DescriptorAlignment,
@@ -21,8 +20,6 @@ export interface LocalFaceEngineOptions extends FaceEngineOptions {
   meshMaxSide?: number;
   /** Descriptor crop framing (default 'dlib-mesh': dlib's face chip; see face-analyzer.ts). */
   descriptorAlignment?: DescriptorAlignment;
-  /** Worker start, recycle and crash events go here (JSON lines). */
-  log?: Logger;
   /** Photos queued beyond the ones being analysed before analyze() callers wait. Default 2 × workers. */
   maxQueue?: number;
 }

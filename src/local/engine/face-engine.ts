@@ -1,4 +1,5 @@
 import type { Box, Gender, HeadPose } from '../../album/types';
+import type { Logger } from '../../log/logger';
 
 /**
  * The local face engine's contract (implemented in this folder; consumed by the local backend).
@@ -55,4 +56,6 @@ export interface FaceEngineOptions {
   maxPixels?: number;
   /** Long side of the working copy the image is downscaled to. Default 1280. */
   detectMaxSide?: number;
+  /** Worker start, recycle and crash events. */
+  log?: Logger;
 }

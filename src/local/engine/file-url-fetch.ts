@@ -1,10 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * Per-process state, on purpose: the global fetch is wrapped at most once per process (an engine worker,
+ * or a benchmark running the engine in-process), and this flag remembers that it was.
+ */
 let installed = false;
 
 /**
- * Node's fetch() rejects file:// URLs, but Human loads its models through fetch.
+ * Node's fetch() rejects file:// URLs, but Human loads its models through fetch (no loader option).
  * Wrap the global fetch once so absolute file:// URLs are read from disk; every other URL passes through.
  */
 export function installFileUrlFetch(): void {

@@ -43,16 +43,24 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
   mkdirSync(photosDir, { recursive: true });
   const { log } = album;
   album.backend.recoverAbandonedTasks();
-  const fns = localFunctions(album);
+  const fns = localFunctions({ runtime: album.factory, log, bucket: album.bucket });
   let server: LocalServer | null = null;
   let watcher: FSWatcher | null = null;
   let scheduler: ClusterScheduler | null = null;
   try {
-    server = await startLocalServer(fns.api, opts.port, opts.host);
+    server = await startLocalServer({ app: album.runtime.api, log, port: opts.port, host: opts.host });
     album.setBaseUrl(server.url);
     scheduler = new ClusterScheduler({
       run: async (name) => {
-        await fns.cluster(name);
+        const run = await fns.cluster(name);
+        if (run.outcome !== 'succeeded') return;
+        // What a person at the terminal wants after each pass: how big the album is now.
+        const stats = await album.backend.stats();
+        log.info('album.summary', {
+          photos: stats.photoCount,
+          faces: stats.faceCount,
+          people: stats.personCount,
+        });
       },
       log,
       intervalMs: opts.clusterIntervalMs ?? 5 * 60_000,

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { handler as apiHandler } from '../../../functions/api/index';
-import { handler as clustererHandler } from '../../../functions/clusterer/index';
-import { handler as indexerHandler } from '../../../functions/indexer/index';
-import { installRuntime } from '../../runtime/album-runtime';
-import type { ClustererResult, IndexerResult } from '../../runtime/fc-handlers';
-import type { LocalAlbum } from '../local-runtime';
+import type { Logger } from '../../log/logger';
+import type { RuntimeFactory } from '../../runtime/album-runtime';
+import {
+  type ClustererResult,
+  createClustererHandler,
+  createIndexerHandler,
+  type IndexerResult,
+} from '../../runtime/fc-handlers';
 import { type FolderChange, toOssEvent } from '../watch/oss-event-builder';
 
 /** FC's `context` for a local invocation; the timeout bounds a clustering pass like the function's timeout would. */
@@ -13,27 +15,38 @@ const context = (name: string, timeoutSeconds: number) => ({
   function: { name, timeout: timeoutSeconds },
 });
 
+export interface LocalFunctions {
+  index(changes: FolderChange[]): Promise<IndexerResult>;
+  cluster(triggerName: string): Promise<ClustererResult>;
+}
+
 /**
- * The three deployed functions, invoked locally with the events FC would send them. The local
- * runtime is installed first, so the handlers run on the local backend instead of IMM.
+ * The deployed indexer and clusterer functions, built from the same handler factories as
+ * functions/*\/index.ts but given the local runtime, and invoked with the events FC would send.
+ * (The API needs no FC event: the local server serves the runtime's app directly.)
  */
-export function localFunctions(album: LocalAlbum) {
-  installRuntime(album.factory);
+export function localFunctions({
+  runtime,
+  log,
+  bucket,
+}: {
+  runtime: RuntimeFactory;
+  log: Logger;
+  bucket: string;
+}): LocalFunctions {
+  const indexer = createIndexerHandler({ runtime, log });
+  const clusterer = createClustererHandler({ runtime, log });
   return {
-    api: apiHandler,
-    index(changes: FolderChange[]): Promise<IndexerResult> {
-      return indexerHandler(
-        Buffer.from(JSON.stringify(toOssEvent(changes, album.bucket))),
-        context('indexer', 600),
-      );
+    index(changes) {
+      return indexer(Buffer.from(JSON.stringify(toOssEvent(changes, bucket))), context('indexer', 600));
     },
-    cluster(triggerName: string): Promise<ClustererResult> {
+    cluster(triggerName) {
       const event = {
         triggerTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
         triggerName,
         payload: '',
       };
-      return clustererHandler(Buffer.from(JSON.stringify(event)), context('clusterer', 3600));
+      return clusterer(Buffer.from(JSON.stringify(event)), context('clusterer', 3600));
     },
   };
 }

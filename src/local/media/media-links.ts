@@ -17,7 +17,13 @@ export function loadMediaSecret(file: string): Buffer {
     writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
   }
   chmodSync(file, 0o600);
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  const hex = readFileSync(file, 'utf8').trim();
+  // An empty or damaged key would sign links anyone can forge: refuse it rather than serve with it.
+  if (!/^([0-9a-f]{2}){16,}$/i.test(hex))
+    throw new Error(
+      `the media signing key ${file} is empty or damaged (want at least 32 hex digits); delete it and a new one is made (links already handed out stop working)`,
+    );
+  return Buffer.from(hex, 'hex');
 }
 
 export const boxParam = (b: Box): string =>

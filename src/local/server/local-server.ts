@@ -1,8 +1,12 @@
-import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HttpResult } from '../../fc/http-event';
-import type { FcHandler } from '../../runtime/fc-handlers';
-import { fcHttpBridge } from './fc-http-bridge';
+import { getRequestListener } from '@hono/node-server';
+import type { AlbumErrorCode } from '../../album/errors';
+import { ALLOWED_METHODS } from '../../http/allowed-methods';
+import { errorBody } from '../../http/error-body';
+import type { Logger } from '../../log/logger';
+import type { ApiApp } from '../../runtime/album-runtime';
 
 export interface LocalServer {
   url: string;
@@ -10,15 +14,61 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-/** Serves the api function's handler on 127.0.0.1 (port 0 picks a free one). */
-export async function startLocalServer(
-  handler: FcHandler<HttpResult>,
-  port: number,
+export interface LocalServerOptions {
+  /** The runtime's HTTP app: the same Hono app the api function serves behind FC's HTTP trigger. */
+  app: ApiApp;
+  log: Logger;
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+}
+
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+
+/**
+ * Serves the album's HTTP app on 127.0.0.1 through @hono/node-server: request and response bodies
+ * stream as bytes (no FC event JSON, so no base64 on the way in or out), and the app checks the bearer
+ * key before it reads a body. Only loopback Host headers are served: a web page that re-points its own
+ * name at 127.0.0.1 (DNS rebinding) must not read the album.
+ */
+export async function startLocalServer({
+  app,
+  log,
+  port,
   host = '127.0.0.1',
-): Promise<LocalServer> {
-  const bridge = fcHttpBridge(handler);
+}: LocalServerOptions): Promise<LocalServer> {
+  const refuse = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    code: AlbumErrorCode,
+    message: string,
+    headers: Record<string, string> = {},
+  ) => {
+    const requestId = randomUUID();
+    const body = JSON.stringify(errorBody(code, message, requestId));
+    res.writeHead(status, { ...headers, 'content-type': 'application/json', 'x-request-id': requestId });
+    res.end(body);
+    log.warn('http.refused', { requestId, method: req.method, status, reason: message });
+  };
+  const serve = getRequestListener((request) => app.fetch(request), {
+    // The app maps its own errors; this only sees failures of the adapter itself.
+    errorHandler: (err) => {
+      log.error('http.internal_error', { error: err });
+      return new Response(JSON.stringify(errorBody('internal', 'internal error')), {
+        status: 500,
+        headers: { 'content-type': 'application/json' },
+      });
+    },
+  });
   const server: Server = createServer((req, res) => {
-    void bridge(req, res);
+    if (!LOOPBACK_HOST.test(req.headers.host ?? ''))
+      return refuse(req, res, 421, 'bad_request', 'the local album answers only to 127.0.0.1 / localhost');
+    if (!ALLOWED_METHODS.has(req.method ?? ''))
+      return refuse(req, res, 405, 'bad_request', `method ${req.method} is not allowed`, {
+        allow: [...ALLOWED_METHODS].join(', '),
+      });
+    void serve(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -2,6 +2,7 @@ import type { Box, FaceRecord, Gender } from '../../album/types';
 import type { ClusterFace } from '../cluster/cluster-types';
 import type { AnalyzedPhoto, DetectedFace } from '../engine/face-engine';
 import { type Db, type GroupCommit, groupCommitOf } from './database';
+import { MetaStore } from './meta-store';
 
 export interface FileStamp {
   size: number;
@@ -106,9 +107,11 @@ const fromBlob = (b: Buffer): Float32Array =>
 /** Photos, their analyses (by content hash), their faces, and files that were rejected. */
 export class PhotoStore {
   private readonly writes: GroupCommit;
+  private readonly meta: MetaStore;
 
   constructor(private readonly db: Db) {
     this.writes = groupCommitOf(db);
+    this.meta = new MetaStore(db);
   }
 
   knownFile(path: string): KnownFile | null {
@@ -452,10 +455,7 @@ export class PhotoStore {
    * (CLUSTERABLE_* variables), every flag is recomputed once and the next clustering sees it.
    */
   refreshClusterable(ruleKey: string, clusterable: (face: StoredFace) => boolean): number {
-    const current = this.db.prepare(`SELECT value FROM meta WHERE key = 'clusterable_rule'`).get() as
-      | { value: string }
-      | undefined;
-    if (current?.value === ruleKey) return 0;
+    if (this.meta.get('clusterable_rule') === ruleKey) return 0;
     return this.db.transaction(() => {
       const update = this.db.prepare('UPDATE faces SET clusterable = ? WHERE id = ?');
       let changed = 0;
@@ -463,11 +463,7 @@ export class PhotoStore {
         const flag = clusterable(toFaceRecord(row)) ? 1 : 0;
         if (flag !== row.clusterable) changed += update.run(flag, row.id).changes;
       }
-      this.db
-        .prepare(
-          `INSERT INTO meta (key, value) VALUES ('clusterable_rule', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
-        )
-        .run(ruleKey);
+      this.meta.set('clusterable_rule', ruleKey);
       if (changed) this.bumpGeneration();
       return changed;
     })();
@@ -489,17 +485,10 @@ export class PhotoStore {
 
   /** Bumped on every change to the set of faces; clustering is skipped when nothing moved since the last run. */
   generation(): number {
-    const r = this.db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).get() as
-      | { value: string }
-      | undefined;
-    return r ? Number(r.value) : 0;
+    return Number(this.meta.get('generation') ?? 0);
   }
 
   private bumpGeneration(): void {
-    this.db
-      .prepare(
-        `INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`,
-      )
-      .run();
+    this.meta.increment('generation');
   }
 }

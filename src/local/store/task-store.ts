@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskRecord, TaskStatus, TaskType } from '../../album/types';
 import type { Db } from './database';
+import { MetaStore } from './meta-store';
 
 interface TaskRow {
   id: string;
@@ -24,7 +25,11 @@ const toRecord = (r: TaskRow): TaskRecord => ({
 
 /** Clustering runs and merges, recorded like IMM tasks so GET /tasks/:id and stats work the same. */
 export class TaskStore {
-  constructor(private readonly db: Db) {}
+  private readonly meta: MetaStore;
+
+  constructor(private readonly db: Db) {
+    this.meta = new MetaStore(db);
+  }
 
   start(type: TaskType): TaskRecord {
     const id = `${type === 'clustering' ? 'FaceClustering' : 'MergeFigureClusters'}-${randomUUID()}`;
@@ -66,18 +71,11 @@ export class TaskStore {
 
   /** Generation of the face set that the last successful clustering saw. */
   clusteredGeneration(): number {
-    const r = this.db.prepare(`SELECT value FROM meta WHERE key = 'clustered_generation'`).get() as
-      | { value: string }
-      | undefined;
-    return r ? Number(r.value) : -1;
+    return Number(this.meta.get('clustered_generation') ?? -1);
   }
 
   setClusteredGeneration(gen: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO meta (key, value) VALUES ('clustered_generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
-      )
-      .run(String(gen));
+    this.meta.set('clustered_generation', String(gen));
   }
 
   /** A run left 'running' by a killed process would otherwise look alive forever. */

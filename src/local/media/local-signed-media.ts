@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { Hono } from 'hono';
 import { AlbumError } from '../../album/errors';
 import { classifyPhotoKey } from '../../album/photo-filter';
+import type { SignedMedia } from '../../http/signed-media';
 import type { Logger } from '../../log/logger';
 import type { PhotoFolder } from '../folder/photo-folder';
 import type { PhotoStore } from '../store/photo-store';
@@ -21,7 +21,7 @@ const CONTENT_TYPES: Record<string, string> = {
   tif: 'image/tiff',
 };
 
-export interface MediaRouteDeps {
+export interface LocalSignedMediaDeps {
   links: LocalMediaLinks;
   folder: PhotoFolder;
   photos: PhotoStore;
@@ -41,8 +41,8 @@ function parseBox(box: string | undefined) {
   return { left: parts[0]!, top: parts[1]!, width: parts[2]!, height: parts[3]! };
 }
 
-/** GET /media/photo and /media/face: bytes for signed links (registered before the API's bearer auth). */
-export function mediaRoutes(deps: MediaRouteDeps): (app: Hono) => void {
+/** Photo bytes (streamed from the folder) and face crops (cached JPEGs) for signed local links. */
+export function localSignedMedia(deps: LocalSignedMediaDeps): SignedMedia {
   const checked = (kind: MediaKind, query: Record<string, string>) => {
     if (!deps.links.verify(kind, query))
       throw new AlbumError('unauthorized', 'media link signature is invalid or expired');
@@ -55,38 +55,41 @@ export function mediaRoutes(deps: MediaRouteDeps): (app: Hono) => void {
     if (!file.ok) throw new AlbumError('not_found', `photo ${key} is not available`);
     return file;
   };
-  return (app) => {
-    app.get('/media/photo', async (c) => {
-      const key = checked('photo', c.req.query());
+  // Browsers may keep the bytes while the link is valid (expiry is in epoch seconds).
+  const lifetime = (query: Record<string, string>) => Number(query.exp) - Math.floor(Date.now() / 1000);
+  return {
+    async photo(query) {
+      const key = checked('photo', query);
       const file = await resolve(key);
       const suffix = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
-      const body = Readable.toWeb(createReadStream(file.path)) as ReadableStream;
-      return new Response(body, {
-        headers: {
-          'content-type': CONTENT_TYPES[suffix] ?? 'application/octet-stream',
-          'content-length': String(file.size),
-          'cache-control': 'private, max-age=300',
-        },
-      });
-    });
-    app.get('/media/face', async (c) => {
-      const query = c.req.query();
+      return {
+        contentType: CONTENT_TYPES[suffix] ?? 'application/octet-stream',
+        size: file.size,
+        maxAgeSeconds: lifetime(query),
+        open: async () => Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>,
+      };
+    },
+    async face(query) {
       const key = checked('face', query);
       const box = parseBox(query.box);
       if (!box) throw new AlbumError('bad_request', 'box must be left,top,width,height in whole pixels');
       const photo = deps.photos.photoByPath(key);
       if (!photo) throw new AlbumError('not_found', `photo ${key} is not indexed`);
       const file = await resolve(key);
-      let bytes: Buffer;
-      try {
-        bytes = await deps.thumbnails.get(file.path, photo.hash, box);
-      } catch (err) {
-        deps.log.warn('media.face_crop_failed', { key, error: err });
-        throw new AlbumError('not_found', 'face crop could not be cut from this photo');
-      }
-      return new Response(new Uint8Array(bytes), {
-        headers: { 'content-type': 'image/jpeg', 'cache-control': 'private, max-age=300' },
-      });
-    });
+      return {
+        contentType: 'image/jpeg',
+        // A crop is cut once per photo content and box: the ETag names exactly that.
+        etag: `"${photo.hash.slice(0, 24)}-${query.box}"`,
+        maxAgeSeconds: lifetime(query),
+        open: async () => {
+          try {
+            return new Uint8Array(await deps.thumbnails.get(file.path, photo.hash, box));
+          } catch (err) {
+            deps.log.warn('media.face_crop_failed', { key, error: err });
+            throw new AlbumError('not_found', 'face crop could not be cut from this photo');
+          }
+        },
+      };
+    },
   };
 }
