@@ -15,6 +15,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -264,6 +265,51 @@ async function load(
 if (args.rebuild || !existsSync(join(DATA, 'album.db'))) await build();
 else console.log(`reusing the album in ${DIR} (--rebuild to build it again)`);
 
+/** Real faces-dev photos not used as the album's files, for the indexing-under-load check. */
+function freshPhotos(count: number, skip: number): string[] {
+  return readdirSync(DEV)
+    .filter((d) => !d.includes('.') && !d.startsWith('_'))
+    .slice(100 + skip, 100 + skip + count)
+    .map((d) => join(DEV, d, readdirSync(join(DEV, d)).find((f) => f.endsWith('.jpg'))!));
+}
+
+/**
+ * Seconds the running server takes to index `files` dropped into a new folder (from the drop until
+ * /stats counts them all; includes the watcher's write-settle time), optionally under read load.
+ */
+async function indexingTime(
+  url: string,
+  folder: string,
+  files: string[],
+  underLoad: boolean,
+): Promise<number> {
+  const count = async () => (await getJson<{ photoCount: number }>(`${url}/stats`)).photoCount;
+  const before = await count();
+  let loaded: Promise<unknown> = Promise.resolve();
+  const loader = underLoad
+    ? autocannon(
+        { url: `${url}/people?limit=50`, connections: Number(args.connections), duration: 300 },
+        () => {},
+      )
+    : null;
+  if (loader) {
+    loaded = new Promise((done) => loader.on('done', done));
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const t0 = performance.now();
+  mkdirSync(join(PHOTOS, folder), { recursive: true });
+  // Bytes after the JPEG's end marker make new content, so the engine analyses it even on a rerun.
+  for (const [i, f] of files.entries())
+    writeFileSync(join(PHOTOS, folder, `${i}.jpg`), Buffer.concat([readFileSync(f), Buffer.from(folder)]));
+  const deadline = Date.now() + 240_000;
+  while ((await count()) < before + files.length && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
+  const seconds = (performance.now() - t0) / 1000;
+  loader?.stop();
+  await loaded;
+  return seconds;
+}
+
 /** One server, every route: the table and the RSS figures. */
 async function measure(title: string, env: Record<string, string>): Promise<void> {
   const { child, url } = await startServer(env);
@@ -290,6 +336,13 @@ async function measure(title: string, env: Record<string, string>): Promise<void
       rows.push(line(r.name, s, l));
     }
     const healthAgain = await load(url, '/health', child.pid!);
+    let indexing = '';
+    if (env.FACE_ALBUM_READ_MEMO !== 'off') {
+      await indexingTime(url, `warm-${Date.now()}`, freshPhotos(2, 0), false); // loads the engine
+      const idle = await indexingTime(url, `idle-${Date.now()}`, freshPhotos(40, 2), false);
+      const loaded = await indexingTime(url, `loaded-${Date.now()}`, freshPhotos(40, 42), true);
+      indexing = `\nIndexing 40 new photos (real engine; from the drop until /stats counts them, incl. the 1.5 s write-settle): ${idle.toFixed(1)} s idle, ${loaded.toFixed(1)} s while ${args.connections} connections read /people?limit=50.`;
+    }
     console.log(`\n### ${title}\n`);
     console.log(
       `${stats.photoCount} photos, ${stats.faceCount} faces, ${stats.personCount} people. Sequential: ${n} requests one at a time; then ${args.connections} connections × ${args.seconds} s per route (autocannon).\n`,
@@ -298,7 +351,7 @@ async function measure(title: string, env: Record<string, string>): Promise<void
     console.log('|---|---|---|---|---|---|---|');
     for (const row of rows) console.log(row);
     console.log(
-      `\n/health again at the end: ${healthAgain.rps.toFixed(0)} req/s. Server RSS idle ${idleRss.toFixed(0)} MB, under load at most ${maxRss.toFixed(0)} MB.`,
+      `\n/health again at the end: ${healthAgain.rps.toFixed(0)} req/s. Server RSS idle ${idleRss.toFixed(0)} MB, under load at most ${maxRss.toFixed(0)} MB.${indexing}`,
     );
   } finally {
     child.kill('SIGTERM');
