@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AlbumError } from '../../album/errors';
 import type { PeopleQuery, PeopleSort } from '../../album/types';
-import { LISTED_PERSON } from './person-stats';
+import { LISTED_PERSON, listedPerson } from './person-stats';
 
 /**
  * The people list, paged by keyset: a cursor holds the sort key and id of the last person of a page,
@@ -73,7 +73,7 @@ export function decodePhotoCursor(cursor: string | undefined): number {
 export function peoplePageSql(q: PeopleQuery): { where: string; order: string; params: unknown[] } {
   const key = SORT_KEY[q.sort];
   const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-  const where = [`people.${LISTED_PERSON.replace(' AND ', ' AND people.')}`];
+  const where = [listedPerson('people')];
   const params: unknown[] = [];
   if (q.hidden !== 'include') where.push(`people.hidden = ${q.hidden === 'only' ? 1 : 0}`);
   if (q.cursor) {

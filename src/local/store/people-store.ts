@@ -3,6 +3,7 @@ import type { Page, PeopleQuery, PersonPatch, PersonRecord } from '../../album/t
 import type { ClusterChanges, ClusterPerson } from '../cluster/cluster-types';
 import { type Db, groupCommitOf } from './database';
 import { encodePeopleCursor, peoplePageSql, sortKeyOf } from './people-list';
+import { listedPerson } from './person-stats';
 
 interface PersonRow {
   id: string;
@@ -54,11 +55,14 @@ export class PeopleStore {
     };
   }
 
-  /** A live (not merged-away) person, or null. */
+  /**
+   * A listed person (not merged away, with faces), or null: a named person whose photos are all gone is
+   * kept (a re-added photo brings it back) but, as in the list, not shown.
+   */
   get(id: string): PersonRecord | null {
-    const r = this.db
-      .prepare(`${PERSON_SELECT} WHERE people.id = ? AND people.merged_into IS NULL`)
-      .get(id) as PersonRow | undefined;
+    const r = this.db.prepare(`${PERSON_SELECT} WHERE people.id = ? AND ${listedPerson('people')}`).get(id) as
+      | PersonRow
+      | undefined;
     return r ? toRecord(r, this.uriOf) : null;
   }
 

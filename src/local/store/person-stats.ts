@@ -102,6 +102,8 @@ CREATE TRIGGER IF NOT EXISTS people_count_delete AFTER DELETE ON people
 
 /** A person is listed (and counted) when it is not merged away and has at least one face. */
 export const LISTED_PERSON = 'merged_into IS NULL AND face_count > 0';
+/** LISTED_PERSON with its columns qualified by `table` (the partial indexes match it either way). */
+export const listedPerson = (table: string) => `${table}.merged_into IS NULL AND ${table}.face_count > 0`;
 
 /**
  * Recomputes the stored figures from the faces: of the given persons, or of everyone (and the album
