@@ -121,7 +121,7 @@ describe('bundle policy', () => {
         b.onLoad({ filter: /.*/, namespace: 'test' }, () => ({
           resolveDir: path.resolve('.'),
           loader: 'js',
-          contents: `import Database from 'better-sqlite3'; export const immRuntime = () => new Database(':memory:');`,
+          contents: `import Database from 'better-sqlite3'; export const createImmRuntimeFactory = () => () => new Database(':memory:');`,
         }));
       },
     };
@@ -228,7 +228,7 @@ describe('bundles run alone, as on FC', () => {
       /^https:\/\/testbucket\.oss-cn-shanghai\.aliyuncs\.com\/photos\/bundle-1\.jpg\?.*Signature=/,
     );
     expect(photo.faces).toHaveLength(1);
-    expect(decodeURIComponent(photo.faces[0].faceUrl)).toContain('x-oss-process=image/crop,');
+    expect(decodeURIComponent(photo.faces[0].faceUrl)).toContain('x-oss-process=image/auto-orient,1/crop,');
   });
 
   it('a malformed event is rejected as final, not thrown for retry', async () => {

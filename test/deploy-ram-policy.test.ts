@@ -13,6 +13,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
+  Condition?: Record<string, Record<string, string[]>>;
 }
 interface Policy {
   Version: string;
@@ -25,13 +26,21 @@ const TRUST = JSON.parse(readFileSync(path.join(ROOT, 'ram', 'fc-trust-policy.js
   Statement: { Effect: string; Action: string; Principal: { Service: string[] } }[];
 };
 /** Placeholders the deployer fills in (README: envsubst); nothing else may appear. */
-const PLACEHOLDERS = ['ALBUM_REGION', 'ALBUM_ACCOUNT_ID', 'ALBUM_BUCKET', 'PHOTO_PREFIX', 'IMM_PROJECT'];
+const PLACEHOLDERS = [
+  'ALBUM_REGION',
+  'ALBUM_ACCOUNT_ID',
+  'ALBUM_BUCKET',
+  'PHOTO_PREFIX',
+  'IMM_PROJECT',
+  'ALBUM_DEAD_LETTER_QUEUE',
+];
 const SAMPLE: Record<string, string> = {
   ALBUM_REGION: 'cn-hangzhou',
   ALBUM_ACCOUNT_ID: '1234567890',
   ALBUM_BUCKET: 'my-photos',
   PHOTO_PREFIX: 'photos/',
   IMM_PROJECT: 'face-album',
+  ALBUM_DEAD_LETTER_QUEUE: 'face-album-dead-letters',
 };
 
 function render(text: string, values: Record<string, string>): Policy {
@@ -113,18 +122,34 @@ describe('function role policy', () => {
       for (const r of list(s.Resource))
         expect(r).toMatch(/^acs:imm:cn-hangzhou:1234567890:project\/face-album(\/\*)?$/);
     }
-    const oss = byAction('oss:');
-    expect(oss.flatMap((s) => list(s.Action))).toEqual(['oss:GetObject']);
-    expect(oss.flatMap((s) => list(s.Resource))).toEqual(['acs:oss:*:1234567890:my-photos/photos/*']);
+    const read = byAction('oss:GetObject');
+    expect(read.flatMap((s) => list(s.Action))).toEqual(['oss:GetObject']);
+    expect(read.flatMap((s) => list(s.Resource))).toEqual(['acs:oss:*:1234567890:my-photos/photos/*']);
+    // Backfill/reconcile list the bucket, only under the photo prefix.
+    const listing = byAction('oss:ListObjects');
+    expect(listing.flatMap((s) => list(s.Action))).toEqual(['oss:ListObjects']);
+    expect(listing.flatMap((s) => list(s.Resource))).toEqual(['acs:oss:*:1234567890:my-photos']);
+    expect(listing[0]!.Condition).toEqual({ StringLike: { 'oss:Prefix': ['photos/*'] } });
+    expect(
+      byAction('oss:')
+        .flatMap((s) => list(s.Action))
+        .sort(),
+    ).toEqual(['oss:GetObject', 'oss:ListObjects']);
+    // FC sends an indexer event that exhausted its retries to the dead-letter queue with the function's role.
+    const mns = byAction('mns:');
+    expect(mns.flatMap((s) => list(s.Action))).toEqual(['mns:SendMessage']);
+    expect(mns.flatMap((s) => list(s.Resource))).toEqual([
+      'acs:mns:cn-hangzhou:1234567890:/queues/face-album-dead-letters/messages',
+    ]);
     const logs = byAction('log:');
     expect(logs.flatMap((s) => list(s.Action))).toEqual(['log:PostLogStoreLogs']);
     // fc3 `logConfig: auto` writes to <account>-<region>-project / function-logstore.
     expect(logs.flatMap((s) => list(s.Resource))).toEqual([
       'acs:log:cn-hangzhou:1234567890:project/1234567890-cn-hangzhou-project/logstore/function-logstore',
     ]);
-    expect(policy.Statement.flatMap((s) => list(s.Action)).filter((a) => !/^(imm|oss|log):/.test(a))).toEqual(
-      [],
-    );
+    expect(
+      policy.Statement.flatMap((s) => list(s.Action)).filter((a) => !/^(imm|oss|log|mns):/.test(a)),
+    ).toEqual([]);
   });
 
   it('uses only the documented placeholders', () => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunctions, DIST, FUNCTIONS, ROOT } from '../scripts/build';
-import { AlbumEnvSchema, ImmEnvSchema, loadAlbumConfig, loadImmConfig } from '../src/config/album-config';
+import { FUNCTION_SETTINGS, loadCloudConfig } from '../src/config/function-settings';
 
 const S_BIN = path.join(ROOT, 'node_modules', '.bin', 's');
 const SCHEMA_FILE = path.resolve(ROOT, '..', 'shared', 'schemas', 'fc3-props.schema.json');
@@ -32,7 +32,11 @@ type Props = Record<string, unknown> & {
   timeout: number;
   role: string;
   environmentVariables: Record<string, string>;
-  asyncInvokeConfig?: { maxAsyncRetryAttempts?: number; maxAsyncEventAgeInSeconds?: number };
+  asyncInvokeConfig?: {
+    maxAsyncRetryAttempts?: number;
+    maxAsyncEventAgeInSeconds?: number;
+    destinationConfig?: { onFailure?: { destination?: string }; onSuccess?: { destination?: string } };
+  };
   triggers: {
     triggerName: string;
     triggerType: string;
@@ -229,26 +233,58 @@ describe('functions', () => {
     expect(cfg?.maxAsyncRetryAttempts).toEqual(expect.any(Number));
     expect(cfg?.maxAsyncEventAgeInSeconds).toEqual(expect.any(Number));
   });
+
+  it('indexer events that exhaust their retries go to the MNS dead-letter queue', () => {
+    const cfg = rendered.resources.indexer!.props.asyncInvokeConfig!;
+    expect(cfg.destinationConfig?.onFailure?.destination).toBe(
+      `acs:mns:cn-hangzhou:${ACCOUNT}:/queues/face-album-dead-letters/messages`,
+    );
+    const r = preview({ ...BASE_ENV, ALBUM_DEAD_LETTER_QUEUE: 'my-dlq' });
+    expect(
+      r.json!.resources.indexer!.props.asyncInvokeConfig!.destinationConfig!.onFailure!.destination,
+    ).toBe(`acs:mns:cn-hangzhou:${ACCOUNT}:/queues/my-dlq/messages`);
+    // The schema check covers destinationConfig: a wrong shape is rejected.
+    const bad = structuredClone(rendered.resources.indexer!.props);
+    bad.asyncInvokeConfig!.destinationConfig!.onFailure = { destination: 42 as unknown as string };
+    expect(schemaErrors(bad)).not.toEqual([]);
+  });
 });
 
 describe('environment variables', () => {
-  const known = new Set([
-    ...Object.keys(AlbumEnvSchema.shape),
-    ...Object.keys(ImmEnvSchema.shape),
-    'LOG_LEVEL',
-  ]);
+  // FC_REGION is set by FC itself, never by s.yaml.
+  const reads = (fn: (typeof FUNCTIONS)[number]) => FUNCTION_SETTINGS[fn].filter((k) => k !== 'FC_REGION');
 
-  it.each([...FUNCTIONS])('%s only sets variables the code reads, all as strings', (fn) => {
+  it.each([...FUNCTIONS])('%s gets exactly the variables its code reads, all as strings', (fn) => {
     const env = rendered.resources[fn]!.props.environmentVariables;
-    expect(Object.keys(env).filter((k) => !known.has(k))).toEqual([]);
+    expect(Object.keys(env).sort()).toEqual([...reads(fn)].sort());
     for (const v of Object.values(env)) expect(typeof v).toBe('string');
   });
 
   it.each([...FUNCTIONS])('%s configuration passes the same validation the function runs', (fn) => {
     const env = rendered.resources[fn]!.props.environmentVariables;
-    expect(() => loadAlbumConfig(env)).not.toThrow();
-    const imm = loadImmConfig(env, 'cn-hangzhou');
-    expect(imm).toMatchObject({ bucket: 'my-photos', project: 'face-album', dataset: 'faces' });
+    const config = loadCloudConfig(fn, env, 'cn-hangzhou');
+    expect(config.imm).toMatchObject({ project: 'face-album', dataset: 'faces', region: 'cn-hangzhou' });
+    if (fn === 'api') expect(config.oss).toEqual({ bucket: 'my-photos', endpoint: undefined });
+  });
+
+  it('s.yaml defaults are the code defaults (no drift)', () => {
+    const fromYaml = loadCloudConfig(
+      'clusterer',
+      rendered.resources.clusterer!.props.environmentVariables,
+      'r',
+    );
+    const fromCode = loadCloudConfig('clusterer', {}, 'r');
+    expect(fromYaml).toEqual(fromCode);
+    const api = rendered.resources.api!.props.environmentVariables;
+    const apiYaml = loadCloudConfig('api', api, 'r');
+    const apiCode = loadCloudConfig(
+      'api',
+      { ALBUM_BUCKET: 'my-photos', ALBUM_API_KEY: api.ALBUM_API_KEY },
+      'r',
+    );
+    expect(apiYaml).toEqual(apiCode);
+    const idx = loadCloudConfig('indexer', rendered.resources.indexer!.props.environmentVariables, 'r');
+    expect(idx).toEqual(loadCloudConfig('indexer', {}, 'r'));
   });
 
   it('the API gets the bearer key; the event functions do not', () => {

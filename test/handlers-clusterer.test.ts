@@ -143,13 +143,13 @@ describe('clusterer handler (timer → IMM face clustering)', () => {
     expect((await clusterer(timerEvent(), ctx())).outcome).toBe('succeeded');
   });
 
-  it('gives a clear, final error when the project is missing and auto-create is off', async () => {
+  it('throws a clear setup error when the project is missing and auto-create is off', async () => {
     await setup({});
-    const res = await clusterer(timerEvent(), ctx());
-    expect(res.ok).toBe(false);
-    expect(res.error).toContain('IMM project "album_p" does not exist');
-    expect(res.error).toContain('IMM_AUTO_CREATE');
-    expect(logs.lines().filter((l) => l.level === 'error')).toHaveLength(1);
+    await expect(clusterer(timerEvent(), ctx())).rejects.toThrow(
+      /IMM project "album_p" does not exist.*IMM_AUTO_CREATE/,
+    );
+    const errors = logs.lines().filter((l) => l.level === 'error');
+    expect(errors.map((l) => l.event)).toEqual(['invocation.retry']);
   });
 
   it('rethrows when IMM keeps failing so FC retries the tick', async () => {

@@ -136,7 +136,7 @@ describe('indexer handler (OSS trigger → IMM)', () => {
         .requestsFor('BatchIndexFileMeta')
         .slice(before)
         .map((r) => r.status),
-    ).toEqual([429, 429, 200]);
+    ).toEqual([400, 400, 200]);
     expect(logs.events('imm.retry')).toHaveLength(2);
   });
 
@@ -182,6 +182,75 @@ describe('indexer handler (OSS trigger → IMM)', () => {
     expect(file.Figures).toHaveLength(1);
     expect(file.Figures![0]!.FigureClusterId).toBe('figure-cluster-id-unavailable');
     expect(file.Figures![0]).not.toHaveProperty('identity');
+  });
+
+  it('ignores a bad setting only the api reads (ALBUM_API_KEY too short) and indexes', async () => {
+    process.env.ALBUM_API_KEY = 'short';
+    try {
+      const res = await handler(ossEvent([{ key: 'photos/apikey.jpg' }]), fcContext());
+      expect(res.ok).toBe(true);
+      expect(dataset().files.has('oss://testbucket/photos/apikey.jpg')).toBe(true);
+    } finally {
+      delete process.env.ALBUM_API_KEY;
+    }
+  });
+
+  it('throws on a bad setting it reads, so FC retries and then keeps the event', async () => {
+    process.env.IMM_RETRY_MAX_ATTEMPTS = 'many';
+    try {
+      await expect(handler(ossEvent([{ key: 'photos/badsetting.jpg' }]), fcContext())).rejects.toThrow(
+        /invalid configuration: IMM_RETRY_MAX_ATTEMPTS/,
+      );
+      expect(logs.events('invocation.retry')).toHaveLength(1);
+      expect(dataset().files.has('oss://testbucket/photos/badsetting.jpg')).toBe(false);
+    } finally {
+      delete process.env.IMM_RETRY_MAX_ATTEMPTS;
+    }
+    // Fixed setting, FC's retry of the same event: indexed.
+    const retry = await handler(ossEvent([{ key: 'photos/badsetting.jpg' }]), fcContext());
+    expect(retry.ok).toBe(true);
+    expect(dataset().files.has('oss://testbucket/photos/badsetting.jpg')).toBe(true);
+  });
+
+  it('throws when the dataset is missing and auto-create is off, so the event is kept', async () => {
+    process.env.IMM_DATASET = 'no_such_dataset';
+    try {
+      await expect(handler(ossEvent([{ key: 'photos/nodataset.jpg' }]), fcContext())).rejects.toThrow(
+        /IMM dataset "no_such_dataset" does not exist in project "album_p"/,
+      );
+      await expect(
+        handler(ossEvent([{ key: 'photos/nodataset.jpg', removed: true }]), fcContext()),
+      ).rejects.toThrow(/does not exist/);
+    } finally {
+      process.env.IMM_DATASET = 'album_d';
+    }
+    expect(fake.state.datasets.has('album_p/no_such_dataset')).toBe(false);
+  });
+
+  it('writes one metric line per invocation: events, indexed, removed, skipped, rejected, retried', async () => {
+    fake.failNext('BatchIndexFileMeta', 2);
+    await handler(
+      ossEvent([
+        { key: 'photos/m1.jpg' },
+        { key: 'photos/m2.jpg' },
+        { key: 'photos/readme.txt' },
+        { key: 'photos/m0.jpg', removed: true },
+      ]),
+      fcContext(),
+    );
+    const metrics = logs.events('indexer.metrics');
+    expect(metrics).toHaveLength(1);
+    expect(metrics[0]).toMatchObject({
+      events: 4,
+      indexed: 2,
+      removed: 1,
+      skipped: 1,
+      rejected: 0,
+      retried: 2,
+      requestId: expect.any(String),
+    });
+    // The retry lines carry the invocation's request id too.
+    expect(logs.events('imm.retry').every((l) => l.requestId === metrics[0]!.requestId)).toBe(true);
   });
 
   it('uses the STS credentials of the FC context and never logs them', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlbumError } from '../src/album/errors';
-import type { ImmConfig } from '../src/config/album-config';
+import type { ImmConfig } from '../src/config/imm-config';
 import { ImmBackend } from '../src/imm/imm-backend';
 import { ImmClient } from '../src/imm/imm-client';
 import { toAlbumError } from '../src/imm/imm-errors-map';
@@ -11,15 +11,15 @@ import { createLogger } from '../src/log/logger';
 import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
 
 const config: ImmConfig = {
-  bucket: 'bkt',
   project: 'p',
   dataset: 'd',
   region: 'cn-hangzhou',
   endpoint: undefined,
   autoCreate: false,
   serviceRole: 'AliyunIMMDefaultRole',
-  ossEndpoint: undefined,
   clusterWaitSeconds: 30,
+  retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 5 },
+  poll: { minMs: 5, maxMs: 20 },
 };
 const log = createLogger({ write: () => undefined });
 let fake: FakeImm;
@@ -93,10 +93,10 @@ describe('ImmBackend.listPeople paging with hidden people', () => {
   it('include: all twelve', async () => {
     expect(await collect('include', 5)).toHaveLength(12);
   });
-  it('sorts by name through GroupName', async () => {
+  it('sorts by name through Sort=Name (the enum key, not the English title GroupName)', async () => {
     const page = await backend.listPeople({ limit: 3, sort: 'name', order: 'asc', hidden: 'include' });
     expect(fake.requestsFor('QueryFigureClusters').at(-1)!.query).toMatchObject({
-      Sort: 'GroupName',
+      Sort: 'Name',
       Order: 'asc',
     });
     expect(page.items.map((p) => p.name)).toEqual(['Name O', 'Name P', 'Name Q']);
@@ -192,21 +192,23 @@ describe('pure mappings', () => {
       cover: { uri: 'oss://b/k.jpg', box: { left: 5, top: 6, width: 7, height: 8 } },
     });
   });
-  it('pads face crops by 20 % and clamps at the top-left edge', () => {
+  it('auto-orients, then pads face crops by 20 % and clamps at the top-left edge', () => {
     expect(faceCropProcess({ left: 100, top: 100, width: 100, height: 50 })).toBe(
-      'image/crop,x_80,y_90,w_140,h_70/resize,m_fill,w_160,h_160',
+      'image/auto-orient,1/crop,x_80,y_90,w_140,h_70/resize,m_fill,w_160,h_160',
     );
     expect(faceCropProcess({ left: 5, top: 0, width: 100, height: 100 })).toBe(
-      'image/crop,x_0,y_0,w_125,h_120/resize,m_fill,w_160,h_160',
+      'image/auto-orient,1/crop,x_0,y_0,w_125,h_120/resize,m_fill,w_160,h_160',
     );
   });
   it('round-trips task ids and rejects foreign ones', () => {
-    const id = encodeTaskId('merge', 'T-1');
-    expect(decodeTaskId(id)).toEqual({
+    expect(decodeTaskId(encodeTaskId('merge', 'T-1', 'tag-1'))).toEqual({
       type: 'merge',
-      immTaskType: 'FigureClustersMerging',
       immTaskId: 'T-1',
+      mergeTag: 'tag-1',
     });
+    expect(decodeTaskId(encodeTaskId('clustering', 'T-2'))).toEqual({ type: 'clustering', immTaskId: 'T-2' });
+    // A merge id without its tag could only be looked up by guessing the TaskType: refused.
+    expect(decodeTaskId(encodeTaskId('merge', 'T-1'))).toBeNull();
     expect(decodeTaskId('bogus')).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImmClient, parseEndpoint, toImmQuery } from '../src/imm/imm-client';
 import { ImmError, toImmError } from '../src/imm/imm-error';
+import { toAlbumError } from '../src/imm/imm-errors-map';
 import { backoffDelay, withRetry } from '../src/imm/retry';
 import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
 
@@ -125,14 +126,51 @@ describe('ImmClient wire format (what @alicloud/imm20200930 sends)', () => {
   });
 });
 
+/** HTTP statuses the fake answered to GetProject since request number `before`. */
+const getProjectStatuses = (before: number) =>
+  fake
+    .requestsFor('GetProject')
+    .slice(before)
+    .map((c) => c.status);
+
 describe('ImmClient errors and retries', () => {
-  it('retries throttling (429 Throttling.User) then succeeds', async () => {
+  it('retries throttling as IMM sends it (HTTP 400 Throttling.User) then succeeds', async () => {
     const before = fake.requestsFor('GetProject').length;
     fake.failNext('GetProject', 2);
     const res = await client.call('GetProject', { ProjectName: P });
     expect(res.Project.ProjectName).toBe(P);
     const calls = fake.requestsFor('GetProject').slice(before);
-    expect(calls.map((c) => c.status)).toEqual([429, 429, 200]);
+    expect(calls.map((c) => c.status)).toEqual([400, 400, 200]);
+    expect(calls.map((c) => c.code)).toEqual(['Throttling.User', 'Throttling.User', null]);
+  });
+
+  it('recognises throttling by its message under another code, never as an argument error', async () => {
+    const before = fake.requestsFor('GetProject').length;
+    fake.failNext('GetProject', 1, {
+      status: 400,
+      code: 'Throttling',
+      message: 'Request was denied due to user flow control.',
+    });
+    fake.failNext('GetProject', 1, {
+      status: 400,
+      code: 'InvalidArgument',
+      message: 'Request was denied due to user flow control.',
+    });
+    fake.failNext('GetProject', 1, { status: 429, code: 'TooManyRequests', message: 'slow down' });
+    await client.call('GetProject', { ProjectName: P });
+    expect(getProjectStatuses(before)).toEqual([400, 400, 429, 200]);
+    const err = toImmError('X', {
+      statusCode: 400,
+      data: { Code: 'Foo', Message: 'Request was denied due to user flow control.', statusCode: 400 },
+    });
+    expect([err.retryable, err.throttled]).toEqual([true, true]);
+    expect(toAlbumError(err)).toMatchObject({ code: 'too_many_requests' });
+    const arg = toImmError('X', {
+      statusCode: 400,
+      data: { Code: 'InvalidArgument', Message: 'bad', statusCode: 400 },
+    });
+    expect([arg.retryable, arg.throttled]).toEqual([false, false]);
+    expect(toAlbumError(arg)).toMatchObject({ code: 'bad_request' });
   });
 
   it('retries 503 and Throttling codes on other statuses', async () => {
@@ -140,12 +178,7 @@ describe('ImmClient errors and retries', () => {
     fake.failNext('GetProject', 1, { status: 503, code: 'ServiceUnavailable', message: 'busy' });
     fake.failNext('GetProject', 1, { status: 400, code: 'Throttling.Api', message: 'slow down' });
     await client.call('GetProject', { ProjectName: P });
-    expect(
-      fake
-        .requestsFor('GetProject')
-        .slice(before)
-        .map((c) => c.status),
-    ).toEqual([503, 400, 200]);
+    expect(getProjectStatuses(before)).toEqual([503, 400, 200]);
   });
 
   it('does not retry InvalidArgument and carries Code, Message, RequestId, status', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/config/album-config';
+import { ConfigError } from '../src/config/env-parse';
 import { createImmRuntimeFactory } from '../src/imm/imm-runtime';
 import { OssMediaLinks } from '../src/imm/oss-media-links';
 import { type FakeImm, startFakeImm } from './fake-imm/fake-imm';
@@ -24,7 +24,9 @@ afterAll(async () => {
 });
 
 const logs = captureLogs();
-const immRuntime = createImmRuntimeFactory({ log: logs.log });
+const immRuntime = createImmRuntimeFactory({ fn: 'api', log: logs.log });
+const indexerRuntime = createImmRuntimeFactory({ fn: 'indexer', log: logs.log });
+const clustererRuntime = createImmRuntimeFactory({ fn: 'clusterer', log: logs.log });
 
 describe('IMM runtime factory', () => {
   it('signs with the current STS keys, picking up a rotation on the next invocation', async () => {
@@ -67,13 +69,48 @@ describe('IMM runtime factory', () => {
     expect(() => immRuntime({ requestId: 'r' })).toThrow(ConfigError);
   });
 
-  it('reads OSS_KEY_ENCODING and rejects bad values', async () => {
-    expect((await immRuntime(ctx('STS.k', 't'))).keyEncoding).toBe('auto');
+  it('reads OSS_KEY_ENCODING (indexer) and rejects bad values', async () => {
+    expect((await indexerRuntime(ctx('STS.k', 't'))).keyEncoding).toBe('auto');
     process.env.OSS_KEY_ENCODING = 'raw';
-    expect((await immRuntime(ctx('STS.k', 't'))).keyEncoding).toBe('raw');
+    expect((await indexerRuntime(ctx('STS.k', 't'))).keyEncoding).toBe('raw');
     process.env.OSS_KEY_ENCODING = 'bogus';
-    expect(() => immRuntime(ctx('STS.k', 't'))).toThrow(/OSS_KEY_ENCODING/);
+    expect(() => indexerRuntime(ctx('STS.k', 't'))).toThrow(/OSS_KEY_ENCODING/);
+    // The api does not read it, so a bad value there is not its problem.
+    expect((await immRuntime(ctx('STS.k', 't'))).keyEncoding).toBe('auto');
     delete process.env.OSS_KEY_ENCODING;
+  });
+
+  it('each function validates only the settings it reads', async () => {
+    process.env.ALBUM_API_KEY = '';
+    try {
+      // Empty is not "no key": the deployed API would be open.
+      expect(() => immRuntime(ctx('STS.e', 't'))).toThrow(/ALBUM_API_KEY/);
+    } finally {
+      delete process.env.ALBUM_API_KEY;
+    }
+    process.env.ALBUM_API_KEY = 'short';
+    try {
+      expect(() => immRuntime(ctx('STS.v', 't'))).toThrow(/ALBUM_API_KEY/);
+      expect((await indexerRuntime(ctx('STS.v', 't'))).service.backend.kind).toBe('imm');
+      expect((await clustererRuntime(ctx('STS.v', 't'))).service.backend.kind).toBe('imm');
+    } finally {
+      delete process.env.ALBUM_API_KEY;
+    }
+    const bucket = process.env.ALBUM_BUCKET;
+    delete process.env.ALBUM_BUCKET;
+    try {
+      expect(() => immRuntime(ctx('STS.b', 't'))).toThrow(/ALBUM_BUCKET/);
+      expect((await indexerRuntime(ctx('STS.b', 't'))).service.backend.kind).toBe('imm');
+    } finally {
+      process.env.ALBUM_BUCKET = bucket;
+    }
+    process.env.CLUSTER_WAIT_SECONDS = '-1';
+    try {
+      expect(() => clustererRuntime(ctx('STS.w', 't'))).toThrow(/CLUSTER_WAIT_SECONDS/);
+      expect((await indexerRuntime(ctx('STS.w', 't'))).service.backend.kind).toBe('imm');
+    } finally {
+      delete process.env.CLUSTER_WAIT_SECONDS;
+    }
   });
 });
 
@@ -98,7 +135,7 @@ describe('OssMediaLinks', () => {
       media.faceUrl('oss://my-photos/photos/a.jpg', { left: 10, top: 10, width: 100, height: 100 }),
     );
     expect(face.searchParams.get('x-oss-process')).toBe(
-      'image/crop,x_0,y_0,w_130,h_130/resize,m_fill,w_160,h_160',
+      'image/auto-orient,1/crop,x_0,y_0,w_130,h_130/resize,m_fill,w_160,h_160',
     );
   });
   it('honours OSS_ENDPOINT and other buckets in the uri', () => {

@@ -5,4 +5,4 @@ import { createLogger, envLogLevel } from '../../src/log/logger';
 import { createHttpHandler } from '../../src/runtime/fc-handlers';
 
 const log = createLogger({ level: envLogLevel() });
-export const handler = createHttpHandler({ runtime: createImmRuntimeFactory({ log }), log });
+export const handler = createHttpHandler({ runtime: createImmRuntimeFactory({ fn: 'api', log }), log });

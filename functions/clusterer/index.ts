@@ -5,4 +5,7 @@ import { createLogger, envLogLevel } from '../../src/log/logger';
 import { createClustererHandler } from '../../src/runtime/fc-handlers';
 
 const log = createLogger({ level: envLogLevel() });
-export const handler = createClustererHandler({ runtime: createImmRuntimeFactory({ log }), log });
+export const handler = createClustererHandler({
+  runtime: createImmRuntimeFactory({ fn: 'clusterer', log }),
+  log,
+});

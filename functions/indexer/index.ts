@@ -5,4 +5,7 @@ import { createLogger, envLogLevel } from '../../src/log/logger';
 import { createIndexerHandler } from '../../src/runtime/fc-handlers';
 
 const log = createLogger({ level: envLogLevel() });
-export const handler = createIndexerHandler({ runtime: createImmRuntimeFactory({ log }), log });
+export const handler = createIndexerHandler({
+  runtime: createImmRuntimeFactory({ fn: 'indexer', log }),
+  log,
+});

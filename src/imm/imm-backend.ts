@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AlbumBackend } from '../album/backend';
 import { AlbumError, notFound } from '../album/errors';
 import type {
@@ -15,21 +16,16 @@ import type {
   StatsRecord,
   TaskRecord,
 } from '../album/types';
-import type { ImmConfig } from '../config/album-config';
+import type { ImmConfig } from '../config/imm-config';
 import type { Logger } from '../log/logger';
 import type { ImmClient } from './imm-client';
-import {
-  DATASET_TAG,
-  ensureProjectAndDataset,
-  newestClusteringTask,
-  type PollInterval,
-  runImmClustering,
-} from './imm-clustering';
+import { newestClusteringTask, type PollInterval, runImmClustering } from './imm-clustering';
+import { ensureProjectAndDataset } from './imm-dataset';
 import { ImmError } from './imm-error';
-import { isNotFound, toAlbumError } from './imm-errors-map';
+import { isNotFound, mapped, orNull, toAlbumError } from './imm-errors-map';
 import { HIDDEN_LABEL, isHidden, toFace, toPerson, toPhoto, toTask } from './imm-records';
-import { decodeTaskId, encodeTaskId } from './imm-tasks';
-import type { FigureCluster } from './imm-wire';
+import { DATASET_TAG, decodeTaskId, encodeTaskId, MERGE_TAG } from './imm-tasks';
+import { type FigureCluster, TASK_TYPE_CLUSTERING } from './imm-wire';
 import { decodeCursor, encodeCursor } from './page-cursor';
 
 export interface ImmBackendOptions {
@@ -42,22 +38,18 @@ export interface ImmBackendOptions {
 }
 
 /**
- * IMM sort fields for the album's person sorts. `GroupName` is the documented QueryFigureClusters
- * sort key closest to "name"; whether it orders by the user-set Name is UNCERTAIN (not stated).
+ * IMM sort fields for the album's person sorts. The Chinese enum of QueryFigureClusters names the
+ * group-name key `Name` (分组名称); the English text's "GroupName" translates the title (imm-facts §3).
  */
 const SORT_FIELD: Record<PeopleSort, string> = {
   imageCount: 'ImageCount',
   updatedAt: 'UpdateTime',
-  name: 'GroupName',
+  name: 'Name',
 };
 /** Pages fetched per listPeople call when hidden people are filtered out client-side. */
 const MAX_PAGES_PER_LIST = 10;
 const PHOTO_FIELDS = ['URI', 'ImageWidth', 'ImageHeight', 'ProduceTime', 'Figures'];
 const FACE_CLUSTER_FIELD = 'Figures.FigureClusterId';
-
-const rethrow = (err: unknown): never => {
-  throw toAlbumError(err);
-};
 
 /** The cloud backend: people are IMM FigureClusters of one dataset; photos are its files. */
 export class ImmBackend implements AlbumBackend {
@@ -82,7 +74,7 @@ export class ImmBackend implements AlbumBackend {
     if (!uris.length) return [];
     try {
       await this.withDataset(log, () =>
-        this.client.call('BatchIndexFileMeta', { ...this.pd, Files: uris.map((URI) => ({ URI })) }),
+        this.client.call('BatchIndexFileMeta', { ...this.pd, Files: uris.map((URI) => ({ URI })) }, { log }),
       );
       return uris.map((uri) => ({ uri, action: 'index', outcome: 'submitted' }));
     } catch (err) {
@@ -98,7 +90,7 @@ export class ImmBackend implements AlbumBackend {
       const outcomes: PhotoOutcome[] = [];
       for (const uri of uris) {
         try {
-          await this.client.call('IndexFileMeta', { ...this.pd, File: { URI: uri } });
+          await this.client.call('IndexFileMeta', { ...this.pd, File: { URI: uri } }, { log });
           outcomes.push({ uri, action: 'index', outcome: 'submitted' });
         } catch (one) {
           if (!(one instanceof ImmError) || one.retryable || isNotFound(one)) throw toAlbumError(one);
@@ -117,19 +109,26 @@ export class ImmBackend implements AlbumBackend {
   async removePhotos(uris: string[], log: Logger): Promise<PhotoOutcome[]> {
     if (!uris.length) return [];
     // DeleteFileMeta of a URI that was never indexed succeeds, so repeated deliveries are harmless.
-    await this.withDataset(log, () =>
-      this.client.call('BatchDeleteFileMeta', { ...this.pd, URIs: uris }),
-    ).catch(rethrow);
+    await mapped(
+      this.withDataset(log, () =>
+        this.client.call('BatchDeleteFileMeta', { ...this.pd, URIs: uris }, { log }),
+      ),
+    );
     return uris.map((uri) => ({ uri, action: 'remove', outcome: 'done' }));
   }
 
-  /** With IMM_AUTO_CREATE, the first upload may arrive before the first timer run created the dataset. */
+  /**
+   * With IMM_AUTO_CREATE, the first upload may arrive before the first timer run created the
+   * dataset: create it and try again. Without it, a missing project/dataset is reported as the
+   * ConfigError ensureProjectAndDataset throws, so the event is retried and kept, never dropped.
+   */
   private async withDataset<T>(log: Logger, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
-      if (!isNotFound(err) || !this.config.autoCreate) throw err;
+      if (!isNotFound(err)) throw err;
       await ensureProjectAndDataset({ client: this.client, config: this.config }, Date.now() + 30_000, log);
+      if (!this.config.autoCreate) throw err;
       return call();
     }
   }
@@ -164,16 +163,16 @@ export class ImmBackend implements AlbumBackend {
     let offset = cursor?.offset ?? 0;
     const items: PersonRecord[] = [];
     for (let pages = 0; pages < MAX_PAGES_PER_LIST; pages++) {
-      const res = await this.client
-        .call('QueryFigureClusters', {
+      const res = await mapped(
+        this.client.call('QueryFigureClusters', {
           ...this.pd,
           MaxResults: pageSize,
           NextToken: token || undefined,
           Sort: SORT_FIELD[query.sort],
           Order: query.order,
           CustomLabels: query.hidden === 'only' ? `${HIDDEN_LABEL}=true` : undefined,
-        })
-        .catch(rethrow);
+        }),
+      );
       const clusters = res.FigureClusters ?? [];
       for (let i = offset; i < clusters.length; i++) {
         const c = clusters[i]!;
@@ -197,13 +196,8 @@ export class ImmBackend implements AlbumBackend {
   }
 
   private async getCluster(id: string): Promise<FigureCluster | null> {
-    try {
-      const res = await this.client.call('GetFigureCluster', { ...this.pd, ObjectId: id });
-      return res.FigureCluster ?? null;
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw toAlbumError(err);
-    }
+    const res = await orNull(this.client.call('GetFigureCluster', { ...this.pd, ObjectId: id }));
+    return res?.FigureCluster ?? null;
   }
 
   async getPerson(id: string): Promise<PersonRecord | null> {
@@ -213,15 +207,15 @@ export class ImmBackend implements AlbumBackend {
 
   async listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>> {
     const cursor = decodeCursor(query.cursor);
-    const res = await this.client
-      .call('SimpleQuery', {
+    const res = await mapped(
+      this.client.call('SimpleQuery', {
         ...this.pd,
         Query: { Field: FACE_CLUSTER_FIELD, Operation: 'eq', Value: id },
         WithFields: PHOTO_FIELDS,
         MaxResults: query.limit,
         NextToken: cursor?.token || undefined,
-      })
-      .catch(rethrow);
+      }),
+    );
     return {
       items: (res.Files ?? []).map(toPhoto),
       nextCursor: res.NextToken
@@ -248,7 +242,7 @@ export class ImmBackend implements AlbumBackend {
       CustomLabels: labels,
       ...(patch.name !== undefined ? { Name: patch.name ?? '' } : {}),
     };
-    await this.client.call('UpdateFigureCluster', { ...this.pd, FigureCluster: update }).catch(rethrow);
+    await mapped(this.client.call('UpdateFigureCluster', { ...this.pd, FigureCluster: update }));
     // Built from what we sent rather than re-read: IMM's index may lag the write by a moment.
     return toPerson({
       ...current,
@@ -263,17 +257,18 @@ export class ImmBackend implements AlbumBackend {
     if (from.includes(into)) throw new AlbumError('bad_request', 'into must not be one of from');
     // IMM takes exactly one of From (one id) or Froms (a list).
     const source = from.length === 1 ? { From: from[0]! } : { Froms: from };
-    const res = await this.client
-      .call('CreateFigureClustersMergingTask', {
+    const mergeTag = randomUUID();
+    const res = await mapped(
+      this.client.call('CreateFigureClustersMergingTask', {
         ...this.pd,
         To: into,
         ...source,
-        Tags: { [DATASET_TAG]: this.config.dataset },
-      })
-      .catch(rethrow);
+        Tags: { [DATASET_TAG]: this.config.dataset, [MERGE_TAG]: mergeTag },
+      }),
+    );
     return toTask(
       { TaskId: res.TaskId, Status: 'Running', StartTime: new Date().toISOString() },
-      encodeTaskId('merge', res.TaskId),
+      encodeTaskId('merge', res.TaskId, mergeTag),
       'merge',
     );
   }
@@ -281,30 +276,36 @@ export class ImmBackend implements AlbumBackend {
   async getTask(id: string): Promise<TaskRecord | null> {
     const decoded = decodeTaskId(id);
     if (!decoded) return null;
-    try {
-      const info = await this.client.call('GetTask', {
+    if (decoded.type === 'merge') {
+      // The merging TaskType is undocumented: find the task by the tag we gave it (imm-facts §1).
+      const res = await orNull(
+        this.client.call('ListTasks', {
+          ProjectName: this.config.project,
+          TagSelector: `${MERGE_TAG}=${decoded.mergeTag}`,
+          MaxResults: 1,
+        }),
+      );
+      const info = res?.Tasks?.find((t) => t.TaskId === decoded.immTaskId);
+      return info ? toTask(info, id, 'merge') : null;
+    }
+    const info = await orNull(
+      this.client.call('GetTask', {
         ProjectName: this.config.project,
         TaskId: decoded.immTaskId,
-        TaskType: decoded.immTaskType,
-      });
-      return toTask(info, id, decoded.type);
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw toAlbumError(err);
-    }
+        TaskType: TASK_TYPE_CLUSTERING,
+      }),
+    );
+    return info ? toTask(info, id, 'clustering') : null;
   }
 
   // ---- photos ----
 
   async getPhoto(uri: string): Promise<PhotoRecord | null> {
-    try {
-      const res = await this.client.call('GetFileMeta', { ...this.pd, URI: uri, WithFields: PHOTO_FIELDS });
-      const file = res.Files?.[0];
-      return file ? toPhoto(file) : null;
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw toAlbumError(err);
-    }
+    const res = await orNull(
+      this.client.call('GetFileMeta', { ...this.pd, URI: uri, WithFields: PHOTO_FIELDS }),
+    );
+    const file = res?.Files?.[0];
+    return file ? toPhoto(file) : null;
   }
 
   async detectFaces(source: DetectSource): Promise<FaceRecord[]> {
@@ -314,19 +315,17 @@ export class ImmBackend implements AlbumBackend {
         'upload detection needs the local backend; upload the photo to OSS and pass its uri',
       );
     }
-    const res = await this.client
-      .call('DetectImageFaces', { ProjectName: this.config.project, SourceURI: source.uri })
-      .catch(rethrow);
+    const res = await mapped(
+      this.client.call('DetectImageFaces', { ProjectName: this.config.project, SourceURI: source.uri }),
+    );
     // Detection is stateless: no face belongs to a person yet.
     return (res.Faces ?? []).map((f, i) => ({ ...toFace(f, i), personId: null }));
   }
 
   async stats(): Promise<StatsRecord> {
     const [dataset, people, last] = await Promise.all([
-      this.client.call('GetDataset', { ...this.pd, WithStatistics: true }).catch(rethrow),
-      this.client
-        .call('QueryFigureClusters', { ...this.pd, MaxResults: 1, WithTotalCount: true })
-        .catch(rethrow),
+      mapped(this.client.call('GetDataset', { ...this.pd, WithStatistics: true })),
+      mapped(this.client.call('QueryFigureClusters', { ...this.pd, MaxResults: 1, WithTotalCount: true })),
       newestClusteringTask({ client: this.client, config: this.config }, undefined, Date.now() + 30_000),
     ]);
     return {

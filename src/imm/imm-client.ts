@@ -24,11 +24,15 @@ export interface ImmClientOptions {
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
   log?: Logger;
+  /** Awaited before every attempt (retries too), to keep a caller under IMM's per-project QPS. */
+  limiter?: { acquire(): Promise<void> };
 }
 
 export interface CallOptions {
   /** Epoch ms: no attempt starts after it and each attempt's read timeout ends by it. */
   deadline?: number;
+  /** The invocation's logger for retry lines (request id, per-invocation counts); else the client's. */
+  log?: Logger;
 }
 
 /**
@@ -135,12 +139,13 @@ export class ImmClient {
   ): Promise<ImmResponse<A>> {
     const deadline = this.deadlineFor(opts);
     const query = toImmQuery(request as Record<string, unknown>);
-    const log = this.opts.log;
+    const log = opts?.log ?? this.opts.log;
     return withRetry(
       async () => {
         const remaining = deadline - Date.now();
         if (remaining <= 0)
           throw new ImmError(action, 'DeadlineExceeded', 'no time left for the call', 0, null, false);
+        await this.opts.limiter?.acquire();
         const started = Date.now();
         try {
           const res = await this.api.callApi(

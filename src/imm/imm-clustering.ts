@@ -1,17 +1,12 @@
-import { AlbumError } from '../album/errors';
 import type { ClusteringRun } from '../album/types';
-import type { ImmConfig } from '../config/album-config';
+import type { ImmConfig } from '../config/imm-config';
 import type { Logger } from '../log/logger';
 import type { ImmClient } from './imm-client';
-import { isNotFound, toAlbumError } from './imm-errors-map';
+import { ensureProjectAndDataset } from './imm-dataset';
+import { mapped } from './imm-errors-map';
 import { toTask } from './imm-records';
-import { encodeTaskId } from './imm-tasks';
+import { DATASET_TAG, encodeTaskId, FINGERPRINT_TAG } from './imm-tasks';
 import { TASK_TYPE_CLUSTERING, type TaskInfo } from './imm-wire';
-
-/** Task tags: which dataset a task belongs to (tasks are per project) and what it clustered. */
-export const DATASET_TAG = 'album_dataset';
-export const FINGERPRINT_TAG = 'album_fingerprint';
-export const FACE_TEMPLATE = 'Official:FaceManagement';
 
 export interface PollInterval {
   minMs: number;
@@ -28,68 +23,13 @@ export interface ClusteringDeps {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Makes sure project and dataset exist; creates them when IMM_AUTO_CREATE is on, else a clear error. */
-export async function ensureProjectAndDataset(
-  { client, config }: Pick<ClusteringDeps, 'client' | 'config'>,
-  deadline: number,
-  log: Logger,
-): Promise<void> {
-  const { project, dataset } = config;
-  try {
-    await client.call('GetProject', { ProjectName: project }, { deadline });
-  } catch (err) {
-    if (!isNotFound(err)) throw toAlbumError(err);
-    if (!config.autoCreate)
-      throw new AlbumError(
-        'bad_request',
-        `IMM project "${project}" does not exist; create it or set IMM_AUTO_CREATE=true`,
-      );
-    await createIgnoringExisting(() =>
-      client.call(
-        'CreateProject',
-        { ProjectName: project, ServiceRole: config.serviceRole, TemplateId: FACE_TEMPLATE },
-        { deadline },
-      ),
-    );
-    log.info('imm.project_created', { project, templateId: FACE_TEMPLATE });
-  }
-  try {
-    await client.call('GetDataset', { ProjectName: project, DatasetName: dataset }, { deadline });
-  } catch (err) {
-    if (!isNotFound(err)) throw toAlbumError(err);
-    if (!config.autoCreate)
-      throw new AlbumError(
-        'bad_request',
-        `IMM dataset "${dataset}" does not exist in project "${project}"; create it (TemplateId ${FACE_TEMPLATE}) or set IMM_AUTO_CREATE=true`,
-      );
-    await createIgnoringExisting(() =>
-      client.call(
-        'CreateDataset',
-        { ProjectName: project, DatasetName: dataset, TemplateId: FACE_TEMPLATE },
-        { deadline },
-      ),
-    );
-    log.info('imm.dataset_created', { project, dataset, templateId: FACE_TEMPLATE });
-  }
-}
-
-/** Two cold instances may create at once; the loser sees ResourceAlreadyExists, which is success. */
-async function createIgnoringExisting(create: () => Promise<unknown>): Promise<void> {
-  try {
-    await create();
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ResourceAlreadyExists') return;
-    throw toAlbumError(err);
-  }
-}
-
 export async function newestClusteringTask(
   { client, config }: Pick<ClusteringDeps, 'client' | 'config'>,
   status: 'Running' | 'Succeeded' | undefined,
   deadline: number,
 ): Promise<TaskInfo | null> {
-  const res = await client
-    .call(
+  const res = await mapped(
+    client.call(
       'ListTasks',
       {
         ProjectName: config.project,
@@ -101,10 +41,8 @@ export async function newestClusteringTask(
         MaxResults: 1,
       },
       { deadline },
-    )
-    .catch((err) => {
-      throw toAlbumError(err);
-    });
+    ),
+  );
   return res.Tasks?.[0] ?? null;
 }
 
@@ -118,15 +56,13 @@ async function datasetFingerprint(
   { client, config }: ClusteringDeps,
   deadline: number,
 ): Promise<{ fingerprint: string; fileCount: number }> {
-  const { Dataset: d } = await client
-    .call(
+  const { Dataset: d } = await mapped(
+    client.call(
       'GetDataset',
       { ProjectName: config.project, DatasetName: config.dataset, WithStatistics: true },
       { deadline },
-    )
-    .catch((err) => {
-      throw toAlbumError(err);
-    });
+    ),
+  );
   return {
     fingerprint: `${d.FileCount ?? 0}:${d.TotalFileSize ?? 0}:${d.UpdateTime ?? ''}`,
     fileCount: d.FileCount ?? 0,
@@ -139,16 +75,18 @@ async function countClusters(
   since: string,
   deadline: number,
 ): Promise<number> {
-  const res = await deps.client.call(
-    'QueryFigureClusters',
-    {
-      ProjectName: deps.config.project,
-      DatasetName: deps.config.dataset,
-      MaxResults: 1,
-      WithTotalCount: true,
-      [field]: { Start: since, End: new Date(Date.now() + 60_000).toISOString() },
-    },
-    { deadline },
+  const res = await mapped(
+    deps.client.call(
+      'QueryFigureClusters',
+      {
+        ProjectName: deps.config.project,
+        DatasetName: deps.config.dataset,
+        MaxResults: 1,
+        WithTotalCount: true,
+        [field]: { Start: since, End: new Date(Date.now() + 60_000).toISOString() },
+      },
+      { deadline },
+    ),
   );
   return res.TotalCount ?? 0;
 }
@@ -193,8 +131,8 @@ export async function runImmClustering(
   }
   if (!last && fileCount === 0) return { outcome: 'skipped', reason: 'the dataset is empty', task: null };
 
-  const created = await client
-    .call(
+  const created = await mapped(
+    client.call(
       'CreateFigureClusteringTask',
       {
         ProjectName: config.project,
@@ -202,10 +140,8 @@ export async function runImmClustering(
         Tags: { [DATASET_TAG]: config.dataset, [FINGERPRINT_TAG]: fingerprint },
       },
       { deadline },
-    )
-    .catch((err) => {
-      throw toAlbumError(err);
-    });
+    ),
+  );
   const taskId = encodeTaskId('clustering', created.TaskId);
   log.info('clustering.started', { taskId, immTaskId: created.TaskId, fingerprint });
 
@@ -225,15 +161,13 @@ export async function runImmClustering(
       };
     }
     await sleep(delay);
-    info = await client
-      .call(
+    info = await mapped(
+      client.call(
         'GetTask',
         { ProjectName: config.project, TaskId: created.TaskId, TaskType: TASK_TYPE_CLUSTERING },
         { deadline },
-      )
-      .catch((err) => {
-        throw toAlbumError(err);
-      });
+      ),
+    );
     if (info.Status === 'Succeeded' || info.Status === 'Failed') break;
   }
   const task = toTask(info, taskId, 'clustering');

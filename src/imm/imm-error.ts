@@ -18,20 +18,30 @@ export class ImmError extends Error {
     );
   }
   get throttled(): boolean {
-    return this.status === 429 || /^Throttling/i.test(this.code);
+    return isThrottling(this.code, this.immMessage, this.status);
   }
+}
+
+/**
+ * IMM throttles with HTTP 400 (docs once said 403), Code `Throttling.User` (the API gateway's
+ * `Throttling*` family) and Message "Request was denied due to user flow control." — the message
+ * alone counts too, since the code is not documented for IMM (imm-facts §2). A 400 is normally an
+ * argument error, so this check must run before any status-based classification.
+ */
+const FLOW_CONTROL = /flow control|throttl/i;
+
+export function isThrottling(code: string, message: string, status: number): boolean {
+  if (/^Throttling/i.test(code) || status === 429) return true;
+  return (status === 0 || (status >= 400 && status < 500) || status === 503) && FLOW_CONTROL.test(message);
 }
 
 /** Network-level failures worth another attempt (connection refused/reset, timeouts, DNS hiccups). */
 const NETWORK_CODES =
   /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ESOCKETTIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|UND_ERR_\w+|ReadTimeout|ConnectTimeout)$/;
 
-/**
- * Throttling (code `Throttling*`, HTTP 429), 5xx and network errors are retryable; 4xx argument
- * errors never are (cloud-reference §2.5: IMM's exact throttling code is not documented).
- */
-export function isRetryable(code: string, status: number): boolean {
-  if (/^Throttling/i.test(code) || status === 429) return true;
+/** Throttling (see isThrottling), 5xx and network errors are retryable; other 4xx never are. */
+export function isRetryable(code: string, status: number, message = ''): boolean {
+  if (isThrottling(code, message, status)) return true;
   if (status >= 500) return true;
   if (status === 0) return NETWORK_CODES.test(code) || /timeout/i.test(code) || code === 'NetworkError';
   return false;
@@ -57,5 +67,5 @@ export function toImmError(action: string, err: unknown): ImmError {
     data.Message ?? data.message ?? (typeof e.message === 'string' ? e.message : 'unknown error'),
   );
   const requestId = typeof data.RequestId === 'string' ? data.RequestId : null;
-  return new ImmError(action, code, message, status, requestId, isRetryable(code, status));
+  return new ImmError(action, code, message, status, requestId, isRetryable(code, status, message));
 }

@@ -1,27 +1,37 @@
 import type { TaskType } from '../album/types';
-import { TASK_TYPE_CLUSTERING } from './imm-wire';
+
+/** Task tags: which dataset a task belongs to (tasks are per project) and what it clustered. */
+export const DATASET_TAG = 'album_dataset';
+export const FINGERPRINT_TAG = 'album_fingerprint';
+/** A merge task's own id, chosen by us: the merging TaskType is undocumented (imm-facts §1). */
+export const MERGE_TAG = 'album_merge';
 
 /**
- * Album task ids are opaque: they carry the IMM TaskType next to the TaskId because GetTask
- * needs both. The merging task's TaskType is not in the stored IMM docs (the EventBridge event is
- * `imm:Task:FigureClustersMerging`, and for clustering the event name `FigureClustering` differs
- * from the TaskType `FaceClustering`), so `FigureClustersMerging` is a best guess — verify on a
- * real account (GetTask answers InvalidArgument/ResourceNotFound if it is wrong).
+ * Album task ids are opaque. A clustering id carries IMM's TaskId (GetTask with the documented
+ * TaskType `FaceClustering`). A merge id carries the MERGE_TAG value we gave the task: it is
+ * found with ListTasks filtered by that tag, never by guessing the merging TaskType for GetTask.
  */
-export const TASK_TYPE_MERGING = 'FigureClustersMerging';
+export type DecodedTaskId =
+  | { type: 'clustering'; immTaskId: string }
+  | { type: 'merge'; immTaskId: string; mergeTag: string };
 
-const IMM_TYPE: Record<TaskType, string> = { clustering: TASK_TYPE_CLUSTERING, merge: TASK_TYPE_MERGING };
-
-export function encodeTaskId(type: TaskType, immTaskId: string): string {
-  return Buffer.from(JSON.stringify({ t: type, i: immTaskId })).toString('base64url');
+export function encodeTaskId(type: TaskType, immTaskId: string, mergeTag?: string): string {
+  return Buffer.from(
+    JSON.stringify({ t: type, i: immTaskId, ...(mergeTag ? { g: mergeTag } : {}) }),
+  ).toString('base64url');
 }
 
-export function decodeTaskId(id: string): { type: TaskType; immTaskType: string; immTaskId: string } | null {
+export function decodeTaskId(id: string): DecodedTaskId | null {
   try {
-    const v = JSON.parse(Buffer.from(id, 'base64url').toString('utf8')) as { t?: unknown; i?: unknown };
-    if ((v.t === 'clustering' || v.t === 'merge') && typeof v.i === 'string' && v.i) {
-      return { type: v.t, immTaskType: IMM_TYPE[v.t], immTaskId: v.i };
-    }
+    const v = JSON.parse(Buffer.from(id, 'base64url').toString('utf8')) as {
+      t?: unknown;
+      i?: unknown;
+      g?: unknown;
+    };
+    if (typeof v.i !== 'string' || !v.i) return null;
+    if (v.t === 'clustering') return { type: 'clustering', immTaskId: v.i };
+    if (v.t === 'merge' && typeof v.g === 'string' && v.g)
+      return { type: 'merge', immTaskId: v.i, mergeTag: v.g };
   } catch {
     /* not one of ours */
   }

@@ -289,5 +289,5 @@ export interface ImmErrorBody {
   Recommend?: string;
 }
 
-/** Task types as GetTask wants them. The merge name is not in the stored docs (see imm-tasks.ts). */
+/** The clustering TaskType GetTask wants (documented). Merge tasks are found by tag (imm-tasks.ts). */
 export const TASK_TYPE_CLUSTERING = 'FaceClustering';

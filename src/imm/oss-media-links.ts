@@ -25,7 +25,7 @@ export function faceCropProcess(box: Box): string {
   // Width/height run from the clamped origin to the padded far edge; OSS clips at the image edge.
   const w = Math.max(1, Math.ceil(box.left + box.width + padX) - x);
   const h = Math.max(1, Math.ceil(box.top + box.height + padY) - y);
-  return `image/crop,x_${x},y_${y},w_${w},h_${h}/${THUMB}`;
+  return `image/auto-orient,1/crop,x_${x},y_${y},w_${w},h_${h}/${THUMB}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import { MalformedEventError, parseOssEvent } from '../fc/oss-event';
 import { parseTimerEvent } from '../fc/timer-event';
 import { ALLOWED_METHODS } from '../http/allowed-methods';
 import { errorBody } from '../http/error-body';
+import { tallyEvents } from '../log/event-tally';
 import type { Logger } from '../log/logger';
 import type { RuntimeFactory } from './album-runtime';
 
@@ -31,11 +32,16 @@ function invocation(
   return { ctx, log: root.child({ fn, requestId: ctx.requestId }), started: Date.now() };
 }
 
-/** Transient failures are rethrown so FC's async retry runs again; everything else is final. */
+/**
+ * Transient failures are rethrown so FC's async retry runs again (and, once retries are spent,
+ * hands the event to the failure destination). A configuration error is one of them: the event is
+ * fine, the function is not, and returning would count the event as done and lose it. Only an
+ * event that can never be processed (malformed) is final.
+ */
 function isTransient(err: unknown): boolean {
   if (err instanceof AlbumError)
     return err.code === 'too_many_requests' || err.code === 'upstream_error' || err.code === 'internal';
-  return !(err instanceof MalformedEventError || err instanceof ConfigError);
+  return !(err instanceof MalformedEventError);
 }
 
 export interface IndexerResult {
@@ -46,14 +52,31 @@ export interface IndexerResult {
 
 export function createIndexerHandler({ runtime, log: root }: HandlerDeps): FcHandler<IndexerResult> {
   return async (event, context) => {
-    const { ctx, log } = invocation(root, 'indexer', context);
+    const { ctx, log, started } = invocation(root, 'indexer', context);
+    const tally = tallyEvents(log);
+    const metrics = { events: 0, indexed: 0, removed: 0, unchanged: 0, rejected: 0 };
     try {
       const rt = await runtime(ctx);
       const changes = parseOssEvent(event, rt.keyEncoding);
-      const outcomes = await rt.service.applyPhotoChanges(changes, log);
+      metrics.events = changes.length;
+      const outcomes = await rt.service.applyPhotoChanges(changes, tally.log);
+      for (const o of outcomes) {
+        if (o.outcome === 'rejected') metrics.rejected++;
+        else if (o.outcome === 'unchanged') metrics.unchanged++;
+        else if (o.action === 'index') metrics.indexed++;
+        else metrics.removed++;
+      }
       return { ok: true, outcomes: outcomes.map(({ uri, action, outcome }) => ({ uri, action, outcome })) };
     } catch (err) {
       return finalOrRethrow(err, log, 'indexer');
+    } finally {
+      // One line per invocation, also when it fails, for SLS dashboards and alerts.
+      log.info('indexer.metrics', {
+        ...metrics,
+        skipped: tally.count('photo.skipped'),
+        retried: tally.count('imm.retry'),
+        ms: Date.now() - started,
+      });
     }
   };
 }

@@ -38,6 +38,11 @@ export interface FakeImmBehaviour {
   clusteringDelayMs: number;
   mergingDelayMs: number;
   minImagesPerCluster: number;
+  /**
+   * TaskType the fake gives merging tasks. IMM does not document it (imm-facts §1), so GetTask
+   * with any guess is answered ResourceNotFound; the album must find merges by their tags.
+   */
+  mergingTaskType: string;
   /** Timestamps come from here so tests can move time. */
   now: () => Date;
 }

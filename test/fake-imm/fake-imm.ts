@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FigureCluster, ImmFile, TaskInfo } from '../../src/imm/imm-wire';
+import { mulberry32 } from '../support/synthetic-faces';
 import {
   type FakeImmBehaviour,
   FakeImmState,
@@ -51,6 +52,19 @@ export interface RecordedRequest {
   bodyLength: number;
   status: number;
   code: string | null;
+  /** Epoch ms when the request arrived. */
+  at: number;
+}
+
+/**
+ * Random faults on a share of all calls, like a busy IMM behind a flaky network: throttling as
+ * IMM sends it (HTTP 400 `Throttling.User`, or the flow-control message under another code),
+ * 5xx, and connections reset before any answer. Seeded, so a failing run can be replayed.
+ */
+export interface RandomFaults {
+  rate: number;
+  seed?: number;
+  kinds?: ('throttling' | 'flow-control-message' | 'server-error' | 'reset')[];
 }
 
 export interface FakeImmOptions extends Partial<FakeImmBehaviour> {
@@ -65,15 +79,20 @@ export interface FakeImm {
   seedFaces(uri: string, figures: SeedFigure[], props?: Partial<ImmFile>): void;
   /** Answer the next `count` calls of `action` ('*' = any) with a fault (default 429 Throttling.User). */
   failNext(action: string, count: number, fault?: Fault): void;
-  /** Drops every pending fault. */
+  /** Drops every pending fault (and the random faults). */
   clearFaults(): void;
+  /** Fails a random share of every later call (null turns it off). */
+  randomFaults(faults: RandomFaults | null): void;
+  /** How many random faults of each kind were injected so far. */
+  injected: Record<string, number>;
   requests: RecordedRequest[];
   requestsFor(action: string): RecordedRequest[];
   close(): Promise<void>;
 }
 
+/** What IMM answers when throttling (imm-facts §2: HTTP 400, not 429). */
 const THROTTLED: Required<Omit<Fault, 'delayMs'>> = {
-  status: 429,
+  status: 400,
   code: 'Throttling.User',
   message: 'Request was denied due to user flow control.',
 };
@@ -105,7 +124,8 @@ const CLUSTER_SORT: Record<string, (c: FigureCluster) => string | number | undef
   CreateTime: (c) => Date.parse(c.CreateTime ?? ''),
   UpdateTime: (c) => Date.parse(c.UpdateTime ?? ''),
   Gender: (c) => c.Gender,
-  GroupName: (c) => c.Name ?? '',
+  // The Chinese enum names the group-name key `Name`; the English "GroupName" is a title (imm-facts §3).
+  Name: (c) => c.Name ?? '',
   ProjectName: (c) => c.ProjectName,
   DatasetName: (c) => c.DatasetName,
 };
@@ -183,7 +203,7 @@ function actions(state: FakeImmState): Record<string, (p: Params) => Record<stri
       const to = String(p.To);
       for (const id of [to, ...froms]) if (!d.clusters.has(id)) throw notFound(`figure cluster ${id}`);
       const info = state.startTask(
-        'FigureClustersMerging',
+        b.mergingTaskType,
         project,
         dataset,
         (p.Tags as Record<string, string>) ?? {},
@@ -342,6 +362,7 @@ export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> 
     clusteringDelayMs: opts.clusteringDelayMs ?? 30,
     mergingDelayMs: opts.mergingDelayMs ?? 30,
     minImagesPerCluster: opts.minImagesPerCluster ?? 3,
+    mergingTaskType: opts.mergingTaskType ?? 'FigureClustersMerging',
     now: opts.now ?? (() => new Date()),
   });
   if (opts.project) state.createProject({ ProjectName: opts.project });
@@ -354,6 +375,8 @@ export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> 
   const handlers = actions(state);
   const requests: RecordedRequest[] = [];
   const faults: { action: string; remaining: number; fault: Fault }[] = [];
+  let random: { rate: number; next: () => number; kinds: NonNullable<RandomFaults['kinds']> } | null = null;
+  const injected: Record<string, number> = {};
   let host = '127.0.0.1';
 
   const handle = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
@@ -370,6 +393,7 @@ export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> 
       bodyLength: body.length,
       status: 0,
       code: null,
+      at: Date.now(),
     };
     requests.push(record);
     const requestId = randomUUID().toUpperCase();
@@ -402,6 +426,19 @@ export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> 
         );
       if (!String(req.headers.authorization ?? '').startsWith('ACS3-HMAC-SHA256 '))
         throw new WireError(400, 'MissingAuthorization', 'The request is not signed.');
+      if (random && random.next() < random.rate) {
+        const kind = random.kinds[Math.floor(random.next() * random.kinds.length)]!;
+        injected[kind] = (injected[kind] ?? 0) + 1;
+        record.code = `injected:${kind}`;
+        if (kind === 'reset') {
+          req.socket.destroy();
+          return;
+        }
+        if (kind === 'server-error') return fail(503, 'ServiceUnavailable', 'The service is unavailable.');
+        if (kind === 'flow-control-message')
+          return fail(400, 'Throttling', 'Request was denied due to user flow control.');
+        return fail(THROTTLED.status, THROTTLED.code, THROTTLED.message);
+      }
       const faultIndex = faults.findIndex(
         (f) => f.remaining > 0 && (f.action === action || f.action === '*'),
       );
@@ -411,11 +448,10 @@ export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> 
         if (f.fault.delayMs) await new Promise((r) => setTimeout(r, f.fault.delayMs));
         if (f.fault.status !== undefined || f.fault.code !== undefined || !f.fault.delayMs) {
           const status = f.fault.status ?? THROTTLED.status;
-          fail(
-            status,
-            f.fault.code ?? (status === 429 ? THROTTLED.code : 'ServiceUnavailable'),
-            f.fault.message ?? THROTTLED.message,
-          );
+          const code =
+            f.fault.code ?? (status === 400 || status === 429 ? THROTTLED.code : 'ServiceUnavailable');
+          const throttling = /^Throttling/.test(code);
+          fail(status, code, f.fault.message ?? (throttling ? THROTTLED.message : `${code} (injected)`));
           return;
         }
       }
@@ -453,7 +489,16 @@ export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> 
     },
     clearFaults: () => {
       faults.length = 0;
+      random = null;
     },
+    randomFaults: (f) => {
+      random = f && {
+        rate: f.rate,
+        next: mulberry32(f.seed ?? 1),
+        kinds: f.kinds ?? ['throttling', 'flow-control-message', 'server-error', 'reset'],
+      };
+    },
+    injected,
     requests,
     requestsFor: (action) => requests.filter((r) => r.action === action),
     close: () =>

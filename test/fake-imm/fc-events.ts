@@ -90,11 +90,12 @@ export function fcContext(overrides: Record<string, unknown> = {}): Record<strin
  * logger), with the test's logger. `env` is read at each invocation, so setEnv() applies.
  */
 export function immFunctions(log: Logger, env: NodeJS.ProcessEnv = process.env) {
-  const runtime = createImmRuntimeFactory({ log, env });
+  // One factory per function, as deployed: each validates only the settings it reads.
+  const runtime = (fn: 'api' | 'indexer' | 'clusterer') => createImmRuntimeFactory({ fn, log, env });
   return {
-    api: createHttpHandler({ runtime, log }),
-    indexer: createIndexerHandler({ runtime, log }),
-    clusterer: createClustererHandler({ runtime, log }),
+    api: createHttpHandler({ runtime: runtime('api'), log }),
+    indexer: createIndexerHandler({ runtime: runtime('indexer'), log }),
+    clusterer: createClustererHandler({ runtime: runtime('clusterer'), log }),
   };
 }
 
@@ -134,6 +135,10 @@ const ENV_KEYS = [
   'OSS_KEY_ENCODING',
   'URL_EXPIRES_SECONDS',
   'OSS_ENDPOINT',
+  'CLUSTERABLE_MIN_FACE',
+  'CLUSTERABLE_MAX_ANGLE',
+  'CLUSTERABLE_MIN_QUALITY',
+  'IMM_SERVICE_ROLE',
 ];
 
 /** Sets the variables (clearing the album's other ones) and returns a restore function. */

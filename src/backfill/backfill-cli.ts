@@ -1,0 +1,198 @@
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { BackfillEnvSchema } from '../config/backfill-config';
+import { ConfigError, parseEnv, scopeEnv } from '../config/env-parse';
+import { FUNCTION_SETTINGS, loadCloudConfig } from '../config/function-settings';
+import { ImmBackend } from '../imm/imm-backend';
+import { ImmClient } from '../imm/imm-client';
+import { envCredentials } from '../imm/imm-runtime';
+import { tallyEvents } from '../log/event-tally';
+import { createLogger, type Logger, type LogLevel } from '../log/logger';
+import { createBackfillReporter, describeCounts } from './backfill-progress';
+import { runBackfill } from './backfill-run';
+import { OssBucketLister } from './bucket-listing';
+import { CallPacer } from './call-pacer';
+import { CheckpointFile } from './checkpoint';
+import { ImmDatasetLister } from './dataset-listing';
+
+/**
+ * `npm run backfill -- [options]`: index the photos already in the bucket (and, with --reconcile,
+ * drop dataset entries whose object is gone). Same environment as the functions plus the
+ * deployer's ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET. Exit codes: 0 done, 1 failed (rerun resumes),
+ * 2 bad configuration, 130 interrupted (rerun resumes).
+ */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  tty: boolean;
+  cwd: string;
+}
+
+const positive = (max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(`a number in (0, ${max}]`);
+  return n;
+};
+const integer = (max: number) => (v: string) => {
+  const n = positive(max)(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`a whole number from 1 to ${max}`);
+  return n;
+};
+
+interface Flags {
+  dryRun?: boolean;
+  reconcile?: boolean;
+  rate?: number;
+  batchSize?: number;
+  concurrency: number;
+  pageSize: number;
+  checkpoint?: string;
+  restart?: boolean;
+  outageWait: number;
+  progress: 'auto' | 'bar' | 'lines';
+}
+
+export function backfillProgram(): Command {
+  return new Command('backfill')
+    .description('Index the photos already in the bucket under PHOTO_PREFIX into the IMM dataset.')
+    .option('--dry-run', 'list and count, print what would be done, change nothing')
+    .option('--reconcile', 'also remove dataset entries whose object is no longer in the bucket')
+    .option(
+      '--rate <calls/s>',
+      'IMM calls per second (env BACKFILL_CALLS_PER_SECOND, default 10)',
+      positive(100),
+    )
+    .option(
+      '--batch-size <n>',
+      'photos per BatchIndexFileMeta (env BACKFILL_BATCH_SIZE, max 100)',
+      integer(100),
+    )
+    .option('--concurrency <n>', 'batches in flight', integer(32), 4)
+    .option(
+      '--page-size <n>',
+      'keys per listing page; the checkpoint is saved after each',
+      integer(1000),
+      1000,
+    )
+    .option('--checkpoint <file>', 'checkpoint file (default .backfill/<bucket>-<project>-<dataset>.json)')
+    .option('--restart', 'ignore an existing checkpoint and start over')
+    .option('--outage-wait <seconds>', 'keep retrying through an IMM outage this long', positive(86_400), 600)
+    .addOption(
+      new Option('--progress <kind>', 'progress display').choices(['auto', 'bar', 'lines']).default('auto'),
+    );
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const program = backfillProgram().exitOverride();
+  program.configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    return (err as { exitCode?: number }).exitCode === 0 ? 0 : 2;
+  }
+  const flags = program.opts<Flags>();
+  const level = (io.env.LOG_LEVEL as LogLevel | undefined) ?? 'warn';
+  // Retries are routine under throttling: counted and shown with the progress, written only at debug.
+  const tally = tallyEvents(
+    createLogger({ level, write: (line) => io.err(line), bindings: { fn: 'backfill' } }),
+    { mute: level === 'debug' ? [] : ['imm.retry'] },
+  );
+  const log = tally.log;
+
+  let setup: ReturnType<typeof wire>;
+  try {
+    setup = wire(flags, io, log);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(`backfill: ${err.message}`);
+    return 2;
+  }
+  const reporter = createBackfillReporter({
+    tty: flags.progress === 'bar' || (flags.progress === 'auto' && io.tty),
+    out: io.out,
+    retried: () => tally.count('imm.retry'),
+  });
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    io.err('backfill: stopping after the current page (Ctrl-C again to quit now; a rerun resumes)');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const started = Date.now();
+  try {
+    const result = await runBackfill(setup.deps, { ...setup.options, signal: abort.signal }, reporter);
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    const how = result.resumed ? ' (resumed from checkpoint)' : '';
+    const retries = tally.count('imm.retry');
+    reporter.done(
+      `backfill ${result.outcome}${how}: ${describeCounts(result.counts)} in ${secs}s (IMM retries ${retries})`,
+    );
+    if (result.outcome === 'interrupted') return 130;
+    return 0;
+  } catch (err) {
+    log.error('backfill.failed', { error: err });
+    reporter.done(
+      `backfill failed: ${err instanceof Error ? err.message : String(err)}; run it again to resume from ${setup.deps.checkpoint.file}`,
+    );
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function wire(flags: Flags, io: CliIo, log: Logger) {
+  const credentials = envCredentials(io.env);
+  if (!credentials)
+    throw new ConfigError(
+      'set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (the deployer)',
+    );
+  // The deploy region, with s.yaml's default, unless IMM_REGION says otherwise.
+  const region = io.env.ALBUM_REGION || 'cn-hangzhou';
+  const { album, imm, oss } = loadCloudConfig('backfill', io.env, region);
+  if (!oss) throw new ConfigError('invalid configuration: ALBUM_BUCKET is required');
+  const tuning = parseEnv(BackfillEnvSchema, scopeEnv(io.env, FUNCTION_SETTINGS.backfill));
+  const pacer = new CallPacer(flags.rate ?? tuning.BACKFILL_CALLS_PER_SECOND);
+  const client = new ImmClient({
+    region: imm.region,
+    credentials,
+    endpoint: imm.endpoint,
+    retry: imm.retry,
+    log,
+    limiter: pacer,
+    defaultBudgetMs: 60_000,
+  });
+  const checkpoint = new CheckpointFile(
+    flags.checkpoint
+      ? path.resolve(io.cwd, flags.checkpoint)
+      : path.join(io.cwd, '.backfill', `${oss.bucket}-${imm.project}-${imm.dataset}.json`),
+  );
+  return {
+    deps: {
+      bucket: new OssBucketLister({
+        region: imm.region,
+        bucket: oss.bucket,
+        credentials,
+        endpoint: oss.endpoint,
+      }),
+      dataset: new ImmDatasetLister(client, imm),
+      sink: new ImmBackend({ client, config: imm, poll: imm.poll }),
+      checkpoint,
+      log,
+    },
+    options: {
+      bucket: oss.bucket,
+      prefix: album.photoPrefix,
+      project: imm.project,
+      dataset: imm.dataset,
+      batchSize: flags.batchSize ?? tuning.BACKFILL_BATCH_SIZE,
+      concurrency: flags.concurrency,
+      pageSize: flags.pageSize,
+      dryRun: !!flags.dryRun,
+      reconcile: !!flags.reconcile,
+      restart: !!flags.restart,
+      outageWaitMs: flags.outageWait * 1000,
+    },
+  };
+}
