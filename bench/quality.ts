@@ -2,33 +2,37 @@
  * Clustering quality on ../shared/datasets/faces-dev, face-album vs an Immich-style baseline on the same
  * embeddings.
  *
- *   npm run bench:quality                         scan the dev set with the CLI into a fresh data dir, export, score
- *   npm run bench:quality -- --limit 1500         same on a seeded identity-preserving subset (copied to a temp dir)
- *   npm run bench:quality -- --export file.json   score an existing export (one kept with --save, or
- *                                                 `face-album export --embeddings`) — its personIds, plus direct runs
- *   extra: --threshold x --attach-threshold z --join-threshold y --linkage average|centroid   clusterer options for the direct runs (tuning)
- *          --save file.json                       keep the CLI export (e.g. in .bench/, git-ignored) for re-scoring
+ * The album runs in-process exactly as `face-album scan` / `recluster` do (bench/quality-album.ts), on a
+ * part of faces-dev split by identity (bench/quality-album.ts partOf): `dev` (~4/5, for tuning) or
+ * `holdout` (~1/5, kept away from tuning), or `all`.
  *
- * Printed systems: "face-album (CLI)" = the personIds in the export (what the local album shows);
- * "clusterer incremental" / "clusterer recluster" = PersonClusterer run here on the export's embeddings
- * (scan order, then the timer's full re-cluster); "immich defaults" = Immich's job with its defaults
- * (cosine 0.5, min 3 faces); "immich tuned" = the same algorithm at the cosine distance equivalent to our threshold (median norm).
+ *   npm run bench:quality                         one scan of the dev part (full clustering) + a full recluster
+ *   npm run bench:quality -- --batches 5          also the default incremental path: the photos arrive in 5
+ *                                                 seeded batches, one scan each, then a full recluster
+ *   npm run bench:quality -- --copies 6           copies variant: 12 identities (--identities) with every photo
+ *                                                 copied 6 times into c0/..c5/, against the same without copies
+ *   --part dev|holdout|all   which identities (default dev)     --limit n   seeded identity-preserving subset
+ *   --analyses file.db       reuse the analyses of an earlier run (an album.db; written when missing), so only
+ *                            clustering runs; without it the engine analyses every photo once (~6 min on 2 cores)
+ *   --threshold x --attach-threshold z --join-threshold y --linkage average|centroid --ratio-test off|rank,ratio
+ *                            clusterer options (tuning)
+ *   --full-growth x          growth since the last full pass that makes a scan's pass full (default 0.25;
+ *                            Infinity = the purely incremental path)
+ *   npm run bench:quality -- --export file.json   score an existing export (`face-album export --embeddings`):
+ *                                                 its personIds, plus PersonClusterer run directly on its embeddings
+ *
+ * Besides face-album, "immich defaults" = Immich's job with its defaults (cosine 0.5, min 3 faces) and
+ * "immich tuned" = the same at the cosine distance equivalent to our threshold (median norm), on the
+ * embeddings of the single-scan run.
  */
-import { execFileSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Linkage } from '../src/local/cluster/centroid-stats';
-import { DEFAULT_CLUSTER_OPTIONS } from '../src/local/cluster/person-clusterer';
-import { pickSubset, readManifest } from './dev-manifest';
+import { clusteringSession } from '../src/local/cluster/clustering-session';
+import { type ClustererOptions, DEFAULT_CLUSTER_OPTIONS } from '../src/local/cluster/person-clusterer';
+import { type ManifestRow, pickSubset, readManifest } from './dev-manifest';
+import { arrivalBatches, type Placement, partOf, runAlbum } from './quality-album';
 import {
   buildTruth,
   type ExportFile,
@@ -37,6 +41,7 @@ import {
   ourClusterer,
   type QualityScores,
   score,
+  type Truth,
 } from './quality-score';
 
 const DATASET = path.resolve('../shared/datasets/faces-dev');
@@ -46,68 +51,34 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function runCli(limit: number | undefined): ExportFile {
-  const rows = readManifest(DATASET);
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'face-album-quality-'));
-  const dataDir = path.join(tmp, 'data');
-  let photosDir = DATASET;
-  if (limit !== undefined) {
-    photosDir = path.join(tmp, 'photos');
-    for (const r of pickSubset(rows, limit, 20250601)) {
-      mkdirSync(path.dirname(path.join(photosDir, r.path)), { recursive: true });
-      copyFileSync(path.join(DATASET, r.path), path.join(photosDir, r.path));
-    }
-  }
-  const cli = path.resolve('bin/face-album.cjs');
-  if (!existsSync(cli)) throw new Error(`CLI not found at ${cli}; use --export <file> with a saved export`);
-  const t0 = Date.now();
-  execFileSync(process.execPath, [cli, 'scan', photosDir, '--data', dataDir], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  console.log(`scan: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  const json = execFileSync(
-    process.execPath,
-    [cli, 'export', '--photos', photosDir, '--data', dataDir, '--embeddings'],
-    { maxBuffer: 1 << 30 },
-  ).toString();
-  const parsed = JSON.parse(json) as ExportFile;
-  const save = arg('save');
-  if (save) {
-    writeFileSync(save, json);
-    console.log(`export saved to ${save}`);
-  }
-  rmSync(tmp, { recursive: true, force: true });
-  return parsed;
+function clustererOptions(): ClustererOptions {
+  const threshold = Number(arg('threshold') ?? DEFAULT_CLUSTER_OPTIONS.threshold);
+  return {
+    ...DEFAULT_CLUSTER_OPTIONS,
+    threshold,
+    joinThreshold: Number(arg('join-threshold') ?? DEFAULT_CLUSTER_OPTIONS.joinThreshold),
+    linkage: (arg('linkage') ?? DEFAULT_CLUSTER_OPTIONS.linkage) as Linkage,
+    ratioTest:
+      arg('ratio-test') === 'off'
+        ? null
+        : arg('ratio-test')
+          ? (([rank, ratio]) => ({ rank: Number(rank), ratio: Number(ratio) }))(arg('ratio-test')!.split(','))
+          : DEFAULT_CLUSTER_OPTIONS.ratioTest,
+    attachThreshold: Number(
+      arg('attach-threshold') ?? (arg('threshold') ? threshold : DEFAULT_CLUSTER_OPTIONS.attachThreshold),
+    ),
+  };
 }
 
-function main(): void {
-  const exportPath = arg('export');
-  const limitArg = arg('limit');
-  const data: ExportFile = exportPath
-    ? (JSON.parse(readFileSync(exportPath, 'utf8')) as ExportFile)
-    : runCli(limitArg ? Number(limitArg) : undefined);
-  const truth = buildTruth(data.photos, readManifest(DATASET));
-  const threshold = Number(arg('threshold') ?? DEFAULT_CLUSTER_OPTIONS.threshold);
-  const joinThreshold = Number(arg('join-threshold') ?? DEFAULT_CLUSTER_OPTIONS.joinThreshold);
-  const linkage = (arg('linkage') ?? DEFAULT_CLUSTER_OPTIONS.linkage) as Linkage;
-  const attachThreshold = Number(
-    arg('attach-threshold') ?? (arg('threshold') ? threshold : DEFAULT_CLUSTER_OPTIONS.attachThreshold),
-  );
+function printTable(rows: [string, QualityScores][]): void {
+  const keys = Object.keys(rows[0]![1]) as (keyof QualityScores)[];
+  const w = Math.max(...rows.map(([n]) => n.length)) + 2;
+  console.log(''.padEnd(22) + rows.map(([n]) => n.padStart(w)).join(''));
+  for (const k of keys) console.log(k.padEnd(22) + rows.map(([, s]) => String(s[k]).padStart(w)).join(''));
+}
 
-  const rows: [string, QualityScores][] = [];
-  const exported = exportedAssignment(data.photos);
-  if (exported.some((p) => p !== null)) rows.push(['face-album (CLI)', score(truth, exported)]);
-  let t = performance.now();
-  const ours = ourClusterer(truth, { threshold, attachThreshold, joinThreshold, linkage });
-  const oursMs = performance.now() - t;
-  rows.push(['clusterer incremental', score(truth, ours.incremental)]);
-  rows.push(['clusterer recluster', score(truth, ours.reclustered)]);
-  t = performance.now();
-  rows.push([
-    'immich defaults (cos 0.5)',
-    score(truth, immichBaseline(truth, { maxDistance: 0.5, minFaces: 3 })),
-  ]);
-  const immichMs = performance.now() - t;
+/** Baselines on an export's embeddings: Immich's defaults and Immich at our threshold. */
+function immichRows(truth: Truth, threshold: number): [string, QualityScores][] {
   // For vectors of norm n, cosine distance = euclid² / (2n²); face-api descriptors have n ≈ 1.4.
   const norms = truth.faces
     .filter((f) => f.embedding)
@@ -115,21 +86,117 @@ function main(): void {
     .sort((a, b) => a - b);
   const n = norms[norms.length >> 1] ?? 1;
   const cosEq = Math.round(((threshold * threshold) / (2 * n * n)) * 1000) / 1000;
-  rows.push([
-    `immich tuned (cos ${cosEq})`,
-    score(truth, immichBaseline(truth, { maxDistance: cosEq, minFaces: 3 })),
-  ]);
-
-  const withEmb = truth.faces.filter((f) => f.embedding).length;
-  console.log(
-    `photos ${data.photos.length}, faces ${truth.faces.length} (${withEmb} with embeddings, ${truth.faces.filter((f) => f.clusterable).length} clusterable), ` +
-      `core identities ${[...truth.photosPerIdentity.values()].filter((n) => n >= 3).length}; linkage ${linkage}, threshold ${threshold}, attachThreshold ${attachThreshold}, joinThreshold ${joinThreshold}; ` +
-      `clusterer ${oursMs.toFixed(0)} ms, immich ${immichMs.toFixed(0)} ms`,
-  );
-  const keys = Object.keys(rows[0]![1]) as (keyof QualityScores)[];
-  const w = Math.max(...rows.map(([n]) => n.length)) + 2;
-  console.log(''.padEnd(22) + rows.map(([n]) => n.padStart(w)).join(''));
-  for (const k of keys) console.log(k.padEnd(22) + rows.map(([, s]) => String(s[k]).padStart(w)).join(''));
+  return [
+    ['immich defaults (cos 0.5)', score(truth, immichBaseline(truth, { maxDistance: 0.5, minFaces: 3 }))],
+    [`immich tuned (cos ${cosEq})`, score(truth, immichBaseline(truth, { maxDistance: cosEq, minFaces: 3 }))],
+  ];
 }
 
-main();
+/** Scores an export of a bench album: copies (c<k>/...) are looked up under their dataset path. */
+function truthOf(data: ExportFile, manifest: ManifestRow[]): Truth {
+  const photos = data.photos.map((p) => ({ ...p, path: p.path.replace(/^c\d+\//, '') }));
+  return buildTruth(photos, manifest);
+}
+
+function scoreExport(data: ExportFile, manifest: ManifestRow[]): QualityScores {
+  return score(truthOf(data, manifest), exportedAssignment(data.photos));
+}
+
+/** The old mode: an export file's own clustering, plus PersonClusterer straight on its embeddings. */
+function scoreExportFile(file: string, manifest: ManifestRow[]): void {
+  const data = JSON.parse(readFileSync(file, 'utf8')) as ExportFile;
+  const truth = truthOf(data, manifest);
+  const opts = clustererOptions();
+  const rows: [string, QualityScores][] = [];
+  const exported = exportedAssignment(data.photos);
+  if (exported.some((p) => p !== null)) rows.push(['export', score(truth, exported)]);
+  const ours = ourClusterer(truth, opts);
+  rows.push(['clusterer incremental', score(truth, ours.incremental)]);
+  rows.push(['clusterer recluster', score(truth, ours.reclustered)]);
+  rows.push(...immichRows(truth, opts.threshold));
+  printTable(rows);
+}
+
+async function main(): Promise<void> {
+  const manifest = readManifest(DATASET);
+  const exportPath = arg('export');
+  if (exportPath) return scoreExportFile(exportPath, manifest);
+
+  const part = arg('part') ?? 'dev';
+  const seed = Number(arg('seed') ?? 20250601);
+  let rows = manifest.filter((r) => part === 'all' || partOf(r) === part);
+  const limit = arg('limit');
+  if (limit) rows = pickSubset(rows, Number(limit), seed);
+  const batches = Number(arg('batches') ?? 1);
+  const copies = Number(arg('copies') ?? 1);
+  const opts = clustererOptions();
+  const given = arg('analyses');
+  const analyses = given ?? path.join(os.tmpdir(), `face-album-quality-analyses-${process.pid}.db`);
+  const clusterer = () => clusteringSession(opts);
+  const run = (placements: Placement[], n: number) =>
+    runAlbum({
+      dataset: DATASET,
+      batches: arrivalBatches(placements, n, seed),
+      analyses,
+      clusterer,
+      fullClusteringGrowth: arg('full-growth') ? Number(arg('full-growth')) : undefined,
+    });
+  const same = (rs: ManifestRow[]): Placement[] => rs.map((r) => ({ source: r.path, target: r.path }));
+
+  const table: [string, QualityScores][] = [];
+  const times: string[] = [];
+  try {
+    if (copies > 1) {
+      // Identities with ≥ 3 photos, seeded pick; every photo copied into c0/ .. c<k-1>/ (same bytes).
+      const byId = new Map<string, ManifestRow[]>();
+      for (const r of rows)
+        if (r.person && !r.person.includes('|') && !r.path.startsWith('_'))
+          byId.set(r.person, [...(byId.get(r.person) ?? []), r]);
+      const core = [...byId.keys()].filter((k) => byId.get(k)!.length >= 3).sort();
+      const picked = arrivalBatches(core, 1, seed)[0]!.slice(0, Number(arg('identities') ?? 12));
+      const chosen = picked.flatMap((k) => byId.get(k)!);
+      const copied = chosen.flatMap((r) =>
+        Array.from({ length: copies }, (_, c) => ({ source: r.path, target: `c${c}/${r.path}` })),
+      );
+      console.log(
+        `copies variant: ${picked.length} identities, ${chosen.length} photos, ×${copies} = ${copied.length} files; ${batches} batch(es)`,
+      );
+      for (const [name, placements] of [
+        ['no copies', same(chosen)],
+        [`×${copies} copies`, copied],
+      ] as const) {
+        const r = await run(placements, batches);
+        table.push([name, scoreExport(r.afterBatches, manifest)]);
+        table.push([`${name} + recluster`, scoreExport(r.afterRecluster, manifest)]);
+        times.push(`${name}: scans ${r.scanMs.map((t) => (t / 1000).toFixed(1)).join('+')} s`);
+      }
+    } else {
+      const full = await run(same(rows), 1);
+      table.push(['1 scan', scoreExport(full.afterBatches, manifest)]);
+      table.push(['1 scan + recluster', scoreExport(full.afterRecluster, manifest)]);
+      times.push(
+        `1 scan ${(full.scanMs[0]! / 1000).toFixed(1)} s, recluster ${(full.reclusterMs / 1000).toFixed(1)} s`,
+      );
+      if (batches > 1) {
+        const inc = await run(same(rows), batches);
+        table.push([`${batches} batches`, scoreExport(inc.afterBatches, manifest)]);
+        table.push([`${batches} batches + recluster`, scoreExport(inc.afterRecluster, manifest)]);
+        times.push(
+          `${batches} scans ${inc.scanMs.map((t) => (t / 1000).toFixed(1)).join('+')} s, recluster ${(inc.reclusterMs / 1000).toFixed(1)} s`,
+        );
+      }
+      table.push(...immichRows(truthOf(full.afterBatches, manifest), opts.threshold));
+    }
+  } finally {
+    if (!given) rmSync(analyses, { force: true });
+  }
+  console.log(
+    `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, full-growth ${arg('full-growth') ?? 'default'}; ${times.join('; ')}`,
+  );
+  printTable(table);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterChanges, ClusterFace } from '../src/local/cluster/cluster-types';
 import { PersonClusterer } from '../src/local/cluster/person-clusterer';
+import { mergeFace, rejectFace } from '../src/local/cluster/user-edits';
 import { SYNTHETIC_THRESHOLDS, SyntheticIdentities } from './support/synthetic-faces';
 
 let nextFaceId = 1;
@@ -126,8 +127,11 @@ describe('PersonClusterer incremental', () => {
     const waiting = [0, 1, 2, 3].map(() => face(s.face(id, 0.7), { clusterable: false }));
     c.addFaces(waiting);
     expect(c.personIds()).toEqual([]);
-    // The user names one of them: a manual assignment makes a person (no sweep runs).
-    c.moveFace(waiting[0]!.id, 'Cluster-named');
+    // The store then holds one of them pinned to a person (a user's manual assignment); loading places
+    // only that one.
+    const pinned = { ...waiting[0]!, personId: 'Cluster-named', pinnedPersonId: 'Cluster-named' };
+    c.load([pinned, ...waiting.slice(1)], [{ id: 'Cluster-named', mergedInto: null }]);
+    expect(c.personOf(waiting[0]!.id)).toBe('Cluster-named');
     expect(c.personOf(waiting[1]!.id)).toBeNull();
     const ch = c.retryWaiting();
     for (const f of waiting.slice(1)) expect(c.personOf(f.id)).toBe('Cluster-named');
@@ -137,6 +141,37 @@ describe('PersonClusterer incremental', () => {
         .map((f) => f.id)
         .sort(),
     );
+  });
+
+  it('ratio test: a face near a person but as near to other people does not join it', () => {
+    const s = new SyntheticIdentities(18);
+    const id = s.newIdentity(0);
+    const centre = s.face(id, 0);
+    const unit = (v: Float32Array) => v.map((x) => x / Math.hypot(...v));
+    const along = (from: Float32Array, dir: Float32Array, t: number) => from.map((x, i) => x + dir[i]! * t);
+    const randomDir = () => unit(s.face(s.newIdentity(0), 1).map((x, i) => x - centre[i]!));
+    const members = [0, 1, 2, 3, 4, 5].map(() => face(s.face(id, 0.5)));
+    // The stranger: ~0.52 from the members (under the synthetic attach threshold 0.58)...
+    const stranger = along(centre, randomDir(), 0.5);
+    // ...and 0.3 from four faces of other people (one group photo, not clusterable: they found nothing).
+    const others = [0, 1, 2, 3].map(() =>
+      face(along(stranger, randomDir(), 0.3), { photoId: 5000, clusterable: false }),
+    );
+    for (const ratioTest of [null, undefined]) {
+      const c = new PersonClusterer({
+        ...SYNTH,
+        newPersonId: counter(),
+        ...(ratioTest === null ? { ratioTest } : {}),
+      });
+      c.addFaces(members.map((f) => ({ ...f })));
+      c.addFaces(others.map((f) => ({ ...f })));
+      const x = face(stranger);
+      c.addFaces([x]);
+      const [person] = c.personIds();
+      expect(c.membersOf(person!)).toHaveLength(ratioTest === null ? 7 : 6);
+      c.recluster();
+      expect(c.personOf(x.id) === null).toBe(ratioTest !== null);
+    }
   });
 
   it('removal empties persons', () => {
@@ -201,7 +236,12 @@ describe('PersonClusterer recluster and user edits', () => {
     expect(assigned / faces.length).toBeGreaterThan(0.9);
   });
 
-  it('honours pins, rejections and merges through recluster', () => {
+  /** What the store holds after the clusterer's run: each face with its person. */
+  function stored(c: PersonClusterer, faces: ClusterFace[]): ClusterFace[] {
+    return faces.map((f) => ({ ...f, personId: c.personOf(f.id) }));
+  }
+
+  it('honours pins, rejections and merges (applied by the edit rules, as the store does) through recluster', () => {
     const { s, ids, faces } = world(23, 4, 6);
     const c = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
     c.addFaces(faces.map((x) => x.f));
@@ -212,33 +252,46 @@ describe('PersonClusterer recluster and user edits', () => {
     const pC = personOfTruth(ids[2]!);
     expect(new Set([pA, pB, pC]).size).toBe(3);
 
-    // Pin a face of identity 3 onto A: it must stay there.
+    const state = new Map(
+      stored(
+        c,
+        faces.map((x) => x.f),
+      ).map((f) => [f.id, f]),
+    );
+    const edit = (id: number, next: Partial<ClusterFace>) => state.set(id, { ...state.get(id)!, ...next });
+    // Pin a face of identity 3 onto A (a manual assignment): it must stay there.
     const stray = faces.find((x) => x.truth === ids[3])!.f;
-    c.moveFace(stray.id, pA);
+    edit(stray.id, { personId: pA, pinnedPersonId: pA });
     // Reject one of A's own faces from A.
     const rejected = faces.filter((x) => x.truth === ids[0])[1]!.f;
-    const rch = c.rejectFace(rejected.id, pA);
-    expect(assignedTo(rch).has(rejected.id)).toBe(true);
-    expect(c.personOf(rejected.id)).not.toBe(pA);
+    edit(rejected.id, rejectFace(state.get(rejected.id)!, pA));
     // Merge B into C.
-    const mch = c.merge([pB], pC);
-    expect(mch.emptiedPersons).toEqual([pB]);
-    for (const x of faces.filter((y) => y.truth === ids[1])) expect(c.personOf(x.f.id)).toBe(pC);
+    for (const f of state.values())
+      if (f.personId === pB || f.personId === pC) edit(f.id, mergeFace(f, [pB], pC));
+    const d = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
+    d.load(
+      [...state.values()],
+      [...c.personIds().map((id) => ({ id, mergedInto: id === pB ? pC : null })), { id: pB, mergedInto: pC }],
+    );
+    expect(d.personOf(rejected.id)).toBeNull();
+    expect(d.retryWaiting().assignments.find((a) => a.faceId === rejected.id)?.personId ?? null).not.toBe(pA);
 
     for (let round = 0; round < 2; round++) {
-      c.recluster();
-      expect(c.personOf(stray.id)).toBe(pA);
-      expect(c.personOf(rejected.id)).not.toBe(pA);
-      expect(c.personIds()).not.toContain(pB);
-      for (const x of faces.filter((y) => y.truth === ids[1])) expect(c.personOf(x.f.id)).toBe(pC);
+      d.recluster();
+      expect(d.personOf(stray.id)).toBe(pA);
+      expect(d.personOf(rejected.id)).not.toBe(pA);
+      expect(d.personIds()).not.toContain(pB);
+      for (const x of faces.filter((y) => y.truth === ids[1])) expect(d.personOf(x.f.id)).toBe(pC);
+      for (const x of faces.filter((y) => y.truth === ids[2])) expect(d.personOf(x.f.id)).toBe(pC);
     }
-    // New faces of B's identity go to C, never to the merged-away B, and never join A if rejected.
+    // New faces never go to the merged-away B (here B and C are different synthetic identities, so the
+    // merged person is too wide for a new face to join at all), and never join A if rejected.
     const late = face(s.face(ids[1]!));
-    c.addFaces([late]);
-    expect(c.personOf(late.id)).toBe(pC);
+    d.addFaces([late]);
+    expect(d.personOf(late.id)).not.toBe(pB);
     const lateRejecting = face(s.face(ids[0]!), { rejectedPersonIds: [pA] });
-    c.addFaces([lateRejecting]);
-    expect(c.personOf(lateRejecting.id)).not.toBe(pA);
+    d.addFaces([lateRejecting]);
+    expect(d.personOf(lateRejecting.id)).not.toBe(pA);
   });
 
   it('rejecting a person also rejects the person it is later merged into', () => {
@@ -248,13 +301,22 @@ describe('PersonClusterer recluster and user edits', () => {
     c.recluster();
     const pA = c.personOf(faces.find((x) => x.truth === ids[0])!.f.id)!;
     const pB = c.personOf(faces.find((x) => x.truth === ids[1])!.f.id)!;
-    // A new face of A that says "not B"; then the user merges A into B.
+    // A new face of A that says "not A"; then the user merges A into B.
     const f = face(s.face(ids[0]!), { rejectedPersonIds: [pA] });
     c.addFaces([f]);
     expect(c.personOf(f.id)).not.toBe(pA);
-    c.merge([pA], pB);
-    c.recluster();
-    expect(c.personOf(f.id)).toBeNull();
+    const merged = stored(c, [...faces.map((x) => x.f), f]).map((x) =>
+      x.personId === pA || x.personId === pB ? { ...x, ...mergeFace(x, [pA], pB) } : x,
+    );
+    const d = new PersonClusterer({ ...SYNTH, newPersonId: counter() });
+    d.load(merged, [
+      { id: pA, mergedInto: pB },
+      { id: pB, mergedInto: null },
+    ]);
+    d.retryWaiting();
+    d.recluster();
+    expect(d.personOf(f.id)).toBeNull();
+    expect(d.personOf(faces[0]!.f.id)).toBe(pB);
   });
 
   it('a bad face in a batch is refused before anything changes', () => {

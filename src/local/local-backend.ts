@@ -17,6 +17,7 @@ import type {
 } from '../album/types';
 import type { Logger } from '../log/logger';
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
+import { DistinctContent } from './cluster/distinct-content';
 import { type FaceEngine, ImageRejectedError } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
 import { PhotoIndexer } from './indexing/photo-indexer';
@@ -54,7 +55,16 @@ export interface LocalBackendDeps {
   concurrency: number;
   /** Keep read answers until the next write (ReadMemo); off only to measure the uncached path. */
   memoizeReads?: boolean;
+  /**
+   * A clustering pass runs the full re-clustering (ids and edits kept) instead of the incremental one once
+   * the album has this many times more faces than at its last full pass (default 0.25: +25 %). Incremental
+   * passes never move a placed face nor merge two persons; a full pass now and then heals what they
+   * could not, at a cost that stays in proportion to growth (a 100k-face full pass takes ~15 s).
+   */
+  fullClusteringGrowth?: number;
 }
+
+const DEFAULT_FULL_CLUSTERING_GROWTH = 0.25;
 
 /** Runs `fn` over items with at most `limit` in flight, keeping result order. */
 async function mapPool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -157,33 +167,47 @@ export class LocalBackend implements AlbumBackend {
     return this.clustering;
   }
 
-  private async cluster({ log, full = false }: { log: Logger; full?: boolean }): Promise<ClusteringRun> {
+  private async cluster({
+    log,
+    full: requested = false,
+  }: {
+    log: Logger;
+    full?: boolean;
+  }): Promise<ClusteringRun> {
     const { photos, people, tasks } = this.deps;
     const generation = photos.generation();
-    if (!full && generation === tasks.clusteredGeneration()) {
+    if (!requested && generation === tasks.clusteredGeneration()) {
       return {
         outcome: 'skipped',
         reason: 'no photo changed since the last clustering',
         task: tasks.last('clustering'),
       };
     }
+    const albumFaces = photos.counts().faces;
+    const growth = this.deps.fullClusteringGrowth ?? DEFAULT_FULL_CLUSTERING_GROWTH;
+    const full = requested || albumFaces >= tasks.fullClusteredFaces() * (1 + growth);
     const task = tasks.start('clustering');
     const started = Date.now();
     try {
       let faceCount = 0;
+      // The clusterer sees each distinct face once, however many copies of its photo the folder holds.
+      let content: DistinctContent | null = null;
       const source: ClusterSource = {
         faceStates: () => {
           const states = photos.clusterFaceStates();
           faceCount = states.length;
-          return states;
+          content = new DistinctContent(states);
+          return content.units;
         },
         embeddings: (ids) => photos.embeddingsOf(ids),
         persons: () => people.clusterPersons(),
       };
-      const changes = await this.deps.clusterer.cluster({ source, full });
+      const raw = await this.deps.clusterer.cluster({ source, full });
+      const changes = content ? (content as DistinctContent).expand(raw) : raw;
       const result = people.applyClusterChanges(changes);
       this.deps.clusterer.committed?.();
       tasks.setClusteredGeneration(generation);
+      if (full) tasks.setFullClusteredFaces(albumFaces);
       const done = tasks.finish(task.id, 'succeeded', {
         stats: { faces: faceCount, ms: Date.now() - started, full, ...result },
       });

@@ -39,6 +39,8 @@ export interface LocalAlbumOptions {
   log: Logger;
   createEngine?: (opts: FaceEngineOptions) => Promise<FaceEngine>;
   clusterer?: FaceClusterer;
+  /** See LocalBackendDeps.fullClusteringGrowth. */
+  fullClusteringGrowth?: number;
 }
 
 /** Everything the local album holds; the same handlers as on FC run on top of `runtime`. */
@@ -107,6 +109,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     tasks,
     engine: getEngine,
     clusterer: opts.clusterer ?? clusteringSession(),
+    fullClusteringGrowth: opts.fullClusteringGrowth,
     isClusterable: (face) => isClusterable(face, config.clusterable),
     concurrency: workers,
     // Off only to measure the uncached read path (bench:api).

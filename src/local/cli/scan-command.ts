@@ -6,8 +6,9 @@ import { type LocalAlbum, type LocalAlbumOptions, openLocalAlbum } from '../loca
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
 import { createScanProgress } from './scan-progress';
 
-/** clusterer and createEngine: for benchmarks that run scans in-process (defaults otherwise). */
-export interface ScanOptions extends Pick<LocalAlbumOptions, 'clusterer' | 'createEngine'> {
+/** clusterer, createEngine and fullClusteringGrowth: for benchmarks that run scans in-process (defaults otherwise). */
+export interface ScanOptions
+  extends Pick<LocalAlbumOptions, 'clusterer' | 'createEngine' | 'fullClusteringGrowth'> {
   photosDir: string;
   dataDir: string;
   workers?: number;

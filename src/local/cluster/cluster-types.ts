@@ -14,6 +14,14 @@ export interface ClusterFace {
   rejectedPersonIds: string[];
 }
 
+/** A face as the store holds it: its clustering state and the distinct content it shows. */
+export interface StoredFaceState extends Omit<ClusterFace, 'embedding'> {
+  /** The first photo with this photo's content (same hash): copies of one photo share it. */
+  contentPhotoId: number;
+  /** The face's index in that content. */
+  idx: number;
+}
+
 export interface ClusterPerson {
   id: string;
   /** A person that was merged away: its faces now belong to `mergedInto`; its id must not be reused. */

@@ -1,9 +1,22 @@
 import { notFound } from '../../album/errors';
 import type { Page, PeopleQuery, PersonPatch, PersonRecord } from '../../album/types';
 import type { ClusterChanges, ClusterPerson } from '../cluster/cluster-types';
+import { type FaceConstraints, mergeFace, rejectFace } from '../cluster/user-edits';
 import { type Db, groupCommitOf } from './database';
 import { encodePeopleCursor, peoplePageSql, sortKeyOf } from './people-list';
 import { listedPerson } from './person-stats';
+
+interface ConstraintRow {
+  id: number;
+  person_id: string | null;
+  pinned_person_id: string | null;
+  rejected_person_ids: string;
+}
+const fromRow = (r: ConstraintRow): FaceConstraints => ({
+  personId: r.person_id,
+  pinnedPersonId: r.pinned_person_id,
+  rejectedPersonIds: JSON.parse(r.rejected_person_ids) as string[],
+});
 
 interface PersonRow {
   id: string;
@@ -103,58 +116,67 @@ export class PeopleStore {
     return this.get(id)!;
   }
 
-  /** Moves every face of `from` onto `into` and pins them all there, so no later clustering undoes the merge. */
+  /** Merges `from` into `into` (rules: cluster/user-edits.ts); the merged-away ids are never reused. */
   merge(from: string[], into: string): void {
     this.ownCommit();
     this.db.transaction(() => {
       for (const id of [into, ...from]) if (!this.get(id)) throw notFound('person', id);
       const now = new Date().toISOString();
-      // The target's own faces are pinned too: the merge says all of them are one person, and a full
-      // re-cluster must not split the target's original faces off into a new person.
-      this.db
-        .prepare('UPDATE faces SET pinned_person_id = ? WHERE person_id = ? AND pinned_person_id IS NULL')
-        .run(into, into);
-      const move = this.db.prepare(
-        'UPDATE faces SET person_id = ?, pinned_person_id = ? WHERE person_id = ? OR pinned_person_id = ?',
-      );
+      const ids = JSON.stringify([into, ...from]);
+      const rows = this.db
+        .prepare(`SELECT id, person_id, pinned_person_id, rejected_person_ids FROM faces
+          WHERE person_id IN (SELECT value FROM json_each(?)) OR pinned_person_id IN (SELECT value FROM json_each(?))`)
+        .all(ids, ids) as ConstraintRow[];
+      for (const row of rows) this.writeConstraints(row.id, mergeFace(fromRow(row), from, into));
       const retire = this.db.prepare('UPDATE people SET merged_into = ?, updated_at = ? WHERE id = ?');
+      const repoint = this.db.prepare('UPDATE people SET merged_into = ? WHERE merged_into = ?');
       for (const id of from) {
-        move.run(into, into, id, id);
         retire.run(into, now, id);
         // People merged earlier into `id` now point at the final target.
-        this.db.prepare('UPDATE people SET merged_into = ? WHERE merged_into = ?').run(into, id);
+        repoint.run(into, id);
       }
       this.db.prepare('UPDATE people SET edited = 1, updated_at = ? WHERE id = ?').run(now, into);
     })();
   }
 
-  /** "Not this person": the face leaves the person and the clusterer must never put it back. */
+  /**
+   * "Not this person" (rules: cluster/user-edits.ts), for the face and every copy of its photo (same
+   * content and face index), so the face does not stay in the person through a copy.
+   */
   rejectFace(personId: string, faceId: number): void {
     this.ownCommit();
     const row = this.db
-      .prepare('SELECT person_id, rejected_person_ids FROM faces WHERE id = ?')
-      .get(faceId) as { person_id: string | null; rejected_person_ids: string } | undefined;
+      .prepare(
+        'SELECT f.person_id, f.idx, p.hash FROM faces f JOIN photos p ON p.id = f.photo_id WHERE f.id = ?',
+      )
+      .get(faceId) as { person_id: string | null; idx: number; hash: string } | undefined;
     if (!row || row.person_id !== personId) throw notFound(`face of person ${personId}`, String(faceId));
-    const rejected = new Set(JSON.parse(row.rejected_person_ids) as string[]);
-    rejected.add(personId);
     const now = new Date().toISOString();
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          'UPDATE faces SET person_id = NULL, pinned_person_id = NULL, rejected_person_ids = ? WHERE id = ?',
-        )
-        .run(JSON.stringify([...rejected]), faceId);
+      const copies = this.db
+        .prepare(`SELECT f.id, f.person_id, f.pinned_person_id, f.rejected_person_ids FROM faces f
+          JOIN photos p ON p.id = f.photo_id WHERE p.hash = ? AND f.idx = ?`)
+        .all(row.hash, row.idx) as ConstraintRow[];
+      for (const copy of copies) this.writeConstraints(copy.id, rejectFace(fromRow(copy), personId));
       this.db.prepare('UPDATE people SET edited = 1, updated_at = ? WHERE id = ?').run(now, personId);
     })();
   }
 
+  private writeConstraints(faceId: number, c: FaceConstraints): void {
+    this.db
+      .prepare('UPDATE faces SET person_id = ?, pinned_person_id = ?, rejected_person_ids = ? WHERE id = ?')
+      .run(c.personId, c.pinnedPersonId, JSON.stringify(c.rejectedPersonIds), faceId);
+  }
+
+  /** Persons as the clusterer needs them: merged-away ids are never reused, edited ones keep their id first. */
   clusterPersons(): ClusterPerson[] {
     return (
-      this.db.prepare('SELECT id, merged_into FROM people').all() as {
+      this.db.prepare('SELECT id, merged_into, edited FROM people').all() as {
         id: string;
         merged_into: string | null;
+        edited: number;
       }[]
-    ).map((r) => ({ id: r.id, mergedInto: r.merged_into }));
+    ).map((r) => ({ id: r.id, mergedInto: r.merged_into, userEdited: r.edited === 1 }));
   }
 
   /** Persists one clustering result; returns how many persons were created and how many changed. */

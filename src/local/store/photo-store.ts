@@ -1,5 +1,5 @@
 import type { Box, FaceRecord, Gender } from '../../album/types';
-import type { ClusterFace } from '../cluster/cluster-types';
+import type { StoredFaceState } from '../cluster/cluster-types';
 import type { AnalyzedPhoto, DetectedFace } from '../engine/face-engine';
 import { type Db, type GroupCommit, groupCommitOf } from './database';
 import { MetaStore } from './meta-store';
@@ -333,15 +333,23 @@ export class PhotoStore {
     return out;
   }
 
-  /** All faces with their edit constraints but without embeddings: what a clustering run compares. */
-  clusterFaceStates(): Omit<ClusterFace, 'embedding'>[] {
+  /**
+   * All faces with their edit constraints but without embeddings, and the distinct content each shows
+   * (copies of one photo share the first photo's id): what a clustering run compares.
+   */
+  clusterFaceStates(): StoredFaceState[] {
     const rows = this.db
       .prepare(
-        `SELECT id, photo_id, clusterable, person_id, pinned_person_id, rejected_person_ids FROM faces ORDER BY id`,
+        `SELECT f.id, f.photo_id, f.idx, c.first AS content_photo_id, f.clusterable, f.person_id, f.pinned_person_id,
+          f.rejected_person_ids
+        FROM faces f JOIN photos p ON p.id = f.photo_id
+        JOIN (SELECT hash, MIN(id) AS first FROM photos GROUP BY hash) c ON c.hash = p.hash ORDER BY f.id`,
       )
       .all() as {
       id: number;
       photo_id: number;
+      idx: number;
+      content_photo_id: number;
       clusterable: number;
       person_id: string | null;
       pinned_person_id: string | null;
@@ -350,6 +358,8 @@ export class PhotoStore {
     return rows.map((r) => ({
       id: r.id,
       photoId: r.photo_id,
+      contentPhotoId: r.content_photo_id,
+      idx: r.idx,
       clusterable: r.clusterable === 1,
       personId: r.person_id,
       pinnedPersonId: r.pinned_person_id,

@@ -78,6 +78,22 @@ export class TaskStore {
     this.meta.set('clustered_generation', String(gen));
   }
 
+  /** Faces the album had at its last successful full clustering (0 when it never had one). */
+  fullClusteredFaces(): number {
+    const r = this.db.prepare(`SELECT value FROM meta WHERE key = 'full_clustered_faces'`).get() as
+      | { value: string }
+      | undefined;
+    return r ? Number(r.value) : 0;
+  }
+
+  setFullClusteredFaces(faces: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO meta (key, value) VALUES ('full_clustered_faces', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+      )
+      .run(String(faces));
+  }
+
   /** A run left 'running' by a killed process would otherwise look alive forever. */
   failAbandoned(): void {
     this.db

@@ -1,0 +1,69 @@
+import type { ClusterChanges, ClusterFace, StoredFaceState } from './cluster-types';
+
+/**
+ * Copies of one photo (same bytes saved twice, re-shared, backed up into another folder) are one photo
+ * to the clusterer: their faces collapse into one unit per distinct face (content + face index), which
+ * counts once for the 3-photo rule, in linkage and in the same-photo rule. A copy adds no evidence about
+ * who is in the photo, so units are not weighted by their number of copies. Every copy is then put on
+ * its unit's person, so each copy is still listed in that person's photos.
+ *
+ * A unit is the copy with the lowest face id (its embedding is every copy's embedding); its photo is the
+ * first photo of that content; its constraints combine the copies': a pin of any copy (lowest id first),
+ * every copy's rejections, and the person most copies are on.
+ */
+export class DistinctContent {
+  /** unit face id → its copies' stored states (the unit's own first). */
+  private readonly copies = new Map<number, StoredFaceState[]>();
+  readonly units: Omit<ClusterFace, 'embedding'>[] = [];
+
+  constructor(states: readonly StoredFaceState[]) {
+    const byContent = new Map<string, StoredFaceState[]>();
+    for (const s of [...states].sort((a, b) => a.id - b.id)) {
+      const key = `${s.contentPhotoId}:${s.idx}`;
+      const list = byContent.get(key);
+      if (list) list.push(s);
+      else byContent.set(key, [s]);
+    }
+    for (const list of byContent.values()) {
+      const first = list[0]!;
+      this.copies.set(first.id, list);
+      const votes = new Map<string, number>();
+      for (const s of list) if (s.personId !== null) votes.set(s.personId, (votes.get(s.personId) ?? 0) + 1);
+      let personId: string | null = null;
+      let best = 0;
+      for (const [p, n] of votes)
+        if (n > best) {
+          best = n;
+          personId = p;
+        }
+      this.units.push({
+        id: first.id,
+        photoId: first.contentPhotoId,
+        clusterable: list.some((s) => s.clusterable),
+        personId,
+        pinnedPersonId: list.find((s) => s.pinnedPersonId !== null)?.pinnedPersonId ?? null,
+        rejectedPersonIds: [...new Set(list.flatMap((s) => s.rejectedPersonIds))],
+      });
+    }
+  }
+
+  /** The clusterer's changes for the units, spread onto every copy (and copies that disagree are aligned). */
+  expand(changes: ClusterChanges): ClusterChanges {
+    const decided = new Map(changes.assignments.map((a) => [a.faceId, a.personId]));
+    const assignments: ClusterChanges['assignments'] = [];
+    const left = new Set<string>();
+    for (const unit of this.units) {
+      const personId = decided.has(unit.id) ? decided.get(unit.id)! : unit.personId;
+      for (const copy of this.copies.get(unit.id)!) {
+        if (copy.personId === personId) continue;
+        assignments.push({ faceId: copy.id, personId });
+        if (copy.personId !== null) left.add(copy.personId);
+      }
+    }
+    assignments.sort((a, b) => a.faceId - b.faceId);
+    // A person a copy left may be empty now; the store keeps any that still has faces.
+    const emptied = new Set(changes.emptiedPersons);
+    for (const p of left) if (!changes.createdPersons.includes(p)) emptied.add(p);
+    return { ...changes, assignments, emptiedPersons: [...emptied].sort() };
+  }
+}
