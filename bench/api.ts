@@ -159,10 +159,13 @@ async function startServer(env: Record<string, string>): Promise<{ child: ChildP
     [join(ROOT, 'bin/face-album.cjs'), 'start', '--photos', PHOTOS, '--data', DATA, '--port', '0'],
     { stdio: ['ignore', out, out], env: { ...process.env, LOG_LEVEL: 'info', ...env } },
   );
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + 900_000;
   while (Date.now() < deadline) {
-    const m = /"event":"album\.started","url":"([^"]+)"/.exec(readFileSync(logFile, 'utf8'));
-    if (m) return { child, url: m[1]! };
+    const log = readFileSync(logFile, 'utf8');
+    const m = /"event":"album\.started","url":"([^"]+)"/.exec(log);
+    // Measured once the startup clustering pass (a full one may fall due) is over.
+    if (m && /"event":"clustering\.(succeeded|skipped|failed|timeout)"/.test(log))
+      return { child, url: m[1]! };
     if (child.exitCode !== null)
       throw new Error(`server exited: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 200));
