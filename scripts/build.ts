@@ -13,6 +13,8 @@ import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile, type Plugin } from 'esbuild';
+import type { PageAssets } from '../src/web/page-assets';
+import { buildPage, PAGE_BUDGET_BYTES, pageBytes } from '../src/web/page-build';
 
 export const FUNCTIONS = ['indexer', 'clusterer', 'api'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
@@ -127,6 +129,43 @@ module.exports = new Proxy(function deferred() {}, {
   },
 };
 
+/**
+ * The People page inside the api bundle: src/web/page-assets.ts (which builds the page with esbuild on
+ * demand in a checkout) is replaced by the assets built here, so the deployed function serves `GET /`
+ * with no file system and no esbuild. The indexer and clusterer get `null` (they never serve the page).
+ */
+export function embedPage(assets: PageAssets | null): Plugin {
+  return {
+    name: 'embed-page',
+    setup(b) {
+      b.onResolve({ filter: /[\\/]page-assets$/ }, (args) =>
+        /[\\/]src[\\/]web$/.test(args.resolveDir)
+          ? { path: 'page-assets', namespace: 'embedded-page' }
+          : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'embedded-page' }, () => ({
+        loader: 'js',
+        contents: `const assets = ${JSON.stringify(assets)};\nexport function loadPageAssets() { return Promise.resolve(assets); }`,
+      }));
+    },
+  };
+}
+
+/** Builds the page, checks its budget and writes it to dist/web for static hosting (OSS static website). */
+export async function buildWebDist(outRoot = DIST): Promise<PageAssets> {
+  const page = await buildPage();
+  const bytes = pageBytes(page);
+  if (bytes > PAGE_BUDGET_BYTES)
+    throw new BundlePolicyError(`web page JS + CSS is ${bytes} B, above the ${PAGE_BUDGET_BYTES} B budget`);
+  const hosted = await buildPage({ apiBase: process.env.WEB_API_BASE_URL ?? '' });
+  const dir = path.join(outRoot, 'web');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(path.join(dir, 'assets'), { recursive: true });
+  await writeFile(path.join(dir, 'index.html'), hosted.html);
+  for (const [name, file] of Object.entries(hosted.files)) await writeFile(path.join(dir, name), file.body);
+  return page;
+}
+
 const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 export interface BundleReport {
@@ -173,7 +212,9 @@ export interface BuildOptions {
 export async function buildFunctions(opts: BuildOptions = {}): Promise<BundleReport[]> {
   const outRoot = opts.outRoot ?? DIST;
   const reports: BundleReport[] = [];
-  for (const name of opts.functions ?? FUNCTIONS) {
+  const functions = opts.functions ?? FUNCTIONS;
+  const page = functions.includes('api') ? await buildWebDist(outRoot) : null;
+  for (const name of functions) {
     const outdir = path.join(outRoot, name);
     await rm(outdir, { recursive: true, force: true });
     await mkdir(outdir, { recursive: true });
@@ -192,7 +233,12 @@ export async function buildFunctions(opts: BuildOptions = {}): Promise<BundleRep
       external: [...INTENTIONAL_EXTERNALS],
       metafile: true,
       logLevel: 'warning',
-      plugins: [trimDependencies, deferLoading, ...(opts.plugins ?? [])],
+      plugins: [
+        trimDependencies,
+        deferLoading,
+        embedPage(name === 'api' ? page : null),
+        ...(opts.plugins ?? []),
+      ],
     });
     const problems = policyViolations(result.metafile);
     if (problems.length) throw new BundlePolicyError(`${name}: ${problems.join('; ')}`);
@@ -221,6 +267,12 @@ async function main(): Promise<void> {
   if (unknown.length)
     throw new Error(`unknown function(s): ${unknown.join(', ')}; expected ${FUNCTIONS.join(', ')}`);
   const reports = await buildFunctions({ functions: args.length ? (args as FunctionName[]) : FUNCTIONS });
+  if (!args.length || args.includes('api')) {
+    const page = await buildPage();
+    console.log(
+      `web        dist/web  page JS + CSS ${formatBytes(pageBytes(page))} (budget ${PAGE_BUDGET_BYTES} B)`,
+    );
+  }
   for (const r of reports) {
     const flag = r.bytes > SIZE_GOAL_BYTES ? '  WARNING: above the 1 MB goal' : '';
     console.log(

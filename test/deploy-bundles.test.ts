@@ -4,7 +4,7 @@
  * node_modules anywhere above it — against the fake IMM server on 127.0.0.1.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -175,6 +175,28 @@ describe('bundles run alone, as on FC', () => {
     const { result } = await invoke('api', httpEvent('GET', '/health'), env());
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toEqual({ ok: true, backend: 'imm' });
+  });
+
+  it('api: serves the People page and its assets from the bundle alone, without the key', async () => {
+    const { result } = await invoke('api', httpEvent('GET', '/'), env());
+    expect(result.statusCode).toBe(200);
+    expect(result.headers['content-type']).toMatch(/^text\/html/);
+    const html = Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8').toString();
+    const assets = [...html.matchAll(/(?:href|src)="(assets\/app\.[0-9a-f]+\.(?:js|css))"/g)].map(
+      (m) => m[1]!,
+    );
+    expect(assets).toHaveLength(2);
+    let bytes = 0;
+    for (const asset of assets) {
+      const got = await invoke('api', httpEvent('GET', `/${asset}`), env());
+      expect(got.result.statusCode).toBe(200);
+      expect(got.result.headers['cache-control']).toContain('immutable');
+      bytes += Buffer.from(got.result.body, got.result.isBase64Encoded ? 'base64' : 'utf8').length;
+    }
+    expect(bytes).toBeLessThanOrEqual(120 * 1024);
+    // The indexer never serves the page (its bundle carries none of it).
+    const indexer = readFileSync(path.join(deployed, 'indexer', 'index.js'), 'utf8');
+    expect(indexer).not.toContain(assets[0]!);
   });
 
   it('indexer: an OSS event becomes a BatchIndexFileMeta call on IMM', async () => {

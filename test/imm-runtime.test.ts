@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../src/config/env-parse';
 import { createImmRuntimeFactory } from '../src/imm/imm-runtime';
 import { OssMediaLinks } from '../src/imm/oss-media-links';
@@ -130,7 +130,13 @@ describe('OssMediaLinks', () => {
     expect(url.searchParams.get('security-token')).toBe('tok');
     expect(url.searchParams.get('OSSAccessKeyId')).toBe('STS.key');
     const expires = Number(url.searchParams.get('Expires'));
-    expect(Math.abs(expires - (Date.now() / 1000 + 600))).toBeLessThan(5);
+    // Rounded up to the minute so repeated listings give the same URL (browser cache hits).
+    expect(expires % 60).toBe(0);
+    expect(expires - Date.now() / 1000).toBeGreaterThanOrEqual(599);
+    expect(expires - Date.now() / 1000).toBeLessThanOrEqual(661);
+    expect(media.photoUrl('oss://my-photos/photos/a b/照片.jpg')).toBe(url.href);
+    const maxAge = Number(url.searchParams.get('response-cache-control')?.match(/max-age=(\d+)/)?.[1]);
+    expect(maxAge).toBe(600);
     const face = new URL(
       media.faceUrl('oss://my-photos/photos/a.jpg', { left: 10, top: 10, width: 100, height: 100 }),
     );
@@ -138,6 +144,25 @@ describe('OssMediaLinks', () => {
       'image/auto-orient,1/crop,x_0,y_0,w_130,h_130/resize,m_fill,w_160,h_160',
     );
   });
+  it('keeps the rounded expiry when a second ticks over between its clock and ali-oss’s', () => {
+    const media = new OssMediaLinks({
+      region: 'cn-hangzhou',
+      bucket: 'b',
+      credentials: creds,
+      expiresSeconds: 600,
+    });
+    // Our clock reads x.999 s; by the time ali-oss reads it, the next second has begun.
+    const base = Date.UTC(2026, 11, 1, 23, 58, 59, 999);
+    let calls = 0;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => (calls++ < 2 ? base : base + 2));
+    try {
+      const expires = Number(new URL(media.photoUrl('oss://my-photos/a.jpg')).searchParams.get('Expires'));
+      expect(expires % 60).toBe(0);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('honours OSS_ENDPOINT and other buckets in the uri', () => {
     const media = new OssMediaLinks({
       region: 'cn-hangzhou',

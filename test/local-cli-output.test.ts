@@ -35,7 +35,7 @@ describe('CLI log output', () => {
       outcome: 'rejected',
       uri: 'oss://local/empty.jpg',
     });
-    expect(records.find((r) => r.event === 'photos.batch')).toMatchObject({ indexed: 0, rejected: 1 });
+    expect(records.find((r) => r.event === 'indexer.metrics')).toMatchObject({ indexed: 0, rejected: 1 });
     expect(records.find((r) => r.event === 'album.summary')).toMatchObject({ photos: 0, people: 0 });
   });
 

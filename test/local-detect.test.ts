@@ -15,6 +15,7 @@ import type { EngineInput, FaceEngine } from '../src/local/engine/face-engine';
 import { PhotoFolder } from '../src/local/folder/photo-folder';
 import { LocalBackend } from '../src/local/local-backend';
 import { type Db, openDatabase } from '../src/local/store/database';
+import { FaceEditsStore } from '../src/local/store/face-edits-store';
 import { PeopleStore } from '../src/local/store/people-store';
 import { PhotoStore } from '../src/local/store/photo-store';
 import { TaskStore } from '../src/local/store/task-store';
@@ -51,6 +52,7 @@ it('a photo renamed while /detect reads it answers 404 without the server path',
     photos: new PhotoStore(db),
     people: new PeopleStore(db, (p) => p),
     tasks: new TaskStore(db),
+    edits: new FaceEditsStore(db),
     engine: async () => renamingEngine,
     clusterer: { cluster: () => ({ assignments: [], createdPersons: [], emptiedPersons: [] }) },
     isClusterable: () => true,

@@ -14,6 +14,7 @@ import type { AnalyzedPhoto } from '../src/local/engine/face-engine';
 import { PhotoFolder } from '../src/local/folder/photo-folder';
 import { LocalBackend } from '../src/local/local-backend';
 import { type Db, openDatabase } from '../src/local/store/database';
+import { FaceEditsStore } from '../src/local/store/face-edits-store';
 import { PeopleStore } from '../src/local/store/people-store';
 import { rebuildPersonStats } from '../src/local/store/person-stats';
 import { PhotoStore } from '../src/local/store/photo-store';
@@ -81,6 +82,7 @@ describe('local store at scale', () => {
       photos,
       people,
       tasks: new TaskStore(db),
+      edits: new FaceEditsStore(db),
       engine: () => Promise.reject(new Error('no engine in this test')),
       clusterer: { cluster: () => ({ assignments: [], createdPersons: [], emptiedPersons: [] }) },
       isClusterable: clusterable,

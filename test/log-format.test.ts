@@ -41,7 +41,7 @@ describe('human format', () => {
       outcome: 'rejected',
       reason: 'empty: zero-byte file',
     });
-    log.info('photos.batch', { indexed: 12, removed: 0, unchanged: 2, rejected: 1 });
+    log.info('indexer.metrics', { events: 15, indexed: 12, removed: 0, unchanged: 2, rejected: 1 });
     log.info('http.request', { method: 'GET', path: '/people', status: 200, ms: 3 });
     log.info('clustering.succeeded', { newPeople: 1, updatedPeople: 4 });
     log.info('album.summary', { photos: 63, faces: 120, people: 14 });

@@ -2,7 +2,8 @@ import type { AlbumConfig } from '../config/album-config';
 import type { PhotoChange } from '../fc/oss-event';
 import type { Logger } from '../log/logger';
 import type { AlbumBackend, MediaLinks } from './backend';
-import { isClusterable } from './clusterable';
+import { type Capabilities, capabilitiesOf } from './capabilities';
+import { isClusterable, unclusterableReasons } from './clusterable';
 import { AlbumError, notFound } from './errors';
 import { classifyPhotoKey, ossUri, parseOssUri } from './photo-filter';
 import type {
@@ -19,15 +20,19 @@ import type {
   Photo,
   PhotoOutcome,
   PhotoRecord,
+  SimilarPerson,
   StatsRecord,
   TaskRecord,
 } from './types';
 
+const unsupported = (what: string) =>
+  new AlbumError('not_implemented', `${what} is not available on this backend (see GET /capabilities)`);
+
 /** Batches per backend call; IMM's Batch* actions take at most 100 items. */
 const BATCH = 100;
 
-/** One line per indexer invocation: how many photos each outcome had. */
-function summarize(outcomes: PhotoOutcome[]) {
+/** How many photos each outcome had: the figures of the indexer's one line per invocation. */
+export function summarizeOutcomes(outcomes: PhotoOutcome[]) {
   const count = (f: (o: PhotoOutcome) => boolean) => outcomes.filter(f).length;
   return {
     indexed: count((o) => o.action === 'index' && (o.outcome === 'done' || o.outcome === 'submitted')),
@@ -74,7 +79,6 @@ export class AlbumService {
       outcomes.push(...(await this.backend.indexPhotos(toIndex.slice(i, i + BATCH), log)));
     // One line per photo; a refused photo (corrupt, not an image, too large...) is a warning with its reason.
     for (const o of outcomes) (o.outcome === 'rejected' ? log.warn : log.info)(`photo.${o.action}`, { ...o });
-    if (outcomes.length) log.info('photos.batch', summarize(outcomes));
     return outcomes;
   }
 
@@ -146,6 +150,27 @@ export class AlbumService {
     return this.backend.stats();
   }
 
+  capabilities(bucket: string): Capabilities {
+    return capabilitiesOf(this.backend, { kind: 'bucket', bucket, prefix: this.config.photoPrefix });
+  }
+
+  async setCover(personId: string, faceId: string): Promise<Person> {
+    if (!this.backend.setCover) throw unsupported('choosing a cover');
+    return this.toPerson(await this.backend.setCover(personId, faceId));
+  }
+
+  async similarPeople(personId: string, limit: number): Promise<SimilarPerson[]> {
+    if (!this.backend.similarPeople) throw unsupported('similar-people suggestions');
+    if (!(await this.backend.getPerson(personId))) throw notFound('person', personId);
+    const similar = await this.backend.similarPeople(personId, limit);
+    return similar.map((s) => ({ person: this.toPerson(s.person), distance: s.distance }));
+  }
+
+  async assignFace(faceId: string, personId: string): Promise<void> {
+    if (!this.backend.assignFace) throw unsupported('giving a face to a person');
+    await this.backend.assignFace(faceId, personId);
+  }
+
   /** Accepts either a full `oss://bucket/key` URI or a bare key of the album's bucket. */
   resolvePhotoUri(uriOrKey: string, bucket: string): string {
     return parseOssUri(uriOrKey) ? uriOrKey : ossUri(bucket, uriOrKey.replace(/^\/+/, ''));
@@ -155,6 +180,7 @@ export class AlbumService {
     return {
       ...face,
       clusterable: isClusterable(face, this.config.clusterable),
+      unclusterableReasons: unclusterableReasons(face, this.config.clusterable),
       faceUrl: uri ? this.media.faceUrl(uri, face.box) : null,
     };
   }

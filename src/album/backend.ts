@@ -10,6 +10,7 @@ import type {
   PersonRecord,
   PhotoOutcome,
   PhotoRecord,
+  SimilarPersonRecord,
   StatsRecord,
   TaskRecord,
 } from './types';
@@ -37,11 +38,23 @@ export interface AlbumBackend {
   detectFaces(source: DetectSource): Promise<FaceRecord[]>;
   stats(): Promise<StatsRecord>;
 
-  // ---- capabilities: present only on backends that can ----
-
-  /** "Not this person": takes one face out of a person for good (local; IMM has no per-face edit). */
+  // Optional edits: a backend without one reports it unavailable in GET /capabilities (the page then
+  // shows it as unavailable instead of offering a button that fails).
+  /** Makes one of the person's faces its cover. */
+  setCover?(personId: string, faceId: string): Promise<PersonRecord>;
+  /** Other people ranked by face similarity to this one ("possibly the same person"). */
+  similarPeople?(personId: string, limit: number): Promise<SimilarPersonRecord[]>;
+  /** Gives a face to a person by hand (it stays there through later clustering). */
+  assignFace?(faceId: string, personId: string): Promise<void>;
+  /** "Not this person": the face leaves the person and never rejoins it. */
   rejectFace?(personId: string, faceId: string): Promise<void>;
+  /** Where the photos come from, for the page's empty state. */
+  photoSource?(): PhotoSource;
 }
+
+export type PhotoSource =
+  | { kind: 'folder'; path: string }
+  | { kind: 'bucket'; bucket: string; prefix: string };
 
 /** Where a browser can fetch a photo or a face crop. OSS signed URLs in the cloud, local server URLs locally. */
 export interface MediaLinks {

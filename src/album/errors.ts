@@ -6,6 +6,7 @@ export type AlbumErrorCode =
   | 'conflict'
   | 'too_many_requests'
   | 'upstream_error'
+  | 'not_implemented'
   | 'internal';
 
 const STATUS: Record<AlbumErrorCode, number> = {
@@ -15,6 +16,7 @@ const STATUS: Record<AlbumErrorCode, number> = {
   conflict: 409,
   too_many_requests: 429,
   upstream_error: 502,
+  not_implemented: 501,
   internal: 500,
 };
 

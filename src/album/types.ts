@@ -103,6 +103,14 @@ export interface StatsRecord {
   faceCount: number | null;
   personCount: number | null;
   lastClustering: TaskRecord | null;
+  /** Photos waiting to be indexed and photos refused (null: the backend cannot tell, e.g. IMM indexes asynchronously). */
+  indexing: { queued: number | null; refused: number | null };
+}
+
+/** A person that may be the same as another one, by face similarity (smaller distance = closer). */
+export interface SimilarPersonRecord {
+  person: PersonRecord;
+  distance: number;
 }
 
 /** Result of one indexing or removal request, one per photo. */
@@ -130,9 +138,22 @@ export type DetectSource =
 
 // ---- public JSON shapes (identical on both backends) ----
 
+/** Why a face cannot found a person: which part of the clusterable rule it fails, in words. */
+export interface UnclusterableReason {
+  code: 'small' | 'turned' | 'no_pose' | 'low_quality';
+  message: string;
+}
+
 export interface Face extends FaceRecord {
   clusterable: boolean;
+  /** Empty when clusterable. */
+  unclusterableReasons: UnclusterableReason[];
   faceUrl: string | null;
+}
+
+export interface SimilarPerson {
+  person: Person;
+  distance: number;
 }
 
 export interface Photo {

@@ -7,6 +7,7 @@ import type { AlbumService } from '../album/album-service';
 import { AlbumError } from '../album/errors';
 import type { Logger } from '../log/logger';
 import { formatIssues } from '../schema/zod-issues';
+import { isPagePath, pageRoutes } from '../web/page-routes';
 import {
   DetectBody,
   FaceParam,
@@ -18,6 +19,7 @@ import {
   PhotoQuery,
 } from './api-schemas';
 import { toErrorResponse } from './errors';
+import { pageApiRoutes } from './page-api-routes';
 import { SIGNED_MEDIA_PATHS, type SignedMedia, signedMediaRoutes } from './signed-media';
 import { validate } from './validation';
 
@@ -36,7 +38,7 @@ export interface ApiOptions {
 
 type Env = { Variables: { requestId: string } };
 
-/** Routes a caller reaches without the bearer key: a health probe, and links that carry a signature. */
+/** Routes a caller reaches without the bearer key: a health probe, and links that carry a signature (and the page, below). */
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', ...SIGNED_MEDIA_PATHS]);
 
 const tooLarge = (max: number, what: string) => () => {
@@ -73,7 +75,7 @@ export function createApiApp({
       cors({
         origin: corsOrigins.includes('*') ? '*' : corsOrigins,
         allowHeaders: ['Authorization', 'Content-Type'],
-        allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+        allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
         maxAge: 600,
       }),
     );
@@ -86,7 +88,9 @@ export function createApiApp({
   // Auth by path, before any route and before any body is read: a request without the key costs a header check.
   if (apiKey) {
     const auth: MiddlewareHandler = bearerAuth({ token: apiKey });
-    app.use('*', (c, next) => (PUBLIC_PATHS.has(c.req.path) ? next() : auth(c, next)));
+    app.use('*', (c, next) =>
+      PUBLIC_PATHS.has(c.req.path) || isPagePath(c.req.path) ? next() : auth(c, next),
+    );
   }
   // Bodies are bounded as they arrive (not after buffering): uploads on /detect, small JSON elsewhere.
   const jsonLimit: MiddlewareHandler = bodyLimit({
@@ -96,9 +100,12 @@ export function createApiApp({
   app.use('*', (c, next) => (c.req.path === '/detect' ? next() : jsonLimit(c, next)));
 
   app.get('/health', (c) => c.json({ ok: true, backend: service.backend.kind }));
+  // The People page (GET / and its assets) is public: it asks for the API key itself.
+  pageRoutes(app as unknown as Hono);
   if (media) signedMediaRoutes(app, media);
 
   app.get('/stats', async (c) => c.json(await service.stats()));
+  pageApiRoutes(app as unknown as Hono, service, bucket);
 
   app.get('/people', validate('query', PeopleListQuery), async (c) => {
     const q = c.req.valid('query');

@@ -252,6 +252,26 @@ export class ImmBackend implements AlbumBackend {
     });
   }
 
+  /** UpdateFigureCluster with `Cover.Figures[0].FigureId`; IMM takes the photo of that figure as the cover. */
+  async setCover(personId: string, faceId: string): Promise<PersonRecord> {
+    const current = await this.getCluster(personId);
+    if (!current) throw notFound('person', personId);
+    await mapped(
+      this.client.call('UpdateFigureCluster', {
+        ...this.pd,
+        FigureCluster: {
+          ObjectId: personId,
+          MetaLockVersion: current.MetaLockVersion,
+          Cover: { Figures: [{ FigureId: faceId }] },
+        },
+      }),
+    );
+    // Re-read: the cover is a whole File that only IMM knows from the figure id.
+    const updated = await this.getCluster(personId);
+    if (!updated) throw notFound('person', personId);
+    return toPerson(updated);
+  }
+
   async mergePeople(from: string[], into: string): Promise<TaskRecord> {
     if (!from.length) throw new AlbumError('bad_request', 'nothing to merge');
     if (from.includes(into)) throw new AlbumError('bad_request', 'into must not be one of from');
@@ -334,6 +354,8 @@ export class ImmBackend implements AlbumBackend {
       faceCount: null, // IMM has no dataset-wide face count without an aggregation over every file
       personCount: people.TotalCount ?? null,
       lastClustering: last ? toTask(last, encodeTaskId('clustering', last.TaskId), 'clustering') : null,
+      // IMM indexes asynchronously after BatchIndexFileMeta and exposes no queue.
+      indexing: { queued: null, refused: null },
     };
   }
 }

@@ -60,10 +60,25 @@ export class OssMediaLinks implements MediaLinks {
 
   private sign(uri: string, process?: string): string {
     const parsed = parseOssUri(uri) ?? { bucket: this.opts.bucket, key: uri };
-    return this.client(parsed.bucket).signatureUrl(parsed.key, {
-      expires: this.opts.expiresSeconds,
-      ...(process ? { process } : {}),
-    });
+    const client = this.client(parsed.bucket);
+    // Expiry rounded up to the minute, so repeated listings yield the same URL and a browser reuses what
+    // it fetched; the Cache-Control OSS answers with is constant for the same reason. ali-oss only takes
+    // a lifetime (added to its own clock's whole second), so a second ticking over between our clock and
+    // its one is corrected by signing again.
+    const target = Math.ceil((Date.now() / 1000 + this.opts.expiresSeconds) / 60) * 60;
+    let expires = target - Math.floor(Date.now() / 1000);
+    let url = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      url = client.signatureUrl(parsed.key, {
+        expires,
+        response: { 'cache-control': `private, max-age=${this.opts.expiresSeconds}` },
+        ...(process ? { process } : {}),
+      });
+      const signed = Number(new URL(url).searchParams.get('Expires'));
+      if (signed === target) break;
+      expires += target - signed;
+    }
+    return url;
   }
 
   photoUrl(uri: string): string {

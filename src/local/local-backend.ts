@@ -1,4 +1,4 @@
-import type { AlbumBackend } from '../album/backend';
+import type { AlbumBackend, PhotoSource } from '../album/backend';
 import { AlbumError, notFound } from '../album/errors';
 import { ossUri, parseOssUri } from '../album/photo-filter';
 import type {
@@ -12,6 +12,7 @@ import type {
   PersonRecord,
   PhotoOutcome,
   PhotoRecord,
+  SimilarPersonRecord,
   StatsRecord,
   TaskRecord,
 } from '../album/types';
@@ -21,6 +22,7 @@ import { DistinctContent } from './cluster/distinct-content';
 import { type FaceEngine, ImageRejectedError } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
 import { PhotoIndexer } from './indexing/photo-indexer';
+import type { FaceEditsStore } from './store/face-edits-store';
 import { decodePhotoCursor, encodePhotoCursor } from './store/people-list';
 import type { PeopleStore } from './store/people-store';
 import type { PhotoStore, StoredFace, StoredPhoto } from './store/photo-store';
@@ -47,6 +49,8 @@ export interface LocalBackendDeps {
   photos: PhotoStore;
   people: PeopleStore;
   tasks: TaskStore;
+  /** Cover choices and faces given by hand (the People page's edits). */
+  edits: FaceEditsStore;
   /** Started on first use: status/export never pay for loading models. */
   engine: () => Promise<FaceEngine>;
   clusterer: FaceClusterer;
@@ -86,6 +90,11 @@ export class LocalBackend implements AlbumBackend {
   private readonly indexer: PhotoIndexer;
   private clustering: Promise<ClusteringRun> | null = null;
   private readonly reads: ReadMemo;
+  /** Bumped whenever faces change person, so cached person centroids are recomputed. */
+  private facesVersion = 0;
+  private centroids: { key: string; byPerson: Map<string, Float64Array> } | null = null;
+  /** Photo changes seen but not yet indexed; the launcher's change queue reports them here. */
+  queuedChanges: () => number | null = () => null;
 
   constructor(private readonly deps: LocalBackendDeps) {
     this.reads = new ReadMemo(
@@ -205,6 +214,7 @@ export class LocalBackend implements AlbumBackend {
       const raw = await this.deps.clusterer.cluster({ source, full });
       const changes = content ? (content as DistinctContent).expand(raw) : raw;
       const result = people.applyClusterChanges(changes);
+      this.facesVersion++;
       this.deps.clusterer.committed?.();
       tasks.setClusteredGeneration(generation);
       if (full) tasks.setFullClusteredFaces(albumFaces);
@@ -224,13 +234,83 @@ export class LocalBackend implements AlbumBackend {
 
   async listPeople(query: PeopleQuery): Promise<Page<PersonRecord>> {
     const { limit, cursor, sort, order, hidden } = query;
-    return this.reads.get(JSON.stringify(['people', limit, cursor, sort, order, hidden]), () =>
-      this.deps.people.list(query),
-    );
+    return this.reads.get(JSON.stringify(['people', limit, cursor, sort, order, hidden]), () => {
+      const page = this.deps.people.list(query);
+      return { ...page, items: this.withChosenCovers(page.items) };
+    });
   }
 
   async getPerson(id: string): Promise<PersonRecord | null> {
-    return this.reads.get(JSON.stringify(['person', id]), () => this.deps.people.get(id));
+    return this.reads.get(JSON.stringify(['person', id]), () => {
+      const person = this.deps.people.get(id);
+      return person ? this.withChosenCovers([person])[0]! : null;
+    });
+  }
+
+  /** A cover the user chose wins over the automatic one while its face still belongs to the person. */
+  private withChosenCovers(people: PersonRecord[]): PersonRecord[] {
+    const chosen = this.deps.edits.coversOf(people.map((p) => p.id));
+    if (!chosen.size) return people;
+    return people.map((p) => {
+      const c = chosen.get(p.id);
+      return c ? { ...p, cover: { uri: this.uriOf(c.path), box: c.box } } : p;
+    });
+  }
+
+  async setCover(personId: string, faceId: string): Promise<PersonRecord> {
+    if (!this.deps.people.get(personId)) throw notFound('person', personId);
+    this.deps.edits.setCover(personId, this.faceIdOf(faceId));
+    return (await this.getPerson(personId))!;
+  }
+
+  async assignFace(faceId: string, personId: string): Promise<void> {
+    this.deps.edits.assignFace(this.faceIdOf(faceId), personId);
+    this.facesVersion++;
+  }
+
+  /**
+   * Other people ranked by the distance between face centroids (the mean identity embedding). The
+   * centroids come from one pass over the assigned faces and are kept until faces change person, so
+   * the merge dialog costs one pass per edit, not one per suggestion.
+   */
+  async similarPeople(personId: string, limit: number): Promise<SimilarPersonRecord[]> {
+    const key = `${this.deps.photos.generation()}:${this.facesVersion}`;
+    if (this.centroids?.key !== key) {
+      const byPerson = new Map<string, Float64Array>();
+      for (const [id, { sum, n }] of this.deps.edits.personEmbeddingSums())
+        byPerson.set(
+          id,
+          sum.map((v) => v / n),
+        );
+      this.centroids = { key, byPerson };
+    }
+    const mine = this.centroids.byPerson.get(personId);
+    if (!mine) return [];
+    const ranked: { id: string; distance: number }[] = [];
+    for (const [id, c] of this.centroids.byPerson) {
+      if (id === personId) continue;
+      let d = 0;
+      for (let i = 0; i < c.length; i++) d += (c[i]! - mine[i]!) ** 2;
+      ranked.push({ id, distance: Math.sqrt(d) });
+    }
+    ranked.sort((a, b) => a.distance - b.distance);
+    const out: SimilarPersonRecord[] = [];
+    for (const r of ranked) {
+      if (out.length >= limit) break;
+      const person = await this.getPerson(r.id);
+      if (person) out.push({ person, distance: Math.round(r.distance * 1000) / 1000 });
+    }
+    return out;
+  }
+
+  photoSource(): PhotoSource {
+    return { kind: 'folder', path: this.deps.folder.root };
+  }
+
+  private faceIdOf(faceId: string): number {
+    const id = Number(faceId);
+    if (!Number.isInteger(id) || id < 1) throw notFound('face', faceId);
+    return id;
   }
 
   async listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>> {
@@ -259,6 +339,7 @@ export class LocalBackend implements AlbumBackend {
     const task = this.deps.tasks.start('merge');
     try {
       this.deps.people.merge(from, into);
+      this.facesVersion++;
       return this.deps.tasks.finish(task.id, 'succeeded');
     } catch (err) {
       this.deps.tasks.finish(task.id, 'failed', {
@@ -274,6 +355,7 @@ export class LocalBackend implements AlbumBackend {
     const id = Number(faceId);
     if (!Number.isInteger(id)) throw notFound('face', faceId);
     this.deps.people.rejectFace(personId, id);
+    this.facesVersion++;
   }
 
   async getTask(id: string): Promise<TaskRecord | null> {
@@ -336,6 +418,7 @@ export class LocalBackend implements AlbumBackend {
       faceCount: counts.faces,
       personCount: this.deps.people.counts().people,
       lastClustering: this.deps.tasks.last('clustering'),
+      indexing: { queued: this.queuedChanges(), refused: counts.rejected },
     };
   }
 

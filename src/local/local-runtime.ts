@@ -15,6 +15,7 @@ import { FaceThumbnails } from './media/face-thumbnails';
 import { localSignedMedia } from './media/local-signed-media';
 import { LocalMediaLinks, loadMediaSecret } from './media/media-links';
 import { type Db, openDatabase } from './store/database';
+import { FaceEditsStore } from './store/face-edits-store';
 import { MetaStore } from './store/meta-store';
 import { PeopleStore } from './store/people-store';
 import { PhotoStore } from './store/photo-store';
@@ -107,6 +108,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     photos,
     people,
     tasks,
+    edits: new FaceEditsStore(db),
     engine: getEngine,
     clusterer: opts.clusterer ?? clusteringSession(),
     fullClusteringGrowth: opts.fullClusteringGrowth,

@@ -17,7 +17,8 @@ function describe(r: LogRecord): string | null {
       return 'stopped';
     case 'album.summary':
       return `album: ${plural(num(r.photos), 'photo')}, ${plural(num(r.faces), 'face')}, ${plural(num(r.people), 'person', 'people')}`;
-    case 'photos.batch': {
+    case 'indexer.metrics': {
+      if (!num(r.events)) return null;
       const parts = [`indexed ${plural(num(r.indexed), 'photo')}`];
       if (num(r.removed)) parts.push(`removed ${num(r.removed)}`);
       if (num(r.unchanged)) parts.push(`${num(r.unchanged)} unchanged`);
@@ -26,7 +27,7 @@ function describe(r: LogRecord): string | null {
     }
     case 'photo.index':
     case 'photo.remove':
-      // Refusals are warnings and keep their reason; the rest is summed up by photos.batch.
+      // Refusals are warnings and keep their reason; the rest is summed up by indexer.metrics.
       return r.outcome === 'rejected' ? `refused ${r.uri}: ${r.reason ?? 'unknown reason'}` : null;
     case 'clustering.succeeded':
       return `clustering done: ${plural(num(r.newPeople), 'new person', 'new people')}, ${num(r.updatedPeople)} updated`;

@@ -1,4 +1,6 @@
+import { summarizeOutcomes } from '../album/album-service';
 import { AlbumError } from '../album/errors';
+import type { PhotoOutcome } from '../album/types';
 import { ConfigError } from '../config/album-config';
 import { type FcContext, FcContextSchema, invocationDeadline } from '../fc/fc-context';
 import { fromWebResponse, HttpEventSchema, type HttpResult, toWebRequest } from '../fc/http-event';
@@ -54,25 +56,21 @@ export function createIndexerHandler({ runtime, log: root }: HandlerDeps): FcHan
   return async (event, context) => {
     const { ctx, log, started } = invocation(root, 'indexer', context);
     const tally = tallyEvents(log);
-    const metrics = { events: 0, indexed: 0, removed: 0, unchanged: 0, rejected: 0 };
+    let events = 0;
+    let outcomes: PhotoOutcome[] = [];
     try {
       const rt = await runtime(ctx);
       const changes = parseOssEvent(event, rt.keyEncoding);
-      metrics.events = changes.length;
-      const outcomes = await rt.service.applyPhotoChanges(changes, tally.log);
-      for (const o of outcomes) {
-        if (o.outcome === 'rejected') metrics.rejected++;
-        else if (o.outcome === 'unchanged') metrics.unchanged++;
-        else if (o.action === 'index') metrics.indexed++;
-        else metrics.removed++;
-      }
+      events = changes.length;
+      outcomes = await rt.service.applyPhotoChanges(changes, tally.log);
       return { ok: true, outcomes: outcomes.map(({ uri, action, outcome }) => ({ uri, action, outcome })) };
     } catch (err) {
       return finalOrRethrow(err, log, 'indexer');
     } finally {
       // One line per invocation, also when it fails, for SLS dashboards and alerts.
       log.info('indexer.metrics', {
-        ...metrics,
+        events,
+        ...summarizeOutcomes(outcomes),
         skipped: tally.count('photo.skipped'),
         retried: tally.count('imm.retry'),
         ms: Date.now() - started,

@@ -6,7 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for';
 import { type AlbumUnderTest, immAlbum, localAlbum } from './album-harness';
-import { ErrorShape, PersonShape, PhotoShape, pageOf, StatsShape, TaskShape } from './api-shapes';
+import {
+  CapabilitiesShape,
+  ErrorShape,
+  PersonShape,
+  PhotoShape,
+  pageOf,
+  SimilarShape,
+  StatsShape,
+  TaskShape,
+} from './api-shapes';
 
 describe.each([
   ['imm', immAlbum],
@@ -140,6 +149,77 @@ describe.each([
       expect(ErrorShape.parse(res.json).error.code).toBe(status === 400 ? 'bad_request' : 'not_found');
     }
   });
+
+  it('says what the backend can do, and has no route for what it cannot', async () => {
+    const caps = CapabilitiesShape.parse((await album.http('GET', '/capabilities')).json);
+    const local = album.backend === 'local';
+    expect(caps).toMatchObject({
+      backend: album.backend,
+      mergeIsTask: !local,
+      chooseCover: true,
+      similarPeople: local,
+      assignFace: local,
+      rejectFace: local,
+    });
+    expect(caps.source.kind).toBe(local ? 'folder' : 'bucket');
+    if (!local) {
+      for (const [method, path, body] of [
+        ['GET', `/people/${alice}/similar`, undefined],
+        ['PUT', '/faces/some-face/person', { personId: alice }],
+        ['DELETE', `/people/${alice}/faces/some-face`, undefined],
+      ] as const) {
+        const res = await album.http(method, path, body);
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+        expect(ErrorShape.parse(res.json).error.code).toBe('not_found');
+      }
+    }
+    const stats = StatsShape.parse((await album.http('GET', '/stats')).json);
+    expect(stats.indexing).toEqual(local ? { queued: null, refused: 0 } : { queued: null, refused: null });
+  });
+
+  it('chooses a person’s cover face, and refuses a face that is not theirs', async () => {
+    const key = album.keys.alice[2]!;
+    const photo = PhotoShape.parse(
+      (await album.http('GET', `/photos/faces?uri=${encodeURIComponent(key)}`)).json,
+    );
+    const face = photo.faces.find((f) => f.personId === alice)!;
+    const res = await album.http('PUT', `/people/${alice}/cover`, { faceId: face.id });
+    expect(res.status).toBe(200);
+    expect(PersonShape.parse(res.json).cover?.uri).toBe(album.uriOf(key));
+    expect(PersonShape.parse((await album.http('GET', `/people/${alice}`)).json).cover?.uri).toBe(
+      album.uriOf(key),
+    );
+    const bobsPhoto = PhotoShape.parse(
+      (await album.http('GET', `/photos/faces?uri=${encodeURIComponent(album.keys.bob[0]!)}`)).json,
+    );
+    const wrong = await album.http('PUT', `/people/${alice}/cover`, { faceId: bobsPhoto.faces[0]!.id });
+    expect([400, 404]).toContain(wrong.status);
+    expect((await album.http('PUT', `/people/${alice}/cover`, {})).status).toBe(400);
+  });
+
+  it.skipIf(_name !== 'local')(
+    'suggests similar people, gives a face by hand and takes it back with "not this person"',
+    async () => {
+      const similar = SimilarShape.parse((await album.http('GET', `/people/${alice}/similar`)).json);
+      expect(similar.items.map((s) => s.person.id)).toEqual([bob]);
+      const stranger = PhotoShape.parse(
+        (await album.http('GET', `/photos/faces?uri=${encodeURIComponent(album.keys.stranger[0]!)}`)).json,
+      );
+      const face = stranger.faces[0]!;
+      expect(face.personId).toBeNull();
+      expect((await album.http('PUT', `/faces/${face.id}/person`, { personId: alice })).status).toBe(200);
+      expect(PersonShape.parse((await album.http('GET', `/people/${alice}`)).json).imageCount).toBe(5);
+      expect(
+        (await album.http('PUT', `/faces/${face.id}/person`, { personId: 'no-such-person' })).status,
+      ).toBe(404);
+      expect((await album.http('DELETE', `/people/${alice}/faces/${face.id}`)).status).toBe(200);
+      expect(PersonShape.parse((await album.http('GET', `/people/${alice}`)).json).imageCount).toBe(4);
+      const again = PhotoShape.parse(
+        (await album.http('GET', `/photos/faces?uri=${encodeURIComponent(album.keys.stranger[0]!)}`)).json,
+      );
+      expect(again.faces[0]!.personId).toBeNull();
+    },
+  );
 
   it('merges one person into another as a task, keeping the target’s name', async () => {
     const res = await album.http('POST', '/people/merge', { from: [bob], into: alice });

@@ -23,6 +23,12 @@ export const FaceShape = z.strictObject({
   quality: num.min(0).max(1).nullable(),
   sharpness: num.min(0).max(1).nullable(),
   clusterable: z.boolean(),
+  unclusterableReasons: z.array(
+    z.strictObject({
+      code: z.enum(['small', 'turned', 'no_pose', 'low_quality']),
+      message: z.string().min(1),
+    }),
+  ),
   faceUrl: z.string().url().nullable(),
 });
 
@@ -74,6 +80,28 @@ export const StatsShape = z.strictObject({
   faceCount: z.number().int().min(0).nullable(),
   personCount: z.number().int().min(0).nullable(),
   lastClustering: TaskShape.nullable(),
+  indexing: z.strictObject({
+    queued: z.number().int().min(0).nullable(),
+    refused: z.number().int().min(0).nullable(),
+  }),
+});
+
+export const CapabilitiesShape = z.strictObject({
+  backend: z.enum(['imm', 'local']),
+  source: z.union([
+    z.strictObject({ kind: z.literal('folder'), path: z.string().min(1) }),
+    z.strictObject({ kind: z.literal('bucket'), bucket: z.string().min(1), prefix: z.string() }),
+  ]),
+  mergeIsTask: z.boolean(),
+  chooseCover: z.boolean(),
+  similarPeople: z.boolean(),
+  assignFace: z.boolean(),
+  rejectFace: z.boolean(),
+  detectUpload: z.boolean(),
+});
+
+export const SimilarShape = z.strictObject({
+  items: z.array(z.strictObject({ person: PersonShape, distance: num.min(0) })),
 });
 
 export const pageOf = <T extends z.ZodType>(item: T) =>

@@ -317,6 +317,20 @@ function actions(state: FakeImmState): Record<string, (p: Params) => Record<stri
           'FigureCluster.CustomLabels must map strings to strings.',
         );
       }
+      if (u.Cover !== undefined) {
+        // A cover is given as one of the cluster's figures; IMM stores the whole File holding it.
+        const figureId = u.Cover.Figures?.[0]?.FigureId;
+        const file = [...d.files.values()].find((f) =>
+          (f.Figures ?? []).some((g) => g.FigureId === figureId && g.FigureClusterId === c.ObjectId),
+        );
+        if (!file)
+          throw new WireError(
+            400,
+            'InvalidArgument',
+            `FigureCluster.Cover: no figure ${figureId} of this cluster.`,
+          );
+        c.Cover = structuredClone(file);
+      }
       if (u.Name !== undefined) c.Name = String(u.Name);
       if (u.CustomId !== undefined) c.CustomId = String(u.CustomId);
       if (u.CustomLabels !== undefined) c.CustomLabels = { ...u.CustomLabels };

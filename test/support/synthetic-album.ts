@@ -12,6 +12,7 @@ import type { DetectedFace } from '../../src/local/engine/face-engine';
 import type { PhotoFolder } from '../../src/local/folder/photo-folder';
 import { LocalBackend } from '../../src/local/local-backend';
 import { type Db, openDatabase } from '../../src/local/store/database';
+import { FaceEditsStore } from '../../src/local/store/face-edits-store';
 import { PeopleStore } from '../../src/local/store/people-store';
 import { PhotoStore } from '../../src/local/store/photo-store';
 import { TaskStore } from '../../src/local/store/task-store';
@@ -65,6 +66,7 @@ export class SyntheticAlbum {
       photos: this.photos,
       people: this.people,
       tasks: this.tasks,
+      edits: new FaceEditsStore(this.db),
       engine: () => Promise.reject(new Error('no engine in synthetic albums')),
       clusterer: clusteringSession(this.opts),
       isClusterable: () => true,

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { humanFormat } from '../../log/human-format';
 import { createLogger, type LogFormat, type LogLevel } from '../../log/logger';
 import { localFunctions } from '../launcher/album-functions';
 import { lockDataDir } from '../launcher/data-dir-lock';
@@ -34,7 +35,12 @@ export async function scanCommand(opts: ScanOptions): Promise<ScanTotals> {
   const write = opts.write ?? ((text: string) => process.stdout.write(text));
   // Log lines go to the output until the progress bar exists, then above the bar.
   let print = (line: string) => write(`${line}\n`);
-  const log = createLogger({ level: opts.logLevel, format: opts.logFormat, write: (line) => print(line) });
+  // Under a progress bar, per-batch summaries would only repeat what the bar shows.
+  const format: LogFormat | undefined =
+    opts.tty && opts.logFormat === humanFormat
+      ? (r) => (r.event === 'indexer.metrics' ? null : humanFormat(r))
+      : opts.logFormat;
+  const log = createLogger({ level: opts.logLevel, format, write: (line) => print(line) });
   mkdirSync(opts.photosDir, { recursive: true });
   const unlock = lockDataDir(opts.dataDir, 'scan');
   let album: LocalAlbum;

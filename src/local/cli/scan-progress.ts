@@ -35,7 +35,11 @@ export function createScanProgress(
         bar.increment(n, { rate: rate().toFixed(1) });
       },
       log: (line) => bars.log(line.endsWith('\n') ? line : `${line}\n`),
-      stop: () => bars.stop(),
+      stop: () => {
+        // MultiBar.stop() drops lines logged since the last redraw; a redraw first prints them.
+        bars.update();
+        bars.stop();
+      },
     };
   }
   let lastPrint = 0;

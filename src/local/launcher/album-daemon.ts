@@ -73,6 +73,7 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
       },
       onDelivered: () => clusterAfterQuiet.activity(),
     });
+    album.backend.queuedChanges = () => queue.size;
     const skipDir = nestedDataDir(photosDir, opts.dataDir);
     watcher = await watchFolder({
       folder: album.folder,
