@@ -23,8 +23,10 @@ import { type FaceEngine, ImageRejectedError } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
 import { PhotoIndexer } from './indexing/photo-indexer';
 import type { FaceEditsStore } from './store/face-edits-store';
-import { decodeCursor, encodeCursor, type PeopleStore } from './store/people-store';
+import { decodePhotoCursor, encodePhotoCursor } from './store/people-list';
+import type { PeopleStore } from './store/people-store';
 import type { PhotoStore, StoredFace, StoredPhoto } from './store/photo-store';
+import { ReadMemo } from './store/read-memo';
 import type { TaskStore } from './store/task-store';
 
 /** The store as the clusterer reads it: face states first, embeddings only for the faces it needs. */
@@ -55,6 +57,8 @@ export interface LocalBackendDeps {
   isClusterable: (face: StoredFace) => boolean;
   /** Photos analysed at once; the engine's worker count. */
   concurrency: number;
+  /** Keep read answers until the next write (ReadMemo); off only to measure the uncached path. */
+  memoizeReads?: boolean;
   /**
    * A clustering pass runs the full re-clustering (ids and edits kept) instead of the incremental one once
    * the album has this many times more faces than at its last full pass (default 0.25: +25 %). Incremental
@@ -85,6 +89,7 @@ export class LocalBackend implements AlbumBackend {
   readonly kind = 'local' as const;
   private readonly indexer: PhotoIndexer;
   private clustering: Promise<ClusteringRun> | null = null;
+  private readonly reads: ReadMemo;
   /** Bumped whenever faces change person, so cached person centroids are recomputed. */
   private facesVersion = 0;
   private centroids: { key: string; byPerson: Map<string, Float64Array> } | null = null;
@@ -92,6 +97,9 @@ export class LocalBackend implements AlbumBackend {
   queuedChanges: () => number | null = () => null;
 
   constructor(private readonly deps: LocalBackendDeps) {
+    this.reads = new ReadMemo(
+      deps.memoizeReads === false ? () => String(Math.random()) : () => deps.photos.dataVersion(),
+    );
     this.indexer = new PhotoIndexer({
       folder: deps.folder,
       store: deps.photos,
@@ -123,7 +131,10 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async indexPhotos(uris: string[], log: Logger): Promise<PhotoOutcome[]> {
-    return mapPool(uris, this.deps.concurrency, async (uri) => {
+    // More files in flight than engine workers: a copy of known content needs only file reads and
+    // SQLite, and with two in flight the process sat idle waiting on the file system a third of the
+    // time. The engine queues what it cannot start yet.
+    return mapPool(uris, Math.max(16, this.deps.concurrency * 4), async (uri) => {
       try {
         return await this.indexer.index(this.keyOf(uri), log);
       } catch (err) {
@@ -222,13 +233,18 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async listPeople(query: PeopleQuery): Promise<Page<PersonRecord>> {
-    const page = this.deps.people.list(query);
-    return { ...page, items: this.withChosenCovers(page.items) };
+    const { limit, cursor, sort, order, hidden } = query;
+    return this.reads.get(JSON.stringify(['people', limit, cursor, sort, order, hidden]), () => {
+      const page = this.deps.people.list(query);
+      return { ...page, items: this.withChosenCovers(page.items) };
+    });
   }
 
   async getPerson(id: string): Promise<PersonRecord | null> {
-    const person = this.deps.people.get(id);
-    return person ? this.withChosenCovers([person])[0]! : null;
+    return this.reads.get(JSON.stringify(['person', id]), () => {
+      const person = this.deps.people.get(id);
+      return person ? this.withChosenCovers([person])[0]! : null;
+    });
   }
 
   /** A cover the user chose wins over the automatic one while its face still belongs to the person. */
@@ -298,10 +314,20 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>> {
-    const offset = decodeCursor(query.cursor);
-    const ids = this.deps.people.photoIdsOf(id, offset, query.limit + 1);
-    const page = this.photoRecords(this.deps.photos.photosByIds(ids.slice(0, query.limit)));
-    return { items: page, nextCursor: ids.length > query.limit ? encodeCursor(offset + query.limit) : null };
+    return this.reads.get(JSON.stringify(['person-photos', id, query.limit, query.cursor]), () =>
+      this.personPhotos(id, query),
+    );
+  }
+
+  private personPhotos(id: string, query: PageQuery): Page<PhotoRecord> {
+    const after = decodePhotoCursor(query.cursor);
+    const ids = this.deps.people.photoIdsOf(id, after, query.limit + 1);
+    const pageIds = ids.slice(0, query.limit);
+    const page = this.photoRecords(this.deps.photos.photosByIds(pageIds));
+    return {
+      items: page,
+      nextCursor: ids.length > query.limit ? encodePhotoCursor(pageIds.at(-1)!) : null,
+    };
   }
 
   async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> {
@@ -337,8 +363,11 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async getPhoto(uri: string): Promise<PhotoRecord | null> {
-    const photo = this.deps.photos.photoByPath(this.keyOf(uri));
-    return photo ? this.photoRecords([photo])[0]! : null;
+    const key = this.keyOf(uri);
+    return this.reads.get(JSON.stringify(['photo', key]), () => {
+      const photo = this.deps.photos.photoByPath(key);
+      return photo ? this.photoRecords([photo])[0]! : null;
+    });
   }
 
   async detectFaces(source: DetectSource): Promise<FaceRecord[]> {
@@ -368,6 +397,9 @@ export class LocalBackend implements AlbumBackend {
         sharpness: f.sharpness,
       }));
     } catch (err) {
+      // Gone between the check above and the read (renamed, deleted): the photo is not there.
+      if (err instanceof ImageRejectedError && err.reason === 'missing' && source.kind === 'uri')
+        throw notFound('photo', source.uri);
       if (err instanceof ImageRejectedError)
         throw new AlbumError('bad_request', `image rejected (${err.reason}): ${err.message}`);
       throw err;
@@ -375,6 +407,10 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async stats(): Promise<StatsRecord> {
+    return this.reads.get('stats', () => this.statsNow());
+  }
+
+  private statsNow(): StatsRecord {
     const counts = this.deps.photos.counts();
     return {
       backend: 'local',

@@ -114,6 +114,8 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     fullClusteringGrowth: opts.fullClusteringGrowth,
     isClusterable: (face) => isClusterable(face, config.clusterable),
     concurrency: workers,
+    // Off only to measure the uncached read path (bench:api).
+    memoizeReads: (opts.env ?? process.env).FACE_ALBUM_READ_MEMO !== 'off',
   });
 
   let baseUrl = opts.baseUrl ?? 'http://127.0.0.1:9000';

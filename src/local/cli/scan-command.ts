@@ -67,7 +67,7 @@ export async function scanCommand(opts: ScanOptions): Promise<ScanTotals> {
       totals.removed = res.outcomes?.filter((o) => o.outcome === 'done').length ?? 0;
     }
     // Batches big enough to keep every engine worker busy, small enough for a lively progress bar.
-    const batchSize = Math.max(4, (opts.workers ?? album.backend.concurrency) * 4);
+    const batchSize = Math.max(32, (opts.workers ?? album.backend.concurrency) * 8);
     for (let i = 0; i < created.length; i += batchSize) {
       const batch = created.slice(i, i + batchSize);
       const res = await fns.index(batch);

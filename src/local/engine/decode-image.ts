@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { exifTakenAt } from './exif-taken-at';
 import { type EngineInput, ImageRejectedError } from './face-engine';
+import { imageSource } from './image-source';
 
 /** Formats a photo album accepts; sharp can also render SVG/PDF, which are not photos. */
 const PHOTO_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif', 'avif', 'jp2', 'jxl', 'raw']);
@@ -32,8 +33,9 @@ async function readInput(input: EngineInput): Promise<Buffer> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR')
-      throw new ImageRejectedError('missing', `file not found: ${input.path}`);
-    if (code === 'EISDIR') throw new ImageRejectedError('not_an_image', `is a directory: ${input.path}`);
+      // No path in the message: it reaches API clients (POST /detect), who must not learn the server's layout.
+      throw new ImageRejectedError('missing', 'file not found (deleted or renamed while being read?)');
+    if (code === 'EISDIR') throw new ImageRejectedError('not_an_image', 'is a directory');
     throw err;
   }
 }
@@ -46,9 +48,10 @@ export async function decodeImage(input: EngineInput, opts: DecodeOptions): Prom
   const buf = await readInput(input);
   if (buf.length === 0) throw new ImageRejectedError('empty', 'zero-byte file');
 
+  const source = imageSource(buf, opts.maxPixels);
   let meta: Metadata;
   try {
-    meta = await sharp(buf, { limitInputPixels: false }).metadata();
+    meta = await sharp(source.data, { ...source.options, limitInputPixels: false }).metadata();
   } catch (err) {
     throw new ImageRejectedError('not_an_image', `not a decodable image: ${(err as Error).message}`);
   }
@@ -77,7 +80,12 @@ export async function decodeImage(input: EngineInput, opts: DecodeOptions): Prom
 
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    decoded = await sharp(buf, { limitInputPixels: opts.maxPixels, failOn: 'truncated', pages: 1 })
+    decoded = await sharp(source.data, {
+      ...source.options,
+      limitInputPixels: opts.maxPixels,
+      failOn: 'truncated',
+      pages: 1,
+    })
       .autoOrient()
       .resize({
         width: opts.detectMaxSide,

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { AlbumError } from '../../album/errors';
@@ -40,49 +41,73 @@ export class PhotoFolder {
 
   /**
    * Resolves a key to a regular file whose real location is inside the folder (symlinks are followed
-   * only while they stay inside). Returns why not otherwise; a missing file is `missing`.
+   * only while they stay inside). Returns why not otherwise; a missing file is `missing`. A symlink that
+   * leads nowhere (dangling, or a loop) is a file that will not index, stamped with the link's own stamp
+   * (what the folder walk sees), so it is remembered as refused instead of retried on every restart.
    */
   async resolveFile(key: string): Promise<
     | { ok: true; path: string; size: number; mtimeMs: number }
     | {
         ok: false;
-        reason: 'missing' | 'outside_folder' | 'not_a_file';
+        reason: 'missing' | 'outside_folder' | 'not_a_file' | 'broken_symlink';
         message: string;
         stamp?: { size: number; mtimeMs: number };
       }
   > {
     const abs = this.pathOf(key);
+    const missing = { ok: false, reason: 'missing', message: 'file does not exist (deleted?)' } as const;
+    const codeOf = (err: unknown) => (err as NodeJS.ErrnoException).code;
+    const gone = (err: unknown) => codeOf(err) === 'ENOENT' || codeOf(err) === 'ENOTDIR';
+    let link: Stats;
     try {
-      const link = await lstat(abs);
-      let real = abs;
-      if (link.isSymbolicLink()) {
-        real = await realpath(abs);
-        this.realRoot ??= await realpath(this.root);
-        const rel = relative(this.realRoot, real);
-        if (rel.startsWith('..') || isAbsolute(rel)) {
-          return {
-            ok: false,
-            reason: 'outside_folder',
-            message: 'symlink points outside the photos folder',
-            stamp: (await fileStamp(abs)) ?? undefined,
-          };
-        }
-      }
-      const st = await stat(real);
-      if (!st.isFile())
-        return {
-          ok: false,
-          reason: 'not_a_file',
-          message: 'not a regular file',
-          stamp: { size: st.size, mtimeMs: st.mtimeMs },
-        };
-      return { ok: true, path: real, size: st.size, mtimeMs: st.mtimeMs };
+      link = await lstat(abs);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR')
-        return { ok: false, reason: 'missing', message: 'file does not exist (deleted?)' };
-      if (code === 'ELOOP') return { ok: false, reason: 'not_a_file', message: 'symlink loop' };
+      if (gone(err)) return missing;
+      if (codeOf(err) === 'ELOOP') return { ok: false, reason: 'not_a_file', message: 'symlink loop' };
       throw err;
     }
+    let real = abs;
+    if (link.isSymbolicLink()) {
+      const linkStamp = { size: link.size, mtimeMs: link.mtimeMs };
+      try {
+        real = await realpath(abs);
+      } catch (err) {
+        if (gone(err))
+          return {
+            ok: false,
+            reason: 'broken_symlink',
+            message: 'symlink points to nothing',
+            stamp: linkStamp,
+          };
+        if (codeOf(err) === 'ELOOP')
+          return { ok: false, reason: 'broken_symlink', message: 'symlink loop', stamp: linkStamp };
+        throw err;
+      }
+      this.realRoot ??= await realpath(this.root);
+      const rel = relative(this.realRoot, real);
+      if (rel.startsWith('..') || isAbsolute(rel)) {
+        return {
+          ok: false,
+          reason: 'outside_folder',
+          message: 'symlink points outside the photos folder',
+          stamp: (await fileStamp(abs)) ?? undefined,
+        };
+      }
+    }
+    let st: Stats;
+    try {
+      st = await stat(real);
+    } catch (err) {
+      if (gone(err)) return missing;
+      throw err;
+    }
+    if (!st.isFile())
+      return {
+        ok: false,
+        reason: 'not_a_file',
+        message: 'not a regular file',
+        stamp: { size: st.size, mtimeMs: st.mtimeMs },
+      };
+    return { ok: true, path: real, size: st.size, mtimeMs: st.mtimeMs };
   }
 }

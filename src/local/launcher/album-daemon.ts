@@ -1,11 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import type { FSWatcher } from 'chokidar';
 import { type LocalAlbum, type LocalAlbumOptions, openLocalAlbum } from '../local-runtime';
 import { type LocalServer, startLocalServer } from '../server/local-server';
 import { ChangeQueue } from '../watch/change-queue';
 import { ClusterScheduler } from '../watch/cluster-scheduler';
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
-import { watchFolder } from '../watch/folder-watcher';
+import { type FolderWatcher, watchFolder } from '../watch/folder-watcher';
 import { localFunctions } from './album-functions';
 import { lockDataDir } from './data-dir-lock';
 
@@ -45,7 +44,7 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
   album.backend.recoverAbandonedTasks();
   const fns = localFunctions({ runtime: album.factory, log, bucket: album.bucket });
   let server: LocalServer | null = null;
-  let watcher: FSWatcher | null = null;
+  let watcher: FolderWatcher | null = null;
   let scheduler: ClusterScheduler | null = null;
   try {
     server = await startLocalServer({ app: album.runtime.api, log, port: opts.port, host: opts.host });

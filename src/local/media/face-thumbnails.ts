@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Box } from '../../album/types';
+import { imageSource } from '../engine/image-source';
 
 /** Side of the cached face crop; enough for a people grid on a high-density screen. */
 const THUMB_SIDE = 256;
@@ -26,7 +27,8 @@ export class FaceThumbnails {
     } catch {
       /* not cached yet */
     }
-    const image = sharp(photoPath, { failOn: 'none' }).rotate();
+    const source = imageSource(await readFile(photoPath), Number.POSITIVE_INFINITY);
+    const image = sharp(source.data, { ...source.options, failOn: 'none' }).rotate();
     const meta = await image.metadata();
     // EXIF orientations 5-8 turn the image a quarter, swapping its sides.
     const turned = (meta.orientation ?? 1) >= 5;

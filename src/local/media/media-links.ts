@@ -5,6 +5,9 @@ import type { MediaLinks } from '../../album/backend';
 import { parseOssUri } from '../../album/photo-filter';
 import type { Box } from '../../album/types';
 
+/** Signed links remembered (a few MB at most). */
+const SIGNED_LINKS_KEPT = 20_000;
+
 export type MediaKind = 'photo' | 'face';
 
 /** Per-data-dir signing key, created on first use and readable by the owner only. */
@@ -38,6 +41,12 @@ export interface SignedMediaQuery {
  * so each link carries an expiring HMAC over what it grants, like an OSS signed URL does.
  */
 export class LocalMediaLinks implements MediaLinks {
+  /**
+   * Links signed in the current expiry minute, by what they grant: a people page lists ~100 links and
+   * is read again and again; an HMAC each time was a fifth of the page's cost. Bounded; cleared when full.
+   */
+  private readonly signed = new Map<string, string>();
+
   constructor(
     private readonly secret: Buffer,
     private readonly baseUrl: () => string,
@@ -66,13 +75,19 @@ export class LocalMediaLinks implements MediaLinks {
     const key = parseOssUri(uri)?.key ?? uri;
     // Expiry rounded up to the minute so repeated listings yield the same URL and browsers can cache.
     const exp = String(Math.ceil((this.now() / 1000 + this.expiresSeconds) / 60) * 60);
+    const id = `${kind}\n${key}\n${box ?? ''}\n${exp}\n${this.baseUrl()}`;
+    const known = this.signed.get(id);
+    if (known) return known;
+    if (this.signed.size >= SIGNED_LINKS_KEPT) this.signed.clear();
     const params = new URLSearchParams({
       key,
       ...(box ? { box } : {}),
       exp,
       sig: this.sign(kind, key, box ?? '', exp),
     });
-    return `${this.baseUrl()}/media/${kind}?${params.toString()}`;
+    const url = `${this.baseUrl()}/media/${kind}?${params.toString()}`;
+    this.signed.set(id, url);
+    return url;
   }
 
   private sign(kind: MediaKind, key: string, box: string, exp: string): string {

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { PEOPLE_LIST_INDEXES } from './people-list';
+import { migratePersonStats } from './person-stats';
 
 export type Db = Database.Database;
 
@@ -44,7 +46,6 @@ CREATE TABLE IF NOT EXISTS faces (
   rejected_person_ids TEXT NOT NULL DEFAULT '[]',
   UNIQUE (photo_id, idx)
 );
-CREATE INDEX IF NOT EXISTS faces_person ON faces(person_id);
 CREATE TABLE IF NOT EXISTS people (
   id TEXT PRIMARY KEY,
   name TEXT,
@@ -95,5 +96,83 @@ export function openDatabase(file: string): Db {
   // A `status` or `export` may read while `start` writes.
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  // faces_person(person_id) is covered by faces_person_photo(person_id, photo_id).
+  db.exec('DROP INDEX IF EXISTS faces_person');
+  migratePersonStats(db);
+  db.exec(PEOPLE_LIST_INDEXES);
+  cacheStatements(db);
+  // Whatever waits in the group-commit window is committed, not rolled back, when the database closes.
+  const close = db.close.bind(db);
+  db.close = () => {
+    groupCommits.get(db)?.flush();
+    return close();
+  };
   return db;
+}
+
+const groupCommits = new WeakMap<Db, GroupCommit>();
+
+/** The one group commit of a connection (see GroupCommit). */
+export function groupCommitOf(db: Db): GroupCommit {
+  let group = groupCommits.get(db);
+  if (!group) {
+    group = new GroupCommit(db);
+    groupCommits.set(db, group);
+  }
+  return group;
+}
+
+/** Distinct SQL texts the stores prepare are a few dozen; the cap only guards against a runaway caller. */
+const STATEMENT_CACHE_LIMIT = 1000;
+
+/**
+ * Compiling a statement costs more than running an indexed one, so `prepare` returns the compiled
+ * statement for SQL it has seen (the stores build their SQL from fixed fragments). Statements are only
+ * run to completion (`all`/`get`/`run`, or an `iterate` consumed before the same SQL runs again).
+ */
+function cacheStatements(db: Db): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
+      stmt = prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  }) as Db['prepare'];
+}
+
+/**
+ * Group commit for indexing writes. A commit in WAL mode writes every page the transaction touched
+ * (photo, face, person row and their indexes): ~0.9 ms, three times the statements themselves, so
+ * a folder of copies (no engine, only hashing and SQLite) indexed at ~700 files/s. Writes made through
+ * `run` within `windowMs` share one transaction; each keeps its own savepoint, so a failing write
+ * rolls back alone. The window is committed by a timer, never held across the engine's work unless
+ * that work takes less than the window; `flush` commits at once (on close).
+ */
+export class GroupCommit {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly windowMs = 20,
+  ) {}
+
+  run<T>(fn: () => T): T {
+    if (!this.timer && !this.db.inTransaction) {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.timer = setTimeout(() => this.flush(), this.windowMs);
+      this.timer.unref();
+    }
+    return this.db.transaction(fn)();
+  }
+
+  flush(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (this.db.open && this.db.inTransaction) this.db.exec('COMMIT');
+  }
 }

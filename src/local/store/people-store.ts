@@ -1,8 +1,10 @@
-import { AlbumError, notFound } from '../../album/errors';
+import { notFound } from '../../album/errors';
 import type { Page, PeopleQuery, PersonPatch, PersonRecord } from '../../album/types';
 import type { ClusterChanges, ClusterPerson } from '../cluster/cluster-types';
 import { type FaceConstraints, mergeFace, rejectFace } from '../cluster/user-edits';
-import type { Db } from './database';
+import { type Db, groupCommitOf } from './database';
+import { encodePeopleCursor, peoplePageSql, sortKeyOf } from './people-list';
+import { listedPerson } from './person-stats';
 
 interface ConstraintRow {
   id: number;
@@ -21,32 +23,29 @@ interface PersonRow {
   name: string | null;
   hidden: number;
   labels: string;
-  merged_into: string | null;
-  edited: number;
   created_at: string;
   updated_at: string;
   face_count: number;
   image_count: number;
+  males: number;
+  females: number;
+  age_n: number;
+  age_sum: number;
+  age_min: number | null;
+  age_max: number | null;
+  cover_path: string | null;
+  box_left: number | null;
+  box_top: number | null;
+  box_width: number | null;
+  box_height: number | null;
 }
 
-const SORT_SQL: Record<PeopleQuery['sort'], string> = {
-  imageCount: 'image_count',
-  updatedAt: 'p.updated_at',
-  name: "COALESCE(p.name, '') COLLATE NOCASE",
-};
-
-export function encodeCursor(offset: number): string {
-  return Buffer.from(String(offset)).toString('base64url');
-}
-export function decodeCursor(cursor: string | undefined): number {
-  if (!cursor) return 0;
-  const n = Number(Buffer.from(cursor, 'base64url').toString());
-  if (!Number.isInteger(n) || n < 0) throw new AlbumError('bad_request', 'invalid cursor');
-  return n;
-}
-
-const STATS_CTE = `WITH stats AS (SELECT person_id, COUNT(*) AS face_count, COUNT(DISTINCT photo_id) AS image_count
-  FROM faces WHERE person_id IS NOT NULL GROUP BY person_id)`;
+/** A person with its stored figures and its cover (three primary-key lookups, whatever the person's size). */
+const PERSON_SELECT = `SELECT people.id, people.name, people.hidden, people.labels, people.created_at, people.updated_at,
+  people.face_count, people.image_count, people.males, people.females, people.age_n, people.age_sum, people.age_min,
+  people.age_max, cp.path AS cover_path, ca.box_left, ca.box_top, ca.box_width, ca.box_height
+  FROM people LEFT JOIN faces cf ON cf.id = people.cover_face_id LEFT JOIN photos cp ON cp.id = cf.photo_id
+  LEFT JOIN analysis_faces ca ON ca.hash = cp.hash AND ca.idx = cf.idx`;
 
 /** People, user edits on them and on faces, and the persistence of clustering results. */
 export class PeopleStore {
@@ -56,39 +55,48 @@ export class PeopleStore {
   ) {}
 
   list(q: PeopleQuery): Page<PersonRecord> {
-    const offset = decodeCursor(q.cursor);
-    const hidden =
-      q.hidden === 'exclude' ? 'AND p.hidden = 0' : q.hidden === 'only' ? 'AND p.hidden = 1' : '';
-    const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+    const page = peoplePageSql(q);
     const rows = this.db
-      .prepare(`${STATS_CTE} SELECT p.*, s.face_count, s.image_count FROM people p JOIN stats s ON s.person_id = p.id
-      WHERE p.merged_into IS NULL ${hidden} ORDER BY ${SORT_SQL[q.sort]} ${dir}, p.id ${dir} LIMIT ? OFFSET ?`)
-      .all(q.limit + 1, offset) as PersonRow[];
-    const items = rows.slice(0, q.limit).map((r) => this.toRecord(r));
-    return { items, nextCursor: rows.length > q.limit ? encodeCursor(offset + q.limit) : null };
+      .prepare(`${PERSON_SELECT} WHERE ${page.where} ORDER BY ${page.order} LIMIT ?`)
+      .all(...page.params, q.limit + 1) as PersonRow[];
+    const items = rows.slice(0, q.limit);
+    const last = items.at(-1);
+    return {
+      items: items.map((r) => toRecord(r, this.uriOf)),
+      nextCursor:
+        rows.length > q.limit && last ? encodePeopleCursor(q.sort, sortKeyOf(q.sort, last), last.id) : null,
+    };
   }
 
   /**
-   * A live person: not merged away and with faces, or null. A named person whose photos are all gone is
+   * A listed person (not merged away, with faces), or null: a named person whose photos are all gone is
    * kept (a re-added photo brings it back) but, as in the list, not shown.
    */
   get(id: string): PersonRecord | null {
-    const r = this.db
-      .prepare(`${STATS_CTE} SELECT p.*, s.face_count, s.image_count
-      FROM people p JOIN stats s ON s.person_id = p.id WHERE p.id = ? AND p.merged_into IS NULL`)
-      .get(id) as PersonRow | undefined;
-    return r ? this.toRecord(r) : null;
+    const r = this.db.prepare(`${PERSON_SELECT} WHERE people.id = ? AND ${listedPerson('people')}`).get(id) as
+      | PersonRow
+      | undefined;
+    return r ? toRecord(r, this.uriOf) : null;
   }
 
-  photoIdsOf(id: string, offset: number, limit: number): number[] {
+  /** One page of a person's photos in photo id order, after the photo id `after`. */
+  photoIdsOf(id: string, after: number, limit: number): number[] {
     return (
       this.db
-        .prepare(`SELECT DISTINCT photo_id FROM faces WHERE person_id = ? ORDER BY photo_id LIMIT ? OFFSET ?`)
-        .all(id, limit, offset) as { photo_id: number }[]
+        .prepare(
+          `SELECT DISTINCT photo_id FROM faces WHERE person_id = ? AND photo_id > ? ORDER BY photo_id LIMIT ?`,
+        )
+        .all(id, after, limit) as { photo_id: number }[]
     ).map((r) => r.photo_id);
   }
 
+  /** User edits and clustering results commit on their own, not in the indexer's group-commit window. */
+  private ownCommit(): void {
+    groupCommitOf(this.db).flush();
+  }
+
   update(id: string, patch: PersonPatch): PersonRecord {
+    this.ownCommit();
     if (!this.get(id)) throw notFound('person', id);
     const sets: string[] = ['edited = 1', 'updated_at = @now'];
     const params: Record<string, unknown> = { id, now: new Date().toISOString() };
@@ -110,6 +118,7 @@ export class PeopleStore {
 
   /** Merges `from` into `into` (rules: cluster/user-edits.ts); the merged-away ids are never reused. */
   merge(from: string[], into: string): void {
+    this.ownCommit();
     this.db.transaction(() => {
       for (const id of [into, ...from]) if (!this.get(id)) throw notFound('person', id);
       const now = new Date().toISOString();
@@ -135,6 +144,7 @@ export class PeopleStore {
    * content and face index), so the face does not stay in the person through a copy.
    */
   rejectFace(personId: string, faceId: number): void {
+    this.ownCommit();
     const row = this.db
       .prepare(
         'SELECT f.person_id, f.idx, p.hash FROM faces f JOIN photos p ON p.id = f.photo_id WHERE f.id = ?',
@@ -171,6 +181,7 @@ export class PeopleStore {
 
   /** Persists one clustering result; returns how many persons were created and how many changed. */
   applyClusterChanges(changes: ClusterChanges): { created: number; updated: number; deleted: number } {
+    this.ownCommit();
     return this.db.transaction(() => {
       const now = new Date().toISOString();
       const insert = this.db.prepare(
@@ -198,8 +209,9 @@ export class PeopleStore {
       for (const id of touched) bump.run(now, id);
       // An emptied person the user never touched goes away; an edited one is kept (it may come back).
       let deleted = 0;
-      const drop = this.db.prepare(`DELETE FROM people WHERE id = ? AND edited = 0 AND merged_into IS NULL
-        AND NOT EXISTS (SELECT 1 FROM faces WHERE person_id = people.id)`);
+      const drop = this.db.prepare(
+        'DELETE FROM people WHERE id = ? AND edited = 0 AND merged_into IS NULL AND face_count = 0',
+      );
       for (const id of changes.emptiedPersons) deleted += drop.run(id).changes;
       return {
         created,
@@ -210,63 +222,34 @@ export class PeopleStore {
   }
 
   counts(): { people: number } {
-    return this.db
-      .prepare(
-        `${STATS_CTE} SELECT COUNT(*) AS people FROM people p JOIN stats s ON s.person_id = p.id WHERE p.merged_into IS NULL`,
-      )
-      .get() as { people: number };
-  }
-
-  /** Aggregates in SQL so a person with thousands of faces costs two indexed queries, not a full load. */
-  private toRecord(r: PersonRow): PersonRecord {
-    const agg = this.db
-      .prepare(`SELECT SUM(a.gender = 'male') AS males, SUM(a.gender = 'female') AS females,
-        AVG(a.age) AS age_avg, MIN(a.age) AS age_min, MAX(a.age) AS age_max
-      FROM faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx WHERE f.person_id = ?`)
-      .get(r.id) as {
-      males: number | null;
-      females: number | null;
-      age_avg: number | null;
-      age_min: number | null;
-      age_max: number | null;
-    };
-    // Cover: the best clusterable face, else the best face at all.
-    const cover = this.db
-      .prepare(`SELECT p.path, a.box_left, a.box_top, a.box_width, a.box_height
-      FROM faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx
-      WHERE f.person_id = ? ORDER BY f.clusterable DESC, a.quality DESC, f.id LIMIT 1`)
-      .get(r.id) as
-      | { path: string; box_left: number; box_top: number; box_width: number; box_height: number }
-      | undefined;
-    const males = agg.males ?? 0,
-      females = agg.females ?? 0;
-    const round1 = (v: number) => Math.round(v * 10) / 10;
     return {
-      id: r.id,
-      name: r.name,
-      hidden: r.hidden === 1,
-      labels: JSON.parse(r.labels) as Record<string, string>,
-      faceCount: r.face_count,
-      imageCount: r.image_count,
-      videoCount: 0,
-      gender: males + females === 0 ? null : males >= females ? 'male' : 'female',
-      age:
-        agg.age_avg === null
-          ? null
-          : { avg: round1(agg.age_avg), min: round1(agg.age_min!), max: round1(agg.age_max!) },
-      cover: cover
-        ? {
-            uri: this.uriOf(cover.path),
-            box: {
-              left: cover.box_left,
-              top: cover.box_top,
-              width: cover.box_width,
-              height: cover.box_height,
-            },
-          }
-        : null,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
+      people: (this.db.prepare(`SELECT n FROM album_counts WHERE name = 'people'`).get() as { n: number }).n,
     };
   }
+}
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+function toRecord(r: PersonRow, uriOf: (path: string) => string): PersonRecord {
+  const box =
+    r.box_left === null || r.box_top === null || r.box_width === null || r.box_height === null
+      ? null
+      : { left: r.box_left, top: r.box_top, width: r.box_width, height: r.box_height };
+  return {
+    id: r.id,
+    name: r.name,
+    hidden: r.hidden === 1,
+    labels: JSON.parse(r.labels) as Record<string, string>,
+    faceCount: r.face_count,
+    imageCount: r.image_count,
+    videoCount: 0,
+    gender: r.males + r.females === 0 ? null : r.males >= r.females ? 'male' : 'female',
+    age:
+      r.age_n === 0 || r.age_min === null || r.age_max === null
+        ? null
+        : { avg: round1(r.age_sum / r.age_n), min: round1(r.age_min), max: round1(r.age_max) },
+    cover: r.cover_path ? { uri: uriOf(r.cover_path), box } : null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }

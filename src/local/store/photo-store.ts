@@ -1,7 +1,7 @@
 import type { Box, FaceRecord, Gender } from '../../album/types';
 import type { StoredFaceState } from '../cluster/cluster-types';
 import type { AnalyzedPhoto, DetectedFace } from '../engine/face-engine';
-import type { Db } from './database';
+import { type Db, type GroupCommit, groupCommitOf } from './database';
 import { MetaStore } from './meta-store';
 
 export interface FileStamp {
@@ -78,15 +78,39 @@ export function toFaceRecord(r: FaceRow): StoredFace {
   };
 }
 
+interface PhotoRow {
+  id: number;
+  path: string;
+  hash: string;
+  width: number | null;
+  height: number | null;
+  taken_at: string | null;
+}
+
+/** Every read of photos selects these columns and maps them with `toStoredPhoto`. */
+const PHOTO_SELECT =
+  'SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash';
+
+const toStoredPhoto = (r: PhotoRow): StoredPhoto => ({
+  id: r.id,
+  path: r.path,
+  hash: r.hash,
+  width: r.width,
+  height: r.height,
+  takenAt: r.taken_at,
+});
+
 const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 const fromBlob = (b: Buffer): Float32Array =>
   new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
 /** Photos, their analyses (by content hash), their faces, and files that were rejected. */
 export class PhotoStore {
+  private readonly writes: GroupCommit;
   private readonly meta: MetaStore;
 
   constructor(private readonly db: Db) {
+    this.writes = groupCommitOf(db);
     this.meta = new MetaStore(db);
   }
 
@@ -142,7 +166,7 @@ export class PhotoStore {
     const insertFace =
       this.db.prepare(`INSERT INTO analysis_faces (hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender,
       yaw, pitch, roll, quality, sharpness, embedding) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
-    this.db.transaction(() => {
+    this.writes.run(() => {
       this.db.prepare('DELETE FROM analyses WHERE hash = ?').run(hash);
       this.db
         .prepare('INSERT INTO analyses (hash, width, height, taken_at, created_at) VALUES (?,?,?,?,?)')
@@ -166,7 +190,7 @@ export class PhotoStore {
           toBlob(f.embedding),
         );
       });
-    })();
+    });
   }
 
   /** Content the engine refused: remembered by hash so a copy of it is not analysed again either. */
@@ -187,7 +211,7 @@ export class PhotoStore {
     stamp: FileStamp,
     clusterable: (face: StoredFace) => boolean,
   ): { changed: boolean; faces: number } {
-    return this.db.transaction(() => {
+    return this.writes.run(() => {
       this.db.prepare('DELETE FROM rejected_files WHERE path = ?').run(path);
       const existing = this.db.prepare('SELECT id, hash FROM photos WHERE path = ?').get(path) as
         | { id: number; hash: string }
@@ -221,16 +245,30 @@ export class PhotoStore {
           `SELECT 0 AS id, ? AS photo_id, NULL AS person_id, 0 AS clusterable, a.* FROM analysis_faces a WHERE a.hash = ? ORDER BY a.idx`,
         )
         .all(photoId, hash) as (FaceRow & { idx: number })[];
-      const insert = this.db.prepare('INSERT INTO faces (photo_id, idx, clusterable) VALUES (?,?,?)');
-      for (const row of analysed) insert.run(photoId, row.idx, clusterable(toFaceRecord(row)) ? 1 : 0);
-      this.restoreFaceMemory(photoId, hash);
+      const known = this.knownFaces(photoId, hash);
+      const insert = this.db.prepare(`INSERT INTO faces (photo_id, idx, clusterable, quality, age, gender,
+        person_id, pinned_person_id, rejected_person_ids) VALUES (?,?,?,?,?,?,?,?,?)`);
+      for (const row of analysed) {
+        const was = known.get(row.idx);
+        insert.run(
+          photoId,
+          row.idx,
+          clusterable(toFaceRecord(row)) ? 1 : 0,
+          row.quality,
+          row.age,
+          row.gender,
+          was?.person_id ?? null,
+          was?.pinned_person_id ?? null,
+          was?.rejected_person_ids ?? '[]',
+        );
+      }
       this.bumpGeneration();
       return { changed: true, faces: analysed.length };
-    })();
+    });
   }
 
   recordRejection(path: string, stamp: FileStamp, reason: string, message: string): void {
-    this.db.transaction(() => {
+    this.writes.run(() => {
       this.rememberFaces(path);
       if (this.db.prepare('DELETE FROM photos WHERE path = ?').run(path).changes) this.bumpGeneration();
       this.db
@@ -238,18 +276,18 @@ export class PhotoStore {
         ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, reason = excluded.reason,
         message = excluded.message, rejected_at = excluded.rejected_at`)
         .run(path, stamp.size, stamp.mtimeMs, reason, message, new Date().toISOString());
-    })();
+    });
   }
 
   /** Forgets a path; true when a photo (not just a rejection) was removed. */
   removePath(path: string): boolean {
-    return this.db.transaction(() => {
+    return this.writes.run(() => {
       this.db.prepare('DELETE FROM rejected_files WHERE path = ?').run(path);
       this.rememberFaces(path);
       const removed = this.db.prepare('DELETE FROM photos WHERE path = ?').run(path).changes > 0;
       if (removed) this.bumpGeneration();
       return removed;
-    })();
+    });
   }
 
   /** Paths under a folder (for a removed directory). */
@@ -265,44 +303,16 @@ export class PhotoStore {
   }
 
   photoByPath(path: string): StoredPhoto | null {
-    const r = this.db
-      .prepare(
-        `SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash WHERE p.path = ?`,
-      )
-      .get(path) as
-      | {
-          id: number;
-          path: string;
-          hash: string;
-          width: number | null;
-          height: number | null;
-          taken_at: string | null;
-        }
-      | undefined;
-    return r
-      ? { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at }
-      : null;
+    const r = this.db.prepare(`${PHOTO_SELECT} WHERE p.path = ?`).get(path) as PhotoRow | undefined;
+    return r ? toStoredPhoto(r) : null;
   }
 
   photosByIds(ids: number[]): StoredPhoto[] {
     if (!ids.length) return [];
     const rows = this.db
-      .prepare(`SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash
-      WHERE p.id IN (SELECT value FROM json_each(?))`)
-      .all(JSON.stringify(ids)) as {
-      id: number;
-      path: string;
-      hash: string;
-      width: number | null;
-      height: number | null;
-      taken_at: string | null;
-    }[];
-    const byId = new Map(
-      rows.map((r) => [
-        r.id,
-        { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at },
-      ]),
-    );
+      .prepare(`${PHOTO_SELECT} WHERE p.id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(ids)) as PhotoRow[];
+    const byId = new Map(rows.map((r) => [r.id, toStoredPhoto(r)]));
     return ids.map((id) => byId.get(id)).filter((p): p is StoredPhoto => !!p);
   }
 
@@ -374,20 +384,10 @@ export class PhotoStore {
 
   /** Photos in path order, with faces and optionally embeddings, for `export`. */
   *allPhotos(): Generator<StoredPhoto> {
-    const rows = this.db
-      .prepare(
-        `SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash ORDER BY p.path`,
-      )
-      .iterate() as IterableIterator<{
-      id: number;
-      path: string;
-      hash: string;
-      width: number | null;
-      height: number | null;
-      taken_at: string | null;
-    }>;
-    for (const r of rows)
-      yield { id: r.id, path: r.path, hash: r.hash, width: r.width, height: r.height, takenAt: r.taken_at };
+    for (const r of this.db
+      .prepare(`${PHOTO_SELECT} ORDER BY p.path`)
+      .iterate() as IterableIterator<PhotoRow>)
+      yield toStoredPhoto(r);
   }
 
   embeddingsOfPhoto(photoId: number): Map<string, number[]> {
@@ -397,13 +397,14 @@ export class PhotoStore {
     return new Map(rows.map((r) => [String(r.id), Array.from(fromBlob(r.embedding))]));
   }
 
+  /** Album counts kept by triggers (person-stats.ts), not counted at read time. */
   counts(): { photos: number; faces: number; rejected: number } {
-    const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
-    return {
-      photos: one('SELECT COUNT(*) AS n FROM photos'),
-      faces: one('SELECT COUNT(*) AS n FROM faces'),
-      rejected: one('SELECT COUNT(*) AS n FROM rejected_files'),
-    };
+    const n = new Map(
+      (this.db.prepare('SELECT name, n FROM album_counts').all() as { name: string; n: number }[]).map(
+        (r) => [r.name, r.n],
+      ),
+    );
+    return { photos: n.get('photos') ?? 0, faces: n.get('faces') ?? 0, rejected: n.get('rejected') ?? 0 };
   }
 
   rejectedFiles(): { path: string; reason: string; message: string }[] {
@@ -425,23 +426,38 @@ export class PhotoStore {
   }
 
   /**
-   * New faces of known content take what is known about that content: from a live copy first, else from
-   * the memory of a removed photo (a move). A person that no longer exists (or was merged away) is not restored.
+   * New faces of known content take what is known about that content, by face index: from a live copy
+   * first, else from the memory of a removed photo (a move). A person that no longer exists (or was
+   * merged away) is not restored. Read before the faces are inserted, so each face is written once.
    */
-  private restoreFaceMemory(photoId: number, hash: string): void {
-    this.db
-      .prepare(`UPDATE faces SET
-        person_id = (SELECT CASE WHEN EXISTS (SELECT 1 FROM people WHERE id = m.person_id AND merged_into IS NULL) THEN m.person_id END
-          FROM (SELECT f2.person_id, 0 AS pri FROM faces f2 JOIN photos p2 ON p2.id = f2.photo_id WHERE p2.hash = @hash AND f2.idx = faces.idx AND f2.photo_id <> @photoId
-                UNION ALL SELECT person_id, 1 FROM face_memory WHERE hash = @hash AND idx = faces.idx) m ORDER BY m.pri LIMIT 1),
-        pinned_person_id = (SELECT m.pinned_person_id
-          FROM (SELECT f2.pinned_person_id, 0 AS pri FROM faces f2 JOIN photos p2 ON p2.id = f2.photo_id WHERE p2.hash = @hash AND f2.idx = faces.idx AND f2.photo_id <> @photoId
-                UNION ALL SELECT pinned_person_id, 1 FROM face_memory WHERE hash = @hash AND idx = faces.idx) m ORDER BY m.pri LIMIT 1),
-        rejected_person_ids = COALESCE((SELECT m.rejected_person_ids
-          FROM (SELECT f2.rejected_person_ids, 0 AS pri FROM faces f2 JOIN photos p2 ON p2.id = f2.photo_id WHERE p2.hash = @hash AND f2.idx = faces.idx AND f2.photo_id <> @photoId
-                UNION ALL SELECT rejected_person_ids, 1 FROM face_memory WHERE hash = @hash AND idx = faces.idx) m ORDER BY m.pri LIMIT 1), '[]')
-      WHERE photo_id = @photoId`)
-      .run({ hash, photoId });
+  private knownFaces(
+    photoId: number,
+    hash: string,
+  ): Map<number, { person_id: string | null; pinned_person_id: string | null; rejected_person_ids: string }> {
+    const copy = this.db
+      .prepare('SELECT id FROM photos WHERE hash = ? AND id <> ? ORDER BY id LIMIT 1')
+      .get(hash, photoId) as { id: number } | undefined;
+    const rows = (
+      copy
+        ? this.db
+            .prepare(
+              `SELECT f.idx, CASE WHEN p.id IS NOT NULL THEN f.person_id END AS person_id, f.pinned_person_id, f.rejected_person_ids
+              FROM faces f LEFT JOIN people p ON p.id = f.person_id AND p.merged_into IS NULL WHERE f.photo_id = ?`,
+            )
+            .all(copy.id)
+        : this.db
+            .prepare(
+              `SELECT m.idx, CASE WHEN p.id IS NOT NULL THEN m.person_id END AS person_id, m.pinned_person_id, m.rejected_person_ids
+              FROM face_memory m LEFT JOIN people p ON p.id = m.person_id AND p.merged_into IS NULL WHERE m.hash = ?`,
+            )
+            .all(hash)
+    ) as {
+      idx: number;
+      person_id: string | null;
+      pinned_person_id: string | null;
+      rejected_person_ids: string;
+    }[];
+    return new Map(rows.map((r) => [r.idx, r]));
   }
 
   /**
@@ -461,6 +477,20 @@ export class PhotoStore {
       if (changed) this.bumpGeneration();
       return changed;
     })();
+  }
+
+  /**
+   * Changes whenever anything was written: by this connection (total_changes, counting trigger writes
+   * and uncommitted ones it can already read) or committed by another (data_version).
+   */
+  dataVersion(): string {
+    const r = this.db
+      .prepare('SELECT total_changes() AS c, (SELECT data_version FROM pragma_data_version) AS v')
+      .get() as {
+      c: number;
+      v: number;
+    };
+    return `${r.c}:${r.v}`;
   }
 
   /** Bumped on every change to the set of faces; clustering is skipped when nothing moved since the last run. */

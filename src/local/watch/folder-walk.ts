@@ -15,6 +15,8 @@ export function nestedDataDir(photosDir: string, dataDir: string): string | unde
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? resolve(dataDir) : undefined;
 }
 
+const STAT_BATCH = 64;
+
 /** Every photo-named file under the folder with its stamp. Symlinked folders are not entered. */
 export async function walkPhotos(folder: PhotoFolder, skipDir?: string): Promise<Map<string, FileStamp>> {
   const found = new Map<string, FileStamp>();
@@ -25,6 +27,7 @@ export async function walkPhotos(folder: PhotoFolder, skipDir?: string): Promise
     } catch {
       return;
     }
+    const files: { key: string; abs: string }[] = [];
     for (const entry of entries) {
       if (isHiddenName(entry.name)) continue;
       const abs = join(dir, entry.name);
@@ -34,9 +37,16 @@ export async function walkPhotos(folder: PhotoFolder, skipDir?: string): Promise
       }
       if (!entry.isFile() && !entry.isSymbolicLink()) continue;
       const key = folder.keyOf(abs);
-      if (!key || !classifyPhotoKey(key, '').accept) continue;
-      const stamp = await fileStamp(abs);
-      if (stamp) found.set(key, stamp);
+      if (key && classifyPhotoKey(key, '').accept) files.push({ key, abs });
+    }
+    // A folder's stamps are read in parallel: one at a time, the walk waited on each stat in turn.
+    for (let i = 0; i < files.length; i += STAT_BATCH) {
+      const batch = files.slice(i, i + STAT_BATCH);
+      const stamps = await Promise.all(batch.map((f) => fileStamp(f.abs)));
+      batch.forEach((f, j) => {
+        const stamp = stamps[j];
+        if (stamp) found.set(f.key, stamp);
+      });
     }
   };
   await visit(folder.root);

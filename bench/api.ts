@@ -1,0 +1,387 @@
+/**
+ * The local API at library scale: builds (or reuses) a ≥100k-face album with the project's own stores,
+ * serves it with the real local server (`face-album start`, a child process, default logging), and prints
+ * per route: sequential p50/p99, then req/s and p99 at 50 connections beside GET /health's in the same
+ * run, and the server's RSS idle and under load. Load generator: autocannon (npm), in this process.
+ *   npm run bench:api -- [--faces 100000] [--dir .bench/api-album] [--seconds 5] [--connections 50] [--rebuild]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { mulberry32, SyntheticIdentities } from '../test/support/synthetic-faces';
+
+const { values: args } = parseArgs({
+  options: {
+    faces: { type: 'string', default: '100000' },
+    dir: { type: 'string', default: resolve(import.meta.dirname, '../.bench/api-album') },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '50' },
+    sequential: { type: 'string', default: '300' },
+    rebuild: { type: 'boolean', default: false },
+  },
+});
+const FACES = Number(args.faces);
+const DIR = resolve(args.dir!);
+const PHOTOS = join(DIR, 'photos');
+const DATA = join(DIR, 'data');
+const DEV = resolve(import.meta.dirname, '../../shared/datasets/faces-dev');
+const ROOT = resolve(import.meta.dirname, '..');
+process.env.LOG_LEVEL ??= 'warn';
+
+/** Builds the album once: files (hard links to a few real photos, so crops can be cut) and the store. */
+async function build(): Promise<void> {
+  const { openLocalAlbum } = await import('../src/local/local-runtime');
+  const { createLogger } = await import('../src/log/logger');
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(PHOTOS, { recursive: true });
+  const sources = readdirSync(DEV)
+    .filter((d) => !d.includes('.') && !d.startsWith('_'))
+    .slice(0, 50)
+    .map((d) => join(DEV, d, readdirSync(join(DEV, d)).find((f) => f.endsWith('.jpg'))!));
+  const rand = mulberry32(42);
+  // ~11 % group photos of 2–3 faces; people sizes heavy-tailed (a few with thousands of photos, most small)
+  // as in a real library; ~8 % of faces are strangers left to no one.
+  const photoFaces: number[] = [];
+  for (let n = 0; n < FACES; ) {
+    const k = rand() < 0.11 ? 2 + Math.floor(rand() * 2) : 1;
+    photoFaces.push(Math.min(k, FACES - n));
+    n += k;
+  }
+  const PEOPLE = Math.round(FACES / 25);
+  const weights = Array.from({ length: PEOPLE }, (_, i) => 1 / (i + 1) ** 0.9);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const cumulative: number[] = [];
+  let acc = 0;
+  for (const w of weights) {
+    acc += w / total;
+    cumulative.push(acc);
+  }
+  const pickPerson = () => {
+    const r = rand();
+    let lo = 0,
+      hi = PEOPLE - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! < r) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+
+  const t0 = performance.now();
+  const album = openLocalAlbum({
+    photosDir: PHOTOS,
+    dataDir: DATA,
+    env: {},
+    log: createLogger({ level: 'warn' }),
+    clusterer: { cluster: () => ({ assignments: [], createdPersons: [], emptiedPersons: [] }) },
+  });
+  // Faces near their person's centre (strangers: an identity each), at the clusterer's distances, so a
+  // clustering pass over this album (the server's startup pass may be a full one) finds these people.
+  const identities = new SyntheticIdentities(7);
+  const centreOf = Array.from({ length: PEOPLE }, () => identities.newIdentity());
+  const clusterable = () => true;
+  const chosen: (number | null)[][] = [];
+  for (let i = 0; i < photoFaces.length; i++) {
+    const dir = join(PHOTOS, String(Math.floor(i / 1000)).padStart(3, '0'));
+    if (i % 1000 === 0) mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${String(i).padStart(6, '0')}.jpg`);
+    linkSync(sources[i % sources.length]!, file);
+    const st = statSync(file);
+    const hash = `synthetic-${i}`;
+    const inPhoto = new Set<number>();
+    const persons = Array.from({ length: photoFaces[i]! }, () => {
+      if (rand() < 0.08) return null;
+      let p = pickPerson();
+      while (inPhoto.has(p)) p = (p + 1) % PEOPLE; // never two faces of one photo in one person
+      inPhoto.add(p);
+      return p;
+    });
+    chosen.push(persons);
+    album.photos.saveAnalysis(hash, {
+      width: 250,
+      height: 250,
+      takenAt: null,
+      faces: persons.map((person, j) => ({
+        box: { left: 60 + j * 10, top: 60, width: 110, height: 120 },
+        confidence: 0.99,
+        headPose: { yaw: rand() * 20 - 10, pitch: rand() * 10 - 5, roll: 0 },
+        age: 20 + rand() * 50,
+        gender: rand() < 0.5 ? ('male' as const) : ('female' as const),
+        quality: 0.5 + rand() * 0.5,
+        sharpness: 0.9,
+        embedding: identities.face(person === null ? identities.newIdentity() : centreOf[person]!),
+      })),
+    });
+    album.photos.upsertPhoto(
+      `${dir.slice(PHOTOS.length + 1)}/${String(i).padStart(6, '0')}.jpg`,
+      hash,
+      { size: st.size, mtimeMs: st.mtimeMs },
+      clusterable,
+    );
+  }
+  const ids = Array.from({ length: PEOPLE }, (_, i) => `person-${String(i).padStart(5, '0')}`);
+  const assignments: { faceId: number; personId: string | null }[] = [];
+  // Faces come in id order, photo by photo and face by face, as they were inserted.
+  const photoIndex = new Map<number, number>();
+  const seenInPhoto = new Map<number, number>();
+  for (const f of album.photos.clusterFaceStates()) {
+    if (!photoIndex.has(f.photoId)) photoIndex.set(f.photoId, photoIndex.size);
+    const k = seenInPhoto.get(f.photoId) ?? 0;
+    seenInPhoto.set(f.photoId, k + 1);
+    const person = chosen[photoIndex.get(f.photoId)!]?.[k];
+    if (person !== null && person !== undefined) assignments.push({ faceId: f.id, personId: ids[person]! });
+  }
+  album.people.applyClusterChanges({ createdPersons: ids, assignments, emptiedPersons: [] });
+  // The tail of the size distribution may have drawn no face at all: only people with faces are edited.
+  for (let i = 0; i < PEOPLE; i += 10)
+    if (album.people.get(ids[i]!)) album.people.update(ids[i]!, { name: `Person ${i}` });
+  for (let i = 5; i < PEOPLE; i += 50)
+    if (album.people.get(ids[i]!)) album.people.update(ids[i]!, { hidden: true });
+  // Record a clustering run over the current faces, so the server's startup clustering has nothing to do.
+  await album.backend.runClustering({ deadline: Date.now() + 60_000, log: album.log });
+  const stats = await album.backend.stats();
+  await album.close();
+  console.log(
+    `built: ${stats.photoCount} photos, ${stats.faceCount} faces, ${stats.personCount} people in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const logFile = join(DIR, 'server.log');
+  const out = openSync(logFile, 'w');
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/face-album.cjs'), 'start', '--photos', PHOTOS, '--data', DATA, '--port', '0'],
+    { stdio: ['ignore', out, out], env: { ...process.env, LOG_LEVEL: 'info', ...env } },
+  );
+  const deadline = Date.now() + 900_000;
+  while (Date.now() < deadline) {
+    const log = readFileSync(logFile, 'utf8');
+    const m = /"event":"album\.started","url":"([^"]+)"/.exec(log);
+    // Measured once the startup clustering pass (a full one may fall due) is over.
+    if (m && /"event":"clustering\.(succeeded|skipped|failed|timeout)"/.test(log))
+      return { child, url: m[1]! };
+    if (child.exitCode !== null)
+      throw new Error(`server exited: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('server did not start');
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+interface Route {
+  name: string;
+  path: string;
+}
+
+async function routes(base: string): Promise<Route[]> {
+  type PeoplePage = {
+    items: { id: string; imageCount: number; cover: { faceUrl: string } | null }[];
+    nextCursor: string | null;
+  };
+  const deep = async (path: string, pages: number) => {
+    let cursor: string | null = null;
+    for (let i = 0; i < pages; i++) {
+      const sep = path.includes('?') ? '&' : '?';
+      const page: PeoplePage = await getJson(`${base}${path}${cursor ? `${sep}cursor=${cursor}` : ''}`);
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    return `${path}${path.includes('?') ? '&' : '?'}cursor=${cursor}`;
+  };
+  const top: PeoplePage = await getJson(`${base}/people?limit=1`);
+  const big = top.items[0]!;
+  const pages = Math.floor(big.imageCount / 50) - 1;
+  const photos: { items: { uri: string }[] } = await getJson(`${base}/people/${big.id}/photos?limit=1`);
+  const face = new URL(big.cover!.faceUrl);
+  return [
+    { name: 'people (imageCount, page 1)', path: '/people?limit=50' },
+    { name: 'people (imageCount, page 40)', path: await deep('/people?limit=50', 40) },
+    { name: 'people (name asc, page 40)', path: await deep('/people?limit=50&sort=name', 40) },
+    {
+      name: 'people (updatedAt asc, page 40)',
+      path: await deep('/people?limit=50&sort=updatedAt&order=asc', 40),
+    },
+    { name: 'people (hidden=only)', path: '/people?limit=50&hidden=only' },
+    { name: `person (${big.imageCount} photos)`, path: `/people/${big.id}` },
+    { name: 'person photos (page 1)', path: `/people/${big.id}/photos?limit=50` },
+    {
+      name: `person photos (page ${pages + 1})`,
+      path: await deep(`/people/${big.id}/photos?limit=50`, pages),
+    },
+    { name: 'photo faces', path: `/photos/faces?uri=${encodeURIComponent(photos.items[0]!.uri)}` },
+    { name: 'stats', path: '/stats' },
+    { name: 'face crop (warm)', path: `${face.pathname}${face.search}` },
+  ];
+}
+
+async function sequential(base: string, path: string, n: number): Promise<{ p50: number; p99: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < n + 20; i++) {
+    const t = performance.now();
+    const res = await fetch(base + path);
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${path}: ${res.status}`);
+    if (i >= 20) times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: pct(times, 50), p99: pct(times, 99) };
+}
+
+async function load(
+  base: string,
+  path: string,
+  pid: number,
+): Promise<{ rps: number; p99: number; errors: number; rss: number }> {
+  let rss = 0;
+  const sampler = setInterval(() => {
+    rss = Math.max(rss, rssMb(pid));
+  }, 250);
+  const result = await autocannon({
+    url: base + path,
+    connections: Number(args.connections),
+    duration: Number(args.seconds),
+    timeout: 10,
+  });
+  clearInterval(sampler);
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    rss,
+  };
+}
+
+// Albums built before faces had per-person embeddings would send a full clustering pass astray.
+const BUILT = join(DIR, 'built-v2');
+if (args.rebuild || !existsSync(BUILT)) {
+  await build();
+  writeFileSync(BUILT, new Date().toISOString());
+} else console.log(`reusing the album in ${DIR} (--rebuild to build it again)`);
+
+/** Real faces-dev photos not used as the album's files, for the indexing-under-load check. */
+function freshPhotos(count: number, skip: number): string[] {
+  return readdirSync(DEV)
+    .filter((d) => !d.includes('.') && !d.startsWith('_'))
+    .slice(100 + skip, 100 + skip + count)
+    .map((d) => join(DEV, d, readdirSync(join(DEV, d)).find((f) => f.endsWith('.jpg'))!));
+}
+
+/**
+ * Seconds the running server takes to index `files` dropped into a new folder (from the drop until
+ * /stats counts them all; includes the watcher's write-settle time), optionally under read load.
+ */
+async function indexingTime(
+  url: string,
+  folder: string,
+  files: string[],
+  underLoad: boolean,
+): Promise<number> {
+  const count = async () => (await getJson<{ photoCount: number }>(`${url}/stats`)).photoCount;
+  const before = await count();
+  let loaded: Promise<unknown> = Promise.resolve();
+  const loader = underLoad
+    ? autocannon(
+        { url: `${url}/people?limit=50`, connections: Number(args.connections), duration: 300 },
+        () => {},
+      )
+    : null;
+  if (loader) {
+    loaded = new Promise((done) => loader.on('done', done));
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const t0 = performance.now();
+  mkdirSync(join(PHOTOS, folder), { recursive: true });
+  // Bytes after the JPEG's end marker make new content, so the engine analyses it even on a rerun.
+  for (const [i, f] of files.entries())
+    writeFileSync(join(PHOTOS, folder, `${i}.jpg`), Buffer.concat([readFileSync(f), Buffer.from(folder)]));
+  const deadline = Date.now() + 240_000;
+  while ((await count()) < before + files.length && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
+  const seconds = (performance.now() - t0) / 1000;
+  loader?.stop();
+  await loaded;
+  return seconds;
+}
+
+/** One server, every route: the table and the RSS figures. */
+async function measure(title: string, env: Record<string, string>): Promise<void> {
+  const { child, url } = await startServer(env);
+  try {
+    const list = await routes(url);
+    for (const r of list) await sequential(url, r.path, 20); // warm up (face crop: cut once, then cached)
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleRss = rssMb(child.pid!);
+    const stats = await getJson<{ photoCount: number; faceCount: number; personCount: number }>(
+      `${url}/stats`,
+    );
+    // /health before and after the routes; ratios are taken against the faster of the two (the machine
+    // is shared, and a slow /health would flatter every ratio).
+    const healthFirst = await load(url, '/health', child.pid!);
+    const n = Number(args.sequential);
+    const healthSeq = await sequential(url, '/health', n);
+    const measured: { name: string; s: { p50: number; p99: number }; l: Awaited<ReturnType<typeof load>> }[] =
+      [];
+    let maxRss = healthFirst.rss;
+    for (const r of list) {
+      const s = await sequential(url, r.path, n);
+      const l = await load(url, r.path, child.pid!);
+      maxRss = Math.max(maxRss, l.rss);
+      measured.push({ name: r.name, s, l });
+    }
+    const healthAgain = await load(url, '/health', child.pid!);
+    const health = healthAgain.rps > healthFirst.rps ? healthAgain : healthFirst;
+    const line = (name: string, s: { p50: number; p99: number }, l: Awaited<ReturnType<typeof load>>) =>
+      `| ${name} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${l.rps.toFixed(0)} | ${(l.rps / health.rps).toFixed(2)} | ${l.p99} | ${l.errors} |`;
+    const rows = [line('GET /health', healthSeq, health), ...measured.map((m) => line(m.name, m.s, m.l))];
+    let indexing = '';
+    if (env.FACE_ALBUM_READ_MEMO !== 'off') {
+      await indexingTime(url, `warm-${Date.now()}`, freshPhotos(2, 0), false); // loads the engine
+      const idle = await indexingTime(url, `idle-${Date.now()}`, freshPhotos(40, 2), false);
+      const loaded = await indexingTime(url, `loaded-${Date.now()}`, freshPhotos(40, 42), true);
+      indexing = `\nIndexing 40 new photos (real engine; from the drop until /stats counts them, incl. the 1.5 s write-settle): ${idle.toFixed(1)} s idle, ${loaded.toFixed(1)} s while ${args.connections} connections read /people?limit=50.`;
+    }
+    console.log(`\n### ${title}\n`);
+    console.log(
+      `${stats.photoCount} photos, ${stats.faceCount} faces, ${stats.personCount} people. Sequential: ${n} requests one at a time; then ${args.connections} connections × ${args.seconds} s per route (autocannon).\n`,
+    );
+    console.log('| route | seq p50 ms | seq p99 ms | req/s | ÷ /health | p99 ms | errors |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const row of rows) console.log(row);
+    console.log(
+      `\n/health: ${healthFirst.rps.toFixed(0)} req/s before the routes, ${healthAgain.rps.toFixed(0)} after. Server RSS idle ${idleRss.toFixed(0)} MB, under load at most ${maxRss.toFixed(0)} MB.${indexing}`,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+await measure('reads memoized until the next write (default)', {});
+await measure('every read computed (FACE_ALBUM_READ_MEMO=off)', { FACE_ALBUM_READ_MEMO: 'off' });

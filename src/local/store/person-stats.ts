@@ -1,0 +1,167 @@
+import type { Db } from './database';
+
+/**
+ * What every people read would otherwise aggregate over all faces, stored on the person row and kept
+ * right on write: counts, gender and age figures, and the cover face. This file is the one place that
+ * knows how: SQLite triggers on `faces` update the person in the same statement (so in the same
+ * transaction) as any insert, delete or move of a face, whoever writes it (indexer, clusterer, merge,
+ * "not this person"). Counts change by ±1; the cover and age bounds are re-read by index seeks
+ * (faces_person_cover, faces_person_age), so one write costs O(log faces of the person), never O(album).
+ *
+ * `rebuildPersonStats` recomputes the same figures from scratch: used once when an older data dir is
+ * opened, and by tests to check that the triggers agree with a full recount.
+ */
+
+/** Columns on `faces` copied from its analysis so the triggers and indexes need no join. */
+export const FACE_STAT_COLUMNS = ['quality REAL', 'age REAL', 'gender TEXT'] as const;
+
+/** Stored figures on `people`; every read of a person takes them from here. */
+export const PERSON_STAT_COLUMNS = [
+  'face_count INTEGER NOT NULL DEFAULT 0',
+  'image_count INTEGER NOT NULL DEFAULT 0',
+  'males INTEGER NOT NULL DEFAULT 0',
+  'females INTEGER NOT NULL DEFAULT 0',
+  'age_n INTEGER NOT NULL DEFAULT 0',
+  'age_sum REAL NOT NULL DEFAULT 0',
+  'age_min REAL',
+  'age_max REAL',
+  'cover_face_id INTEGER',
+  // Not a figure: the people list's name sort key (people-list.ts), generated so it can be indexed.
+  "name_key TEXT COLLATE NOCASE GENERATED ALWAYS AS (COALESCE(name, '')) VIRTUAL",
+] as const;
+
+/** The best clusterable face, else the best face at all; ties go to the oldest face. */
+const COVER_ORDER = 'clusterable DESC, quality DESC, id';
+
+/** Cover and age bounds of person `p`, by index seeks. */
+const seekFigures = (p: string) => `
+  age_min = (SELECT MIN(age) FROM faces WHERE person_id = ${p}),
+  age_max = (SELECT MAX(age) FROM faces WHERE person_id = ${p}),
+  cover_face_id = (SELECT id FROM faces WHERE person_id = ${p} ORDER BY ${COVER_ORDER} LIMIT 1)`;
+
+/** Adds (+1) or removes (-1) face `f` (NEW or OLD) to/from its person `f.person_id`. */
+const change = (f: 'NEW' | 'OLD', sign: 1 | -1) => {
+  const op = sign > 0 ? '+' : '-';
+  // Another face of the same photo in the same person: the photo was (and stays) counted once.
+  const otherFaceOfPhoto = `EXISTS (SELECT 1 FROM faces WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id AND id <> ${f}.id)`;
+  return `UPDATE people SET
+    face_count = face_count ${op} 1,
+    image_count = image_count ${op} (NOT ${otherFaceOfPhoto}),
+    males = males ${op} (${f}.gender IS 'male'),
+    females = females ${op} (${f}.gender IS 'female'),
+    age_n = age_n ${op} (${f}.age IS NOT NULL),
+    age_sum = age_sum ${op} COALESCE(${f}.age, 0),
+    ${seekFigures(`${f}.person_id`)}
+  WHERE id = ${f}.person_id;`;
+};
+
+export const PERSON_STATS_SQL = `
+CREATE INDEX IF NOT EXISTS faces_person_photo ON faces(person_id, photo_id);
+CREATE INDEX IF NOT EXISTS faces_person_cover ON faces(person_id, clusterable DESC, quality DESC, id);
+CREATE INDEX IF NOT EXISTS faces_person_age ON faces(person_id, age);
+CREATE TRIGGER IF NOT EXISTS faces_stats_insert AFTER INSERT ON faces WHEN NEW.person_id IS NOT NULL BEGIN
+  ${change('NEW', 1)}
+END;
+CREATE TRIGGER IF NOT EXISTS faces_stats_delete AFTER DELETE ON faces WHEN OLD.person_id IS NOT NULL BEGIN
+  ${change('OLD', -1)}
+END;
+CREATE TRIGGER IF NOT EXISTS faces_stats_move AFTER UPDATE OF person_id ON faces
+  WHEN OLD.person_id IS NOT NEW.person_id BEGIN
+  ${change('OLD', -1)}
+  ${change('NEW', 1)}
+END;
+CREATE TRIGGER IF NOT EXISTS faces_stats_rank AFTER UPDATE OF clusterable, quality, age ON faces
+  WHEN NEW.person_id IS NOT NULL AND OLD.person_id IS NEW.person_id BEGIN
+  UPDATE people SET ${seekFigures('NEW.person_id')} WHERE id = NEW.person_id;
+END;
+`;
+
+/** Album-wide counts for /stats, kept by triggers so the stats route reads four rows. */
+export const ALBUM_COUNTS_SQL = `
+CREATE TABLE IF NOT EXISTS album_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS photos_count_insert AFTER INSERT ON photos BEGIN
+  UPDATE album_counts SET n = n + 1 WHERE name = 'photos'; END;
+CREATE TRIGGER IF NOT EXISTS photos_count_delete AFTER DELETE ON photos BEGIN
+  UPDATE album_counts SET n = n - 1 WHERE name = 'photos'; END;
+CREATE TRIGGER IF NOT EXISTS faces_count_insert AFTER INSERT ON faces BEGIN
+  UPDATE album_counts SET n = n + 1 WHERE name = 'faces'; END;
+CREATE TRIGGER IF NOT EXISTS faces_count_delete AFTER DELETE ON faces BEGIN
+  UPDATE album_counts SET n = n - 1 WHERE name = 'faces'; END;
+CREATE TRIGGER IF NOT EXISTS rejected_count_insert AFTER INSERT ON rejected_files BEGIN
+  UPDATE album_counts SET n = n + 1 WHERE name = 'rejected'; END;
+CREATE TRIGGER IF NOT EXISTS rejected_count_delete AFTER DELETE ON rejected_files BEGIN
+  UPDATE album_counts SET n = n - 1 WHERE name = 'rejected'; END;
+CREATE TRIGGER IF NOT EXISTS people_count_update AFTER UPDATE OF face_count, merged_into ON people
+  WHEN (OLD.merged_into IS NULL AND OLD.face_count > 0) IS NOT (NEW.merged_into IS NULL AND NEW.face_count > 0) BEGIN
+  UPDATE album_counts SET n = n + (CASE WHEN NEW.merged_into IS NULL AND NEW.face_count > 0 THEN 1 ELSE -1 END)
+    WHERE name = 'people'; END;
+CREATE TRIGGER IF NOT EXISTS people_count_delete AFTER DELETE ON people
+  WHEN OLD.merged_into IS NULL AND OLD.face_count > 0 BEGIN
+  UPDATE album_counts SET n = n - 1 WHERE name = 'people'; END;
+`;
+
+/** A person is listed (and counted) when it is not merged away and has at least one face. */
+export const LISTED_PERSON = 'merged_into IS NULL AND face_count > 0';
+/** LISTED_PERSON with its columns qualified by `table` (the partial indexes match it either way). */
+export const listedPerson = (table: string) => `${table}.merged_into IS NULL AND ${table}.face_count > 0`;
+
+/**
+ * Recomputes the stored figures from the faces: of the given persons, or of everyone (and the album
+ * counts) when `ids` is omitted. O(faces of those persons).
+ */
+export function rebuildPersonStats(db: Db, ids?: Iterable<string>): void {
+  const recount = db.prepare(`UPDATE people SET
+    face_count = (SELECT COUNT(*) FROM faces WHERE person_id = people.id),
+    image_count = (SELECT COUNT(DISTINCT photo_id) FROM faces WHERE person_id = people.id),
+    males = (SELECT COUNT(*) FROM faces WHERE person_id = people.id AND gender = 'male'),
+    females = (SELECT COUNT(*) FROM faces WHERE person_id = people.id AND gender = 'female'),
+    age_n = (SELECT COUNT(age) FROM faces WHERE person_id = people.id),
+    age_sum = (SELECT COALESCE(SUM(age), 0) FROM faces WHERE person_id = people.id),
+    ${seekFigures('people.id')}
+    WHERE ${ids ? 'id = ?' : '1'}`);
+  db.transaction(() => {
+    if (ids) for (const id of ids) recount.run(id);
+    else {
+      recount.run();
+      const set = db.prepare(
+        'INSERT INTO album_counts (name, n) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = excluded.n',
+      );
+      const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      set.run('photos', count('SELECT COUNT(*) AS n FROM photos'));
+      set.run('faces', count('SELECT COUNT(*) AS n FROM faces'));
+      set.run('rejected', count('SELECT COUNT(*) AS n FROM rejected_files'));
+      set.run('people', count(`SELECT COUNT(*) AS n FROM people WHERE ${LISTED_PERSON}`));
+    }
+  })();
+}
+
+/** The stored figures of one person, as the triggers keep them (tests compare them with a rebuild). */
+export function storedPersonStats(db: Db, id: string): Record<string, unknown> | undefined {
+  return db
+    .prepare(
+      `SELECT face_count, image_count, males, females, age_n, age_sum, age_min, age_max, cover_face_id FROM people WHERE id = ?`,
+    )
+    .get(id) as Record<string, unknown> | undefined;
+}
+
+/**
+ * Adds the stat columns, indexes, triggers and album counts; on a data dir made before they existed
+ * (or a new one) fills them once. Runs on every open; after the first it only checks.
+ */
+export function migratePersonStats(db: Db): void {
+  const has = (table: string, column: string) =>
+    db.prepare(`SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ?`).get(table, column) !== undefined;
+  db.transaction(() => {
+    for (const col of FACE_STAT_COLUMNS)
+      if (!has('faces', col.split(' ')[0]!)) db.exec(`ALTER TABLE faces ADD COLUMN ${col}`);
+    for (const col of PERSON_STAT_COLUMNS)
+      if (!has('people', col.split(' ')[0]!)) db.exec(`ALTER TABLE people ADD COLUMN ${col}`);
+    db.exec(ALBUM_COUNTS_SQL);
+    db.exec(PERSON_STATS_SQL);
+    if (db.prepare(`SELECT 1 FROM album_counts`).get() === undefined) {
+      db.exec(`UPDATE faces SET (quality, age, gender) = (SELECT a.quality, a.age, a.gender
+        FROM photos p JOIN analysis_faces a ON a.hash = p.hash AND a.idx = faces.idx WHERE p.id = faces.photo_id)`);
+      rebuildPersonStats(db);
+    }
+  })();
+}
