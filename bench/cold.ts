@@ -4,7 +4,9 @@
  * loaded by N fresh `node` processes; each child times its own `require` with process.hrtime.
  * Goals: ≤ 1 MB per bundle, ≤ 100 ms median require. Prints PASS/FAIL, always exits 0 (figures, not tests).
  *
- * Usage: tsx bench/cold.ts [--runs 15] [--no-build]
+ * Usage: tsx bench/cold.ts [--runs 15] [--no-build] [--against <other checkout>]
+ * `--against` loads that checkout's `dist/<fn>/index.js` (built there with `npm run build` beforehand)
+ * interleaved with ours, one process each in turn, so both are measured at the same machine moment.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -37,8 +39,22 @@ function requireOnce(file: string): number {
   return Number(out.trim());
 }
 
+/** A bundle folder copied exactly as deployed, away from any node_modules; returns its index.js. */
+function deployedCopy(dist: string, fn: string, scratch: string, label: string): string {
+  const dir = path.join(scratch, label, fn);
+  cpSync(path.join(dist, fn), dir, { recursive: true });
+  return path.join(dir, 'index.js');
+}
+
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+
 async function main(): Promise<void> {
   const runs = Math.max(1, Number(arg('--runs') ?? 15));
+  const against = arg('--against');
   if (
     !process.argv.includes('--no-build') ||
     !FUNCTIONS.every((f) => existsSync(path.join(DIST, f, 'index.js')))
@@ -52,22 +68,37 @@ async function main(): Promise<void> {
   console.log('function   bytes      MB      median ms  p90 ms   min ms   size  load');
   try {
     for (const fn of FUNCTIONS) {
-      // Copy the folder exactly as deployed, away from the project's node_modules.
-      const dir = path.join(scratch, fn);
-      cpSync(path.join(DIST, fn), dir, { recursive: true });
-      const file = path.join(dir, 'index.js');
+      const file = deployedCopy(DIST, fn, scratch, 'this');
+      const other = against ? deployedCopy(path.join(against, 'dist'), fn, scratch, 'other') : null;
       const bytes = statSync(file).size;
       requireOnce(file); // warm the OS file cache; FC's first load is colder still
-      const times = Array.from({ length: runs }, () => requireOnce(file)).sort((a, b) => a - b);
-      const median = percentile(times, 50);
+      if (other) requireOnce(other);
+      const times: number[] = [];
+      const otherTimes: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        // Alternate who goes first so neither always gets the warmer moment.
+        const pair = i % 2 ? [other, file] : [file, other];
+        for (const f of pair) if (f) (f === file ? times : otherTimes).push(requireOnce(f));
+      }
+      times.sort((a, b) => a - b);
+      const med = percentile(times, 50);
       const p90 = percentile(times, 90);
       const sizeOk = bytes <= SIZE_GOAL_BYTES;
-      const loadOk = median <= LOAD_GOAL_MS;
+      const loadOk = med <= LOAD_GOAL_MS;
       console.log(
         `${fn.padEnd(10)} ${String(bytes).padEnd(10)} ${(bytes / 1024 / 1024).toFixed(3).padEnd(7)} ` +
-          `${median.toFixed(1).padStart(9)}  ${p90.toFixed(1).padStart(6)}  ${(times[0] ?? NaN).toFixed(1).padStart(6)}   ` +
+          `${med.toFixed(1).padStart(9)}  ${p90.toFixed(1).padStart(6)}  ${(times[0] ?? NaN).toFixed(1).padStart(6)}   ` +
           `${sizeOk ? 'PASS' : 'FAIL'}  ${loadOk ? 'PASS' : 'FAIL'}`,
       );
+      if (other) {
+        const otherBytes = statSync(other).size;
+        const otherMed = median(otherTimes);
+        console.log(
+          `  against  ${String(otherBytes).padEnd(10)} ${(otherBytes / 1024 / 1024).toFixed(3).padEnd(7)} ` +
+            `${otherMed.toFixed(1).padStart(9)}   size ${(bytes - otherBytes >= 0 ? '+' : '') + (bytes - otherBytes)} B, ` +
+            `load ratio ${(med / otherMed).toFixed(3)}`,
+        );
+      }
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
