@@ -29,7 +29,7 @@ const { localFunctions } = await import('../src/local/launcher/album-functions')
 const { reconcile, walkPhotos } = await import('../src/local/watch/folder-walk');
 const { PhotoStore } = await import('../src/local/store/photo-store');
 const { createLogger } = await import('../src/log/logger');
-const { mulberry32 } = await import('../test/support/synthetic-faces');
+const { mulberry32, syntheticFace, syntheticPhoto } = await import('../test/support/synthetic-faces');
 const log = createLogger({ level: 'warn' });
 
 const originals = readdirSync(DEV)
@@ -54,23 +54,10 @@ function buildTemplate(template: string) {
   for (const o of originals) {
     const file = join(PHOTOS, o.key);
     const hash = createHash('sha256').update(readFileSync(file)).digest('hex');
-    album.photos.saveAnalysis(hash, {
-      width: 250,
-      height: 250,
-      takenAt: null,
-      faces: [
-        {
-          box: { left: 70, top: 70, width: 110, height: 120 },
-          confidence: 0.99,
-          headPose: { yaw: 0, pitch: 0, roll: 0 },
-          age: 40,
-          gender: 'male',
-          quality: 0.9,
-          sharpness: 0.9,
-          embedding: Float32Array.from({ length: 128 }, () => rand()),
-        },
-      ],
-    });
+    album.photos.saveAnalysis(
+      hash,
+      syntheticPhoto(syntheticFace(Float32Array.from({ length: 128 }, () => rand()))),
+    );
     const st = statSync(file);
     album.photos.upsertPhoto(o.key, hash, { size: st.size, mtimeMs: st.mtimeMs }, () => true);
     const ids = people.get(o.person) ?? [];

@@ -16,7 +16,7 @@ import { openLocalAlbum } from '../src/local/local-runtime';
 import { startLocalServer } from '../src/local/server/local-server';
 import { createLogger } from '../src/log/logger';
 import { chromiumFound, HOW_TO_ENABLE, launchChromium } from '../test/support/chromium';
-import { mulberry32 } from '../test/support/synthetic-faces';
+import { mulberry32, syntheticFace, syntheticPhoto } from '../test/support/synthetic-faces';
 
 const [PEOPLE = 2100, PER_PERSON = 4, RUNS = 5] = process.argv.slice(2).map(Number);
 if (!chromiumFound()) {
@@ -54,23 +54,10 @@ for (let p = 0; p < PEOPLE; p++) {
     const path = `p${p}/${i}.jpg`;
     copyFileSync(sources[p % sources.length]!, join(photosDir, path));
     const hash = `h${p}-${i}`;
-    album.photos.saveAnalysis(hash, {
-      width: 250,
-      height: 250,
-      takenAt: null,
-      faces: [
-        {
-          box: { left: 75, top: 70, width: 100, height: 115 },
-          confidence: 0.99,
-          headPose: { yaw: 1, pitch: 2, roll: 0 },
-          age: 30,
-          gender: 'male',
-          quality: 0.95,
-          sharpness: 0.9,
-          embedding: unit(centre.map((x) => x + (rand() * 2 - 1) * 0.02)),
-        },
-      ],
-    });
+    album.photos.saveAnalysis(
+      hash,
+      syntheticPhoto(syntheticFace(unit(centre.map((x) => x + (rand() * 2 - 1) * 0.02)))),
+    );
     album.photos.upsertPhoto(path, hash, { size: 1000 + i, mtimeMs: p * 10 + i }, clusterable);
   }
 }

@@ -19,6 +19,7 @@ import { lockDataDir } from '../src/local/launcher/data-dir-lock';
 import { type LocalAlbum, openLocalAlbum } from '../src/local/local-runtime';
 import { type LocalServer, startLocalServer } from '../src/local/server/local-server';
 import { captureLogs } from './support/log-capture';
+import { syntheticFace, syntheticPhoto } from './support/synthetic-faces';
 
 const DEV = resolve(import.meta.dirname, '../../shared/datasets/faces-dev');
 const KEY = 'local-test-key-0123456789';
@@ -37,23 +38,10 @@ beforeAll(async () => {
     createEngine: () => Promise.reject(new Error('engine not used in this test')),
     log: logs.log,
   });
-  album.photos.saveAnalysis('hash-1', {
-    width: 250,
-    height: 250,
-    takenAt: null,
-    faces: [
-      {
-        box: { left: 70, top: 70, width: 100, height: 120 },
-        confidence: 0.99,
-        headPose: { yaw: 0, pitch: 0, roll: 0 },
-        age: 50,
-        gender: 'male',
-        quality: 0.9,
-        sharpness: 0.9,
-        embedding: new Float32Array(128).fill(0.1),
-      },
-    ],
-  });
+  album.photos.saveAnalysis(
+    'hash-1',
+    syntheticPhoto(syntheticFace(new Float32Array(128).fill(0.1), { age: 50 })),
+  );
   album.photos.upsertPhoto('sub/h 1.jpg', 'hash-1', { size: 1, mtimeMs: 1 }, () => true);
   server = await startLocalServer({ app: album.runtime.api, log: logs.log, port: 0 });
   album.setBaseUrl(server.url);
@@ -192,23 +180,7 @@ describe('local server with ALBUM_API_KEY', () => {
   it('recomputes stored clusterable flags when the rule settings change', async () => {
     const dirs = { photosDir: join(work, 'photos'), dataDir: join(work, 'rule-data') };
     const first = openLocalAlbum({ ...dirs, env: {}, log: logs.log });
-    first.photos.saveAnalysis('hash-r', {
-      width: 250,
-      height: 250,
-      takenAt: null,
-      faces: [
-        {
-          box: { left: 70, top: 70, width: 100, height: 120 },
-          confidence: 0.99,
-          headPose: { yaw: 0, pitch: 0, roll: 0 },
-          age: 50,
-          gender: 'male',
-          quality: 0.9,
-          sharpness: 0.9,
-          embedding: new Float32Array(128),
-        },
-      ],
-    });
+    first.photos.saveAnalysis('hash-r', syntheticPhoto(syntheticFace(new Float32Array(128), { age: 50 })));
     first.photos.upsertPhoto('r.jpg', 'hash-r', { size: 1, mtimeMs: 1 }, () => true);
     const generation = first.photos.generation();
     await first.close();

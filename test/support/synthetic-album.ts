@@ -16,7 +16,7 @@ import { FaceEditsStore } from '../../src/local/store/face-edits-store';
 import { PeopleStore } from '../../src/local/store/people-store';
 import { PhotoStore } from '../../src/local/store/photo-store';
 import { TaskStore } from '../../src/local/store/task-store';
-import { SYNTHETIC_THRESHOLDS } from './synthetic-faces';
+import { SYNTHETIC_THRESHOLDS, syntheticFace } from './synthetic-faces';
 
 const quiet = {
   debug() {},
@@ -29,16 +29,7 @@ const quiet = {
 };
 
 function detected(embedding: Float32Array, i: number): DetectedFace {
-  return {
-    box: { left: 10 + i * 120, top: 10, width: 100, height: 110 },
-    confidence: 0.99,
-    headPose: { yaw: 0, pitch: 0, roll: 0 },
-    age: 40,
-    gender: 'male',
-    quality: 0.95,
-    sharpness: 0.95,
-    embedding,
-  };
+  return syntheticFace(embedding, { box: { left: 10 + i * 120, top: 10, width: 100, height: 110 } });
 }
 
 export class SyntheticAlbum {

@@ -3,6 +3,27 @@
  * 0.44 (per-face noise varies, so some faces are hard), different-person pairs around 0.8, with some
  * look-alike identities closer than that. Shared by the cluster tests and bench/cluster.ts.
  */
+import type { AnalyzedPhoto, DetectedFace } from '../../src/local/engine/face-engine';
+
+/** One face as the engine stores it: large, frontal and sharp (clusterable) unless told otherwise. */
+export function syntheticFace(embedding: Float32Array, overrides: Partial<DetectedFace> = {}): DetectedFace {
+  return {
+    box: { left: 70, top: 70, width: 100, height: 120 },
+    confidence: 0.99,
+    headPose: { yaw: 0, pitch: 0, roll: 0 },
+    age: 40,
+    gender: 'male',
+    quality: 0.9,
+    sharpness: 0.9,
+    embedding,
+    ...overrides,
+  };
+}
+
+/** An analysed 250×250 photo (faces-dev's size) with the given faces. */
+export function syntheticPhoto(...faces: DetectedFace[]): AnalyzedPhoto {
+  return { width: 250, height: 250, takenAt: null, faces };
+}
 /** Clusterer thresholds matching this scale (the engine notes' margins; the defaults are tuned on faces-dev). */
 export const SYNTHETIC_THRESHOLDS = {
   threshold: 0.58,
