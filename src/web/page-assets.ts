@@ -5,6 +5,7 @@ export interface PageAssets {
   files: Record<string, { body: string; type: string }>;
 }
 
+// Per-process cache, on purpose: the page is built once per process (a failed build is retried).
 let building: Promise<PageAssets> | null = null;
 
 /**

@@ -110,6 +110,7 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
+// Per-connection state kept beside the connection (a WeakMap, so it goes with the connection).
 const groupCommits = new WeakMap<Db, GroupCommit>();
 
 /** The one group commit of a connection (see GroupCommit). */
