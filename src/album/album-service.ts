@@ -103,6 +103,16 @@ export class AlbumService {
     await this.backend.rejectFace(personId, faceId);
   }
 
+  /**
+   * Names the state every read answer is built from: the album's data and the links it would sign now.
+   * Null when either cannot tell (IMM: no change counter), and then answers must not be kept.
+   */
+  readVersion(): string | null {
+    const data = this.backend.readVersion?.() ?? null;
+    const links = this.media.epoch?.() ?? null;
+    return data === null || links === null ? null : `${data}\n${links}`;
+  }
+
   async listPeople(query: PeopleQuery): Promise<Page<Person>> {
     const page = await this.backend.listPeople(query);
     return { items: page.items.map((p) => this.toPerson(p)), nextCursor: page.nextCursor };

@@ -50,6 +50,11 @@ export interface AlbumBackend {
   rejectFace?(personId: string, faceId: string): Promise<void>;
   /** Where the photos come from, for the page's empty state. */
   photoSource?(): PhotoSource;
+  /**
+   * Changes whenever any read's answer may have changed (a write here or by another process); absent
+   * (or null) when the backend cannot tell, and then no answer is kept (see http/read-body-memo).
+   */
+  readVersion?(): string | null;
 }
 
 export type PhotoSource =
@@ -60,4 +65,6 @@ export type PhotoSource =
 export interface MediaLinks {
   photoUrl(uri: string): string;
   faceUrl(uri: string, box: { left: number; top: number; width: number; height: number }): string;
+  /** Changes whenever the links this object would sign change (expiry step, base URL); absent when every call differs. */
+  epoch?(): string;
 }

@@ -20,6 +20,7 @@ import {
 } from './api-schemas';
 import { toErrorResponse } from './errors';
 import { pageApiRoutes } from './page-api-routes';
+import { readBodyMemo } from './read-body-memo';
 import { SIGNED_MEDIA_PATHS, type SignedMedia, signedMediaRoutes } from './signed-media';
 import { validate } from './validation';
 
@@ -40,6 +41,9 @@ type Env = { Variables: { requestId: string } };
 
 /** Routes a caller reaches without the bearer key: a health probe, and links that carry a signature (and the page, below). */
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', ...SIGNED_MEDIA_PATHS]);
+
+/** Reads whose answers depend only on the album's data and its signed links (not /stats: it reports the live queue). */
+const MEMO_PATHS = /^\/(people(\/[^/]+(\/photos)?)?|photos\/faces)$/;
 
 const tooLarge = (max: number, what: string) => () => {
   throw new AlbumError('bad_request', `${what} larger than ${max} bytes`);
@@ -98,6 +102,9 @@ export function createApiApp({
     onError: tooLarge(maxJsonBytes, 'request body'),
   });
   app.use('*', (c, next) => (c.req.path === '/detect' ? next() : jsonLimit(c, next)));
+
+  // Read answers kept as JSON text until the album or its links change (local backend; see read-body-memo).
+  app.use('*', readBodyMemo({ version: () => service.readVersion(), paths: MEMO_PATHS }));
 
   app.get('/health', (c) => c.json({ ok: true, backend: service.backend.kind }));
   // The People page (GET / and its assets) is public: it asks for the API key itself.

@@ -406,6 +406,10 @@ export class LocalBackend implements AlbumBackend {
     }
   }
 
+  readVersion(): string | null {
+    return this.deps.memoizeReads === false ? null : this.deps.photos.dataVersion();
+  }
+
   async stats(): Promise<StatsRecord> {
     return this.reads.get('stats', () => this.statsNow());
   }

@@ -71,10 +71,19 @@ export class LocalMediaLinks implements MediaLinks {
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
+  /** The expiry and base URL every link signed now carries: links change exactly when this does. */
+  epoch(): string {
+    return `${this.expiry()}\n${this.baseUrl()}`;
+  }
+
+  // Expiry rounded up to the minute so repeated listings yield the same URL and browsers can cache.
+  private expiry(): string {
+    return String(Math.ceil((this.now() / 1000 + this.expiresSeconds) / 60) * 60);
+  }
+
   private link(kind: MediaKind, uri: string, box?: string): string {
     const key = parseOssUri(uri)?.key ?? uri;
-    // Expiry rounded up to the minute so repeated listings yield the same URL and browsers can cache.
-    const exp = String(Math.ceil((this.now() / 1000 + this.expiresSeconds) / 60) * 60);
+    const exp = this.expiry();
     const id = `${kind}\n${key}\n${box ?? ''}\n${exp}\n${this.baseUrl()}`;
     const known = this.signed.get(id);
     if (known) return known;
