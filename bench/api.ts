@@ -361,7 +361,7 @@ async function measure(title: string, env: Record<string, string>): Promise<void
       `| ${name} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${l.rps.toFixed(0)} | ${(l.rps / health.rps).toFixed(2)} | ${l.p99} | ${l.errors} |`;
     const rows = [line('GET /health', healthSeq, health), ...measured.map((m) => line(m.name, m.s, m.l))];
     let indexing = '';
-    if (env.FACE_ALBUM_READ_MEMO !== 'off') {
+    if (env.FACE_ALBUM_READ_MEMO === undefined) {
       await indexingTime(url, `warm-${Date.now()}`, freshPhotos(2, 0), false); // loads the engine
       const idle = await indexingTime(url, `idle-${Date.now()}`, freshPhotos(40, 2), false);
       const loaded = await indexingTime(url, `loaded-${Date.now()}`, freshPhotos(40, 42), true);
@@ -383,5 +383,8 @@ async function measure(title: string, env: Record<string, string>): Promise<void
   }
 }
 
-await measure('reads memoized until the next write (default)', {});
+await measure('reads memoized until the next write, as JSON text (default)', {});
+await measure('answers memoized, JSON built per request (FACE_ALBUM_READ_MEMO=objects)', {
+  FACE_ALBUM_READ_MEMO: 'objects',
+});
 await measure('every read computed (FACE_ALBUM_READ_MEMO=off)', { FACE_ALBUM_READ_MEMO: 'off' });

@@ -59,6 +59,8 @@ export interface LocalBackendDeps {
   concurrency: number;
   /** Keep read answers until the next write (ReadMemo); off only to measure the uncached path. */
   memoizeReads?: boolean;
+  /** Let the HTTP API keep read answers as JSON text (readVersion); off only to measure without it. */
+  memoizeBodies?: boolean;
   /**
    * A clustering pass runs the full re-clustering (ids and edits kept) instead of the incremental one once
    * the album has this many times more faces than at its last full pass (default 0.25: +25 %). Incremental
@@ -407,7 +409,8 @@ export class LocalBackend implements AlbumBackend {
   }
 
   readVersion(): string | null {
-    return this.deps.memoizeReads === false ? null : this.deps.photos.dataVersion();
+    if (this.deps.memoizeReads === false || this.deps.memoizeBodies === false) return null;
+    return this.deps.photos.dataVersion();
   }
 
   async stats(): Promise<StatsRecord> {

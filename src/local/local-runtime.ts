@@ -114,8 +114,9 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     fullClusteringGrowth: opts.fullClusteringGrowth,
     isClusterable: (face) => isClusterable(face, config.clusterable),
     concurrency: workers,
-    // Off only to measure the uncached read path (bench:api).
+    // Off only to measure the uncached read path (bench:api); `objects` keeps answers but not their JSON.
     memoizeReads: (opts.env ?? process.env).FACE_ALBUM_READ_MEMO !== 'off',
+    memoizeBodies: !['off', 'objects'].includes((opts.env ?? process.env).FACE_ALBUM_READ_MEMO ?? ''),
   });
 
   let baseUrl = opts.baseUrl ?? 'http://127.0.0.1:9000';
