@@ -2,13 +2,14 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { AlbumError } from '../src/album/errors';
+import type { ApiEnv } from '../src/http/api-env';
 import { loadPageAssets } from '../src/web/page-assets';
 import { PAGE_BUDGET_BYTES, pageBytes } from '../src/web/page-build';
 import { isPagePath, pageRoutes } from '../src/web/page-routes';
 
 describe('People page routes', () => {
   it('serves the page built from web/, within its budget, and revalidates it by ETag', async () => {
-    const app = new Hono();
+    const app = new Hono<ApiEnv>();
     app.onError((err, c) => c.text(err.message, err instanceof AlbumError ? (err.status as 404) : 500));
     pageRoutes(app);
     const page = await app.request('/');
@@ -31,7 +32,7 @@ describe('People page routes', () => {
   });
 
   it('answers 404 where the page is not embedded (indexer, clusterer bundles)', async () => {
-    const app = new Hono();
+    const app = new Hono<ApiEnv>();
     app.onError((err, c) => c.text(err.message, 404));
     pageRoutes(app, async () => null);
     expect((await app.request('/')).status).toBe(404);

@@ -8,6 +8,7 @@ import { AlbumError } from '../album/errors';
 import type { Logger } from '../log/logger';
 import { formatIssues } from '../schema/zod-issues';
 import { isPagePath, pageRoutes } from '../web/page-routes';
+import type { ApiEnv } from './api-env';
 import {
   DetectBody,
   FaceParam,
@@ -37,8 +38,6 @@ export interface ApiOptions {
   maxJsonBytes?: number;
 }
 
-type Env = { Variables: { requestId: string } };
-
 /** Routes a caller reaches without the bearer key: a health probe, and links that carry a signature (and the page, below). */
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', ...SIGNED_MEDIA_PATHS]);
 
@@ -57,9 +56,9 @@ export function createApiApp({
   media,
   maxUploadBytes = 20 * 1024 * 1024,
   maxJsonBytes = 64 * 1024,
-}: ApiOptions): Hono<Env> {
+}: ApiOptions): Hono<ApiEnv> {
   const { apiKey, corsOrigins } = service.config;
-  const app = new Hono<Env>();
+  const app = new Hono<ApiEnv>();
 
   app.use('*', requestId({ headerName: 'x-request-id' }));
   app.use('*', async (c, next) => {
@@ -108,11 +107,11 @@ export function createApiApp({
 
   app.get('/health', (c) => c.json({ ok: true, backend: service.backend.kind }));
   // The People page (GET / and its assets) is public: it asks for the API key itself.
-  pageRoutes(app as unknown as Hono);
+  pageRoutes(app);
   if (media) signedMediaRoutes(app, media);
 
   app.get('/stats', async (c) => c.json(await service.stats()));
-  pageApiRoutes(app as unknown as Hono, service, bucket);
+  pageApiRoutes(app, service, bucket);
 
   app.get('/people', validate('query', PeopleListQuery), async (c) => {
     const q = c.req.valid('query');

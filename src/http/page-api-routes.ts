@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AlbumService } from '../album/album-service';
+import type { ApiEnv } from './api-env';
 import { PersonIdParam } from './api-schemas';
 import { validate } from './validation';
 
@@ -15,7 +16,7 @@ const FaceOnlyParam = z.object({ faceId: FaceId });
  * similar-people suggestions and giving a face to a person. Like "not this person", a route a backend
  * cannot serve is not registered (404), and /capabilities says so beforehand.
  */
-export function pageApiRoutes(app: Hono, service: AlbumService, bucket: string): void {
+export function pageApiRoutes(app: Hono<ApiEnv>, service: AlbumService, bucket: string): void {
   const can = service.capabilities(bucket);
   app.get('/capabilities', (c) => c.json(service.capabilities(bucket)));
   if (can.chooseCover)

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import type { ApiEnv } from './api-env';
 
 /** What a media link grants: its validators first, the bytes only when the client lacks them. */
 export interface MediaBody {
@@ -41,8 +42,7 @@ async function send(m: MediaBody, ifNoneMatch: string | undefined): Promise<Resp
   });
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: any Env — these routes read nothing from the context's variables
-export function signedMediaRoutes(app: Hono<any>, media: SignedMedia): void {
+export function signedMediaRoutes(app: Hono<ApiEnv>, media: SignedMedia): void {
   app.get('/media/photo', async (c) => send(await media.photo(c.req.query()), c.req.header('if-none-match')));
   app.get('/media/face', async (c) => send(await media.face(c.req.query()), c.req.header('if-none-match')));
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Hono } from 'hono';
 import { AlbumError } from '../album/errors';
+import type { ApiEnv } from '../http/api-env';
 import { loadPageAssets, type PageAssets } from './page-assets';
 
 /**
@@ -20,7 +21,7 @@ const etagOf = (body: string) => `"${createHash('sha256').update(body).digest('b
  * API key itself. Asset names carry their content hash, so they are cached for a year; the HTML is
  * revalidated by ETag so a deploy shows at once.
  */
-export function pageRoutes(app: Hono, load: () => Promise<PageAssets | null> = loadPageAssets): void {
+export function pageRoutes(app: Hono<ApiEnv>, load: () => Promise<PageAssets | null> = loadPageAssets): void {
   const assets = async () => {
     const page = await load();
     if (!page) throw new AlbumError('not_found', 'this function does not serve the page');
