@@ -100,7 +100,12 @@ export function createApiApp({
     maxSize: maxJsonBytes,
     onError: tooLarge(maxJsonBytes, 'request body'),
   });
-  app.use('*', (c, next) => (c.req.path === '/detect' ? next() : jsonLimit(c, next)));
+  // GET/HEAD handlers read no body: skipping the check there also spares building a full Request.
+  app.use('*', (c, next) =>
+    c.req.path === '/detect' || c.req.method === 'GET' || c.req.method === 'HEAD'
+      ? next()
+      : jsonLimit(c, next),
+  );
 
   // Read answers kept as JSON text until the album or its links change (local backend; see read-body-memo).
   app.use('*', readBodyMemo({ version: () => service.readVersion(), paths: MEMO_PATHS }));
