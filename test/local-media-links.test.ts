@@ -56,6 +56,30 @@ describe('local media links', () => {
     expect(links.verify('photo', q)).toBe(false);
   });
 
+  it('names in epoch() exactly when the links it signs change (the API keeps bodies per epoch)', () => {
+    let t = Date.UTC(2026, 0, 1, 12, 0, 0);
+    let base = 'http://127.0.0.1:9000';
+    const l = new LocalMediaLinks(
+      secret,
+      () => base,
+      900,
+      () => t,
+    );
+    const seen = new Map<string, string>();
+    for (let s = 0; s < 180; s += 7) {
+      t = Date.UTC(2026, 0, 1, 12, 0, s);
+      const url = l.photoUrl('oss://local/p.jpg');
+      const known = seen.get(l.epoch());
+      if (known) expect(url).toBe(known);
+      seen.set(l.epoch(), url);
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(3);
+    expect(new Set(seen.values()).size).toBe(seen.size);
+    const before = l.epoch();
+    base = 'http://localhost:9001';
+    expect(l.epoch()).not.toBe(before);
+  });
+
   it('a different data dir secret does not accept the link', () => {
     const other = new LocalMediaLinks(
       loadMediaSecret(join(otherDir, 'media-secret')),
