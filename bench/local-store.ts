@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLocalAlbum } from '../src/local/local-runtime';
 import { createLogger } from '../src/log/logger';
+import { TightGroups } from '../test/support/synthetic-faces';
 
 const [faces = 50_000] = process.argv.slice(2).map(Number);
 const PEOPLE = Math.max(10, Math.round(faces / 25));
@@ -21,17 +22,8 @@ const album = openLocalAlbum({
 const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(2);
 
 // Deterministic pseudo-random people: unit centres, faces = centre + noise (well under the link threshold).
-let seed = 7;
-const rand = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return (seed / 2147483648) * 2 - 1;
-};
-const unit = (v: Float32Array) => {
-  const n = Math.hypot(...v);
-  return v.map((x) => x / n);
-};
-const centres = Array.from({ length: PEOPLE }, () => unit(Float32Array.from({ length: 128 }, rand)));
-const face = (person: number) => unit(centres[person]!.map((x) => x + rand() * 0.02));
+const groups = new TightGroups(7, 0.02);
+const face = (person: number) => groups.face(person);
 const detected = (person: number) => ({
   box: { left: 50, top: 50, width: 120, height: 140 },
   confidence: 0.99,

@@ -16,7 +16,7 @@ import { openLocalAlbum } from '../src/local/local-runtime';
 import { startLocalServer } from '../src/local/server/local-server';
 import { createLogger } from '../src/log/logger';
 import { chromiumFound, HOW_TO_ENABLE, launchChromium } from '../test/support/chromium';
-import { mulberry32, syntheticFace, syntheticPhoto } from '../test/support/synthetic-faces';
+import { syntheticFace, syntheticPhoto, TightGroups } from '../test/support/synthetic-faces';
 
 const [PEOPLE = 2100, PER_PERSON = 4, RUNS = 5] = process.argv.slice(2).map(Number);
 if (!chromiumFound()) {
@@ -39,25 +39,17 @@ const sources = readdirSync(DEV, { withFileTypes: true })
   .filter((d) => d.isDirectory() && !d.name.startsWith('_'))
   .slice(0, 200)
   .map((d) => join(DEV, d.name, '1.jpg'));
-const rand = mulberry32(11);
-const unit = (v: Float32Array) => {
-  const n = Math.hypot(...v);
-  return v.map((x) => x / n);
-};
+const groups = new TightGroups(11, 0.02);
 const t = performance.now();
 const clusterable = () => true;
 for (let p = 0; p < PEOPLE; p++) {
-  const centre = unit(Float32Array.from({ length: 128 }, () => rand() * 2 - 1));
   const dir = join(photosDir, `p${p}`);
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < PER_PERSON; i++) {
     const path = `p${p}/${i}.jpg`;
     copyFileSync(sources[p % sources.length]!, join(photosDir, path));
     const hash = `h${p}-${i}`;
-    album.photos.saveAnalysis(
-      hash,
-      syntheticPhoto(syntheticFace(unit(centre.map((x) => x + (rand() * 2 - 1) * 0.02)))),
-    );
+    album.photos.saveAnalysis(hash, syntheticPhoto(syntheticFace(groups.face(p))));
     album.photos.upsertPhoto(path, hash, { size: 1000 + i, mtimeMs: p * 10 + i }, clusterable);
   }
 }

@@ -6,18 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterFace, ClusterPerson } from '../src/local/cluster/cluster-types';
 import { clusteringSession } from '../src/local/cluster/clustering-session';
 import type { ClusterSource } from '../src/local/local-backend';
+import { TightGroups } from './support/synthetic-faces';
 
-let seed = 11;
-const rand = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return (seed / 2147483648) * 2 - 1;
-};
-const unit = (v: Float32Array) => {
-  const n = Math.hypot(...v);
-  return v.map((x) => x / n);
-};
-const centres = [0, 1, 2].map(() => unit(Float32Array.from({ length: 128 }, rand)));
-const near = (c: number) => unit(centres[c]!.map((x) => x + rand() * 0.01));
+const groups = new TightGroups(11, 0.01);
+const near = (c: number) => groups.face(c);
 
 /** A store in memory: faces with person ids that the test "persists" like the backend does. */
 class MemoryStore implements ClusterSource {

@@ -107,3 +107,35 @@ export function euclid(a: Float32Array, b: Float32Array): number {
   }
   return Math.sqrt(s);
 }
+
+/**
+ * Well-separated people for tests that need clustering to be unambiguous: random unit-length centres
+ * (any two ~1.4 apart) and faces = centre + uniform noise of ±`noise` per coordinate, unit length.
+ */
+export class TightGroups {
+  private readonly rnd: () => number;
+  private readonly centres: Float32Array[] = [];
+
+  constructor(
+    seed: number,
+    private readonly noise: number,
+  ) {
+    const uniform = mulberry32(seed);
+    this.rnd = () => uniform() * 2 - 1;
+  }
+
+  centre(person: number): Float32Array {
+    while (this.centres.length <= person)
+      this.centres.push(unitLength(Float32Array.from({ length: DIM }, this.rnd)));
+    return this.centres[person]!;
+  }
+
+  face(person: number): Float32Array {
+    return unitLength(this.centre(person).map((x) => x + this.rnd() * this.noise));
+  }
+}
+
+function unitLength(v: Float32Array): Float32Array {
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
