@@ -31,11 +31,11 @@ const clustererRuntime = createImmRuntimeFactory({ fn: 'clusterer', log: logs.lo
 describe('IMM runtime factory', () => {
   it('signs with the current STS keys, picking up a rotation on the next invocation', async () => {
     const a = await immRuntime(ctx('STS.a', 't1'));
-    await a.service.stats();
+    await a.service!.stats();
     expect(String(fake.requests.at(-1)!.headers['x-acs-security-token'])).toBe('t1');
     const c = await immRuntime(ctx('STS.a', 't2'));
-    expect(a.service.backend.kind).toBe('imm');
-    await c.service.stats();
+    expect(a.service!.backend.kind).toBe('imm');
+    await c.service!.stats();
     expect(String(fake.requests.at(-1)!.headers['x-acs-security-token'])).toBe('t2');
   });
 
@@ -46,10 +46,10 @@ describe('IMM runtime factory', () => {
     const long = await immRuntime({ ...ctx('STS.d', 't'), function: { timeout: 60 } });
     fake.failNext('GetDataset', 1, { delayMs: 1_500 });
     const started = Date.now();
-    await expect(short.service.stats()).rejects.toThrow();
+    await expect(short.service!.stats()).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(1_400);
     fake.failNext('GetDataset', 1, { delayMs: 1_500 });
-    await expect(long.service.stats()).resolves.toMatchObject({ backend: 'imm' });
+    await expect(long.service!.stats()).resolves.toMatchObject({ backend: 'imm' });
   });
 
   it('falls back to the ALIBABA_CLOUD_* environment credentials', async () => {
@@ -57,7 +57,7 @@ describe('IMM runtime factory', () => {
     process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'env-secret';
     try {
       const rt = await immRuntime({ requestId: 'r' });
-      await rt.service.stats();
+      await rt.service!.stats();
       expect(String(fake.requests.at(-1)!.headers.authorization)).toContain('Credential=LTAI.env');
     } finally {
       delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
@@ -91,8 +91,8 @@ describe('IMM runtime factory', () => {
     process.env.ALBUM_API_KEY = 'short';
     try {
       expect(() => immRuntime(ctx('STS.v', 't'))).toThrow(/ALBUM_API_KEY/);
-      expect((await indexerRuntime(ctx('STS.v', 't'))).service.backend.kind).toBe('imm');
-      expect((await clustererRuntime(ctx('STS.v', 't'))).service.backend.kind).toBe('imm');
+      expect((await indexerRuntime(ctx('STS.v', 't'))).service!.backend.kind).toBe('imm');
+      expect((await clustererRuntime(ctx('STS.v', 't'))).service!.backend.kind).toBe('imm');
     } finally {
       delete process.env.ALBUM_API_KEY;
     }
@@ -100,14 +100,14 @@ describe('IMM runtime factory', () => {
     delete process.env.ALBUM_BUCKET;
     try {
       expect(() => immRuntime(ctx('STS.b', 't'))).toThrow(/ALBUM_BUCKET/);
-      expect((await indexerRuntime(ctx('STS.b', 't'))).service.backend.kind).toBe('imm');
+      expect((await indexerRuntime(ctx('STS.b', 't'))).service!.backend.kind).toBe('imm');
     } finally {
       process.env.ALBUM_BUCKET = bucket;
     }
     process.env.CLUSTER_WAIT_SECONDS = '-1';
     try {
       expect(() => clustererRuntime(ctx('STS.w', 't'))).toThrow(/CLUSTER_WAIT_SECONDS/);
-      expect((await indexerRuntime(ctx('STS.w', 't'))).service.backend.kind).toBe('imm');
+      expect((await indexerRuntime(ctx('STS.w', 't'))).service!.backend.kind).toBe('imm');
     } finally {
       delete process.env.CLUSTER_WAIT_SECONDS;
     }

@@ -31,7 +31,7 @@ describe('face engine workers under the local runtime', () => {
       env: {},
       log: logs.log,
     });
-    const outcomes = await album.runtime.service.applyPhotoChanges(
+    const outcomes = await album.runtime.service!.applyPhotoChanges(
       [{ kind: 'created', bucket: album.bucket, key: 'a.jpg', eventName: 'ObjectCreated:PutObject' }],
       logs.log,
     );

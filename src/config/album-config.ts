@@ -27,6 +27,10 @@ export type ClusterableRule = z.infer<typeof ClusterableRuleSchema>;
 
 export const AlbumEnvSchema = z.object({
   PHOTO_PREFIX: z.string().default('photos/'),
+  /** single: one album (default). prefix: `PHOTO_PREFIX<library>/…`, a dataset per library (src/library). */
+  LIBRARY_MODE: z.enum(['single', 'prefix']).default('single'),
+  /** HS256 secret of end users' library tokens (prefix mode); 32+ characters, i.e. 256 bits for HS256. */
+  ALBUM_TOKEN_SECRET: z.string().min(32, 'ALBUM_TOKEN_SECRET must be at least 32 characters').optional(),
   ALBUM_API_KEY: z.string().min(16, 'ALBUM_API_KEY must be at least 16 characters').optional(),
   CORS_ORIGINS: csv.default([]),
   URL_EXPIRES_SECONDS: z.coerce.number().int().min(60).max(43_200).default(900),
@@ -37,7 +41,9 @@ export const AlbumEnvSchema = z.object({
 
 export interface AlbumConfig {
   photoPrefix: string;
+  libraryMode: 'single' | 'prefix';
   apiKey: string | undefined;
+  tokenSecret: string | undefined;
   corsOrigins: string[];
   urlExpiresSeconds: number;
   clusterable: ClusterableRule;
@@ -47,7 +53,9 @@ export function loadAlbumConfig(env: NodeJS.ProcessEnv = process.env): AlbumConf
   const e = parseEnv(AlbumEnvSchema, env);
   return {
     photoPrefix: e.PHOTO_PREFIX,
+    libraryMode: e.LIBRARY_MODE,
     apiKey: e.ALBUM_API_KEY,
+    tokenSecret: e.ALBUM_TOKEN_SECRET,
     corsOrigins: e.CORS_ORIGINS,
     urlExpiresSeconds: e.URL_EXPIRES_SECONDS,
     clusterable: {

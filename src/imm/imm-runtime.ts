@@ -3,6 +3,7 @@ import { ConfigError } from '../config/env-parse';
 import { type CloudConfig, type CloudFunction, loadCloudConfig } from '../config/function-settings';
 import { contextCredentials, type FcContext, type StsCredentials } from '../fc/fc-context';
 import { createApiApp } from '../http/api-app';
+import { singleLibrary } from '../library/album-libraries';
 import type { Logger } from '../log/logger';
 import type { RuntimeFactory } from '../runtime/album-runtime';
 import { ImmBackend } from './imm-backend';
@@ -98,6 +99,6 @@ export function createImmRuntimeFactory({ fn, log, env = process.env }: ImmRunti
     });
     const service = new AlbumService(backend, instance.media, album);
     const api = createApiApp({ service, log, bucket: oss?.bucket ?? '' });
-    return { service, api, keyEncoding };
+    return { libraries: singleLibrary(service), service, api, keyEncoding };
   };
 }

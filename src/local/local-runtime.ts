@@ -5,6 +5,7 @@ import { isClusterable } from '../album/clusterable';
 import { ossUri } from '../album/photo-filter';
 import { type AlbumConfig, loadAlbumConfig } from '../config/album-config';
 import { createApiApp } from '../http/api-app';
+import { singleLibrary } from '../library/album-libraries';
 import type { Logger } from '../log/logger';
 import type { AlbumRuntime, RuntimeFactory } from '../runtime/album-runtime';
 import { clusteringSession } from './cluster/clustering-session';
@@ -134,7 +135,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     log,
   });
   const api = createApiApp({ service, log, bucket, media });
-  const runtime: AlbumRuntime = { service, api, keyEncoding: 'raw' };
+  const runtime: AlbumRuntime = { libraries: singleLibrary(service), service, api, keyEncoding: 'raw' };
 
   return {
     runtime,

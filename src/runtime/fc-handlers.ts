@@ -62,7 +62,7 @@ export function createIndexerHandler({ runtime, log: root }: HandlerDeps): FcHan
       const rt = await runtime(ctx);
       const changes = parseOssEvent(event, rt.keyEncoding);
       events = changes.length;
-      outcomes = await rt.service.applyPhotoChanges(changes, tally.log);
+      outcomes = await rt.libraries.applyPhotoChanges(changes, tally.log);
       return { ok: true, outcomes: outcomes.map(({ uri, action, outcome }) => ({ uri, action, outcome })) };
     } catch (err) {
       return finalOrRethrow(err, log, 'indexer');
@@ -81,8 +81,12 @@ export function createIndexerHandler({ runtime, log: root }: HandlerDeps): FcHan
 
 export interface ClustererResult {
   ok: boolean;
+  /** Single mode: the run's outcome. Prefix mode: failed if any library failed, skipped if none changed. */
   outcome?: string;
   taskId?: string | null;
+  /** Prefix mode: each library this tick clustered, and how many changed ones it left for the next. */
+  libraries?: { library: string; outcome: string; taskId: string | null }[];
+  remaining?: number;
   error?: string;
 }
 
@@ -96,8 +100,22 @@ export function createClustererHandler({ runtime, log: root }: HandlerDeps): FcH
         triggerTime: trigger.triggerTime,
       });
       const rt = await runtime(ctx);
-      const run = await rt.service.cluster(invocationDeadline(ctx, started) - RETURN_MARGIN_MS, log);
-      return { ok: run.outcome !== 'failed', outcome: run.outcome, taskId: run.task?.id ?? null };
+      const tick = await rt.libraries.cluster(invocationDeadline(ctx, started) - RETURN_MARGIN_MS, log);
+      const failed = tick.runs.some((r) => r.run.outcome === 'failed');
+      if (rt.libraries.mode === 'single') {
+        const run = tick.runs[0]!.run;
+        return { ok: !failed, outcome: run.outcome, taskId: run.task?.id ?? null };
+      }
+      return {
+        ok: !failed,
+        outcome: failed ? 'failed' : tick.runs.length ? 'succeeded' : 'skipped',
+        libraries: tick.runs.map(({ library, run }) => ({
+          library: library!,
+          outcome: run.outcome,
+          taskId: run.task?.id ?? null,
+        })),
+        remaining: tick.remaining,
+      };
     } catch (err) {
       return finalOrRethrow(err, log, 'clusterer');
     }
