@@ -3,7 +3,18 @@
  * serves it with the real local server (`face-album start`, a child process, default logging), and prints
  * per route: sequential p50/p99, then req/s and p99 at 50 connections beside GET /health's in the same
  * run, and the server's RSS idle and under load. Load generator: autocannon (npm), in this process.
+ *
+ * Each route is loaded twice: as autocannon sends by default (only `Host` and `Connection: keep-alive`:
+ * no Accept-Encoding, so plain bodies) and with `Accept-Encoding: gzip, deflate, br, zstd` (what Chromium
+ * sends). Beside req/s it prints the server's CPU time per request (its /proc utime + stime over the
+ * load): the load generator shares the machine's 2 cores, so req/s also measures the client. Sequential
+ * requests ask for plain bodies (`Accept-Encoding: identity`).
+ *
  *   npm run bench:api -- [--faces 100000] [--dir .bench/api-album] [--seconds 5] [--connections 50] [--rebuild]
+ *     [--modes text,objects,off] [--against <another checkout>]
+ *
+ * --against measures that checkout's server (its bin/face-album.cjs) on the same album first, then
+ * this one, and prints both side by side: a before/after in one run.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
@@ -30,6 +41,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     sequential: { type: 'string', default: '300' },
     rebuild: { type: 'boolean', default: false },
+    modes: { type: 'string', default: 'text,objects,off' },
+    against: { type: 'string' },
   },
 });
 const FACES = Number(args.faces);
@@ -164,12 +177,23 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+/** CPU seconds the process has used (all its threads: the event loop, libuv's pool, V8's GC). */
+function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+async function startServer(
+  root: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
   const logFile = join(DIR, 'server.log');
   const out = openSync(logFile, 'w');
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin/face-album.cjs'), 'start', '--photos', PHOTOS, '--data', DATA, '--port', '0'],
+    [join(root, 'bin/face-album.cjs'), 'start', '--photos', PHOTOS, '--data', DATA, '--port', '0'],
     { stdio: ['ignore', out, out], env: { ...process.env, LOG_LEVEL: 'info', ...env } },
   );
   const deadline = Date.now() + 900_000;
@@ -241,11 +265,16 @@ async function routes(base: string): Promise<Route[]> {
   ];
 }
 
-async function sequential(base: string, path: string, n: number): Promise<{ p50: number; p99: number }> {
+interface Seq {
+  p50: number;
+  p99: number;
+}
+
+async function sequential(base: string, path: string, n: number): Promise<Seq> {
   const times: number[] = [];
   for (let i = 0; i < n + 20; i++) {
     const t = performance.now();
-    const res = await fetch(base + path);
+    const res = await fetch(base + path, { headers: { 'accept-encoding': 'identity' } });
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`${path}: ${res.status}`);
     if (i >= 20) times.push(performance.now() - t);
@@ -254,27 +283,43 @@ async function sequential(base: string, path: string, n: number): Promise<{ p50:
   return { p50: pct(times, 50), p99: pct(times, 99) };
 }
 
-async function load(
-  base: string,
-  path: string,
-  pid: number,
-): Promise<{ rps: number; p99: number; errors: number; rss: number }> {
+/** What a browser sends (Chromium); autocannon alone sends no Accept-Encoding. */
+const BROWSER_ENCODINGS = 'gzip, deflate, br, zstd';
+
+interface Load {
+  rps: number;
+  p99: number;
+  errors: number;
+  rss: number;
+  /** Server CPU per request, µs. */
+  cpuUs: number;
+  /** Bytes received per response (headers and body). */
+  bytes: number;
+}
+
+async function load(base: string, path: string, pid: number, encodings?: string): Promise<Load> {
   let rss = 0;
   const sampler = setInterval(() => {
     rss = Math.max(rss, rssMb(pid));
   }, 250);
+  const cpu0 = cpuSeconds(pid);
   const result = await autocannon({
     url: base + path,
     connections: Number(args.connections),
     duration: Number(args.seconds),
     timeout: 10,
+    headers: encodings ? { 'accept-encoding': encodings } : {},
   });
+  const cpu = cpuSeconds(pid) - cpu0;
   clearInterval(sampler);
+  const done = result.requests.total;
   return {
     rps: result.requests.average,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
     rss,
+    cpuUs: done ? (cpu / done) * 1e6 : Number.NaN,
+    bytes: done ? result.throughput.total / done : Number.NaN,
   };
 }
 
@@ -330,9 +375,28 @@ async function indexingTime(
   return seconds;
 }
 
-/** One server, every route: the table and the RSS figures. */
-async function measure(title: string, env: Record<string, string>): Promise<void> {
-  const { child, url } = await startServer(env);
+interface Measured {
+  name: string;
+  seq: Seq;
+  plain: Load;
+  coded: Load;
+}
+
+interface Run {
+  title: string;
+  /** The faster of the two plain /health loads: the reference of every ratio. */
+  health: Load;
+  rows: Measured[];
+}
+
+/** One server, every route: prints its table and returns the figures. */
+async function measure(
+  title: string,
+  env: Record<string, string>,
+  root = ROOT,
+  indexing = false,
+): Promise<Run> {
+  const { child, url } = await startServer(root, env);
   try {
     const list = await routes(url);
     for (const r of list) await sequential(url, r.path, 20); // warm up (face crop: cut once, then cached)
@@ -343,48 +407,88 @@ async function measure(title: string, env: Record<string, string>): Promise<void
     );
     // /health before and after the routes; ratios are taken against the faster of the two (the machine
     // is shared, and a slow /health would flatter every ratio).
-    const healthFirst = await load(url, '/health', child.pid!);
+    const pid = child.pid!;
+    const healthFirst = await load(url, '/health', pid);
     const n = Number(args.sequential);
     const healthSeq = await sequential(url, '/health', n);
-    const measured: { name: string; s: { p50: number; p99: number }; l: Awaited<ReturnType<typeof load>> }[] =
-      [];
-    let maxRss = healthFirst.rss;
+    const healthCoded = await load(url, '/health', pid, BROWSER_ENCODINGS);
+    const rows: Measured[] = [];
     for (const r of list) {
-      const s = await sequential(url, r.path, n);
-      const l = await load(url, r.path, child.pid!);
-      maxRss = Math.max(maxRss, l.rss);
-      measured.push({ name: r.name, s, l });
+      const seq = await sequential(url, r.path, n);
+      const plain = await load(url, r.path, pid);
+      const coded = await load(url, r.path, pid, BROWSER_ENCODINGS);
+      rows.push({ name: r.name, seq, plain, coded });
     }
-    const healthAgain = await load(url, '/health', child.pid!);
+    const healthAgain = await load(url, '/health', pid);
     const health = healthAgain.rps > healthFirst.rps ? healthAgain : healthFirst;
-    const line = (name: string, s: { p50: number; p99: number }, l: Awaited<ReturnType<typeof load>>) =>
-      `| ${name} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${l.rps.toFixed(0)} | ${(l.rps / health.rps).toFixed(2)} | ${l.p99} | ${l.errors} |`;
-    const rows = [line('GET /health', healthSeq, health), ...measured.map((m) => line(m.name, m.s, m.l))];
-    let indexing = '';
-    if (env.FACE_ALBUM_READ_MEMO === undefined) {
+    const maxRss = Math.max(health.rss, ...rows.flatMap((m) => [m.plain.rss, m.coded.rss]));
+    const ratio = (l: Load) => (l.rps / health.rps).toFixed(2);
+    const kb = (l: Load) => (l.bytes / 1024).toFixed(1);
+    const line = (m: Measured) =>
+      `| ${m.name} | ${m.seq.p50.toFixed(2)} / ${m.seq.p99.toFixed(2)} | ${m.plain.rps.toFixed(0)} | ${ratio(m.plain)} | ${m.plain.p99} | ${m.plain.cpuUs.toFixed(0)} | ${kb(m.plain)} | ${m.coded.rps.toFixed(0)} | ${ratio(m.coded)} | ${m.coded.p99} | ${m.coded.cpuUs.toFixed(0)} | ${kb(m.coded)} | ${m.plain.errors + m.coded.errors} |`;
+    let indexed = '';
+    if (indexing) {
       await indexingTime(url, `warm-${Date.now()}`, freshPhotos(2, 0), false); // loads the engine
       const idle = await indexingTime(url, `idle-${Date.now()}`, freshPhotos(40, 2), false);
       const loaded = await indexingTime(url, `loaded-${Date.now()}`, freshPhotos(40, 42), true);
-      indexing = `\nIndexing 40 new photos (real engine; from the drop until /stats counts them, incl. the 1.5 s write-settle): ${idle.toFixed(1)} s idle, ${loaded.toFixed(1)} s while ${args.connections} connections read /people?limit=50.`;
+      indexed = `\nIndexing 40 new photos (real engine; from the drop until /stats counts them, incl. the 1.5 s write-settle): ${idle.toFixed(1)} s idle, ${loaded.toFixed(1)} s while ${args.connections} connections read /people?limit=50.`;
     }
     console.log(`\n### ${title}\n`);
     console.log(
-      `${stats.photoCount} photos, ${stats.faceCount} faces, ${stats.personCount} people. Sequential: ${n} requests one at a time; then ${args.connections} connections × ${args.seconds} s per route (autocannon).\n`,
+      `${stats.photoCount} photos, ${stats.faceCount} faces, ${stats.personCount} people. Sequential: ${n} requests one at a time (plain); then ${args.connections} connections × ${args.seconds} s per route (autocannon), plain (no Accept-Encoding) and with \`Accept-Encoding: ${BROWSER_ENCODINGS}\`. CPU: the server's µs per request.\n`,
     );
-    console.log('| route | seq p50 ms | seq p99 ms | req/s | ÷ /health | p99 ms | errors |');
-    console.log('|---|---|---|---|---|---|---|');
-    for (const row of rows) console.log(row);
     console.log(
-      `\n/health: ${healthFirst.rps.toFixed(0)} req/s before the routes, ${healthAgain.rps.toFixed(0)} after. Server RSS idle ${idleRss.toFixed(0)} MB, under load at most ${maxRss.toFixed(0)} MB.${indexing}`,
+      '| route | seq p50 / p99 ms | plain req/s | ÷ /health | p99 ms | CPU µs | KB | coded req/s | ÷ /health | p99 ms | CPU µs | KB | errors |',
     );
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log(line({ name: 'GET /health', seq: healthSeq, plain: health, coded: healthCoded }));
+    for (const m of rows) console.log(line(m));
+    console.log(
+      `\n/health: ${healthFirst.rps.toFixed(0)} req/s before the routes, ${healthAgain.rps.toFixed(0)} after. Server RSS idle ${idleRss.toFixed(0)} MB, under load at most ${maxRss.toFixed(0)} MB.${indexed}`,
+    );
+    return { title, health, rows };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
 }
 
-await measure('reads memoized until the next write, as JSON text (default)', {});
-await measure('answers memoized, JSON built per request (FACE_ALBUM_READ_MEMO=objects)', {
-  FACE_ALBUM_READ_MEMO: 'objects',
+const MODES: Record<string, { title: string; env: Record<string, string> }> = {
+  text: { title: 'reads memoized until the next write, as JSON text (default)', env: {} },
+  objects: {
+    title: 'answers memoized, JSON built per request (FACE_ALBUM_READ_MEMO=objects)',
+    env: { FACE_ALBUM_READ_MEMO: 'objects' },
+  },
+  off: { title: 'every read computed (FACE_ALBUM_READ_MEMO=off)', env: { FACE_ALBUM_READ_MEMO: 'off' } },
+};
+const modes = args.modes.split(',').map((m) => {
+  const mode = MODES[m.trim()];
+  if (!mode) throw new Error(`--modes: unknown mode ${m} (text, objects, off)`);
+  return mode;
 });
-await measure('every read computed (FACE_ALBUM_READ_MEMO=off)', { FACE_ALBUM_READ_MEMO: 'off' });
+
+if (args.against) {
+  const other = resolve(args.against);
+  const before = await measure(`${other} (before), default settings`, {}, other);
+  const after = await measure(`this checkout (after), default settings`, {}, ROOT, true);
+  const cell = (r: Run, l: Load) => `${l.rps.toFixed(0)} (${(l.rps / r.health.rps).toFixed(2)}×)`;
+  console.log("\n### before → after, side by side (req/s at 50 connections, ÷ that server's /health)\n");
+  console.log(
+    '| route | plain before | plain after | coded before | coded after | CPU µs plain before → after | coded before → after |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  const health = (r: Run) => ({
+    name: 'GET /health',
+    seq: { p50: 0, p99: 0 },
+    plain: r.health,
+    coded: r.health,
+  });
+  for (const [i, a] of [health(after), ...after.rows].entries()) {
+    const b = [health(before), ...before.rows][i]!;
+    console.log(
+      `| ${a.name} | ${cell(before, b.plain)} | ${cell(after, a.plain)} | ${cell(before, b.coded)} | ${cell(after, a.coded)} | ${b.plain.cpuUs.toFixed(0)} → ${a.plain.cpuUs.toFixed(0)} | ${b.coded.cpuUs.toFixed(0)} → ${a.coded.cpuUs.toFixed(0)} |`,
+    );
+  }
+} else
+  for (const [i, m] of modes.entries())
+    await measure(m.title, m.env, ROOT, i === 0 && m.env.FACE_ALBUM_READ_MEMO === undefined);
