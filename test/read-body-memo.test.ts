@@ -3,11 +3,13 @@
  * clustering of synthetic faces. A kept body must never outlive a write nor answer another query.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReadBodyMemo } from '../src/http/read-body-memo';
+import { preferredCoding, ReadBodyMemo } from '../src/http/read-body-memo';
 import { clusteringSession } from '../src/local/cluster/clustering-session';
 import { type LocalAlbum, openLocalAlbum } from '../src/local/local-runtime';
 import { type LocalServer, startLocalServer } from '../src/local/server/local-server';
@@ -137,21 +139,133 @@ describe('read bodies kept until the album changes', () => {
   });
 });
 
+/** The raw answer (fetch would decode a compressed body itself). */
+function raw(
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((done, fail) => {
+    const req = request(`${server.url}${path}`, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        done({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+      res.on('error', fail);
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+describe('kept bodies compressed for clients that accept it', () => {
+  it('sends brotli or gzip as asked, decoding to the same JSON under the same ETag, with Vary', async () => {
+    const plain = await raw('/people?limit=50', { 'accept-encoding': 'identity' });
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toBe('Accept-Encoding');
+    expect(plain.body.length).toBeGreaterThan(1024); // two people with signed links: worth compressing
+    const people = JSON.parse(plain.body.toString()) as People;
+    expect(people.items.length).toBeGreaterThan(0);
+
+    for (const [asked, coding, decode] of [
+      ['gzip, deflate, br, zstd', 'br', brotliDecompressSync],
+      ['gzip, deflate', 'gzip', gunzipSync],
+      ['br;q=0.5, gzip', 'gzip', gunzipSync],
+      ['*', 'br', brotliDecompressSync],
+    ] as const) {
+      // Twice: compressed when first asked for, then sent from the entry.
+      for (let i = 0; i < 2; i++) {
+        const res = await raw('/people?limit=50', { 'accept-encoding': asked });
+        expect(res.headers['content-encoding'], asked).toBe(coding);
+        expect(res.headers.vary).toBe('Accept-Encoding');
+        expect(res.headers.etag).toBe(plain.headers.etag);
+        expect(Number(res.headers['content-length'])).toBe(res.body.length);
+        expect(res.body.length).toBeLessThan(plain.body.length / 2);
+        expect(decode(res.body).toString()).toBe(plain.body.toString());
+      }
+    }
+    const notModified = await raw('/people?limit=50', {
+      'accept-encoding': 'br',
+      'if-none-match': String(plain.headers.etag),
+    });
+    expect(notModified.status).toBe(304);
+    expect(notModified.body.length).toBe(0);
+    // fetch, as a browser would: asks for gzip, decodes it, same JSON.
+    expect(await (await get('/people?limit=50')).text()).toBe(plain.body.toString());
+  });
+
+  it('sends a small body as it is, and a body not kept (stats) uncompressed', async () => {
+    const { items } = await json<People>('/people?limit=1');
+    const person = await raw(`/people/${items[0]!.id}`, { 'accept-encoding': 'br, gzip' });
+    expect(person.status).toBe(200);
+    expect(person.body.length).toBeLessThan(1024);
+    expect(person.headers['content-encoding']).toBeUndefined();
+    expect((JSON.parse(person.body.toString()) as { id: string }).id).toBe(items[0]!.id);
+    const stats = await raw('/stats', { 'accept-encoding': 'br, gzip' });
+    expect(stats.headers['content-encoding']).toBeUndefined();
+    expect(stats.headers.etag).toBeUndefined();
+  });
+});
+
+const text = (body: Uint8Array | undefined) => (body ? Buffer.from(body).toString() : undefined);
+
 describe('ReadBodyMemo', () => {
   it('drops everything on a new version and the least recently used entry when full', () => {
     const memo = new ReadBodyMemo(2, 1000);
     memo.set('v1', 'a', '"a"');
     memo.set('v1', 'b', '"b"');
-    expect(memo.get('v1', 'a')?.body).toBe('"a"'); // a is now the most recent
+    expect(text(memo.get('v1', 'a')?.body)).toBe('"a"'); // a is now the most recent
     memo.set('v1', 'c', '"c"');
     expect(memo.get('v1', 'b')).toBeUndefined();
-    expect(memo.get('v1', 'a')?.body).toBe('"a"');
+    expect(text(memo.get('v1', 'a')?.body)).toBe('"a"');
     expect(memo.get('v2', 'a')).toBeUndefined();
     memo.set('v2', 'd', '"d"');
     expect(memo.size).toBe(1);
     expect(memo.get('v2', 'a')).toBeUndefined();
     memo.set('v2', 'big', 'x'.repeat(2000));
     expect(memo.get('v2', 'big')).toBeUndefined();
-    expect(memo.get('v2', 'd')?.body).toBe('"d"');
+    expect(text(memo.get('v2', 'd')?.body)).toBe('"d"');
+  });
+
+  it('counts compressed bodies in its byte bound', () => {
+    const memo = new ReadBodyMemo(10, 6000);
+    const json = JSON.stringify(Array.from({ length: 250 }, (_, i) => ({ id: `person-${i}` })));
+    expect(json.length).toBeGreaterThan(4000);
+    const a = memo.set('v', 'a', json);
+    expect(memo.heldBytes).toBe(json.length);
+    const br = memo.coded(a, 'br')!;
+    expect(brotliDecompressSync(br).toString()).toBe(json);
+    expect(memo.coded(a, 'br')).toBe(br); // compressed once
+    expect(memo.heldBytes).toBe(json.length + br.length);
+    // A second entry does not fit beside the first and its compressed body: the older one goes.
+    memo.set('v', 'b', json);
+    expect(memo.get('v', 'a')).toBeUndefined();
+    expect(memo.heldBytes).toBe(json.length);
+    // Too small to be worth it: kept plain.
+    const small = memo.set('v', 'c', '{"items":[]}');
+    expect(memo.coded(small, 'gzip')).toBeNull();
+  });
+});
+
+describe('preferredCoding', () => {
+  it.each([
+    [undefined, null],
+    ['', null],
+    ['identity', null],
+    ['deflate', null],
+    ['gzip', 'gzip'],
+    ['x-gzip', 'gzip'],
+    ['gzip, deflate, br, zstd', 'br'],
+    ['BR', 'br'],
+    ['br;q=0, gzip', 'gzip'],
+    ['gzip;q=0.8, br;q=0.9', 'br'],
+    ['gzip;q=1.0, br;q=0.5', 'gzip'],
+    ['*', 'br'],
+    ['*;q=0', null],
+    ['gzip;q=0, *', 'br'],
+    ['br;q=0, gzip;q=0, *', null],
+  ] as const)('%s → %s', (header, coding) => {
+    expect(preferredCoding(header)).toBe(coding);
   });
 });
