@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { batchedLines } from '../../log/batched-lines';
 import { humanFormat } from '../../log/human-format';
 import { createLogger, envLogLevel, jsonFormat, type LogFormat } from '../../log/logger';
 
@@ -41,11 +42,13 @@ function rootLogger(
   choice: LogFormatChoice,
   stream: NodeJS.WriteStream = process.stdout,
   level = envLogLevel(),
+  /** One write per event-loop turn (the server: a line per request); see log/batched-lines. */
+  batch = false,
 ) {
   return createLogger({
     level,
     format: logFormat(choice, stream),
-    write: (line) => stream.write(`${line}\n`),
+    write: batch ? batchedLines(stream).write : (line) => stream.write(`${line}\n`),
   });
 }
 
@@ -115,7 +118,7 @@ export function buildProgram(): Command {
         cmd: Command,
       ) => {
         const { startAlbumDaemon } = await daemon();
-        const log = rootLogger(o.logFormat);
+        const log = rootLogger(o.logFormat, process.stdout, envLogLevel(), true);
         const running = await startAlbumDaemon({
           log,
           photosDir: resolve(o.photos),
