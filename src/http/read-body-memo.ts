@@ -63,6 +63,7 @@ export class ReadBodyMemo {
   private bytes = 0;
   /** Insertion order is recency order: a hit moves its entry to the end. */
   private readonly entries = new Map<string, Entry>();
+  private newest: Entry | undefined;
 
   constructor(
     readonly maxEntries = 500,
@@ -72,9 +73,11 @@ export class ReadBodyMemo {
   get(version: string, key: string): Entry | undefined {
     if (version !== this.version) return undefined;
     const e = this.entries.get(key);
-    if (e) {
+    // A page read again and again is already the most recent: no reordering.
+    if (e && e !== this.newest) {
       this.entries.delete(key);
       this.entries.set(key, e);
+      this.newest = e;
     }
     return e;
   }
@@ -95,6 +98,7 @@ export class ReadBodyMemo {
     }
     if (body.length > this.maxBytes) return entry;
     this.entries.set(key, entry);
+    this.newest = entry;
     this.bytes += body.length;
     this.evict();
     return entry;
@@ -178,10 +182,20 @@ const JSON_TYPE = 'application/json';
 
 export function readBodyMemo(opts: ReadBodyMemoOptions): MiddlewareHandler {
   const memo = new ReadBodyMemo(opts.maxEntries, opts.maxBytes);
+  // Clients send the same Accept-Encoding on every request: the last one is parsed once.
+  let lastAccept: string | undefined;
+  let lastCoding: ContentCoding | null = null;
+  const codingFor = (accept: string | undefined) => {
+    if (accept !== lastAccept) {
+      lastCoding = preferredCoding(accept);
+      lastAccept = accept;
+    }
+    return lastCoding;
+  };
   const send = (c: Context, e: Entry): Response => {
     if (c.req.header('if-none-match') === e.etag)
       return c.body(null, 304, { etag: e.etag, vary: 'Accept-Encoding' });
-    const coding = preferredCoding(c.req.header('accept-encoding'));
+    const coding = codingFor(c.req.header('accept-encoding'));
     const coded = coding ? memo.coded(e, coding) : null;
     // The same weak ETag for every coding: they are one representation's bytes (as nginx does).
     const headers: Record<string, string> = {

@@ -34,7 +34,9 @@ const SECRET_KEY = /secret|token|password|authorization|signature|credential|acc
 const SIGNED_URL = /(https?:\/\/[^\s"?]+)\?[^\s"]*(Signature|security-token|x-oss-signature|sig=)[^\s"]*/gi;
 
 export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.replace(SIGNED_URL, '$1?[redacted]');
+  // A signed URL has a query: most strings (a request's path, ids) have none and skip the regex.
+  if (typeof value === 'string')
+    return value.includes('?') ? value.replace(SIGNED_URL, '$1?[redacted]') : value;
   if (value instanceof Error) return { name: value.name, message: redact(value.message) };
   if (depth > 5 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
