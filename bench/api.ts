@@ -10,14 +10,17 @@
  * load): the load generator shares the machine's 2 cores, so req/s also measures the client. Sequential
  * requests ask for plain bodies (`Accept-Encoding: identity`).
  *
- *   npm run bench:api -- [--faces 100000] [--dir .bench/api-album] [--seconds 5] [--connections 50] [--rebuild]
- *     [--modes text,objects,off] [--against <another checkout>]
+ *   npm run bench:api -- [--faces 100000] [--dir .bench/api-album] [--seconds 3] [--rounds 3]
+ *     [--connections 50] [--rebuild] [--modes text,objects,off] [--against <another checkout>]
  *
- * --against measures that checkout's server (its bin/face-album.cjs) on the same album first, then
- * this one, and prints both side by side: a before/after in one run.
+ * Each load runs `--rounds` times for `--seconds`; the tables show the median round.
+ * --against serves a copy of the album (hard-linked files, copied state) with that checkout's server
+ * (its bin/face-album.cjs) beside this one's, and loads them in turn, round by round and route by route:
+ * a before/after in one run, where a change in the shared machine's load falls on both alike.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   linkSync,
   mkdirSync,
@@ -37,7 +40,8 @@ const { values: args } = parseArgs({
   options: {
     faces: { type: 'string', default: '100000' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '../.bench/api-album') },
-    seconds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     sequential: { type: 'string', default: '300' },
     rebuild: { type: 'boolean', default: false },
@@ -187,13 +191,23 @@ function cpuSeconds(pid: number): number {
 
 async function startServer(
   root: string,
+  dir: string,
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const logFile = join(DIR, 'server.log');
+  const logFile = join(dir, 'server.log');
   const out = openSync(logFile, 'w');
   const child = spawn(
     process.execPath,
-    [join(root, 'bin/face-album.cjs'), 'start', '--photos', PHOTOS, '--data', DATA, '--port', '0'],
+    [
+      join(root, 'bin/face-album.cjs'),
+      'start',
+      '--photos',
+      join(dir, 'photos'),
+      '--data',
+      join(dir, 'data'),
+      '--port',
+      '0',
+    ],
     { stdio: ['ignore', out, out], env: { ...process.env, LOG_LEVEL: 'info', ...env } },
   );
   const deadline = Date.now() + 900_000;
@@ -208,6 +222,24 @@ async function startServer(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error('server did not start');
+}
+
+/** A second album for --against: the same files (hard links) and a copy of the state, bound to them. */
+async function copyAlbum(to: string): Promise<void> {
+  rmSync(to, { recursive: true, force: true });
+  mkdirSync(to, { recursive: true });
+  cpSync(join(DIR, 'data'), join(to, 'data'), { recursive: true });
+  const link = (from: string, into: string) => {
+    mkdirSync(into, { recursive: true });
+    for (const e of readdirSync(from, { withFileTypes: true }))
+      if (e.isDirectory()) link(join(from, e.name), join(into, e.name));
+      else linkSync(join(from, e.name), join(into, e.name));
+  };
+  link(PHOTOS, join(to, 'photos'));
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(join(to, 'data', 'album.db'));
+  db.prepare("UPDATE meta SET value = ? WHERE key = 'photos_dir'").run(join(to, 'photos'));
+  db.close();
 }
 
 const pct = (sorted: number[], p: number) =>
@@ -375,6 +407,25 @@ async function indexingTime(
   return seconds;
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** The median round of each figure (errors: summed). */
+function medianLoad(rounds: Load[]): Load {
+  const pick = (f: (l: Load) => number) => median(rounds.map(f));
+  return {
+    rps: pick((l) => l.rps),
+    p99: pick((l) => l.p99),
+    errors: rounds.reduce((a, l) => a + l.errors, 0),
+    rss: Math.max(...rounds.map((l) => l.rss)),
+    cpuUs: pick((l) => l.cpuUs),
+    bytes: pick((l) => l.bytes),
+  };
+}
+
 interface Measured {
   name: string;
   seq: Seq;
@@ -382,75 +433,139 @@ interface Measured {
   coded: Load;
 }
 
-interface Run {
+interface Served {
   title: string;
-  /** The faster of the two plain /health loads: the reference of every ratio. */
-  health: Load;
+  child: ChildProcess;
+  url: string;
+  pid: number;
+  routes: Route[];
+  idleRss: number;
+  stats: { photoCount: number; faceCount: number; personCount: number };
+  healthRounds: Load[];
+  healthSeq?: Seq;
+  healthCoded: Load[];
   rows: Measured[];
 }
 
-/** One server, every route: prints its table and returns the figures. */
-async function measure(
-  title: string,
-  env: Record<string, string>,
-  root = ROOT,
-  indexing = false,
-): Promise<Run> {
-  const { child, url } = await startServer(root, env);
+/** The median /health of the rounds: the reference of every ratio. */
+const healthOf = (s: Served) => medianLoad(s.healthRounds);
+
+/**
+ * Several servers measured interleaved: each round of each route loads every server in turn, so a
+ * change in the machine's load (it is shared) falls on all of them alike. Figures are medians of rounds.
+ */
+async function measureTogether(
+  servers: { title: string; root: string; dir: string; env: Record<string, string> }[],
+): Promise<Served[]> {
+  const started: Served[] = [];
   try {
-    const list = await routes(url);
-    for (const r of list) await sequential(url, r.path, 20); // warm up (face crop: cut once, then cached)
+    for (const s of servers) {
+      const { child, url } = await startServer(s.root, s.dir, s.env);
+      started.push({
+        title: s.title,
+        child,
+        url,
+        pid: child.pid!,
+        routes: [],
+        idleRss: 0,
+        stats: { photoCount: 0, faceCount: 0, personCount: 0 },
+        healthRounds: [],
+        healthCoded: [],
+        rows: [],
+      });
+    }
+    for (const s of started) {
+      s.routes = await routes(s.url);
+      for (const r of s.routes) await sequential(s.url, r.path, 20); // warm up (face crop: cut once, then cached)
+    }
     await new Promise((r) => setTimeout(r, 2000));
-    const idleRss = rssMb(child.pid!);
-    const stats = await getJson<{ photoCount: number; faceCount: number; personCount: number }>(
-      `${url}/stats`,
-    );
-    // /health before and after the routes; ratios are taken against the faster of the two (the machine
-    // is shared, and a slow /health would flatter every ratio).
-    const pid = child.pid!;
-    const healthFirst = await load(url, '/health', pid);
+    for (const s of started) {
+      s.idleRss = rssMb(s.pid);
+      s.stats = await getJson(`${s.url}/stats`);
+    }
+    const rounds = Number(args.rounds);
     const n = Number(args.sequential);
-    const healthSeq = await sequential(url, '/health', n);
-    const healthCoded = await load(url, '/health', pid, BROWSER_ENCODINGS);
-    const rows: Measured[] = [];
-    for (const r of list) {
-      const seq = await sequential(url, r.path, n);
-      const plain = await load(url, r.path, pid);
-      const coded = await load(url, r.path, pid, BROWSER_ENCODINGS);
-      rows.push({ name: r.name, seq, plain, coded });
+    const health = async () => {
+      for (let i = 0; i < rounds; i++)
+        for (const s of started) {
+          s.healthRounds.push(await load(s.url, '/health', s.pid));
+          s.healthCoded.push(await load(s.url, '/health', s.pid, BROWSER_ENCODINGS));
+        }
+    };
+    // /health before and after the routes (the machine is shared, and a slow /health would flatter
+    // every ratio); the reference is the median of all its rounds.
+    await health();
+    for (const s of started) s.healthSeq = await sequential(s.url, '/health', n);
+    const routeCount = started[0]!.routes.length;
+    for (let r = 0; r < routeCount; r++) {
+      const plain: Load[][] = started.map(() => []);
+      const coded: Load[][] = started.map(() => []);
+      const seq = [];
+      for (const s of started) seq.push(await sequential(s.url, s.routes[r]!.path, n));
+      for (let i = 0; i < rounds; i++)
+        for (const [k, s] of started.entries()) {
+          plain[k]!.push(await load(s.url, s.routes[r]!.path, s.pid));
+          coded[k]!.push(await load(s.url, s.routes[r]!.path, s.pid, BROWSER_ENCODINGS));
+        }
+      for (const [k, s] of started.entries())
+        s.rows.push({
+          name: s.routes[r]!.name,
+          seq: seq[k]!,
+          plain: medianLoad(plain[k]!),
+          coded: medianLoad(coded[k]!),
+        });
     }
-    const healthAgain = await load(url, '/health', pid);
-    const health = healthAgain.rps > healthFirst.rps ? healthAgain : healthFirst;
-    const maxRss = Math.max(health.rss, ...rows.flatMap((m) => [m.plain.rss, m.coded.rss]));
-    const ratio = (l: Load) => (l.rps / health.rps).toFixed(2);
-    const kb = (l: Load) => (l.bytes / 1024).toFixed(1);
-    const line = (m: Measured) =>
-      `| ${m.name} | ${m.seq.p50.toFixed(2)} / ${m.seq.p99.toFixed(2)} | ${m.plain.rps.toFixed(0)} | ${ratio(m.plain)} | ${m.plain.p99} | ${m.plain.cpuUs.toFixed(0)} | ${kb(m.plain)} | ${m.coded.rps.toFixed(0)} | ${ratio(m.coded)} | ${m.coded.p99} | ${m.coded.cpuUs.toFixed(0)} | ${kb(m.coded)} | ${m.plain.errors + m.coded.errors} |`;
-    let indexed = '';
-    if (indexing) {
-      await indexingTime(url, `warm-${Date.now()}`, freshPhotos(2, 0), false); // loads the engine
-      const idle = await indexingTime(url, `idle-${Date.now()}`, freshPhotos(40, 2), false);
-      const loaded = await indexingTime(url, `loaded-${Date.now()}`, freshPhotos(40, 42), true);
-      indexed = `\nIndexing 40 new photos (real engine; from the drop until /stats counts them, incl. the 1.5 s write-settle): ${idle.toFixed(1)} s idle, ${loaded.toFixed(1)} s while ${args.connections} connections read /people?limit=50.`;
-    }
-    console.log(`\n### ${title}\n`);
-    console.log(
-      `${stats.photoCount} photos, ${stats.faceCount} faces, ${stats.personCount} people. Sequential: ${n} requests one at a time (plain); then ${args.connections} connections × ${args.seconds} s per route (autocannon), plain (no Accept-Encoding) and with \`Accept-Encoding: ${BROWSER_ENCODINGS}\`. CPU: the server's µs per request.\n`,
-    );
-    console.log(
-      '| route | seq p50 / p99 ms | plain req/s | ÷ /health | p99 ms | CPU µs | KB | coded req/s | ÷ /health | p99 ms | CPU µs | KB | errors |',
-    );
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-    console.log(line({ name: 'GET /health', seq: healthSeq, plain: health, coded: healthCoded }));
-    for (const m of rows) console.log(line(m));
-    console.log(
-      `\n/health: ${healthFirst.rps.toFixed(0)} req/s before the routes, ${healthAgain.rps.toFixed(0)} after. Server RSS idle ${idleRss.toFixed(0)} MB, under load at most ${maxRss.toFixed(0)} MB.${indexed}`,
-    );
-    return { title, health, rows };
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await health();
+    return started;
+  } catch (err) {
+    for (const s of started) s.child.kill('SIGTERM');
+    throw err;
   }
+}
+
+async function stop(s: Served): Promise<void> {
+  if (s.child.exitCode !== null) return;
+  const exited = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGTERM');
+  await exited;
+}
+
+/** Indexing idle and under read load, on a running server of this checkout's default settings. */
+async function indexingFigures(url: string): Promise<string> {
+  await indexingTime(url, `warm-${Date.now()}`, freshPhotos(2, 0), false); // loads the engine
+  const idle = await indexingTime(url, `idle-${Date.now()}`, freshPhotos(40, 2), false);
+  const loaded = await indexingTime(url, `loaded-${Date.now()}`, freshPhotos(40, 42), true);
+  return `\nIndexing 40 new photos (real engine; from the drop until /stats counts them, incl. the 1.5 s write-settle): ${idle.toFixed(1)} s idle, ${loaded.toFixed(1)} s while ${args.connections} connections read /people?limit=50.`;
+}
+
+function printTable(s: Served, extra = ''): void {
+  const health = healthOf(s);
+  const ratio = (l: Load) => (l.rps / health.rps).toFixed(2);
+  const kb = (l: Load) => (l.bytes / 1024).toFixed(1);
+  const line = (m: Measured) =>
+    `| ${m.name} | ${m.seq.p50.toFixed(2)} / ${m.seq.p99.toFixed(2)} | ${m.plain.rps.toFixed(0)} | ${ratio(m.plain)} | ${m.plain.p99} | ${m.plain.cpuUs.toFixed(0)} | ${kb(m.plain)} | ${m.coded.rps.toFixed(0)} | ${ratio(m.coded)} | ${m.coded.p99} | ${m.coded.cpuUs.toFixed(0)} | ${kb(m.coded)} | ${m.plain.errors + m.coded.errors} |`;
+  const half = s.healthRounds.length / 2;
+  const first = medianLoad(s.healthRounds.slice(0, half)).rps;
+  const again = medianLoad(s.healthRounds.slice(half)).rps;
+  const maxRss = Math.max(
+    ...s.healthRounds.map((l) => l.rss),
+    ...s.rows.flatMap((m) => [m.plain.rss, m.coded.rss]),
+  );
+  console.log(`\n### ${s.title}\n`);
+  console.log(
+    `${s.stats.photoCount} photos, ${s.stats.faceCount} faces, ${s.stats.personCount} people. Sequential: ${args.sequential} requests one at a time (plain); then ${args.connections} connections, ${args.rounds} rounds × ${args.seconds} s per route (autocannon; medians of the rounds), plain (no Accept-Encoding) and with \`Accept-Encoding: ${BROWSER_ENCODINGS}\` (coded). CPU: the server's µs per request. KB: per response.\n`,
+  );
+  console.log(
+    '| route | seq p50 / p99 ms | plain req/s | ÷ /health | p99 ms | CPU µs | KB | coded req/s | ÷ /health | p99 ms | CPU µs | KB | errors |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    line({ name: 'GET /health', seq: s.healthSeq!, plain: health, coded: medianLoad(s.healthCoded) }),
+  );
+  for (const m of s.rows) console.log(line(m));
+  console.log(
+    `\n/health: ${first.toFixed(0)} req/s before the routes, ${again.toFixed(0)} after (medians). Server RSS idle ${s.idleRss.toFixed(0)} MB, under load at most ${maxRss.toFixed(0)} MB.${extra}`,
+  );
 }
 
 const MODES: Record<string, { title: string; env: Record<string, string> }> = {
@@ -469,26 +584,46 @@ const modes = args.modes.split(',').map((m) => {
 
 if (args.against) {
   const other = resolve(args.against);
-  const before = await measure(`${other} (before), default settings`, {}, other);
-  const after = await measure(`this checkout (after), default settings`, {}, ROOT, true);
-  const cell = (r: Run, l: Load) => `${l.rps.toFixed(0)} (${(l.rps / r.health.rps).toFixed(2)}×)`;
-  console.log("\n### before → after, side by side (req/s at 50 connections, ÷ that server's /health)\n");
+  const otherDir = `${DIR}-against`;
+  await copyAlbum(otherDir);
+  const [before, after] = await measureTogether([
+    {
+      title: `before: ${other}, default settings (album copy ${otherDir})`,
+      root: other,
+      dir: otherDir,
+      env: {},
+    },
+    { title: 'after: this checkout, default settings', root: ROOT, dir: DIR, env: {} },
+  ]);
+  await stop(before!);
+  const indexed = await indexingFigures(after!.url);
+  await stop(after!);
+  printTable(before!);
+  printTable(after!, indexed);
+  const cell = (s: Served, l: Load) => `${l.rps.toFixed(0)} (${(l.rps / healthOf(s).rps).toFixed(2)}×)`;
   console.log(
-    '| route | plain before | plain after | coded before | coded after | CPU µs plain before → after | coded before → after |',
+    "\n### before → after, side by side (req/s at 50 connections, medians; ÷ that server's /health)\n",
+  );
+  console.log(
+    '| route | plain before | plain after | coded before | coded after | CPU µs plain, before → after | coded, before → after |',
   );
   console.log('|---|---|---|---|---|---|---|');
-  const health = (r: Run) => ({
+  const health = (s: Served): Measured => ({
     name: 'GET /health',
-    seq: { p50: 0, p99: 0 },
-    plain: r.health,
-    coded: r.health,
+    seq: s.healthSeq!,
+    plain: healthOf(s),
+    coded: medianLoad(s.healthCoded),
   });
-  for (const [i, a] of [health(after), ...after.rows].entries()) {
-    const b = [health(before), ...before.rows][i]!;
+  const b = [health(before!), ...before!.rows];
+  for (const [i, a] of [health(after!), ...after!.rows].entries())
     console.log(
-      `| ${a.name} | ${cell(before, b.plain)} | ${cell(after, a.plain)} | ${cell(before, b.coded)} | ${cell(after, a.coded)} | ${b.plain.cpuUs.toFixed(0)} → ${a.plain.cpuUs.toFixed(0)} | ${b.coded.cpuUs.toFixed(0)} → ${a.coded.cpuUs.toFixed(0)} |`,
+      `| ${a.name} | ${cell(before!, b[i]!.plain)} | ${cell(after!, a.plain)} | ${cell(before!, b[i]!.coded)} | ${cell(after!, a.coded)} | ${b[i]!.plain.cpuUs.toFixed(0)} → ${a.plain.cpuUs.toFixed(0)} | ${b[i]!.coded.cpuUs.toFixed(0)} → ${a.coded.cpuUs.toFixed(0)} |`,
     );
-  }
 } else
-  for (const [i, m] of modes.entries())
-    await measure(m.title, m.env, ROOT, i === 0 && m.env.FACE_ALBUM_READ_MEMO === undefined);
+  for (const [i, m] of modes.entries()) {
+    const [served] = await measureTogether([{ title: m.title, root: ROOT, dir: DIR, env: m.env }]);
+    const indexed =
+      i === 0 && m.env.FACE_ALBUM_READ_MEMO === undefined ? await indexingFigures(served!.url) : '';
+    await stop(served!);
+    printTable(served!, indexed);
+  }
