@@ -14,16 +14,34 @@ const MARGIN = 0.3;
  * under the data dir by content hash + box, so a crop is cut once per photo content.
  */
 export class FaceThumbnails {
-  constructor(private readonly dir: string) {}
+  /** Crops served lately, least recently used first: a grid's covers are asked for again and again. */
+  private readonly recent = new Map<string, Buffer>();
+  private recentBytes = 0;
+
+  constructor(
+    private readonly dir: string,
+    /** A crop is ~7 KB: 16 MB keeps a couple of thousand. */
+    private readonly maxRecentBytes = 16 * 1024 * 1024,
+  ) {}
+
+  /** The crop if it was served lately: no file is read (a warm crop was six file operations). */
+  cached(hash: string, box: Box): Buffer | undefined {
+    const name = cropName(hash, box);
+    const bytes = this.recent.get(name);
+    if (bytes) {
+      this.recent.delete(name);
+      this.recent.set(name, bytes);
+    }
+    return bytes;
+  }
 
   async get(photoPath: string, hash: string, box: Box): Promise<Buffer> {
-    const file = join(
-      this.dir,
-      hash.slice(0, 2),
-      `${hash}-${box.left}_${box.top}_${box.width}_${box.height}.jpg`,
-    );
+    const name = cropName(hash, box);
+    const kept = this.cached(hash, box);
+    if (kept) return kept;
+    const file = join(this.dir, hash.slice(0, 2), name);
     try {
-      return await readFile(file);
+      return this.remember(name, await readFile(file));
     } catch {
       /* not cached yet */
     }
@@ -51,6 +69,24 @@ export class FaceThumbnails {
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, bytes);
     await rename(tmp, file);
+    return this.remember(name, bytes);
+  }
+
+  private remember(name: string, bytes: Buffer): Buffer {
+    if (bytes.length > this.maxRecentBytes) return bytes;
+    const old = this.recent.get(name);
+    if (old) this.recentBytes -= old.length;
+    this.recent.delete(name);
+    this.recent.set(name, bytes);
+    this.recentBytes += bytes.length;
+    for (const [k, b] of this.recent) {
+      if (this.recentBytes <= this.maxRecentBytes) break;
+      this.recent.delete(k);
+      this.recentBytes -= b.length;
+    }
     return bytes;
   }
 }
+
+/** A crop is named by the photo's content and the box: the same bytes whichever file holds them. */
+const cropName = (hash: string, box: Box) => `${hash}-${box.left}_${box.top}_${box.width}_${box.height}.jpg`;

@@ -75,7 +75,9 @@ export function localSignedMedia(deps: LocalSignedMediaDeps): SignedMedia {
       if (!box) throw new AlbumError('bad_request', 'box must be left,top,width,height in whole pixels');
       const photo = deps.photos.photoByPath(key);
       if (!photo) throw new AlbumError('not_found', `photo ${key} is not indexed`);
-      const file = await resolve(key);
+      // A crop served lately needs no file: the photo is still indexed (the index follows the folder).
+      const kept = deps.thumbnails.cached(photo.hash, box);
+      const file = kept ? null : await resolve(key);
       return {
         contentType: 'image/jpeg',
         // A crop is cut once per photo content and box: the ETag names exactly that.
@@ -83,7 +85,7 @@ export function localSignedMedia(deps: LocalSignedMediaDeps): SignedMedia {
         maxAgeSeconds: lifetime(query),
         open: async () => {
           try {
-            return new Uint8Array(await deps.thumbnails.get(file.path, photo.hash, box));
+            return new Uint8Array(kept ?? (await deps.thumbnails.get(file!.path, photo.hash, box)));
           } catch (err) {
             deps.log.warn('media.face_crop_failed', { key, error: err });
             throw new AlbumError('not_found', 'face crop could not be cut from this photo');
