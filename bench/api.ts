@@ -476,7 +476,18 @@ async function measureTogether(
     }
     for (const s of started) {
       s.routes = await routes(s.url);
-      for (const r of s.routes) await sequential(s.url, r.path, 20); // warm up (face crop: cut once, then cached)
+      // Warm up: every path under load for a second, both ways, and a crop cut once (without it the
+      // first routes measured used more CPU per request than the later ones, on both builds).
+      for (const path of ['/health', ...s.routes.map((r) => r.path)]) {
+        await sequential(s.url, path, 20);
+        await autocannon({ url: s.url + path, connections: Number(args.connections), duration: 1 });
+        await autocannon({
+          url: s.url + path,
+          connections: Number(args.connections),
+          duration: 1,
+          headers: { 'accept-encoding': BROWSER_ENCODINGS },
+        });
+      }
     }
     await new Promise((r) => setTimeout(r, 2000));
     for (const s of started) {
