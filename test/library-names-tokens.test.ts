@@ -49,7 +49,7 @@ describe('npm run token', () => {
       env,
       out: (l) => out.push(l),
       err: (l) => err.push(l),
-      now: () => 1_800_000_000_000,
+      now: () => 1_700_000_000_000,
     });
     return { code, out, err };
   };
@@ -63,8 +63,8 @@ describe('npm run token', () => {
     expect(out).toHaveLength(1);
     const { header, payload } = decode(out[0]!);
     expect(header.alg).toBe('HS256');
-    expect(payload).toMatchObject({ lib: 'alice', exp: 1_800_003_600 });
-    expect(err.join('\n')).toContain('2027-01-15T09:00:00.000Z');
+    expect(payload).toMatchObject({ lib: 'alice', exp: 1_700_003_600 });
+    expect(err.join('\n')).toContain('2023-11-14T23:13:20.000Z');
     // Minted at a fixed time long past: the API refuses it as expired, never as valid.
     expect(await checkLibraryToken(secret, out[0]!)).toEqual({ ok: false, reason: 'token expired' });
   });
