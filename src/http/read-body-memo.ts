@@ -10,8 +10,9 @@ import type { Context, MiddlewareHandler } from 'hono';
  * (a grid refreshed, many clients) is now answered from the stored bytes. An entry's key is the path,
  * the query (parameters sorted by name, repeated ones kept in order) and the service's read version: the
  * store's change counter (any write here, or a commit by another process) plus the signed links' expiry
- * step and base URL, so a write or a new link minute is never answered with an older body. Keeping
- * the answer costs nothing for callers: request ids, auth (it runs after auth) and the request log are
+ * step and base URL, so a write or a new link minute is never answered with an older body. Each entry
+ * keeps its own version, so the albums of several libraries share one bounded memo without evicting
+ * each other on every write. Keeping the answer costs nothing for callers: request ids, auth (it runs after auth) and the request log are
  * unchanged, and each body carries an ETag so a client that has it gets a 304.
  *
  * A client that accepts brotli or gzip (every browser) gets the body compressed: each entry is
@@ -22,8 +23,13 @@ import type { Context, MiddlewareHandler } from 'hono';
  * its compress middleware compresses every response again as a stream.
  */
 export interface ReadBodyMemoOptions {
-  /** Null when the state cannot be named: nothing is kept or served from the memo. */
-  version: () => string | null;
+  /** The version of the album this request reads; null when it cannot be named: nothing is kept or served. */
+  version: (c: Context) => string | null;
+  /**
+   * The album a request reads (the same object for the same album). When given, its version is read
+   * once per event-loop turn instead of once per request; see readBodyMemo.
+   */
+  scope?: (c: Context) => object;
   /** Paths whose GET answers are kept. */
   paths: RegExp;
   maxEntries?: number;
@@ -36,6 +42,7 @@ type Bytes = Uint8Array<ArrayBuffer>;
 
 export interface Entry {
   readonly key: string;
+  readonly version: string;
   body: Bytes;
   etag: string;
   /** Compressed bodies made so far; null when compressing did not make it smaller. */
@@ -59,7 +66,6 @@ const compressors: Record<ContentCoding, (body: Bytes) => Bytes> = {
 };
 
 export class ReadBodyMemo {
-  private version = '';
   private bytes = 0;
   /** Insertion order is recency order: a hit moves its entry to the end. */
   private readonly entries = new Map<string, Entry>();
@@ -71,10 +77,16 @@ export class ReadBodyMemo {
   ) {}
 
   get(version: string, key: string): Entry | undefined {
-    if (version !== this.version) return undefined;
     const e = this.entries.get(key);
+    if (!e) return undefined;
+    // An answer of an older version is never served again: drop it now rather than wait for eviction.
+    if (e.version !== version) {
+      this.entries.delete(key);
+      this.bytes -= sizeOf(e);
+      return undefined;
+    }
     // A page read again and again is already the most recent: no reordering.
-    if (e && e !== this.newest) {
+    if (e !== this.newest) {
       this.entries.delete(key);
       this.entries.set(key, e);
       this.newest = e;
@@ -83,14 +95,9 @@ export class ReadBodyMemo {
   }
 
   set(version: string, key: string, text: string): Entry {
-    if (version !== this.version) {
-      this.entries.clear();
-      this.bytes = 0;
-      this.version = version;
-    }
     const body = Buffer.from(text);
     const etag = `W/"${createHash('sha1').update(body).digest('base64url')}"`;
-    const entry: Entry = { key, body, etag, coded: {} };
+    const entry: Entry = { key, version, body, etag, coded: {} };
     const old = this.entries.get(key);
     if (old) {
       this.bytes -= sizeOf(old);
@@ -207,19 +214,29 @@ export function readBodyMemo(opts: ReadBodyMemoOptions): MiddlewareHandler {
     // Buffer bodies: written to the socket as they are, no UTF-8 encoding per request.
     return c.body(coded ?? e.body, 200, headers);
   };
-  // The version is read once per event-loop turn (a SQLite query per read was ~5 % of a kept answer's
-  // cost): requests read in one turn are concurrent with whatever else that turn did. A write through
-  // this API forgets it, so a client that saw its write answered never reads the state from before it.
-  let turnVersion: string | null | undefined;
+  // With a scope, an album's version is read once per event-loop turn (a SQLite query per read was ~5 %
+  // of a kept answer's cost): requests read in one turn are concurrent with whatever else that turn
+  // did. A write through this API forgets them all, so a client that saw its write answered never
+  // reads the state from before it.
+  const turn = new Map<object, string | null>();
+  let clearing = false;
   const forget = () => {
-    turnVersion = undefined;
+    turn.clear();
+    clearing = false;
   };
-  const versionThisTurn = (): string | null => {
-    if (turnVersion === undefined) {
-      turnVersion = opts.version();
-      setImmediate(forget);
+  const versionThisTurn = (c: Context): string | null => {
+    const scope = opts.scope?.(c);
+    if (!scope) return opts.version(c);
+    let v = turn.get(scope);
+    if (v === undefined) {
+      v = opts.version(c);
+      turn.set(scope, v);
+      if (!clearing) {
+        clearing = true;
+        setImmediate(forget);
+      }
     }
-    return turnVersion;
+    return v;
   };
   return async (c, next) => {
     if (c.req.method !== 'GET') {
@@ -231,7 +248,7 @@ export function readBodyMemo(opts: ReadBodyMemoOptions): MiddlewareHandler {
       }
     }
     if (!opts.paths.test(c.req.path)) return next();
-    const version = versionThisTurn();
+    const version = versionThisTurn(c);
     if (version === null) return next();
     const key = `${c.req.path}?${normalizedQuery(c.req.url)}`;
     const hit = memo.get(version, key);
@@ -242,8 +259,7 @@ export function readBodyMemo(opts: ReadBodyMemoOptions): MiddlewareHandler {
     // lets a write or the link minute move on): the body then belongs to `version`.
     if (res.status !== 200 || !res.headers.get('content-type')?.startsWith(JSON_TYPE)) return;
     const body = await res.clone().text();
-    forget();
-    if (versionThisTurn() !== version) return;
+    if (opts.version(c) !== version) return;
     c.res = send(c, memo.set(version, key, body));
   };
 }
