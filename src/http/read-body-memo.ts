@@ -214,7 +214,7 @@ export function readBodyMemo(opts: ReadBodyMemoOptions): MiddlewareHandler {
     // Buffer bodies: written to the socket as they are, no UTF-8 encoding per request.
     return c.body(coded ?? e.body, 200, headers);
   };
-  // With a scope, an album's version is read once per event-loop turn (a SQLite query per read was ~5 %
+  // With a scope, an album's version is read once per event-loop turn (a SQLite query per read was ~4 %
   // of a kept answer's cost): requests read in one turn are concurrent with whatever else that turn
   // did. A write through this API forgets them all, so a client that saw its write answered never
   // reads the state from before it.
