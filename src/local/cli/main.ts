@@ -28,6 +28,14 @@ const workersOption = () =>
     .env('FACE_ALBUM_WORKERS')
     .argParser(positiveInt('--workers'));
 
+const librariesOption = () =>
+  new Option(
+    '--libraries',
+    'each subfolder of the photos folder is a library with its own people (API under /libraries/<name>/)',
+  )
+    .env('FACE_ALBUM_LIBRARIES')
+    .default(false);
+
 const logFormatOption = () =>
   new Option('--log-format <format>', 'log lines: short lines for people, or JSON lines for machines')
     .env('FACE_ALBUM_LOG_FORMAT')
@@ -98,6 +106,7 @@ export function buildProgram(): Command {
         .env('FACE_ALBUM_POLL')
         .default(false),
     )
+    .addOption(librariesOption())
     .addOption(logFormatOption())
     .action(
       async (
@@ -110,13 +119,15 @@ export function buildProgram(): Command {
           quietPeriod: number;
           writeSettle: number;
           poll: boolean;
+          libraries: boolean;
           logFormat: LogFormatChoice;
         },
         cmd: Command,
       ) => {
-        const { startAlbumDaemon } = await daemon();
+        const { startAlbumDaemon, startLibrariesDaemon } = await daemon();
         const log = rootLogger(o.logFormat);
-        const running = await startAlbumDaemon({
+        const start = o.libraries ? startLibrariesDaemon : startAlbumDaemon;
+        const running = await start({
           log,
           photosDir: resolve(o.photos),
           photosDirGiven: given(cmd),
@@ -154,21 +165,28 @@ export function buildProgram(): Command {
     .description('index every photo under <dir> once, cluster, exit')
     .addOption(dataOption())
     .addOption(workersOption())
+    .addOption(librariesOption())
     .addOption(logFormatOption())
-    .action(async (dir: string, o: { data: string; workers?: number; logFormat: LogFormatChoice }) => {
-      const { scanCommand } = await import('./scan-command');
-      const totals = await scanCommand({
-        photosDir: resolve(dir),
-        dataDir: resolve(o.data),
-        workers: o.workers || undefined,
-        tty: process.stdout.isTTY === true,
-        logFormat: logFormat(o.logFormat),
-        logLevel: envLogLevel(),
-      });
-      process.stderr.write(
-        `face-album: scanned: ${totals.indexed} indexed, ${totals.unchanged} unchanged, ${totals.rejected} rejected, ${totals.removed} removed; clustering ${totals.clustering}\n`,
-      );
-    });
+    .action(
+      async (
+        dir: string,
+        o: { data: string; workers?: number; libraries: boolean; logFormat: LogFormatChoice },
+      ) => {
+        const { scanCommand } = await import('./scan-command');
+        const totals = await scanCommand({
+          photosDir: resolve(dir),
+          libraries: Boolean(o.libraries),
+          dataDir: resolve(o.data),
+          workers: o.workers || undefined,
+          tty: process.stdout.isTTY === true,
+          logFormat: logFormat(o.logFormat),
+          logLevel: envLogLevel(),
+        });
+        process.stderr.write(
+          `face-album: scanned: ${totals.indexed} indexed, ${totals.unchanged} unchanged, ${totals.rejected} rejected, ${totals.removed} removed; clustering ${totals.clustering}\n`,
+        );
+      },
+    );
 
   program
     .command('recluster')

@@ -25,6 +25,8 @@ export interface LocalSignedMediaDeps {
   links: LocalMediaLinks;
   folder: PhotoFolder;
   photos: PhotoStore;
+  /** Keys this album's links may grant (a library's folder); '' or absent: the whole folder. */
+  keyPrefix?: string;
   thumbnails: FaceThumbnails;
   log: Logger;
 }
@@ -47,7 +49,7 @@ export function localSignedMedia(deps: LocalSignedMediaDeps): SignedMedia {
     if (!deps.links.verify(kind, query))
       throw new AlbumError('unauthorized', 'media link signature is invalid or expired');
     const key = query.key!;
-    if (!classifyPhotoKey(key, '').accept) throw new AlbumError('not_found', 'not a photo');
+    if (!classifyPhotoKey(key, deps.keyPrefix ?? '').accept) throw new AlbumError('not_found', 'not a photo');
     return key;
   };
   const resolve = async (key: string) => {
