@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AlbumService } from '../src/album/album-service';
+import { mintLibraryToken } from '../src/library/library-token';
 import type { FaceEngine } from '../src/local/engine/face-engine';
 import { type RunningLibraries, startLibrariesDaemon } from '../src/local/launcher/album-daemon';
 import { localFunctions } from '../src/local/launcher/album-functions';
@@ -195,42 +196,74 @@ describe('local libraries: one album per subfolder', () => {
     expect(logs.events('library.created').map((l) => l.library)).toEqual(['c']);
   });
 
-  it('serves each library under /libraries/:library with its own signed media, and nothing across', async () => {
+  it('serves each library under /libraries/:library: a token of a reaches a only, the admin key both', async () => {
     const url = running.url;
-    const get = (path: string, headers: Record<string, string> = auth) => fetch(url + path, { headers });
+    const token = await mintLibraryToken(running.libraries.tokenSecret, 'a', 600);
+    const asA = { authorization: `Bearer ${token}` };
+    const get = (path: string, headers: Record<string, string>) => fetch(url + path, { headers });
+    const photoQuery = (key: string) => `/photos/faces?uri=${encodeURIComponent(`oss://local/${key}`)}`;
     expect((await get('/libraries/a/people', {})).status).toBe(401);
-    expect(await (await get('/libraries')).json()).toEqual({ items: ['a', 'b', 'c'] });
-    const people = (await (await get('/libraries/a/people')).json()) as {
-      items: { id: string; cover: { photoUrl: string } }[];
+    expect(await (await get('/libraries', auth)).json()).toEqual({
+      items: [{ name: 'a' }, { name: 'b' }, { name: 'c' }],
+      access: 'admin',
+    });
+    expect(await (await get('/libraries', asA)).json()).toEqual({
+      items: [{ name: 'a' }],
+      access: 'library',
+    });
+
+    // a's people, person, photos and media with a's token.
+    const people = (await (await get('/libraries/a/people', asA)).json()) as {
+      items: { id: string; cover: { photoUrl: string; faceUrl: string } }[];
     };
     expect(people.items.map((p) => p.id)).toContain(aPerson);
-    expect((await get(`/libraries/b/people/${aPerson}`)).status).toBe(404);
-    expect((await get(`/libraries/b/people/${aPerson}/photos`)).status).toBe(404);
-    expect((await get(`/libraries/a/people/${aPerson}`)).status).toBe(200);
-    expect((await get(`/libraries/nope/people`)).status).toBe(404);
-    expect(
-      (await get(`/libraries/a/photos/faces?uri=${encodeURIComponent('oss://local/b/t1.jpg')}`)).status,
-    ).toBe(404);
-    expect(
-      (await get(`/libraries/b/photos/faces?uri=${encodeURIComponent('oss://local/b/t1.jpg')}`)).status,
-    ).toBe(200);
-    // Detect by URI reads the file: another library's photo is not found, and the engine is not asked.
-    const before = analysed.length;
-    const detect = await fetch(`${url}/libraries/a/detect`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ uri: 'oss://local/b/t1.jpg' }),
-    });
-    expect(detect.status).toBe(404);
-    expect(analysed.length).toBe(before);
-
-    // A link of library a is signed for a's routes; replayed under b's it is refused.
+    expect((await get(`/libraries/a/people/${aPerson}`, asA)).status).toBe(200);
+    expect((await get(`/libraries/a/people/${aPerson}/photos`, asA)).status).toBe(200);
+    expect((await get(`/libraries/a${photoQuery('a/p1.jpg')}`, asA)).status).toBe(200);
     const link = people.items.find((p) => p.id === aPerson)!.cover.photoUrl;
     expect(link.startsWith(`${url}/libraries/a/media/photo?`)).toBe(true);
     const bytes = await fetch(link);
     expect(bytes.status).toBe(200);
     expect(await bytes.text()).toMatch(/^person:1:a\//);
-    expect((await fetch(link.replace('/libraries/a/', '/libraries/b/'))).status).toBe(401);
+
+    // b's person ids, photo URIs and media: 404 from a's token, the same as what does not exist.
+    const bPeople = (await (await get('/libraries/b/people', auth)).json()) as typeof people;
+    const bLink = bPeople.items.find((p) => p.id === bPerson)!.cover.photoUrl;
+    for (const path of [
+      `/libraries/b/people`,
+      `/libraries/b/people/${bPerson}`,
+      `/libraries/a/people/${bPerson}`,
+      `/libraries/a/people/${bPerson}/photos`,
+      `/libraries/b${photoQuery('b/t1.jpg')}`,
+      `/libraries/a${photoQuery('b/t1.jpg')}`,
+      `/libraries/nope/people`,
+    ])
+      expect([path, (await get(path, asA)).status]).toEqual([path, 404]);
+    // b's link under a's routes, and a's link under b's: not found there, whatever the signature.
+    expect((await fetch(bLink.replace('/libraries/b/', '/libraries/a/'))).status).toBe(404);
+    expect((await fetch(link.replace('/libraries/a/', '/libraries/b/'))).status).toBe(404);
+    // Detect by URI reads the file: another library's photo is not found, and the engine is not asked.
+    const before = analysed.length;
+    const detect = await fetch(`${url}/libraries/a/detect`, {
+      method: 'POST',
+      headers: { ...asA, 'content-type': 'application/json' },
+      body: JSON.stringify({ uri: 'oss://local/b/t1.jpg' }),
+    });
+    expect(detect.status).toBe(404);
+    expect(analysed.length).toBe(before);
+    // The libraries' own albums refuse another library's photo too (not only the routes).
+    await expect(
+      service(running, 'a').detect({ kind: 'uri', uri: 'oss://local/b/t1.jpg' }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect(analysed.length).toBe(before);
+
+    // The admin key sees both.
+    expect((await get(`/libraries/b/people/${bPerson}`, auth)).status).toBe(200);
+    expect((await get(`/libraries/a/people/${aPerson}`, auth)).status).toBe(200);
+    expect((await get(`/libraries/b${photoQuery('b/t1.jpg')}`, auth)).status).toBe(200);
+    expect((await fetch(bLink)).status).toBe(200);
   });
 
   it('keeps libraries, people and edits across a restart without analysing again', async () => {

@@ -2,6 +2,7 @@ import { type Dirent, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type AlbumConfig, loadAlbumConfig } from '../config/album-config';
+import { createApiApp } from '../http/api-app';
 import type { SignedMedia } from '../http/signed-media';
 import type { AlbumLibraries } from '../library/album-libraries';
 import { libraryPhotoPrefix } from '../library/library-key';
@@ -21,7 +22,6 @@ import { lazyEngine } from './engine/lazy-engine';
 import { PhotoFolder } from './folder/photo-folder';
 import type { FaceClusterer } from './local-backend';
 import type { LocalAlbumOptions } from './local-runtime';
-import { librariesApi } from './server/libraries-api';
 import type { FileStamp } from './store/photo-store';
 import { loadTokenSecret } from './token-secret';
 
@@ -152,12 +152,13 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
     },
   };
   const libraries = prefixLibraries({
+    backend: 'local',
     host,
     photoPrefix: '',
     maxPerTick: opts.maxPerTick ?? MAX_LIBRARIES_PER_TICK,
   });
   const media = (name: string | null): SignedMedia | null => (name && open.get(name)?.media) || null;
-  const api = librariesApi({ libraries, config, log, bucket, media });
+  const api = createApiApp({ libraries, config, log, bucket, media });
   const runtime: AlbumRuntime = { libraries, service: null, api, keyEncoding: 'raw' };
 
   return {

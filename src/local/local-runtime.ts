@@ -95,8 +95,9 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     },
     db,
   );
-  const api = createApiApp({ service, log, bucket, media });
-  const runtime: AlbumRuntime = { libraries: singleLibrary(service), service, api, keyEncoding: 'raw' };
+  const libraries = singleLibrary(service);
+  const api = createApiApp({ libraries, config, log, bucket, media: () => media });
+  const runtime: AlbumRuntime = { libraries, service, api, keyEncoding: 'raw' };
 
   return {
     runtime,
