@@ -5,7 +5,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { sign } from 'hono/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlbumService } from '../src/album/album-service';
@@ -16,6 +16,7 @@ import { prefixLibraries } from '../src/library/prefix-libraries';
 import { clusteringSession } from '../src/local/cluster/clustering-session';
 import { type LocalAlbum, openLocalAlbum } from '../src/local/local-runtime';
 import { type LocalServer, startLocalServer } from '../src/local/server/local-server';
+import { CHROMIUM_PATH, chromiumFound, HOW_TO_ENABLE, launchChromium } from './support/chromium';
 import { captureLogs } from './support/log-capture';
 import { SYNTHETIC_THRESHOLDS, syntheticFace, syntheticPhoto, TightGroups } from './support/synthetic-faces';
 
@@ -258,5 +259,58 @@ describe('libraries: admin key and library tokens', () => {
     expect(again.status).toBe(304);
     const bobs = await body(await call('/libraries/bob/people?limit=50', bob));
     expect(bobs.json.items.map((p: { name: string | null }) => p.name)).toContain('Bob Two');
+  });
+});
+
+const browserFound = chromiumFound();
+if (!browserFound && process.env.CI) throw new Error(`no Chromium at ${CHROMIUM_PATH}: ${HOW_TO_ENABLE}`);
+
+describe.skipIf(!browserFound)('the People page with many libraries', () => {
+  const shots = resolve(import.meta.dirname, '../test-artifacts/web');
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => browser?.close());
+
+  const signIn = async (credential: string) => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/`);
+    const field = page.getByRole('textbox', { name: 'API key or token' });
+    await field.fill(credential);
+    await field.press('Enter');
+    return page;
+  };
+  const peopleCount = (page: Awaited<ReturnType<typeof signIn>>) =>
+    page.getByRole('list', { name: 'People' }).getByRole('listitem').count();
+
+  it("shows a token's own library by name, with no way to pick another", async () => {
+    const page = await signIn(alice);
+    await page.getByText('Library alice').waitFor();
+    await expect.poll(() => peopleCount(page), { timeout: 15_000 }).toBe(2);
+    expect(await page.getByRole('combobox', { name: 'Library' }).count()).toBe(0);
+    await page.screenshot({ path: join(shots, 'libraries-token.png') });
+    await page.close();
+  });
+
+  it('lets the admin key choose a library from a labelled picker, by keyboard', async () => {
+    const page = await signIn(ADMIN);
+    await page.getByText('Choose a library to see its people.').waitFor();
+    const picker = page.getByRole('combobox', { name: 'Library' });
+    expect(await picker.locator('option').allTextContents()).toEqual(['Choose a library…', 'alice', 'bob']);
+    await picker.focus();
+    await picker.selectOption('bob');
+    await expect.poll(() => peopleCount(page), { timeout: 15_000 }).toBe(3);
+    await page.getByText('Only-In-Bob').waitFor();
+    await page.screenshot({ path: join(shots, 'libraries-admin.png') });
+    await picker.selectOption('alice');
+    await expect.poll(() => peopleCount(page), { timeout: 15_000 }).toBe(2);
+    expect(await page.getByText('Only-In-Bob').count()).toBe(0);
+    // The choice is kept for the tab: a reload comes back to alice.
+    await page.reload();
+    await expect.poll(() => peopleCount(page), { timeout: 15_000 }).toBe(2);
+    expect(await page.getByRole('combobox', { name: 'Library' }).inputValue()).toBe('alice');
+    await page.close();
   });
 });

@@ -33,7 +33,7 @@ export const FUNCTION_SETTINGS: Record<CloudFunction, readonly string[]> = {
 };
 
 /** Optional endpoints/regions s.yaml forwards as '' when the deployer did not set them. */
-export const EMPTY_MEANS_UNSET = ['IMM_REGION', 'IMM_ENDPOINT', 'OSS_ENDPOINT'] as const;
+export const EMPTY_MEANS_UNSET = ['IMM_REGION', 'IMM_ENDPOINT', 'OSS_ENDPOINT', 'ALBUM_TOKEN_SECRET'] as const;
 
 export interface CloudConfig {
   album: AlbumConfig;
