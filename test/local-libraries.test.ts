@@ -151,7 +151,9 @@ describe('local libraries: one album per subfolder', () => {
       ['loose.jpg', undefined],
     ]);
     expect(skipped.find((s) => s.path === 'bad name/')?.reason).toMatch(/not a library folder/);
-    expect(skipped.find((s) => s.path === 'loose.jpg')?.reason).toMatch(/not in a library folder/);
+    expect(skipped.find((s) => s.path === 'loose.jpg')?.reason).toMatch(
+      /directly under the photos folder, not in a library folder/,
+    );
     expect(running.libraries.names()).toEqual(['a', 'b']);
     expect(analysed.length).toBe(before);
 
