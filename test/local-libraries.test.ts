@@ -14,6 +14,7 @@ import { type RunningLibraries, startLibrariesDaemon } from '../src/local/launch
 import { localFunctions } from '../src/local/launcher/album-functions';
 import { openLocalLibraries } from '../src/local/local-libraries';
 import { openLocalAlbum } from '../src/local/local-runtime';
+import { ChangeQueue } from '../src/local/watch/change-queue';
 import { captureLogs } from './support/log-capture';
 import { syntheticFace, syntheticPhoto, TightGroups } from './support/synthetic-faces';
 import { waitFor } from './support/wait-for';
@@ -350,5 +351,26 @@ describe('local libraries: clustering ticks', () => {
     } finally {
       await libs.close();
     }
+  });
+});
+
+describe('local libraries: the change queue', () => {
+  it("counts each library's waiting changes apart, so a library's stats show only its own", async () => {
+    const delivered: string[] = [];
+    const queue = new ChangeQueue({
+      log: logs.log,
+      batchWindowMs: 50,
+      deliver: async (batch) => {
+        delivered.push(...batch.map((c) => c.key));
+      },
+    });
+    for (const key of ['a/1.jpg', 'a/2.jpg', 'ab/1.jpg', 'b/1.jpg'])
+      queue.push({ kind: 'created', key, size: 1 });
+    expect([queue.sizeUnder('a/'), queue.sizeUnder('ab/'), queue.sizeUnder('b/'), queue.size]).toEqual([
+      2, 1, 1, 4,
+    ]);
+    await queue.idle();
+    expect(delivered).toHaveLength(4);
+    expect(queue.sizeUnder('a/')).toBe(0);
   });
 });

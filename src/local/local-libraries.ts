@@ -59,8 +59,8 @@ export interface LocalLibraries {
   keysUnder(prefix: string): string[];
   /** Marks runs left 'running' by a killed process as failed, in each library as it is opened. */
   recoverAbandonedTasks(): void;
-  /** Photo changes seen but not yet indexed (the launcher's change queue), shown in each library's stats. */
-  setQueuedChanges(count: () => number | null): void;
+  /** Photo changes seen but not yet indexed under a prefix (the launcher's change queue): each library's stats show its own. */
+  setQueuedChanges(count: (prefix: string) => number | null): void;
   setBaseUrl(url: string): void;
   close(): Promise<void>;
 }
@@ -91,7 +91,7 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
   const engine = lazyEngine({ workers, log, create: opts.createEngine });
   let baseUrl = opts.baseUrl ?? 'http://127.0.0.1:9000';
   let recover = false;
-  let queued: () => number | null = () => null;
+  let queued: (prefix: string) => number | null = () => null;
   const open = new Map<string, LocalLibrary>();
 
   const openLibrary = (name: string): LocalLibrary => {
@@ -114,7 +114,7 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
       log: log.child({ library: name }),
     });
     if (recover) store.backend.recoverAbandonedTasks();
-    store.backend.queuedChanges = () => queued();
+    store.backend.queuedChanges = () => queued(libraryPhotoPrefix('', name));
     const library = { name, ...store };
     open.set(name, library);
     return library;

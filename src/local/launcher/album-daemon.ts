@@ -53,7 +53,8 @@ interface DaemonTarget {
   setBaseUrl(url: string): void;
   knownFiles(): Map<string, FileStamp>;
   keysUnder(prefix: string): string[];
-  setQueuedChanges(count: () => number | null): void;
+  /** The change queue's count of waiting changes under a key prefix. */
+  setQueuedChanges(count: (prefix: string) => number | null): void;
   /** What a person at the terminal wants after each pass: how big the album (each library clustered) is now. */
   summarize(run: ClustererResult): Promise<void>;
   /** The catch-up walk's changes worth an indexer call (libraries: not those it would only skip). */
@@ -78,7 +79,7 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
       knownFiles: () => album.photos.knownFiles(),
       keysUnder: (prefix) => album.photos.pathsUnder(prefix),
       setQueuedChanges: (count) => {
-        album.backend.queuedChanges = count;
+        album.backend.queuedChanges = () => count('');
       },
       summarize: async (run) => {
         if (run.outcome !== 'succeeded') return;
@@ -166,7 +167,7 @@ async function runDaemon(
       },
       onDelivered: () => clusterAfterQuiet.activity(),
     });
-    album.setQueuedChanges(() => queue.size);
+    album.setQueuedChanges((prefix) => (prefix ? queue.sizeUnder(prefix) : queue.size));
     const skipDir = nestedDataDir(photosDir, opts.dataDir);
     watcher = await watchFolder({
       folder: album.folder,
