@@ -52,6 +52,28 @@ describe('scan --libraries on real faces', () => {
       ['ben', 4],
     ]);
 
+    // status reads a libraries data dir as it is; export (single albums only) says what the data dir holds.
+    const cli = (args: string[]) => run(process.execPath, [BIN, ...args], { cwd: work, env });
+    const status = JSON.parse((await cli(['status', '--data', data])).stdout);
+    expect(status.photosDir).toBe(photos);
+    expect(
+      status.libraries.map((l: { name: string; photos: number; people: number; pending: object }) => [
+        l.name,
+        l.photos,
+        l.people,
+        l.pending,
+      ]),
+    ).toEqual([
+      ['anna', 8, 2, { toIndex: 0, toRemove: 0 }],
+      ['ben', 4, 1, { toIndex: 0, toRemove: 0 }],
+    ]);
+    const exported = await cli(['export', '--data', data]).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(exported?.code).toBe(1);
+    expect(exported?.stderr).toMatch(/holds one album per library/);
+
     const libs = openLocalLibraries({
       photosDir: photos,
       dataDir: data,

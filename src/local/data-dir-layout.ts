@@ -13,11 +13,14 @@ export const LIBRARIES_DIR = 'libraries';
 
 export const libraryStoreDir = (dataDir: string, library: string) => join(dataDir, LIBRARIES_DIR, library);
 
+/** Whether the data dir was made by `start --libraries`. */
+export const isLibrariesDataDir = (dataDir: string): boolean => existsSync(join(dataDir, LIBRARIES_MANIFEST));
+
 /** Single mode refuses a libraries data dir (before creating its own album.db in it). */
 export function refuseLibrariesDataDir(dataDir: string): void {
-  if (existsSync(join(dataDir, LIBRARIES_MANIFEST)))
+  if (isLibrariesDataDir(dataDir))
     throw new Error(
-      `the data dir ${dataDir} holds one album per library (made by \`start --libraries\`; \`start\` and \`scan\` open it with --libraries); use another --data for a single album`,
+      `the data dir ${dataDir} holds one album per library (made by \`start --libraries\`; \`start\` and \`scan\` open it with --libraries, \`status\` as it is); use another --data for a single album`,
     );
 }
 

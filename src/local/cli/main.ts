@@ -256,7 +256,24 @@ export function buildProgram(): Command {
     .addOption(photosOption())
     .addOption(dataOption())
     .action(async (o: { photos: string; data: string }, cmd: Command) => {
-      const { albumStatus } = await import('./status-command');
+      const { albumStatus, librariesStatus } = await import('./status-command');
+      const { isLibrariesDataDir } = await import('../data-dir-layout');
+      // A libraries data dir needs no flag here: status only reads.
+      if (isLibrariesDataDir(resolve(o.data))) {
+        const { openLocalLibraries } = await import('../local-libraries');
+        const libs = openLocalLibraries({
+          photosDir: resolve(o.photos),
+          photosDirGiven: given(cmd),
+          dataDir: resolve(o.data),
+          log: quietLog(),
+        });
+        try {
+          await writeJson(await librariesStatus(libs, resolve(o.data)));
+        } finally {
+          await libs.close();
+        }
+        return;
+      }
       const album = (await runtime()).openLocalAlbum({
         photosDir: resolve(o.photos),
         photosDirGiven: given(cmd),
