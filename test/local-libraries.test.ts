@@ -374,3 +374,32 @@ describe('local libraries: the change queue', () => {
     expect(queue.sizeUnder('a/')).toBe(0);
   });
 });
+
+describe('local libraries: the daemon past a bounded tick', () => {
+  it('clusters the libraries a tick did not reach right after it, not at the next timer tick', async () => {
+    const root = join(work, 'continue');
+    for (const lib of ['x', 'y', 'z'])
+      for (let i = 1; i <= 3; i++) place(`${lib}/${i}.jpg`, 6, join(root, 'photos'));
+    const running = await startLibrariesDaemon({
+      photosDir: join(root, 'photos'),
+      dataDir: join(root, 'data'),
+      port: 0,
+      workers: 1,
+      env: {},
+      createEngine: textEngine,
+      log: logs.log,
+      maxPerTick: 1,
+      quietMs: 200,
+      stabilityMs: 300,
+      clusterIntervalMs: 3_600_000,
+    });
+    try {
+      await running.idle();
+      expect(running.libraries.names()).toEqual(['x', 'y', 'z']);
+      for (const lib of ['x', 'y', 'z'])
+        expect((await peopleOf(running, lib)).map((p) => p.imageCount)).toEqual([3]);
+    } finally {
+      await running.close();
+    }
+  });
+});

@@ -154,7 +154,12 @@ async function runDaemon(
     server = await startLocalServer({ app: album.runtime.api, log, port: opts.port, host: opts.host });
     album.setBaseUrl(server.url);
     scheduler = new ClusterScheduler({
-      run: async (name) => album.summarize(await fns.cluster(name)),
+      run: async (name) => {
+        const tick = await fns.cluster(name);
+        await album.summarize(tick);
+        // Libraries a tick did not reach (it is bounded) go next, not at the next timer tick.
+        if (tick.remaining) void scheduler?.trigger('local-continue');
+      },
       log,
       intervalMs: opts.clusterIntervalMs ?? 5 * 60_000,
       quietMs: opts.quietMs ?? 10_000,
