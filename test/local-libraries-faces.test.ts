@@ -67,12 +67,39 @@ describe('scan --libraries on real faces', () => {
       ['anna', 8, 2, { toIndex: 0, toRemove: 0 }],
       ['ben', 4, 1, { toIndex: 0, toRemove: 0 }],
     ]);
-    const exported = await cli(['export', '--data', data]).then(
-      () => null,
-      (e: { code: number; stderr: string }) => e,
+    const failed = (args: string[]) =>
+      cli(args).then(
+        () => null,
+        (e: { code: number; stderr: string }) => e,
+      );
+    // export is one album's JSON: a libraries data dir exports the library asked for.
+    const noLibrary = await failed(['export', '--data', data]);
+    expect(noLibrary?.code).toBe(1);
+    expect(noLibrary?.stderr).toMatch(/holds one album per library; pass --library \(one of: anna, ben\)/);
+    expect((await failed(['export', '--data', data, '--library', 'carl']))?.stderr).toMatch(
+      /no library carl/,
     );
-    expect(exported?.code).toBe(1);
-    expect(exported?.stderr).toMatch(/holds one album per library/);
+    const ben = JSON.parse((await cli(['export', '--data', data, '--library', 'ben'])).stdout);
+    expect(ben.photos.map((p: { path: string }) => p.path).sort()).toEqual(
+      [1, 2, 3, 4].map((i) => `ben/2003/putin ${i}.jpg`),
+    );
+    expect(ben.people).toHaveLength(1);
+    // A full re-cluster of one library keeps its person and leaves the other library alone.
+    const benPerson = ben.people[0].id;
+    const lastRuns = async () =>
+      Object.fromEntries(
+        JSON.parse((await cli(['status', '--data', data])).stdout).libraries.map(
+          (l: { name: string; lastClustering: { id: string } }) => [l.name, l.lastClustering.id],
+        ),
+      );
+    const before = await lastRuns();
+    await cli(['recluster', '--data', data, '--library', 'ben']);
+    const after = await lastRuns();
+    expect(after.anna).toBe(before.anna);
+    expect(after.ben).not.toBe(before.ben);
+    expect(JSON.parse((await cli(['export', '--data', data, '--library', 'ben'])).stdout).people[0].id).toBe(
+      benPerson,
+    );
 
     const libs = openLocalLibraries({
       photosDir: photos,

@@ -20,7 +20,7 @@ export const isLibrariesDataDir = (dataDir: string): boolean => existsSync(join(
 export function refuseLibrariesDataDir(dataDir: string): void {
   if (isLibrariesDataDir(dataDir))
     throw new Error(
-      `the data dir ${dataDir} holds one album per library (made by \`start --libraries\`; \`start\` and \`scan\` open it with --libraries, \`status\` as it is); use another --data for a single album`,
+      `the data dir ${dataDir} holds one album per library (made by \`start --libraries\`; \`start\` and \`scan\` open it with --libraries, \`status\`, \`export --library\` and \`recluster\` as it is); use another --data for a single album`,
     );
 }
 

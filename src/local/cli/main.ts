@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { humanFormat } from '../../log/human-format';
-import { createLogger, envLogLevel, jsonFormat, type LogFormat } from '../../log/logger';
+import { createLogger, envLogLevel, jsonFormat, type LogFormat, type Logger } from '../../log/logger';
+import type { LocalLibraries } from '../local-libraries';
 
 // Commands import what they need when they run: `status` and `export` never load the handlers or the engine.
 const daemon = () => import('../launcher/album-daemon');
@@ -193,18 +194,50 @@ export function buildProgram(): Command {
     .description('full re-cluster, keeping person ids, names and edits')
     .addOption(photosOption())
     .addOption(dataOption())
+    .addOption(libraryOption())
     .addOption(logFormatOption())
-    .action(async (o: { photos: string; data: string; logFormat: LogFormatChoice }, cmd: Command) => {
+    .action(async (o: AlbumFlags & { logFormat: LogFormatChoice }, cmd: Command) => {
       const { lockDataDir } = await import('../launcher/data-dir-lock');
       // A full re-cluster rewrites every assignment: never beside a running `start` or `scan`.
       const unlock = lockDataDir(resolve(o.data), 'recluster');
+      const log = rootLogger(o.logFormat);
+      let libs: LocalLibraries | null;
+      try {
+        libs = await openLibrariesIfAny(o, cmd, log);
+      } catch (err) {
+        unlock();
+        throw err;
+      }
+      if (libs) {
+        try {
+          for (const name of pickLibraries(libs, o)) {
+            const libLog = log.child({ library: name });
+            const run = await libs.library(name)!.backend.runClustering({
+              deadline: Date.now() + 3600_000,
+              log: libLog,
+              full: true,
+            });
+            libLog.info(`clustering.${run.outcome}`, {
+              taskId: run.task?.id,
+              newPeople: run.newPeople,
+              updatedPeople: run.updatedPeople,
+              reason: run.reason,
+            });
+            if (run.outcome === 'failed') process.exitCode = 1;
+          }
+        } finally {
+          await libs.close();
+          unlock();
+        }
+        return;
+      }
       let album: import('../local-runtime').LocalAlbum;
       try {
         album = (await runtime()).openLocalAlbum({
           photosDir: resolve(o.photos),
           photosDirGiven: given(cmd),
           dataDir: resolve(o.data),
-          log: rootLogger(o.logFormat),
+          log,
         });
       } catch (err) {
         unlock();
@@ -235,8 +268,26 @@ export function buildProgram(): Command {
     .addOption(photosOption())
     .addOption(dataOption())
     .option('--embeddings', "include each face's embedding", false)
-    .action(async (o: { photos: string; data: string; embeddings: boolean }, cmd: Command) => {
+    .addOption(libraryOption())
+    .action(async (o: AlbumFlags & { embeddings: boolean }, cmd: Command) => {
       const { exportAlbum } = await import('./export-command');
+      const libs = await openLibrariesIfAny(o, cmd, quietLog());
+      if (libs) {
+        try {
+          // One album's JSON: a libraries data dir exports the library asked for.
+          if (!o.library)
+            throw new Error(
+              `${resolve(o.data)} holds one album per library; pass --library (one of: ${libs.names().join(', ') || 'none yet'})`,
+            );
+          const [name] = pickLibraries(libs, o);
+          await writeJson(
+            exportAlbum({ ...libs.library(name!)!, config: libs.config }, { embeddings: o.embeddings }),
+          );
+        } finally {
+          await libs.close();
+        }
+        return;
+      }
       const album = (await runtime()).openLocalAlbum({
         photosDir: resolve(o.photos),
         photosDirGiven: given(cmd),
@@ -257,16 +308,8 @@ export function buildProgram(): Command {
     .addOption(dataOption())
     .action(async (o: { photos: string; data: string }, cmd: Command) => {
       const { albumStatus, librariesStatus } = await import('./status-command');
-      const { isLibrariesDataDir } = await import('../data-dir-layout');
-      // A libraries data dir needs no flag here: status only reads.
-      if (isLibrariesDataDir(resolve(o.data))) {
-        const { openLocalLibraries } = await import('../local-libraries');
-        const libs = openLocalLibraries({
-          photosDir: resolve(o.photos),
-          photosDirGiven: given(cmd),
-          dataDir: resolve(o.data),
-          log: quietLog(),
-        });
+      const libs = await openLibrariesIfAny(o, cmd, quietLog());
+      if (libs) {
         try {
           await writeJson(await librariesStatus(libs, resolve(o.data)));
         } finally {
@@ -287,6 +330,44 @@ export function buildProgram(): Command {
       }
     });
   return program;
+}
+
+interface AlbumFlags {
+  photos: string;
+  data: string;
+  library?: string;
+}
+
+const libraryOption = () =>
+  new Option('--library <name>', 'with a libraries data dir (start --libraries): only this library');
+
+/**
+ * A data dir made by `start --libraries`, opened for `status`, `export` or `recluster` (which need no
+ * --libraries: they only work on what the data dir holds); null for a single-album data dir.
+ */
+async function openLibrariesIfAny(o: AlbumFlags, cmd: Command, log: Logger): Promise<LocalLibraries | null> {
+  const { isLibrariesDataDir } = await import('../data-dir-layout');
+  if (!isLibrariesDataDir(resolve(o.data))) {
+    if (o.library) throw new Error(`--library: ${resolve(o.data)} holds a single album, not libraries`);
+    return null;
+  }
+  const { openLocalLibraries } = await import('../local-libraries');
+  return openLocalLibraries({
+    photosDir: resolve(o.photos),
+    photosDirGiven: given(cmd),
+    dataDir: resolve(o.data),
+    log,
+  });
+}
+
+/** The libraries a command covers: --library, or every one. */
+function pickLibraries(libs: LocalLibraries, o: AlbumFlags): string[] {
+  if (!o.library) return libs.names();
+  if (!libs.library(o.library))
+    throw new Error(
+      `no library ${o.library} in ${resolve(o.data)} (libraries: ${libs.names().join(', ') || 'none yet'})`,
+    );
+  return [o.library];
 }
 
 /** Whether --photos (or its env variable) was given, rather than left at its default. */
