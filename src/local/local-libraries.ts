@@ -124,13 +124,18 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
   const storesDir = join(dataDir, LIBRARIES_DIR);
   let entries: Dirent[] = [];
   if (existsSync(storesDir)) entries = readdirSync(storesDir, { withFileTypes: true });
-  for (const entry of entries)
-    if (
-      entry.isDirectory() &&
-      !libraryNameProblem(entry.name) &&
-      existsSync(join(storesDir, entry.name, 'album.db'))
-    )
-      openLibrary(entry.name);
+  try {
+    for (const entry of entries)
+      if (
+        entry.isDirectory() &&
+        !libraryNameProblem(entry.name) &&
+        existsSync(join(storesDir, entry.name, 'album.db'))
+      )
+        openLibrary(entry.name);
+  } catch (err) {
+    for (const l of open.values()) l.db.close();
+    throw err;
+  }
 
   const names = () => [...open.keys()].sort();
   const host: LibraryHost = {
