@@ -57,6 +57,7 @@ describe('full pass: small groups that stand apart', () => {
     const [p] = new Set(trio.map((f) => c.personOf(f.id)));
     expect(p).not.toBeNull();
     expect(new Set(trio.map((f) => c.personOf(f.id))).size).toBe(1);
+    expect(c.recluster().assignments).toEqual([]); // and it keeps its id, like any group
 
     const off = new PersonClusterer({ newPersonId: counter(), isolatedGroups: null });
     off.addFaces([...others, ...trio]);

@@ -446,6 +446,12 @@ export class PersonClusterer {
       if (g.pinnedPersonId !== null) groupPerson.push({ group: g, personId: g.pinnedPersonId });
       else if (g.faceIds.length >= o.minFaces && g.photoIds.size >= o.minFaces) unpinned.push(g);
     }
+    if (o.isolatedGroups !== null) {
+      const inPerson = new Set<number>();
+      for (const g of [...groupPerson.map((gp) => gp.group), ...unpinned])
+        for (const id of g.faceIds) inPerson.add(id);
+      unpinned.push(...this.isolatedLeftovers(inPerson, rowOf, nbIds, nbDist, K));
+    }
     const taken = new Set<string>();
     for (const p of this.persons.values()) if (p.mergedInto !== null) taken.add(p.id);
     const pinnedGroup = new Map(groupPerson.map((gp) => [gp.personId, gp.group]));
@@ -482,16 +488,6 @@ export class PersonClusterer {
         const st = this.faces.get(id)!;
         if (st.pinnedPersonId === null && this.rejects(st, personId)) continue;
         target.set(id, personId);
-      }
-    }
-
-    if (o.isolatedGroups !== null) {
-      for (const g of this.isolatedLeftovers(target, rowOf, nbIds, nbDist, K)) {
-        const pid = o.newPersonId();
-        this.ensurePerson(pid);
-        log.created.add(pid);
-        groupPerson.push({ group: g, personId: pid });
-        for (const id of g.faceIds) target.set(id, pid);
       }
     }
 
@@ -546,10 +542,10 @@ export class PersonClusterer {
 
   /**
    * Groups of clusterable faces left out of every person that stand apart from all other faces
-   * (ClustererOptions.isolatedGroups), from the re-cluster's k-NN rows.
+   * (ClustererOptions.isolatedGroups), from the re-cluster's k-NN rows. They then keep old ids like any group.
    */
   private isolatedLeftovers(
-    target: Map<number, string>,
+    inPerson: Set<number>,
     rowOf: Map<number, number>,
     nbIds: Int32Array,
     nbDist: Float32Array,
@@ -560,7 +556,7 @@ export class PersonClusterer {
     const seeds: SeedGroup[] = [];
     const seedOf = new Map<number, number>();
     for (const st of this.faces.values()) {
-      if (st.pinnedPersonId !== null || !st.clusterable || target.has(st.id)) continue;
+      if (st.pinnedPersonId !== null || !st.clusterable || inPerson.has(st.id)) continue;
       seedOf.set(st.id, seeds.length);
       seeds.push({
         faceIds: [st.id],
