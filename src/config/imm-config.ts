@@ -31,6 +31,13 @@ export const ClusterEnvSchema = z.object({
   CLUSTER_WAIT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(540),
   IMM_POLL_MIN_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   IMM_POLL_MAX_MS: z.coerce.number().int().min(1).max(60_000).default(15_000),
+  /** Prefix mode: clustering tasks started per timer tick, so a flood of libraries cannot run a tick long. */
+  CLUSTER_MAX_LIBRARIES: z.coerce.number().int().min(1).max(1_000).default(50),
+  /**
+   * Prefix mode: libraries whose statistics one tick reads (2 IMM calls each) to find the changed ones.
+   * With more libraries than this, the ticks take them in turns (src/imm/imm-libraries.ts).
+   */
+  CLUSTER_SCAN_LIBRARIES: z.coerce.number().int().min(1).max(100_000).default(2_000),
 });
 
 /** The bucket itself: signing URLs (api) and listing it (backfill). */
@@ -56,6 +63,19 @@ export interface ImmConfig {
   clusterWaitSeconds: number;
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   poll: { minMs: number; maxMs: number };
+}
+
+/** Prefix mode's clustering bounds per timer tick (src/imm/imm-libraries.ts). */
+export interface LibraryTickConfig {
+  /** Clustering tasks started per tick. */
+  maxLibraries: number;
+  /** Libraries whose statistics are read per tick to find the changed ones. */
+  scanLibraries: number;
+}
+
+export function loadLibraryTickConfig(env: NodeJS.ProcessEnv = process.env): LibraryTickConfig {
+  const w = parseEnv(ClusterEnvSchema, env);
+  return { maxLibraries: w.CLUSTER_MAX_LIBRARIES, scanLibraries: w.CLUSTER_SCAN_LIBRARIES };
 }
 
 export interface OssConfig {

@@ -19,6 +19,11 @@ export interface ClusteringDeps {
   poll: PollInterval;
   /** Set once project and dataset were seen, so warm instances skip the two lookups. */
   ready?: { checked: boolean };
+  /**
+   * false: start the task and return `started` without waiting (prefix mode: one library's slow task must
+   * not hold up the others; the next tick sees it Running or finished). Default: wait as configured.
+   */
+  wait?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -52,7 +57,7 @@ export async function newestClusteringTask(
  * Indexing is asynchronous: a tick that runs before IMM finished indexing records the older
  * statistics, so the next tick sees a different fingerprint and clusters again — nothing is missed.
  */
-async function datasetFingerprint(
+export async function datasetFingerprint(
   { client, config }: ClusteringDeps,
   deadline: number,
 ): Promise<{ fingerprint: string; fileCount: number }> {
@@ -144,6 +149,19 @@ export async function runImmClustering(
   );
   const taskId = encodeTaskId('clustering', created.TaskId);
   log.info('clustering.started', { taskId, immTaskId: created.TaskId, fingerprint });
+  if (deps.wait === false) {
+    const started: TaskInfo = {
+      TaskId: created.TaskId,
+      TaskType: TASK_TYPE_CLUSTERING,
+      Status: 'Running',
+      StartTime: new Date().toISOString(),
+    };
+    return {
+      outcome: 'started',
+      reason: 'not waited for; the next run sees how it ended',
+      task: toTask(started, taskId, 'clustering'),
+    };
+  }
 
   const waitUntil = Math.min(deadline, Date.now() + config.clusterWaitSeconds * 1000);
   let info: TaskInfo = {
@@ -184,4 +202,44 @@ export async function runImmClustering(
     log.warn('clustering.count_failed', { error: err });
     return { outcome: 'succeeded', task };
   }
+}
+
+/** Where one dataset stands for clustering, read with two calls (its statistics and its newest task). */
+export interface ClusteringState {
+  /** changed: clustering would see something new; busy: a task is running; current: nothing new; empty. */
+  state: 'changed' | 'busy' | 'current' | 'empty';
+  /** When the changes started waiting: the newest task's start, or the dataset's creation if never clustered. */
+  waitingSince: string;
+  /** The newest clustering task of the dataset, whatever its status. */
+  last: TaskInfo | null;
+}
+
+/**
+ * The clusterer's check of one library (prefix mode), the same rule as runImmClustering: a dataset whose
+ * statistics differ from the fingerprint of its newest finished task has changed. A newest task that failed
+ * counts as changed, so it is tried again.
+ */
+export async function clusteringState(
+  deps: Pick<ClusteringDeps, 'client' | 'config'>,
+  deadline: number,
+): Promise<ClusteringState> {
+  const { client, config } = deps;
+  const [last, dataset] = await Promise.all([
+    newestClusteringTask(deps, undefined, deadline),
+    mapped(
+      client.call(
+        'GetDataset',
+        { ProjectName: config.project, DatasetName: config.dataset, WithStatistics: true },
+        { deadline },
+      ),
+    ),
+  ]);
+  const d = dataset.Dataset;
+  const fingerprint = `${d.FileCount ?? 0}:${d.TotalFileSize ?? 0}:${d.UpdateTime ?? ''}`;
+  const waitingSince = last?.StartTime ?? d.CreateTime ?? new Date(0).toISOString();
+  if (last?.Status === 'Running') return { state: 'busy', waitingSince, last };
+  if (!last) return { state: (d.FileCount ?? 0) > 0 ? 'changed' : 'empty', waitingSince, last };
+  if (last.Status === 'Succeeded' && last.Tags?.[FINGERPRINT_TAG] === fingerprint)
+    return { state: 'current', waitingSince, last };
+  return { state: 'changed', waitingSince, last };
 }
