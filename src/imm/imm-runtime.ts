@@ -98,7 +98,8 @@ export function createImmRuntimeFactory({ fn, log, env = process.env }: ImmRunti
       ready: instance.ready,
     });
     const service = new AlbumService(backend, instance.media, album);
-    const api = createApiApp({ service, log, bucket: oss?.bucket ?? '' });
-    return { libraries: singleLibrary(service), service, api, keyEncoding };
+    const libraries = singleLibrary(service);
+    const api = createApiApp({ libraries, config: album, log, bucket: oss?.bucket ?? '' });
+    return { libraries, service, api, keyEncoding };
   };
 }
