@@ -148,8 +148,9 @@ export async function runImmClustering(
     ),
   );
   const taskId = encodeTaskId('clustering', created.TaskId);
-  log.info('clustering.started', { taskId, immTaskId: created.TaskId, fingerprint });
   if (deps.wait === false) {
+    // AlbumService.cluster logs the run's outcome (`clustering.started`); one line per library is enough.
+    log.debug('clustering.task_created', { taskId, immTaskId: created.TaskId, fingerprint });
     const started: TaskInfo = {
       TaskId: created.TaskId,
       TaskType: TASK_TYPE_CLUSTERING,
@@ -162,6 +163,7 @@ export async function runImmClustering(
       task: toTask(started, taskId, 'clustering'),
     };
   }
+  log.info('clustering.started', { taskId, immTaskId: created.TaskId, fingerprint });
 
   const waitUntil = Math.min(deadline, Date.now() + config.clusterWaitSeconds * 1000);
   let info: TaskInfo = {

@@ -126,6 +126,8 @@ export interface Project {
   TotalFileSize?: number;
   ProjectQueriesPerSecond?: number;
   EngineConcurrency?: number;
+  /** Datasets the project may hold (1–1,000,000,000). */
+  ProjectMaxDatasetCount?: number;
 }
 
 export interface Dataset {
