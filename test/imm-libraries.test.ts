@@ -49,7 +49,7 @@ describe('indexer in prefix mode', () => {
     // Every successful index call named exactly one library's dataset, holding only that library's photos.
     for (const r of fake.requestsFor('BatchIndexFileMeta').filter((q) => q.status === 200)) {
       const lib = String(datasetOf(r)).replace('album_d-', '');
-      for (const f of r.params?.Files as { URI: string }[])
+      for (const f of (r.params?.Files ?? []) as { URI: string }[])
         expect(f.URI.startsWith(`oss://testbucket/photos/${lib}/`)).toBe(true);
     }
     expect(fake.requests.some((r) => datasetOf(r) === 'album_d')).toBe(false);
