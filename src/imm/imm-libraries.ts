@@ -58,11 +58,7 @@ export interface ImmLibrariesOptions {
  * its first photo, by the indexer's first call that finds it missing) and its photos are `PHOTO_PREFIX x/…`.
  */
 export class ImmLibraryHost implements LibraryHost {
-  private readonly listPrefix: string;
-
-  constructor(private readonly opts: ImmLibrariesOptions) {
-    this.listPrefix = `${opts.config.dataset}-`;
-  }
+  constructor(private readonly opts: ImmLibrariesOptions) {}
 
   /** The album of one library. Costs no IMM call for a library this instance has seen. */
   async open(library: string, { create }: { create: boolean }): Promise<AlbumService | null> {
@@ -92,32 +88,9 @@ export class ImmLibraryHost implements LibraryHost {
 
   /** Every library, by name: the datasets named `<IMM_DATASET>-<valid library name>`. */
   async list(): Promise<string[]> {
-    const { client, config, cache } = this.opts;
-    const libraries: string[] = [];
-    let token: string | undefined;
-    do {
-      let page: ImmResponse<'ListDatasets'>;
-      try {
-        page = await client.call('ListDatasets', {
-          ProjectName: config.project,
-          Prefix: this.listPrefix,
-          MaxResults: LIST_PAGE,
-          NextToken: token,
-        });
-      } catch (err) {
-        if (isNotFound(err)) return []; // no project yet: no library
-        throw toAlbumError(err);
-      }
-      for (const d of page.Datasets ?? []) {
-        const library = d.DatasetName.slice(this.listPrefix.length);
-        // Another deployment's datasets may share the prefix (IMM_DATASET "faces" vs "faces-x"): only valid names count.
-        if (!d.DatasetName.startsWith(this.listPrefix) || libraryNameProblem(library) !== null) continue;
-        libraries.push(library);
-        cache.known.add(library);
-      }
-      token = page.NextToken || undefined;
-    } while (token);
-    return libraries.sort();
+    const libraries = await listLibraries(this.opts.client, this.opts.config);
+    for (const library of libraries) this.opts.cache.known.add(library);
+    return libraries;
   }
 
   /**
@@ -201,21 +174,75 @@ export class ImmLibraryHost implements LibraryHost {
     return changed.map((c) => c.library);
   }
 
-  private libraryConfig(library: string): ImmConfig {
-    return { ...this.opts.config, dataset: libraryDataset(this.opts.config.dataset, library) };
+  private album(library: string): AlbumService {
+    const { album, media } = this.opts;
+    const photoPrefix = libraryPhotoPrefix(album.photoPrefix, library);
+    return new AlbumService(libraryBackend(this.opts, library), media, { ...album, photoPrefix });
   }
 
-  private album(library: string): AlbumService {
-    const { client, config, album, media, bucket } = this.opts;
-    const photoPrefix = libraryPhotoPrefix(album.photoPrefix, library);
-    const backend = new ImmBackend({
-      client,
-      config: this.libraryConfig(library),
-      poll: config.poll,
-      // The dataset is known to exist, or (indexer) made on the first call that finds it missing.
-      ready: { checked: true },
-      library: { uriPrefix: bucket ? ossUri(bucket, photoPrefix) : null },
-    });
-    return new AlbumService(backend, media, { ...album, photoPrefix });
+  private libraryConfig(library: string): ImmConfig {
+    return libraryImmConfig(this.opts.config, library);
   }
+}
+
+/**
+ * The libraries of a deployment: its datasets named `<IMM_DATASET>-<valid library name>` (ListDatasets with
+ * that prefix, 200 a page), sorted by name. No project yet: no library.
+ */
+export async function listLibraries(client: ImmClient, config: ImmConfig): Promise<string[]> {
+  const prefix = `${config.dataset}-`;
+  const libraries: string[] = [];
+  let token: string | undefined;
+  do {
+    let page: ImmResponse<'ListDatasets'>;
+    try {
+      page = await client.call('ListDatasets', {
+        ProjectName: config.project,
+        Prefix: prefix,
+        MaxResults: LIST_PAGE,
+        NextToken: token,
+      });
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw toAlbumError(err);
+    }
+    for (const d of page.Datasets ?? []) {
+      const library = d.DatasetName.slice(prefix.length);
+      // Another deployment's datasets may share the prefix (IMM_DATASET "faces" vs "faces-x"): only valid names count.
+      if (d.DatasetName.startsWith(prefix) && libraryNameProblem(library) === null) libraries.push(library);
+    }
+    token = page.NextToken || undefined;
+  } while (token);
+  return libraries.sort();
+}
+
+/** The IMM settings of one library: IMM_DATASET's settings with the library's dataset. */
+export const libraryImmConfig = (config: ImmConfig, library: string): ImmConfig => ({
+  ...config,
+  dataset: libraryDataset(config.dataset, library),
+});
+
+/**
+ * The IMM backend of one library. Its dataset is known to exist, or is made (FaceManagement) by the first call
+ * that finds it missing; detection is held to the library's photos in `bucket` (none without a bucket).
+ */
+export function libraryBackend(
+  {
+    client,
+    config,
+    album,
+    bucket,
+  }: Pick<ImmLibrariesOptions, 'client' | 'config' | 'bucket'> & {
+    album: Pick<AlbumConfig, 'photoPrefix'>;
+  },
+  library: string,
+): ImmBackend {
+  const photoPrefix = libraryPhotoPrefix(album.photoPrefix, library);
+  return new ImmBackend({
+    client,
+    config: libraryImmConfig(config, library),
+    poll: config.poll,
+    ready: { checked: true },
+    library: { uriPrefix: bucket ? ossUri(bucket, photoPrefix) : null },
+  });
 }
