@@ -93,11 +93,6 @@ export class AlbumService {
     return run;
   }
 
-  /** Whether the backend can take one face out of a person ("not this person"). */
-  get canRejectFaces(): boolean {
-    return this.backend.rejectFace !== undefined;
-  }
-
   async rejectFace(personId: string, faceId: string): Promise<void> {
     if (!this.backend.rejectFace) throw new AlbumError('not_found', 'this album cannot reject single faces');
     await this.backend.rejectFace(personId, faceId);
