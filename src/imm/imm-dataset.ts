@@ -83,6 +83,6 @@ function quotaError(err: unknown, project: string): ConfigError | null {
   const code = (err as { details?: { immCode?: unknown } }).details?.immCode;
   if (typeof code !== 'string' || !/LimitExceed|QuotaExceed/i.test(code)) return null;
   return new ConfigError(
-    `invalid configuration: IMM project "${project}" has no room for another dataset (${code}); raise its ProjectMaxDatasetCount (see GetProject) or use another IMM_PROJECT`,
+    `invalid configuration: IMM project "${project}" has no room for another dataset (${code}); raise its ProjectMaxDatasetCount (GetProject shows it, UpdateProject sets it) or use another IMM_PROJECT`,
   );
 }
