@@ -223,4 +223,22 @@ describe('clusterer in prefix mode', () => {
     const scans = logs.events('clustering.scan');
     expect(scans.every((l) => l.libraries === 5 && l.checked <= 2)).toBe(true);
   });
+
+  it('never moves the scan past a changed library it left over: each tick clusters the next one', async () => {
+    const { indexer, clusterer } = immFunctions(
+      logs.log,
+      prefixEnv({ CLUSTER_SCAN_LIBRARIES: '3', CLUSTER_MAX_LIBRARIES: '1' }),
+    );
+    const names = ['l1', 'l2', 'l3', 'l4', 'l5'];
+    await libraries(indexer, names);
+    const clustered: string[] = [];
+    for (let tick = 0; tick < 5; tick++) {
+      const res = await clusterer(timerEvent(), fcContext());
+      expect(res.libraries).toHaveLength(1);
+      clustered.push(res.libraries![0]!.library);
+      await sleep(60);
+    }
+    // Five ticks, five libraries: none was skipped over and none clustered twice.
+    expect([...clustered].sort()).toEqual(names);
+  });
 });

@@ -162,7 +162,8 @@ export class ImmLibraryHost implements LibraryHost {
     if (stop < 0) stop = size;
     const leftOver = changed.slice(tick.maxLibraries).map((c) => c.index);
     if (leftOver.length) stop = Math.min(stop, ...leftOver);
-    if (size < all.length && stop > 0) cache.scanCursor = window[stop - 1]!;
+    // stop 0 (the window's first library is left over): continue just before it, wrapping round the names.
+    if (size < all.length) cache.scanCursor = all[(start + stop - 1 + all.length) % all.length]!;
     log.info('clustering.scan', {
       libraries: all.length,
       checked,
