@@ -4,7 +4,7 @@
  * clusters tick by tick.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeImm, startFakeImm } from './fake-imm/fake-imm';
+import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
 import { captureLogs, fcContext, immEnv, immFunctions, ossEvent, timerEvent } from './fake-imm/fc-events';
 
 const logs = captureLogs();
@@ -121,6 +121,7 @@ describe('clusterer in prefix mode', () => {
     photo = '1',
   ) {
     for (const name of names) {
+      fake.seedFaces(`oss://testbucket/photos/${name}/${photo}.jpg`, [goodFace(name)]);
       await indexer(ossEvent([{ key: `photos/${name}/${photo}.jpg` }]), fcContext());
       await sleep(3);
     }
@@ -240,5 +241,22 @@ describe('clusterer in prefix mode', () => {
     }
     // Five ticks, five libraries: none was skipped over and none clustered twice.
     expect([...clustered].sort()).toEqual(names);
+  });
+
+  it('after IMM forgets the tasks (7 days), clusters only libraries with faces never clustered', async () => {
+    const { indexer, clusterer } = immFunctions(logs.log, prefixEnv());
+    await libraries(indexer, ['a', 'b', 'c']);
+    await indexer(ossEvent([{ key: 'photos/d/no-face.jpg' }]), fcContext()); // a photo without faces
+    const first = await clusterer(timerEvent(), fcContext());
+    expect(first.libraries!.map((l) => l.library)).toEqual(['a', 'b', 'c']);
+    await sleep(80);
+    fake.state.tasks.clear();
+    const before = fake.requestsFor('CreateFigureClusteringTask').length;
+    const quiet = await clusterer(timerEvent(), fcContext());
+    expect(quiet).toMatchObject({ outcome: 'skipped', libraries: [] });
+    expect(fake.requestsFor('CreateFigureClusteringTask')).toHaveLength(before);
+    await libraries(indexer, ['b'], '2');
+    const tick = await clusterer(timerEvent(), fcContext());
+    expect(tick.libraries!.map((l) => l.library)).toEqual(['b']);
   });
 });

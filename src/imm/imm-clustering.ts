@@ -6,7 +6,7 @@ import { ensureProjectAndDataset } from './imm-dataset';
 import { mapped } from './imm-errors-map';
 import { toTask } from './imm-records';
 import { DATASET_TAG, encodeTaskId, FINGERPRINT_TAG } from './imm-tasks';
-import { TASK_TYPE_CLUSTERING, type TaskInfo } from './imm-wire';
+import { CLUSTER_ID_UNAVAILABLE, TASK_TYPE_CLUSTERING, type TaskInfo } from './imm-wire';
 
 export interface PollInterval {
   minMs: number;
@@ -206,7 +206,10 @@ export async function runImmClustering(
   }
 }
 
-/** Where one dataset stands for clustering, read with two calls (its statistics and its newest task). */
+/**
+ * Where one dataset stands for clustering, read with two calls (its statistics and its newest task), three
+ * when no task is known.
+ */
 export interface ClusteringState {
   /** changed: clustering would see something new; busy: a task is running; current: nothing new; empty. */
   state: 'changed' | 'busy' | 'current' | 'empty';
@@ -219,7 +222,8 @@ export interface ClusteringState {
 /**
  * The clusterer's check of one library (prefix mode), the same rule as runImmClustering: a dataset whose
  * statistics differ from the fingerprint of its newest finished task has changed. A newest task that failed
- * counts as changed, so it is tried again.
+ * counts as changed, so it is tried again. With no task on record (never clustered, or not for 7 days), a
+ * dataset has changed when some face in it was never clustered.
  */
 export async function clusteringState(
   deps: Pick<ClusteringDeps, 'client' | 'config'>,
@@ -240,7 +244,26 @@ export async function clusteringState(
   const fingerprint = `${d.FileCount ?? 0}:${d.TotalFileSize ?? 0}:${d.UpdateTime ?? ''}`;
   const waitingSince = last?.StartTime ?? d.CreateTime ?? new Date(0).toISOString();
   if (last?.Status === 'Running') return { state: 'busy', waitingSince, last };
-  if (!last) return { state: (d.FileCount ?? 0) > 0 ? 'changed' : 'empty', waitingSince, last };
+  if (!last) {
+    if ((d.FileCount ?? 0) === 0) return { state: 'empty', waitingSince, last };
+    // IMM keeps task information for 7 days only (CreateFigureClusteringTask reference): a library quiet for
+    // longer shows no task at all. Faces still marked "not clustered since indexed" are what would be new.
+    const unclustered = await mapped(
+      client.call(
+        'SimpleQuery',
+        {
+          ProjectName: config.project,
+          DatasetName: config.dataset,
+          Query: { Field: 'Figures.FigureClusterId', Operation: 'eq', Value: CLUSTER_ID_UNAVAILABLE },
+          WithFields: ['URI'],
+          MaxResults: 1,
+          WithoutTotalHits: true,
+        },
+        { deadline },
+      ),
+    );
+    return { state: unclustered.Files?.length ? 'changed' : 'current', waitingSince, last };
+  }
   if (last.Status === 'Succeeded' && last.Tags?.[FINGERPRINT_TAG] === fingerprint)
     return { state: 'current', waitingSince, last };
   return { state: 'changed', waitingSince, last };
