@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 const prefixEnv = (extra: Record<string, string> = {}) =>
-  immEnv(fake.endpoint, { LIBRARY_MODE: 'prefix', ...extra });
+  immEnv(fake.endpoint, { LIBRARY_MODE: 'prefix', CLUSTER_CALLS_PER_SECOND: '0', ...extra });
 const datasetOf = (r: { params: Record<string, unknown> | null }) => r.params?.DatasetName;
 const files = (dataset: string) => [...fake.state.dataset('album_p', dataset).files.keys()].sort();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -258,5 +258,17 @@ describe('clusterer in prefix mode', () => {
     await libraries(indexer, ['b'], '2');
     const tick = await clusterer(timerEvent(), fcContext());
     expect(tick.libraries!.map((l) => l.library)).toEqual(['b']);
+  });
+
+  it('paces its IMM calls at CLUSTER_CALLS_PER_SECOND, leaving the project QPS to the indexer and API', async () => {
+    const { indexer } = immFunctions(logs.log, prefixEnv());
+    await libraries(indexer, ['a', 'b', 'c']);
+    const { clusterer } = immFunctions(logs.log, prefixEnv({ CLUSTER_CALLS_PER_SECOND: '20' }));
+    const before = fake.requests.length;
+    await clusterer(timerEvent(), fcContext());
+    const at = fake.requests.slice(before).map((r) => r.at);
+    expect(at.length).toBeGreaterThan(10);
+    // 20 a second: n calls span at least (n - 1) × 50 ms (a little slack for timer granularity).
+    expect(at.at(-1)! - at[0]!).toBeGreaterThanOrEqual((at.length - 1) * 50 - 20);
   });
 });

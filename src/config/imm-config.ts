@@ -38,6 +38,11 @@ export const ClusterEnvSchema = z.object({
    * With more libraries than this, the ticks take them in turns (src/imm/imm-libraries.ts).
    */
   CLUSTER_SCAN_LIBRARIES: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  /**
+   * Prefix mode: the clusterer's IMM calls per second. IMM allows 100 a second per project for every caller
+   * together (imm-facts §9); the scan must leave most of it to the indexer and the API. 0: unpaced.
+   */
+  CLUSTER_CALLS_PER_SECOND: z.coerce.number().min(0).max(100).default(25),
 });
 
 /** The bucket itself: signing URLs (api) and listing it (backfill). */
@@ -71,11 +76,17 @@ export interface LibraryTickConfig {
   maxLibraries: number;
   /** Libraries whose statistics are read per tick to find the changed ones. */
   scanLibraries: number;
+  /** The clusterer's IMM calls per second (0: unpaced). */
+  callsPerSecond: number;
 }
 
 export function loadLibraryTickConfig(env: NodeJS.ProcessEnv = process.env): LibraryTickConfig {
   const w = parseEnv(ClusterEnvSchema, env);
-  return { maxLibraries: w.CLUSTER_MAX_LIBRARIES, scanLibraries: w.CLUSTER_SCAN_LIBRARIES };
+  return {
+    maxLibraries: w.CLUSTER_MAX_LIBRARIES,
+    scanLibraries: w.CLUSTER_SCAN_LIBRARIES,
+    callsPerSecond: w.CLUSTER_CALLS_PER_SECOND,
+  };
 }
 
 export interface OssConfig {

@@ -1,4 +1,5 @@
 import { AlbumService } from '../album/album-service';
+import { CallPacer } from '../backfill/call-pacer';
 import { ConfigError } from '../config/env-parse';
 import { type CloudConfig, type CloudFunction, loadCloudConfig } from '../config/function-settings';
 import { contextCredentials, type FcContext, type StsCredentials } from '../fc/fc-context';
@@ -55,13 +56,16 @@ function buildInstance(
   // Rebuild when the STS keys rotate or the configuration changes; reuse otherwise (warm starts).
   const next = JSON.stringify([credentials.accessKeyId, credentials.securityToken ?? '', config]);
   if (next === key) return null;
-  const { album, imm, oss } = config;
+  const { album, imm, oss, tick } = config;
+  // Prefix mode's clusterer checks every library each tick: paced, so it leaves IMM's per-project QPS to the others.
+  const paced = fn === 'clusterer' && album.libraryMode === 'prefix' && tick.callsPerSecond > 0;
   const client = new ImmClient({
     region: imm.region,
     credentials,
     endpoint: imm.endpoint,
     log,
     retry: imm.retry,
+    ...(paced ? { limiter: new CallPacer(tick.callsPerSecond) } : {}),
   });
   const media = new OssMediaLinks({
     region: imm.region,

@@ -143,6 +143,7 @@ const ENV_KEYS = [
   'ALBUM_TOKEN_SECRET',
   'CLUSTER_MAX_LIBRARIES',
   'CLUSTER_SCAN_LIBRARIES',
+  'CLUSTER_CALLS_PER_SECOND',
 ];
 
 /** Sets the variables (clearing the album's other ones) and returns a restore function. */
