@@ -271,4 +271,23 @@ describe('clusterer in prefix mode', () => {
     // 20 a second: n calls span at least (n - 1) × 50 ms (a little slack for timer granularity).
     expect(at.at(-1)! - at[0]!).toBeGreaterThanOrEqual((at.length - 1) * 50 - 20);
   });
+
+  it('keeps part of a short tick for clustering: the checks stop early and the next tick goes on', async () => {
+    const { indexer } = immFunctions(logs.log, prefixEnv());
+    const names = ['l1', 'l2', 'l3', 'l4', 'l5', 'l6'];
+    await libraries(indexer, names);
+    const { clusterer } = immFunctions(logs.log, prefixEnv({ CLUSTER_CALLS_PER_SECOND: '20' }));
+    // 6 s timeout: 1 s left after FC's return margin, at 20 calls/s not enough to check all six and cluster.
+    const short = () =>
+      fcContext({ function: { name: 'clusterer', handler: 'index.handler', memory: 512, timeout: 6 } });
+    const clustered: string[] = [];
+    for (let tick = 0; tick < 6 && clustered.length < names.length; tick++) {
+      const res = await clusterer(timerEvent(), short());
+      expect(res.libraries!.length).toBeGreaterThan(0);
+      clustered.push(...res.libraries!.map((l) => l.library));
+      await sleep(60);
+    }
+    expect([...clustered].sort()).toEqual(names);
+    expect(logs.events('clustering.scan').some((l) => l.checked < names.length)).toBe(true);
+  });
 });

@@ -109,20 +109,27 @@ export class ImmLibraryHost implements LibraryHost {
       return [];
     }
     const size = Math.min(all.length, tick.scanLibraries);
-    let start = 0;
-    if (size < all.length) {
-      const after = cache.scanCursor;
-      start =
-        after === null
+    const after = cache.scanCursor;
+    // Where this tick's window starts: after the library the last one stopped at; cold, by the hour.
+    let start =
+      after !== null
+        ? all.findIndex((name) => name > after)
+        : size < all.length
           ? (Math.floor(Date.now() / 3_600_000) * size) % all.length
-          : all.findIndex((name) => name > after);
-      if (start < 0) start = 0;
-    }
+          : 0;
+    if (start < 0) start = 0;
+    // The checks may use most of the tick, never all of it: the changed libraries still need their tasks.
+    const left = deadline - Date.now();
+    const reserve = Math.max(
+      left * 0.2,
+      tick.callsPerSecond ? (tick.maxLibraries * 4 * 1000) / tick.callsPerSecond : 0,
+    );
+    const checkUntil = Date.now() + Math.max(left - reserve, left * 0.3);
     const window = Array.from({ length: size }, (_, i) => all[(start + i) % all.length]!);
     const states: (ClusteringState | null)[] = new Array(size).fill(null);
     let next = 0;
     const worker = async () => {
-      while (next < window.length && Date.now() < deadline) {
+      while (next < window.length && Date.now() < checkUntil) {
         const i = next++;
         const library = window[i]!;
         states[i] = await clusteringState(
@@ -162,15 +169,15 @@ export class ImmLibraryHost implements LibraryHost {
     if (stop < 0) stop = size;
     const leftOver = changed.slice(tick.maxLibraries).map((c) => c.index);
     if (leftOver.length) stop = Math.min(stop, ...leftOver);
-    // stop 0 (the window's first library is left over): continue just before it, wrapping round the names.
-    if (size < all.length) cache.scanCursor = all[(start + stop - 1 + all.length) % all.length]!;
+    // The next tick starts right after `stop - 1` (wrapping round the names; stop 0 keeps this window's start).
+    cache.scanCursor = all[(start + stop - 1 + all.length) % all.length]!;
     log.info('clustering.scan', {
       libraries: all.length,
       checked,
       changed: changed.length,
       busy,
       from: window[0],
-      nextAfter: size < all.length ? cache.scanCursor : null,
+      nextAfter: cache.scanCursor,
     });
     return changed.map((c) => c.library);
   }
