@@ -6,7 +6,7 @@ import { ensureProjectAndDataset } from './imm-dataset';
 import { mapped } from './imm-errors-map';
 import { toTask } from './imm-records';
 import { DATASET_TAG, encodeTaskId, FINGERPRINT_TAG } from './imm-tasks';
-import { CLUSTER_ID_UNAVAILABLE, TASK_TYPE_CLUSTERING, type TaskInfo } from './imm-wire';
+import { CLUSTER_ID_UNAVAILABLE, type Dataset, TASK_TYPE_CLUSTERING, type TaskInfo } from './imm-wire';
 
 export interface PollInterval {
   minMs: number;
@@ -57,7 +57,9 @@ export async function newestClusteringTask(
  * Indexing is asynchronous: a tick that runs before IMM finished indexing records the older
  * statistics, so the next tick sees a different fingerprint and clusters again — nothing is missed.
  */
-export async function datasetFingerprint(
+const fingerprintOf = (d: Dataset) => `${d.FileCount ?? 0}:${d.TotalFileSize ?? 0}:${d.UpdateTime ?? ''}`;
+
+async function datasetFingerprint(
   { client, config }: ClusteringDeps,
   deadline: number,
 ): Promise<{ fingerprint: string; fileCount: number }> {
@@ -69,7 +71,7 @@ export async function datasetFingerprint(
     ),
   );
   return {
-    fingerprint: `${d.FileCount ?? 0}:${d.TotalFileSize ?? 0}:${d.UpdateTime ?? ''}`,
+    fingerprint: fingerprintOf(d),
     fileCount: d.FileCount ?? 0,
   };
 }
@@ -241,7 +243,7 @@ export async function clusteringState(
     ),
   ]);
   const d = dataset.Dataset;
-  const fingerprint = `${d.FileCount ?? 0}:${d.TotalFileSize ?? 0}:${d.UpdateTime ?? ''}`;
+  const fingerprint = fingerprintOf(d);
   const waitingSince = last?.StartTime ?? d.CreateTime ?? new Date(0).toISOString();
   if (last?.Status === 'Running') return { state: 'busy', waitingSince, last };
   if (!last) {
