@@ -10,6 +10,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { AlbumService } from '../src/album/album-service';
 import { loadAlbumConfig } from '../src/config/album-config';
 import { createApiApp } from '../src/http/api-app';
+import { singleLibrary } from '../src/library/album-libraries';
 import { decodeImage } from '../src/local/engine/decode-image';
 import type { EngineInput, FaceEngine } from '../src/local/engine/face-engine';
 import { PhotoFolder } from '../src/local/folder/photo-folder';
@@ -58,12 +59,10 @@ it('a photo renamed while /detect reads it answers 404 without the server path',
     isClusterable: () => true,
     concurrency: 1,
   });
+  const config = loadAlbumConfig({ PHOTO_PREFIX: '' });
   const api = createApiApp({
-    service: new AlbumService(
-      backend,
-      { photoUrl: (u) => u, faceUrl: (u) => u },
-      loadAlbumConfig({ PHOTO_PREFIX: '' }),
-    ),
+    libraries: singleLibrary(new AlbumService(backend, { photoUrl: (u) => u, faceUrl: (u) => u }, config)),
+    config,
     log: createLogger({ level: 'error' }),
     bucket: 'local',
   });

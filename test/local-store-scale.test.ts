@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlbumService } from '../src/album/album-service';
 import { loadAlbumConfig } from '../src/config/album-config';
 import { createApiApp } from '../src/http/api-app';
+import { singleLibrary } from '../src/library/album-libraries';
 import type { AnalyzedPhoto } from '../src/local/engine/face-engine';
 import { PhotoFolder } from '../src/local/folder/photo-folder';
 import { LocalBackend } from '../src/local/local-backend';
@@ -285,7 +286,8 @@ describe('local store at scale', () => {
     const config = loadAlbumConfig({ PHOTO_PREFIX: '' });
     const links = { photoUrl: (u: string) => u, faceUrl: (u: string) => u };
     const api = createApiApp({
-      service: new AlbumService(backend, links, config),
+      libraries: singleLibrary(new AlbumService(backend, links, config)),
+      config,
       log: createLogger({ level: 'error' }),
       bucket: 'local',
     });

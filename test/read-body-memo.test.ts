@@ -138,7 +138,7 @@ describe('read bodies kept until the album changes', () => {
 });
 
 describe('ReadBodyMemo', () => {
-  it('drops everything on a new version and the least recently used entry when full', () => {
+  it('never serves an entry of another version, and drops the least recently used entry when full', () => {
     const memo = new ReadBodyMemo(2, 1000);
     memo.set('v1', 'a', '"a"');
     memo.set('v1', 'b', '"b"');
@@ -147,11 +147,23 @@ describe('ReadBodyMemo', () => {
     expect(memo.get('v1', 'b')).toBeUndefined();
     expect(memo.get('v1', 'a')?.body).toBe('"a"');
     expect(memo.get('v2', 'a')).toBeUndefined();
+    expect(memo.size).toBe(1); // asking with a newer version dropped a; c waits for eviction
     memo.set('v2', 'd', '"d"');
+    expect(memo.get('v2', 'c')).toBeUndefined();
     expect(memo.size).toBe(1);
     expect(memo.get('v2', 'a')).toBeUndefined();
     memo.set('v2', 'big', 'x'.repeat(2000));
     expect(memo.get('v2', 'big')).toBeUndefined();
     expect(memo.get('v2', 'd')?.body).toBe('"d"');
+  });
+
+  it('keeps the answers of several albums (libraries) side by side, each under its own version', () => {
+    const memo = new ReadBodyMemo(10, 1000);
+    memo.set('alice@1', '/libraries/alice/people?', '"a1"');
+    memo.set('bob@7', '/libraries/bob/people?', '"b7"');
+    expect(memo.get('alice@1', '/libraries/alice/people?')?.body).toBe('"a1"');
+    expect(memo.get('bob@7', '/libraries/bob/people?')?.body).toBe('"b7"');
+    expect(memo.get('bob@8', '/libraries/bob/people?')).toBeUndefined();
+    expect(memo.get('alice@1', '/libraries/alice/people?')?.body).toBe('"a1"');
   });
 });

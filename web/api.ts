@@ -24,6 +24,22 @@ export const apiKey = {
   clear: () => sessionStorage.removeItem(KEY_STORAGE),
 };
 
+const LIBRARY_STORAGE = 'face-album.library';
+/**
+ * The library the page shows (prefix mode): album calls go to /libraries/<name>/…. Kept for this tab,
+ * like the key; null in single mode, where album calls go to the top-level routes.
+ */
+let library: string | null = null;
+export const currentLibrary = {
+  get: (): string | null => library,
+  remembered: (): string | null => sessionStorage.getItem(LIBRARY_STORAGE),
+  set: (name: string | null) => {
+    library = name;
+    if (name) sessionStorage.setItem(LIBRARY_STORAGE, name);
+    else sessionStorage.removeItem(LIBRARY_STORAGE);
+  },
+};
+
 const base = (document.querySelector('meta[name="album-api"]')?.getAttribute('content') ?? '').replace(
   /\/+$/,
   '',
@@ -35,7 +51,11 @@ export function onUnauthorized(fn: () => void): void {
   unauthorized = fn;
 }
 
+/** A call to the deployment itself (health, the list of libraries), not to one album. */
+const DEPLOYMENT_PATHS = /^\/(health|libraries)(\?|$)/;
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  if (library && !DEPLOYMENT_PATHS.test(path)) path = `/libraries/${encodeURIComponent(library)}${path}`;
   const headers: Record<string, string> = {};
   const key = apiKey.get();
   if (key) headers.authorization = `Bearer ${key}`;
@@ -79,7 +99,18 @@ const query = (q: Record<string, string | number | undefined>) =>
       .map(([k, v]) => [k, String(v)]),
   ).toString();
 
+export interface Deployment {
+  mode?: 'single' | 'prefix';
+}
+export interface LibraryList {
+  items: { name: string }[];
+  /** admin: the API key (every library); library: a token that opens only its library. */
+  access: 'admin' | 'library';
+}
+
 export const api = {
+  health: () => call<Deployment>('GET', '/health'),
+  libraries: () => call<LibraryList>('GET', '/libraries'),
   capabilities: () => call<Capabilities>('GET', '/capabilities'),
   stats: () => call<StatsRecord>('GET', '/stats'),
   people: (q: { sort: PeopleSort; hidden: 'exclude' | 'include'; cursor?: string; limit?: number }) =>

@@ -1,10 +1,19 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, api, apiKey, type Capabilities, onUnauthorized } from './api';
+import {
+  ApiError,
+  api,
+  apiKey,
+  type Capabilities,
+  currentLibrary,
+  type LibraryList,
+  onUnauthorized,
+} from './api';
 import { ErrorNote } from './components/error-note';
 import { href, useRoute } from './router';
 import './styles.css';
 import { KeyPrompt } from './views/key-prompt';
+import { LibraryPicker } from './views/library-picker';
 import { PeopleView } from './views/people-view';
 import { PersonView } from './views/person-view';
 import { PhotoView } from './views/photo-view';
@@ -19,16 +28,47 @@ function App() {
   const [caps, setCaps] = useState<Capabilities | null>(null);
   const [needKey, setNeedKey] = useState<'missing' | 'rejected' | null>(null);
   const [error, setError] = useState<unknown>(null);
-  // Remounts every view after a new key, so whatever failed with 401 loads again.
+  // Many libraries (prefix mode): the ones this key or token may open, and the one shown.
+  const [libraries, setLibraries] = useState<LibraryList | null>(null);
+  const [library, setLibrary] = useState<string | null>(null);
+  const [manyLibraries, setManyLibraries] = useState(false);
+  // Remounts every view after a new key or library, so whatever failed with 401 loads again.
   const [session, setSession] = useState(0);
   const peopleScroll = useRef(0);
 
-  const start = useCallback(() => {
+  const start = useCallback(async () => {
     setError(null);
-    api.capabilities().then(setCaps, (err) => {
+    setCaps(null);
+    try {
+      if ((await api.health()).mode === 'prefix') {
+        setManyLibraries(true);
+        const list = await api.libraries();
+        const names = list.items.map((l) => l.name);
+        // A token opens one library; the admin key gets the library it had, or the only one, or a choice.
+        const pick =
+          list.access === 'library'
+            ? (names[0] ?? null)
+            : ([currentLibrary.get(), currentLibrary.remembered()].find((n) => n && names.includes(n)) ??
+              (names.length === 1 ? names[0]! : null));
+        currentLibrary.set(pick);
+        setLibraries(list);
+        setLibrary(pick);
+        if (!pick) return;
+      }
+      setCaps(await api.capabilities());
+    } catch (err) {
       if (!(err instanceof ApiError && err.status === 401)) setError(err);
-    });
+    }
   }, []);
+  const chooseLibrary = (name: string) => {
+    currentLibrary.set(name);
+    setLibrary(name);
+    location.hash = href.people();
+    setSession((s) => s + 1);
+    setError(null);
+    setCaps(null);
+    api.capabilities().then(setCaps, setError);
+  };
   useEffect(() => {
     onUnauthorized(() => setNeedKey(apiKey.get() ? 'rejected' : 'missing'));
     start();
@@ -49,6 +89,7 @@ function App() {
       <main>
         <KeyPrompt
           rejected={needKey === 'rejected'}
+          libraries={manyLibraries}
           onKey={(key) => {
             apiKey.set(key);
             setNeedKey(null);
@@ -68,11 +109,18 @@ function App() {
           <a href={href.status()} aria-current={route.view === 'status' ? 'page' : undefined}>
             Status
           </a>
+          {libraries && <LibraryPicker list={libraries} current={library} onChoose={chooseLibrary} />}
         </nav>
       </header>
       <main key={session}>
         <ErrorNote error={error} retry={start} />
-        {!caps ? (
+        {libraries && !library ? (
+          <p role="status">
+            {libraries.items.length
+              ? 'Choose a library to see its people.'
+              : 'No libraries yet: photos under <PHOTO_PREFIX><library>/ make one.'}
+          </p>
+        ) : !caps ? (
           !error && <p role="status">Loading…</p>
         ) : (
           <>

@@ -93,11 +93,6 @@ export class AlbumService {
     return run;
   }
 
-  /** Whether the backend can take one face out of a person ("not this person"). */
-  get canRejectFaces(): boolean {
-    return this.backend.rejectFace !== undefined;
-  }
-
   async rejectFace(personId: string, faceId: string): Promise<void> {
     if (!this.backend.rejectFace) throw new AlbumError('not_found', 'this album cannot reject single faces');
     await this.backend.rejectFace(personId, faceId);
@@ -181,9 +176,19 @@ export class AlbumService {
     await this.backend.assignFace(faceId, personId);
   }
 
-  /** Accepts either a full `oss://bucket/key` URI or a bare key of the album's bucket. */
+  /**
+   * Accepts either a full `oss://bucket/key` URI or a bare key of the album's bucket. A library's album
+   * (prefix mode) answers only for its own photos: a URI of another library or bucket is "not found"
+   * before any backend call, so a token of one library can never have another library's photo read.
+   */
   resolvePhotoUri(uriOrKey: string, bucket: string): string {
-    return parseOssUri(uriOrKey) ? uriOrKey : ossUri(bucket, uriOrKey.replace(/^\/+/, ''));
+    const uri = parseOssUri(uriOrKey) ? uriOrKey : ossUri(bucket, uriOrKey.replace(/^\/+/, ''));
+    if (this.config.libraryMode === 'prefix') {
+      const at = parseOssUri(uri);
+      if (at?.bucket !== bucket || !at.key.startsWith(this.config.photoPrefix))
+        throw new AlbumError('not_found', `photo ${uriOrKey} is not in this library`);
+    }
+    return uri;
   }
 
   private toFace(face: FaceRecord, uri: string | null): Face {

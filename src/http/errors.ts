@@ -21,6 +21,7 @@ export function toErrorResponse(err: unknown, c: Context, log: Logger): Response
       log.error('http.upstream_error', { code: err.code, message: err.message, ...err.details });
     const res = c.json(errorBody(err.code, err.message, requestId), err.status as ContentfulStatusCode);
     if (err.code === 'too_many_requests') res.headers.set('retry-after', '2');
+    if (err.code === 'unauthorized') res.headers.set('www-authenticate', 'Bearer');
     return res;
   }
   if (err instanceof HTTPException) {

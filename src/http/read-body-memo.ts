@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 
 /**
  * The serialized JSON answers of the read routes, kept per process until the album changes.
@@ -9,15 +9,17 @@ import type { MiddlewareHandler } from 'hono';
  * (a grid refreshed, many clients) is now answered from the stored string. An entry's key is the path,
  * the query (parameters sorted by name, repeated ones kept in order) and the service's read version: the
  * store's change counter (any write here, or a commit by another process) plus the signed links' expiry
- * step and base URL, so a write or a new link minute is never answered with an older body. Keeping
+ * step and base URL, so a write or a new link minute is never answered with an older body. Each entry
+ * keeps its own version, so the albums of several libraries share one bounded memo without evicting
+ * each other on every write. Keeping
  * the answer costs nothing for callers: request ids, auth (it runs after auth) and the request log are
  * unchanged, and each body carries an ETag so a client that has it gets a 304.
  *
  * Written by hand: Hono's cache middleware is the Web Cache API (absent in Node) and keys by URL only.
  */
 export interface ReadBodyMemoOptions {
-  /** Null when the state cannot be named: nothing is kept or served from the memo. */
-  version: () => string | null;
+  /** The version of the album this request reads; null when it cannot be named: nothing is kept or served. */
+  version: (c: Context) => string | null;
   /** Paths whose GET answers are kept. */
   paths: RegExp;
   maxEntries?: number;
@@ -25,12 +27,12 @@ export interface ReadBodyMemoOptions {
 }
 
 interface Entry {
+  version: string;
   body: string;
   etag: string;
 }
 
 export class ReadBodyMemo {
-  private version = '';
   private bytes = 0;
   /** Insertion order is recency order: a hit moves its entry to the end. */
   private readonly entries = new Map<string, Entry>();
@@ -41,22 +43,20 @@ export class ReadBodyMemo {
   ) {}
 
   get(version: string, key: string): Entry | undefined {
-    if (version !== this.version) return undefined;
     const e = this.entries.get(key);
-    if (e) {
-      this.entries.delete(key);
-      this.entries.set(key, e);
+    if (!e) return undefined;
+    this.entries.delete(key);
+    // An answer of an older version is never served again: drop it now rather than wait for eviction.
+    if (e.version !== version) {
+      this.bytes -= e.body.length;
+      return undefined;
     }
+    this.entries.set(key, e);
     return e;
   }
 
   set(version: string, key: string, body: string): Entry {
-    if (version !== this.version) {
-      this.entries.clear();
-      this.bytes = 0;
-      this.version = version;
-    }
-    const entry = { body, etag: `W/"${createHash('sha1').update(body).digest('base64url')}"` };
+    const entry = { version, body, etag: `W/"${createHash('sha1').update(body).digest('base64url')}"` };
     const old = this.entries.get(key);
     if (old) {
       this.bytes -= old.body.length;
@@ -93,7 +93,7 @@ export function readBodyMemo(opts: ReadBodyMemoOptions): MiddlewareHandler {
   const memo = new ReadBodyMemo(opts.maxEntries, opts.maxBytes);
   return async (c, next) => {
     if (c.req.method !== 'GET' || !opts.paths.test(c.req.path)) return next();
-    const version = opts.version();
+    const version = opts.version(c);
     if (version === null) return next();
     const key = `${c.req.path}?${normalizedQuery(c.req.url)}`;
     const send = (e: Entry) =>
@@ -108,7 +108,7 @@ export function readBodyMemo(opts: ReadBodyMemoOptions): MiddlewareHandler {
     // lets a write or the link minute move on): the body then belongs to `version`.
     if (res.status !== 200 || !res.headers.get('content-type')?.startsWith(JSON_TYPE)) return;
     const body = await res.clone().text();
-    if (opts.version() !== version) return;
+    if (opts.version(c) !== version) return;
     c.header('etag', memo.set(version, key, body).etag);
   };
 }

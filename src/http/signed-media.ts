@@ -1,4 +1,5 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
+import { AlbumError } from '../album/errors';
 import type { ApiEnv } from './api-env';
 
 /** What a media link grants: its validators first, the bytes only when the client lacks them. */
@@ -42,7 +43,16 @@ async function send(m: MediaBody, ifNoneMatch: string | undefined): Promise<Resp
   });
 }
 
-export function signedMediaRoutes(app: Hono<ApiEnv>, media: SignedMedia): void {
-  app.get('/media/photo', async (c) => send(await media.photo(c.req.query()), c.req.header('if-none-match')));
-  app.get('/media/face', async (c) => send(await media.face(c.req.query()), c.req.header('if-none-match')));
+/** GET `<base>/media/photo|face`; `mediaOf` picks the request's media (prefix mode: its library's), null: none here. */
+export function signedMediaRoutes(
+  app: Hono<ApiEnv>,
+  base: string,
+  mediaOf: (c: Context<ApiEnv>) => SignedMedia | null,
+): void {
+  for (const kind of ['photo', 'face'] as const)
+    app.get(`${base}/media/${kind}`, async (c) => {
+      const media = mediaOf(c);
+      if (!media) throw new AlbumError('not_found', `no route ${c.req.method} ${c.req.path}`);
+      return send(await media[kind](c.req.query()), c.req.header('if-none-match'));
+    });
 }

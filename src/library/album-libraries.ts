@@ -26,6 +26,7 @@ export interface ClusteringTick {
  */
 export interface AlbumLibraries {
   readonly mode: LibraryMode;
+  readonly backend: 'imm' | 'local';
   /** Indexer: each change goes to its library's album. Throws on transient failures (after trying every library). */
   applyPhotoChanges(changes: PhotoChange[], log: Logger): Promise<PhotoOutcome[]>;
   /** Clusterer: clusters what changed, within `deadline` (epoch ms). */
@@ -40,6 +41,7 @@ export interface AlbumLibraries {
 export function singleLibrary(service: AlbumService): AlbumLibraries {
   return {
     mode: 'single',
+    backend: service.backend.kind,
     applyPhotoChanges: (changes, log) => service.applyPhotoChanges(changes, log),
     cluster: async (deadline, log) => ({
       runs: [{ library: null, run: await service.cluster(deadline, log) }],

@@ -24,6 +24,7 @@ export interface LibraryHost {
 }
 
 export interface PrefixLibrariesOptions {
+  backend: 'imm' | 'local';
   host: LibraryHost;
   photoPrefix: string;
   /** Bound on libraries clustered per timer tick, so a flood of tiny libraries cannot run a tick long. */
@@ -33,9 +34,15 @@ export interface PrefixLibrariesOptions {
 const isTransient = (err: unknown) =>
   !(err instanceof AlbumError) || ['too_many_requests', 'upstream_error', 'internal'].includes(err.code);
 
-export function prefixLibraries({ host, photoPrefix, maxPerTick }: PrefixLibrariesOptions): AlbumLibraries {
+export function prefixLibraries({
+  backend,
+  host,
+  photoPrefix,
+  maxPerTick,
+}: PrefixLibrariesOptions): AlbumLibraries {
   return {
     mode: 'prefix',
+    backend,
 
     async applyPhotoChanges(changes: PhotoChange[], log: Logger): Promise<PhotoOutcome[]> {
       const byLibrary = new Map<string, PhotoChange[]>();

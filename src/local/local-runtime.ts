@@ -134,8 +134,9 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     thumbnails: new FaceThumbnails(join(dataDir, 'thumbnails')),
     log,
   });
-  const api = createApiApp({ service, log, bucket, media });
-  const runtime: AlbumRuntime = { libraries: singleLibrary(service), service, api, keyEncoding: 'raw' };
+  const libraries = singleLibrary(service);
+  const api = createApiApp({ libraries, config, log, bucket, media: () => media });
+  const runtime: AlbumRuntime = { libraries, service, api, keyEncoding: 'raw' };
 
   return {
     runtime,

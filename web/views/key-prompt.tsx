@@ -1,18 +1,30 @@
 import { useState } from 'preact/hooks';
 
-/** Asks for the album's API key; kept for this tab only. Shown again whenever the API answers 401. */
-export function KeyPrompt({ rejected, onKey }: { rejected: boolean; onKey: (key: string) => void }) {
+/**
+ * Asks for the album's API key (or, with many libraries, a library token); kept for this tab only. Shown
+ * again whenever the API answers 401.
+ */
+export function KeyPrompt({
+  rejected,
+  libraries,
+  onKey,
+}: {
+  rejected: boolean;
+  libraries: boolean;
+  onKey: (key: string) => void;
+}) {
+  const what = libraries ? 'API key or library token' : 'API key';
   const [value, setValue] = useState('');
   return (
     <section class="key-prompt" aria-labelledby="key-title">
-      <h1 id="key-title">This album needs its API key</h1>
+      <h1 id="key-title">This album needs its {what}</h1>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           if (value.trim()) onKey(value.trim());
         }}
       >
-        <label for="api-key">API key</label>
+        <label for="api-key">{libraries ? 'API key or token' : 'API key'}</label>
         {/* A text input masked by CSS rather than type=password: it stays a textbox for assistive tech, and no password manager offers to save it. */}
         <input
           id="api-key"
@@ -28,8 +40,11 @@ export function KeyPrompt({ rejected, onKey }: { rejected: boolean; onKey: (key:
         <button type="submit">Continue</button>
       </form>
       <p id="key-help" class="muted">
-        {rejected ? 'That key was not accepted. ' : ''}The key (ALBUM_API_KEY) is kept in this tab only and
-        forgotten when it closes.
+        {rejected ? 'That key was not accepted. ' : ''}
+        {libraries
+          ? 'The admin key (ALBUM_API_KEY) opens every library; a token from your app opens its own. '
+          : 'The key (ALBUM_API_KEY) '}
+        {libraries ? 'It is' : 'is'} kept in this tab only and forgotten when it closes.
       </p>
     </section>
   );
