@@ -15,9 +15,11 @@
  *   --analyses file.db       reuse the analyses of an earlier run (an album.db; written when missing), so only
  *                            clustering runs; without it the engine analyses every photo once (~6 min on 2 cores)
  *   --threshold x --attach-threshold z --join-threshold y --linkage average|centroid --ratio-test off|rank,ratio
+ *   --isolated-groups off|threshold,ratio --strong-join off|link,ratio
  *                            clusterer options (tuning)
- *   --full-growth x          growth since the last full pass that makes a scan's pass full (default 0.25;
- *                            Infinity = the purely incremental path)
+ *   --full-growth x          growth since the last full pass that makes a scan's pass full (default 0.25)
+ *   --full-below n           album size (faces) under which every pass is full (default 10000; with
+ *                            --full-growth Infinity, 0 = the purely incremental path)
  *   npm run bench:quality -- --export file.json   score an existing export (`face-album export --embeddings`):
  *                                                 its personIds, plus PersonClusterer run directly on its embeddings
  *
@@ -51,6 +53,19 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** `off` → null, `a,b` → the two numbers named, absent → the default. */
+function pairOption<K extends string>(
+  name: string,
+  keys: [K, K],
+  fallback: Record<K, number> | null,
+): Record<K, number> | null {
+  const v = arg(name);
+  if (v === undefined) return fallback;
+  if (v === 'off') return null;
+  const [a, b] = v.split(',').map(Number);
+  return { [keys[0]]: a, [keys[1]]: b } as Record<K, number>;
+}
+
 function clustererOptions(): ClustererOptions {
   const threshold = Number(arg('threshold') ?? DEFAULT_CLUSTER_OPTIONS.threshold);
   return {
@@ -58,12 +73,13 @@ function clustererOptions(): ClustererOptions {
     threshold,
     joinThreshold: Number(arg('join-threshold') ?? DEFAULT_CLUSTER_OPTIONS.joinThreshold),
     linkage: (arg('linkage') ?? DEFAULT_CLUSTER_OPTIONS.linkage) as Linkage,
-    ratioTest:
-      arg('ratio-test') === 'off'
-        ? null
-        : arg('ratio-test')
-          ? (([rank, ratio]) => ({ rank: Number(rank), ratio: Number(ratio) }))(arg('ratio-test')!.split(','))
-          : DEFAULT_CLUSTER_OPTIONS.ratioTest,
+    ratioTest: pairOption('ratio-test', ['rank', 'ratio'], DEFAULT_CLUSTER_OPTIONS.ratioTest),
+    isolatedGroups: pairOption(
+      'isolated-groups',
+      ['threshold', 'ratio'],
+      DEFAULT_CLUSTER_OPTIONS.isolatedGroups,
+    ),
+    strongJoin: pairOption('strong-join', ['link', 'ratio'], DEFAULT_CLUSTER_OPTIONS.strongJoin),
     attachThreshold: Number(
       arg('attach-threshold') ?? (arg('threshold') ? threshold : DEFAULT_CLUSTER_OPTIONS.attachThreshold),
     ),
@@ -132,7 +148,9 @@ async function main(): Promise<void> {
   const opts = clustererOptions();
   const given = arg('analyses');
   const analyses = given ?? path.join(os.tmpdir(), `face-album-quality-analyses-${process.pid}.db`);
-  const clusterer = () => clusteringSession(opts);
+  const fullBelow = arg('full-below');
+  const clusterer = () =>
+    clusteringSession(opts, fullBelow === undefined ? {} : { fullBelowFaces: Number(fullBelow) });
   const run = (placements: Placement[], n: number) =>
     runAlbum({
       dataset: DATASET,
@@ -191,7 +209,7 @@ async function main(): Promise<void> {
     if (!given) rmSync(analyses, { force: true });
   }
   console.log(
-    `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, full-growth ${arg('full-growth') ?? 'default'}; ${times.join('; ')}`,
+    `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, isolatedGroups ${JSON.stringify(opts.isolatedGroups)}, strongJoin ${JSON.stringify(opts.strongJoin)}, full-growth ${arg('full-growth') ?? 'default'}, full-below ${fullBelow ?? 'default'}; ${times.join('; ')}`,
   );
   printTable(table);
 }

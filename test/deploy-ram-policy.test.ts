@@ -32,6 +32,7 @@ const PLACEHOLDERS = [
   'ALBUM_BUCKET',
   'PHOTO_PREFIX',
   'IMM_PROJECT',
+  'IMM_DATASET',
   'ALBUM_DEAD_LETTER_QUEUE',
 ];
 const SAMPLE: Record<string, string> = {
@@ -40,6 +41,7 @@ const SAMPLE: Record<string, string> = {
   ALBUM_BUCKET: 'my-photos',
   PHOTO_PREFIX: 'photos/',
   IMM_PROJECT: 'face-album',
+  IMM_DATASET: 'faces',
   ALBUM_DEAD_LETTER_QUEUE: 'face-album-dead-letters',
 };
 
@@ -120,8 +122,21 @@ describe('function role policy', () => {
     for (const s of byAction('imm:')) {
       expect(s.Effect).toBe('Allow');
       for (const r of list(s.Resource))
-        expect(r).toMatch(/^acs:imm:cn-hangzhou:1234567890:project\/face-album(\/\*)?$/);
+        expect(r).toMatch(
+          /^acs:imm:cn-hangzhou:1234567890:project\/face-album(\/\*|\/dataset\/faces(-\*)?)?$/,
+        );
     }
+    // Actions on a dataset reach only the album's: IMM_DATASET (single mode) and IMM_DATASET-<library> (prefix mode).
+    const datasetActions = byAction('imm:').filter((s) =>
+      list(s.Action).some((a) =>
+        ['imm:IndexFileMeta', 'imm:QueryFigureClusters', 'imm:SimpleQuery'].includes(a),
+      ),
+    );
+    expect(datasetActions).toHaveLength(1);
+    expect(list(datasetActions[0]!.Resource)).toEqual([
+      'acs:imm:cn-hangzhou:1234567890:project/face-album/dataset/faces',
+      'acs:imm:cn-hangzhou:1234567890:project/face-album/dataset/faces-*',
+    ]);
     const read = byAction('oss:GetObject');
     expect(read.flatMap((s) => list(s.Action))).toEqual(['oss:GetObject']);
     expect(read.flatMap((s) => list(s.Resource))).toEqual(['acs:oss:*:1234567890:my-photos/photos/*']);

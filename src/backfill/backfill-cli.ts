@@ -1,19 +1,25 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { AlbumConfig } from '../config/album-config';
 import { BackfillEnvSchema } from '../config/backfill-config';
 import { ConfigError, parseEnv, scopeEnv } from '../config/env-parse';
 import { FUNCTION_SETTINGS, loadCloudConfig } from '../config/function-settings';
+import type { ImmConfig } from '../config/imm-config';
 import { ImmBackend } from '../imm/imm-backend';
 import { ImmClient } from '../imm/imm-client';
+import { libraryBackend, libraryImmConfig, listLibraries } from '../imm/imm-libraries';
 import { envCredentials } from '../imm/imm-runtime';
+import { libraryPhotoPrefix } from '../library/library-key';
+import { libraryNameProblem } from '../library/library-name';
 import { tallyEvents } from '../log/event-tally';
 import { createLogger, type Logger, type LogLevel } from '../log/logger';
 import { createBackfillReporter, describeCounts } from './backfill-progress';
-import { runBackfill } from './backfill-run';
+import { type PhotoSink, runBackfill } from './backfill-run';
 import { OssBucketLister } from './bucket-listing';
 import { CallPacer } from './call-pacer';
 import { CheckpointFile } from './checkpoint';
-import { ImmDatasetLister } from './dataset-listing';
+import { type DatasetLister, ImmDatasetLister } from './dataset-listing';
+import { LibrariesDatasetLister, LibraryRoutingSink, refuseOutsideLibraries } from './library-backfill';
 
 /**
  * `npm run backfill -- [options]`: index the photos already in the bucket (and, with --reconcile,
@@ -41,6 +47,7 @@ const integer = (max: number) => (v: string) => {
 };
 
 interface Flags {
+  library?: string;
   dryRun?: boolean;
   reconcile?: boolean;
   rate?: number;
@@ -56,6 +63,10 @@ interface Flags {
 export function backfillProgram(): Command {
   return new Command('backfill')
     .description('Index the photos already in the bucket under PHOTO_PREFIX into the IMM dataset.')
+    .option(
+      '--library <name>',
+      'LIBRARY_MODE=prefix: only this library (PHOTO_PREFIX<name>/ into IMM_DATASET-<name>); default: every library',
+    )
     .option('--dry-run', 'list and count, print what would be done, change nothing')
     .option('--reconcile', 'also remove dataset entries whose object is no longer in the bucket')
     .option(
@@ -163,10 +174,11 @@ function wire(flags: Flags, io: CliIo, log: Logger) {
     limiter: pacer,
     defaultBudgetMs: 60_000,
   });
+  const target = libraryTarget(flags, { album, imm, bucket: oss.bucket, client });
   const checkpoint = new CheckpointFile(
     flags.checkpoint
       ? path.resolve(io.cwd, flags.checkpoint)
-      : path.join(io.cwd, '.backfill', `${oss.bucket}-${imm.project}-${imm.dataset}.json`),
+      : path.join(io.cwd, '.backfill', `${oss.bucket}-${imm.project}-${target.checkpointName}.json`),
   );
   return {
     deps: {
@@ -176,16 +188,17 @@ function wire(flags: Flags, io: CliIo, log: Logger) {
         credentials,
         endpoint: oss.endpoint,
       }),
-      dataset: new ImmDatasetLister(client, imm),
-      sink: new ImmBackend({ client, config: imm, poll: imm.poll }),
+      dataset: target.lister,
+      sink: target.sink,
       checkpoint,
       log,
     },
     options: {
       bucket: oss.bucket,
-      prefix: album.photoPrefix,
+      prefix: target.prefix,
       project: imm.project,
-      dataset: imm.dataset,
+      dataset: target.dataset,
+      refuse: target.refuse,
       batchSize: flags.batchSize ?? tuning.BACKFILL_BATCH_SIZE,
       concurrency: flags.concurrency,
       pageSize: flags.pageSize,
@@ -194,5 +207,61 @@ function wire(flags: Flags, io: CliIo, log: Logger) {
       restart: !!flags.restart,
       outageWaitMs: flags.outageWait * 1000,
     },
+  };
+}
+
+interface Target {
+  prefix: string;
+  /** The dataset named in messages and the checkpoint's scope. */
+  dataset: string;
+  checkpointName: string;
+  sink: PhotoSink;
+  lister: DatasetLister;
+  refuse?: (key: string) => string | null;
+}
+
+/**
+ * What one run covers. Single mode: PHOTO_PREFIX into IMM_DATASET. Prefix mode with --library x:
+ * PHOTO_PREFIX x/ into IMM_DATASET-x (made on its first photo). Prefix mode without: all of PHOTO_PREFIX,
+ * each photo into its library's dataset, keys that belong to no library skipped with a line each.
+ */
+function libraryTarget(
+  flags: Flags,
+  { album, imm, bucket, client }: { album: AlbumConfig; imm: ImmConfig; bucket: string; client: ImmClient },
+): Target {
+  if (album.libraryMode !== 'prefix') {
+    if (flags.library !== undefined)
+      throw new ConfigError('--library needs LIBRARY_MODE=prefix (this deployment is one album)');
+    return {
+      prefix: album.photoPrefix,
+      dataset: imm.dataset,
+      checkpointName: imm.dataset,
+      sink: new ImmBackend({ client, config: imm, poll: imm.poll }),
+      lister: new ImmDatasetLister(client, imm),
+    };
+  }
+  const deps = { client, config: imm, album, bucket };
+  if (flags.library !== undefined) {
+    const problem = libraryNameProblem(flags.library);
+    if (problem) throw new ConfigError(`--library ${JSON.stringify(flags.library)}: ${problem}`);
+    const config = libraryImmConfig(imm, flags.library);
+    return {
+      prefix: libraryPhotoPrefix(album.photoPrefix, flags.library),
+      dataset: config.dataset,
+      checkpointName: config.dataset,
+      sink: libraryBackend(deps, flags.library),
+      lister: new ImmDatasetLister(client, config),
+    };
+  }
+  return {
+    prefix: album.photoPrefix,
+    dataset: `${imm.dataset}-<library>`,
+    checkpointName: `${imm.dataset}-all-libraries`,
+    sink: new LibraryRoutingSink(deps),
+    lister: new LibrariesDatasetLister(
+      () => listLibraries(client, imm),
+      (library) => new ImmDatasetLister(client, libraryImmConfig(imm, library)),
+    ),
+    refuse: refuseOutsideLibraries(album.photoPrefix),
   };
 }

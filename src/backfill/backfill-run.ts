@@ -39,6 +39,11 @@ export interface BackfillOptions {
   outageWaitMs: number;
   /** Set when the user interrupts (Ctrl-C): the run stops at the next page boundary. */
   signal?: AbortSignal;
+  /**
+   * LIBRARY_MODE=prefix over every library: why a photo key belongs to no library (directly under the
+   * prefix, an invalid folder name), or null. Such keys are skipped with a `backfill.skipped` line.
+   */
+  refuse?: (key: string) => string | null;
 }
 
 export interface BackfillEvents {
@@ -63,6 +68,15 @@ async function inPool<T>(items: T[], limit: number, work: (item: T) => Promise<v
     while (next < items.length) await work(items[next++]!);
   });
   await Promise.all(runners);
+}
+
+/** Whether a listed key is a photo to index; one refused by the library rule is logged when `log` is given. */
+function isPhoto(key: string, opts: BackfillOptions, log?: Logger): boolean {
+  if (!classifyPhotoKey(key, opts.prefix).accept) return false;
+  const reason = opts.refuse?.(key) ?? null;
+  if (reason === null) return true;
+  log?.warn('backfill.skipped', { key, reason });
+  return false;
 }
 
 const transient = (err: unknown) =>
@@ -119,7 +133,7 @@ export async function runBackfill(
       const page = await deps.bucket.listPage(opts.prefix, token, opts.pageSize);
       for (const key of page.keys) {
         tally.listed++;
-        if (classifyPhotoKey(key, opts.prefix).accept) tally.photos++;
+        if (isPhoto(key, opts, opts.dryRun ? deps.log : undefined)) tally.photos++;
         else tally.skipped++;
       }
       token = page.nextToken;
@@ -144,7 +158,7 @@ export async function runBackfill(
       const uris: string[] = [];
       for (const key of page.keys) {
         counts.listed++;
-        if (classifyPhotoKey(key, opts.prefix).accept) uris.push(ossUri(opts.bucket, key));
+        if (isPhoto(key, opts, deps.log)) uris.push(ossUri(opts.bucket, key));
         else counts.skipped++;
       }
       counts.photos += uris.length;

@@ -1,13 +1,16 @@
 import type { z } from 'zod';
+import { LIBRARY_NAME_MAX } from '../library/library-name';
 import { type AlbumConfig, AlbumEnvSchema, loadAlbumConfig } from './album-config';
 import { BackfillEnvSchema } from './backfill-config';
-import { parseEnv, scopeEnv } from './env-parse';
+import { ConfigError, parseEnv, scopeEnv } from './env-parse';
 import {
   ClusterEnvSchema,
   type ImmConfig,
   ImmCreateEnvSchema,
   ImmEnvSchema,
+  type LibraryTickConfig,
   loadImmConfig,
+  loadLibraryTickConfig,
   loadOssConfig,
   type OssConfig,
   OssEnvSchema,
@@ -26,14 +29,32 @@ const ALBUM = Object.keys(AlbumEnvSchema.shape);
 const API_ONLY = ALBUM.filter((k) => k !== 'PHOTO_PREFIX');
 
 export const FUNCTION_SETTINGS: Record<CloudFunction, readonly string[]> = {
-  indexer: ['PHOTO_PREFIX', ...keys(ImmEnvSchema, ImmCreateEnvSchema, OssEventEnvSchema), 'LOG_LEVEL'],
-  clusterer: [...keys(ImmEnvSchema, ImmCreateEnvSchema, ClusterEnvSchema), 'LOG_LEVEL'],
+  indexer: [
+    'PHOTO_PREFIX',
+    'LIBRARY_MODE',
+    ...keys(ImmEnvSchema, ImmCreateEnvSchema, OssEventEnvSchema),
+    'LOG_LEVEL',
+  ],
+  clusterer: ['LIBRARY_MODE', ...keys(ImmEnvSchema, ImmCreateEnvSchema, ClusterEnvSchema), 'LOG_LEVEL'],
   api: [...API_ONLY, ...keys(ImmEnvSchema, OssEnvSchema), 'LOG_LEVEL'],
-  backfill: ['PHOTO_PREFIX', ...keys(ImmEnvSchema, OssEnvSchema, BackfillEnvSchema), 'LOG_LEVEL'],
+  backfill: [
+    'PHOTO_PREFIX',
+    'LIBRARY_MODE',
+    ...keys(ImmEnvSchema, OssEnvSchema, BackfillEnvSchema),
+    'LOG_LEVEL',
+  ],
 };
 
 /** Optional endpoints/regions s.yaml forwards as '' when the deployer did not set them. */
-export const EMPTY_MEANS_UNSET = ['IMM_REGION', 'IMM_ENDPOINT', 'OSS_ENDPOINT', 'ALBUM_TOKEN_SECRET'] as const;
+export const EMPTY_MEANS_UNSET = [
+  'IMM_REGION',
+  'IMM_ENDPOINT',
+  'OSS_ENDPOINT',
+  'ALBUM_TOKEN_SECRET',
+] as const;
+
+/** Prefix mode: `<IMM_DATASET>-<library>` with a library of up to 64 characters stays within IMM's 128. */
+export const LIBRARY_DATASET_BASE_MAX = 128 - 1 - LIBRARY_NAME_MAX;
 
 export interface CloudConfig {
   album: AlbumConfig;
@@ -41,6 +62,8 @@ export interface CloudConfig {
   /** Only for the functions that read the bucket (api, backfill). */
   oss: OssConfig | null;
   keyEncoding: 'auto' | 'raw' | 'url';
+  /** Prefix mode's clustering bounds (the clusterer reads them; the others keep the defaults). */
+  tick: LibraryTickConfig;
 }
 
 /** Validates what `fn` reads; settings it does not read keep their defaults, unvalidated. */
@@ -51,10 +74,17 @@ export function loadCloudConfig(
 ): CloudConfig {
   const scoped = scopeEnv(env, FUNCTION_SETTINGS[fn], EMPTY_MEANS_UNSET);
   const usesBucket = FUNCTION_SETTINGS[fn].includes('ALBUM_BUCKET');
+  const album = loadAlbumConfig(scoped);
+  const imm = loadImmConfig(scoped, contextRegion);
+  if (album.libraryMode === 'prefix' && imm.dataset.length > LIBRARY_DATASET_BASE_MAX)
+    throw new ConfigError(
+      `invalid configuration: IMM_DATASET: at most ${LIBRARY_DATASET_BASE_MAX} characters with LIBRARY_MODE=prefix (each library's dataset is "<IMM_DATASET>-<library>", at most 128 characters)`,
+    );
   return {
-    album: loadAlbumConfig(scoped),
-    imm: loadImmConfig(scoped, contextRegion),
+    album,
+    imm,
     oss: usesBucket ? loadOssConfig(scoped) : null,
     keyEncoding: parseEnv(OssEventEnvSchema, scoped).OSS_KEY_ENCODING,
+    tick: loadLibraryTickConfig(scoped),
   };
 }

@@ -31,6 +31,18 @@ export const ClusterEnvSchema = z.object({
   CLUSTER_WAIT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(540),
   IMM_POLL_MIN_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   IMM_POLL_MAX_MS: z.coerce.number().int().min(1).max(60_000).default(15_000),
+  /** Prefix mode: clustering tasks started per timer tick, so a flood of libraries cannot run a tick long. */
+  CLUSTER_MAX_LIBRARIES: z.coerce.number().int().min(1).max(1_000).default(50),
+  /**
+   * Prefix mode: libraries whose statistics one tick reads (2 IMM calls each) to find the changed ones.
+   * With more libraries than this, the ticks take them in turns (src/imm/imm-libraries.ts).
+   */
+  CLUSTER_SCAN_LIBRARIES: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  /**
+   * Prefix mode: the clusterer's IMM calls per second. IMM allows 100 a second per project for every caller
+   * together (imm-facts §9); the scan must leave most of it to the indexer and the API. 0: unpaced.
+   */
+  CLUSTER_CALLS_PER_SECOND: z.coerce.number().min(0).max(100).default(25),
 });
 
 /** The bucket itself: signing URLs (api) and listing it (backfill). */
@@ -56,6 +68,25 @@ export interface ImmConfig {
   clusterWaitSeconds: number;
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   poll: { minMs: number; maxMs: number };
+}
+
+/** Prefix mode's clustering bounds per timer tick (src/imm/imm-libraries.ts). */
+export interface LibraryTickConfig {
+  /** Clustering tasks started per tick. */
+  maxLibraries: number;
+  /** Libraries whose statistics are read per tick to find the changed ones. */
+  scanLibraries: number;
+  /** The clusterer's IMM calls per second (0: unpaced). */
+  callsPerSecond: number;
+}
+
+export function loadLibraryTickConfig(env: NodeJS.ProcessEnv = process.env): LibraryTickConfig {
+  const w = parseEnv(ClusterEnvSchema, env);
+  return {
+    maxLibraries: w.CLUSTER_MAX_LIBRARIES,
+    scanLibraries: w.CLUSTER_SCAN_LIBRARIES,
+    callsPerSecond: w.CLUSTER_CALLS_PER_SECOND,
+  };
 }
 
 export interface OssConfig {

@@ -25,7 +25,7 @@ import { ImmError } from './imm-error';
 import { isNotFound, mapped, orNull, toAlbumError } from './imm-errors-map';
 import { HIDDEN_LABEL, isHidden, toFace, toPerson, toPhoto, toTask } from './imm-records';
 import { DATASET_TAG, decodeTaskId, encodeTaskId, MERGE_TAG } from './imm-tasks';
-import { type FigureCluster, TASK_TYPE_CLUSTERING } from './imm-wire';
+import { type FigureCluster, TASK_TYPE_CLUSTERING, type TaskInfo } from './imm-wire';
 import { decodeCursor, encodeCursor } from './page-cursor';
 
 export interface ImmBackendOptions {
@@ -35,6 +35,13 @@ export interface ImmBackendOptions {
   poll?: PollInterval;
   /** Whether the project and dataset were checked; shared by the backends of one warm instance. */
   ready?: { checked: boolean };
+  /**
+   * One library of a prefix-mode deployment (src/imm/imm-libraries.ts): its dataset is created on its first
+   * photo whatever IMM_AUTO_CREATE says, clustering starts a task without waiting for it, and the calls
+   * that name no dataset are held to the library: a task must carry this dataset's tag, a photo to detect
+   * faces in must lie under `uriPrefix` (null: no photo is allowed).
+   */
+  library?: { uriPrefix: string | null };
 }
 
 /**
@@ -59,6 +66,7 @@ export class ImmBackend implements AlbumBackend {
   private readonly poll: PollInterval;
   private readonly pd: { ProjectName: string; DatasetName: string };
   private readonly ready: { checked: boolean };
+  private readonly library: { uriPrefix: string | null } | null;
 
   constructor(opts: ImmBackendOptions) {
     this.client = opts.client;
@@ -66,6 +74,7 @@ export class ImmBackend implements AlbumBackend {
     this.poll = opts.poll ?? { minMs: 1_000, maxMs: 15_000 };
     this.pd = { ProjectName: opts.config.project, DatasetName: opts.config.dataset };
     this.ready = opts.ready ?? { checked: false };
+    this.library = opts.library ?? null;
   }
 
   // ---- indexer ----
@@ -127,8 +136,11 @@ export class ImmBackend implements AlbumBackend {
       return await call();
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      await ensureProjectAndDataset({ client: this.client, config: this.config }, Date.now() + 30_000, log);
-      if (!this.config.autoCreate) throw err;
+      const createDataset = this.config.autoCreate || this.library !== null;
+      await ensureProjectAndDataset({ client: this.client, config: this.config }, Date.now() + 30_000, log, {
+        createDataset,
+      });
+      if (!createDataset) throw err;
       return call();
     }
   }
@@ -137,7 +149,13 @@ export class ImmBackend implements AlbumBackend {
 
   runClustering({ deadline, log }: { deadline: number; log: Logger }): Promise<ClusteringRun> {
     return runImmClustering(
-      { client: this.client, config: this.config, poll: this.poll, ready: this.ready },
+      {
+        client: this.client,
+        config: this.config,
+        poll: this.poll,
+        ready: this.ready,
+        ...(this.library ? { wait: false } : {}),
+      },
       deadline,
       log,
     );
@@ -306,7 +324,7 @@ export class ImmBackend implements AlbumBackend {
         }),
       );
       const info = res?.Tasks?.find((t) => t.TaskId === decoded.immTaskId);
-      return info ? toTask(info, id, 'merge') : null;
+      return info && this.ownsTask(info) ? toTask(info, id, 'merge') : null;
     }
     const info = await orNull(
       this.client.call('GetTask', {
@@ -315,7 +333,12 @@ export class ImmBackend implements AlbumBackend {
         TaskType: TASK_TYPE_CLUSTERING,
       }),
     );
-    return info ? toTask(info, id, 'clustering') : null;
+    return info && this.ownsTask(info) ? toTask(info, id, 'clustering') : null;
+  }
+
+  /** Tasks belong to the project, not a dataset: a library sees only those tagged with its dataset. */
+  private ownsTask(info: TaskInfo): boolean {
+    return !this.library || info.Tags?.[DATASET_TAG] === this.config.dataset;
   }
 
   // ---- photos ----
@@ -335,6 +358,9 @@ export class ImmBackend implements AlbumBackend {
         'upload detection needs the local backend; upload the photo to OSS and pass its uri',
       );
     }
+    // DetectImageFaces names no dataset: a library may only look at its own photos (another's is "not found").
+    const own = this.library?.uriPrefix && source.uri.startsWith(this.library.uriPrefix);
+    if (this.library && (!own || /\/\.\.?(\/|$)/.test(source.uri))) throw notFound('photo', source.uri);
     const res = await mapped(
       this.client.call('DetectImageFaces', { ProjectName: this.config.project, SourceURI: source.uri }),
     );

@@ -6,7 +6,7 @@ import { ensureProjectAndDataset } from './imm-dataset';
 import { mapped } from './imm-errors-map';
 import { toTask } from './imm-records';
 import { DATASET_TAG, encodeTaskId, FINGERPRINT_TAG } from './imm-tasks';
-import { TASK_TYPE_CLUSTERING, type TaskInfo } from './imm-wire';
+import { CLUSTER_ID_UNAVAILABLE, type Dataset, TASK_TYPE_CLUSTERING, type TaskInfo } from './imm-wire';
 
 export interface PollInterval {
   minMs: number;
@@ -19,6 +19,11 @@ export interface ClusteringDeps {
   poll: PollInterval;
   /** Set once project and dataset were seen, so warm instances skip the two lookups. */
   ready?: { checked: boolean };
+  /**
+   * false: start the task and return `started` without waiting (prefix mode: one library's slow task must
+   * not hold up the others; the next tick sees it Running or finished). Default: wait as configured.
+   */
+  wait?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -52,6 +57,8 @@ export async function newestClusteringTask(
  * Indexing is asynchronous: a tick that runs before IMM finished indexing records the older
  * statistics, so the next tick sees a different fingerprint and clusters again — nothing is missed.
  */
+const fingerprintOf = (d: Dataset) => `${d.FileCount ?? 0}:${d.TotalFileSize ?? 0}:${d.UpdateTime ?? ''}`;
+
 async function datasetFingerprint(
   { client, config }: ClusteringDeps,
   deadline: number,
@@ -64,7 +71,7 @@ async function datasetFingerprint(
     ),
   );
   return {
-    fingerprint: `${d.FileCount ?? 0}:${d.TotalFileSize ?? 0}:${d.UpdateTime ?? ''}`,
+    fingerprint: fingerprintOf(d),
     fileCount: d.FileCount ?? 0,
   };
 }
@@ -143,6 +150,21 @@ export async function runImmClustering(
     ),
   );
   const taskId = encodeTaskId('clustering', created.TaskId);
+  if (deps.wait === false) {
+    // AlbumService.cluster logs the run's outcome (`clustering.started`); one line per library is enough.
+    log.debug('clustering.task_created', { taskId, immTaskId: created.TaskId, fingerprint });
+    const started: TaskInfo = {
+      TaskId: created.TaskId,
+      TaskType: TASK_TYPE_CLUSTERING,
+      Status: 'Running',
+      StartTime: new Date().toISOString(),
+    };
+    return {
+      outcome: 'started',
+      reason: 'not waited for; the next run sees how it ended',
+      task: toTask(started, taskId, 'clustering'),
+    };
+  }
   log.info('clustering.started', { taskId, immTaskId: created.TaskId, fingerprint });
 
   const waitUntil = Math.min(deadline, Date.now() + config.clusterWaitSeconds * 1000);
@@ -184,4 +206,67 @@ export async function runImmClustering(
     log.warn('clustering.count_failed', { error: err });
     return { outcome: 'succeeded', task };
   }
+}
+
+/**
+ * Where one dataset stands for clustering, read with two calls (its statistics and its newest task), three
+ * when no task is known.
+ */
+export interface ClusteringState {
+  /** changed: clustering would see something new; busy: a task is running; current: nothing new; empty. */
+  state: 'changed' | 'busy' | 'current' | 'empty';
+  /** When the changes started waiting: the newest task's start, or the dataset's creation if never clustered. */
+  waitingSince: string;
+  /** The newest clustering task of the dataset, whatever its status. */
+  last: TaskInfo | null;
+}
+
+/**
+ * The clusterer's check of one library (prefix mode), the same rule as runImmClustering: a dataset whose
+ * statistics differ from the fingerprint of its newest finished task has changed. A newest task that failed
+ * counts as changed, so it is tried again. With no task on record (never clustered, or not for 7 days), a
+ * dataset has changed when some face in it was never clustered.
+ */
+export async function clusteringState(
+  deps: Pick<ClusteringDeps, 'client' | 'config'>,
+  deadline: number,
+): Promise<ClusteringState> {
+  const { client, config } = deps;
+  const [last, dataset] = await Promise.all([
+    newestClusteringTask(deps, undefined, deadline),
+    mapped(
+      client.call(
+        'GetDataset',
+        { ProjectName: config.project, DatasetName: config.dataset, WithStatistics: true },
+        { deadline },
+      ),
+    ),
+  ]);
+  const d = dataset.Dataset;
+  const fingerprint = fingerprintOf(d);
+  const waitingSince = last?.StartTime ?? d.CreateTime ?? new Date(0).toISOString();
+  if (last?.Status === 'Running') return { state: 'busy', waitingSince, last };
+  if (!last) {
+    if ((d.FileCount ?? 0) === 0) return { state: 'empty', waitingSince, last };
+    // IMM keeps task information for 7 days only (CreateFigureClusteringTask reference): a library quiet for
+    // longer shows no task at all. Faces still marked "not clustered since indexed" are what would be new.
+    const unclustered = await mapped(
+      client.call(
+        'SimpleQuery',
+        {
+          ProjectName: config.project,
+          DatasetName: config.dataset,
+          Query: { Field: 'Figures.FigureClusterId', Operation: 'eq', Value: CLUSTER_ID_UNAVAILABLE },
+          WithFields: ['URI'],
+          MaxResults: 1,
+          WithoutTotalHits: true,
+        },
+        { deadline },
+      ),
+    );
+    return { state: unclustered.Files?.length ? 'changed' : 'current', waitingSince, last };
+  }
+  if (last.Status === 'Succeeded' && last.Tags?.[FINGERPRINT_TAG] === fingerprint)
+    return { state: 'current', waitingSince, last };
+  return { state: 'changed', waitingSince, last };
 }

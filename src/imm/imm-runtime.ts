@@ -1,13 +1,16 @@
 import { AlbumService } from '../album/album-service';
+import { CallPacer } from '../backfill/call-pacer';
 import { ConfigError } from '../config/env-parse';
 import { type CloudConfig, type CloudFunction, loadCloudConfig } from '../config/function-settings';
 import { contextCredentials, type FcContext, type StsCredentials } from '../fc/fc-context';
 import { createApiApp } from '../http/api-app';
 import { singleLibrary } from '../library/album-libraries';
+import { prefixLibraries } from '../library/prefix-libraries';
 import type { Logger } from '../log/logger';
 import type { RuntimeFactory } from '../runtime/album-runtime';
 import { ImmBackend } from './imm-backend';
 import { ImmClient } from './imm-client';
+import { ImmLibraryHost, type LibraryCache, newLibraryCache } from './imm-libraries';
 import { OssMediaLinks } from './oss-media-links';
 
 /**
@@ -32,6 +35,8 @@ interface ImmInstance {
   media: OssMediaLinks;
   config: CloudConfig;
   ready: { checked: boolean };
+  /** Prefix mode: the libraries this instance has seen, and where the clusterer's scan stopped. */
+  libraries: LibraryCache;
 }
 
 function buildInstance(
@@ -51,13 +56,16 @@ function buildInstance(
   // Rebuild when the STS keys rotate or the configuration changes; reuse otherwise (warm starts).
   const next = JSON.stringify([credentials.accessKeyId, credentials.securityToken ?? '', config]);
   if (next === key) return null;
-  const { album, imm, oss } = config;
+  const { album, imm, oss, tick } = config;
+  // Prefix mode's clusterer checks every library each tick: paced, so it leaves IMM's per-project QPS to the others.
+  const paced = fn === 'clusterer' && album.libraryMode === 'prefix' && tick.callsPerSecond > 0;
   const client = new ImmClient({
     region: imm.region,
     credentials,
     endpoint: imm.endpoint,
     log,
     retry: imm.retry,
+    ...(paced ? { limiter: new CallPacer(tick.callsPerSecond) } : {}),
   });
   const media = new OssMediaLinks({
     region: imm.region,
@@ -67,7 +75,7 @@ function buildInstance(
     expiresSeconds: album.urlExpiresSeconds,
     endpoint: oss?.endpoint,
   });
-  return { key: next, client, media, config, ready: { checked: false } };
+  return { key: next, client, media, config, ready: { checked: false }, libraries: newLibraryCache() };
 }
 
 export interface ImmRuntimeOptions {
@@ -87,12 +95,32 @@ export function createImmRuntimeFactory({ fn, log, env = process.env }: ImmRunti
   let instance: ImmInstance | null = null;
   return (ctx) => {
     instance = buildInstance(fn, ctx, env, log, instance?.key ?? null) ?? instance!;
-    const { album, imm, oss, keyEncoding } = instance.config;
+    const { album, imm, oss, keyEncoding, tick } = instance.config;
     const timeout = ctx.function?.timeout;
     // Keep a margin to log and return, but never eat more than half of a short timeout.
     const budget = timeout ? Math.max(timeout * 500, timeout * 1000 - RETURN_MARGIN_MS) : null;
+    const client = instance.client.forInvocation(budget ? Date.now() + budget : null);
+    if (album.libraryMode === 'prefix') {
+      const host = new ImmLibraryHost({
+        client,
+        config: imm,
+        album,
+        media: instance.media,
+        bucket: oss?.bucket ?? null,
+        tick,
+        cache: instance.libraries,
+      });
+      const libraries = prefixLibraries({
+        backend: 'imm',
+        host,
+        photoPrefix: album.photoPrefix,
+        maxPerTick: tick.maxLibraries,
+      });
+      const api = createApiApp({ libraries, config: album, log, bucket: oss?.bucket ?? '' });
+      return { libraries, service: null, api, keyEncoding };
+    }
     const backend = new ImmBackend({
-      client: instance.client.forInvocation(budget ? Date.now() + budget : null),
+      client,
       config: imm,
       poll: imm.poll,
       ready: instance.ready,

@@ -126,6 +126,8 @@ export interface Project {
   TotalFileSize?: number;
   ProjectQueriesPerSecond?: number;
   EngineConcurrency?: number;
+  /** Datasets the project may hold (1–1,000,000,000). */
+  ProjectMaxDatasetCount?: number;
 }
 
 export interface Dataset {
@@ -178,6 +180,14 @@ export interface ImmActions {
     res: Base & { Dataset: Dataset };
   };
   GetDataset: { req: ProjectDataset & { WithStatistics?: boolean }; res: Base & { Dataset: Dataset } };
+  /**
+   * Datasets by name prefix, in name order, MaxResults 0–200 (0/unset = 100); the listed FileCount and
+   * TotalFileSize may be wrong or 0 (use GetDataset). https://help.aliyun.com/zh/imm/developer-reference/api-imm-2020-09-30-listdatasets
+   */
+  ListDatasets: {
+    req: { ProjectName: string; Prefix?: string; MaxResults?: number; NextToken?: string };
+    res: Base & { Datasets?: Dataset[]; NextToken?: string };
+  };
   IndexFileMeta: {
     req: ProjectDataset & { File: InputFile; Notification?: Notification; UserData?: string };
     res: Base & { EventId?: string };

@@ -11,7 +11,12 @@ export function libraryOfKey(key: string, photoPrefix: string): LibraryOfKey {
   if (!key.startsWith(photoPrefix)) return { library: null, reason: `outside PHOTO_PREFIX "${photoPrefix}"` };
   const rest = key.slice(photoPrefix.length);
   const slash = rest.indexOf('/');
-  if (slash < 0) return { library: null, reason: 'directly under PHOTO_PREFIX, not in a library folder' };
+  if (slash < 0)
+    return {
+      library: null,
+      // Locally there is no prefix: the photos folder itself.
+      reason: `directly under ${photoPrefix ? 'PHOTO_PREFIX' : 'the photos folder'}, not in a library folder`,
+    };
   const library = rest.slice(0, slash);
   const problem = libraryNameProblem(library);
   return problem ? { library: null, reason: `not a library folder (${problem})` } : { library };

@@ -46,6 +46,11 @@ export interface FaceClusterer {
 export interface LocalBackendDeps {
   bucket: string;
   folder: PhotoFolder;
+  /**
+   * Keys this album holds (a library's folder, `<library>/`; '' or absent: the whole folder). A photo of
+   * the folder outside it is not found here, the same answer as a photo that does not exist.
+   */
+  keyPrefix?: string;
   photos: PhotoStore;
   people: PeopleStore;
   tasks: TaskStore;
@@ -129,6 +134,7 @@ export class LocalBackend implements AlbumBackend {
     const parsed = parseOssUri(uri);
     if (!parsed || parsed.bucket !== this.deps.bucket)
       throw new AlbumError('bad_request', `not a photo of this album (bucket ${this.deps.bucket}): ${uri}`);
+    if (this.deps.keyPrefix && !parsed.key.startsWith(this.deps.keyPrefix)) throw notFound('photo', uri);
     return parsed.key;
   }
 
@@ -306,7 +312,8 @@ export class LocalBackend implements AlbumBackend {
   }
 
   photoSource(): PhotoSource {
-    return { kind: 'folder', path: this.deps.folder.root };
+    const { folder, keyPrefix } = this.deps;
+    return { kind: 'folder', path: keyPrefix ? folder.pathOf(keyPrefix.replace(/\/$/, '')) : folder.root };
   }
 
   private faceIdOf(faceId: string): number {

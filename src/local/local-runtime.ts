@@ -1,26 +1,21 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AlbumService } from '../album/album-service';
-import { isClusterable } from '../album/clusterable';
-import { ossUri } from '../album/photo-filter';
 import { type AlbumConfig, loadAlbumConfig } from '../config/album-config';
 import { createApiApp } from '../http/api-app';
 import { singleLibrary } from '../library/album-libraries';
 import type { Logger } from '../log/logger';
 import type { AlbumRuntime, RuntimeFactory } from '../runtime/album-runtime';
+import { openAlbumStore } from './album-store';
 import { clusteringSession } from './cluster/clustering-session';
+import { refuseLibrariesDataDir } from './data-dir-layout';
 import type { FaceEngine, FaceEngineOptions } from './engine/face-engine';
+import { lazyEngine } from './engine/lazy-engine';
 import { PhotoFolder } from './folder/photo-folder';
-import { type FaceClusterer, LocalBackend } from './local-backend';
-import { FaceThumbnails } from './media/face-thumbnails';
-import { localSignedMedia } from './media/local-signed-media';
-import { LocalMediaLinks, loadMediaSecret } from './media/media-links';
+import type { FaceClusterer, LocalBackend } from './local-backend';
 import { type Db, openDatabase } from './store/database';
-import { FaceEditsStore } from './store/face-edits-store';
 import { MetaStore } from './store/meta-store';
-import { PeopleStore } from './store/people-store';
-import { PhotoStore } from './store/photo-store';
-import { TaskStore } from './store/task-store';
+import type { PeopleStore } from './store/people-store';
+import type { PhotoStore } from './store/photo-store';
 
 export interface LocalAlbumOptions {
   photosDir: string;
@@ -60,17 +55,13 @@ export interface LocalAlbum {
   close(): Promise<void>;
 }
 
-async function defaultEngine(opts: FaceEngineOptions): Promise<FaceEngine> {
-  const { createFaceEngine } = await import('./engine/create-face-engine');
-  return createFaceEngine(opts);
-}
-
 export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
   const dataDir = resolve(opts.dataDir);
   const bucket = opts.bucket ?? 'local';
   const { log } = opts;
   // Locally the whole folder is the album: no PHOTO_PREFIX.
   const config = loadAlbumConfig({ ...(opts.env ?? process.env), PHOTO_PREFIX: '' });
+  refuseLibrariesDataDir(dataDir);
   const db: Db = openDatabase(join(dataDir, 'album.db'));
   let photosDir: string;
   try {
@@ -84,56 +75,26 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     db.close();
     throw err;
   }
-  const uriOf = (key: string) => ossUri(bucket, key);
   const folder = new PhotoFolder(photosDir);
-  const photos = new PhotoStore(db);
-  const people = new PeopleStore(db, uriOf);
-  const tasks = new TaskStore(db);
   const workers = opts.workers ?? availableParallelism();
-  const refreshed = photos.refreshClusterable(JSON.stringify(config.clusterable), (face) =>
-    isClusterable(face, config.clusterable),
-  );
-  if (refreshed) log.info('faces.clusterable_refreshed', { changed: refreshed, rule: config.clusterable });
-
-  let engine: Promise<FaceEngine> | null = null;
-  const getEngine = () => {
-    engine ??= (opts.createEngine ?? defaultEngine)({ workers, log }).catch((err) => {
-      engine = null;
-      throw err;
-    });
-    return engine;
-  };
-  const backend = new LocalBackend({
-    bucket,
-    folder,
-    photos,
-    people,
-    tasks,
-    edits: new FaceEditsStore(db),
-    engine: getEngine,
-    clusterer: opts.clusterer ?? clusteringSession(),
-    fullClusteringGrowth: opts.fullClusteringGrowth,
-    isClusterable: (face) => isClusterable(face, config.clusterable),
-    concurrency: workers,
-    // Off only to measure the uncached read path (bench:api); `objects` keeps answers but not their JSON.
-    memoizeReads: (opts.env ?? process.env).FACE_ALBUM_READ_MEMO !== 'off',
-    memoizeBodies: !['off', 'objects'].includes((opts.env ?? process.env).FACE_ALBUM_READ_MEMO ?? ''),
-  });
-
+  const engine = lazyEngine({ workers, log, create: opts.createEngine });
   let baseUrl = opts.baseUrl ?? 'http://127.0.0.1:9000';
-  const links = new LocalMediaLinks(
-    loadMediaSecret(join(dataDir, 'media-secret')),
-    () => baseUrl,
-    config.urlExpiresSeconds,
+  const { backend, photos, people, service, media } = openAlbumStore(
+    {
+      dir: dataDir,
+      folder,
+      bucket,
+      config,
+      engine: engine.get,
+      concurrency: workers,
+      clusterer: opts.clusterer ?? clusteringSession(),
+      fullClusteringGrowth: opts.fullClusteringGrowth,
+      mediaBase: () => baseUrl,
+      env: opts.env ?? process.env,
+      log,
+    },
+    db,
   );
-  const service = new AlbumService(backend, links, config);
-  const media = localSignedMedia({
-    links,
-    folder,
-    photos,
-    thumbnails: new FaceThumbnails(join(dataDir, 'thumbnails')),
-    log,
-  });
   const libraries = singleLibrary(service);
   const api = createApiApp({ libraries, config, log, bucket, media: () => media });
   const runtime: AlbumRuntime = { libraries, service, api, keyEncoding: 'raw' };
@@ -152,9 +113,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
       baseUrl = url.replace(/\/+$/, '');
     },
     close: async () => {
-      const running = engine;
-      engine = null;
-      if (running) await (await running.catch(() => null))?.close();
+      await engine.close();
       db.close();
     },
   };

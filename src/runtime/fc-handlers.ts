@@ -108,7 +108,7 @@ export function createClustererHandler({ runtime, log: root }: HandlerDeps): FcH
       }
       return {
         ok: !failed,
-        outcome: failed ? 'failed' : tick.runs.length ? 'succeeded' : 'skipped',
+        outcome: prefixOutcome(tick.runs.map((r) => r.run.outcome)),
         libraries: tick.runs.map(({ library, run }) => ({
           library: library!,
           outcome: run.outcome,
@@ -120,6 +120,13 @@ export function createClustererHandler({ runtime, log: root }: HandlerDeps): FcH
       return finalOrRethrow(err, log, 'clusterer');
     }
   };
+}
+
+/** One word for a tick over many libraries: any failure wins; tasks only started (IMM) are not yet "succeeded". */
+function prefixOutcome(outcomes: string[]): string {
+  if (outcomes.includes('failed')) return 'failed';
+  if (!outcomes.length) return 'skipped';
+  return outcomes.every((o) => o === 'succeeded' || o === 'skipped') ? 'succeeded' : 'started';
 }
 
 function finalOrRethrow(err: unknown, log: Logger, fn: string): { ok: false; error: string } {

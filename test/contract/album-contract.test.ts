@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for';
-import { type AlbumUnderTest, immAlbum, localAlbum } from './album-harness';
+import { type AlbumUnderTest, immAlbum, immLibraryAlbum, localAlbum } from './album-harness';
 import {
   CapabilitiesShape,
   ErrorShape,
@@ -19,6 +19,7 @@ import {
 
 describe.each([
   ['imm', immAlbum],
+  ['imm, one library of LIBRARY_MODE=prefix', immLibraryAlbum],
   ['local', localAlbum],
 ] as const)('album contract on the %s backend', (_name, open) => {
   let album: AlbumUnderTest;

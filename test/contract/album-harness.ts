@@ -101,6 +101,46 @@ export async function immAlbum(): Promise<AlbumUnderTest> {
   };
 }
 
+/**
+ * The same album as one library of a LIBRARY_MODE=prefix deployment: photos under `photos/lib/`, its own
+ * dataset `album_d-lib`, every route under `/libraries/lib`. Prefix mode starts clustering tasks without
+ * waiting for them, so a tick here also waits (bounded) until the fake IMM has finished them.
+ */
+export async function immLibraryAlbum(): Promise<AlbumUnderTest> {
+  const fake = await startFakeImm({ project: 'album_p' });
+  const restore = setEnv(immEnv(fake.endpoint, { LIBRARY_MODE: 'prefix' }));
+  const logs = captureLogs();
+  const fns = immFunctions(logs.log);
+  const keys = Object.fromEntries(
+    Object.entries(KEYS).map(([who, list]) => [who, list.map((k) => k.replace(/^photos\//, 'photos/lib/'))]),
+  ) as typeof KEYS;
+  const uriOf = (key: string) => `oss://testbucket/${key}`;
+  for (const [who, list] of Object.entries(keys)) {
+    for (const key of list)
+      fake.seedFaces(uriOf(key), [goodFace(who)], { ImageWidth: 250, ImageHeight: 250 });
+  }
+  const running = () => [...fake.state.tasks.values()].some((t) => t.info.Status === 'Running');
+  return {
+    backend: 'imm',
+    keys,
+    uriOf,
+    deliver: (changes) => fns.indexer(ossEvent(changes), fcContext()),
+    tick: async () => {
+      const res = await fns.clusterer(timerEvent(), fcContext());
+      for (let waited = 0; running() && waited < 5_000; waited += 20)
+        await new Promise((r) => setTimeout(r, 20));
+      const started = res.libraries?.some((l) => l.library === 'lib' && l.outcome === 'started');
+      return { ok: res.ok, outcome: started && !running() ? 'succeeded' : res.outcome };
+    },
+    http: (method, path, body) =>
+      callApi(fns.api, method, path === '/health' ? path : `/libraries/lib${path}`, body),
+    close: async () => {
+      await fake.close();
+      restore();
+    },
+  };
+}
+
 export async function localAlbum(): Promise<AlbumUnderTest> {
   const { openLocalAlbum } = await import('../../src/local/local-runtime');
   const work = mkdtempSync(join(tmpdir(), 'fa-contract-'));

@@ -130,6 +130,8 @@ export class FakeImmState {
       TotalFileSize: 0,
       ProjectQueriesPerSecond: 100,
       EngineConcurrency: 100,
+      ProjectMaxDatasetCount:
+        p.ProjectMaxDatasetCount === undefined ? 1_000_000_000 : Number(p.ProjectMaxDatasetCount),
     };
     this.projects.set(name, project);
     return project;
@@ -142,6 +144,9 @@ export class FakeImmState {
     const key = `${project.ProjectName}/${name}`;
     if (this.datasets.has(key))
       throw new WireError(400, 'ResourceAlreadyExists', `The dataset ${name} already exists.`);
+    // IMM's quota error (imm-facts §2); the exact code on this action is a guess.
+    if ((project.DatasetCount ?? 0) >= (project.ProjectMaxDatasetCount ?? Infinity))
+      throw new WireError(400, 'LimitExceededError', 'resource count exceeds the limit');
     const now = this.iso();
     const info: Dataset = {
       ProjectName: project.ProjectName,

@@ -48,6 +48,11 @@ export const ACTION_SPECS: Record<string, ActionSpec> = {
     json: { WorkflowParameters: 'array' },
   },
   GetDataset: { required: PD, optional: ['WithStatistics'], bool: ['WithStatistics'] },
+  ListDatasets: {
+    required: ['ProjectName'],
+    optional: ['MaxResults', 'NextToken', 'Prefix'],
+    int: ['MaxResults'],
+  },
   IndexFileMeta: {
     required: [...PD, 'File'],
     optional: ['Notification', 'UserData'],

@@ -138,6 +138,17 @@ function actions(state: FakeImmState): Record<string, (p: Params) => Record<stri
     GetProject: (p) => ({ Project: state.project(String(p.ProjectName)) }),
     CreateDataset: (p) => ({ Dataset: state.createDataset(p) }),
     GetDataset: (p) => ({ Dataset: state.datasetInfo(state.dataset(...pd(p))) }),
+    // Name order, MaxResults 0–200 (0 = 100); listed FileCount/TotalFileSize are not statistics (IMM: may be 0).
+    ListDatasets: (p) => {
+      const project = state.project(String(p.ProjectName)).ProjectName;
+      const prefix = typeof p.Prefix === 'string' ? p.Prefix : '';
+      const names = [...state.datasets.values()]
+        .map((d) => d.info)
+        .filter((d) => d.ProjectName === project && d.DatasetName.startsWith(prefix))
+        .sort((a, b) => (a.DatasetName < b.DatasetName ? -1 : a.DatasetName > b.DatasetName ? 1 : 0));
+      const { page, next } = paginate(names, maxResults(p, 200), p.NextToken);
+      return { Datasets: page.map((d) => ({ ...d, FileCount: 0, TotalFileSize: 0 })), NextToken: next };
+    },
     IndexFileMeta: (p) => {
       state.indexFiles(state.dataset(...pd(p)), [p.File]);
       return { EventId: randomUUID().toUpperCase() };

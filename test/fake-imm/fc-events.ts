@@ -139,6 +139,11 @@ const ENV_KEYS = [
   'CLUSTERABLE_MAX_ANGLE',
   'CLUSTERABLE_MIN_QUALITY',
   'IMM_SERVICE_ROLE',
+  'LIBRARY_MODE',
+  'ALBUM_TOKEN_SECRET',
+  'CLUSTER_MAX_LIBRARIES',
+  'CLUSTER_SCAN_LIBRARIES',
+  'CLUSTER_CALLS_PER_SECOND',
 ];
 
 /** Sets the variables (clearing the album's other ones) and returns a restore function. */

@@ -21,7 +21,10 @@ export interface AlbumExport {
 }
 
 /** `face-album export`: the album as JSON; paths are relative to the photos folder. */
-export function exportAlbum(album: LocalAlbum, opts: { embeddings: boolean }): AlbumExport {
+export function exportAlbum(
+  album: Pick<LocalAlbum, 'people' | 'photos' | 'config'>,
+  opts: { embeddings: boolean },
+): AlbumExport {
   const people: AlbumExport['people'] = [];
   let cursor: string | undefined;
   do {

@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { batchedLines } from '../../log/batched-lines';
 import { humanFormat } from '../../log/human-format';
-import { createLogger, envLogLevel, jsonFormat, type LogFormat } from '../../log/logger';
+import { createLogger, envLogLevel, jsonFormat, type LogFormat, type Logger } from '../../log/logger';
+import type { LocalLibraries } from '../local-libraries';
 
 // Commands import what they need when they run: `status` and `export` never load the handlers or the engine.
 const daemon = () => import('../launcher/album-daemon');
@@ -28,6 +29,14 @@ const workersOption = () =>
   new Option('--workers <n>', 'face engine worker processes (default: cores)')
     .env('FACE_ALBUM_WORKERS')
     .argParser(positiveInt('--workers'));
+
+const librariesOption = () =>
+  new Option(
+    '--libraries',
+    'each subfolder of the photos folder is a library with its own people (API under /libraries/<name>/)',
+  )
+    .env('FACE_ALBUM_LIBRARIES')
+    .default(false);
 
 const logFormatOption = () =>
   new Option('--log-format <format>', 'log lines: short lines for people, or JSON lines for machines')
@@ -101,6 +110,7 @@ export function buildProgram(): Command {
         .env('FACE_ALBUM_POLL')
         .default(false),
     )
+    .addOption(librariesOption())
     .addOption(logFormatOption())
     .action(
       async (
@@ -113,13 +123,15 @@ export function buildProgram(): Command {
           quietPeriod: number;
           writeSettle: number;
           poll: boolean;
+          libraries: boolean;
           logFormat: LogFormatChoice;
         },
         cmd: Command,
       ) => {
-        const { startAlbumDaemon } = await daemon();
+        const { startAlbumDaemon, startLibrariesDaemon } = await daemon();
         const log = rootLogger(o.logFormat, process.stdout, envLogLevel(), true);
-        const running = await startAlbumDaemon({
+        const start = o.libraries ? startLibrariesDaemon : startAlbumDaemon;
+        const running = await start({
           log,
           photosDir: resolve(o.photos),
           photosDirGiven: given(cmd),
@@ -157,39 +169,78 @@ export function buildProgram(): Command {
     .description('index every photo under <dir> once, cluster, exit')
     .addOption(dataOption())
     .addOption(workersOption())
+    .addOption(librariesOption())
     .addOption(logFormatOption())
-    .action(async (dir: string, o: { data: string; workers?: number; logFormat: LogFormatChoice }) => {
-      const { scanCommand } = await import('./scan-command');
-      const totals = await scanCommand({
-        photosDir: resolve(dir),
-        dataDir: resolve(o.data),
-        workers: o.workers || undefined,
-        tty: process.stdout.isTTY === true,
-        logFormat: logFormat(o.logFormat),
-        logLevel: envLogLevel(),
-      });
-      process.stderr.write(
-        `face-album: scanned: ${totals.indexed} indexed, ${totals.unchanged} unchanged, ${totals.rejected} rejected, ${totals.removed} removed; clustering ${totals.clustering}\n`,
-      );
-    });
+    .action(
+      async (
+        dir: string,
+        o: { data: string; workers?: number; libraries: boolean; logFormat: LogFormatChoice },
+      ) => {
+        const { scanCommand } = await import('./scan-command');
+        const totals = await scanCommand({
+          photosDir: resolve(dir),
+          libraries: Boolean(o.libraries),
+          dataDir: resolve(o.data),
+          workers: o.workers || undefined,
+          tty: process.stdout.isTTY === true,
+          logFormat: logFormat(o.logFormat),
+          logLevel: envLogLevel(),
+        });
+        process.stderr.write(
+          `face-album: scanned: ${totals.indexed} indexed, ${totals.unchanged} unchanged, ${totals.rejected} rejected, ${totals.removed} removed; clustering ${totals.clustering}\n`,
+        );
+      },
+    );
 
   program
     .command('recluster')
     .description('full re-cluster, keeping person ids, names and edits')
     .addOption(photosOption())
     .addOption(dataOption())
+    .addOption(libraryOption())
     .addOption(logFormatOption())
-    .action(async (o: { photos: string; data: string; logFormat: LogFormatChoice }, cmd: Command) => {
+    .action(async (o: AlbumFlags & { logFormat: LogFormatChoice }, cmd: Command) => {
       const { lockDataDir } = await import('../launcher/data-dir-lock');
       // A full re-cluster rewrites every assignment: never beside a running `start` or `scan`.
       const unlock = lockDataDir(resolve(o.data), 'recluster');
+      const log = rootLogger(o.logFormat);
+      let libs: LocalLibraries | null;
+      try {
+        libs = await openLibrariesIfAny(o, cmd, log);
+      } catch (err) {
+        unlock();
+        throw err;
+      }
+      if (libs) {
+        try {
+          for (const name of pickLibraries(libs, o)) {
+            const libLog = log.child({ library: name });
+            const run = await libs.library(name)!.backend.runClustering({
+              deadline: Date.now() + 3600_000,
+              log: libLog,
+              full: true,
+            });
+            libLog.info(`clustering.${run.outcome}`, {
+              taskId: run.task?.id,
+              newPeople: run.newPeople,
+              updatedPeople: run.updatedPeople,
+              reason: run.reason,
+            });
+            if (run.outcome === 'failed') process.exitCode = 1;
+          }
+        } finally {
+          await libs.close();
+          unlock();
+        }
+        return;
+      }
       let album: import('../local-runtime').LocalAlbum;
       try {
         album = (await runtime()).openLocalAlbum({
           photosDir: resolve(o.photos),
           photosDirGiven: given(cmd),
           dataDir: resolve(o.data),
-          log: rootLogger(o.logFormat),
+          log,
         });
       } catch (err) {
         unlock();
@@ -220,8 +271,26 @@ export function buildProgram(): Command {
     .addOption(photosOption())
     .addOption(dataOption())
     .option('--embeddings', "include each face's embedding", false)
-    .action(async (o: { photos: string; data: string; embeddings: boolean }, cmd: Command) => {
+    .addOption(libraryOption())
+    .action(async (o: AlbumFlags & { embeddings: boolean }, cmd: Command) => {
       const { exportAlbum } = await import('./export-command');
+      const libs = await openLibrariesIfAny(o, cmd, quietLog());
+      if (libs) {
+        try {
+          // One album's JSON: a libraries data dir exports the library asked for.
+          if (!o.library)
+            throw new Error(
+              `${resolve(o.data)} holds one album per library; pass --library (one of: ${libs.names().join(', ') || 'none yet'})`,
+            );
+          const [name] = pickLibraries(libs, o);
+          await writeJson(
+            exportAlbum({ ...libs.library(name!)!, config: libs.config }, { embeddings: o.embeddings }),
+          );
+        } finally {
+          await libs.close();
+        }
+        return;
+      }
       const album = (await runtime()).openLocalAlbum({
         photosDir: resolve(o.photos),
         photosDirGiven: given(cmd),
@@ -241,7 +310,16 @@ export function buildProgram(): Command {
     .addOption(photosOption())
     .addOption(dataOption())
     .action(async (o: { photos: string; data: string }, cmd: Command) => {
-      const { albumStatus } = await import('./status-command');
+      const { albumStatus, librariesStatus } = await import('./status-command');
+      const libs = await openLibrariesIfAny(o, cmd, quietLog());
+      if (libs) {
+        try {
+          await writeJson(await librariesStatus(libs, resolve(o.data)));
+        } finally {
+          await libs.close();
+        }
+        return;
+      }
       const album = (await runtime()).openLocalAlbum({
         photosDir: resolve(o.photos),
         photosDirGiven: given(cmd),
@@ -255,6 +333,44 @@ export function buildProgram(): Command {
       }
     });
   return program;
+}
+
+interface AlbumFlags {
+  photos: string;
+  data: string;
+  library?: string;
+}
+
+const libraryOption = () =>
+  new Option('--library <name>', 'with a libraries data dir (start --libraries): only this library');
+
+/**
+ * A data dir made by `start --libraries`, opened for `status`, `export` or `recluster` (which need no
+ * --libraries: they only work on what the data dir holds); null for a single-album data dir.
+ */
+async function openLibrariesIfAny(o: AlbumFlags, cmd: Command, log: Logger): Promise<LocalLibraries | null> {
+  const { isLibrariesDataDir } = await import('../data-dir-layout');
+  if (!isLibrariesDataDir(resolve(o.data))) {
+    if (o.library) throw new Error(`--library: ${resolve(o.data)} holds a single album, not libraries`);
+    return null;
+  }
+  const { openLocalLibraries } = await import('../local-libraries');
+  return openLocalLibraries({
+    photosDir: resolve(o.photos),
+    photosDirGiven: given(cmd),
+    dataDir: resolve(o.data),
+    log,
+  });
+}
+
+/** The libraries a command covers: --library, or every one. */
+function pickLibraries(libs: LocalLibraries, o: AlbumFlags): string[] {
+  if (!o.library) return libs.names();
+  if (!libs.library(o.library))
+    throw new Error(
+      `no library ${o.library} in ${resolve(o.data)} (libraries: ${libs.names().join(', ') || 'none yet'})`,
+    );
+  return [o.library];
 }
 
 /** Whether --photos (or its env variable) was given, rather than left at its default. */

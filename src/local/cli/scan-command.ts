@@ -1,16 +1,25 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { humanFormat } from '../../log/human-format';
-import { createLogger, type LogFormat, type LogLevel } from '../../log/logger';
+import { createLogger, type LogFormat, type Logger, type LogLevel } from '../../log/logger';
+import type { RuntimeFactory } from '../../runtime/album-runtime';
+import type { PhotoFolder } from '../folder/photo-folder';
 import { localFunctions } from '../launcher/album-functions';
 import { lockDataDir } from '../launcher/data-dir-lock';
-import { type LocalAlbum, type LocalAlbumOptions, openLocalAlbum } from '../local-runtime';
+import { openLocalLibraries } from '../local-libraries';
+import { type LocalAlbumOptions, openLocalAlbum } from '../local-runtime';
+import type { FileStamp } from '../store/photo-store';
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
+import { withoutStrays } from '../watch/library-strays';
+import type { FolderChange } from '../watch/oss-event-builder';
 import { createScanProgress } from './scan-progress';
 
 /** clusterer, createEngine and fullClusteringGrowth: for benchmarks that run scans in-process (defaults otherwise). */
 export interface ScanOptions
   extends Pick<LocalAlbumOptions, 'clusterer' | 'createEngine' | 'fullClusteringGrowth'> {
   photosDir: string;
+  /** Each subfolder is a library (`scan --libraries`), as with `start --libraries`. */
+  libraries?: boolean;
   dataDir: string;
   workers?: number;
   /** A terminal: a progress bar on stderr, log lines printed above it. */
@@ -43,18 +52,19 @@ export async function scanCommand(opts: ScanOptions): Promise<ScanTotals> {
   const log = createLogger({ level: opts.logLevel, format, write: (line) => print(line) });
   mkdirSync(opts.photosDir, { recursive: true });
   const unlock = lockDataDir(opts.dataDir, 'scan');
-  let album: LocalAlbum;
+  let album: ScanTarget;
   try {
-    album = openLocalAlbum({ ...opts, log });
+    album = opts.libraries ? librariesTarget(opts, log) : albumTarget(opts, log);
   } catch (err) {
     unlock();
     throw err;
   }
-  album.backend.recoverAbandonedTasks();
   const fns = localFunctions({ runtime: album.factory, log, bucket: album.bucket });
-  const changes = reconcile(
-    await walkPhotos(album.folder, nestedDataDir(opts.photosDir, opts.dataDir)),
-    album.photos.knownFiles(),
+  const changes = album.catchUp(
+    reconcile(
+      await walkPhotos(album.folder, nestedDataDir(opts.photosDir, opts.dataDir)),
+      album.knownFiles(),
+    ),
   );
   const created = changes.filter((c) => c.kind === 'created');
   const removed = changes.filter((c) => c.kind === 'removed');
@@ -67,7 +77,7 @@ export async function scanCommand(opts: ScanOptions): Promise<ScanTotals> {
       totals.removed = res.outcomes?.filter((o) => o.outcome === 'done').length ?? 0;
     }
     // Batches big enough to keep every engine worker busy, small enough for a lively progress bar.
-    const batchSize = Math.max(32, (opts.workers ?? album.backend.concurrency) * 8);
+    const batchSize = Math.max(32, (opts.workers ?? album.concurrency) * 8);
     for (let i = 0; i < created.length; i += batchSize) {
       const batch = created.slice(i, i + batchSize);
       const res = await fns.index(batch);
@@ -82,17 +92,67 @@ export async function scanCommand(opts: ScanOptions): Promise<ScanTotals> {
     }
     progress.stop();
     print = (line) => write(`${line}\n`);
-    const run = await fns.cluster('scan');
+    // Every changed library: a timer tick clusters a bounded number, so tick until none is left.
+    let run = await fns.cluster('scan');
+    while (run.ok && run.remaining) run = await fns.cluster('scan');
     totals.clustering = run.outcome;
-    const stats = await album.backend.stats();
-    log.info('album.summary', {
-      photos: stats.photoCount,
-      faces: stats.faceCount,
-      people: stats.personCount,
-    });
+    await album.summarize();
   } finally {
     await album.close();
     unlock();
   }
   return totals;
+}
+
+/** What a scan runs over: one album, or the libraries of a folder. */
+interface ScanTarget {
+  factory: RuntimeFactory;
+  folder: PhotoFolder;
+  bucket: string;
+  concurrency: number;
+  knownFiles(): Map<string, FileStamp>;
+  catchUp(changes: FolderChange[]): FolderChange[];
+  summarize(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function albumTarget(opts: ScanOptions, log: Logger): ScanTarget {
+  const album = openLocalAlbum({ ...opts, log });
+  album.backend.recoverAbandonedTasks();
+  return {
+    ...album,
+    concurrency: album.backend.concurrency,
+    knownFiles: () => album.photos.knownFiles(),
+    catchUp: (changes) => changes,
+    summarize: async () => {
+      const stats = await album.backend.stats();
+      log.info('album.summary', {
+        photos: stats.photoCount,
+        faces: stats.faceCount,
+        people: stats.personCount,
+      });
+    },
+  };
+}
+
+function librariesTarget(opts: ScanOptions, log: Logger): ScanTarget {
+  const { clusterer: _single, ...rest } = opts;
+  const libraries = openLocalLibraries({ ...rest, log });
+  libraries.recoverAbandonedTasks();
+  return {
+    ...libraries,
+    concurrency: opts.workers ?? availableParallelism(),
+    catchUp: (changes) => withoutStrays(changes, log),
+    summarize: async () => {
+      for (const name of libraries.names()) {
+        const stats = await libraries.library(name)!.backend.stats();
+        log.info('album.summary', {
+          library: name,
+          photos: stats.photoCount,
+          faces: stats.faceCount,
+          people: stats.personCount,
+        });
+      }
+    },
+  };
 }

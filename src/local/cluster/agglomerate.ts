@@ -5,8 +5,10 @@ import { MinHeap } from './min-heap';
  * Constrained average-linkage agglomeration over a sparse candidate graph (the k-NN graph from the HNSW
  * index). Only groups joined by a candidate edge are ever compared, but the comparison itself is exact
  * average linkage (RMS over all member pairs, see CentroidStats), so a single close pair cannot chain
- * two big groups together. Cannot-link: groups sharing a photo, groups pinned to different persons, and a
- * pinned group with a face that rejected that person never merge.
+ * two big groups together. Cannot-link: groups sharing a photo, groups pinned to different persons, a
+ * pinned group with a face that rejected that person, and a pinned group with a face another person holds
+ * never merge (a user's pin speaks for its faces only: a face moved by hand must not pull the look-alikes
+ * it left behind into its new person).
  *
  * Queue entries go stale when a group merges; a stale entry is re-evaluated for the groups its ends now
  * belong to when it surfaces (lazy update), so a merge costs O(log E) instead of touching every neighbour
@@ -19,6 +21,8 @@ export interface SeedGroup {
   photoIds: Set<number>;
   pinnedPersonId: string | null;
   rejected: Set<string>;
+  /** Persons the members are on now (unpinned members; absent = none). */
+  heldBy?: Set<string>;
 }
 
 interface Candidate {
@@ -28,10 +32,16 @@ interface Candidate {
   vb: number;
 }
 
-function canMerge(a: SeedGroup, b: SeedGroup): boolean {
+const heldElsewhere = (g: SeedGroup, personId: string): boolean =>
+  g.heldBy !== undefined && [...g.heldBy].some((p) => p !== personId);
+
+/** Whether two groups may share a person (the cannot-link rules above). */
+export function canMerge(a: SeedGroup, b: SeedGroup): boolean {
   if (a.pinnedPersonId && b.pinnedPersonId && a.pinnedPersonId !== b.pinnedPersonId) return false;
-  if (a.pinnedPersonId && b.rejected.has(a.pinnedPersonId)) return false;
-  if (b.pinnedPersonId && a.rejected.has(b.pinnedPersonId)) return false;
+  if (a.pinnedPersonId && (b.rejected.has(a.pinnedPersonId) || heldElsewhere(b, a.pinnedPersonId)))
+    return false;
+  if (b.pinnedPersonId && (a.rejected.has(b.pinnedPersonId) || heldElsewhere(a, b.pinnedPersonId)))
+    return false;
   const [small, big] =
     a.photoIds.size <= b.photoIds.size ? [a.photoIds, b.photoIds] : [b.photoIds, a.photoIds];
   for (const p of small) if (big.has(p)) return false;
@@ -81,7 +91,7 @@ export function agglomerate(
     }
     const ga = seeds[ra]!;
     const gb = seeds[rb]!;
-    // Photo sets and pins only grow, so a refused pair stays refused.
+    // Photo sets, pins and holders only grow, so a refused pair stays refused.
     if (!canMerge(ga, gb)) continue;
     const [keep, gone, keepIdx, goneIdx] =
       ga.faceIds.length >= gb.faceIds.length ? [ga, gb, ra, rb] : [gb, ga, rb, ra];
@@ -89,6 +99,7 @@ export function agglomerate(
     keep.stats.absorb(gone.stats);
     for (const p of gone.photoIds) keep.photoIds.add(p);
     for (const r of gone.rejected) keep.rejected.add(r);
+    if (gone.heldBy) keep.heldBy = new Set([...(keep.heldBy ?? []), ...gone.heldBy]);
     keep.pinnedPersonId ??= gone.pinnedPersonId;
     parent[goneIdx] = keepIdx;
     version[keepIdx]!++;

@@ -27,14 +27,30 @@ const sameState = (a: SeenFace, b: SeenFace) =>
   a.rejectedPersonIds.join('\n') === b.rejectedPersonIds.join('\n');
 
 /**
+ * Below this many faces every pass is a full one (about a second at 10k faces, bench:cluster): a full
+ * pass groups better than placing faces one at a time, and it lets later photos correct what earlier ones
+ * decided (bench:quality, README "Clustering quality"). Above it, the backend's growth rule decides.
+ */
+export const FULL_PASS_BELOW_FACES = 10_000;
+
+export interface SessionOptions {
+  /** See FULL_PASS_BELOW_FACES; 0 = only when the backend asks. */
+  fullBelowFaces?: number;
+}
+
+/**
  * Runs the PersonClusterer over what the store holds. The store is the source of truth; the clusterer
  * (with its HNSW indexes) is kept between runs only while the store still matches what it last saw, so a
  * quiet-period run costs the new and the still-waiting faces, not the whole album. Anything else touching the faces (a user
  * edit, a recluster by another process, a run whose result was not stored) makes the next run rebuild:
  * assigned faces are loaded as they are and every unassigned face is added again, so a person can be
- * founded by faces that arrived across several runs.
+ * founded by faces that arrived across several runs. While the album is small (`fullBelowFaces`) a kept
+ * clusterer takes the new faces and then re-clusters in full, so its index is not rebuilt either.
  */
-export function clusteringSession(opts: Partial<ClustererOptions> = {}): FaceClusterer {
+export function clusteringSession(
+  opts: Partial<ClustererOptions> = {},
+  { fullBelowFaces = FULL_PASS_BELOW_FACES }: SessionOptions = {},
+): FaceClusterer {
   let session: { clusterer: PersonClusterer; seen: Map<number, SeenFace> } | null = null;
   let pending: { clusterer: PersonClusterer; states: SeenFace[]; changes: ClusterChanges } | null = null;
 
@@ -65,6 +81,7 @@ export function clusteringSession(opts: Partial<ClustererOptions> = {}): FaceClu
       const current = session;
       session = null; // until the backend confirms the changes are stored
       pending = null;
+      const small = states.length < fullBelowFaces;
       const reusable =
         !full &&
         current !== null &&
@@ -73,7 +90,7 @@ export function clusteringSession(opts: Partial<ClustererOptions> = {}): FaceClu
           return !seen || sameState(seen, s);
         });
       if (!reusable || !current) {
-        const { clusterer, changes } = rebuild(source, states, full);
+        const { clusterer, changes } = rebuild(source, states, full || small);
         pending = { clusterer, states, changes };
         return changes;
       }
@@ -92,6 +109,7 @@ export function clusteringSession(opts: Partial<ClustererOptions> = {}): FaceClu
         current.clusterer.addFaces(
           toAdd.filter((s) => embeddings.has(s.id)).map((s) => ({ ...s, embedding: embeddings.get(s.id)! })),
         ),
+        ...(small ? [current.clusterer.recluster()] : []),
       ]);
       pending = { clusterer: current.clusterer, states, changes };
       return changes;

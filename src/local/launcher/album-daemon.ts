@@ -1,10 +1,18 @@
 import { mkdirSync } from 'node:fs';
+import type { Logger } from '../../log/logger';
+import type { AlbumRuntime, RuntimeFactory } from '../../runtime/album-runtime';
+import type { ClustererResult } from '../../runtime/fc-handlers';
+import type { PhotoFolder } from '../folder/photo-folder';
+import { type LocalLibraries, type LocalLibrariesOptions, openLocalLibraries } from '../local-libraries';
 import { type LocalAlbum, type LocalAlbumOptions, openLocalAlbum } from '../local-runtime';
 import { type LocalServer, startLocalServer } from '../server/local-server';
+import type { FileStamp } from '../store/photo-store';
 import { ChangeQueue } from '../watch/change-queue';
 import { ClusterScheduler } from '../watch/cluster-scheduler';
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
 import { type FolderWatcher, watchFolder } from '../watch/folder-watcher';
+import { withoutStrays } from '../watch/library-strays';
+import type { FolderChange } from '../watch/oss-event-builder';
 import { localFunctions } from './album-functions';
 import { lockDataDir } from './data-dir-lock';
 
@@ -27,6 +35,33 @@ export interface RunningAlbum {
   close(): Promise<void>;
 }
 
+/** `start --libraries`: the same daemon over one album per subfolder. */
+export interface RunningLibraries {
+  url: string;
+  libraries: LocalLibraries;
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What the daemon runs around: one album, or the libraries of a folder. */
+interface DaemonTarget {
+  runtime: AlbumRuntime;
+  factory: RuntimeFactory;
+  folder: PhotoFolder;
+  bucket: string;
+  log: Logger;
+  setBaseUrl(url: string): void;
+  knownFiles(): Map<string, FileStamp>;
+  keysUnder(prefix: string): string[];
+  /** The change queue's count of waiting changes under a key prefix. */
+  setQueuedChanges(count: (prefix: string) => number | null): void;
+  /** What a person at the terminal wants after each pass: how big the album (each library clustered) is now. */
+  summarize(run: ClustererResult): Promise<void>;
+  /** The catch-up walk's changes worth an indexer call (libraries: not those it would only skip). */
+  catchUp(changes: FolderChange[]): FolderChange[];
+  close(): Promise<void>;
+}
+
 /** `face-album start`: the HTTP API, the folder watcher and the clustering timer around the same handlers as FC. */
 export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbum> {
   const unlock = lockDataDir(opts.dataDir, 'start');
@@ -37,11 +72,80 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
     unlock();
     throw err;
   }
+  album.backend.recoverAbandonedTasks();
+  const running = await runDaemon(
+    {
+      ...album,
+      knownFiles: () => album.photos.knownFiles(),
+      keysUnder: (prefix) => album.photos.pathsUnder(prefix),
+      setQueuedChanges: (count) => {
+        album.backend.queuedChanges = () => count('');
+      },
+      summarize: async (run) => {
+        if (run.outcome !== 'succeeded') return;
+        const stats = await album.backend.stats();
+        album.log.info('album.summary', {
+          photos: stats.photoCount,
+          faces: stats.faceCount,
+          people: stats.personCount,
+        });
+      },
+      catchUp: (changes) => changes,
+    },
+    opts,
+    unlock,
+  );
+  return { ...running, album };
+}
+
+/** `face-album start --libraries`: each subfolder of the photos folder is a library, clustered apart. */
+export async function startLibrariesDaemon(
+  opts: Omit<DaemonOptions, 'clusterer'> & Pick<LocalLibrariesOptions, 'clusterer' | 'maxPerTick'>,
+): Promise<RunningLibraries> {
+  const unlock = lockDataDir(opts.dataDir, 'start');
+  let libraries: LocalLibraries;
+  try {
+    libraries = openLocalLibraries(opts);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+  libraries.recoverAbandonedTasks();
+  const { log } = libraries;
+  log.info('libraries.opened', { libraries: libraries.names() });
+  const running = await runDaemon(
+    {
+      ...libraries,
+      summarize: async (run) => {
+        for (const r of run.libraries ?? []) {
+          const lib = r.outcome === 'succeeded' ? libraries.library(r.library) : null;
+          if (!lib) continue;
+          const stats = await lib.backend.stats();
+          log.info('album.summary', {
+            library: r.library,
+            photos: stats.photoCount,
+            faces: stats.faceCount,
+            people: stats.personCount,
+          });
+        }
+      },
+      catchUp: (changes) => withoutStrays(changes, log),
+    },
+    opts,
+    unlock,
+  );
+  return { ...running, libraries };
+}
+
+async function runDaemon(
+  album: DaemonTarget,
+  opts: Omit<DaemonOptions, 'clusterer'>,
+  unlock: () => void,
+): Promise<Omit<RunningAlbum, 'album'>> {
   // The album's own folder: without --photos, the one this data dir was built on.
   const photosDir = album.folder.root;
   mkdirSync(photosDir, { recursive: true });
   const { log } = album;
-  album.backend.recoverAbandonedTasks();
   const fns = localFunctions({ runtime: album.factory, log, bucket: album.bucket });
   let server: LocalServer | null = null;
   let watcher: FolderWatcher | null = null;
@@ -51,15 +155,10 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
     album.setBaseUrl(server.url);
     scheduler = new ClusterScheduler({
       run: async (name) => {
-        const run = await fns.cluster(name);
-        if (run.outcome !== 'succeeded') return;
-        // What a person at the terminal wants after each pass: how big the album is now.
-        const stats = await album.backend.stats();
-        log.info('album.summary', {
-          photos: stats.photoCount,
-          faces: stats.faceCount,
-          people: stats.personCount,
-        });
+        const tick = await fns.cluster(name);
+        await album.summarize(tick);
+        // Libraries a tick did not reach (it is bounded) go next, not at the next timer tick.
+        if (tick.remaining) void scheduler?.trigger('local-continue');
       },
       log,
       intervalMs: opts.clusterIntervalMs ?? 5 * 60_000,
@@ -73,7 +172,7 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
       },
       onDelivered: () => clusterAfterQuiet.activity(),
     });
-    album.backend.queuedChanges = () => queue.size;
+    album.setQueuedChanges((prefix) => (prefix ? queue.sizeUnder(prefix) : queue.size));
     const skipDir = nestedDataDir(photosDir, opts.dataDir);
     watcher = await watchFolder({
       folder: album.folder,
@@ -81,11 +180,11 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
       stabilityMs: opts.stabilityMs,
       usePolling: opts.usePolling,
       onChange: (change) => queue.push(change),
-      keysUnder: (prefix) => album.photos.pathsUnder(prefix),
+      keysUnder: (prefix) => album.keysUnder(prefix),
     });
     // Catch up on what changed while stopped. The watcher is already running, so nothing slips between
     // the walk and the watch; a change seen twice is indexed once (same stamp → unchanged).
-    const catchUp = reconcile(await walkPhotos(album.folder, skipDir), album.photos.knownFiles());
+    const catchUp = album.catchUp(reconcile(await walkPhotos(album.folder, skipDir), album.knownFiles()));
     log.info('album.started', { url: server.url, photos: album.folder.root, catchUp: catchUp.length });
     for (const change of catchUp) queue.push(change);
     if (!catchUp.length) void scheduler.trigger('local-startup');
@@ -93,7 +192,6 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
     const running = { server, watcher, scheduler };
     return {
       url: server.url,
-      album,
       idle: async () => {
         await queue.idle();
         await running.scheduler.settle();

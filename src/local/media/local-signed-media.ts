@@ -25,6 +25,8 @@ export interface LocalSignedMediaDeps {
   links: LocalMediaLinks;
   folder: PhotoFolder;
   photos: PhotoStore;
+  /** Keys this album's links may grant (a library's folder); '' or absent: the whole folder. */
+  keyPrefix?: string;
   thumbnails: FaceThumbnails;
   log: Logger;
 }
@@ -44,9 +46,13 @@ function parseBox(box: string | undefined) {
 /** Photo bytes (streamed from the folder) and face crops (cached JPEGs) for signed local links. */
 export function localSignedMedia(deps: LocalSignedMediaDeps): SignedMedia {
   const checked = (kind: MediaKind, query: Record<string, string>) => {
+    // A photo of another library is not found here, whatever the link carries: the same answer as for a
+    // photo that does not exist, before the signature is looked at.
+    const key = query.key ?? '';
+    if (deps.keyPrefix && !key.startsWith(deps.keyPrefix))
+      throw new AlbumError('not_found', 'not a photo of this library');
     if (!deps.links.verify(kind, query))
       throw new AlbumError('unauthorized', 'media link signature is invalid or expired');
-    const key = query.key!;
     if (!classifyPhotoKey(key, '').accept) throw new AlbumError('not_found', 'not a photo');
     return key;
   };

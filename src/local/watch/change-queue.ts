@@ -39,6 +39,13 @@ export class ChangeQueue {
     return this.pending.size;
   }
 
+  /** Changes waiting under a key prefix (one library's folder). */
+  sizeUnder(prefix: string): number {
+    let n = 0;
+    for (const key of this.pending.keys()) if (key.startsWith(prefix)) n++;
+    return n;
+  }
+
   /** Resolves once everything pushed so far has been delivered. */
   idle(): Promise<void> {
     if (!this.running && !this.pending.size) return Promise.resolve();
