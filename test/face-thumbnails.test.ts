@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FaceThumbnails } from '../src/local/media/face-thumbnails';
+import { FaceThumbnails, RecentCrops } from '../src/local/media/face-thumbnails';
 
 const DEV = resolve(import.meta.dirname, '../../shared/datasets/faces-dev');
 const work = mkdtempSync(join(tmpdir(), 'fa-thumbs-'));
@@ -44,7 +44,7 @@ describe('FaceThumbnails', () => {
     const photo = photoCopy('b.jpg');
     const probe = await new FaceThumbnails(join(work, 'probe')).get(photo, 'h', box);
     // Room for two crops of this size, not three.
-    const thumbs = new FaceThumbnails(dir, Math.floor(probe.length * 2.5));
+    const thumbs = new FaceThumbnails(dir, new RecentCrops(Math.floor(probe.length * 2.5)));
     const a = await thumbs.get(photo, 'hash-1', box);
     await thumbs.get(photo, 'hash-2', box);
     expect(thumbs.cached('hash-1', box)).toBeDefined(); // hash-1 is now the most recent
@@ -59,5 +59,18 @@ describe('FaceThumbnails', () => {
     expect(thumbs.cached('hash-2', box)?.equals(again)).toBe(true);
     expect(existsSync(photo)).toBe(false);
     expect(a.length).toBe(again.length);
+  });
+
+  it('holds one bound for the albums that share it (the libraries of one process)', async () => {
+    const photo = photoCopy('c.jpg');
+    const probe = await new FaceThumbnails(join(work, 'probe-c')).get(photo, 'h', box);
+    const shared = new RecentCrops(Math.floor(probe.length * 1.5));
+    const alice = new FaceThumbnails(join(work, 'alice'), shared);
+    const bob = new FaceThumbnails(join(work, 'bob'), shared);
+    await alice.get(photo, 'hash-alice', box);
+    expect(alice.cached('hash-alice', box)).toBeDefined();
+    await bob.get(photo, 'hash-bob', box);
+    expect(bob.cached('hash-bob', box)).toBeDefined();
+    expect(alice.cached('hash-alice', box)).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger';
 import type { FaceEngine } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
 import { type FaceClusterer, LocalBackend } from './local-backend';
-import { FaceThumbnails } from './media/face-thumbnails';
+import { FaceThumbnails, type RecentCrops } from './media/face-thumbnails';
 import { localSignedMedia } from './media/local-signed-media';
 import { LocalMediaLinks, loadMediaSecret } from './media/media-links';
 import { type Db, openDatabase } from './store/database';
@@ -35,6 +35,8 @@ export interface AlbumStoreOptions {
   mediaBase: () => string;
   env: NodeJS.ProcessEnv;
   log: Logger;
+  /** Face crops kept in memory, shared by the albums of a process (one bound); its own when absent. */
+  recentCrops?: RecentCrops;
 }
 
 /** One album on disk: its store, backend, service and signed media. */
@@ -89,7 +91,7 @@ export function openAlbumStore(
     folder,
     photos,
     keyPrefix: opts.keyPrefix,
-    thumbnails: new FaceThumbnails(join(opts.dir, 'thumbnails')),
+    thumbnails: new FaceThumbnails(join(opts.dir, 'thumbnails'), opts.recentCrops),
     log,
   });
   return { db, backend, photos, people, tasks, service, media };

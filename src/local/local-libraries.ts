@@ -22,6 +22,7 @@ import { lazyEngine } from './engine/lazy-engine';
 import { PhotoFolder } from './folder/photo-folder';
 import type { FaceClusterer } from './local-backend';
 import type { LocalAlbumOptions } from './local-runtime';
+import { RecentCrops } from './media/face-thumbnails';
 import type { FileStamp } from './store/photo-store';
 import { loadTokenSecret } from './token-secret';
 
@@ -93,6 +94,7 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
   let recover = false;
   let queued: (prefix: string) => number | null = () => null;
   const open = new Map<string, LocalLibrary>();
+  const recentCrops = new RecentCrops();
 
   const openLibrary = (name: string): LocalLibrary => {
     const dir = libraryStoreDir(dataDir, name);
@@ -112,6 +114,7 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
       mediaBase: () => `${baseUrl}/libraries/${name}`,
       env,
       log: log.child({ library: name }),
+      recentCrops,
     });
     if (recover) store.backend.recoverAbandonedTasks();
     store.backend.queuedChanges = () => queued(libraryPhotoPrefix('', name));

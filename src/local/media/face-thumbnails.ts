@@ -13,26 +13,51 @@ const MARGIN = 0.3;
  * Face crops cut with sharp from the EXIF-oriented photo (the engine's coordinates) and cached
  * under the data dir by content hash + box, so a crop is cut once per photo content.
  */
-export class FaceThumbnails {
-  /** Crops served lately, least recently used first: a grid's covers are asked for again and again. */
-  private readonly recent = new Map<string, Buffer>();
-  private recentBytes = 0;
+/**
+ * Crops served lately, least recently used first (a grid's covers are asked for again and again),
+ * within one byte bound. One is shared by every album of a process (the libraries of `start
+ * --libraries`), so the bound holds for the process; a crop is named by content, so sharing is safe.
+ */
+export class RecentCrops {
+  private readonly crops = new Map<string, Buffer>();
+  private bytes = 0;
 
+  /** A crop is ~7 KB: 16 MB keeps a couple of thousand. */
+  constructor(readonly maxBytes = 16 * 1024 * 1024) {}
+
+  get(name: string): Buffer | undefined {
+    const bytes = this.crops.get(name);
+    if (bytes) {
+      this.crops.delete(name);
+      this.crops.set(name, bytes);
+    }
+    return bytes;
+  }
+
+  keep(name: string, bytes: Buffer): void {
+    if (bytes.length > this.maxBytes) return;
+    const old = this.crops.get(name);
+    if (old) this.bytes -= old.length;
+    this.crops.delete(name);
+    this.crops.set(name, bytes);
+    this.bytes += bytes.length;
+    for (const [k, b] of this.crops) {
+      if (this.bytes <= this.maxBytes) break;
+      this.crops.delete(k);
+      this.bytes -= b.length;
+    }
+  }
+}
+
+export class FaceThumbnails {
   constructor(
     private readonly dir: string,
-    /** A crop is ~7 KB: 16 MB keeps a couple of thousand. */
-    private readonly maxRecentBytes = 16 * 1024 * 1024,
+    private readonly recent = new RecentCrops(),
   ) {}
 
   /** The crop if it was served lately: no file is read (a warm crop was six file operations). */
   cached(hash: string, box: Box): Buffer | undefined {
-    const name = cropName(hash, box);
-    const bytes = this.recent.get(name);
-    if (bytes) {
-      this.recent.delete(name);
-      this.recent.set(name, bytes);
-    }
-    return bytes;
+    return this.recent.get(cropName(hash, box));
   }
 
   async get(photoPath: string, hash: string, box: Box): Promise<Buffer> {
@@ -73,17 +98,7 @@ export class FaceThumbnails {
   }
 
   private remember(name: string, bytes: Buffer): Buffer {
-    if (bytes.length > this.maxRecentBytes) return bytes;
-    const old = this.recent.get(name);
-    if (old) this.recentBytes -= old.length;
-    this.recent.delete(name);
-    this.recent.set(name, bytes);
-    this.recentBytes += bytes.length;
-    for (const [k, b] of this.recent) {
-      if (this.recentBytes <= this.maxRecentBytes) break;
-      this.recent.delete(k);
-      this.recentBytes -= b.length;
-    }
+    this.recent.keep(name, bytes);
     return bytes;
   }
 }
