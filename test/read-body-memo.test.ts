@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preferredCoding, ReadBodyMemo, readBodyMemo } from '../src/http/read-body-memo';
+import { preferredCoding, ReadBodyMemo } from '../src/http/read-body-memo';
 import { clusteringSession } from '../src/local/cluster/clustering-session';
 import { type LocalAlbum, openLocalAlbum } from '../src/local/local-runtime';
 import { type LocalServer, startLocalServer } from '../src/local/server/local-server';
@@ -280,58 +279,5 @@ describe('preferredCoding', () => {
     ['br;q=0, gzip;q=0, *', null],
   ] as const)('%s → %s', (header, coding) => {
     expect(preferredCoding(header)).toBe(coding);
-  });
-});
-
-describe('readBodyMemo: the version read once per event-loop turn', () => {
-  it('asks each album once per turn, again after a write through the API, and never without a scope', async () => {
-    let data = 1;
-    const asked: string[] = [];
-    const albums = { a: { name: 'a' }, b: { name: 'b' } };
-    const albumOf = (path: string) => (path.includes('/b/') ? albums.b : albums.a);
-    const app = new Hono();
-    app.use(
-      '*',
-      readBodyMemo({
-        version: (c) => {
-          asked.push(albumOf(c.req.path).name);
-          return `${albumOf(c.req.path).name}@${data}`;
-        },
-        scope: (c) => albumOf(c.req.path),
-        paths: /^\/[ab]\/x$/,
-      }),
-    );
-    app.get('/:album/x', (c) => c.json({ album: c.req.param('album'), data }));
-    app.patch('/:album/x', (c) => {
-      data++;
-      return c.json({ data });
-    });
-    const read = async (album: string) =>
-      (await (await app.request(`/${album}/x`)).json()) as { data: number };
-    await Promise.all([read('a'), read('b')]); // misses: read, then checked again after building
-    asked.length = 0;
-    await new Promise((r) => setImmediate(r));
-    // Four reads in one turn: each album asked once.
-    const answers = await Promise.all([read('a'), read('a'), read('b'), read('b')]);
-    expect(answers.map((a) => a.data)).toEqual([1, 1, 1, 1]);
-    expect(asked.sort()).toEqual(['a', 'b']);
-    // A write, then a read in the same turn: the version is asked again and the write is seen.
-    asked.length = 0;
-    const [, after] = await Promise.all([app.request('/a/x', { method: 'PATCH' }), read('a')]);
-    expect(after.data).toBe(2);
-    expect(asked).toContain('a');
-    // Without a scope, every request asks.
-    const plain = new Hono();
-    let calls = 0;
-    const counted = () => {
-      calls++;
-      return 'v1';
-    };
-    plain.use('*', readBodyMemo({ version: counted, paths: /^\/x$/ }));
-    plain.get('/x', (c) => c.json({}));
-    await plain.request('/x');
-    const before = calls;
-    await Promise.all([plain.request('/x'), plain.request('/x')]);
-    expect(calls - before).toBe(2);
   });
 });

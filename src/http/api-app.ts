@@ -118,11 +118,7 @@ export function createApiApp({
 
   const routes = albumRoutes({ bucket, maxUploadBytes, tooLarge });
   // Read answers kept as JSON text until the album or its links change (local backend; see read-body-memo).
-  const memo = readBodyMemo({
-    version: (c) => c.get('album').readVersion(),
-    scope: (c) => c.get('album'),
-    paths: MEMO_PATHS,
-  });
+  const memo = readBodyMemo({ version: (c) => c.get('album').readVersion(), paths: MEMO_PATHS });
 
   if (mode === 'single') {
     const albumOf = libraries.open('');

@@ -25,11 +25,6 @@ import type { Context, MiddlewareHandler } from 'hono';
 export interface ReadBodyMemoOptions {
   /** The version of the album this request reads; null when it cannot be named: nothing is kept or served. */
   version: (c: Context) => string | null;
-  /**
-   * The album a request reads (the same object for the same album). When given, its version is read
-   * once per event-loop turn instead of once per request; see readBodyMemo.
-   */
-  scope?: (c: Context) => object;
   /** Paths whose GET answers are kept. */
   paths: RegExp;
   maxEntries?: number;
@@ -214,41 +209,9 @@ export function readBodyMemo(opts: ReadBodyMemoOptions): MiddlewareHandler {
     // Buffer bodies: written to the socket as they are, no UTF-8 encoding per request.
     return c.body(coded ?? e.body, 200, headers);
   };
-  // With a scope, an album's version is read once per event-loop turn (a SQLite query per read was ~4 %
-  // of a kept answer's cost): requests read in one turn are concurrent with whatever else that turn
-  // did. A write through this API forgets them all, so a client that saw its write answered never
-  // reads the state from before it.
-  const turn = new Map<object, string | null>();
-  let clearing = false;
-  const forget = () => {
-    turn.clear();
-    clearing = false;
-  };
-  const versionThisTurn = (c: Context): string | null => {
-    const scope = opts.scope?.(c);
-    if (!scope) return opts.version(c);
-    let v = turn.get(scope);
-    if (v === undefined) {
-      v = opts.version(c);
-      turn.set(scope, v);
-      if (!clearing) {
-        clearing = true;
-        setImmediate(forget);
-      }
-    }
-    return v;
-  };
   return async (c, next) => {
-    if (c.req.method !== 'GET') {
-      forget();
-      try {
-        return await next();
-      } finally {
-        forget();
-      }
-    }
-    if (!opts.paths.test(c.req.path)) return next();
-    const version = versionThisTurn(c);
+    if (c.req.method !== 'GET' || !opts.paths.test(c.req.path)) return next();
+    const version = opts.version(c);
     if (version === null) return next();
     const key = `${c.req.path}?${normalizedQuery(c.req.url)}`;
     const hit = memo.get(version, key);
