@@ -106,8 +106,7 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
       keyPrefix: libraryPhotoPrefix('', name),
       engine: engine.get,
       concurrency: workers,
-      // A small library keeps no clusterer between passes (~2.5 MB of index each): see SessionOptions.releaseSmall.
-      clusterer: (opts.clusterer ?? (() => clusteringSession({}, { releaseSmall: true })))(),
+      clusterer: (opts.clusterer ?? (() => clusteringSession()))(),
       fullClusteringGrowth: opts.fullClusteringGrowth,
       // Signed links of a library are served under its routes: /libraries/<name>/media/….
       mediaBase: () => `${baseUrl}/libraries/${name}`,

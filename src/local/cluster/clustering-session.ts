@@ -36,12 +36,6 @@ export const FULL_PASS_BELOW_FACES = 10_000;
 export interface SessionOptions {
   /** See FULL_PASS_BELOW_FACES; 0 = only when the backend asks. */
   fullBelowFaces?: number;
-  /**
-   * Keep nothing between passes while the album is small (under fullBelowFaces): every pass is a full one
-   * anyway, and rebuilding a small album's clusterer costs milliseconds, while each kept HNSW index holds
-   * ~2.5 MB whatever its size. For many small albums in one process (`start --libraries`).
-   */
-  releaseSmall?: boolean;
 }
 
 /**
@@ -55,7 +49,7 @@ export interface SessionOptions {
  */
 export function clusteringSession(
   opts: Partial<ClustererOptions> = {},
-  { fullBelowFaces = FULL_PASS_BELOW_FACES, releaseSmall = false }: SessionOptions = {},
+  { fullBelowFaces = FULL_PASS_BELOW_FACES }: SessionOptions = {},
 ): FaceClusterer {
   let session: { clusterer: PersonClusterer; seen: Map<number, SeenFace> } | null = null;
   let pending: { clusterer: PersonClusterer; states: SeenFace[]; changes: ClusterChanges } | null = null;
@@ -122,10 +116,6 @@ export function clusteringSession(
     },
     committed(): void {
       if (!pending) return;
-      if (releaseSmall && pending.states.length < fullBelowFaces) {
-        pending = null;
-        return;
-      }
       const assigned = new Map(pending.changes.assignments.map((a) => [a.faceId, a.personId]));
       const seen = new Map<number, SeenFace>();
       for (const s of pending.states)
