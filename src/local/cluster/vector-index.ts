@@ -20,15 +20,25 @@ export interface Neighbor {
   distance: number;
 }
 
+/**
+ * Up to this many live vectors the index is a plain list searched exactly, with no HNSW graph: every
+ * hnswlib index costs ~2.5 MB up front whatever its size (hnswlib's 65,536 per-label locks), which is most
+ * of what a small album's clusterer holds — and many small albums share a process (`start --libraries`).
+ * An exact search over a few hundred vectors costs about what a graph search does.
+ */
+export const FLAT_MAX = 512;
+
 export class VectorIndex {
-  private index: hnswlib.HierarchicalNSW;
+  /** null while the index is flat (live.size ≤ FLAT_MAX). */
+  private index: hnswlib.HierarchicalNSW | null = null;
   private readonly live = new Map<number, Float32Array>();
+  private ef: number;
 
   constructor(
     private readonly opts: IndexOptions,
-    initialCapacity = 1024,
+    private readonly initialCapacity = 1024,
   ) {
-    this.index = this.create(initialCapacity);
+    this.ef = opts.efSearch;
   }
 
   private create(capacity: number): hnswlib.HierarchicalNSW {
@@ -39,12 +49,13 @@ export class VectorIndex {
       efConstruction: this.opts.efConstruction,
       randomSeed: this.opts.seed,
     });
-    index.setEf(this.opts.efSearch);
+    index.setEf(this.ef);
     return index;
   }
 
   setEf(ef: number): void {
-    this.index.setEf(ef);
+    this.ef = ef;
+    this.index?.setEf(ef);
   }
 
   get size(): number {
@@ -57,6 +68,11 @@ export class VectorIndex {
 
   add(id: number, vector: Float32Array): void {
     if (this.live.has(id)) return;
+    if (!this.index) {
+      this.live.set(id, vector);
+      if (this.live.size > FLAT_MAX) this.rebuild();
+      return;
+    }
     if (this.index.getCurrentCount() >= this.index.getMaxElements()) {
       this.index.resizeIndex(this.index.getMaxElements() * 2);
     }
@@ -65,22 +81,26 @@ export class VectorIndex {
   }
 
   remove(id: number): void {
-    if (!this.live.delete(id)) return;
+    if (!this.live.delete(id) || !this.index) return;
     this.index.markDelete(id);
     const tombstones = this.index.getCurrentCount() - this.live.size;
     if (tombstones > 4096 && tombstones > 2 * this.live.size) this.rebuild();
   }
 
+  /** A fresh graph of the live vectors, or back to a flat list when few are left. */
   private rebuild(): void {
-    const ef = this.index.getEf();
-    this.index = this.create(Math.max(1024, this.live.size * 2));
-    this.index.setEf(ef);
+    if (this.live.size <= FLAT_MAX) {
+      this.index = null;
+      return;
+    }
+    this.index = this.create(Math.max(this.initialCapacity, this.live.size * 2));
     for (const [id, v] of this.live) this.index.addPoint(Array.from(v), id);
   }
 
   /** Up to k nearest live faces, nearest first; with `filter`, only faces it accepts (HNSW filtered search). */
   search(vector: Float32Array | number[], k: number, filter?: (id: number) => boolean): Neighbor[] {
     if (this.live.size === 0 || k <= 0) return [];
+    if (!this.index) return this.exactSearch(vector, k, filter);
     const kk = Math.min(k, this.live.size, this.index.getMaxElements());
     const query = Array.isArray(vector) ? vector : Array.from(vector);
     const res = filter ? this.index.searchKnn(query, kk, filter) : this.index.searchKnn(query, kk);
@@ -89,5 +109,24 @@ export class VectorIndex {
       out.push({ id: res.neighbors[i]!, distance: Math.sqrt(Math.max(0, res.distances[i]!)) });
     }
     return out;
+  }
+
+  private exactSearch(
+    vector: Float32Array | number[],
+    k: number,
+    filter?: (id: number) => boolean,
+  ): Neighbor[] {
+    const out: Neighbor[] = [];
+    for (const [id, v] of this.live) {
+      if (filter && !filter(id)) continue;
+      let sum = 0;
+      for (let i = 0; i < v.length; i++) {
+        const d = v[i]! - vector[i]!;
+        sum += d * d;
+      }
+      out.push({ id, distance: Math.sqrt(sum) });
+    }
+    out.sort((a, b) => a.distance - b.distance || a.id - b.id);
+    return out.length > k ? out.slice(0, k) : out;
   }
 }
