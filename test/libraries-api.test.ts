@@ -200,6 +200,13 @@ describe('libraries: admin key and library tokens', () => {
     expect(everything).not.toContain('bob/');
   });
 
+  it("shows a token its library's folder name, not the server's path; the admin sees the path", async () => {
+    const mine = await body(await call('/libraries/alice/capabilities', alice));
+    expect(mine.json.source).toEqual({ kind: 'folder', path: 'alice' });
+    const admin = await body(await call('/libraries/alice/capabilities', ADMIN));
+    expect(admin.json.source.path).toBe(join(work, 'alice', 'photos'));
+  });
+
   it('refuses bad, expired, wrongly signed and claim-less tokens with 401', async () => {
     const now = Math.floor(Date.now() / 1000);
     const cases: [string, string | null, string][] = [

@@ -48,7 +48,14 @@ export function albumRoutes({ bucket, maxUploadBytes, tooLarge }: AlbumRoutesOpt
     };
 
   app.get('/stats', async (c) => c.json(await c.get('album').stats()));
-  app.get('/capabilities', (c) => c.json(c.get('album').capabilities(bucket)));
+  app.get('/capabilities', (c) => {
+    const caps = c.get('album').capabilities(bucket);
+    // An end user's token learns its library's folder name, not where the server keeps photos.
+    const library = c.get('library');
+    if (c.get('access')?.kind === 'library' && library && caps.source.kind === 'folder')
+      return c.json({ ...caps, source: { kind: 'folder', path: library } });
+    return c.json(caps);
+  });
 
   app.get('/people', validate('query', PeopleListQuery), async (c) => {
     const q = c.req.valid('query');
