@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { batchedLines } from '../../log/batched-lines';
 import { humanFormat } from '../../log/human-format';
 import { createLogger, envLogLevel, jsonFormat, type LogFormat, type Logger } from '../../log/logger';
+import type { LocalBackend } from '../local-backend';
 import type { LocalLibraries } from '../local-libraries';
 
 // Commands import what they need when they run: `status` and `export` never load the handlers or the engine.
@@ -214,19 +215,7 @@ export function buildProgram(): Command {
       if (libs) {
         try {
           for (const name of pickLibraries(libs, o)) {
-            const libLog = log.child({ library: name });
-            const run = await libs.library(name)!.backend.runClustering({
-              deadline: Date.now() + 3600_000,
-              log: libLog,
-              full: true,
-            });
-            libLog.info(`clustering.${run.outcome}`, {
-              taskId: run.task?.id,
-              newPeople: run.newPeople,
-              updatedPeople: run.updatedPeople,
-              reason: run.reason,
-            });
-            if (run.outcome === 'failed') process.exitCode = 1;
+            await reclusterAlbum(libs.library(name)!.backend, log.child({ library: name }));
           }
         } finally {
           await libs.close();
@@ -247,18 +236,7 @@ export function buildProgram(): Command {
         throw err;
       }
       try {
-        const run = await album.backend.runClustering({
-          deadline: Date.now() + 3600_000,
-          log: album.log,
-          full: true,
-        });
-        album.log.info(`clustering.${run.outcome}`, {
-          taskId: run.task?.id,
-          newPeople: run.newPeople,
-          updatedPeople: run.updatedPeople,
-          reason: run.reason,
-        });
-        if (run.outcome === 'failed') process.exitCode = 1;
+        await reclusterAlbum(album.backend, album.log);
       } finally {
         await album.close();
         unlock();
@@ -390,4 +368,16 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`face-album: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   }
+}
+
+/** `recluster`: one full clustering pass of one album, logged; a failed pass makes the exit code 1. */
+async function reclusterAlbum(backend: LocalBackend, log: Logger): Promise<void> {
+  const run = await backend.runClustering({ deadline: Date.now() + 3600_000, log, full: true });
+  log.info(`clustering.${run.outcome}`, {
+    taskId: run.task?.id,
+    newPeople: run.newPeople,
+    updatedPeople: run.updatedPeople,
+    reason: run.reason,
+  });
+  if (run.outcome === 'failed') process.exitCode = 1;
 }

@@ -1,6 +1,9 @@
+import type { StatsRecord } from '../../album/types';
 import type { LocalLibraries } from '../local-libraries';
 import type { LocalAlbum } from '../local-runtime';
+import type { PhotoStore } from '../store/photo-store';
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
+import type { FolderChange } from '../watch/oss-event-builder';
 
 /** `face-album status`: what is indexed, what is waiting, what was refused, and the last clustering. */
 export async function albumStatus(album: LocalAlbum, dataDir: string) {
@@ -9,10 +12,20 @@ export async function albumStatus(album: LocalAlbum, dataDir: string) {
     await walkPhotos(album.folder, nestedDataDir(album.folder.root, dataDir)),
     album.photos.knownFiles(),
   );
-  const rejected = album.photos.rejectedFiles();
   return {
     photosDir: album.folder.root,
     dataDir,
+    ...figures(stats, pending, album.photos.rejectedFiles()),
+  };
+}
+
+/** One album's status figures: its counts, its changes waiting, the files it refused (the first 20). */
+function figures(
+  stats: StatsRecord,
+  pending: FolderChange[],
+  rejected: ReturnType<PhotoStore['rejectedFiles']>,
+) {
+  return {
     photos: stats.photoCount,
     faces: stats.faceCount,
     people: stats.personCount,
@@ -34,21 +47,8 @@ export async function librariesStatus(libs: LocalLibraries, dataDir: string) {
   const libraries = [];
   for (const name of libs.names()) {
     const lib = libs.library(name)!;
-    const stats = await lib.backend.stats();
     const mine = pending.filter((c) => c.key.startsWith(`${name}/`));
-    const rejected = lib.photos.rejectedFiles();
-    libraries.push({
-      name,
-      photos: stats.photoCount,
-      faces: stats.faceCount,
-      people: stats.personCount,
-      pending: {
-        toIndex: mine.filter((c) => c.kind === 'created').length,
-        toRemove: mine.filter((c) => c.kind === 'removed').length,
-      },
-      rejected: { count: rejected.length, files: rejected.slice(0, 20) },
-      lastClustering: stats.lastClustering,
-    });
+    libraries.push({ name, ...figures(await lib.backend.stats(), mine, lib.photos.rejectedFiles()) });
   }
   return { photosDir: libs.folder.root, dataDir, libraries };
 }
