@@ -34,5 +34,14 @@ export class AlbumError extends Error {
   }
 }
 
+/**
+ * Whether a failure may pass if the same work is tried again: throttling, an upstream that kept failing,
+ * an internal error, or anything that is not an AlbumError at all. Other album errors are final.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (!(err instanceof AlbumError)) return true;
+  return err.code === 'too_many_requests' || err.code === 'upstream_error' || err.code === 'internal';
+}
+
 export const notFound = (what: string, id: string): AlbumError =>
   new AlbumError('not_found', `${what} ${id} does not exist`);

@@ -1,5 +1,5 @@
 import type { AlbumService } from '../album/album-service';
-import { AlbumError } from '../album/errors';
+import { AlbumError, isRetryable } from '../album/errors';
 import type { PhotoOutcome } from '../album/types';
 import type { PhotoChange } from '../fc/oss-event';
 import type { Logger } from '../log/logger';
@@ -31,9 +31,6 @@ export interface PrefixLibrariesOptions {
   maxPerTick: number;
 }
 
-const isTransient = (err: unknown) =>
-  !(err instanceof AlbumError) || ['too_many_requests', 'upstream_error', 'internal'].includes(err.code);
-
 export function prefixLibraries({
   backend,
   host,
@@ -57,7 +54,9 @@ export function prefixLibraries({
           });
           continue;
         }
-        byLibrary.set(of.library, [...(byLibrary.get(of.library) ?? []), change]);
+        const mine = byLibrary.get(of.library);
+        if (mine) mine.push(change);
+        else byLibrary.set(of.library, [change]);
       }
       // Every library gets its changes even when another one fails; the failure is rethrown at the end so the
       // event is retried (indexing is idempotent: photos done the first time come back "unchanged").
@@ -71,7 +70,7 @@ export function prefixLibraries({
           outcomes.push(...(await album.applyPhotoChanges(mine, libLog)));
         } catch (err) {
           libLog.error('library.index_failed', { error: err });
-          if (failure === null || (isTransient(err) && !isTransient(failure))) failure = err;
+          if (failure === null || (isRetryable(err) && !isRetryable(failure))) failure = err;
         }
       }
       if (failure !== null) throw failure;

@@ -1,5 +1,5 @@
 import { summarizeOutcomes } from '../album/album-service';
-import { AlbumError } from '../album/errors';
+import { isRetryable } from '../album/errors';
 import type { PhotoOutcome } from '../album/types';
 import { ConfigError } from '../config/album-config';
 import { type FcContext, FcContextSchema, invocationDeadline } from '../fc/fc-context';
@@ -41,9 +41,7 @@ function invocation(
  * event that can never be processed (malformed) is final.
  */
 function isTransient(err: unknown): boolean {
-  if (err instanceof AlbumError)
-    return err.code === 'too_many_requests' || err.code === 'upstream_error' || err.code === 'internal';
-  return !(err instanceof MalformedEventError);
+  return !(err instanceof MalformedEventError) && isRetryable(err);
 }
 
 export interface IndexerResult {
