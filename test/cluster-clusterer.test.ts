@@ -2,22 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterChanges, ClusterFace } from '../src/local/cluster/cluster-types';
 import { PersonClusterer } from '../src/local/cluster/person-clusterer';
 import { mergeFace, rejectFace } from '../src/local/cluster/user-edits';
-import { SYNTHETIC_THRESHOLDS, SyntheticIdentities } from './support/synthetic-faces';
+import { clusterFace, SYNTHETIC_THRESHOLDS, SyntheticIdentities } from './support/synthetic-faces';
 
 let nextFaceId = 1;
 let nextPhotoId = 1;
 
 function face(embedding: Float32Array, extra: Partial<ClusterFace> = {}): ClusterFace {
-  return {
-    id: nextFaceId++,
-    photoId: extra.photoId ?? nextPhotoId++,
-    embedding,
-    clusterable: true,
-    personId: null,
-    pinnedPersonId: null,
-    rejectedPersonIds: [],
-    ...extra,
-  };
+  return clusterFace(nextFaceId++, extra.photoId ?? nextPhotoId++, embedding, extra);
 }
 
 /** Tests check logic at the synthetic scale, not the tuned defaults. */

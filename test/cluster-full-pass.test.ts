@@ -9,23 +9,14 @@ import type { ClusterFace, ClusterPerson } from '../src/local/cluster/cluster-ty
 import { clusteringSession } from '../src/local/cluster/clustering-session';
 import { PersonClusterer } from '../src/local/cluster/person-clusterer';
 import type { ClusterSource } from '../src/local/local-backend';
-import { TightGroups } from './support/synthetic-faces';
+import { clusterFace, TightGroups } from './support/synthetic-faces';
 
 const groups = new TightGroups(5, 0.01);
 let nextId = 1;
 
 function face(embedding: Float32Array, extra: Partial<ClusterFace> = {}): ClusterFace {
   const id = nextId++;
-  return {
-    id,
-    photoId: id,
-    embedding,
-    clusterable: true,
-    personId: null,
-    pinnedPersonId: null,
-    rejectedPersonIds: [],
-    ...extra,
-  };
+  return clusterFace(id, id, embedding, extra);
 }
 
 /** `centre` moved by `r` along each of the given axes (one unit vector per axis). */

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterFace } from '../src/local/cluster/cluster-types';
 import { PersonClusterer } from '../src/local/cluster/person-clusterer';
 import { createFaceEngine, type LocalFaceEngine } from '../src/local/engine/create-face-engine';
+import { clusterFace } from './support/synthetic-faces';
 
 /**
  * Real descriptors from the local engine on faces-dev photos, clustered with the DEFAULT (tuned) options:
@@ -23,16 +24,7 @@ beforeAll(async () => {
     photoId++;
     const photo = await engine.analyze({ path: path.join(DATASET, file) });
     for (const f of photo.faces) {
-      faces.push({
-        id: faces.length + 1,
-        photoId,
-        embedding: f.embedding,
-        clusterable: true,
-        personId: null,
-        pinnedPersonId: null,
-        rejectedPersonIds: [],
-        truth: file.split('/')[0]!,
-      });
+      faces.push({ ...clusterFace(faces.length + 1, photoId, f.embedding), truth: file.split('/')[0]! });
     }
   }
 }, 180_000);

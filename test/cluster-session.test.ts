@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterFace, ClusterPerson } from '../src/local/cluster/cluster-types';
 import { clusteringSession } from '../src/local/cluster/clustering-session';
 import type { ClusterSource } from '../src/local/local-backend';
-import { TightGroups } from './support/synthetic-faces';
+import { clusterFace, TightGroups } from './support/synthetic-faces';
 
 const groups = new TightGroups(11, 0.01);
 const near = (c: number) => groups.face(c);
@@ -18,15 +18,7 @@ class MemoryStore implements ClusterSource {
   people: string[] = [];
   requested: number[][] = [];
   add(id: number, person: number) {
-    this.faces.set(id, {
-      id,
-      photoId: id,
-      embedding: near(person),
-      clusterable: true,
-      personId: null,
-      pinnedPersonId: null,
-      rejectedPersonIds: [],
-    });
+    this.faces.set(id, clusterFace(id, id, near(person)));
   }
   faceStates() {
     return [...this.faces.values()].map(({ embedding: _e, ...s }) => s);

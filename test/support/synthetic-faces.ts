@@ -3,6 +3,7 @@
  * 0.44 (per-face noise varies, so some faces are hard), different-person pairs around 0.8, with some
  * look-alike identities closer than that. Shared by the cluster tests and bench/cluster.ts.
  */
+import type { ClusterFace } from '../../src/local/cluster/cluster-types';
 import type { AnalyzedPhoto, DetectedFace } from '../../src/local/engine/face-engine';
 
 /** One face as the engine stores it: large, frontal and sharp (clusterable) unless told otherwise. */
@@ -138,4 +139,23 @@ export class TightGroups {
 function unitLength(v: Float32Array): Float32Array {
   const n = Math.hypot(...v);
   return v.map((x) => x / n);
+}
+
+/** A face as the clusterer takes it, fresh from indexing: clusterable, in no person, with no edits. */
+export function clusterFace(
+  id: number,
+  photoId: number,
+  embedding: Float32Array,
+  extra: Partial<ClusterFace> = {},
+): ClusterFace {
+  return {
+    id,
+    photoId,
+    embedding,
+    clusterable: true,
+    personId: null,
+    pinnedPersonId: null,
+    rejectedPersonIds: [],
+    ...extra,
+  };
 }
