@@ -428,6 +428,17 @@ describe('local album', () => {
       const crop = Buffer.from(await face.arrayBuffer());
       expect(crop.subarray(0, 2).toString('hex')).toBe('ffd8');
       expect(existsSync(join(data, 'thumbnails'))).toBe(true);
+      // A warm crop is served from memory; the photo it was cut from leaving the album still ends it.
+      const warm = await fetch(photo.faces[0]!.faceUrl!);
+      expect(Buffer.from(await warm.arrayBuffer()).equals(crop)).toBe(true);
+      const h1 = readFileSync(join(photos, 'putin/h1.jpg'));
+      rmSync(join(photos, 'putin/h1.jpg'));
+      await until(
+        'the removed photo to be unindexed',
+        async () => (await fetch(photo.faces[0]!.faceUrl!)).status === 404,
+      );
+      writeFileSync(join(photos, 'putin/h1.jpg'), h1);
+      await until('the photo to be back', async () => (await fetch(photo.faces[0]!.faceUrl!)).status === 200);
 
       const tampered = new URL(photo.photoUrl);
       tampered.searchParams.set('key', 'trips/2003/sharon 1.jpg');

@@ -264,7 +264,7 @@ describe('local store at scale', () => {
     expect(bad).toEqual([]);
   });
 
-  it('serves repeated reads from memory until anything is written, here or by another process', async () => {
+  it('serves repeated reads from memory until anything is written, here or by another process (from the next event-loop turn)', async () => {
     const ids = fill(30, 3);
     const name = async () => (await backend.getPerson(ids[0]!))?.name;
     expect(await name()).toBeNull();
@@ -275,6 +275,7 @@ describe('local store at scale', () => {
     const other = openDatabase(join(dir, 'album.db'));
     other.prepare(`UPDATE people SET name = 'Grace' WHERE id = ?`).run(ids[0]);
     other.close();
+    await new Promise((r) => setImmediate(r));
     expect(await name()).toBe('Grace');
     expect(await backend.listPeople({ limit: 10, sort: 'name', order: 'asc', hidden: 'include' })).not.toBe(
       page,

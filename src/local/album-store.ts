@@ -89,7 +89,7 @@ export function openAlbumStore(
   const media = localSignedMedia({
     links,
     folder,
-    photos,
+    indexedPhoto: (key) => backend.indexedPhoto(key),
     keyPrefix: opts.keyPrefix,
     thumbnails: new FaceThumbnails(join(opts.dir, 'thumbnails'), opts.recentCrops),
     log,

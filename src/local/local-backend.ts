@@ -76,6 +76,8 @@ export interface LocalBackendDeps {
 }
 
 const DEFAULT_FULL_CLUSTERING_GROWTH = 0.25;
+/** Photo lookups kept for face crops: a few grid pages of covers. */
+const PHOTO_LOOKUPS_KEPT = 2000;
 
 /** Runs `fn` over items with at most `limit` in flight, keeping result order. */
 async function mapPool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -97,6 +99,8 @@ export class LocalBackend implements AlbumBackend {
   private readonly indexer: PhotoIndexer;
   private clustering: Promise<ClusteringRun> | null = null;
   private readonly reads: ReadMemo;
+  /** Photos by key for face crops: a warm crop costs less than the SQLite read transaction it would need. */
+  private readonly photoLookups: ReadMemo;
   /** Bumped whenever faces change person, so cached person centroids are recomputed. */
   private facesVersion = 0;
   private centroids: { key: string; byPerson: Map<string, Float64Array> } | null = null;
@@ -104,9 +108,10 @@ export class LocalBackend implements AlbumBackend {
   queuedChanges: () => number | null = () => null;
 
   constructor(private readonly deps: LocalBackendDeps) {
-    this.reads = new ReadMemo(
-      deps.memoizeReads === false ? () => String(Math.random()) : () => deps.photos.dataVersion(),
-    );
+    const version =
+      deps.memoizeReads === false ? () => String(Math.random()) : () => deps.photos.dataVersion();
+    this.reads = new ReadMemo(version);
+    this.photoLookups = new ReadMemo(version, PHOTO_LOOKUPS_KEPT);
     this.indexer = new PhotoIndexer({
       folder: deps.folder,
       store: deps.photos,
@@ -369,6 +374,11 @@ export class LocalBackend implements AlbumBackend {
 
   async getTask(id: string): Promise<TaskRecord | null> {
     return this.deps.tasks.get(id);
+  }
+
+  /** The indexed photo at `key` (null when not indexed), as of the latest write. */
+  indexedPhoto(key: string): StoredPhoto | null {
+    return this.photoLookups.get(key, () => this.deps.photos.photoByPath(key));
   }
 
   async getPhoto(uri: string): Promise<PhotoRecord | null> {

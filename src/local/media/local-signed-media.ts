@@ -5,7 +5,7 @@ import { classifyPhotoKey } from '../../album/photo-filter';
 import type { SignedMedia } from '../../http/signed-media';
 import type { Logger } from '../../log/logger';
 import type { PhotoFolder } from '../folder/photo-folder';
-import type { PhotoStore } from '../store/photo-store';
+import type { StoredPhoto } from '../store/photo-store';
 import type { FaceThumbnails } from './face-thumbnails';
 import type { LocalMediaLinks, MediaKind } from './media-links';
 
@@ -24,7 +24,8 @@ const CONTENT_TYPES: Record<string, string> = {
 export interface LocalSignedMediaDeps {
   links: LocalMediaLinks;
   folder: PhotoFolder;
-  photos: PhotoStore;
+  /** The indexed photo at a key (asked on every face crop, so the backend keeps recent answers). */
+  indexedPhoto(key: string): StoredPhoto | null;
   /** Keys this album's links may grant (a library's folder); '' or absent: the whole folder. */
   keyPrefix?: string;
   thumbnails: FaceThumbnails;
@@ -79,7 +80,7 @@ export function localSignedMedia(deps: LocalSignedMediaDeps): SignedMedia {
       const key = checked('face', query);
       const box = parseBox(query.box);
       if (!box) throw new AlbumError('bad_request', 'box must be left,top,width,height in whole pixels');
-      const photo = deps.photos.photoByPath(key);
+      const photo = deps.indexedPhoto(key);
       if (!photo) throw new AlbumError('not_found', `photo ${key} is not indexed`);
       // A crop served lately needs no file: the photo is still indexed (the index follows the folder).
       const kept = deps.thumbnails.cached(photo.hash, box);
