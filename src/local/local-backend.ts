@@ -76,6 +76,11 @@ export interface LocalBackendDeps {
 }
 
 const DEFAULT_FULL_CLUSTERING_GROWTH = 0.25;
+/**
+ * Passes of one run whose result a user edit made stale (see cluster()). After the last one the run gives
+ * up and leaves the changes for the next run; edits still win.
+ */
+const CLUSTERING_ATTEMPTS = 3;
 /** Photo lookups kept for face crops: a few grid pages of covers. */
 const PHOTO_LOOKUPS_KEPT = 2000;
 
@@ -103,6 +108,12 @@ export class LocalBackend implements AlbumBackend {
   private readonly photoLookups: ReadMemo;
   /** Bumped whenever faces change person, so cached person centroids are recomputed. */
   private facesVersion = 0;
+  /**
+   * Bumped by every user edit of people or faces (merge, rename, hide, not this person, assign, cover). A
+   * clustering pass that ran in the clustering thread while one was made is not applied: its result was
+   * computed without the edit and would overwrite it.
+   */
+  private edits = 0;
   private centroids: { key: string; byPerson: Map<string, Float64Array> } | null = null;
   /** Photo changes seen but not yet indexed; the launcher's change queue reports them here. */
   queuedChanges: () => number | null = () => null;
@@ -212,27 +223,43 @@ export class LocalBackend implements AlbumBackend {
     const started = Date.now();
     try {
       let faceCount = 0;
-      // The clusterer sees each distinct face once, however many copies of its photo the folder holds.
       let content: DistinctContent | null = null;
-      const source: ClusterSource = {
-        faceStates: () => {
-          const states = photos.clusterFaceStates();
-          faceCount = states.length;
-          content = new DistinctContent(states);
-          return content.units;
-        },
-        embeddings: (ids) => photos.embeddingsOf(ids),
-        persons: () => people.clusterPersons(),
-      };
-      const raw = await this.deps.clusterer.cluster({ source, full });
+      let raw: ClusterChanges;
+      for (let attempt = 1; ; attempt++) {
+        const edits = this.edits;
+        // The clusterer sees each distinct face once, however many copies of its photo the folder holds.
+        const source: ClusterSource = {
+          faceStates: () => {
+            const states = photos.clusterFaceStates();
+            faceCount = states.length;
+            content = new DistinctContent(states);
+            return content.units;
+          },
+          embeddings: (ids) => photos.embeddingsOf(ids),
+          persons: () => people.clusterPersons(),
+        };
+        raw = await this.deps.clusterer.cluster({ source, full });
+        if (this.edits === edits) break;
+        // Not applied and not committed(): the clusterer's next pass starts again from what the store holds.
+        log.info('clustering.edited_meanwhile', { attempt, attempts: CLUSTERING_ATTEMPTS });
+        if (attempt < CLUSTERING_ATTEMPTS) continue;
+        const reason = 'people were edited during every clustering pass; the next run clusters these photos';
+        const failed = tasks.finish(task.id, 'failed', { code: 'ClusteringInterrupted', message: reason });
+        return { outcome: 'skipped', reason, task: failed };
+      }
+      // Faces deleted while the pass ran are skipped by the store; faces added meanwhile wait for the next
+      // run (the generation recorded is the one read before the pass).
+      const writing = performance.now();
       const changes = content ? (content as DistinctContent).expand(raw) : raw;
       const result = people.applyClusterChanges(changes);
+      const writeMs = Math.round(performance.now() - writing);
       this.facesVersion++;
       this.deps.clusterer.committed?.();
       tasks.setClusteredGeneration(generation);
       if (full) tasks.setFullClusteredFaces(albumFaces);
       const done = tasks.finish(task.id, 'succeeded', {
-        stats: { faces: faceCount, ms: Date.now() - started, full, ...result },
+        // writeMs: the result's write, on the main thread (the API waits for it).
+        stats: { faces: faceCount, ms: Date.now() - started, writeMs, full, ...result },
       });
       return { outcome: 'succeeded', task: done, newPeople: result.created, updatedPeople: result.updated };
     } catch (err) {
@@ -272,11 +299,13 @@ export class LocalBackend implements AlbumBackend {
 
   async setCover(personId: string, faceId: string): Promise<PersonRecord> {
     if (!this.deps.people.get(personId)) throw notFound('person', personId);
+    this.edits++;
     this.deps.edits.setCover(personId, this.faceIdOf(faceId));
     return (await this.getPerson(personId))!;
   }
 
   async assignFace(faceId: string, personId: string): Promise<void> {
+    this.edits++;
     this.deps.edits.assignFace(this.faceIdOf(faceId), personId);
     this.facesVersion++;
   }
@@ -345,11 +374,13 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> {
+    this.edits++;
     return this.deps.people.update(id, patch);
   }
 
   /** Local merges finish at once; the task is recorded so GET /tasks/:id answers as on IMM. */
   async mergePeople(from: string[], into: string): Promise<TaskRecord> {
+    this.edits++;
     const task = this.deps.tasks.start('merge');
     try {
       this.deps.people.merge(from, into);
@@ -368,6 +399,7 @@ export class LocalBackend implements AlbumBackend {
   async rejectFace(personId: string, faceId: string): Promise<void> {
     const id = Number(faceId);
     if (!Number.isInteger(id)) throw notFound('face', faceId);
+    this.edits++;
     this.deps.people.rejectFace(personId, id);
     this.facesVersion++;
   }

@@ -11,6 +11,7 @@ import { type LibraryHost, prefixLibraries } from '../library/prefix-libraries';
 import type { Logger } from '../log/logger';
 import type { AlbumRuntime, RuntimeFactory } from '../runtime/album-runtime';
 import { type AlbumStore, openAlbumStore } from './album-store';
+import { ClusterThread } from './cluster/cluster-thread';
 import { clusteringSession } from './cluster/clustering-session';
 import {
   bindLibrariesPhotosDir,
@@ -95,6 +96,11 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
   let queued: (prefix: string) => number | null = () => null;
   const open = new Map<string, LocalLibrary>();
   const recentCrops = new RecentCrops();
+  // One clustering thread for every library (passes queue): a thread per library would cost each its own
+  // V8 heap and hnswlib copy.
+  const thread = !opts.clusterer && opts.clusterInWorker ? new ClusterThread(log) : null;
+  const clustererOf = (name: string): FaceClusterer =>
+    opts.clusterer?.() ?? thread?.clusterer(name) ?? clusteringSession();
 
   const openLibrary = (name: string): LocalLibrary => {
     const dir = libraryStoreDir(dataDir, name);
@@ -108,7 +114,7 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
       keyPrefix: libraryPhotoPrefix('', name),
       engine: engine.get,
       concurrency: workers,
-      clusterer: (opts.clusterer ?? (() => clusteringSession()))(),
+      clusterer: clustererOf(name),
       fullClusteringGrowth: opts.fullClusteringGrowth,
       // Signed links of a library are served under its routes: /libraries/<name>/media/….
       mediaBase: () => `${baseUrl}/libraries/${name}`,
@@ -201,6 +207,7 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
     },
     close: async () => {
       await engine.close();
+      await thread?.close();
       for (const l of open.values()) l.db.close();
       open.clear();
     },

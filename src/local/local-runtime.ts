@@ -6,6 +6,7 @@ import { singleLibrary } from '../library/album-libraries';
 import type { Logger } from '../log/logger';
 import type { AlbumRuntime, RuntimeFactory } from '../runtime/album-runtime';
 import { openAlbumStore } from './album-store';
+import { ClusterThread } from './cluster/cluster-thread';
 import { clusteringSession } from './cluster/clustering-session';
 import { refuseLibrariesDataDir } from './data-dir-layout';
 import type { FaceEngine, FaceEngineOptions } from './engine/face-engine';
@@ -36,6 +37,12 @@ export interface LocalAlbumOptions {
   log: Logger;
   createEngine?: (opts: FaceEngineOptions) => Promise<FaceEngine>;
   clusterer?: FaceClusterer;
+  /**
+   * Run clustering passes in a worker thread (ClusterThread) instead of on the main thread, so the HTTP
+   * API keeps answering during a pass: what `start` does. Off for one-shot commands (scan, recluster),
+   * which serve nothing meanwhile. Ignored when `clusterer` is given.
+   */
+  clusterInWorker?: boolean;
   /** See LocalBackendDeps.fullClusteringGrowth. */
   fullClusteringGrowth?: number;
 }
@@ -79,6 +86,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
   const workers = opts.workers ?? availableParallelism();
   const engine = lazyEngine({ workers, log, create: opts.createEngine });
   let baseUrl = opts.baseUrl ?? 'http://127.0.0.1:9000';
+  const thread = !opts.clusterer && opts.clusterInWorker ? new ClusterThread(log) : null;
   const { backend, photos, people, service, media } = openAlbumStore(
     {
       dir: dataDir,
@@ -87,7 +95,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
       config,
       engine: engine.get,
       concurrency: workers,
-      clusterer: opts.clusterer ?? clusteringSession(),
+      clusterer: opts.clusterer ?? thread?.clusterer('album') ?? clusteringSession(),
       fullClusteringGrowth: opts.fullClusteringGrowth,
       mediaBase: () => baseUrl,
       env: opts.env ?? process.env,
@@ -114,6 +122,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     },
     close: async () => {
       await engine.close();
+      await thread?.close();
       db.close();
     },
   };

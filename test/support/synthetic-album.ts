@@ -10,7 +10,7 @@ import { clusteringSession } from '../../src/local/cluster/clustering-session';
 import type { ClustererOptions } from '../../src/local/cluster/person-clusterer';
 import type { DetectedFace } from '../../src/local/engine/face-engine';
 import type { PhotoFolder } from '../../src/local/folder/photo-folder';
-import { LocalBackend } from '../../src/local/local-backend';
+import { type FaceClusterer, LocalBackend } from '../../src/local/local-backend';
 import { type Db, openDatabase } from '../../src/local/store/database';
 import { FaceEditsStore } from '../../src/local/store/face-edits-store';
 import { PeopleStore } from '../../src/local/store/people-store';
@@ -41,7 +41,11 @@ export class SyntheticAlbum {
   backend: LocalBackend;
   private mtime = 1;
 
-  constructor(private readonly opts: Partial<ClustererOptions> = SYNTHETIC_THRESHOLDS) {
+  constructor(
+    opts: Partial<ClustererOptions> = SYNTHETIC_THRESHOLDS,
+    /** Another clusterer (e.g. one running in a ClusterThread); clusteringSession(opts) by default. */
+    private readonly clusterer: () => FaceClusterer = () => clusteringSession(opts),
+  ) {
     this.backend = this.newBackend();
   }
 
@@ -59,7 +63,7 @@ export class SyntheticAlbum {
       tasks: this.tasks,
       edits: new FaceEditsStore(this.db),
       engine: () => Promise.reject(new Error('no engine in synthetic albums')),
-      clusterer: clusteringSession(this.opts),
+      clusterer: this.clusterer(),
       isClusterable: () => true,
       concurrency: 1,
     });

@@ -67,7 +67,8 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
   const unlock = lockDataDir(opts.dataDir, 'start');
   let album: LocalAlbum;
   try {
-    album = openLocalAlbum(opts);
+    // Clustering off the main thread: the API keeps answering during a pass.
+    album = openLocalAlbum({ ...opts, clusterInWorker: opts.clusterInWorker ?? true });
   } catch (err) {
     unlock();
     throw err;
@@ -105,7 +106,7 @@ export async function startLibrariesDaemon(
   const unlock = lockDataDir(opts.dataDir, 'start');
   let libraries: LocalLibraries;
   try {
-    libraries = openLocalLibraries(opts);
+    libraries = openLocalLibraries({ ...opts, clusterInWorker: opts.clusterInWorker ?? true });
   } catch (err) {
     unlock();
     throw err;

@@ -207,12 +207,14 @@ export class PeopleStore {
       }
       const bump = this.db.prepare('UPDATE people SET updated_at = ? WHERE id = ?');
       for (const id of touched) bump.run(now, id);
-      // An emptied person the user never touched goes away; an edited one is kept (it may come back).
+      // An emptied person the user never touched goes away; an edited one is kept (it may come back). So
+      // does a new one whose faces were all deleted while the pass ran (clustering thread).
       let deleted = 0;
       const drop = this.db.prepare(
         'DELETE FROM people WHERE id = ? AND edited = 0 AND merged_into IS NULL AND face_count = 0',
       );
-      for (const id of changes.emptiedPersons) deleted += drop.run(id).changes;
+      for (const id of new Set([...changes.emptiedPersons, ...changes.createdPersons]))
+        deleted += drop.run(id).changes;
       return {
         created,
         updated: [...touched].filter((id) => !changes.createdPersons.includes(id)).length,
