@@ -208,6 +208,9 @@ export class LocalBackend implements AlbumBackend {
     full?: boolean;
   }): Promise<ClusteringRun> {
     const { photos, people, tasks } = this.deps;
+    // A clusterer in another thread reads the store through its own connection: it must see every write
+    // the generation below counts.
+    photos.commitPending();
     const generation = photos.generation();
     if (!requested && generation === tasks.clusteredGeneration()) {
       return {
@@ -248,7 +251,8 @@ export class LocalBackend implements AlbumBackend {
         return { outcome: 'skipped', reason, task: failed };
       }
       // Faces deleted while the pass ran are skipped by the store; faces added meanwhile wait for the next
-      // run (the generation recorded is the one read before the pass).
+      // run (the generation recorded is the one read before the pass). A clusterer that read the store
+      // itself (ClusterThread) never called faceStates(): its changes already cover every copy.
       const writing = performance.now();
       const changes = content ? (content as DistinctContent).expand(raw) : raw;
       const result = people.applyClusterChanges(changes);
@@ -259,7 +263,13 @@ export class LocalBackend implements AlbumBackend {
       if (full) tasks.setFullClusteredFaces(albumFaces);
       const done = tasks.finish(task.id, 'succeeded', {
         // writeMs: the result's write, on the main thread (the API waits for it).
-        stats: { faces: faceCount, ms: Date.now() - started, writeMs, full, ...result },
+        stats: {
+          faces: content ? faceCount : albumFaces,
+          ms: Date.now() - started,
+          writeMs,
+          full,
+          ...result,
+        },
       });
       return { outcome: 'succeeded', task: done, newPeople: result.created, updatedPeople: result.updated };
     } catch (err) {

@@ -99,8 +99,8 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
   // One clustering thread for every library (passes queue): a thread per library would cost each its own
   // V8 heap and hnswlib copy.
   const thread = !opts.clusterer && opts.clusterInWorker ? new ClusterThread(log) : null;
-  const clustererOf = (name: string): FaceClusterer =>
-    opts.clusterer?.() ?? thread?.clusterer(name) ?? clusteringSession();
+  const clustererOf = (name: string, dir: string): FaceClusterer =>
+    opts.clusterer?.() ?? thread?.clusterer(name, join(dir, 'album.db')) ?? clusteringSession();
 
   const openLibrary = (name: string): LocalLibrary => {
     const dir = libraryStoreDir(dataDir, name);
@@ -114,7 +114,7 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
       keyPrefix: libraryPhotoPrefix('', name),
       engine: engine.get,
       concurrency: workers,
-      clusterer: clustererOf(name),
+      clusterer: clustererOf(name, dir),
       fullClusteringGrowth: opts.fullClusteringGrowth,
       // Signed links of a library are served under its routes: /libraries/<name>/media/….
       mediaBase: () => `${baseUrl}/libraries/${name}`,

@@ -95,7 +95,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
       config,
       engine: engine.get,
       concurrency: workers,
-      clusterer: opts.clusterer ?? thread?.clusterer('album') ?? clusteringSession(),
+      clusterer: opts.clusterer ?? thread?.clusterer('album', db.name) ?? clusteringSession(),
       fullClusteringGrowth: opts.fullClusteringGrowth,
       mediaBase: () => baseUrl,
       env: opts.env ?? process.env,

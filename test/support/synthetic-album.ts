@@ -43,8 +43,8 @@ export class SyntheticAlbum {
 
   constructor(
     opts: Partial<ClustererOptions> = SYNTHETIC_THRESHOLDS,
-    /** Another clusterer (e.g. one running in a ClusterThread); clusteringSession(opts) by default. */
-    private readonly clusterer: () => FaceClusterer = () => clusteringSession(opts),
+    /** Another clusterer (e.g. one running in a ClusterThread) of the album's SQLite file; clusteringSession(opts) by default. */
+    private readonly clusterer: (dbFile: string) => FaceClusterer = () => clusteringSession(opts),
   ) {
     this.backend = this.newBackend();
   }
@@ -63,7 +63,7 @@ export class SyntheticAlbum {
       tasks: this.tasks,
       edits: new FaceEditsStore(this.db),
       engine: () => Promise.reject(new Error('no engine in synthetic albums')),
-      clusterer: this.clusterer(),
+      clusterer: this.clusterer(this.db.name),
       isClusterable: () => true,
       concurrency: 1,
     });

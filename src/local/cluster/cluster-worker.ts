@@ -1,65 +1,92 @@
 /**
  * The clustering thread (see cluster-thread.ts): keeps one clustering session per album, with its
- * PersonClusterer and HNSW indexes, between passes, so the daemon's main thread only reads the store and
- * writes the result. The session reads embeddings synchronously; here that read is a request to the main
- * thread, waited for with Atomics.wait (this thread has nothing else to do meanwhile).
+ * PersonClusterer and HNSW indexes, between passes, and reads what a pass needs from the album's SQLite
+ * file through its own read-only connection, so the daemon's main thread only writes the result.
  */
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import type { ClusterSource, FaceClusterer } from '../local-backend';
-import type { ClusterThreadData, EmbeddingsAnswer, FromThread, ToThread } from './cluster-thread-protocol';
+import { PeopleStore } from '../store/people-store';
+import { PhotoStore } from '../store/photo-store';
+import type { FromThread, ToThread } from './cluster-thread-protocol';
+import type { ClusterChanges } from './cluster-types';
 import { clusteringSession } from './clustering-session';
+import { DistinctContent } from './distinct-content';
 
-const { embeddingsPort, signal } = workerData as ClusterThreadData;
-const flag = new Int32Array(signal);
-const sessions = new Map<string, FaceClusterer>();
-const post = (msg: FromThread, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(msg, transfer);
-
-function embeddingsFor(pass: number, ids: number[]): Map<number, Float32Array> {
-  Atomics.store(flag, 0, 0);
-  const asked = Int32Array.from(ids);
-  post({ type: 'need', id: pass, ids: asked }, [asked.buffer as ArrayBuffer]);
-  for (;;) {
-    // Bounded waits: a terminate() from the parent is acted on between them.
-    Atomics.wait(flag, 0, 0, 1000);
-    const received = receiveMessageOnPort(embeddingsPort);
-    if (!received) continue;
-    const answer = received.message as EmbeddingsAnswer;
-    if (answer.id !== pass) continue;
-    if (answer.type === 'embeddings_error') throw new Error(`reading embeddings failed: ${answer.message}`);
-    const out = new Map<number, Float32Array>();
-    for (let i = 0; i < answer.ids.length; i++)
-      out.set(answer.ids[i]!, answer.vectors.subarray(i * answer.dim, (i + 1) * answer.dim));
-    return out;
-  }
+interface Album {
+  session: FaceClusterer;
+  db: Database.Database;
+  photos: PhotoStore;
+  people: PeopleStore;
 }
 
-async function run(msg: Extract<ToThread, { type: 'cluster' }>): Promise<void> {
-  const started = performance.now();
-  let session = sessions.get(msg.key);
-  if (!session) {
-    session = clusteringSession(msg.options.clusterer, msg.options.session);
-    sessions.set(msg.key, session);
-  }
-  const source: ClusterSource = {
-    faceStates: () => msg.states,
-    persons: () => msg.persons,
-    embeddings: (ids) => embeddingsFor(msg.id, ids),
+const albums = new Map<string, Album>();
+const post = (msg: FromThread) => parentPort!.postMessage(msg);
+
+function albumOf(msg: Extract<ToThread, { type: 'cluster' }>): Album {
+  const known = albums.get(msg.key);
+  if (known && known.db.name === msg.dbFile) return known;
+  known?.db.close();
+  const db = new Database(msg.dbFile, { readonly: true, fileMustExist: true });
+  // The daemon writes while this reads (WAL): wait for a checkpoint rather than fail.
+  db.pragma('busy_timeout = 5000');
+  const album = {
+    session: clusteringSession(msg.options.clusterer, msg.options.session),
+    db,
+    photos: new PhotoStore(db),
+    people: new PeopleStore(db, (path) => path),
   };
-  const changes = await session.cluster({ source, full: msg.full });
-  post({ type: 'result', id: msg.id, changes, ms: performance.now() - started });
+  albums.set(msg.key, album);
+  return album;
 }
 
-// One message at a time: a pass runs to its end (it blocks this thread) before the next is read.
+function run(msg: Extract<ToThread, { type: 'cluster' }>): void {
+  const started = performance.now();
+  const { session, db, photos, people } = albumOf(msg);
+  // Face states and persons from one snapshot. Embeddings are read later, outside it: a face's embedding
+  // never changes, and a face deleted since is simply not found (the session skips it).
+  const { states, persons } = db.transaction(() => ({
+    states: photos.clusterFaceStates(),
+    persons: people.clusterPersons(),
+  }))();
+  // The clusterer sees each distinct face once, however many copies of its photo the folder holds.
+  const content = new DistinctContent(states);
+  let embeddings = 0;
+  const source: ClusterSource = {
+    faceStates: () => content.units,
+    persons: () => persons,
+    embeddings: (ids) => {
+      const found = photos.embeddingsOf(ids);
+      embeddings += found.size;
+      return found;
+    },
+  };
+  // clusteringSession() answers at once (its ClusterSource here is synchronous).
+  const changes = content.expand(session.cluster({ source, full: msg.full }) as ClusterChanges);
+  post({
+    type: 'result',
+    id: msg.id,
+    changes,
+    faces: states.length,
+    embeddings,
+    ms: performance.now() - started,
+  });
+}
+
+// One message at a time: a pass runs to its end (it holds this thread) before the next is read.
 parentPort!.on('message', (msg: ToThread) => {
-  if (msg.type === 'committed') sessions.get(msg.key)?.committed?.();
-  else if (msg.type === 'forget') sessions.delete(msg.key);
-  else
-    run(msg).catch((err: unknown) =>
-      post({
-        type: 'error',
-        id: msg.id,
-        message: err instanceof Error ? err.message : String(err),
-        stack: err instanceof Error ? err.stack : undefined,
-      }),
-    );
+  if (msg.type === 'committed') {
+    albums.get(msg.key)?.session.committed?.();
+    return;
+  }
+  try {
+    run(msg);
+  } catch (err) {
+    post({
+      type: 'error',
+      id: msg.id,
+      message: err instanceof Error ? err.message : String(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    });
+  }
 });
