@@ -2,7 +2,9 @@
  * Many small libraries on one machine (`start --libraries`) with synthetic faces (no engine): what each
  * open library costs in memory once indexed and once clustered, how long indexing and the bounded
  * clustering ticks take, and that a tick with nothing new costs no clustering.
- *   npm run bench:local-libraries -- [libraries=100] [photosPerLibrary=5]
+ *   npm run bench:local-libraries -- [libraries=100] [photosPerLibrary=5] [thread|main]
+ * `thread` (the default, as `start --libraries`): passes run in the one clustering thread of the process
+ * (its RSS is the process's: counted in `clustered`); `main`: on the main thread.
  * Run with `node --expose-gc` (the npm script does) so RSS is read after a full GC.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +15,8 @@ import { openLocalLibraries } from '../src/local/local-libraries';
 import { createLogger } from '../src/log/logger';
 import { syntheticFace, syntheticPhoto, TightGroups } from '../test/support/synthetic-faces';
 
-const [libraries = 100, perLibrary = 5] = process.argv.slice(2).map(Number);
+const [libraries = 100, perLibrary = 5] = process.argv.slice(2, 4).map(Number);
+const mode = process.argv[4] ?? 'thread';
 const work = mkdtempSync(join(tmpdir(), 'fa-libraries-bench-'));
 const groups = new TightGroups(3, 0.01);
 const log = createLogger({ level: 'warn' });
@@ -39,6 +42,7 @@ const libs = openLocalLibraries({
   dataDir: join(work, 'data'),
   env: {},
   log,
+  clusterInWorker: mode === 'thread',
   createEngine: async () => ({
     concurrency: 1,
     close: async () => {},
@@ -71,6 +75,7 @@ const perLib = (mb: number) => +(mb / libraries).toFixed(2);
 console.log(
   JSON.stringify({
     libraries,
+    mode,
     photos: keys.length,
     indexMs,
     clusterMs,

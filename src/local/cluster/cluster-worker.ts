@@ -13,70 +13,60 @@ import type { ClusterChanges } from './cluster-types';
 import { clusteringSession } from './clustering-session';
 import { DistinctContent } from './distinct-content';
 
-interface Album {
-  session: FaceClusterer;
-  db: Database.Database;
-  photos: PhotoStore;
-  people: PeopleStore;
-}
-
-const albums = new Map<string, Album>();
+const sessions = new Map<string, FaceClusterer>();
 const post = (msg: FromThread) => parentPort!.postMessage(msg);
-
-function albumOf(msg: Extract<ToThread, { type: 'cluster' }>): Album {
-  const known = albums.get(msg.key);
-  if (known && known.db.name === msg.dbFile) return known;
-  known?.db.close();
-  const db = new Database(msg.dbFile, { readonly: true, fileMustExist: true });
-  // The daemon writes while this reads (WAL): wait for a checkpoint rather than fail.
-  db.pragma('busy_timeout = 5000');
-  const album = {
-    session: clusteringSession(msg.options.clusterer, msg.options.session),
-    db,
-    photos: new PhotoStore(db),
-    people: new PeopleStore(db, (path) => path),
-  };
-  albums.set(msg.key, album);
-  return album;
-}
 
 function run(msg: Extract<ToThread, { type: 'cluster' }>): void {
   const started = performance.now();
-  const { session, db, photos, people } = albumOf(msg);
-  // Face states and persons from one snapshot. Embeddings are read later, outside it: a face's embedding
-  // never changes, and a face deleted since is simply not found (the session skips it).
-  const { states, persons } = db.transaction(() => ({
-    states: photos.clusterFaceStates(),
-    persons: people.clusterPersons(),
-  }))();
-  // The clusterer sees each distinct face once, however many copies of its photo the folder holds.
-  const content = new DistinctContent(states);
-  let embeddings = 0;
-  const source: ClusterSource = {
-    faceStates: () => content.units,
-    persons: () => persons,
-    embeddings: (ids) => {
-      const found = photos.embeddingsOf(ids);
-      embeddings += found.size;
-      return found;
-    },
-  };
-  // clusteringSession() answers at once (its ClusterSource here is synchronous).
-  const changes = content.expand(session.cluster({ source, full: msg.full }) as ClusterChanges);
-  post({
-    type: 'result',
-    id: msg.id,
-    changes,
-    faces: states.length,
-    embeddings,
-    ms: performance.now() - started,
-  });
+  let session = sessions.get(msg.key);
+  if (!session) {
+    session = clusteringSession(msg.options.clusterer, msg.options.session);
+    sessions.set(msg.key, session);
+  }
+  // A connection per pass, not per album: many libraries may share this thread, few cluster at a time.
+  const db = new Database(msg.dbFile, { readonly: true, fileMustExist: true });
+  try {
+    // The daemon writes while this reads (WAL): wait for a checkpoint rather than fail.
+    db.pragma('busy_timeout = 5000');
+    const photos = new PhotoStore(db);
+    const people = new PeopleStore(db, (path) => path);
+    // Face states and persons from one snapshot. Embeddings are read later, outside it: a face's
+    // embedding never changes, and a face deleted since is simply not found (the session skips it).
+    const { states, persons } = db.transaction(() => ({
+      states: photos.clusterFaceStates(),
+      persons: people.clusterPersons(),
+    }))();
+    // The clusterer sees each distinct face once, however many copies of its photo the folder holds.
+    const content = new DistinctContent(states);
+    let embeddings = 0;
+    const source: ClusterSource = {
+      faceStates: () => content.units,
+      persons: () => persons,
+      embeddings: (ids) => {
+        const found = photos.embeddingsOf(ids);
+        embeddings += found.size;
+        return found;
+      },
+    };
+    // clusteringSession() answers at once (its ClusterSource here is synchronous).
+    const changes = content.expand(session.cluster({ source, full: msg.full }) as ClusterChanges);
+    post({
+      type: 'result',
+      id: msg.id,
+      changes,
+      faces: states.length,
+      embeddings,
+      ms: performance.now() - started,
+    });
+  } finally {
+    db.close();
+  }
 }
 
 // One message at a time: a pass runs to its end (it holds this thread) before the next is read.
 parentPort!.on('message', (msg: ToThread) => {
   if (msg.type === 'committed') {
-    albums.get(msg.key)?.session.committed?.();
+    sessions.get(msg.key)?.committed?.();
     return;
   }
   try {
