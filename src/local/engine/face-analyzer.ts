@@ -31,7 +31,7 @@ export interface AnalyzerOptions {
   descriptorAlignment?: DescriptorAlignment;
   /**
    * Describe each chip and its horizontal mirror and average the two descriptors (dlib's jitter idea, one flip):
-   * one more recognition-net pass per face, in the same batch (~+23 ms CPU per face, bench:index). Default false
+   * one more recognition-net pass per face, in the same batch (~23–27 ms more CPU per face, bench:index). Default false
    * and reachable only from benchmarks: on faces-dev it separates same/different pairs a little better but the
    * clusterer placed more strangers with it at every setting tried (README, "Clustering quality"). An album's
    * descriptors must all come from one setting — analyses are reused by content hash and never re-described.
