@@ -13,10 +13,13 @@
  *   npm run bench:api -- [--faces 100000] [--dir .bench/api-album] [--seconds 3] [--rounds 3]
  *     [--connections 50] [--rebuild] [--modes text,objects,off] [--against <another checkout>]
  *
- * Each load runs `--rounds` times for `--seconds`; the tables show the median round.
+ * Each load runs `--rounds` times for `--seconds`; the tables show the median round. "÷ /health" is
+ * taken per round, against a /health loaded on the same server right before the route, and the
+ * table shows the median of those ratios: the machine's load drifts during a run.
  * --against serves a copy of the album (hard-linked files, copied state) with that checkout's server
  * (its bin/face-album.cjs) beside this one's, and loads them in turn, round by round and route by route:
- * a before/after in one run, where a change in the shared machine's load falls on both alike.
+ * a before/after in one run, where a change in the shared machine's load falls on both alike. Both
+ * servers run in the first of --modes (default: text).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
@@ -431,6 +434,9 @@ interface Measured {
   seq: Seq;
   plain: Load;
   coded: Load;
+  /** Median over the rounds of req/s ÷ the /health loaded on the same server just before (see measureTogether). */
+  plainRatio: number;
+  codedRatio: number;
 }
 
 interface Served {
@@ -447,8 +453,19 @@ interface Served {
   rows: Measured[];
 }
 
-/** The median /health of the rounds: the reference of every ratio. */
-const healthOf = (s: Served) => medianLoad(s.healthRounds);
+/** /health's own row: the median of all its loads (its ratio: coded ÷ plain). */
+function healthRow(s: Served): Measured {
+  const plain = medianLoad(s.healthRounds);
+  const coded = medianLoad(s.healthCoded);
+  return {
+    name: 'GET /health',
+    seq: s.healthSeq!,
+    plain,
+    coded,
+    plainRatio: 1,
+    codedRatio: coded.rps / plain.rps,
+  };
+}
 
 /**
  * Several servers measured interleaved: each round of each route loads every server in turn, so a
@@ -503,20 +520,29 @@ async function measureTogether(
           s.healthCoded.push(await load(s.url, '/health', s.pid, BROWSER_ENCODINGS));
         }
     };
-    // /health before and after the routes (the machine is shared, and a slow /health would flatter
-    // every ratio); the reference is the median of all its rounds.
+    // /health before and after the routes too (its row in the table: the median of all its rounds).
     await health();
     for (const s of started) s.healthSeq = await sequential(s.url, '/health', n);
     const routeCount = started[0]!.routes.length;
     for (let r = 0; r < routeCount; r++) {
       const plain: Load[][] = started.map(() => []);
       const coded: Load[][] = started.map(() => []);
+      const ratios = started.map(() => ({ plain: [] as number[], coded: [] as number[] }));
       const seq = [];
       for (const s of started) seq.push(await sequential(s.url, s.routes[r]!.path, n));
       for (let i = 0; i < rounds; i++)
         for (const [k, s] of started.entries()) {
-          plain[k]!.push(await load(s.url, s.routes[r]!.path, s.pid));
-          coded[k]!.push(await load(s.url, s.routes[r]!.path, s.pid, BROWSER_ENCODINGS));
+          // Each round's ratio is taken against a /health loaded just before it on the same server: the
+          // shared machine's load drifts within a run (/health alone moved 9,800 → 18,000 req/s in one), and
+          // a reference measured minutes apart from the route put that drift into the ratio.
+          const health = await load(s.url, '/health', s.pid);
+          s.healthRounds.push(health);
+          const p = await load(s.url, s.routes[r]!.path, s.pid);
+          const c = await load(s.url, s.routes[r]!.path, s.pid, BROWSER_ENCODINGS);
+          plain[k]!.push(p);
+          coded[k]!.push(c);
+          ratios[k]!.plain.push(p.rps / health.rps);
+          ratios[k]!.coded.push(c.rps / health.rps);
         }
       for (const [k, s] of started.entries())
         s.rows.push({
@@ -524,6 +550,8 @@ async function measureTogether(
           seq: seq[k]!,
           plain: medianLoad(plain[k]!),
           coded: medianLoad(coded[k]!),
+          plainRatio: median(ratios[k]!.plain),
+          codedRatio: median(ratios[k]!.coded),
         });
     }
     await health();
@@ -550,14 +578,10 @@ async function indexingFigures(url: string): Promise<string> {
 }
 
 function printTable(s: Served, extra = ''): void {
-  const health = healthOf(s);
-  const ratio = (l: Load) => (l.rps / health.rps).toFixed(2);
   const kb = (l: Load) => (l.bytes / 1024).toFixed(1);
   const line = (m: Measured) =>
-    `| ${m.name} | ${m.seq.p50.toFixed(2)} / ${m.seq.p99.toFixed(2)} | ${m.plain.rps.toFixed(0)} | ${ratio(m.plain)} | ${m.plain.p99} | ${m.plain.cpuUs.toFixed(0)} | ${kb(m.plain)} | ${m.coded.rps.toFixed(0)} | ${ratio(m.coded)} | ${m.coded.p99} | ${m.coded.cpuUs.toFixed(0)} | ${kb(m.coded)} | ${m.plain.errors + m.coded.errors} |`;
-  const half = s.healthRounds.length / 2;
-  const first = medianLoad(s.healthRounds.slice(0, half)).rps;
-  const again = medianLoad(s.healthRounds.slice(half)).rps;
+    `| ${m.name} | ${m.seq.p50.toFixed(2)} / ${m.seq.p99.toFixed(2)} | ${m.plain.rps.toFixed(0)} | ${m.plainRatio.toFixed(2)} | ${m.plain.p99} | ${m.plain.cpuUs.toFixed(0)} | ${kb(m.plain)} | ${m.coded.rps.toFixed(0)} | ${m.codedRatio.toFixed(2)} | ${m.coded.p99} | ${m.coded.cpuUs.toFixed(0)} | ${kb(m.coded)} | ${m.plain.errors + m.coded.errors} |`;
+  const rps = s.healthRounds.map((l) => l.rps);
   const maxRss = Math.max(
     ...s.healthRounds.map((l) => l.rss),
     ...s.rows.flatMap((m) => [m.plain.rss, m.coded.rss]),
@@ -570,12 +594,10 @@ function printTable(s: Served, extra = ''): void {
     '| route | seq p50 / p99 ms | plain req/s | ÷ /health | p99 ms | CPU µs | KB | coded req/s | ÷ /health | p99 ms | CPU µs | KB | errors |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  console.log(
-    line({ name: 'GET /health', seq: s.healthSeq!, plain: health, coded: medianLoad(s.healthCoded) }),
-  );
+  console.log(line(healthRow(s)));
   for (const m of s.rows) console.log(line(m));
   console.log(
-    `\n/health: ${first.toFixed(0)} req/s before the routes, ${again.toFixed(0)} after (medians). Server RSS idle ${s.idleRss.toFixed(0)} MB, under load at most ${maxRss.toFixed(0)} MB.${extra}`,
+    `\n/health over the run: ${Math.min(...rps).toFixed(0)}–${Math.max(...rps).toFixed(0)} req/s (its ${rps.length} loads; ÷ /health: each route round against the /health loaded just before it, median of the rounds). Server RSS idle ${s.idleRss.toFixed(0)} MB, under load at most ${maxRss.toFixed(0)} MB.${extra}`,
   );
 }
 
@@ -597,21 +619,22 @@ if (args.against) {
   const other = resolve(args.against);
   const otherDir = `${DIR}-against`;
   await copyAlbum(otherDir);
+  const mode = modes[0]!;
   const [before, after] = await measureTogether([
     {
-      title: `before: ${other}, default settings (album copy ${otherDir})`,
+      title: `before: ${other}, ${mode.title} (album copy ${otherDir})`,
       root: other,
       dir: otherDir,
-      env: {},
+      env: mode.env,
     },
-    { title: 'after: this checkout, default settings', root: ROOT, dir: DIR, env: {} },
+    { title: `after: this checkout, ${mode.title}`, root: ROOT, dir: DIR, env: mode.env },
   ]);
   await stop(before!);
   const indexed = await indexingFigures(after!.url);
   await stop(after!);
   printTable(before!);
   printTable(after!, indexed);
-  const cell = (s: Served, l: Load) => `${l.rps.toFixed(0)} (${(l.rps / healthOf(s).rps).toFixed(2)}×)`;
+  const cell = (l: Load, ratio: number) => `${l.rps.toFixed(0)} (${ratio.toFixed(2)}×)`;
   console.log(
     "\n### before → after, side by side (req/s at 50 connections, medians; ÷ that server's /health)\n",
   );
@@ -619,16 +642,10 @@ if (args.against) {
     '| route | plain before | plain after | coded before | coded after | CPU µs plain, before → after | coded, before → after |',
   );
   console.log('|---|---|---|---|---|---|---|');
-  const health = (s: Served): Measured => ({
-    name: 'GET /health',
-    seq: s.healthSeq!,
-    plain: healthOf(s),
-    coded: medianLoad(s.healthCoded),
-  });
-  const b = [health(before!), ...before!.rows];
-  for (const [i, a] of [health(after!), ...after!.rows].entries())
+  const b = [healthRow(before!), ...before!.rows];
+  for (const [i, a] of [healthRow(after!), ...after!.rows].entries())
     console.log(
-      `| ${a.name} | ${cell(before!, b[i]!.plain)} | ${cell(after!, a.plain)} | ${cell(before!, b[i]!.coded)} | ${cell(after!, a.coded)} | ${b[i]!.plain.cpuUs.toFixed(0)} → ${a.plain.cpuUs.toFixed(0)} | ${b[i]!.coded.cpuUs.toFixed(0)} → ${a.coded.cpuUs.toFixed(0)} |`,
+      `| ${a.name} | ${cell(b[i]!.plain, b[i]!.plainRatio)} | ${cell(a.plain, a.plainRatio)} | ${cell(b[i]!.coded, b[i]!.codedRatio)} | ${cell(a.coded, a.codedRatio)} | ${b[i]!.plain.cpuUs.toFixed(0)} → ${a.plain.cpuUs.toFixed(0)} | ${b[i]!.coded.cpuUs.toFixed(0)} → ${a.coded.cpuUs.toFixed(0)} |`,
     );
 } else
   for (const [i, m] of modes.entries()) {

@@ -10,6 +10,7 @@
  * Embeddings are cached per variant in .bench/embedding-eval/<variant>.json (git-ignored); --refresh recomputes.
  *
  * Flags: --variants mesh-box,dlib-mesh,dlib-landmark68  --workers 2  --per-identity 4  --refresh
+ *        A variant ending in `+flip` (e.g. dlib-mesh+flip) averages each descriptor with its mirror's (descriptorFlip).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,7 +29,9 @@ function flag(name: string, fallback: string): string {
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 
-const variants = flag('variants', 'mesh-box,dlib-mesh,dlib-landmark68').split(',') as DescriptorAlignment[];
+/** An alignment, optionally with `+flip`. */
+type Variant = DescriptorAlignment | `${DescriptorAlignment}+flip`;
+const variants = flag('variants', 'mesh-box,dlib-mesh,dlib-landmark68').split(',') as Variant[];
 const workers = Number(flag('workers', '2'));
 const perIdentity = Number(flag('per-identity', '4'));
 const refresh = process.argv.includes('--refresh');
@@ -88,13 +91,17 @@ function centreFace(photo: AnalyzedPhoto): DetectedFace | null {
   return best;
 }
 
-async function embedAll(variant: DescriptorAlignment, photos: Labelled[]): Promise<CachedPhoto[]> {
+async function embedAll(variant: Variant, photos: Labelled[]): Promise<CachedPhoto[]> {
   const file = path.join(CACHE, `${variant}.json`);
   if (!refresh && existsSync(file)) {
     const cached = JSON.parse(readFileSync(file, 'utf8')) as { paths: string[]; photos: CachedPhoto[] };
     if (cached.paths.join('\n') === photos.map((p) => p.path).join('\n')) return cached.photos;
   }
-  const engine = await createFaceEngine({ workers, descriptorAlignment: variant });
+  const engine = await createFaceEngine({
+    workers,
+    descriptorAlignment: variant.replace(/\+flip$/, '') as DescriptorAlignment,
+    descriptorFlip: variant.endsWith('+flip'),
+  });
   const out: CachedPhoto[] = new Array(photos.length);
   const t0 = performance.now();
   let next = 0;
@@ -217,7 +224,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  const results = new Map<DescriptorAlignment, CachedPhoto[]>();
+  const results = new Map<Variant, CachedPhoto[]>();
   for (const v of variants) results.set(v, await embedAll(v, photos));
   // Same faces for every variant: photos where every variant found a face (detection does not depend on the variant).
   const keep = photos.map((_, i) => variants.every((v) => results.get(v)![i]!.embedding !== null));

@@ -9,7 +9,7 @@
  * largest sum of the workers' VmRSS sampled from /proc every 50 ms, plus each worker's VmHWM.
  *
  * Flags: --sample 300  --collages 40  --grids 1x1,2x2,3x2  --runs 3  --workers <default: cores>
- *        --detect-max-side 1280  --mesh-max-side 1024  --only dev|collage
+ *        --detect-max-side 1280  --mesh-max-side 1024  --only dev|collage  --descriptor-flip (face-analyzer.ts)
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -41,6 +41,7 @@ const workers = process.argv.includes('--workers') ? Number(flag('workers', '2')
 const detectMaxSide = Number(flag('detect-max-side', String(DEFAULT_DETECT_MAX_SIDE)));
 const meshMaxSide = Number(flag('mesh-max-side', '1024'));
 const only = flag('only', '');
+const descriptorFlip = process.argv.includes('--descriptor-flip');
 
 function manifestPaths(): string[] {
   return readFileSync(path.join(DEV, 'MANIFEST.csv'), 'utf8')
@@ -182,7 +183,13 @@ console.log(
   `# bench:index  cores=${os.availableParallelism()}  loadavg(before)=${load}  detectMaxSide=${detectMaxSide} meshMaxSide=${meshMaxSide}`,
 );
 const t0 = performance.now();
-const engine = await createFaceEngine({ workers, detectMaxSide, meshMaxSide, maxJobsPerWorker: 1_000_000 });
+const engine = await createFaceEngine({
+  workers,
+  detectMaxSide,
+  meshMaxSide,
+  descriptorFlip,
+  maxJobsPerWorker: 1_000_000,
+});
 console.log(
   `# engine start (${engine.concurrency} workers, models loaded + warm-up): ${((performance.now() - t0) / 1000).toFixed(2)} s`,
 );

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { exportAlbum } from '../src/local/cli/export-command';
 import { scanCommand } from '../src/local/cli/scan-command';
+import { createFaceEngine, type LocalFaceEngineOptions } from '../src/local/engine/create-face-engine';
 import type { FaceClusterer } from '../src/local/local-backend';
 import { openLocalAlbum } from '../src/local/local-runtime';
 import { openDatabase } from '../src/local/store/database';
@@ -93,6 +94,8 @@ export async function runAlbum(opts: {
   analyses?: string;
   /** A fresh clusterer per process (each scan and the recluster are separate processes in real use). */
   clusterer?: () => FaceClusterer;
+  /** Engine options for photos not in `analyses` (e.g. descriptorFlip). */
+  engine?: Pick<LocalFaceEngineOptions, 'descriptorFlip'>;
   /** Growth that makes a scan's pass a full one (LocalBackendDeps.fullClusteringGrowth); Infinity = never. */
   fullClusteringGrowth?: number;
 }): Promise<AlbumRun> {
@@ -120,6 +123,7 @@ export async function runAlbum(opts: {
         write: (text) => process.stderr.write(text),
         clusterer: opts.clusterer?.(),
         fullClusteringGrowth: opts.fullClusteringGrowth,
+        ...(opts.engine ? { createEngine: (o) => createFaceEngine({ ...o, ...opts.engine }) } : {}),
       });
       scanMs.push(performance.now() - t0);
     }

@@ -17,6 +17,7 @@
  *   --threshold x --attach-threshold z --join-threshold y --linkage average|centroid --ratio-test off|rank,ratio
  *   --isolated-groups off|threshold,ratio --strong-join off|link,ratio
  *                            clusterer options (tuning)
+ *   --descriptor-flip        analyse with flip-averaged descriptors (face-analyzer.ts; only photos not in --analyses)
  *   --full-growth x          growth since the last full pass that makes a scan's pass full (default 0.25)
  *   --full-below n           album size (faces) under which every pass is full (default 10000; with
  *                            --full-growth Infinity, 0 = the purely incremental path)
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
       analyses,
       clusterer,
       fullClusteringGrowth: arg('full-growth') ? Number(arg('full-growth')) : undefined,
+      engine: process.argv.includes('--descriptor-flip') ? { descriptorFlip: true } : undefined,
     });
   const same = (rs: ManifestRow[]): Placement[] => rs.map((r) => ({ source: r.path, target: r.path }));
 

@@ -20,6 +20,8 @@ export interface LocalFaceEngineOptions extends FaceEngineOptions {
   meshMaxSide?: number;
   /** Descriptor crop framing (default 'dlib-mesh': dlib's face chip; see face-analyzer.ts). */
   descriptorAlignment?: DescriptorAlignment;
+  /** Average each face's descriptor with its mirror image's (see face-analyzer.ts). Default false. */
+  descriptorFlip?: boolean;
   /** Photos queued beyond the ones being analysed before analyze() callers wait. Default 2 × workers. */
   maxQueue?: number;
 }
@@ -50,6 +52,7 @@ export async function createFaceEngine(opts: LocalFaceEngineOptions = {}): Promi
     detectMaxSide: opts.detectMaxSide ?? DEFAULT_DETECT_MAX_SIDE,
     meshMaxSide: opts.meshMaxSide ?? DEFAULT_MESH_MAX_SIDE,
     ...(opts.descriptorAlignment ? { descriptorAlignment: opts.descriptorAlignment } : {}),
+    ...(opts.descriptorFlip ? { descriptorFlip: true } : {}),
   };
   const workers = opts.workers ?? os.availableParallelism();
 

@@ -29,6 +29,14 @@ export interface AnalyzerOptions {
   alignDescriptor?: boolean;
   /** Descriptor framing (default 'dlib-mesh'). Age/gender always read the 'mesh-box' crop they were checked on. */
   descriptorAlignment?: DescriptorAlignment;
+  /**
+   * Describe each chip and its horizontal mirror and average the two descriptors (dlib's jitter idea, one flip):
+   * one more recognition-net pass per face, in the same batch (~23–27 ms more CPU per face, bench:index). Default false
+   * and reachable only from benchmarks: on faces-dev it separates same/different pairs a little better but the
+   * clusterer placed more strangers with it at every setting tried (README, "Clustering quality"). An album's
+   * descriptors must all come from one setting — analyses are reused by content hash and never re-described.
+   */
+  descriptorFlip?: boolean;
 }
 
 export const DEFAULT_MESH_MAX_SIDE = 1024;
@@ -359,6 +367,7 @@ export class FaceAnalyzer {
       }),
     );
     let chips: (Tensor3D | null)[] = [];
+    let mirrored: Tensor3D[] = [];
     let embeddings: Float32Array[];
     let ageGenders: { age: number; gender: string }[];
     try {
@@ -381,7 +390,22 @@ export class FaceAnalyzer {
         }
       }
       const descriptorInputs = netInputs.map((t, i) => chips[i] ?? t);
-      embeddings = (await faceapi.computeFaceDescriptor(descriptorInputs as never)) as Float32Array[];
+      if (this.opts.descriptorFlip) {
+        // Mirrored chips ride in the same batch; the mean of a face's two descriptors is its identity vector.
+        mirrored = descriptorInputs.map((t) => tf.reverse(t, 1) as Tensor3D);
+        const both = (await faceapi.computeFaceDescriptor([
+          ...descriptorInputs,
+          ...mirrored,
+        ] as never)) as Float32Array[];
+        const n = descriptorInputs.length;
+        embeddings = descriptorInputs.map((_, i) => {
+          const a = both[i]!;
+          const b = both[n + i]!;
+          return a.map((v, k) => (v + b[k]!) / 2);
+        });
+      } else {
+        embeddings = (await faceapi.computeFaceDescriptor(descriptorInputs as never)) as Float32Array[];
+      }
       ageGenders = (await faceapi.nets.ageGenderNet.predictAgeAndGender(netInputs as never)) as {
         age: number;
         gender: string;
@@ -390,6 +414,7 @@ export class FaceAnalyzer {
       batch.dispose();
       for (const t of netInputs) t.dispose();
       for (const t of chips) t?.dispose();
+      for (const t of mirrored) t.dispose();
     }
 
     const s = img.scale;

@@ -7,6 +7,7 @@ export interface WorkerSettings {
   detectMaxSide: number;
   meshMaxSide: number;
   descriptorAlignment?: DescriptorAlignment;
+  descriptorFlip?: boolean;
 }
 
 export type ParentMessage = { type: 'analyze'; id: number; input: EngineInput } | { type: 'exit' };
