@@ -113,7 +113,7 @@ export class LocalBackend implements AlbumBackend {
    * clustering pass that ran in the clustering thread while one was made is not applied: its result was
    * computed without the edit and would overwrite it.
    */
-  private edits = 0;
+  private editCount = 0;
   private centroids: { key: string; byPerson: Map<string, Float64Array> } | null = null;
   /** Photo changes seen but not yet indexed; the launcher's change queue reports them here. */
   queuedChanges: () => number | null = () => null;
@@ -229,7 +229,7 @@ export class LocalBackend implements AlbumBackend {
       let content: DistinctContent | null = null;
       let raw: ClusterChanges;
       for (let attempt = 1; ; attempt++) {
-        const edits = this.edits;
+        const editsBefore = this.editCount;
         // The clusterer sees each distinct face once, however many copies of its photo the folder holds.
         const source: ClusterSource = {
           faceStates: () => {
@@ -242,7 +242,7 @@ export class LocalBackend implements AlbumBackend {
           persons: () => people.clusterPersons(),
         };
         raw = await this.deps.clusterer.cluster({ source, full });
-        if (this.edits === edits) break;
+        if (this.editCount === editsBefore) break;
         // Not applied and not committed(): the clusterer's next pass starts again from what the store holds.
         log.info('clustering.edited_meanwhile', { attempt, attempts: CLUSTERING_ATTEMPTS });
         if (attempt < CLUSTERING_ATTEMPTS) continue;
@@ -309,13 +309,13 @@ export class LocalBackend implements AlbumBackend {
 
   async setCover(personId: string, faceId: string): Promise<PersonRecord> {
     if (!this.deps.people.get(personId)) throw notFound('person', personId);
-    this.edits++;
+    this.editCount++;
     this.deps.edits.setCover(personId, this.faceIdOf(faceId));
     return (await this.getPerson(personId))!;
   }
 
   async assignFace(faceId: string, personId: string): Promise<void> {
-    this.edits++;
+    this.editCount++;
     this.deps.edits.assignFace(this.faceIdOf(faceId), personId);
     this.facesVersion++;
   }
@@ -384,13 +384,13 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> {
-    this.edits++;
+    this.editCount++;
     return this.deps.people.update(id, patch);
   }
 
   /** Local merges finish at once; the task is recorded so GET /tasks/:id answers as on IMM. */
   async mergePeople(from: string[], into: string): Promise<TaskRecord> {
-    this.edits++;
+    this.editCount++;
     const task = this.deps.tasks.start('merge');
     try {
       this.deps.people.merge(from, into);
@@ -409,7 +409,7 @@ export class LocalBackend implements AlbumBackend {
   async rejectFace(personId: string, faceId: string): Promise<void> {
     const id = Number(faceId);
     if (!Number.isInteger(id)) throw notFound('face', faceId);
-    this.edits++;
+    this.editCount++;
     this.deps.people.rejectFace(personId, id);
     this.facesVersion++;
   }
