@@ -505,12 +505,12 @@ export class PhotoStore {
   private othersQuery: import('better-sqlite3').Statement | null = null;
   private othersVersion: number | null = null;
 
-  /** Bumped on every change to the set of faces; clustering is skipped when nothing moved since the last run. */
   /** Commits writes waiting in the group-commit window now: another connection (the clustering thread) reads next. */
   commitPending(): void {
     this.writes.flush();
   }
 
+  /** Bumped on every change to the set of faces; clustering is skipped when nothing moved since the last run. */
   generation(): number {
     return Number(this.meta.get('generation') ?? 0);
   }
