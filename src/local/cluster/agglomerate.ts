@@ -35,6 +35,16 @@ interface Candidate {
 const heldElsewhere = (g: SeedGroup, personId: string): boolean =>
   g.heldBy !== undefined && [...g.heldBy].some((p) => p !== personId);
 
+/** Moves `gone`'s faces, photos, rejections, holders and pin into `keep` (the caller checked canMerge). */
+export function mergeGroup(keep: SeedGroup, gone: SeedGroup): void {
+  for (const f of gone.faceIds) keep.faceIds.push(f);
+  keep.stats.absorb(gone.stats);
+  for (const p of gone.photoIds) keep.photoIds.add(p);
+  for (const r of gone.rejected) keep.rejected.add(r);
+  if (gone.heldBy) keep.heldBy = new Set([...(keep.heldBy ?? []), ...gone.heldBy]);
+  keep.pinnedPersonId ??= gone.pinnedPersonId;
+}
+
 /** Whether two groups may share a person (the cannot-link rules above). */
 export function canMerge(a: SeedGroup, b: SeedGroup): boolean {
   if (a.pinnedPersonId && b.pinnedPersonId && a.pinnedPersonId !== b.pinnedPersonId) return false;
@@ -95,12 +105,7 @@ export function agglomerate(
     if (!canMerge(ga, gb)) continue;
     const [keep, gone, keepIdx, goneIdx] =
       ga.faceIds.length >= gb.faceIds.length ? [ga, gb, ra, rb] : [gb, ga, rb, ra];
-    for (const f of gone.faceIds) keep.faceIds.push(f);
-    keep.stats.absorb(gone.stats);
-    for (const p of gone.photoIds) keep.photoIds.add(p);
-    for (const r of gone.rejected) keep.rejected.add(r);
-    if (gone.heldBy) keep.heldBy = new Set([...(keep.heldBy ?? []), ...gone.heldBy]);
-    keep.pinnedPersonId ??= gone.pinnedPersonId;
+    mergeGroup(keep, gone);
     parent[goneIdx] = keepIdx;
     version[keepIdx]!++;
     gone.faceIds = [];

@@ -40,12 +40,12 @@
  *    widen a person.
  *  - Optionally (hubGate, off by default), generic faces near the embedding space's mean are handled as non-clusterable.
  */
-import { agglomerate, canMerge, type SeedGroup } from './agglomerate';
+import { agglomerate, canMerge, mergeGroup, type SeedGroup } from './agglomerate';
 import { CentroidStats, type Linkage, linkPoint } from './centroid-stats';
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster-types';
 import { matchGroupsToPersons } from './match-persons';
 import { newPersonId } from './person-id';
-import { VectorIndex } from './vector-index';
+import { euclidean, VectorIndex } from './vector-index';
 
 export interface ClustererOptions {
   /** How a face or group is compared with a person or group (see centroid-stats.ts). */
@@ -137,15 +137,6 @@ export const DEFAULT_CLUSTER_OPTIONS: ClustererOptions = {
   seed: 100,
   newPersonId,
 };
-
-function distance(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    const t = a[i]! - b[i]!;
-    d += t * t;
-  }
-  return Math.sqrt(d);
-}
 
 interface Neighbour {
   id: number;
@@ -471,9 +462,7 @@ export class PersonClusterer {
       const pinned = pid === null ? undefined : pinnedGroup.get(pid);
       if (pinned !== undefined) {
         if (canMerge(pinned, g)) {
-          pinned.faceIds.push(...g.faceIds);
-          pinned.stats.absorb(g.stats);
-          for (const ph of g.photoIds) pinned.photoIds.add(ph);
+          mergeGroup(pinned, g);
           return;
         }
         pid = null;
@@ -833,7 +822,7 @@ export class PersonClusterer {
     return faceIds.every((id) => {
       const v = this.faces.get(id)!.embedding;
       let far = 0;
-      for (const m of faceIds) if (m !== id) far = Math.max(far, distance(v, this.faces.get(m)!.embedding));
+      for (const m of faceIds) if (m !== id) far = Math.max(far, euclidean(v, this.faces.get(m)!.embedding));
       return far <= ratio * nearestOutside(id);
     });
   }

@@ -119,14 +119,19 @@ export class VectorIndex {
     const out: Neighbor[] = [];
     for (const [id, v] of this.live) {
       if (filter && !filter(id)) continue;
-      let sum = 0;
-      for (let i = 0; i < v.length; i++) {
-        const d = v[i]! - vector[i]!;
-        sum += d * d;
-      }
-      out.push({ id, distance: Math.sqrt(sum) });
+      out.push({ id, distance: euclidean(v, vector) });
     }
     out.sort((a, b) => a.distance - b.distance || a.id - b.id);
     return out.length > k ? out.slice(0, k) : out;
   }
+}
+
+/** Euclidean distance of two embeddings (the metric the index searches with). */
+export function euclidean(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    sum += d * d;
+  }
+  return Math.sqrt(sum);
 }
