@@ -5,6 +5,7 @@ import { createLogger, type LogFormat, type Logger, type LogLevel } from '../../
 import type { RuntimeFactory } from '../../runtime/album-runtime';
 import type { PhotoFolder } from '../folder/photo-folder';
 import { localFunctions } from '../launcher/album-functions';
+import { logAlbumSummary } from '../launcher/album-summary';
 import { lockDataDir } from '../launcher/data-dir-lock';
 import { openLocalLibraries } from '../local-libraries';
 import { type LocalAlbumOptions, openLocalAlbum } from '../local-runtime';
@@ -124,14 +125,7 @@ function albumTarget(opts: ScanOptions, log: Logger): ScanTarget {
     concurrency: album.backend.concurrency,
     knownFiles: () => album.photos.knownFiles(),
     catchUp: (changes) => changes,
-    summarize: async () => {
-      const stats = await album.backend.stats();
-      log.info('album.summary', {
-        photos: stats.photoCount,
-        faces: stats.faceCount,
-        people: stats.personCount,
-      });
-    },
+    summarize: () => logAlbumSummary(log, album.backend),
   };
 }
 
@@ -144,15 +138,8 @@ function librariesTarget(opts: ScanOptions, log: Logger): ScanTarget {
     concurrency: opts.workers ?? availableParallelism(),
     catchUp: (changes) => withoutStrays(changes, log),
     summarize: async () => {
-      for (const name of libraries.names()) {
-        const stats = await libraries.library(name)!.backend.stats();
-        log.info('album.summary', {
-          library: name,
-          photos: stats.photoCount,
-          faces: stats.faceCount,
-          people: stats.personCount,
-        });
-      }
+      for (const name of libraries.names())
+        await logAlbumSummary(log, libraries.library(name)!.backend, name);
     },
   };
 }

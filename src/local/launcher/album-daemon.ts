@@ -14,6 +14,7 @@ import { type FolderWatcher, watchFolder } from '../watch/folder-watcher';
 import { withoutStrays } from '../watch/library-strays';
 import type { FolderChange } from '../watch/oss-event-builder';
 import { localFunctions } from './album-functions';
+import { logAlbumSummary } from './album-summary';
 import { lockDataDir } from './data-dir-lock';
 
 export interface DaemonOptions extends LocalAlbumOptions {
@@ -83,13 +84,7 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
         album.backend.queuedChanges = () => count('');
       },
       summarize: async (run) => {
-        if (run.outcome !== 'succeeded') return;
-        const stats = await album.backend.stats();
-        album.log.info('album.summary', {
-          photos: stats.photoCount,
-          faces: stats.faceCount,
-          people: stats.personCount,
-        });
+        if (run.outcome === 'succeeded') await logAlbumSummary(album.log, album.backend);
       },
       catchUp: (changes) => changes,
     },
@@ -120,14 +115,7 @@ export async function startLibrariesDaemon(
       summarize: async (run) => {
         for (const r of run.libraries ?? []) {
           const lib = r.outcome === 'succeeded' ? libraries.library(r.library) : null;
-          if (!lib) continue;
-          const stats = await lib.backend.stats();
-          log.info('album.summary', {
-            library: r.library,
-            photos: stats.photoCount,
-            faces: stats.faceCount,
-            people: stats.personCount,
-          });
+          if (lib) await logAlbumSummary(log, lib.backend, r.library);
         }
       },
       catchUp: (changes) => withoutStrays(changes, log),
