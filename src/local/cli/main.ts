@@ -201,17 +201,11 @@ export function buildProgram(): Command {
     .addOption(libraryOption())
     .addOption(logFormatOption())
     .action(async (o: AlbumFlags & { logFormat: LogFormatChoice }, cmd: Command) => {
-      const { lockDataDir } = await import('../launcher/data-dir-lock');
+      const { lockDataDir, openLocked } = await import('../launcher/data-dir-lock');
       // A full re-cluster rewrites every assignment: never beside a running `start` or `scan`.
       const unlock = lockDataDir(resolve(o.data), 'recluster');
       const log = rootLogger(o.logFormat);
-      let libs: LocalLibraries | null;
-      try {
-        libs = await openLibrariesIfAny(o, cmd, log);
-      } catch (err) {
-        unlock();
-        throw err;
-      }
+      const libs = await openLocked(unlock, () => openLibrariesIfAny(o, cmd, log));
       if (libs) {
         try {
           for (const name of pickLibraries(libs, o)) {
@@ -223,18 +217,14 @@ export function buildProgram(): Command {
         }
         return;
       }
-      let album: import('../local-runtime').LocalAlbum;
-      try {
-        album = (await runtime()).openLocalAlbum({
+      const album = await openLocked(unlock, async () =>
+        (await runtime()).openLocalAlbum({
           photosDir: resolve(o.photos),
           photosDirGiven: given(cmd),
           dataDir: resolve(o.data),
           log,
-        });
-      } catch (err) {
-        unlock();
-        throw err;
-      }
+        }),
+      );
       try {
         await reclusterAlbum(album.backend, album.log);
       } finally {

@@ -6,7 +6,7 @@ import type { RuntimeFactory } from '../../runtime/album-runtime';
 import type { PhotoFolder } from '../folder/photo-folder';
 import { localFunctions } from '../launcher/album-functions';
 import { logAlbumSummary } from '../launcher/album-summary';
-import { lockDataDir } from '../launcher/data-dir-lock';
+import { lockDataDir, openLocked } from '../launcher/data-dir-lock';
 import { openLocalLibraries } from '../local-libraries';
 import { type LocalAlbumOptions, openLocalAlbum } from '../local-runtime';
 import type { FileStamp } from '../store/photo-store';
@@ -53,13 +53,9 @@ export async function scanCommand(opts: ScanOptions): Promise<ScanTotals> {
   const log = createLogger({ level: opts.logLevel, format, write: (line) => print(line) });
   mkdirSync(opts.photosDir, { recursive: true });
   const unlock = lockDataDir(opts.dataDir, 'scan');
-  let album: ScanTarget;
-  try {
-    album = opts.libraries ? librariesTarget(opts, log) : albumTarget(opts, log);
-  } catch (err) {
-    unlock();
-    throw err;
-  }
+  const album = await openLocked(unlock, () =>
+    opts.libraries ? librariesTarget(opts, log) : albumTarget(opts, log),
+  );
   const fns = localFunctions({ runtime: album.factory, log, bucket: album.bucket });
   const changes = album.catchUp(
     reconcile(

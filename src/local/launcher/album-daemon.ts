@@ -15,7 +15,7 @@ import { withoutStrays } from '../watch/library-strays';
 import type { FolderChange } from '../watch/oss-event-builder';
 import { localFunctions } from './album-functions';
 import { logAlbumSummary } from './album-summary';
-import { lockDataDir } from './data-dir-lock';
+import { lockDataDir, openLocked } from './data-dir-lock';
 
 export interface DaemonOptions extends LocalAlbumOptions {
   port: number;
@@ -66,14 +66,10 @@ interface DaemonTarget {
 /** `face-album start`: the HTTP API, the folder watcher and the clustering timer around the same handlers as FC. */
 export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbum> {
   const unlock = lockDataDir(opts.dataDir, 'start');
-  let album: LocalAlbum;
-  try {
-    // Clustering off the main thread: the API keeps answering during a pass.
-    album = openLocalAlbum({ ...opts, clusterInWorker: opts.clusterInWorker ?? true });
-  } catch (err) {
-    unlock();
-    throw err;
-  }
+  // Clustering off the main thread: the API keeps answering during a pass.
+  const album = await openLocked(unlock, () =>
+    openLocalAlbum({ ...opts, clusterInWorker: opts.clusterInWorker ?? true }),
+  );
   album.backend.recoverAbandonedTasks();
   const running = await runDaemon(
     {
@@ -99,13 +95,9 @@ export async function startLibrariesDaemon(
   opts: Omit<DaemonOptions, 'clusterer'> & Pick<LocalLibrariesOptions, 'clusterer' | 'maxPerTick'>,
 ): Promise<RunningLibraries> {
   const unlock = lockDataDir(opts.dataDir, 'start');
-  let libraries: LocalLibraries;
-  try {
-    libraries = openLocalLibraries({ ...opts, clusterInWorker: opts.clusterInWorker ?? true });
-  } catch (err) {
-    unlock();
-    throw err;
-  }
+  const libraries = await openLocked(unlock, () =>
+    openLocalLibraries({ ...opts, clusterInWorker: opts.clusterInWorker ?? true }),
+  );
   libraries.recoverAbandonedTasks();
   const { log } = libraries;
   log.info('libraries.opened', { libraries: libraries.names() });

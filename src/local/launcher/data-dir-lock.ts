@@ -41,3 +41,13 @@ export function lockDataDir(dataDir: string, what: string): () => void {
   }
   throw new Error(`could not lock ${dataDir}`);
 }
+
+/** Opens what the lock just taken guards; if opening fails, the lock is released before the error goes on. */
+export async function openLocked<T>(unlock: () => void, open: () => T | Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
