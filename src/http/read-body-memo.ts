@@ -12,8 +12,9 @@ import type { Context, MiddlewareHandler } from 'hono';
  * store's change counter (any write here, or a commit by another process) plus the signed links' expiry
  * step and base URL, so a write or a new link minute is never answered with an older body. Each entry
  * keeps its own version, so the albums of several libraries share one bounded memo without evicting
- * each other on every write. Keeping the answer costs nothing for callers: request ids, auth (it runs after auth) and the request log are
- * unchanged, and each body carries an ETag so a client that has it gets a 304.
+ * each other on every write. Keeping the answer costs nothing for callers: request ids, auth (it runs
+ * after auth) and the request log are unchanged, and each body carries an ETag so a client that has it
+ * gets a 304.
  *
  * A client that accepts brotli or gzip (every browser) gets the body compressed: each entry is
  * compressed once per coding, when first asked for (~0.3 ms for 30 KB, to a fifth of its size), so

@@ -10,10 +10,6 @@ const THUMB_SIDE = 256;
 const MARGIN = 0.3;
 
 /**
- * Face crops cut with sharp from the EXIF-oriented photo (the engine's coordinates) and cached
- * under the data dir by content hash + box, so a crop is cut once per photo content.
- */
-/**
  * Crops served lately, least recently used first (a grid's covers are asked for again and again),
  * within one byte bound. One is shared by every album of a process (the libraries of `start
  * --libraries`), so the bound holds for the process; a crop is named by content, so sharing is safe.
@@ -49,6 +45,10 @@ export class RecentCrops {
   }
 }
 
+/**
+ * Face crops cut with sharp from the EXIF-oriented photo (the engine's coordinates) and cached
+ * under the data dir by content hash + box, so a crop is cut once per photo content.
+ */
 export class FaceThumbnails {
   constructor(
     private readonly dir: string,
