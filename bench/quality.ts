@@ -15,7 +15,7 @@
  *   --analyses file.db       reuse the analyses of an earlier run (an album.db; written when missing), so only
  *                            clustering runs; without it the engine analyses every photo once (~6 min on 2 cores)
  *   --threshold x --attach-threshold z --join-threshold y --linkage average|centroid --ratio-test off|rank,ratio
- *   --isolated-groups off|threshold,ratio --strong-join off|link,ratio
+ *   --isolated-groups off|threshold,ratio --strong-join off|link,ratio --twin-test on|off
  *                            clusterer options (tuning)
  *   --descriptor-flip        analyse with flip-averaged descriptors (face-analyzer.ts; only photos not in --analyses)
  *   --full-growth x          growth since the last full pass that makes a scan's pass full (default 0.25)
@@ -75,6 +75,7 @@ function clustererOptions(): ClustererOptions {
     joinThreshold: Number(arg('join-threshold') ?? DEFAULT_CLUSTER_OPTIONS.joinThreshold),
     linkage: (arg('linkage') ?? DEFAULT_CLUSTER_OPTIONS.linkage) as Linkage,
     ratioTest: pairOption('ratio-test', ['rank', 'ratio'], DEFAULT_CLUSTER_OPTIONS.ratioTest),
+    twinTest: arg('twin-test') === undefined ? DEFAULT_CLUSTER_OPTIONS.twinTest : arg('twin-test') === 'on',
     isolatedGroups: pairOption(
       'isolated-groups',
       ['threshold', 'ratio'],
@@ -211,7 +212,7 @@ async function main(): Promise<void> {
     if (!given) rmSync(analyses, { force: true });
   }
   console.log(
-    `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, isolatedGroups ${JSON.stringify(opts.isolatedGroups)}, strongJoin ${JSON.stringify(opts.strongJoin)}, full-growth ${arg('full-growth') ?? 'default'}, full-below ${fullBelow ?? 'default'}; ${times.join('; ')}`,
+    `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, twinTest ${opts.twinTest}, isolatedGroups ${JSON.stringify(opts.isolatedGroups)}, strongJoin ${JSON.stringify(opts.strongJoin)}, full-growth ${arg('full-growth') ?? 'default'}, full-below ${fullBelow ?? 'default'}; ${times.join('; ')}`,
   );
   printTable(table);
 }

@@ -165,6 +165,38 @@ describe('PersonClusterer incremental', () => {
     }
   });
 
+  it("twin test: two photos of a stranger do not ride into a person on each other's strength", () => {
+    const s = new SyntheticIdentities(19);
+    const id = s.newIdentity(0);
+    const centre = s.face(id, 0);
+    const unit = (v: Float32Array) => v.map((x) => x / Math.hypot(...v));
+    const along = (from: Float32Array, dir: Float32Array, t: number) => from.map((x, i) => x + dir[i]! * t);
+    const randomDir = () => unit(s.face(s.newIdentity(0), 1).map((x, i) => x - centre[i]!));
+    // The stranger's two photos: 0.07 apart, ~0.43 from the person's members (under the synthetic
+    // threshold 0.58, so average linkage takes the pair in)...
+    const middle = along(centre, randomDir(), 0.42);
+    const pair = [0, 1].map(() => along(middle, randomDir(), 0.035));
+    // ...and 0.33 from four faces of other people (one group photo, not clusterable).
+    const others = [0, 1, 2, 3].map(() =>
+      face(along(middle, randomDir(), 0.33), { photoId: 6000, clusterable: false }),
+    );
+    // With 6 members the person keeps ≥ 3 photos without the pair: the test applies. With 1, the pair and
+    // that member are all the person has: it stands (a 3-photo person is often two alike photos and one more).
+    for (const memberCount of [6, 1]) {
+      const members = Array.from({ length: memberCount }, () => face(s.face(id, 0.3)));
+      const twins = pair.map((v) => face(v));
+      for (const twinTest of [false, true]) {
+        const c = new PersonClusterer({ ...SYNTH, twinTest, newPersonId: counter() });
+        c.addFaces([...members, ...others, ...twins].map((f) => ({ ...f })));
+        c.recluster();
+        const person = c.personOf(members[0]!.id);
+        expect(person).not.toBeNull();
+        const pairIn = twins.map((f) => c.personOf(f.id) === person);
+        expect(pairIn).toEqual(twinTest && memberCount === 6 ? [false, false] : [true, true]);
+      }
+    }
+  });
+
   it('removal empties persons', () => {
     const s = new SyntheticIdentities(16);
     const id = s.newIdentity();
