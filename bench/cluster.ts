@@ -3,7 +3,7 @@
  * 10% non-clusterable): load (index build), full recluster, then per-face incremental addFaces.
  * Goals: recluster ≤ 30 s, incremental ≤ 5 ms per face (median and p90 printed).
  *
- *   npm run bench:cluster [-- --sizes 10000,100000]
+ *   npm run bench:cluster [-- --sizes 10000,100000] [--twin-test on|off]
  */
 import os from 'node:os';
 import type { ClusterFace } from '../src/local/cluster/cluster-types';
@@ -96,7 +96,7 @@ function run(n: number): void {
   const base = faces.slice(0, n - incrementalCount);
   const late = faces.slice(n - incrementalCount);
 
-  const c = new PersonClusterer(SYNTHETIC_THRESHOLDS);
+  const c = new PersonClusterer({ ...SYNTHETIC_THRESHOLDS, twinTest: arg('twin-test', 'on') === 'on' });
   let t = performance.now();
   const cpuLoad0 = process.cpuUsage();
   c.load(base, []);
@@ -129,6 +129,7 @@ function run(n: number): void {
   console.log(
     JSON.stringify({
       faces: n,
+      twinTest: c.opts.twinTest,
       identities,
       genMs: Math.round(tGen),
       loadIndexMs: Math.round(tLoad),
