@@ -96,7 +96,7 @@ function run(n: number): void {
   const base = faces.slice(0, n - incrementalCount);
   const late = faces.slice(n - incrementalCount);
 
-  const c = new PersonClusterer({ ...SYNTHETIC_THRESHOLDS, twinTest: arg('twin-test', 'on') === 'on' });
+  const c = new PersonClusterer({ ...SYNTHETIC_THRESHOLDS, twinTest });
   let t = performance.now();
   const cpuLoad0 = process.cpuUsage();
   c.load(base, []);
@@ -157,6 +157,9 @@ function run(n: number): void {
 }
 
 const sizes = arg('sizes', '10000,100000').split(',').map(Number);
+const twinArg = arg('twin-test', 'on');
+if (twinArg !== 'on' && twinArg !== 'off') throw new Error(`--twin-test takes on or off, not ${twinArg}`);
+const twinTest = twinArg === 'on';
 console.log(
   `load average ${os
     .loadavg()

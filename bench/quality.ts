@@ -67,6 +67,14 @@ function pairOption<K extends string>(
   return { [keys[0]]: a, [keys[1]]: b } as Record<K, number>;
 }
 
+/** `on` / `off`, absent → the default. */
+function onOff(name: string, fallback: boolean): boolean {
+  const v = arg(name);
+  if (v === undefined) return fallback;
+  if (v !== 'on' && v !== 'off') throw new Error(`--${name} takes on or off, not ${v}`);
+  return v === 'on';
+}
+
 function clustererOptions(): ClustererOptions {
   const threshold = Number(arg('threshold') ?? DEFAULT_CLUSTER_OPTIONS.threshold);
   return {
@@ -75,7 +83,7 @@ function clustererOptions(): ClustererOptions {
     joinThreshold: Number(arg('join-threshold') ?? DEFAULT_CLUSTER_OPTIONS.joinThreshold),
     linkage: (arg('linkage') ?? DEFAULT_CLUSTER_OPTIONS.linkage) as Linkage,
     ratioTest: pairOption('ratio-test', ['rank', 'ratio'], DEFAULT_CLUSTER_OPTIONS.ratioTest),
-    twinTest: arg('twin-test') === undefined ? DEFAULT_CLUSTER_OPTIONS.twinTest : arg('twin-test') === 'on',
+    twinTest: onOff('twin-test', DEFAULT_CLUSTER_OPTIONS.twinTest),
     isolatedGroups: pairOption(
       'isolated-groups',
       ['threshold', 'ratio'],

@@ -172,7 +172,7 @@ describe('PersonClusterer incremental', () => {
     const unit = (v: Float32Array) => v.map((x) => x / Math.hypot(...v));
     const along = (from: Float32Array, dir: Float32Array, t: number) => from.map((x, i) => x + dir[i]! * t);
     const randomDir = () => unit(s.face(s.newIdentity(0), 1).map((x, i) => x - centre[i]!));
-    // The stranger's two photos: 0.07 apart, ~0.43 from the person's members (under the synthetic
+    // The stranger's two photos: ~0.05 apart, ~0.43 from the person's members (under the synthetic
     // threshold 0.58, so average linkage takes the pair in)...
     const middle = along(centre, randomDir(), 0.42);
     const pair = [0, 1].map(() => along(middle, randomDir(), 0.035));
