@@ -23,6 +23,15 @@ function assignedTo(ch: ClusterChanges): Map<number, string | null> {
   return new Map(ch.assignments.map((a) => [a.faceId, a.personId]));
 }
 
+/** Faces placed by hand around `centre`: a point `t` along a unit direction, and random unit directions. */
+function placing(s: SyntheticIdentities, centre: Float32Array) {
+  const unit = (v: Float32Array) => v.map((x) => x / Math.hypot(...v));
+  return {
+    along: (from: Float32Array, dir: Float32Array, t: number) => from.map((x, i) => x + dir[i]! * t),
+    randomDir: () => unit(s.face(s.newIdentity(0), 1).map((x, i) => x - centre[i]!)),
+  };
+}
+
 describe('PersonClusterer incremental', () => {
   it('founds a person only at the third clusterable face from different photos', () => {
     const s = new SyntheticIdentities(11);
@@ -138,9 +147,7 @@ describe('PersonClusterer incremental', () => {
     const s = new SyntheticIdentities(18);
     const id = s.newIdentity(0);
     const centre = s.face(id, 0);
-    const unit = (v: Float32Array) => v.map((x) => x / Math.hypot(...v));
-    const along = (from: Float32Array, dir: Float32Array, t: number) => from.map((x, i) => x + dir[i]! * t);
-    const randomDir = () => unit(s.face(s.newIdentity(0), 1).map((x, i) => x - centre[i]!));
+    const { along, randomDir } = placing(s, centre);
     const members = [0, 1, 2, 3, 4, 5].map(() => face(s.face(id, 0.5)));
     // The stranger: ~0.52 from the members (under the synthetic attach threshold 0.58)...
     const stranger = along(centre, randomDir(), 0.5);
@@ -169,9 +176,7 @@ describe('PersonClusterer incremental', () => {
     const s = new SyntheticIdentities(19);
     const id = s.newIdentity(0);
     const centre = s.face(id, 0);
-    const unit = (v: Float32Array) => v.map((x) => x / Math.hypot(...v));
-    const along = (from: Float32Array, dir: Float32Array, t: number) => from.map((x, i) => x + dir[i]! * t);
-    const randomDir = () => unit(s.face(s.newIdentity(0), 1).map((x, i) => x - centre[i]!));
+    const { along, randomDir } = placing(s, centre);
     // The stranger's two photos: ~0.05 apart, ~0.43 from the person's members (under the synthetic
     // threshold 0.58, so average linkage takes the pair in)...
     const middle = along(centre, randomDir(), 0.42);
