@@ -98,6 +98,8 @@ export async function runAlbum(opts: {
   engine?: Pick<LocalFaceEngineOptions, 'descriptorFlip'>;
   /** Growth that makes a scan's pass a full one (LocalBackendDeps.fullClusteringGrowth); Infinity = never. */
   fullClusteringGrowth?: number;
+  /** Called with an export after each batch's scan (index from 0), to score the album as it grows. */
+  afterBatch?: (snapshot: ExportFile, index: number) => void;
 }): Promise<AlbumRun> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'face-album-quality-'));
   const photosDir = path.join(tmp, 'photos');
@@ -107,6 +109,22 @@ export async function runAlbum(opts: {
   try {
     mkdirSync(dataDir, { recursive: true });
     if (seeded) seedAnalyses(dataDir, opts.analyses!);
+    const open = () =>
+      openLocalAlbum({
+        photosDir,
+        dataDir,
+        log,
+        clusterer: opts.clusterer?.(),
+        fullClusteringGrowth: opts.fullClusteringGrowth,
+      });
+    const snapshot = async (): Promise<ExportFile> => {
+      const album = open();
+      try {
+        return exportAlbum(album, { embeddings: true }) as ExportFile;
+      } finally {
+        await album.close();
+      }
+    };
     const scanMs: number[] = [];
     for (const batch of opts.batches) {
       for (const p of batch) {
@@ -126,23 +144,8 @@ export async function runAlbum(opts: {
         ...(opts.engine ? { createEngine: (o) => createFaceEngine({ ...o, ...opts.engine }) } : {}),
       });
       scanMs.push(performance.now() - t0);
+      if (opts.afterBatch) opts.afterBatch(await snapshot(), scanMs.length - 1);
     }
-    const open = () =>
-      openLocalAlbum({
-        photosDir,
-        dataDir,
-        log,
-        clusterer: opts.clusterer?.(),
-        fullClusteringGrowth: opts.fullClusteringGrowth,
-      });
-    const snapshot = async (): Promise<ExportFile> => {
-      const album = open();
-      try {
-        return exportAlbum(album, { embeddings: true }) as ExportFile;
-      } finally {
-        await album.close();
-      }
-    };
     const afterBatches = await snapshot();
     const t0 = performance.now();
     const album = open();

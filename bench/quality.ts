@@ -9,6 +9,7 @@
  *   npm run bench:quality                         one scan of the dev part (full clustering) + a full recluster
  *   npm run bench:quality -- --batches 5          also the default incremental path: the photos arrive in 5
  *                                                 seeded batches, one scan each, then a full recluster
+ *   --every-batch            also score the album after each batch (per-batch lines, mean and worst)
  *   npm run bench:quality -- --copies 6           copies variant: 12 identities (--identities) with every photo
  *                                                 copied 6 times into c0/..c5/, against the same without copies
  *   --part dev|holdout|all   which identities (default dev)     --limit n   seeded identity-preserving subset
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
   const fullBelow = arg('full-below');
   const clusterer = () =>
     clusteringSession(opts, fullBelow === undefined ? {} : { fullBelowFaces: Number(fullBelow) });
-  const run = (placements: Placement[], n: number) =>
+  const run = (placements: Placement[], n: number, afterBatch?: (snapshot: ExportFile) => void) =>
     runAlbum({
       dataset: DATASET,
       batches: arrivalBatches(placements, n, seed),
@@ -169,7 +170,16 @@ async function main(): Promise<void> {
       clusterer,
       fullClusteringGrowth: arg('full-growth') ? Number(arg('full-growth')) : undefined,
       engine: process.argv.includes('--descriptor-flip') ? { descriptorFlip: true } : undefined,
+      afterBatch,
     });
+  // --every-batch: the album scored after each batch, against the photos it holds then (an identity with
+  // 1–2 photos so far is a stranger so far).
+  const grown: { photos: number; scores: QualityScores }[] = [];
+  const scoreGrowth = process.argv.includes('--every-batch')
+    ? (snapshot: ExportFile) => {
+        grown.push({ photos: snapshot.photos.length, scores: scoreExport(snapshot, manifest) });
+      }
+    : undefined;
   const same = (rs: ManifestRow[]): Placement[] => rs.map((r) => ({ source: r.path, target: r.path }));
 
   const table: [string, QualityScores][] = [];
@@ -207,7 +217,7 @@ async function main(): Promise<void> {
         `1 scan ${(full.scanMs[0]! / 1000).toFixed(1)} s, recluster ${(full.reclusterMs / 1000).toFixed(1)} s`,
       );
       if (batches > 1) {
-        const inc = await run(same(rows), batches);
+        const inc = await run(same(rows), batches, scoreGrowth);
         table.push([`${batches} batches`, scoreExport(inc.afterBatches, manifest)]);
         table.push([`${batches} batches + recluster`, scoreExport(inc.afterRecluster, manifest)]);
         times.push(
@@ -223,6 +233,23 @@ async function main(): Promise<void> {
     `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, twinTest ${opts.twinTest}, isolatedGroups ${JSON.stringify(opts.isolatedGroups)}, strongJoin ${JSON.stringify(opts.strongJoin)}, full-growth ${arg('full-growth') ?? 'default'}, full-below ${fullBelow ?? 'default'}; ${times.join('; ')}`,
   );
   printTable(table);
+  if (grown.length > 0) printGrowth(grown);
+}
+
+function printGrowth(grown: { photos: number; scores: QualityScores }[]): void {
+  const line = (s: QualityScores) =>
+    `P ${s.bcubedP.toFixed(3)}  R ${s.bcubedR.toFixed(3)}  strangers ${(s.distractorWrongShare * 100).toFixed(1)} % (${Math.round(s.distractorWrongShare * s.distractorFaces)} of ${s.distractorFaces})`;
+  console.log('after each batch:');
+  for (const [i, g] of grown.entries())
+    console.log(`  ${String(i + 1).padStart(3)}  ${String(g.photos).padStart(5)} photos  ${line(g.scores)}`);
+  const all = grown.map((g) => g.scores);
+  const mean = (k: 'bcubedP' | 'bcubedR' | 'distractorWrongShare') =>
+    all.reduce((a, s) => a + s[k], 0) / all.length;
+  console.log(
+    `  mean P ${mean('bcubedP').toFixed(3)}  R ${mean('bcubedR').toFixed(3)}  strangers ${(mean('distractorWrongShare') * 100).toFixed(1)} %;` +
+      ` worst P ${Math.min(...all.map((s) => s.bcubedP)).toFixed(3)}  R ${Math.min(...all.map((s) => s.bcubedR)).toFixed(3)}` +
+      `  strangers ${(Math.max(...all.map((s) => s.distractorWrongShare)) * 100).toFixed(1)} %`,
+  );
 }
 
 main().catch((err) => {
