@@ -175,6 +175,8 @@ async function main(): Promise<void> {
   // --every-batch: the album scored after each batch, against the photos it holds then (an identity with
   // 1–2 photos so far is a stranger so far).
   const grown: { photos: number; scores: QualityScores }[] = [];
+  if (process.argv.includes('--every-batch') && (batches < 2 || copies > 1))
+    throw new Error('--every-batch scores the batches of --batches n (n ≥ 2), without --copies');
   const scoreGrowth = process.argv.includes('--every-batch')
     ? (snapshot: ExportFile) => {
         grown.push({ photos: snapshot.photos.length, scores: scoreExport(snapshot, manifest) });
