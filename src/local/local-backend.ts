@@ -18,7 +18,7 @@ import type {
 } from '../album/types';
 import type { Logger } from '../log/logger';
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
-import { DistinctContent } from './cluster/distinct-content';
+import { DistinctSource } from './cluster/distinct-content';
 import { type FaceEngine, ImageRejectedError } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
 import { PhotoIndexer } from './indexing/photo-indexer';
@@ -225,22 +225,16 @@ export class LocalBackend implements AlbumBackend {
     const task = tasks.start('clustering');
     const started = Date.now();
     try {
-      let faceCount = 0;
-      let content: DistinctContent | null = null;
+      let source: DistinctSource;
       let raw: ClusterChanges;
       for (let attempt = 1; ; attempt++) {
         const editsBefore = this.editCount;
         // The clusterer sees each distinct face once, however many copies of its photo the folder holds.
-        const source: ClusterSource = {
-          faceStates: () => {
-            const states = photos.clusterFaceStates();
-            faceCount = states.length;
-            content = new DistinctContent(states);
-            return content.units;
-          },
+        source = new DistinctSource({
+          faceStates: () => photos.clusterFaceStates(),
           embeddings: (ids) => photos.embeddingsOf(ids),
           persons: () => people.clusterPersons(),
-        };
+        });
         raw = await this.deps.clusterer.cluster({ source, full });
         if (this.editCount === editsBefore) break;
         // Not applied and not committed(): the clusterer's next pass starts again from what the store holds.
@@ -254,7 +248,7 @@ export class LocalBackend implements AlbumBackend {
       // run (the generation recorded is the one read before the pass). A clusterer that read the store
       // itself (ClusterThread) never called faceStates(): its changes already cover every copy.
       const writing = performance.now();
-      const changes = content ? (content as DistinctContent).expand(raw) : raw;
+      const changes = source.expand(raw);
       const result = people.applyClusterChanges(changes);
       const writeMs = Math.round(performance.now() - writing);
       this.facesVersion++;
@@ -264,7 +258,7 @@ export class LocalBackend implements AlbumBackend {
       const done = tasks.finish(task.id, 'succeeded', {
         // writeMs: the result's write, on the main thread (the API waits for it).
         stats: {
-          faces: content ? faceCount : albumFaces,
+          faces: source.read ? source.faceCount : albumFaces,
           ms: Date.now() - started,
           writeMs,
           full,

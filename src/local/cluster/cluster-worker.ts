@@ -5,13 +5,13 @@
  */
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { ClusterSource, FaceClusterer } from '../local-backend';
+import type { FaceClusterer } from '../local-backend';
 import { PeopleStore } from '../store/people-store';
 import { PhotoStore } from '../store/photo-store';
 import type { FromThread, ToThread } from './cluster-thread-protocol';
 import type { ClusterChanges } from './cluster-types';
 import { clusteringSession } from './clustering-session';
-import { DistinctContent } from './distinct-content';
+import { DistinctSource } from './distinct-content';
 
 const sessions = new Map<string, FaceClusterer>();
 const post = (msg: FromThread) => parentPort!.postMessage(msg);
@@ -37,19 +37,18 @@ function run(msg: Extract<ToThread, { type: 'cluster' }>): void {
       persons: people.clusterPersons(),
     }))();
     // The clusterer sees each distinct face once, however many copies of its photo the folder holds.
-    const content = new DistinctContent(states);
     let embeddings = 0;
-    const source: ClusterSource = {
-      faceStates: () => content.units,
+    const source = new DistinctSource({
+      faceStates: () => states,
       persons: () => persons,
       embeddings: (ids) => {
         const found = photos.embeddingsOf(ids);
         embeddings += found.size;
         return found;
       },
-    };
+    });
     // clusteringSession() answers at once (its ClusterSource here is synchronous).
-    const changes = content.expand(session.cluster({ source, full: msg.full }) as ClusterChanges);
+    const changes = source.expand(session.cluster({ source, full: msg.full }) as ClusterChanges);
     post({
       type: 'result',
       id: msg.id,

@@ -1,4 +1,5 @@
-import type { ClusterChanges, ClusterFace, StoredFaceState } from './cluster-types';
+import type { ClusterSource } from '../local-backend';
+import type { ClusterChanges, ClusterFace, ClusterPerson, StoredFaceState } from './cluster-types';
 
 /**
  * Copies of one photo (same bytes saved twice, re-shared, backed up into another folder) are one photo
@@ -65,5 +66,46 @@ export class DistinctContent {
     const emptied = new Set(changes.emptiedPersons);
     for (const p of left) if (!changes.createdPersons.includes(p)) emptied.add(p);
     return { ...changes, assignments, emptiedPersons: [...emptied].sort() };
+  }
+}
+
+/** What the store holds for clustering: one state per stored face, copies included. */
+export interface StoredClusterData {
+  faceStates(): StoredFaceState[];
+  embeddings(faceIds: number[]): Map<number, Float32Array>;
+  persons(): ClusterPerson[];
+}
+
+/**
+ * The store as the clusterer sees it: faceStates() collapses copies into units (DistinctContent), read only
+ * when the clusterer asks, so one that reads the store itself (ClusterThread) costs nothing here; expand()
+ * spreads the clusterer's changes back onto every copy.
+ */
+export class DistinctSource implements ClusterSource {
+  private content: DistinctContent | null = null;
+  /** Stored faces, copies included, that the clusterer read (0 until it asked). */
+  faceCount = 0;
+
+  constructor(private readonly store: StoredClusterData) {}
+
+  faceStates = (): Omit<ClusterFace, 'embedding'>[] => {
+    const states = this.store.faceStates();
+    this.faceCount = states.length;
+    this.content = new DistinctContent(states);
+    return this.content.units;
+  };
+
+  embeddings = (faceIds: number[]): Map<number, Float32Array> => this.store.embeddings(faceIds);
+
+  persons = (): ClusterPerson[] => this.store.persons();
+
+  /** Whether the clusterer read the faces through this source. */
+  get read(): boolean {
+    return this.content !== null;
+  }
+
+  /** The changes for every copy; as they are when the clusterer read the faces elsewhere (they cover copies). */
+  expand(changes: ClusterChanges): ClusterChanges {
+    return this.content ? this.content.expand(changes) : changes;
   }
 }
