@@ -12,9 +12,12 @@ import {
   loadImmConfig,
   loadLibraryTickConfig,
   loadOssConfig,
+  loadVideoSampling,
   type OssConfig,
   OssEnvSchema,
   OssEventEnvSchema,
+  VideoEnvSchema,
+  type VideoSampling,
 } from './imm-config';
 
 /**
@@ -32,7 +35,9 @@ export const FUNCTION_SETTINGS: Record<CloudFunction, readonly string[]> = {
   indexer: [
     'PHOTO_PREFIX',
     'LIBRARY_MODE',
-    ...keys(ImmEnvSchema, ImmCreateEnvSchema, OssEventEnvSchema),
+    ...keys(ImmEnvSchema, ImmCreateEnvSchema, OssEventEnvSchema, VideoEnvSchema),
+    // Frames of videos: listed and deleted in the bucket the event names.
+    'OSS_ENDPOINT',
     'LOG_LEVEL',
   ],
   clusterer: ['LIBRARY_MODE', ...keys(ImmEnvSchema, ImmCreateEnvSchema, ClusterEnvSchema), 'LOG_LEVEL'],
@@ -40,7 +45,7 @@ export const FUNCTION_SETTINGS: Record<CloudFunction, readonly string[]> = {
   backfill: [
     'PHOTO_PREFIX',
     'LIBRARY_MODE',
-    ...keys(ImmEnvSchema, OssEnvSchema, BackfillEnvSchema),
+    ...keys(ImmEnvSchema, OssEnvSchema, BackfillEnvSchema, VideoEnvSchema),
     'LOG_LEVEL',
   ],
 };
@@ -64,6 +69,10 @@ export interface CloudConfig {
   keyEncoding: 'auto' | 'raw' | 'url';
   /** Prefix mode's clustering bounds (the clusterer reads them; the others keep the defaults). */
   tick: LibraryTickConfig;
+  /** Frame capture of videos (indexer, backfill). */
+  video: VideoSampling;
+  /** OSS_ENDPOINT for the functions that read it (api, indexer, backfill); undefined = the region's. */
+  ossEndpoint: string | undefined;
 }
 
 /** Validates what `fn` reads; settings it does not read keep their defaults, unvalidated. */
@@ -86,5 +95,7 @@ export function loadCloudConfig(
     oss: usesBucket ? loadOssConfig(scoped) : null,
     keyEncoding: parseEnv(OssEventEnvSchema, scoped).OSS_KEY_ENCODING,
     tick: loadLibraryTickConfig(scoped),
+    video: loadVideoSampling(scoped),
+    ossEndpoint: scoped.OSS_ENDPOINT || undefined,
   };
 }

@@ -25,8 +25,10 @@ import { ImmError } from './imm-error';
 import { isNotFound, mapped, orNull, toAlbumError } from './imm-errors-map';
 import { HIDDEN_LABEL, isHidden, toFace, toPerson, toPhoto, toTask } from './imm-records';
 import { DATASET_TAG, decodeTaskId, encodeTaskId, MERGE_TAG } from './imm-tasks';
+import { ImmVideoIndexer, type VideoIndexerDeps } from './imm-video-indexer';
 import { type FigureCluster, TASK_TYPE_CLUSTERING, type TaskInfo } from './imm-wire';
 import { decodeCursor, encodeCursor } from './page-cursor';
+import { isVideoKey } from './video-frames';
 
 export interface ImmBackendOptions {
   client: ImmClient;
@@ -42,6 +44,11 @@ export interface ImmBackendOptions {
    * faces in must lie under `uriPrefix` (null: no photo is allowed).
    */
   library?: { uriPrefix: string | null };
+  /**
+   * The indexer's (and backfill's) video analysis: frame capture into FRAME_PREFIX and frame indexing
+   * (src/imm/imm-video-indexer.ts). Without it (the API), a video to index is refused with a reason.
+   */
+  video?: Omit<VideoIndexerDeps, 'client' | 'config' | 'poll'>;
 }
 
 /**
@@ -57,6 +64,7 @@ const SORT_FIELD: Record<PeopleSort, string> = {
 const MAX_PAGES_PER_LIST = 10;
 const PHOTO_FIELDS = ['URI', 'ImageWidth', 'ImageHeight', 'ProduceTime', 'Figures'];
 const FACE_CLUSTER_FIELD = 'Figures.FigureClusterId';
+const isVideoUri = (uri: string) => isVideoKey(uri);
 
 /** The cloud backend: people are IMM FigureClusters of one dataset; photos are its files. */
 export class ImmBackend implements AlbumBackend {
@@ -67,6 +75,7 @@ export class ImmBackend implements AlbumBackend {
   private readonly pd: { ProjectName: string; DatasetName: string };
   private readonly ready: { checked: boolean };
   private readonly library: { uriPrefix: string | null } | null;
+  private readonly videos: ImmVideoIndexer | null;
 
   constructor(opts: ImmBackendOptions) {
     this.client = opts.client;
@@ -75,11 +84,33 @@ export class ImmBackend implements AlbumBackend {
     this.pd = { ProjectName: opts.config.project, DatasetName: opts.config.dataset };
     this.ready = opts.ready ?? { checked: false };
     this.library = opts.library ?? null;
+    this.videos = opts.video
+      ? new ImmVideoIndexer({ ...opts.video, client: this.client, config: this.config, poll: this.poll })
+      : null;
   }
 
   // ---- indexer ----
 
   async indexPhotos(uris: string[], log: Logger): Promise<PhotoOutcome[]> {
+    const videos = uris.filter(isVideoUri);
+    const photos = uris.filter((u) => !isVideoUri(u));
+    const outcomes = await this.indexImages(photos, log);
+    if (!videos.length) return outcomes;
+    if (!this.videos)
+      return [
+        ...outcomes,
+        ...videos.map((uri) => ({
+          uri,
+          action: 'index' as const,
+          outcome: 'rejected' as const,
+          reason: 'videos are analysed by the indexer (frame capture), not here',
+        })),
+      ];
+    const analysed = await this.withDataset(log, () => this.videos!.index(videos, log));
+    return [...outcomes, ...analysed];
+  }
+
+  private async indexImages(uris: string[], log: Logger): Promise<PhotoOutcome[]> {
     if (!uris.length) return [];
     try {
       await this.withDataset(log, () =>
@@ -117,13 +148,24 @@ export class ImmBackend implements AlbumBackend {
 
   async removePhotos(uris: string[], log: Logger): Promise<PhotoOutcome[]> {
     if (!uris.length) return [];
+    const videos = uris.filter(isVideoUri);
+    const photos = uris.filter((u) => !isVideoUri(u));
+    const outcomes: PhotoOutcome[] = [];
     // DeleteFileMeta of a URI that was never indexed succeeds, so repeated deliveries are harmless.
-    await mapped(
-      this.withDataset(log, () =>
-        this.client.call('BatchDeleteFileMeta', { ...this.pd, URIs: uris }, { log }),
-      ),
-    );
-    return uris.map((uri) => ({ uri, action: 'remove', outcome: 'done' }));
+    if (photos.length) {
+      await mapped(
+        this.withDataset(log, () =>
+          this.client.call('BatchDeleteFileMeta', { ...this.pd, URIs: photos }, { log }),
+        ),
+      );
+      outcomes.push(...photos.map((uri) => ({ uri, action: 'remove' as const, outcome: 'done' as const })));
+    }
+    if (videos.length) {
+      // A video has no entry of its own: its frames' entries and objects are what goes.
+      if (!this.videos) throw new AlbumError('internal', "removing a video needs the indexer's frame access");
+      outcomes.push(...(await this.withDataset(log, () => this.videos!.remove(videos, log))));
+    }
+    return outcomes;
   }
 
   /**

@@ -25,6 +25,8 @@ import {
 export const VIDEO_TAG = 'album_video';
 /** Time kept after polling to index the frames and return before FC's timeout. */
 const AFTER_POLL_MS = 10_000;
+/** A succeeded capture task of the same file this recent is an earlier attempt of the same event. */
+const REUSE_SUCCEEDED_MS = 3_600_000;
 /** IMM's BatchIndexFileMeta / BatchDeleteFileMeta take at most 100 files. */
 const BATCH = 100;
 
@@ -35,8 +37,8 @@ export interface VideoIndexerDeps {
   /** The bucket side: which frames IMM wrote, and removing them. */
   frames: FrameObjects;
   poll: PollInterval;
-  /** Epoch ms by which the caller must have its answer (the invocation's deadline). */
-  deadline: number;
+  /** Epoch ms by which the caller must have its answer (the invocation's deadline), asked per video. */
+  deadline: () => number;
   sampling?: FrameSampling;
   /** Backfill: a video whose frames are in the dataset already is left as it is (a new task costs money). */
   skipAnalysed?: boolean;
@@ -130,23 +132,32 @@ export class ImmVideoIndexer {
     const plan = planFrames(duration, this.deps.sampling ?? DEFAULT_SAMPLING);
     if (!plan) return rejected(uri, `no usable duration (${String(meta.Duration)})`);
 
-    const taskId = await this.startOrResume(uri, at, plan, log);
-    const task = await this.waitFor(taskId, log);
-    if (task.Status === 'Failed') {
-      log.warn('video.capture_failed', { uri, immTaskId: taskId, code: task.Code, message: task.Message });
-      return rejected(uri, `frame capture failed: ${task.Code || 'Failed'}: ${task.Message || 'no message'}`);
-    }
-    if (task.Status !== 'Succeeded')
-      throw new AlbumError(
-        'upstream_error',
-        `frames of ${uri} are still being captured (IMM task ${taskId}); the retried event waits for the same task`,
-        { immTaskId: taskId },
-      );
-
-    // What IMM wrote: a container that claims more than the file holds yields fewer frames than planned.
+    const fingerprint = `${duration}|${meta.Size ?? ''}|${meta.FormatName ?? ''}`;
     const wanted = new Map(plan.times.map((t) => [frameKey(at.key, t), t] as const));
-    const present = await this.deps.frames.list(at.bucket, frameDir(at.key));
-    const captured = present.filter((k) => wanted.has(k));
+    let present: string[] = [];
+    let captured: string[] = [];
+    // A reused task whose frames are gone since (the video was removed and uploaded again) is redone once.
+    for (let fresh = false; ; fresh = true) {
+      const { taskId, reused } = await this.startOrResume(uri, at, plan, fingerprint, log, fresh);
+      const task = await this.waitFor(taskId, log);
+      if (task.Status === 'Failed') {
+        log.warn('video.capture_failed', { uri, immTaskId: taskId, code: task.Code, message: task.Message });
+        return rejected(
+          uri,
+          `frame capture failed: ${task.Code || 'Failed'}: ${task.Message || 'no message'}`,
+        );
+      }
+      if (task.Status !== 'Succeeded')
+        throw new AlbumError(
+          'upstream_error',
+          `frames of ${uri} are still being captured (IMM task ${taskId}); the retried event waits for the same task`,
+          { immTaskId: taskId },
+        );
+      // What IMM wrote: a container that claims more than the file holds yields fewer frames than planned.
+      present = await this.deps.frames.list(at.bucket, frameDir(at.key));
+      captured = present.filter((k) => wanted.has(k));
+      if (captured.length || !reused || fresh) break;
+    }
     // Frames of an earlier version of the video (changed in place): their entries and objects go.
     const keep = new Set(captured.map((k) => ossUri(at.bucket, k)));
     const staleEntries = (await this.indexedFrames(uri)).map((f) => f.URI).filter((u) => !keep.has(u));
@@ -179,31 +190,43 @@ export class ImmVideoIndexer {
     return { uri, action: 'index', outcome: 'submitted' };
   }
 
-  /** A task of this video still running (an earlier attempt of the same event) is waited for, not doubled. */
+  /**
+   * The event's earlier attempt may have started a task for this very file (same URI, duration and size):
+   * one still running is waited for, one that succeeded within the hour is used, so a retried event never
+   * doubles the work. Anything else starts a new task.
+   */
   private async startOrResume(
     uri: string,
     at: { bucket: string; key: string },
     plan: FramePlan,
+    fingerprint: string,
     log: Logger,
-  ): Promise<string> {
-    const tag = createHash('sha256').update(uri).digest('hex').slice(0, 40);
-    const running = await mapped(
+    fresh = false,
+  ): Promise<{ taskId: string; reused: boolean }> {
+    const tag = createHash('sha256').update(`${uri}\n${fingerprint}`).digest('hex').slice(0, 40);
+    const newest = await mapped(
       this.deps.client.call(
         'ListTasks',
         {
           ProjectName: this.deps.config.project,
           TaskTypes: [TASK_TYPE_MEDIA_CONVERT],
-          Status: 'Running',
           TagSelector: `${VIDEO_TAG}=${tag}`,
+          Sort: 'StartTime',
+          Order: 'desc',
           MaxResults: 1,
         },
         { log },
       ),
     );
-    const previous = running.Tasks?.[0];
-    if (previous) {
-      log.info('video.capture_resumed', { uri, immTaskId: previous.TaskId });
-      return previous.TaskId;
+    const previous = newest.Tasks?.[0];
+    const recent = previous && Date.now() - Date.parse(previous.StartTime ?? '') < REUSE_SUCCEEDED_MS;
+    if (
+      !fresh &&
+      previous &&
+      (previous.Status === 'Running' || (previous.Status === 'Succeeded' && recent))
+    ) {
+      log.info('video.capture_resumed', { uri, immTaskId: previous.TaskId, status: previous.Status });
+      return { taskId: previous.TaskId, reused: true };
     }
     const res = await mapped(
       this.deps.client.call(
@@ -232,12 +255,12 @@ export class ImmVideoIndexer {
       ),
     );
     log.info('video.capture_started', { uri, immTaskId: res.TaskId, frames: plan.times.length });
-    return res.TaskId;
+    return { taskId: res.TaskId, reused: false };
   }
 
   /** GetTask until the task ends or the invocation's time is up (then it is returned still Running). */
   private async waitFor(taskId: string, log: Logger): Promise<TaskInfo> {
-    const until = this.deps.deadline - AFTER_POLL_MS;
+    const until = this.deps.deadline() - AFTER_POLL_MS;
     let delay = this.deps.poll.minMs;
     for (;;) {
       const info = await mapped(
