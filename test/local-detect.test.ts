@@ -61,7 +61,9 @@ it('a photo renamed while /detect reads it answers 404 without the server path',
   });
   const config = loadAlbumConfig({ PHOTO_PREFIX: '' });
   const api = createApiApp({
-    libraries: singleLibrary(new AlbumService(backend, { photoUrl: (u) => u, faceUrl: (u) => u }, config)),
+    libraries: singleLibrary(
+      new AlbumService(backend, { photoUrl: (u) => u, posterUrl: (u) => u, faceUrl: (u) => u }, config),
+    ),
     config,
     log: createLogger({ level: 'error' }),
     bucket: 'local',

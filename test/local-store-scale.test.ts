@@ -285,7 +285,7 @@ describe('local store at scale', () => {
   it('refuses cursors that do not decode to a page position with 400, never 500', async () => {
     fill(20, 3);
     const config = loadAlbumConfig({ PHOTO_PREFIX: '' });
-    const links = { photoUrl: (u: string) => u, faceUrl: (u: string) => u };
+    const links = { photoUrl: (u: string) => u, posterUrl: (u: string) => u, faceUrl: (u: string) => u };
     const api = createApiApp({
       libraries: singleLibrary(new AlbumService(backend, links, config)),
       config,

@@ -9,10 +9,10 @@ import {
   DetectBody,
   FaceParam,
   MergeBody,
-  PageQuerySchema,
   PeopleListQuery,
   PersonIdParam,
   PersonPatchBody,
+  PersonPhotosQuerySchema,
   PhotoQuery,
 } from './api-schemas';
 import { validate } from './validation';
@@ -73,7 +73,7 @@ export function albumRoutes({ bucket, maxUploadBytes, tooLarge }: AlbumRoutesOpt
   app.get(
     '/people/:id/photos',
     validate('param', PersonIdParam),
-    validate('query', PageQuerySchema),
+    validate('query', PersonPhotosQuerySchema),
     async (c) => c.json(await c.get('album').listPersonPhotos(c.req.valid('param').id, c.req.valid('query'))),
   );
   app.patch('/people/:id', validate('param', PersonIdParam), validate('json', PersonPatchBody), async (c) =>

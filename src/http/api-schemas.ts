@@ -13,6 +13,9 @@ export const PeopleListQuery = z.object({
 });
 
 export const PageQuerySchema = z.object({ limit: LimitSchema, cursor: CursorSchema });
+export const PersonPhotosQuerySchema = PageQuerySchema.extend({
+  mediaType: z.enum(['image', 'video']).optional(),
+});
 
 export const PersonIdParam = z.object({ id: z.string().min(1).max(256) });
 export const FaceParam = z.object({ id: z.string().min(1).max(256), faceId: z.string().min(1).max(256) });

@@ -6,10 +6,10 @@ import type {
   DetectSource,
   FaceRecord,
   Page,
-  PageQuery,
   PeopleQuery,
   PeopleSort,
   PersonPatch,
+  PersonPhotosQuery,
   PersonRecord,
   PhotoOutcome,
   PhotoRecord,
@@ -265,7 +265,9 @@ export class ImmBackend implements AlbumBackend {
     return cluster ? toPerson(cluster) : null;
   }
 
-  async listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>> {
+  async listPersonPhotos(id: string, query: PersonPhotosQuery): Promise<Page<PhotoRecord>> {
+    // Only images are indexed on IMM until video frames are (the cloud side of issue 18).
+    if (query.mediaType === 'video') return { items: [], nextCursor: null };
     const cursor = decodeCursor(query.cursor);
     const res = await mapped(
       this.client.call('SimpleQuery', {
@@ -424,6 +426,7 @@ export class ImmBackend implements AlbumBackend {
       lastClustering: last ? toTask(last, encodeTaskId('clustering', last.TaskId), 'clustering') : null,
       // IMM indexes asynchronously after BatchIndexFileMeta and exposes no queue.
       indexing: { queued: null, refused: null },
+      videos: { indexed: null, refused: null, unavailableReason: null },
     };
   }
 }

@@ -85,7 +85,15 @@ export class OssMediaLinks implements MediaLinks {
     return this.sign(uri);
   }
 
-  faceUrl(uri: string, box: Box): string {
+  /** OSS video snapshot: the first frame, as a JPEG. */
+  posterUrl(uri: string): string {
+    return this.sign(uri, 'video/snapshot,t_0,f_jpg,m_fast');
+  }
+
+  faceUrl(uri: string, box: Box, timeSeconds?: number): string {
+    // A video face: the frame it was seen in (OSS cannot crop a snapshot in the same request).
+    if (timeSeconds !== undefined)
+      return this.sign(uri, `video/snapshot,t_${Math.round(timeSeconds * 1000)},f_jpg`);
     return this.sign(uri, faceCropProcess(box));
   }
 }

@@ -5,7 +5,7 @@
  * holds the naming and sampling rules the indexer and the API share.
  */
 
-import { FRAME_PREFIX } from '../album/photo-filter';
+import { FRAME_PREFIX, mediaTypeOfKey } from '../album/photo-filter';
 
 /**
  * Frames live under FRAME_PREFIX: outside PHOTO_PREFIX (unless it is empty), so the OSS trigger filtered
@@ -13,13 +13,8 @@ import { FRAME_PREFIX } from '../album/photo-filter';
  */
 export { FRAME_PREFIX };
 
-/** Video object suffixes the cloud indexer sends to frame capture. */
-export const VIDEO_SUFFIXES = ['mp4', 'mov', 'm4v', '3gp', 'mkv', 'webm', 'avi'] as const;
-
-export function isVideoKey(key: string): boolean {
-  const dot = key.lastIndexOf('.');
-  return dot >= 0 && (VIDEO_SUFFIXES as readonly string[]).includes(key.slice(dot + 1).toLowerCase());
-}
+/** Videos go to frame capture; the suffix rule is the album's (photo-filter). */
+export const isVideoKey = (key: string): boolean => mediaTypeOfKey(key) === 'video';
 
 /** CustomLabels of a frame file (keys without dots: SimpleQuery field paths are dotted). */
 export const LABEL = {

@@ -6,9 +6,9 @@ import type {
   DetectSource,
   FaceRecord,
   Page,
-  PageQuery,
   PeopleQuery,
   PersonPatch,
+  PersonPhotosQuery,
   PersonRecord,
   PhotoOutcome,
   PhotoRecord,
@@ -360,13 +360,15 @@ export class LocalBackend implements AlbumBackend {
     return id;
   }
 
-  async listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>> {
-    return this.reads.get(JSON.stringify(['person-photos', id, query.limit, query.cursor]), () =>
-      this.personPhotos(id, query),
+  async listPersonPhotos(id: string, query: PersonPhotosQuery): Promise<Page<PhotoRecord>> {
+    return this.reads.get(
+      JSON.stringify(['person-photos', id, query.limit, query.cursor, query.mediaType ?? null]),
+      () => this.personPhotos(id, query),
     );
   }
 
-  private personPhotos(id: string, query: PageQuery): Page<PhotoRecord> {
+  private personPhotos(id: string, query: PersonPhotosQuery): Page<PhotoRecord> {
+    if (query.mediaType === 'video') return { items: [], nextCursor: null };
     const after = decodePhotoCursor(query.cursor);
     const ids = this.deps.people.photoIdsOf(id, after, query.limit + 1);
     const pageIds = ids.slice(0, query.limit);
@@ -479,6 +481,7 @@ export class LocalBackend implements AlbumBackend {
       personCount: this.deps.people.counts().people,
       lastClustering: this.deps.tasks.last('clustering'),
       indexing: { queued: this.queuedChanges(), refused: counts.rejected },
+      videos: { indexed: 0, refused: null, unavailableReason: null },
     };
   }
 
@@ -489,6 +492,7 @@ export class LocalBackend implements AlbumBackend {
       width: p.width,
       height: p.height,
       takenAt: p.takenAt,
+      mediaType: 'image' as const,
       faces: (faces.get(p.id) ?? []).map(({ photoId: _p, clusterable: _c, ...face }) => face),
     }));
   }

@@ -85,6 +85,21 @@ describe.each([
     }
   });
 
+  it('filters a person’s list by media type, and refuses an unknown one', async () => {
+    const images = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/people/${alice}/photos?mediaType=image`)).json,
+    );
+    expect(images.items.map((p) => p.key).sort()).toEqual([...album.keys.alice].sort());
+    expect(images.items.every((p) => p.mediaType === 'image')).toBe(true);
+    const videos = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/people/${alice}/photos?mediaType=video`)).json,
+    );
+    expect(videos.items).toEqual([]);
+    const bad = await album.http('GET', `/people/${alice}/photos?mediaType=gif`);
+    expect(bad.status).toBe(400);
+    ErrorShape.parse(bad.json);
+  });
+
   it('shows one photo’s faces by uri or bare key, odd characters included', async () => {
     const key = album.keys.alice[1]!;
     const byUri = await album.http('GET', `/photos/faces?uri=${encodeURIComponent(album.uriOf(key))}`);

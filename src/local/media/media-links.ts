@@ -8,7 +8,7 @@ import type { Box } from '../../album/types';
 /** Signed links remembered (a few MB at most). */
 const SIGNED_LINKS_KEPT = 20_000;
 
-export type MediaKind = 'photo' | 'face';
+export type MediaKind = 'photo' | 'poster' | 'face';
 
 /** Per-data-dir signing key, created on first use and readable by the owner only. */
 export function loadMediaSecret(file: string): Buffer {
@@ -58,8 +58,17 @@ export class LocalMediaLinks implements MediaLinks {
     return this.link('photo', uri);
   }
 
-  faceUrl(uri: string, box: Box): string {
-    return this.link('face', uri, boxParam(box));
+  posterUrl(uri: string): string {
+    return this.link('poster', uri);
+  }
+
+  /** A video face's crop is cut from the frame at `timeSeconds` (signed with the box, as `box@t`). */
+  faceUrl(uri: string, box: Box, timeSeconds?: number): string {
+    return this.link(
+      'face',
+      uri,
+      timeSeconds === undefined ? boxParam(box) : `${boxParam(box)}@${timeSeconds}`,
+    );
   }
 
   /** True when the query was signed by us for this kind and has not expired. */
