@@ -23,12 +23,12 @@ import { newestClusteringTask, type PollInterval, runImmClustering } from './imm
 import { ensureProjectAndDataset } from './imm-dataset';
 import { ImmError } from './imm-error';
 import { isNotFound, mapped, orNull, toAlbumError } from './imm-errors-map';
+import { ImmPersonMedia, isFrameUri, isVideoUri } from './imm-person-media';
 import { HIDDEN_LABEL, isHidden, toFace, toPerson, toPhoto, toTask } from './imm-records';
 import { DATASET_TAG, decodeTaskId, encodeTaskId, MERGE_TAG } from './imm-tasks';
 import { ImmVideoIndexer, type VideoIndexerDeps } from './imm-video-indexer';
 import { type FigureCluster, TASK_TYPE_CLUSTERING, type TaskInfo } from './imm-wire';
 import { decodeCursor, encodeCursor } from './page-cursor';
-import { isVideoKey } from './video-frames';
 
 export interface ImmBackendOptions {
   client: ImmClient;
@@ -49,6 +49,8 @@ export interface ImmBackendOptions {
    * (src/imm/imm-video-indexer.ts). Without it (the API), a video to index is refused with a reason.
    */
   video?: Omit<VideoIndexerDeps, 'client' | 'config' | 'poll'>;
+  /** The album's bucket (API, backfill): tells frames (under FRAME_PREFIX) from photos in lists and counts. */
+  bucket?: string | null;
 }
 
 /**
@@ -63,8 +65,6 @@ const SORT_FIELD: Record<PeopleSort, string> = {
 /** Pages fetched per listPeople call when hidden people are filtered out client-side. */
 const MAX_PAGES_PER_LIST = 10;
 const PHOTO_FIELDS = ['URI', 'ImageWidth', 'ImageHeight', 'ProduceTime', 'Figures'];
-const FACE_CLUSTER_FIELD = 'Figures.FigureClusterId';
-const isVideoUri = (uri: string) => isVideoKey(uri);
 
 /** The cloud backend: people are IMM FigureClusters of one dataset; photos are its files. */
 export class ImmBackend implements AlbumBackend {
@@ -76,6 +76,7 @@ export class ImmBackend implements AlbumBackend {
   private readonly ready: { checked: boolean };
   private readonly library: { uriPrefix: string | null } | null;
   private readonly videos: ImmVideoIndexer | null;
+  private readonly media: ImmPersonMedia;
 
   constructor(opts: ImmBackendOptions) {
     this.client = opts.client;
@@ -87,6 +88,7 @@ export class ImmBackend implements AlbumBackend {
     this.videos = opts.video
       ? new ImmVideoIndexer({ ...opts.video, client: this.client, config: this.config, poll: this.poll })
       : null;
+    this.media = new ImmPersonMedia(this.client, this.pd, opts.bucket ?? null);
   }
 
   // ---- indexer ----
@@ -240,19 +242,27 @@ export class ImmBackend implements AlbumBackend {
         items.push(toPerson(c));
         if (items.length >= query.limit) {
           if (i + 1 < clusters.length)
-            return { items, nextCursor: encodeCursor({ token, offset: i + 1, pageSize }) };
+            return {
+              items: await this.withVideos(items),
+              nextCursor: encodeCursor({ token, offset: i + 1, pageSize }),
+            };
           return {
-            items,
+            items: await this.withVideos(items),
             nextCursor: res.NextToken ? encodeCursor({ token: res.NextToken, offset: 0, pageSize }) : null,
           };
         }
       }
-      if (!res.NextToken) return { items, nextCursor: null };
+      if (!res.NextToken) return { items: await this.withVideos(items), nextCursor: null };
       token = res.NextToken;
       offset = 0;
     }
     // Many hidden people in a row: return what we have (maybe fewer than limit) and let the caller continue.
-    return { items, nextCursor: encodeCursor({ token, offset: 0, pageSize }) };
+    return { items: await this.withVideos(items), nextCursor: encodeCursor({ token, offset: 0, pageSize }) };
+  }
+
+  /** IMM's counts with the frames of videos taken out (one SimpleQuery per person, in parallel). */
+  private withVideos(people: PersonRecord[]): Promise<PersonRecord[]> {
+    return Promise.all(people.map((p) => this.media.withVideos(p)));
   }
 
   private async getCluster(id: string): Promise<FigureCluster | null> {
@@ -262,28 +272,11 @@ export class ImmBackend implements AlbumBackend {
 
   async getPerson(id: string): Promise<PersonRecord | null> {
     const cluster = await this.getCluster(id);
-    return cluster ? toPerson(cluster) : null;
+    return cluster ? this.media.withVideos(toPerson(cluster)) : null;
   }
 
-  async listPersonPhotos(id: string, query: PersonPhotosQuery): Promise<Page<PhotoRecord>> {
-    // Only images are indexed on IMM until video frames are (the cloud side of issue 18).
-    if (query.mediaType === 'video') return { items: [], nextCursor: null };
-    const cursor = decodeCursor(query.cursor);
-    const res = await mapped(
-      this.client.call('SimpleQuery', {
-        ...this.pd,
-        Query: { Field: FACE_CLUSTER_FIELD, Operation: 'eq', Value: id },
-        WithFields: PHOTO_FIELDS,
-        MaxResults: query.limit,
-        NextToken: cursor?.token || undefined,
-      }),
-    );
-    return {
-      items: (res.Files ?? []).map(toPhoto),
-      nextCursor: res.NextToken
-        ? encodeCursor({ token: res.NextToken, offset: 0, pageSize: query.limit })
-        : null,
-    };
+  listPersonPhotos(id: string, query: PersonPhotosQuery): Promise<Page<PhotoRecord>> {
+    return this.media.list(id, query);
   }
 
   async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> {
@@ -306,12 +299,14 @@ export class ImmBackend implements AlbumBackend {
     };
     await mapped(this.client.call('UpdateFigureCluster', { ...this.pd, FigureCluster: update }));
     // Built from what we sent rather than re-read: IMM's index may lag the write by a moment.
-    return toPerson({
-      ...current,
-      ...update,
-      MetaLockVersion: (current.MetaLockVersion ?? 0) + 1,
-      UpdateTime: new Date().toISOString(),
-    });
+    return this.media.withVideos(
+      toPerson({
+        ...current,
+        ...update,
+        MetaLockVersion: (current.MetaLockVersion ?? 0) + 1,
+        UpdateTime: new Date().toISOString(),
+      }),
+    );
   }
 
   /** UpdateFigureCluster with `Cover.Figures[0].FigureId`; IMM takes the photo of that figure as the cover. */
@@ -331,7 +326,7 @@ export class ImmBackend implements AlbumBackend {
     // Re-read: the cover is a whole File that only IMM knows from the figure id.
     const updated = await this.getCluster(personId);
     if (!updated) throw notFound('person', personId);
-    return toPerson(updated);
+    return this.media.withVideos(toPerson(updated));
   }
 
   async mergePeople(from: string[], into: string): Promise<TaskRecord> {
@@ -388,6 +383,9 @@ export class ImmBackend implements AlbumBackend {
   // ---- photos ----
 
   async getPhoto(uri: string): Promise<PhotoRecord | null> {
+    // Frames are never photos; a video is the faces of its frames.
+    if (isFrameUri(uri)) return null;
+    if (isVideoUri(uri)) return this.media.getVideo(uri);
     const res = await orNull(
       this.client.call('GetFileMeta', { ...this.pd, URI: uri, WithFields: PHOTO_FIELDS }),
     );
@@ -402,6 +400,11 @@ export class ImmBackend implements AlbumBackend {
         'upload detection needs the local backend; upload the photo to OSS and pass its uri',
       );
     }
+    if (isVideoUri(source.uri) || isFrameUri(source.uri))
+      throw new AlbumError(
+        'bad_request',
+        'detection works on photos; GET /photos/faces?uri= lists the faces found in a video',
+      );
     // DetectImageFaces names no dataset: a library may only look at its own photos (another's is "not found").
     const own = this.library?.uriPrefix && source.uri.startsWith(this.library.uriPrefix);
     if (this.library && (!own || /\/\.\.?(\/|$)/.test(source.uri))) throw notFound('photo', source.uri);
@@ -413,19 +416,22 @@ export class ImmBackend implements AlbumBackend {
   }
 
   async stats(): Promise<StatsRecord> {
-    const [dataset, people, last] = await Promise.all([
+    const [dataset, photos, people, last] = await Promise.all([
       mapped(this.client.call('GetDataset', { ...this.pd, WithStatistics: true })),
+      this.media.photoCount(),
       mapped(this.client.call('QueryFigureClusters', { ...this.pd, MaxResults: 1, WithTotalCount: true })),
       newestClusteringTask({ client: this.client, config: this.config }, undefined, Date.now() + 30_000),
     ]);
     return {
       backend: 'imm',
-      photoCount: dataset.Dataset.FileCount ?? null,
+      // The dataset's files include the frames of videos; photos are the files outside the frame prefix.
+      photoCount: photos ?? dataset.Dataset.FileCount ?? null,
       faceCount: null, // IMM has no dataset-wide face count without an aggregation over every file
       personCount: people.TotalCount ?? null,
       lastClustering: last ? toTask(last, encodeTaskId('clustering', last.TaskId), 'clustering') : null,
       // IMM indexes asynchronously after BatchIndexFileMeta and exposes no queue.
       indexing: { queued: null, refused: null },
+      // Frames are indexed asynchronously and a video is many files: no cheap count of videos.
       videos: { indexed: null, refused: null, unavailableReason: null },
     };
   }

@@ -255,6 +255,7 @@ export function libraryBackend(
     poll: config.poll,
     ready: { checked: true },
     library: { uriPrefix: bucket ? ossUri(bucket, photoPrefix) : null },
+    bucket,
     ...(video ? { video } : {}),
   });
 }

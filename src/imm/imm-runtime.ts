@@ -156,6 +156,7 @@ export function createImmRuntimeFactory({ fn, log, env = process.env }: ImmRunti
       config: imm,
       poll: imm.poll,
       ready: instance.ready,
+      bucket: oss?.bucket ?? null,
       ...(video ? { video } : {}),
     });
     const service = new AlbumService(backend, instance.media, album);

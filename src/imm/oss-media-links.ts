@@ -3,6 +3,7 @@ import type { MediaLinks } from '../album/backend';
 import { parseOssUri } from '../album/photo-filter';
 import type { Box } from '../album/types';
 import type { StsCredentials } from '../fc/fc-context';
+import { frameUriOf } from './imm-video-records';
 
 export interface OssMediaOptions {
   region: string;
@@ -91,9 +92,8 @@ export class OssMediaLinks implements MediaLinks {
   }
 
   faceUrl(uri: string, box: Box, timeSeconds?: number): string {
-    // A video face: the frame it was seen in (OSS cannot crop a snapshot in the same request).
-    if (timeSeconds !== undefined)
-      return this.sign(uri, `video/snapshot,t_${Math.round(timeSeconds * 1000)},f_jpg`);
-    return this.sign(uri, faceCropProcess(box));
+    // A video face was seen on a frame the indexer had IMM capture (src/imm/video-frames.ts): crop that image.
+    const frame = timeSeconds !== undefined ? frameUriOf(uri, timeSeconds) : null;
+    return this.sign(frame ?? uri, faceCropProcess(box));
   }
 }
