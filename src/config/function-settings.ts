@@ -37,7 +37,7 @@ export const FUNCTION_SETTINGS: Record<CloudFunction, readonly string[]> = {
     'LIBRARY_MODE',
     ...keys(ImmEnvSchema, ImmCreateEnvSchema, OssEventEnvSchema, VideoEnvSchema),
     // Frames of videos: listed and deleted in the bucket the event names.
-    'OSS_ENDPOINT',
+    'OSS_FRAMES_ENDPOINT',
     'LOG_LEVEL',
   ],
   clusterer: ['LIBRARY_MODE', ...keys(ImmEnvSchema, ImmCreateEnvSchema, ClusterEnvSchema), 'LOG_LEVEL'],
@@ -55,6 +55,7 @@ export const EMPTY_MEANS_UNSET = [
   'IMM_REGION',
   'IMM_ENDPOINT',
   'OSS_ENDPOINT',
+  'OSS_FRAMES_ENDPOINT',
   'ALBUM_TOKEN_SECRET',
 ] as const;
 
@@ -71,8 +72,11 @@ export interface CloudConfig {
   tick: LibraryTickConfig;
   /** Frame capture of videos (indexer, backfill). */
   video: VideoSampling;
-  /** OSS_ENDPOINT for the functions that read it (api, indexer, backfill); undefined = the region's. */
-  ossEndpoint: string | undefined;
+  /**
+   * Where the indexer lists and deletes video frames (OSS_FRAMES_ENDPOINT; backfill: OSS_ENDPOINT);
+   * undefined = the region's public endpoint. Unlike OSS_ENDPOINT it need not be reachable by browsers.
+   */
+  framesEndpoint: string | undefined;
 }
 
 /** Validates what `fn` reads; settings it does not read keep their defaults, unvalidated. */
@@ -96,6 +100,6 @@ export function loadCloudConfig(
     keyEncoding: parseEnv(OssEventEnvSchema, scoped).OSS_KEY_ENCODING,
     tick: loadLibraryTickConfig(scoped),
     video: loadVideoSampling(scoped),
-    ossEndpoint: scoped.OSS_ENDPOINT || undefined,
+    framesEndpoint: (fn === 'indexer' ? scoped.OSS_FRAMES_ENDPOINT : scoped.OSS_ENDPOINT) || undefined,
   };
 }

@@ -85,7 +85,7 @@ function buildInstance(
       ? new OssFrameObjects({
           region: imm.region,
           credentials,
-          endpoint: config.ossEndpoint,
+          endpoint: config.framesEndpoint,
           retry: imm.retry,
         })
       : null;
