@@ -100,6 +100,40 @@ describe.each([
     ErrorShape.parse(bad.json);
   });
 
+  it('finds a person in a video: one item beside the photos, with timed faces and merged appearances', async (ctx) => {
+    if (!album.addClip) return ctx.skip();
+    const key = await album.addClip('alice');
+    expect((await album.tick()).ok).toBe(true);
+    const person = PersonShape.parse((await album.http('GET', `/people/${alice}`)).json);
+    // Frames of a video are never counted as photos.
+    expect(person).toMatchObject({ imageCount: album.keys.alice.length, videoCount: 1 });
+    const videos = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/people/${alice}/photos?mediaType=video`)).json,
+    );
+    expect(videos.items.map((p) => p.key)).toEqual([key]);
+    const video = videos.items[0]!;
+    if (video.mediaType !== 'video') throw new Error('not a video item');
+    expect(video.durationSeconds).toBeCloseTo(10, 0);
+    expect(video.appearances.length).toBeGreaterThan(0);
+    expect(video.appearances[0]!.fromSeconds).toBeLessThan(6);
+    expect(video.appearances.at(-1)!.toSeconds).toBeLessThanOrEqual(10);
+    const mine = video.faces.filter((f) => f.personId === alice);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const f of mine) expect(f.timeSeconds).toBeLessThanOrEqual(7);
+    const everything = pageOf(PhotoShape).parse((await album.http('GET', `/people/${alice}/photos`)).json);
+    expect(everything.items.map((p) => p.key).sort()).toEqual([...album.keys.alice, key].sort());
+    const byKey = PhotoShape.parse(
+      (await album.http('GET', `/photos/faces?uri=${encodeURIComponent(key)}`)).json,
+    );
+    expect(byKey).toMatchObject({ key, mediaType: 'video' });
+    expect(StatsShape.parse((await album.http('GET', '/stats')).json).photoCount).toBe(8);
+    // Gone again, so the rest of the story sees only photos.
+    await album.deliver([{ key, removed: true }]);
+    await album.tick();
+    expect(PersonShape.parse((await album.http('GET', `/people/${alice}`)).json).videoCount).toBe(0);
+    expect((await album.http('GET', `/photos/faces?uri=${encodeURIComponent(key)}`)).status).toBe(404);
+  });
+
   it('shows one photo’s faces by uri or bare key, odd characters included', async () => {
     const key = album.keys.alice[1]!;
     const byUri = await album.http('GET', `/photos/faces?uri=${encodeURIComponent(album.uriOf(key))}`);

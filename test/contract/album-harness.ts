@@ -9,7 +9,7 @@ import {
   createIndexerHandler,
   type FcHandler,
 } from '../../src/runtime/fc-handlers';
-import { goodFace, startFakeImm } from '../fake-imm/fake-imm';
+import { type FakeImm, goodFace, startFakeImm } from '../fake-imm/fake-imm';
 import {
   captureLogs,
   fcContext,
@@ -21,6 +21,7 @@ import {
   setEnv,
   timerEvent,
 } from '../fake-imm/fc-events';
+import { startFakeOss } from '../fake-oss/fake-oss';
 
 /**
  * One album, driven only through the three FC handlers (functions/*): OSS events in, timer ticks,
@@ -41,6 +42,21 @@ export interface AlbumUnderTest {
     body?: unknown,
   ): Promise<{ status: number; json: any; headers: Record<string, string> }>;
   close(): Promise<void>;
+  /**
+   * Uploads a 10 s clip in which `who` is seen from 0 to 6 s (nobody after) and delivers its OSS event;
+   * returns its key. Absent on a backend whose harness cannot make clips yet (the video test is skipped).
+   */
+  addClip?(who: 'alice' | 'bob'): Promise<string>;
+}
+
+/** The IMM side of a clip: what the fake IMM's DetectMediaMeta and frame capture see (10 s, who at 0–6 s). */
+function seedClip(fake: FakeImm, uri: string, who: string): void {
+  fake.seedVideo(uri, {
+    duration: 10,
+    width: 1280,
+    height: 720,
+    appearances: [{ from: 0, to: 6, figure: goodFace(who) }],
+  });
 }
 
 const DEV = resolve(import.meta.dirname, '../../../shared/datasets/faces-dev');
@@ -79,7 +95,10 @@ async function callApi(
 
 export async function immAlbum(): Promise<AlbumUnderTest> {
   const fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
-  const restore = setEnv(immEnv(fake.endpoint));
+  // The bucket the frames of videos are written to and listed from.
+  const oss = await startFakeOss('testbucket');
+  fake.onObjectWritten((uri) => oss.keys.add(uri.replace('oss://testbucket/', '')));
+  const restore = setEnv(immEnv(fake.endpoint, { OSS_FRAMES_ENDPOINT: oss.endpoint }));
   const logs = captureLogs();
   const fns = immFunctions(logs.log);
   const uriOf = (key: string) => `oss://testbucket/${key}`;
@@ -94,8 +113,15 @@ export async function immAlbum(): Promise<AlbumUnderTest> {
     deliver: (changes) => fns.indexer(ossEvent(changes), fcContext()),
     tick: () => fns.clusterer(timerEvent(), fcContext()),
     http: (method, path, body) => callApi(fns.api, method, path, body),
+    addClip: async (who) => {
+      const key = `photos/${who}/clip 1.mp4`;
+      seedClip(fake, uriOf(key), who);
+      await fns.indexer(ossEvent([{ key }]), fcContext());
+      return key;
+    },
     close: async () => {
       await fake.close();
+      await oss.close();
       restore();
     },
   };
@@ -108,7 +134,11 @@ export async function immAlbum(): Promise<AlbumUnderTest> {
  */
 export async function immLibraryAlbum(): Promise<AlbumUnderTest> {
   const fake = await startFakeImm({ project: 'album_p' });
-  const restore = setEnv(immEnv(fake.endpoint, { LIBRARY_MODE: 'prefix' }));
+  const oss = await startFakeOss('testbucket');
+  fake.onObjectWritten((uri) => oss.keys.add(uri.replace('oss://testbucket/', '')));
+  const restore = setEnv(
+    immEnv(fake.endpoint, { LIBRARY_MODE: 'prefix', OSS_FRAMES_ENDPOINT: oss.endpoint }),
+  );
   const logs = captureLogs();
   const fns = immFunctions(logs.log);
   const keys = Object.fromEntries(
@@ -134,8 +164,15 @@ export async function immLibraryAlbum(): Promise<AlbumUnderTest> {
     },
     http: (method, path, body) =>
       callApi(fns.api, method, path === '/health' ? path : `/libraries/lib${path}`, body),
+    addClip: async (who) => {
+      const key = `photos/lib/${who}/clip 1.mp4`;
+      seedClip(fake, uriOf(key), who);
+      await fns.indexer(ossEvent([{ key }]), fcContext());
+      return key;
+    },
     close: async () => {
       await fake.close();
+      await oss.close();
       restore();
     },
   };
