@@ -155,6 +155,12 @@ describe('npm run backfill', () => {
     expect(imm.requestsFor('CreateMediaConvertTask')).toHaveLength(1);
     expect(await run(['--rate', '100', '--page-size', '1000', '--restart']), lines.join('\n')).toBe(0);
     expect(imm.requestsFor('CreateMediaConvertTask')).toHaveLength(1);
+    // The video is deleted while no event reaches the indexer: reconcile removes its frames, entries and objects.
+    oss.keys.delete(clip);
+    expect(await run(['--rate', '100', '--page-size', '1000', '--reconcile']), lines.join('\n')).toBe(0);
+    expect(indexedKeys().filter((k) => k.startsWith('.album-frames/'))).toEqual([]);
+    expect([...oss.keys].filter((k) => k.startsWith('.album-frames/'))).toEqual([]);
+    expect(sorted(indexedKeys())).toEqual(sorted(PHOTOS));
   }, 60_000);
 
   it('stays under the configured IMM call rate', async () => {
