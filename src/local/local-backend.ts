@@ -1,6 +1,6 @@
 import type { AlbumBackend, PhotoSource } from '../album/backend';
 import { AlbumError, notFound } from '../album/errors';
-import { ossUri, parseOssUri } from '../album/photo-filter';
+import { mediaTypeOfKey, ossUri, parseOssUri } from '../album/photo-filter';
 import type {
   ClusteringRun,
   DetectSource,
@@ -21,13 +21,16 @@ import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/clust
 import { DistinctSource } from './cluster/distinct-content';
 import { type FaceEngine, ImageRejectedError } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
-import { PhotoIndexer } from './indexing/photo-indexer';
+import { NO_FFMPEG, PhotoIndexer } from './indexing/photo-indexer';
 import type { FaceEditsStore } from './store/face-edits-store';
 import { decodePhotoCursor, encodePhotoCursor } from './store/people-list';
 import type { PeopleStore } from './store/people-store';
 import type { PhotoStore, StoredFace, StoredPhoto } from './store/photo-store';
 import { ReadMemo } from './store/read-memo';
 import type { TaskStore } from './store/task-store';
+import type { FfmpegBinary } from './video/ffmpeg-binary';
+import type { VideoAnalyzer } from './video/video-analyzer';
+import { unionSpans } from './video/video-faces';
 
 /** The store as the clusterer reads it: face states first, embeddings only for the faces it needs. */
 export interface ClusterSource {
@@ -62,6 +65,8 @@ export interface LocalBackendDeps {
   isClusterable: (face: StoredFace) => boolean;
   /** Photos analysed at once; the engine's worker count. */
   concurrency: number;
+  /** Videos' people through ffmpeg; absent: videos are refused with that reason. */
+  video?: VideoAnalyzer;
   /** Keep read answers until the next write (ReadMemo); off only to measure the uncached path. */
   memoizeReads?: boolean;
   /** Let the HTTP API keep read answers as JSON text (readVersion); off only to measure without it. */
@@ -129,7 +134,28 @@ export class LocalBackend implements AlbumBackend {
       engine: deps.engine,
       isClusterable: deps.isClusterable,
       uriOf: (key) => this.uriOf(key),
+      video: deps.video,
     });
+  }
+
+  /**
+   * Says once, in the log, whether videos can be analysed (ffmpeg found or why not). Once ffmpeg is there,
+   * videos refused for want of it are forgotten, so the catch-up walk indexes them.
+   */
+  async checkVideoSupport(log: Logger): Promise<void> {
+    const ff = await this.videoSupport();
+    if (!ff.ok) {
+      log.warn('video.unavailable', { reason: ff.reason });
+      return;
+    }
+    const again = this.deps.photos.forgetRejections(NO_FFMPEG);
+    log.info('video.ffmpeg', { path: ff.path, version: ff.version, retried: again.length });
+  }
+
+  private videoSupport(): Promise<FfmpegBinary> {
+    return this.deps.video
+      ? this.deps.video.ffmpeg()
+      : Promise.resolve({ ok: false, reason: 'this album does not analyse videos' });
   }
 
   /** Marks runs left 'running' by a killed process as failed; only the process holding the data dir may. */
@@ -368,11 +394,10 @@ export class LocalBackend implements AlbumBackend {
   }
 
   private personPhotos(id: string, query: PersonPhotosQuery): Page<PhotoRecord> {
-    if (query.mediaType === 'video') return { items: [], nextCursor: null };
     const after = decodePhotoCursor(query.cursor);
-    const ids = this.deps.people.photoIdsOf(id, after, query.limit + 1);
+    const ids = this.deps.people.photoIdsOf(id, after, query.limit + 1, query.mediaType);
     const pageIds = ids.slice(0, query.limit);
-    const page = this.photoRecords(this.deps.photos.photosByIds(pageIds));
+    const page = this.photoRecords(this.deps.photos.photosByIds(pageIds), id);
     return {
       items: page,
       nextCursor: ids.length > query.limit ? encodePhotoCursor(pageIds.at(-1)!) : null,
@@ -469,10 +494,11 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async stats(): Promise<StatsRecord> {
-    return this.reads.get('stats', () => this.statsNow());
+    const ff = await this.videoSupport();
+    return this.reads.get('stats', () => this.statsNow(ff.ok ? null : ff.reason));
   }
 
-  private statsNow(): StatsRecord {
+  private statsNow(videoUnavailable: string | null): StatsRecord {
     const counts = this.deps.photos.counts();
     return {
       backend: 'local',
@@ -481,19 +507,34 @@ export class LocalBackend implements AlbumBackend {
       personCount: this.deps.people.counts().people,
       lastClustering: this.deps.tasks.last('clustering'),
       indexing: { queued: this.queuedChanges(), refused: counts.rejected },
-      videos: { indexed: 0, refused: null, unavailableReason: null },
+      videos: {
+        indexed: counts.videos,
+        refused: this.deps.photos.rejectedVideos((path) => mediaTypeOfKey(path) === 'video'),
+        unavailableReason: videoUnavailable,
+      },
     };
   }
 
-  private photoRecords(photos: StoredPhoto[]): PhotoRecord[] {
+  /** Photos and videos as records; a video's appearances are `personId`'s spans (anyone's without one). */
+  private photoRecords(photos: StoredPhoto[], personId?: string): PhotoRecord[] {
     const faces = this.deps.photos.facesOfPhotos(photos.map((p) => p.id));
-    return photos.map((p) => ({
-      uri: this.uriOf(p.path),
-      width: p.width,
-      height: p.height,
-      takenAt: p.takenAt,
-      mediaType: 'image' as const,
-      faces: (faces.get(p.id) ?? []).map(({ photoId: _p, clusterable: _c, ...face }) => face),
-    }));
+    return photos.map((p) => {
+      const stored = faces.get(p.id) ?? [];
+      const record: PhotoRecord = {
+        uri: this.uriOf(p.path),
+        width: p.width,
+        height: p.height,
+        takenAt: p.takenAt,
+        mediaType: p.mediaType,
+        faces: stored.map(({ photoId: _p, clusterable: _c, spans: _s, ...face }) => face),
+      };
+      if (p.mediaType === 'video') {
+        record.durationSeconds = p.durationSeconds;
+        record.appearances = unionSpans(
+          stored.filter((f) => personId === undefined || f.personId === personId).map((f) => f.spans ?? []),
+        );
+      }
+      return record;
+    });
   }
 }

@@ -71,6 +71,7 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
     openLocalAlbum({ ...opts, clusterInWorker: opts.clusterInWorker ?? true }),
   );
   album.backend.recoverAbandonedTasks();
+  await album.backend.checkVideoSupport(album.log);
   const running = await runDaemon(
     {
       ...album,

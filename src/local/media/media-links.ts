@@ -62,13 +62,9 @@ export class LocalMediaLinks implements MediaLinks {
     return this.link('poster', uri);
   }
 
-  /** A video face's crop is cut from the frame at `timeSeconds` (signed with the box, as `box@t`). */
-  faceUrl(uri: string, box: Box, timeSeconds?: number): string {
-    return this.link(
-      'face',
-      uri,
-      timeSeconds === undefined ? boxParam(box) : `${boxParam(box)}@${timeSeconds}`,
-    );
+  /** A video face's crop was cut from its frame at analysis time and is kept by box: no time needed. */
+  faceUrl(uri: string, box: Box): string {
+    return this.link('face', uri, boxParam(box));
   }
 
   /** True when the query was signed by us for this kind and has not expired. */

@@ -13,12 +13,19 @@ import type { Db } from './database';
  */
 
 /** Columns on `faces` copied from its analysis so the triggers and indexes need no join. */
-export const FACE_STAT_COLUMNS = ['quality REAL', 'age REAL', 'gender TEXT'] as const;
+export const FACE_STAT_COLUMNS = [
+  'quality REAL',
+  'age REAL',
+  'gender TEXT',
+  // 1 for a face seen in a video: the person's videos and images are counted apart.
+  'video INTEGER NOT NULL DEFAULT 0',
+] as const;
 
 /** Stored figures on `people`; every read of a person takes them from here. */
 export const PERSON_STAT_COLUMNS = [
   'face_count INTEGER NOT NULL DEFAULT 0',
   'image_count INTEGER NOT NULL DEFAULT 0',
+  'video_count INTEGER NOT NULL DEFAULT 0',
   'males INTEGER NOT NULL DEFAULT 0',
   'females INTEGER NOT NULL DEFAULT 0',
   'age_n INTEGER NOT NULL DEFAULT 0',
@@ -46,7 +53,8 @@ const change = (f: 'NEW' | 'OLD', sign: 1 | -1) => {
   const otherFaceOfPhoto = `EXISTS (SELECT 1 FROM faces WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id AND id <> ${f}.id)`;
   return `UPDATE people SET
     face_count = face_count ${op} 1,
-    image_count = image_count ${op} (NOT ${otherFaceOfPhoto}),
+    image_count = image_count ${op} (NOT ${otherFaceOfPhoto} AND ${f}.video = 0),
+    video_count = video_count ${op} (NOT ${otherFaceOfPhoto} AND ${f}.video = 1),
     males = males ${op} (${f}.gender IS 'male'),
     females = females ${op} (${f}.gender IS 'female'),
     age_n = age_n ${op} (${f}.age IS NOT NULL),
@@ -59,6 +67,8 @@ export const PERSON_STATS_SQL = `
 CREATE INDEX IF NOT EXISTS faces_person_photo ON faces(person_id, photo_id);
 CREATE INDEX IF NOT EXISTS faces_person_cover ON faces(person_id, clusterable DESC, quality DESC, id);
 CREATE INDEX IF NOT EXISTS faces_person_age ON faces(person_id, age);
+-- A person's videos (or images) alone: GET /people/:id/photos?mediaType=.
+CREATE INDEX IF NOT EXISTS faces_person_video_photo ON faces(person_id, video, photo_id);
 CREATE TRIGGER IF NOT EXISTS faces_stats_insert AFTER INSERT ON faces WHEN NEW.person_id IS NOT NULL BEGIN
   ${change('NEW', 1)}
 END;
@@ -83,6 +93,10 @@ CREATE TRIGGER IF NOT EXISTS photos_count_insert AFTER INSERT ON photos BEGIN
   UPDATE album_counts SET n = n + 1 WHERE name = 'photos'; END;
 CREATE TRIGGER IF NOT EXISTS photos_count_delete AFTER DELETE ON photos BEGIN
   UPDATE album_counts SET n = n - 1 WHERE name = 'photos'; END;
+CREATE TRIGGER IF NOT EXISTS videos_count_insert AFTER INSERT ON photos WHEN NEW.media_type = 'video' BEGIN
+  UPDATE album_counts SET n = n + 1 WHERE name = 'videos'; END;
+CREATE TRIGGER IF NOT EXISTS videos_count_delete AFTER DELETE ON photos WHEN OLD.media_type = 'video' BEGIN
+  UPDATE album_counts SET n = n - 1 WHERE name = 'videos'; END;
 CREATE TRIGGER IF NOT EXISTS faces_count_insert AFTER INSERT ON faces BEGIN
   UPDATE album_counts SET n = n + 1 WHERE name = 'faces'; END;
 CREATE TRIGGER IF NOT EXISTS faces_count_delete AFTER DELETE ON faces BEGIN
@@ -112,7 +126,8 @@ export const listedPerson = (table: string) => `${table}.merged_into IS NULL AND
 export function rebuildPersonStats(db: Db, ids?: Iterable<string>): void {
   const recount = db.prepare(`UPDATE people SET
     face_count = (SELECT COUNT(*) FROM faces WHERE person_id = people.id),
-    image_count = (SELECT COUNT(DISTINCT photo_id) FROM faces WHERE person_id = people.id),
+    image_count = (SELECT COUNT(DISTINCT photo_id) FROM faces WHERE person_id = people.id AND video = 0),
+    video_count = (SELECT COUNT(DISTINCT photo_id) FROM faces WHERE person_id = people.id AND video = 1),
     males = (SELECT COUNT(*) FROM faces WHERE person_id = people.id AND gender = 'male'),
     females = (SELECT COUNT(*) FROM faces WHERE person_id = people.id AND gender = 'female'),
     age_n = (SELECT COUNT(age) FROM faces WHERE person_id = people.id),
@@ -128,6 +143,7 @@ export function rebuildPersonStats(db: Db, ids?: Iterable<string>): void {
       );
       const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
       set.run('photos', count('SELECT COUNT(*) AS n FROM photos'));
+      set.run('videos', count(`SELECT COUNT(*) AS n FROM photos WHERE media_type = 'video'`));
       set.run('faces', count('SELECT COUNT(*) AS n FROM faces'));
       set.run('rejected', count('SELECT COUNT(*) AS n FROM rejected_files'));
       set.run('people', count(`SELECT COUNT(*) AS n FROM people WHERE ${LISTED_PERSON}`));
@@ -139,7 +155,7 @@ export function rebuildPersonStats(db: Db, ids?: Iterable<string>): void {
 export function storedPersonStats(db: Db, id: string): Record<string, unknown> | undefined {
   return db
     .prepare(
-      `SELECT face_count, image_count, males, females, age_n, age_sum, age_min, age_max, cover_face_id FROM people WHERE id = ?`,
+      `SELECT face_count, image_count, video_count, males, females, age_n, age_sum, age_min, age_max, cover_face_id FROM people WHERE id = ?`,
     )
     .get(id) as Record<string, unknown> | undefined;
 }
@@ -152,12 +168,21 @@ export function migratePersonStats(db: Db): void {
   const has = (table: string, column: string) =>
     db.prepare(`SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ?`).get(table, column) !== undefined;
   db.transaction(() => {
+    // Data dirs from before videos: their photos are images, and the per-face triggers are rebuilt to
+    // count videos apart (CREATE TRIGGER IF NOT EXISTS would keep the old ones).
+    if (!has('photos', 'media_type'))
+      db.exec(`ALTER TABLE photos ADD COLUMN media_type TEXT NOT NULL DEFAULT 'image'`);
+    if (!has('people', 'video_count'))
+      for (const t of ['faces_stats_insert', 'faces_stats_delete', 'faces_stats_move'])
+        db.exec(`DROP TRIGGER IF EXISTS ${t}`);
     for (const col of FACE_STAT_COLUMNS)
       if (!has('faces', col.split(' ')[0]!)) db.exec(`ALTER TABLE faces ADD COLUMN ${col}`);
     for (const col of PERSON_STAT_COLUMNS)
       if (!has('people', col.split(' ')[0]!)) db.exec(`ALTER TABLE people ADD COLUMN ${col}`);
     db.exec(ALBUM_COUNTS_SQL);
     db.exec(PERSON_STATS_SQL);
+    db.exec(`INSERT INTO album_counts (name, n) SELECT 'videos', COUNT(*) FROM photos WHERE media_type = 'video'
+      AND EXISTS (SELECT 1 FROM album_counts) AND NOT EXISTS (SELECT 1 FROM album_counts WHERE name = 'videos')`);
     if (db.prepare(`SELECT 1 FROM album_counts`).get() === undefined) {
       db.exec(`UPDATE faces SET (quality, age, gender) = (SELECT a.quality, a.age, a.gender
         FROM photos p JOIN analysis_faces a ON a.hash = p.hash AND a.idx = faces.idx WHERE p.id = faces.photo_id)`);
