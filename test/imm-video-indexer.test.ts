@@ -219,6 +219,32 @@ describe('video indexing on IMM (frames)', () => {
     expect(framesOf('photos/gone.mp4')).toHaveLength(3);
   });
 
+  it('a missing dataset is a setup error (kept for retry), or is made first with IMM_AUTO_CREATE', async () => {
+    const uri = `oss://${BUCKET}/photos/first.mp4`;
+    fake.seedVideo(uri, { duration: 4, appearances: [] });
+    const video = { frames, deadline: () => Date.now() + 30_000 };
+    const strict = new ImmBackend({
+      client,
+      config: { ...config, dataset: 'nope' },
+      poll: config.poll,
+      video,
+    });
+    const err = await strict.indexPhotos([uri], log).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('ConfigError');
+    expect((err as Error).message).toContain('dataset "nope" does not exist');
+    const created = fake.requestsFor('CreateMediaConvertTask').length;
+    const auto = new ImmBackend({
+      client,
+      config: { ...config, dataset: 'fresh', autoCreate: true },
+      poll: config.poll,
+      video,
+    });
+    expect((await auto.indexPhotos([uri], log))[0]!.outcome).toBe('submitted');
+    expect(fake.state.dataset('p', 'fresh').files.size).toBe(2);
+    // The retry after creating the dataset used the task that had already captured the frames.
+    expect(fake.requestsFor('CreateMediaConvertTask').length).toBe(created);
+  });
+
   it('a backend without frame access (the API) refuses to analyse a video', async () => {
     const api = new ImmBackend({ client, config, poll: config.poll });
     const out = await api.indexPhotos([`oss://${BUCKET}/photos/clip.mp4`], log);

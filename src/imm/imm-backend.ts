@@ -179,7 +179,10 @@ export class ImmBackend implements AlbumBackend {
     try {
       return await call();
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      // The video path maps IMM's errors itself: its not-found is an AlbumError carrying IMM's code.
+      const mappedNotFound =
+        err instanceof AlbumError && err.code === 'not_found' && err.details?.immCode !== undefined;
+      if (!isNotFound(err) && !mappedNotFound) throw err;
       const createDataset = this.config.autoCreate || this.library !== null;
       await ensureProjectAndDataset({ client: this.client, config: this.config }, Date.now() + 30_000, log, {
         createDataset,

@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger';
 import type { ImmClient } from './imm-client';
 import type { PollInterval } from './imm-clustering';
 import { ImmError } from './imm-error';
-import { mapped, toAlbumError } from './imm-errors-map';
+import { isNotFound, mapped, toAlbumError } from './imm-errors-map';
 import { DATASET_TAG } from './imm-tasks';
 import { type ImmFile, type ImmResponse, TASK_TYPE_MEDIA_CONVERT, type TaskInfo } from './imm-wire';
 import type { FrameObjects } from './oss-frame-objects';
@@ -115,9 +115,11 @@ export class ImmVideoIndexer {
       );
     } catch (err) {
       // A file IMM cannot parse (corrupt, truncated, empty, not media) is final; throttling/outages are retried.
+      // ResourceNotFound names the project (missing: a setup error, retried and kept), not the file.
       if (
         err instanceof ImmError &&
         !err.retryable &&
+        !isNotFound(err) &&
         err.status >= 400 &&
         err.status < 500 &&
         !err.throttled
