@@ -181,8 +181,9 @@ export function migratePersonStats(db: Db): void {
       if (!has('people', col.split(' ')[0]!)) db.exec(`ALTER TABLE people ADD COLUMN ${col}`);
     db.exec(ALBUM_COUNTS_SQL);
     db.exec(PERSON_STATS_SQL);
-    db.exec(`INSERT INTO album_counts (name, n) SELECT 'videos', COUNT(*) FROM photos WHERE media_type = 'video'
-      AND EXISTS (SELECT 1 FROM album_counts) AND NOT EXISTS (SELECT 1 FROM album_counts WHERE name = 'videos')`);
+    // A data dir counted before videos: its video count (0 unless a newer version wrote to it).
+    db.exec(`INSERT INTO album_counts (name, n) SELECT 'videos', (SELECT COUNT(*) FROM photos WHERE media_type = 'video')
+      WHERE EXISTS (SELECT 1 FROM album_counts) AND NOT EXISTS (SELECT 1 FROM album_counts WHERE name = 'videos')`);
     if (db.prepare(`SELECT 1 FROM album_counts`).get() === undefined) {
       db.exec(`UPDATE faces SET (quality, age, gender) = (SELECT a.quality, a.age, a.gender
         FROM photos p JOIN analysis_faces a ON a.hash = p.hash AND a.idx = faces.idx WHERE p.id = faces.photo_id)`);

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Box } from '../../album/types';
 import type { Logger } from '../../log/logger';
 import { type FaceEngine, ImageRejectedError } from '../engine/face-engine';
@@ -73,6 +74,7 @@ export class VideoAnalyzer {
     const ff = await this.ffmpeg();
     if (!ff.ok) throw new VideoUnavailableError(ff.reason);
     const limits = { ...DEFAULT_VIDEO_LIMITS, ...this.deps.limits };
+    if ((await stat(path)).size === 0) throw new ImageRejectedError('empty', 'zero-byte file');
     const probe = await probeVideo(ff.path, path);
     const shown = displaySize(probe);
     const engine = await this.deps.engine();
