@@ -39,7 +39,8 @@ export interface VideoLimits {
 export const DEFAULT_VIDEO_LIMITS: VideoLimits = {
   maxFrames: 120,
   minInterval: 1,
-  maxSide: 1920,
+  // The engine detects on a copy ≤ 1280 px long anyway; a bigger frame only costs JPEG work.
+  maxSide: 1280,
   maxWallMs: 180_000,
 };
 
