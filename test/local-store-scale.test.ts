@@ -240,6 +240,10 @@ describe('local store at scale', () => {
     await backend.getPerson(ids[0]!);
     const page = await backend.listPersonPhotos(ids[0]!, { limit: 2 });
     await backend.listPersonPhotos(ids[0]!, { limit: 2, cursor: page.nextCursor ?? undefined });
+    for (const mediaType of ['image', 'video'] as const) {
+      const one = await backend.listPersonPhotos(ids[0]!, { limit: 2, mediaType });
+      await backend.listPersonPhotos(ids[0]!, { limit: 2, mediaType, cursor: one.nextCursor ?? 'MQ' });
+    }
     await backend.getPhoto('oss://local/p/7.jpg');
     await backend.stats();
     photos.photoByPath('p/8.jpg');

@@ -1,6 +1,6 @@
 import type { AlbumBackend, PhotoSource } from '../album/backend';
 import { AlbumError, notFound } from '../album/errors';
-import { mediaTypeOfKey, ossUri, parseOssUri } from '../album/photo-filter';
+import { ossUri, parseOssUri } from '../album/photo-filter';
 import type {
   ClusteringRun,
   DetectSource,
@@ -509,7 +509,7 @@ export class LocalBackend implements AlbumBackend {
       indexing: { queued: this.queuedChanges(), refused: counts.rejected },
       videos: {
         indexed: counts.videos,
-        refused: this.deps.photos.rejectedVideos((path) => mediaTypeOfKey(path) === 'video'),
+        refused: counts.rejectedVideos,
         unavailableReason: videoUnavailable,
       },
     };

@@ -31,6 +31,12 @@ export interface AlbumUnderTest {
   backend: 'imm' | 'local';
   /** Photo keys of the two people and the distractor, as the bucket/folder names them. */
   keys: { alice: string[]; bob: string[]; stranger: string[] };
+  /**
+   * A video of alice (other shots of her than her photos), delivered with the photos: she is on screen
+   * from `fromSeconds` for `seconds`. Absent where the backend does not index videos yet (IMM: the cloud
+   * side of issue 18 adds it to the fake IMM).
+   */
+  video?: { key: string; fromSeconds: number; seconds: number; durationSeconds: number };
   uriOf(key: string): string;
   /** Delivers OSS events to the indexer handler. */
   deliver(changes: OssChange[]): Promise<unknown>;
@@ -178,8 +184,19 @@ export async function immLibraryAlbum(): Promise<AlbumUnderTest> {
   };
 }
 
+/** Alice's clip: grey, then two shots of her not among her photos, then grey again. */
+export const ALICE_CLIP = {
+  key: 'photos/videos/alice clip.mp4',
+  shots: ['Hugo_Chavez/10.jpg', 'Hugo_Chavez/11.jpg'],
+  fromSeconds: 2,
+  seconds: 4,
+  durationSeconds: 8,
+};
+
 export async function localAlbum(): Promise<AlbumUnderTest> {
   const { openLocalAlbum } = await import('../../src/local/local-runtime');
+  const { findFfmpeg } = await import('../../src/local/video/ffmpeg-binary');
+  const { makeClip } = await import('../support/make-clip');
   const work = mkdtempSync(join(tmpdir(), 'fa-contract-'));
   const photosDir = join(work, 'photos');
   for (const who of Object.keys(KEYS) as (keyof typeof KEYS)[]) {
@@ -188,6 +205,19 @@ export async function localAlbum(): Promise<AlbumUnderTest> {
       copyFileSync(join(DEV, PEOPLE[who][i]!), join(photosDir, key));
     });
   }
+  const ff = await findFfmpeg({});
+  if (!ff.ok) throw new Error(ff.reason);
+  mkdirSync(dirname(join(photosDir, ALICE_CLIP.key)), { recursive: true });
+  await makeClip(
+    ff.path,
+    join(photosDir, ALICE_CLIP.key),
+    [
+      { image: null, seconds: ALICE_CLIP.fromSeconds },
+      ...ALICE_CLIP.shots.map((s) => ({ image: join(DEV, s), seconds: ALICE_CLIP.seconds / 2 })),
+      { image: null, seconds: ALICE_CLIP.durationSeconds - ALICE_CLIP.fromSeconds - ALICE_CLIP.seconds },
+    ],
+    { width: 640, height: 360, photoHeight: 340, codec: 'h264' },
+  );
   const logs = captureLogs();
   const album = openLocalAlbum({
     photosDir,
@@ -206,6 +236,7 @@ export async function localAlbum(): Promise<AlbumUnderTest> {
   return {
     backend: 'local',
     keys: KEYS,
+    video: ALICE_CLIP,
     uriOf: (key) => `oss://${album.bucket}/${key}`,
     deliver: (changes) =>
       fns.indexer(ossEvent(changes.map((c) => ({ ...c, bucket: album.bucket }))), fcContext()),

@@ -13,6 +13,7 @@ import { PhotoWithBoxes } from '../components/face-boxes';
 import { FaceImage } from '../components/face-image';
 import { LoadMore } from '../components/load-more';
 import { usePaged } from '../components/use-paged';
+import { VideoTile } from '../components/video-media';
 import { emitPersonEvent, knownPerson } from '../people-events';
 import { href } from '../router';
 import { MergeDialog } from './merge-dialog';
@@ -136,29 +137,33 @@ export function PersonView({ id, caps }: { id: string; caps: Capabilities }) {
       )}
       <h2>Photos</h2>
       <ul class="photo-grid" aria-label="Photos">
-        {photos.items.map((photo) => (
-          <PhotoTile
-            key={photo.uri}
-            photo={photo}
-            person={person}
-            caps={caps}
-            onRejected={(faceId) =>
-              act(async () => {
-                await api.rejectFace(person.id, faceId);
-                photos.setItems((items) => items.filter((p) => p.uri !== photo.uri));
-                const p = await api.person(person.id).catch(() => null);
-                if (p) changed(p, `Removed ${name} from ${photo.key}.`);
-                else {
-                  emitPersonEvent({ kind: 'gone', id: person.id });
-                  setNotice(`Removed the last photo of ${name}.`);
-                }
-              })
-            }
-            onCover={(faceId) =>
-              act(async () => changed(await api.setCover(person.id, faceId), 'Cover changed.'))
-            }
-          />
-        ))}
+        {photos.items.map((photo) =>
+          photo.mediaType === 'video' ? (
+            <VideoTile key={photo.uri} video={photo} who={name} />
+          ) : (
+            <PhotoTile
+              key={photo.uri}
+              photo={photo}
+              person={person}
+              caps={caps}
+              onRejected={(faceId) =>
+                act(async () => {
+                  await api.rejectFace(person.id, faceId);
+                  photos.setItems((items) => items.filter((p) => p.uri !== photo.uri));
+                  const p = await api.person(person.id).catch(() => null);
+                  if (p) changed(p, `Removed ${name} from ${photo.key}.`);
+                  else {
+                    emitPersonEvent({ kind: 'gone', id: person.id });
+                    setNotice(`Removed the last photo of ${name}.`);
+                  }
+                })
+              }
+              onCover={(faceId) =>
+                act(async () => changed(await api.setCover(person.id, faceId), 'Cover changed.'))
+              }
+            />
+          ),
+        )}
       </ul>
       <LoadMore list={photos} label="Show more photos" />
       {merging && (

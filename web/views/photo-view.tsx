@@ -3,6 +3,7 @@ import { api, type Capabilities, displayName, type Face, type Person, type Photo
 import { ErrorNote } from '../components/error-note';
 import { PhotoWithBoxes } from '../components/face-boxes';
 import { FaceImage } from '../components/face-image';
+import { VideoPlayer } from '../components/video-media';
 import { emitPersonEvent } from '../people-events';
 import { href } from '../router';
 
@@ -47,16 +48,20 @@ export function PhotoView({ uri, caps }: { uri: string; caps: Capabilities }) {
         {photo.faces.length === 1 ? 'face' : 'faces'}
       </p>
       <ErrorNote error={error} />
-      <PhotoWithBoxes
-        photo={photo}
-        eager
-        alt={`${file}: ${photo.faces.map(labelOf).join(', ') || 'no faces'}`}
-        marks={photo.faces.map((f, i) => ({
-          face: f,
-          label: `${i + 1}. ${labelOf(f)}`,
-          tone: f.personId ? ('known' as const) : ('unknown' as const),
-        }))}
-      />
+      {photo.mediaType === 'video' ? (
+        <VideoPlayer video={photo} />
+      ) : (
+        <PhotoWithBoxes
+          photo={photo}
+          eager
+          alt={`${file}: ${photo.faces.map(labelOf).join(', ') || 'no faces'}`}
+          marks={photo.faces.map((f, i) => ({
+            face: f,
+            label: `${i + 1}. ${labelOf(f)}`,
+            tone: f.personId ? ('known' as const) : ('unknown' as const),
+          }))}
+        />
+      )}
       <h2>Faces</h2>
       <ol class="face-list" aria-label="Faces">
         {photo.faces.map((f) => (

@@ -1,4 +1,9 @@
+import { VIDEO_SUFFIXES } from '../../album/photo-filter';
 import type { Db } from './database';
+
+/** Whether the path column `col` names a video (by suffix, as the album's key filter decides). */
+const isVideoPath = (col: string) =>
+  `(${VIDEO_SUFFIXES.map((s) => `lower(${col}) GLOB '*.${s}'`).join(' OR ')})`;
 
 /**
  * What every people read would otherwise aggregate over all faces, stored on the person row and kept
@@ -97,6 +102,10 @@ CREATE TRIGGER IF NOT EXISTS videos_count_insert AFTER INSERT ON photos WHEN NEW
   UPDATE album_counts SET n = n + 1 WHERE name = 'videos'; END;
 CREATE TRIGGER IF NOT EXISTS videos_count_delete AFTER DELETE ON photos WHEN OLD.media_type = 'video' BEGIN
   UPDATE album_counts SET n = n - 1 WHERE name = 'videos'; END;
+CREATE TRIGGER IF NOT EXISTS rejected_videos_insert AFTER INSERT ON rejected_files WHEN ${isVideoPath('NEW.path')} BEGIN
+  UPDATE album_counts SET n = n + 1 WHERE name = 'rejected_videos'; END;
+CREATE TRIGGER IF NOT EXISTS rejected_videos_delete AFTER DELETE ON rejected_files WHEN ${isVideoPath('OLD.path')} BEGIN
+  UPDATE album_counts SET n = n - 1 WHERE name = 'rejected_videos'; END;
 CREATE TRIGGER IF NOT EXISTS faces_count_insert AFTER INSERT ON faces BEGIN
   UPDATE album_counts SET n = n + 1 WHERE name = 'faces'; END;
 CREATE TRIGGER IF NOT EXISTS faces_count_delete AFTER DELETE ON faces BEGIN
@@ -144,6 +153,10 @@ export function rebuildPersonStats(db: Db, ids?: Iterable<string>): void {
       const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
       set.run('photos', count('SELECT COUNT(*) AS n FROM photos'));
       set.run('videos', count(`SELECT COUNT(*) AS n FROM photos WHERE media_type = 'video'`));
+      set.run(
+        'rejected_videos',
+        count(`SELECT COUNT(*) AS n FROM rejected_files WHERE ${isVideoPath('path')}`),
+      );
       set.run('faces', count('SELECT COUNT(*) AS n FROM faces'));
       set.run('rejected', count('SELECT COUNT(*) AS n FROM rejected_files'));
       set.run('people', count(`SELECT COUNT(*) AS n FROM people WHERE ${LISTED_PERSON}`));
@@ -181,8 +194,12 @@ export function migratePersonStats(db: Db): void {
       if (!has('people', col.split(' ')[0]!)) db.exec(`ALTER TABLE people ADD COLUMN ${col}`);
     db.exec(ALBUM_COUNTS_SQL);
     db.exec(PERSON_STATS_SQL);
-    db.exec(`INSERT INTO album_counts (name, n) SELECT 'videos', COUNT(*) FROM photos WHERE media_type = 'video'
-      AND EXISTS (SELECT 1 FROM album_counts) AND NOT EXISTS (SELECT 1 FROM album_counts WHERE name = 'videos')`);
+    // A data dir counted before videos: its video count (0 unless a newer version wrote to it).
+    db.exec(`INSERT INTO album_counts (name, n) SELECT 'videos', (SELECT COUNT(*) FROM photos WHERE media_type = 'video')
+      WHERE EXISTS (SELECT 1 FROM album_counts) AND NOT EXISTS (SELECT 1 FROM album_counts WHERE name = 'videos')`);
+    db.exec(`INSERT INTO album_counts (name, n)
+      SELECT 'rejected_videos', (SELECT COUNT(*) FROM rejected_files WHERE ${isVideoPath('path')})
+      WHERE EXISTS (SELECT 1 FROM album_counts) AND NOT EXISTS (SELECT 1 FROM album_counts WHERE name = 'rejected_videos')`);
     if (db.prepare(`SELECT 1 FROM album_counts`).get() === undefined) {
       db.exec(`UPDATE faces SET (quality, age, gender) = (SELECT a.quality, a.age, a.gender
         FROM photos p JOIN analysis_faces a ON a.hash = p.hash AND a.idx = faces.idx WHERE p.id = faces.photo_id)`);

@@ -298,7 +298,7 @@ export class PhotoStore {
           this.db
             .prepare(
               `INSERT INTO photos (path, hash, size, mtime_ms, indexed_at, media_type)
-              VALUES (?,?,?,?,?,(SELECT media_type FROM analyses WHERE hash = ?))`,
+              VALUES (?,?,?,?,?,COALESCE((SELECT media_type FROM analyses WHERE hash = ?), 'image'))`,
             )
             .run(path, hash, stamp.size, stamp.mtimeMs, now, hash).lastInsertRowid,
         );
@@ -464,7 +464,7 @@ export class PhotoStore {
   }
 
   /** Album counts kept by triggers (person-stats.ts), not counted at read time. */
-  counts(): { photos: number; videos: number; faces: number; rejected: number } {
+  counts(): { photos: number; videos: number; faces: number; rejected: number; rejectedVideos: number } {
     const n = new Map(
       (this.db.prepare('SELECT name, n FROM album_counts').all() as { name: string; n: number }[]).map(
         (r) => [r.name, r.n],
@@ -477,14 +477,8 @@ export class PhotoStore {
       videos,
       faces: n.get('faces') ?? 0,
       rejected: n.get('rejected') ?? 0,
+      rejectedVideos: n.get('rejected_videos') ?? 0,
     };
-  }
-
-  /** Videos refused (a file with a video suffix in rejected_files): a count for /stats. */
-  rejectedVideos(isVideo: (path: string) => boolean): number {
-    // Refusals are few (each one a file that will not index); their paths are checked by suffix here.
-    return (this.db.prepare('SELECT path FROM rejected_files').pluck().all() as string[]).filter(isVideo)
-      .length;
   }
 
   /** Forgets refusals for `reason` (e.g. no ffmpeg, once one is found): those files are indexed again. */

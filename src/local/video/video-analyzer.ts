@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Box } from '../../album/types';
 import type { Logger } from '../../log/logger';
 import { type FaceEngine, ImageRejectedError } from '../engine/face-engine';
@@ -38,7 +39,8 @@ export interface VideoLimits {
 export const DEFAULT_VIDEO_LIMITS: VideoLimits = {
   maxFrames: 120,
   minInterval: 1,
-  maxSide: 1920,
+  // The engine detects on a copy ≤ 1280 px long anyway; a bigger frame only costs JPEG work.
+  maxSide: 1280,
   maxWallMs: 180_000,
 };
 
@@ -73,6 +75,7 @@ export class VideoAnalyzer {
     const ff = await this.ffmpeg();
     if (!ff.ok) throw new VideoUnavailableError(ff.reason);
     const limits = { ...DEFAULT_VIDEO_LIMITS, ...this.deps.limits };
+    if ((await stat(path)).size === 0) throw new ImageRejectedError('empty', 'zero-byte file');
     const probe = await probeVideo(ff.path, path);
     const shown = displaySize(probe);
     const engine = await this.deps.engine();

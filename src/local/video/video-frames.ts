@@ -46,7 +46,8 @@ export function sampleFrames(
   const scale = `scale='if(gt(iw,ih),min(${s.maxSide},iw),-2)':'if(gt(iw,ih),-2,min(${s.maxSide},ih))'`;
   // A frame is kept when it is the first, or about `interval` after the last kept one (keyframes are not
   // evenly spaced: a keyframe a little early is better than skipping to the one after it).
-  const select = `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${(s.interval * 0.75).toFixed(3)})'`;
+  const gap = s.interval * (s.keyframesOnly ? 0.75 : 0.98);
+  const select = `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${gap.toFixed(3)})'`;
   const args = [
     '-hide_banner',
     '-nostdin',

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
 import { ImageRejectedError } from '../engine/face-engine';
 
 /** What the container says about a video (ffmpeg's input summary). */
@@ -47,7 +48,8 @@ export async function probeVideo(ffmpeg: string, path: string): Promise<VideoPro
       resolve(text);
     });
   });
-  return parseProbe(stderr);
+  // ffmpeg names the file by its path: reasons carry the file name only (they are shown and logged).
+  return parseProbe(stderr.split(path).join(basename(path)));
 }
 
 export function parseProbe(text: string): VideoProbe {
