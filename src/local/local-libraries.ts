@@ -88,7 +88,7 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
     LIBRARY_MODE: 'prefix',
     ALBUM_TOKEN_SECRET: tokenSecret,
   });
-  const folder = new PhotoFolder(photosDir);
+  const folder = new PhotoFolder(photosDir, log);
   const workers = opts.workers ?? availableParallelism();
   const engine = lazyEngine({ workers, log, create: opts.createEngine });
   let baseUrl = opts.baseUrl ?? 'http://127.0.0.1:9000';

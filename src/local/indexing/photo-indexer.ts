@@ -45,7 +45,8 @@ export class PhotoIndexer {
       ...extra,
     });
 
-    const file = await folder.resolveFile(key);
+    // Quiet: a refusal is logged once by the caller, with the outcome.
+    const file = await folder.resolveFile(key, { quiet: true });
     const known = store.knownFile(key);
     const sameAsKnown = (stamp?: { size: number; mtimeMs: number }) =>
       !!known && !!stamp && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs;

@@ -165,7 +165,9 @@ async function runDaemon(
     });
     // Catch up on what changed while stopped. The watcher is already running, so nothing slips between
     // the walk and the watch; a change seen twice is indexed once (same stamp → unchanged).
-    const catchUp = album.catchUp(reconcile(await walkPhotos(album.folder, skipDir), album.knownFiles()));
+    const catchUp = album.catchUp(
+      reconcile(await walkPhotos(album.folder, skipDir, log), album.knownFiles()),
+    );
     log.info('album.started', { url: server.url, photos: album.folder.root, catchUp: catchUp.length });
     for (const change of catchUp) queue.push(change);
     if (!catchUp.length) void scheduler.trigger('local-startup');
