@@ -33,7 +33,8 @@ export interface ApiOptions {
 
 /** Where a library's routes live in prefix mode. */
 const LIBRARY_BASE = '/libraries/:library';
-const LIBRARY_PATH = /^\/libraries\/([^/]+)(\/.*)?$/;
+// dotAll (s): a decoded path may hold line breaks.
+const LIBRARY_PATH = /^\/libraries\/([^/]+)(\/.*)?$/s;
 
 /** Reads whose answers depend only on the album's data and its signed links (not /stats: it reports the live queue). */
 const MEMO_PATHS = /^(\/libraries\/[^/]+)?\/(people(\/[^/]+(\/photos)?)?|photos\/faces)$/;
