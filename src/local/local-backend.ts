@@ -432,7 +432,10 @@ export class LocalBackend implements AlbumBackend {
       if (!file.ok)
         throw file.reason === 'missing'
           ? notFound('photo', source.uri)
-          : new AlbumError('bad_request', `${source.uri}: ${file.message}`);
+          : new AlbumError(
+              file.reason === 'unreadable' ? 'forbidden' : 'bad_request',
+              `${source.uri}: ${file.message}`,
+            );
       input = { path: file.path };
     } else {
       input = { bytes: source.bytes };

@@ -1,5 +1,5 @@
-import type { Stats } from 'node:fs';
-import { lstat, realpath, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { access, lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { AlbumError } from '../../album/errors';
 import type { Logger } from '../../log/logger';
@@ -16,6 +16,27 @@ export async function fileStamp(abs: string): Promise<{ size: number; mtimeMs: n
   }
   return null;
 }
+
+/** What the album says of a file it may not read (the file's mode, or a folder on the way). */
+export const UNREADABLE = 'permission denied: the album may not read this file';
+
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a file';
+}
+
+/** Where a key leads: a readable regular file inside the folder, or why not. */
+export type Resolved =
+  | { ok: true; path: string; size: number; mtimeMs: number }
+  | {
+      ok: false;
+      reason: 'missing' | 'outside_folder' | 'not_a_file' | 'broken_symlink' | 'unreadable';
+      message: string;
+      stamp?: { size: number; mtimeMs: number };
+    };
 
 /**
  * The photos folder standing in for the bucket. Keys are POSIX paths relative to the folder, exactly
@@ -77,19 +98,30 @@ export class PhotoFolder {
    * file that will not index, stamped with the link's own stamp (what the folder walk sees), so it is
    * remembered as refused instead of retried on every restart. `quiet`: the caller logs the refusal itself.
    */
-  async resolveFile(
-    key: string,
-    opts: { quiet?: boolean } = {},
-  ): Promise<
-    | { ok: true; path: string; size: number; mtimeMs: number }
-    | {
-        ok: false;
-        reason: 'missing' | 'outside_folder' | 'not_a_file' | 'broken_symlink';
-        message: string;
-        stamp?: { size: number; mtimeMs: number };
-      }
-  > {
+  async resolveFile(key: string, opts: { quiet?: boolean } = {}): Promise<Resolved> {
     const abs = this.pathOf(key);
+    try {
+      return await this.resolveInside(key, abs, opts);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A folder on the way the album may not enter: the file is there for someone, not for the album.
+      if (code === 'EACCES' || code === 'EPERM')
+        return {
+          ok: false,
+          reason: 'unreadable',
+          message: UNREADABLE,
+          stamp: (await fileStamp(abs)) ?? undefined,
+        };
+      if (code === 'ENAMETOOLONG')
+        throw new AlbumError(
+          'bad_request',
+          'file name too long (over 255 bytes in a name, or 4096 in the path)',
+        );
+      throw err;
+    }
+  }
+
+  private async resolveInside(key: string, abs: string, opts: { quiet?: boolean }): Promise<Resolved> {
     const missing = { ok: false, reason: 'missing', message: 'file does not exist (deleted?)' } as const;
     const codeOf = (err: unknown) => (err as NodeJS.ErrnoException).code;
     const gone = (err: unknown) => codeOf(err) === 'ENOENT' || codeOf(err) === 'ENOTDIR';
@@ -145,13 +177,16 @@ export class PhotoFolder {
       if (gone(err)) return missing;
       throw err;
     }
+    const stamp = { size: st.size, mtimeMs: st.mtimeMs };
     if (!st.isFile())
-      return {
-        ok: false,
-        reason: 'not_a_file',
-        message: 'not a regular file',
-        stamp: { size: st.size, mtimeMs: st.mtimeMs },
-      };
+      return { ok: false, reason: 'not_a_file', message: `not a regular file (${fileKind(st)})`, stamp };
+    // Checked here, not left to the reader: every read path answers the same refusal, with a stamp.
+    try {
+      await access(real, constants.R_OK);
+    } catch (err) {
+      if (codeOf(err) !== 'EACCES' && codeOf(err) !== 'EPERM') throw err;
+      return { ok: false, reason: 'unreadable', message: UNREADABLE, stamp };
+    }
     return { ok: true, path: real, size: st.size, mtimeMs: st.mtimeMs };
   }
 }

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { PhotoOutcome } from '../../album/types';
 import type { Logger } from '../../log/logger';
 import { type AnalyzedPhoto, type FaceEngine, ImageRejectedError } from '../engine/face-engine';
-import type { PhotoFolder } from '../folder/photo-folder';
+import { type PhotoFolder, UNREADABLE } from '../folder/photo-folder';
 import type { PhotoStore, StoredFace } from '../store/photo-store';
 
 export interface PhotoIndexerDeps {
@@ -69,8 +69,13 @@ export class PhotoIndexer {
     try {
       hash = await hashFile(file.path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        return out('rejected', { reason: 'missing: deleted while reading' });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return out('rejected', { reason: 'missing: deleted while reading' });
+      // Its mode changed since it was resolved: refused like any unreadable file, until it changes.
+      if (code === 'EACCES' || code === 'EPERM') {
+        store.recordRejection(key, stamp, 'unreadable', UNREADABLE);
+        return out('rejected', { reason: `unreadable: ${UNREADABLE}` });
+      }
       throw err;
     }
     if (known?.hash === hash) {

@@ -40,7 +40,12 @@ export async function walkPhotos(
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
-    } catch {
+    } catch (err) {
+      // Gone since it was listed: nothing to say. A folder the album may not list: its photos are not
+      // refused one by one (they cannot be seen), so the walk says so.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM')
+        log?.warn('folder.unreadable_dir', { key: folder.keyOf(dir) ?? '', reason: code });
       return;
     }
     const files: { key: string; abs: string }[] = [];
