@@ -62,7 +62,8 @@ export async function walkPhotos(
         log?.info('folder.directory_link_skipped', { key });
         continue;
       }
-      if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+      // Not only regular files: a FIFO, socket or device named like a photo is handed on too, so the
+      // indexer refuses it with a reason instead of it going unmentioned.
       if (classifyPhotoKey(key, '').accept) files.push({ key, abs });
     }
     // A folder's stamps are read in parallel: one at a time, the walk waited on each stat in turn.
