@@ -158,20 +158,24 @@ export class LocalBackend implements AlbumBackend {
     // More files in flight than engine workers: a copy of known content needs only file reads and
     // SQLite, and with two in flight the process sat idle waiting on the file system a third of the
     // time. The engine queues what it cannot start yet.
-    return mapPool(uris, Math.max(16, this.deps.concurrency * 4), async (uri) => {
+    const outcomes = await mapPool(uris, Math.max(16, this.deps.concurrency * 4), async (uri) => {
       try {
+        // The photo, and the links to it that changed with it.
         return await this.indexer.index(this.keyOf(uri), log);
       } catch (err) {
         // Not remembered: an unexpected failure (engine crash, disk error) is retried on the next change or restart.
         log.error('photo.index_failed', { uri, error: err });
-        return {
-          uri,
-          action: 'index',
-          outcome: 'rejected',
-          reason: `error: ${err instanceof Error ? err.message : String(err)}`,
-        } satisfies PhotoOutcome;
+        return [
+          {
+            uri,
+            action: 'index',
+            outcome: 'rejected',
+            reason: `error: ${err instanceof Error ? err.message : String(err)}`,
+          } satisfies PhotoOutcome,
+        ];
       }
     });
+    return outcomes.flat();
   }
 
   async removePhotos(uris: string[]): Promise<PhotoOutcome[]> {

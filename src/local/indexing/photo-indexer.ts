@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { PhotoOutcome } from '../../album/types';
 import type { Logger } from '../../log/logger';
 import { type AnalyzedPhoto, type FaceEngine, ImageRejectedError } from '../engine/face-engine';
-import { type PhotoFolder, UNREADABLE } from '../folder/photo-folder';
+import { fileStamp, type PhotoFolder, UNREADABLE } from '../folder/photo-folder';
 import type { PhotoStore, StoredFace } from '../store/photo-store';
 
 export interface PhotoIndexerDeps {
@@ -35,7 +35,30 @@ export class PhotoIndexer {
 
   constructor(private readonly deps: PhotoIndexerDeps) {}
 
-  async index(key: string, log: Logger): Promise<PhotoOutcome> {
+  /**
+   * Indexes `key`, and when its content changed, the other paths that held its old content and whose
+   * stamp changed too: symlinks to it (their stamp is the target's), which no watcher event names.
+   */
+  async index(key: string, log: Logger): Promise<PhotoOutcome[]> {
+    const changed: { from?: string } = {};
+    const outcomes = [await this.indexOne(key, log, changed)];
+    if (changed.from)
+      for (const link of await this.stampChangedWith(changed.from, key))
+        outcomes.push(await this.indexOne(link, log, {}));
+    return outcomes;
+  }
+
+  /** Paths (other than `key`) indexed with `hash` whose file stamp is no longer the one indexed. */
+  private async stampChangedWith(hash: string, key: string): Promise<string[]> {
+    const others = this.deps.store.pathsWithHash(hash).filter((p) => p.path !== key);
+    const now = await Promise.all(others.map((p) => fileStamp(this.deps.folder.pathOf(p.path))));
+    return others
+      .filter((p, i) => !now[i] || now[i]!.size !== p.size || now[i]!.mtimeMs !== p.mtimeMs)
+      .map((p) => p.path);
+  }
+
+  /** `changed.from`: set to the old content hash when the file's content changed. */
+  private async indexOne(key: string, log: Logger, changed: { from?: string }): Promise<PhotoOutcome> {
     const { folder, store } = this.deps;
     const uri = this.deps.uriOf(key);
     const out = (outcome: PhotoOutcome['outcome'], extra: Partial<PhotoOutcome> = {}): PhotoOutcome => ({
@@ -78,6 +101,7 @@ export class PhotoIndexer {
       }
       throw err;
     }
+    if (known?.hash && known.hash !== hash) changed.from = known.hash;
     if (known?.hash === hash) {
       store.upsertPhoto(key, hash, stamp, this.deps.isClusterable);
       return out('unchanged');

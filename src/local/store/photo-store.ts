@@ -302,6 +302,13 @@ export class PhotoStore {
     ).map((r) => r.path);
   }
 
+  /** The paths holding this content, with the stamps they were indexed at (by photos_hash). */
+  pathsWithHash(hash: string): ({ path: string } & FileStamp)[] {
+    return this.db
+      .prepare('SELECT path, size, mtime_ms AS mtimeMs FROM photos WHERE hash = ?')
+      .all(hash) as ({ path: string } & FileStamp)[];
+  }
+
   photoByPath(path: string): StoredPhoto | null {
     const r = this.db.prepare(`${PHOTO_SELECT} WHERE p.path = ?`).get(path) as PhotoRow | undefined;
     return r ? toStoredPhoto(r) : null;
