@@ -14,12 +14,13 @@ import {
   PersonIdParam,
   PersonPatchBody,
   PhotoQuery,
+  Text,
 } from './api-schemas';
 import { validate } from './validation';
 
-const FaceId = z.string().min(1).max(256);
+const FaceId = Text().min(1).max(256);
 const CoverBody = z.object({ faceId: FaceId }).strict();
-const AssignBody = z.object({ personId: z.string().min(1).max(256) }).strict();
+const AssignBody = z.object({ personId: Text().min(1).max(256) }).strict();
 const SimilarQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) });
 const FaceOnlyParam = z.object({ faceId: FaceId });
 

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 
 /** Input shapes of the HTTP API. */
+
+// JSON (and a decoded query) can carry a lone UTF-16 surrogate ("\ud83d"), which is not text: SQLite
+// would store it as U+FFFD and the file system would look up another name. Refused where text comes in.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** A string of well-formed Unicode text. */
+export const Text = () =>
+  z.string().refine((s) => !LONE_SURROGATE.test(s), 'holds a lone UTF-16 surrogate (not valid Unicode text)');
+
 export const LimitSchema = z.coerce.number().int().min(1).max(100).default(50);
 export const CursorSchema = z.string().min(1).max(2048).optional();
 
@@ -14,8 +22,8 @@ export const PeopleListQuery = z.object({
 
 export const PageQuerySchema = z.object({ limit: LimitSchema, cursor: CursorSchema });
 
-export const PersonIdParam = z.object({ id: z.string().min(1).max(256) });
-export const FaceParam = z.object({ id: z.string().min(1).max(256), faceId: z.string().min(1).max(256) });
+export const PersonIdParam = z.object({ id: Text().min(1).max(256) });
+export const FaceParam = z.object({ id: Text().min(1).max(256), faceId: Text().min(1).max(256) });
 
 const LabelKey = z
   .string()
@@ -24,10 +32,10 @@ const LabelKey = z
   .regex(/^[A-Za-z0-9_.-]+$/, 'label keys: letters, digits, _ . -');
 export const PersonPatchBody = z
   .object({
-    name: z.string().trim().max(128).nullable().optional(),
+    name: Text().trim().max(128).nullable().optional(),
     hidden: z.boolean().optional(),
     labels: z
-      .record(LabelKey, z.string().max(256))
+      .record(LabelKey, Text().max(256))
       .refine((l) => Object.keys(l).length <= 20, 'at most 20 labels')
       .optional(),
   })
@@ -38,9 +46,9 @@ export const PersonPatchBody = z
   );
 
 export const MergeBody = z
-  .object({ from: z.array(z.string().min(1).max(256)).min(1).max(100), into: z.string().min(1).max(256) })
+  .object({ from: z.array(Text().min(1).max(256)).min(1).max(100), into: Text().min(1).max(256) })
   .strict()
   .refine((m) => !m.from.includes(m.into), 'into must not be one of from');
 
-export const PhotoQuery = z.object({ uri: z.string().min(1).max(2048) });
-export const DetectBody = z.object({ uri: z.string().min(1).max(2048) }).strict();
+export const PhotoQuery = z.object({ uri: Text().min(1).max(2048) });
+export const DetectBody = z.object({ uri: Text().min(1).max(2048) }).strict();

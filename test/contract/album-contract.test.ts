@@ -137,6 +137,7 @@ describe.each([
       ['GET', '/people?sort=age', undefined, 400],
       ['PATCH', `/people/${alice}`, {}, 400],
       ['PATCH', `/people/${alice}`, { name: 5 }, 400],
+      ['PATCH', `/people/${alice}`, { name: '\ud83d' }, 400],
       ['POST', '/people/merge', { from: [alice], into: alice }, 400],
       ['GET', '/people/Cluster-00000000-0000-0000-0000-000000000000', undefined, 404],
       ['GET', '/people/Cluster-00000000-0000-0000-0000-000000000000/photos', undefined, 404],
