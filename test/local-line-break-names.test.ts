@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { parseOssUri } from '../src/album/photo-filter';
 import { scanCommand } from '../src/local/cli/scan-command';
+import { parseRoute } from '../web/router';
 
 const FACE = join(import.meta.dirname, '../../shared/datasets/faces-dev/George_W_Bush/1.jpg');
 const NAMES = ['new\nline.jpg', 'carriage\rreturn.jpg', 'line\u2028separator.jpg', 'dir\u2029/para.jpg'];
@@ -18,7 +19,11 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 it('oss:// URIs whose keys hold line breaks parse to the whole key', () => {
-  for (const key of NAMES) expect(parseOssUri(`oss://local/${key}`)).toEqual({ bucket: 'local', key });
+  for (const key of NAMES) {
+    expect(parseOssUri(`oss://local/${key}`)).toEqual({ bucket: 'local', key });
+    // The web page's routes too, should a hash arrive with the break undecoded.
+    expect(parseRoute(`#/photo/oss://local/${key}`)).toEqual({ view: 'photo', uri: `oss://local/${key}` });
+  }
 });
 
 it('photos whose names hold line breaks are indexed once, then nothing is pending', async () => {

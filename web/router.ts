@@ -9,9 +9,10 @@ export type Route =
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
-  const person = /^\/people\/(.+)$/.exec(path);
+  // dotAll (s): an id or key may hold line breaks.
+  const person = /^\/people\/(.+)$/s.exec(path);
   if (person) return { view: 'person', id: decodeURIComponent(person[1]!) };
-  const photo = /^\/photo\/(.+)$/.exec(path);
+  const photo = /^\/photo\/(.+)$/s.exec(path);
   if (photo) return { view: 'photo', uri: decodeURIComponent(photo[1]!) };
   if (path === '/status') return { view: 'status' };
   return { view: 'people' };

@@ -175,7 +175,7 @@ export class FakeImmState {
   indexFiles(d: DatasetState, inputs: unknown[]): void {
     for (const input of inputs) {
       const uri = (input as { URI?: unknown })?.URI;
-      if (typeof uri !== 'string' || !/^oss:\/\/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\/.+/.test(uri)) {
+      if (typeof uri !== 'string' || !/^oss:\/\/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\/.+/s.test(uri)) {
         throw invalid(`File.URI "${String(uri)}" is not a valid OSS URI (oss://bucket/object).`);
       }
     }
