@@ -6,6 +6,7 @@ import { chipTransform, faceChipPlacement, ibug68FromMesh, type Point } from './
 import type { AnalyzedPhoto, DetectedFace, EngineInput } from './face-engine';
 import { type FaceModels, loadFaceModels } from './face-models';
 import { faceQuality, LAPLACIAN_KERNEL, LUMA, QUALITY_CROP_SIDE, sharpnessFromVarLap } from './face-quality';
+import { defaultModelCacheDir, type OnnxRecognition, openOnnxRecognition } from './onnx/recognition-session';
 
 /**
  * How the recognition net's input is framed:
@@ -15,6 +16,19 @@ import { faceQuality, LAPLACIAN_KERNEL, LUMA, QUALITY_CROP_SIDE, sharpnessFromVa
  */
 export type DescriptorAlignment = 'dlib-mesh' | 'dlib-landmark68' | 'mesh-box';
 export const DEFAULT_DESCRIPTOR_ALIGNMENT: DescriptorAlignment = 'dlib-mesh';
+
+/**
+ * Where the recognition net runs: 'auto' (default) = onnxruntime-node when it loads, else tfjs-wasm; 'onnx' = fail
+ * without it (benchmarks, the parity check); 'tfjs' = face-api's own path. Both give the same descriptor within
+ * max |Δ| ≤ 1e-4 (docs/engine-onnx.md).
+ */
+export type RecognitionRuntime = 'auto' | 'onnx' | 'tfjs';
+
+/** Which runtime a worker ended up with, and why (logged once by the engine). */
+export interface RecognitionInfo {
+  runtime: 'onnxruntime-node' | 'tfjs-wasm';
+  reason: string;
+}
 
 export interface AnalyzerOptions {
   maxPixels: number;
@@ -37,6 +51,10 @@ export interface AnalyzerOptions {
    * descriptors must all come from one setting — analyses are reused by content hash and never re-described.
    */
   descriptorFlip?: boolean;
+  /** Runtime of the recognition net (default 'auto'). */
+  recognitionRuntime?: RecognitionRuntime;
+  /** Folder for the generated ONNX model (default: defaultModelCacheDir()). */
+  modelCacheDir?: string;
 }
 
 export const DEFAULT_MESH_MAX_SIDE = 1024;
@@ -208,11 +226,26 @@ export class FaceAnalyzer {
   private constructor(
     private readonly models: FaceModels,
     private readonly opts: AnalyzerOptions,
+    private readonly onnx: OnnxRecognition | null,
+    readonly recognition: RecognitionInfo,
   ) {}
 
   static async create(opts: AnalyzerOptions): Promise<FaceAnalyzer> {
     const models = await loadFaceModels({ landmarks68: opts.descriptorAlignment === 'dlib-landmark68' });
-    const analyzer = new FaceAnalyzer(models, opts);
+    const wanted = opts.recognitionRuntime ?? 'auto';
+    let onnx: OnnxRecognition | null = null;
+    let reason = 'recognitionRuntime=tfjs';
+    if (wanted !== 'tfjs') {
+      try {
+        onnx = await openOnnxRecognition(opts.modelCacheDir ?? defaultModelCacheDir());
+        reason = `onnxruntime-node ${onnx.version}`;
+      } catch (err) {
+        if (wanted === 'onnx') throw err;
+        reason = `onnxruntime-node unavailable: ${(err as Error).message.split('\n')[0]}`;
+      }
+    }
+    const info: RecognitionInfo = { runtime: onnx ? 'onnxruntime-node' : 'tfjs-wasm', reason };
+    const analyzer = new FaceAnalyzer(models, opts, onnx, info);
     await analyzer.warmUp();
     return analyzer;
   }
@@ -393,10 +426,7 @@ export class FaceAnalyzer {
       if (this.opts.descriptorFlip) {
         // Mirrored chips ride in the same batch; the mean of a face's two descriptors is its identity vector.
         mirrored = descriptorInputs.map((t) => tf.reverse(t, 1) as Tensor3D);
-        const both = (await faceapi.computeFaceDescriptor([
-          ...descriptorInputs,
-          ...mirrored,
-        ] as never)) as Float32Array[];
+        const both = await this.describeChips([...descriptorInputs, ...mirrored]);
         const n = descriptorInputs.length;
         embeddings = descriptorInputs.map((_, i) => {
           const a = both[i]!;
@@ -404,7 +434,7 @@ export class FaceAnalyzer {
           return a.map((v, k) => (v + b[k]!) / 2);
         });
       } else {
-        embeddings = (await faceapi.computeFaceDescriptor(descriptorInputs as never)) as Float32Array[];
+        embeddings = await this.describeChips(descriptorInputs);
       }
       ageGenders = (await faceapi.nets.ageGenderNet.predictAgeAndGender(netInputs as never)) as {
         age: number;
@@ -442,6 +472,18 @@ export class FaceAnalyzer {
       };
       return { face: detected, varLap: varLaps[i]! };
     });
+  }
+
+  /** The recognition net on a photo's chips, in one call: onnxruntime-node when loaded, else face-api on tfjs-wasm. */
+  private async describeChips(chips: Tensor3D[]): Promise<Float32Array[]> {
+    const { tf, faceapi } = this.models;
+    if (!this.onnx) return (await faceapi.computeFaceDescriptor(chips as never)) as Float32Array[];
+    const stacked = tf.stack(chips);
+    try {
+      return await this.onnx.describe(stacked.dataSync() as Float32Array, chips.length);
+    } finally {
+      stacked.dispose();
+    }
   }
 
   /**

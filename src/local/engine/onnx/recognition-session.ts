@@ -1,0 +1,92 @@
+/**
+ * The recognition net on onnxruntime-node (an optional dependency). The ONNX model is generated from face-api's
+ * weights on first use and kept in a cache folder, named after the weights' hash and the generator's version, so a
+ * new face-api or a changed generator makes a new file and a stale one is never read.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  RECOGNITION_GRAPH_VERSION,
+  RECOGNITION_INPUT,
+  RECOGNITION_OUTPUT,
+  RECOGNITION_SIDE,
+  readTfjsWeights,
+  recognitionModel,
+} from './recognition-graph';
+
+type Ort = typeof import('onnxruntime-node');
+
+const require = createRequire(import.meta.url);
+const MANIFEST = 'face_recognition_model-weights_manifest.json';
+const DESCRIPTOR_LENGTH = 128;
+
+export function faceApiModelDir(): string {
+  return path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+}
+
+/** $FACE_ALBUM_CACHE, else $XDG_CACHE_HOME/face-album, else ~/.cache/face-album. */
+export function defaultModelCacheDir(): string {
+  return (
+    process.env.FACE_ALBUM_CACHE ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'face-album')
+  );
+}
+
+/** The cached model's path, generating it first when absent (written to a temp name, then renamed: atomic). */
+export function recognitionModelFile(cacheDir: string): string {
+  const dir = faceApiModelDir();
+  const manifest = readFileSync(path.join(dir, MANIFEST));
+  const hash = createHash('sha256').update(manifest);
+  for (const g of JSON.parse(manifest.toString('utf8')) as { paths: string[] }[]) {
+    for (const p of g.paths) hash.update(readFileSync(path.join(dir, p)));
+  }
+  const file = path.join(
+    cacheDir,
+    `face-recognition-v${RECOGNITION_GRAPH_VERSION}-${hash.digest('hex').slice(0, 16)}.onnx`,
+  );
+  if (!existsSync(file)) {
+    mkdirSync(cacheDir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, recognitionModel(readTfjsWeights(dir, MANIFEST)));
+    renameSync(tmp, file);
+  }
+  return file;
+}
+
+export interface OnnxRecognition {
+  /** `chips`: n face chips, NHWC 150×150×3, pixel values 0–255, back to back. One descriptor per chip. */
+  describe(chips: Float32Array, n: number): Promise<Float32Array[]>;
+  /** The runtime's version, for the log line. */
+  version: string;
+}
+
+/**
+ * One session with one intra-op thread and spinning off: each engine worker is its own process, one per core, and
+ * spinning threads on a 2-core machine made every op 3–4× slower (shared/docs/local-engine-notes.md).
+ * Throws when onnxruntime-node is not installed or cannot load; the caller falls back to tfjs-wasm.
+ */
+export async function openOnnxRecognition(cacheDir: string): Promise<OnnxRecognition> {
+  const ort = (await import('onnxruntime-node')) as Ort;
+  const session = await ort.InferenceSession.create(recognitionModelFile(cacheDir), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  });
+  return {
+    version: ort.env.versions?.node ?? 'unknown',
+    describe: async (chips, n) => {
+      const input = new ort.Tensor('float32', chips, [n, RECOGNITION_SIDE, RECOGNITION_SIDE, 3]);
+      const out = await session.run({ [RECOGNITION_INPUT]: input });
+      const data = out[RECOGNITION_OUTPUT]?.data as Float32Array;
+      return Array.from({ length: n }, (_, i) =>
+        data.slice(i * DESCRIPTOR_LENGTH, (i + 1) * DESCRIPTOR_LENGTH),
+      );
+    },
+  };
+}
