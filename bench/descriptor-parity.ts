@@ -3,7 +3,8 @@
  * (npm run bench:descriptor-parity). Both engines see the same photos and detect the same faces (Human on tfjs-wasm
  * in both); only the runtime of the recognition net differs. Prints the largest per-component difference and the
  * largest euclidean distance between a face's two descriptors, against the stated tolerance
- * (max |Δ| ≤ 1e-4, euclidean ≤ 1e-3; docs/engine-onnx.md). Exit code 1 when a face is over it.
+ * (max |Δ| ≤ 1e-4, euclidean ≤ 1e-3; docs/engine-onnx.md), and how far age (years, as stored: rounded to 0.1) and
+ * gender moved with the age/gender net on the same runtime. Exit code 1 when a descriptor is over the tolerance.
  *
  * Flags: --limit N (first N photos of the manifest)  --workers 1 (per engine)
  */
@@ -39,6 +40,8 @@ let countMismatch = 0;
 let over = 0;
 let maxAbs = 0;
 let maxEuclid = 0;
+let maxAgeDelta = 0;
+let genderMismatches = 0;
 const euclids: number[] = [];
 const t0 = performance.now();
 try {
@@ -68,6 +71,8 @@ try {
           sq += d * d;
         }
         const e = Math.sqrt(sq);
+        maxAgeDelta = Math.max(maxAgeDelta, Math.abs((fa.age ?? 0) - (fb.age ?? 0)));
+        if (fa.gender !== fb.gender) genderMismatches++;
         euclids.push(e);
         faces++;
         maxAbs = Math.max(maxAbs, worst);
@@ -99,6 +104,8 @@ console.log(
     euclidP50: q(0.5),
     euclidP99: q(0.99),
     overTolerance: over,
+    maxAgeDelta,
+    genderMismatches,
     tolerance: { maxAbs: MAX_ABS, maxEuclid: MAX_EUCLID },
     seconds: Math.round((performance.now() - t0) / 1000),
   }),
