@@ -15,22 +15,16 @@
  * Flags: --sample 300  --collages 40  --grids 1x1,3x1,3x2  --runs 3  --workers <default: cores>  --runtimes auto
  *        --detect-max-side 1280  --mesh-max-side 1024  --only dev|collage  --descriptor-flip (face-analyzer.ts)
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import {
   createFaceEngine,
   DEFAULT_DETECT_MAX_SIDE,
   type LocalFaceEngine,
 } from '../src/local/engine/create-face-engine';
 import type { RecognitionRuntime, StageTimings } from '../src/local/engine/face-analyzer';
-
-const ROOT = path.resolve(import.meta.dirname, '..');
-const DEV = path.resolve(ROOT, '../shared/datasets/faces-dev');
-const OUT = path.join(ROOT, '.bench', 'collages');
-const W = 1728;
-const H = 1152;
+import { COLLAGE_H, COLLAGE_W, DEV, evenlySpaced, makeCollages, manifestPaths } from './collages';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,50 +41,6 @@ const detectMaxSide = Number(flag('detect-max-side', String(DEFAULT_DETECT_MAX_S
 const meshMaxSide = Number(flag('mesh-max-side', '1024'));
 const only = flag('only', '');
 const descriptorFlip = process.argv.includes('--descriptor-flip');
-
-function manifestPaths(): string[] {
-  return readFileSync(path.join(DEV, 'MANIFEST.csv'), 'utf8')
-    .split(/\r?\n/)
-    .slice(1)
-    .map((l) => l.split(',')[0]!)
-    .filter((p) => p?.endsWith('.jpg'));
-}
-
-function evenlySpaced<T>(xs: T[], n: number): T[] {
-  if (n >= xs.length) return xs;
-  const step = xs.length / n;
-  return Array.from({ length: n }, (_, i) => xs[Math.floor(i * step)]!);
-}
-
-async function makeCollages(grid: string, count: number): Promise<string[]> {
-  const [cols, rows] = grid.split('x').map(Number) as [number, number];
-  const dir = path.join(OUT, grid);
-  mkdirSync(dir, { recursive: true });
-  const lfw = manifestPaths().filter((p) => !p.startsWith('_'));
-  const tiles = evenlySpaced(lfw, count * cols * rows);
-  const tw = Math.floor(W / cols);
-  const th = Math.floor(H / rows);
-  const files: string[] = [];
-  for (let c = 0; c < count; c++) {
-    const file = path.join(dir, `${c}.jpg`);
-    files.push(file);
-    if (existsSync(file)) continue;
-    const composite = await Promise.all(
-      Array.from({ length: cols * rows }, async (_, i) => ({
-        input: await sharp(path.join(DEV, tiles[(c * cols * rows + i) % tiles.length]!))
-          .resize(tw, th, { fit: 'cover' })
-          .toBuffer(),
-        left: (i % cols) * tw,
-        top: Math.floor(i / cols) * th,
-      })),
-    );
-    await sharp({ create: { width: W, height: H, channels: 3, background: { r: 40, g: 40, b: 40 } } })
-      .composite(composite)
-      .jpeg({ quality: 90 })
-      .toFile(file);
-  }
-  return files;
-}
 
 function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
@@ -226,7 +176,7 @@ try {
   if (only !== 'dev') {
     for (const grid of grids) {
       const files = await makeCollages(grid, collageCount);
-      rows.push(...(await benchSet(engines, `2MP ${W}x${H} collage ${grid}`, files)));
+      rows.push(...(await benchSet(engines, `2MP ${COLLAGE_W}x${COLLAGE_H} collage ${grid}`, files)));
     }
   }
 } finally {

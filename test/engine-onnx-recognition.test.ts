@@ -3,6 +3,7 @@
  * - layer by layer, on real face chips: every block's output on onnxruntime-node matches face-api's ops on tfjs;
  * - end to end, through the engine: the same faces get the same descriptors within the stated tolerance
  *   (max |Δ| ≤ 1e-4, euclidean ≤ 1e-3; all of faces-dev: `npm run bench:descriptor-parity`);
+ * - the age/gender net likewise (age within 1e-3 years, P(male) within 1e-5);
  * - a runtime that fails to load leaves the engine on tfjs-wasm, logged once with the reason.
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,10 +14,17 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFaceEngine, type LocalFaceEngine } from '../src/local/engine/create-face-engine';
 import { type FaceModels, loadFaceModels } from '../src/local/engine/face-models';
+import {
+  AGE_GENDER_INPUT,
+  AGE_GENDER_MANIFEST,
+  AGE_GENDER_SIDE,
+  ageGenderModel,
+} from '../src/local/engine/onnx/age-gender-graph';
 import { faceApiModelDir } from '../src/local/engine/onnx/onnx-nets';
 import {
   RECOGNITION_BLOCKS,
   RECOGNITION_INPUT,
+  RECOGNITION_MANIFEST,
   RECOGNITION_OUTPUT,
   recognitionModel,
 } from '../src/local/engine/onnx/recognition-graph';
@@ -91,7 +99,7 @@ describe('recognition net as ONNX, layer by layer', () => {
   }, 120_000);
 
   it('reads the same weights face-api loaded', () => {
-    const weights = readTfjsWeights(faceApiModelDir(), 'face_recognition_model-weights_manifest.json');
+    const weights = readTfjsWeights(faceApiModelDir(), RECOGNITION_MANIFEST);
     const params = models.faceapi.nets.faceRecognitionNet.params as unknown as Record<string, BlockParams>;
     for (const [name, tensor] of [
       ['conv32_down/conv/filters', (params.conv32_down as unknown as ConvParams).conv.filters],
@@ -105,7 +113,7 @@ describe('recognition net as ONNX, layer by layer', () => {
   it('every block matches face-api on tfjs, and so does the descriptor', async () => {
     const { tf, faceapi } = models;
     const taps = ['input', 'conv32_down', 'pool', ...RECOGNITION_BLOCKS];
-    const weights = readTfjsWeights(faceApiModelDir(), 'face_recognition_model-weights_manifest.json');
+    const weights = readTfjsWeights(faceApiModelDir(), RECOGNITION_MANIFEST);
     const session = await ort.InferenceSession.create(recognitionModel(weights, taps), {
       intraOpNumThreads: 1,
     });
@@ -140,6 +148,35 @@ describe('recognition net as ONNX, layer by layer', () => {
       // Activations grow to ~10 in the deep blocks: the bound is relative to the layer's largest value.
       expect(worst / Math.max(1, scale), name).toBeLessThan(1e-5);
     }
+  }, 120_000);
+});
+
+describe('age/gender net as ONNX', () => {
+  it("gives face-api's age and male probability on real crops", async () => {
+    const { tf, faceapi } = await loadFaceModels();
+    const weights = readTfjsWeights(faceApiModelDir(), AGE_GENDER_MANIFEST);
+    const session = await ort.InferenceSession.create(ageGenderModel(weights), { intraOpNumThreads: 1 });
+    const n = PHOTOS.length;
+    const crops = tf.tensor4d(await chipPixels(), [n, 150, 150, 3]);
+    // The engine hands ONNX the crops already resized as face-api's toBatchTensor resizes them.
+    const small = tf.image.resizeBilinear(crops, [AGE_GENDER_SIDE, AGE_GENDER_SIDE], false, false);
+    const got = await session.run({
+      [AGE_GENDER_INPUT]: new ort.Tensor('float32', small.dataSync() as Float32Array, [
+        n,
+        AGE_GENDER_SIDE,
+        AGE_GENDER_SIDE,
+        3,
+      ]),
+    });
+    const want = faceapi.nets.ageGenderNet.forwardInput(await faceapi.toNetInput(tf.unstack(crops) as never));
+    const age = want.age.dataSync();
+    const male = want.gender.dataSync();
+    for (let i = 0; i < n; i++) {
+      expect(Math.abs((got.age!.data as Float32Array)[i]! - age[i]!)).toBeLessThan(1e-3);
+      expect(Math.abs((got.gender!.data as Float32Array)[2 * i]! - male[2 * i]!)).toBeLessThan(1e-5);
+    }
+    // Not a constant: three different people get three different ages.
+    expect(new Set(Array.from(age, (a) => Math.round(a))).size).toBeGreaterThan(1);
   }, 120_000);
 });
 
