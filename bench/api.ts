@@ -142,6 +142,7 @@ async function build(): Promise<void> {
         gender: rand() < 0.5 ? ('male' as const) : ('female' as const),
         quality: 0.5 + rand() * 0.5,
         sharpness: 0.9,
+        attributes: {},
         embedding: identities.face(person === null ? identities.newIdentity() : centreOf[person]!),
       })),
     });

@@ -456,6 +456,13 @@ export function matches(file: unknown, q: SimpleQueryNode | undefined): boolean 
       return sub.some((s) => matches(file, s));
     case 'not':
       return !sub.some((s) => matches(file, s));
+    case 'nested': {
+      // Sub-queries hold for one and the same element of the array at Field (sub-fields named in full,
+      // e.g. Figures.FigureClusterId under Field Figures: a guess at IMM's spelling, see README).
+      if (!q.Field) throw invalid('Query.Field is required for nested.');
+      const field = q.Field;
+      return valuesAt(file, field).some((element) => sub.every((s) => matches({ [field]: element }, s)));
+    }
     default:
       break;
   }
