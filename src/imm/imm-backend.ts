@@ -3,6 +3,7 @@ import type { AlbumBackend } from '../album/backend';
 import { AlbumError, notFound } from '../album/errors';
 import { nameContains } from '../album/name-search';
 import type {
+  Box,
   ClusteringRun,
   DetectSource,
   FaceRecord,
@@ -71,6 +72,13 @@ const MAX_PAGES_PER_LIST = 10;
 const PHOTO_FIELDS = ['URI', 'ImageWidth', 'ImageHeight', 'ProduceTime', 'Figures'];
 /** QueryFigureClusters page size while filtering names client-side (its maximum), to spend fewer calls. */
 const NAME_SEARCH_PAGE = 100;
+
+/** Intersection area over the smaller box (0: apart). */
+function overlap(a: Box, b: Box): number {
+  const w = Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left);
+  const h = Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top);
+  return w > 0 && h > 0 ? (w * h) / Math.min(a.width * a.height, b.width * b.height) : 0;
+}
 
 /** The cloud backend: people are IMM FigureClusters of one dataset; photos are its files. */
 export class ImmBackend implements AlbumBackend {
@@ -288,8 +296,10 @@ export class ImmBackend implements AlbumBackend {
   }
 
   /**
-   * SearchImageFigureCluster on a photo in OSS: one entry per (face, cluster), grouped here by face box.
-   * The matches are IMM's own (its similarity floor is not documented); hidden people are left out.
+   * "Who is this?" on a photo in OSS: DetectImageFaces for the faces (so a face that matches nobody is still
+   * listed, with no matches) and SearchImageFigureCluster for the clusters, one entry per (face, cluster),
+   * given to the face whose box overlaps it most. The matches are IMM's own (its similarity floor is not
+   * documented); hidden people are left out. Two calls, nothing indexed.
    */
   async searchFaces(source: DetectSource): Promise<FaceSearchRecord[]> {
     if (source.kind === 'bytes')
@@ -297,24 +307,24 @@ export class ImmBackend implements AlbumBackend {
         'bad_request',
         'searching an uploaded image needs the local backend; upload the photo to OSS and pass its uri',
       );
-    if (this.library && !(this.library.uriPrefix && source.uri.startsWith(this.library.uriPrefix)))
-      throw notFound('photo', source.uri);
-    const res = await mapped(
-      this.client.call('SearchImageFigureCluster', { ...this.pd, SourceURI: source.uri }),
-    );
-    const faces = new Map<string, FaceSearchRecord>();
+    const [faces, res] = await Promise.all([
+      this.detectFaces(source),
+      mapped(this.client.call('SearchImageFigureCluster', { ...this.pd, SourceURI: source.uri })),
+    ]);
+    const out: FaceSearchRecord[] = faces.map((f) => ({ box: f.box, matches: [] }));
     for (const c of res.Clusters ?? []) {
       const box = toBox(c.Boundary);
       if (!box || !c.ClusterId) continue;
-      const key = JSON.stringify(box);
-      const face = faces.get(key) ?? { box, matches: [] };
-      faces.set(key, face);
+      const face = out
+        .map((f) => ({ f, overlap: overlap(f.box, box) }))
+        .sort((a, b) => b.overlap - a.overlap)[0];
+      if (!face || face.overlap <= 0) continue;
       const person = await this.getPerson(c.ClusterId);
       if (person && !person.hidden)
-        face.matches.push({ person, similarity: Math.min(1, Math.max(0, c.Similarity ?? 0)) });
+        face.f.matches.push({ person, similarity: Math.min(1, Math.max(0, c.Similarity ?? 0)) });
     }
-    for (const f of faces.values()) f.matches.sort((a, b) => b.similarity - a.similarity);
-    return [...faces.values()];
+    for (const f of out) f.matches.sort((a, b) => b.similarity - a.similarity);
+    return out;
   }
 
   async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> {

@@ -469,7 +469,10 @@ export function matches(file: unknown, q: SimpleQueryNode | undefined): boolean 
   if (!q.Field) throw invalid('Query.Field is required.');
   const values = valuesAt(file, q.Field);
   const want = q.Value ?? '';
-  const n = Number(want);
+  // Range operators compare numbers, or instants when the value is a date (ProduceTime, CreateTime…).
+  const asDate = Number.isNaN(Number(want)) && !Number.isNaN(Date.parse(want));
+  const n = asDate ? Date.parse(want) : Number(want);
+  const num = (v: unknown) => (asDate ? Date.parse(String(v)) : Number(v));
   switch (q.Operation) {
     case 'eq':
       return values.some((v) => String(v) === want);
@@ -478,13 +481,13 @@ export function matches(file: unknown, q: SimpleQueryNode | undefined): boolean 
     case 'exist':
       return values.length > 0;
     case 'gt':
-      return values.some((v) => Number(v) > n);
+      return values.some((v) => num(v) > n);
     case 'gte':
-      return values.some((v) => Number(v) >= n);
+      return values.some((v) => num(v) >= n);
     case 'lt':
-      return values.some((v) => Number(v) < n);
+      return values.some((v) => num(v) < n);
     case 'lte':
-      return values.some((v) => Number(v) <= n);
+      return values.some((v) => num(v) <= n);
     default:
       throw invalid(`Query.Operation ${q.Operation} is not supported.`);
   }
