@@ -36,16 +36,26 @@ CREATE TRIGGER IF NOT EXISTS faces_person_photos_move AFTER UPDATE OF person_id 
 END;
 `;
 
+/** The attributes a row keeps: those of the person's face with the lowest index on the photo. */
+function refreshAttributes(f: 'NEW' | 'OLD'): string {
+  return `UPDATE person_photos SET attributes = (SELECT af.attributes FROM faces x JOIN photos p ON p.id = x.photo_id
+      JOIN analysis_faces af ON af.hash = p.hash AND af.idx = x.idx
+      WHERE x.person_id = ${f}.person_id AND x.photo_id = ${f}.photo_id ORDER BY x.idx LIMIT 1)
+    WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id;`;
+}
+
 function link(f: 'NEW' | 'OLD'): string {
   return `INSERT OR IGNORE INTO person_photos (person_id, photo_id, taken_key, attributes)
     SELECT ${f}.person_id, p.id, COALESCE(a.taken_at, ''), af.attributes FROM photos p
     JOIN analyses a ON a.hash = p.hash LEFT JOIN analysis_faces af ON af.hash = p.hash AND af.idx = ${f}.idx
-    WHERE p.id = ${f}.photo_id AND ${f}.person_id IS NOT NULL;`;
+    WHERE p.id = ${f}.photo_id AND ${f}.person_id IS NOT NULL;
+  ${refreshAttributes(f)}`;
 }
 
 function unlink(f: 'NEW' | 'OLD'): string {
   return `DELETE FROM person_photos WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id
-    AND NOT EXISTS (SELECT 1 FROM faces WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id);`;
+    AND NOT EXISTS (SELECT 1 FROM faces WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id);
+  ${refreshAttributes(f)}`;
 }
 
 /** Creates the table and triggers; fills it once from the faces of a data dir made before it existed. */
@@ -63,7 +73,7 @@ export function rebuildPersonPhotos(db: Db): void {
     INSERT OR IGNORE INTO person_photos (person_id, photo_id, taken_key, attributes)
     SELECT f.person_id, p.id, COALESCE(a.taken_at, ''), af.attributes FROM faces f JOIN photos p ON p.id = f.photo_id
     JOIN analyses a ON a.hash = p.hash LEFT JOIN analysis_faces af ON af.hash = p.hash AND af.idx = f.idx
-    WHERE f.person_id IS NOT NULL ORDER BY f.id`);
+    WHERE f.person_id IS NOT NULL ORDER BY f.photo_id, f.idx`);
 }
 
 /** A position in newest-first order: the taken key and photo id of the last photo of a page. */
