@@ -30,6 +30,7 @@ import {
   ImageRejectedError,
 } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
+import { type AttributeBackfillResult, backfillAttributes } from './indexing/attribute-backfill';
 import { PhotoIndexer } from './indexing/photo-indexer';
 import type { FaceEditsStore } from './store/face-edits-store';
 import type { PeopleStore } from './store/people-store';
@@ -138,6 +139,16 @@ export class LocalBackend implements AlbumBackend {
       engine: deps.engine,
       isClusterable: deps.isClusterable,
       uriOf: (key) => this.uriOf(key),
+    });
+  }
+
+  /** `face-album reanalyse`: face attributes for analyses made before the engine read them. */
+  reanalyseAttributes(log: Logger): Promise<AttributeBackfillResult> {
+    return backfillAttributes({
+      photos: this.deps.photos,
+      folder: this.deps.folder,
+      engine: this.deps.engine,
+      log,
     });
   }
 
