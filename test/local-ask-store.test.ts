@@ -250,4 +250,45 @@ describe('local store: person photos and name search', () => {
     expect(normalizeName('ＡＢＣ Ünïcödé')).toBe('abc unicode');
     expect(nameParts('abc').sort()).toEqual(['a', 'ab', 'abc', 'b', 'bc', 'c']);
   });
+
+  it('picks the automatic cover sharp and frontal, eyes open, smiling when there is one', () => {
+    const face = (left: number, quality: number, yaw: number, eyes: string, emotion: string) => ({
+      ...analysis(1, null).faces[0]!,
+      box: { left, top: 20, width: 80, height: 90 },
+      quality,
+      headPose: { yaw, pitch: 0, roll: 0 },
+      attributes: {
+        eyes: { value: eyes, confidence: 0.9 },
+        emotion: { value: emotion, confidence: 0.9 },
+      },
+    });
+    const shots = [
+      face(1, 0.99, 25, 'open', 'none'), // sharpest, but turned
+      face(2, 0.95, 2, 'closed', 'none'), // frontal, eyes closed
+      face(3, 0.93, 4, 'open', 'none'), // frontal, eyes open
+      face(4, 0.9, 6, 'open', 'happiness'), // frontal, eyes open, smiling
+    ];
+    const cover = () => people.get('solo')!.cover!.box!.left;
+    const assign = () => {
+      const fresh = photos.clusterFaceStates().filter((f) => !f.personId);
+      people.applyClusterChanges({
+        createdPersons: ['solo'],
+        assignments: fresh.map((f) => ({ faceId: f.id, personId: 'solo' })),
+        emptiedPersons: [],
+      });
+    };
+    shots.slice(0, 3).forEach((f, i) => {
+      photos.saveAnalysis(`c${i}`, { width: 800, height: 600, takenAt: null, faces: [f] });
+      photos.upsertPhoto(`c/${i}.jpg`, `c${i}`, { size: i, mtimeMs: i }, () => true);
+    });
+    assign();
+    expect(cover()).toBe(3);
+    photos.saveAnalysis('c3', { width: 800, height: 600, takenAt: null, faces: [shots[3]!] });
+    photos.upsertPhoto('c/3.jpg', 'c3', { size: 3, mtimeMs: 3 }, () => true);
+    assign();
+    expect(cover()).toBe(4);
+    // Attributes arriving later (reanalyse) move the cover too: the smile turns out to be closed eyes.
+    photos.setAttributes('c3', new Map([[0, { eyes: { value: 'closed', confidence: 0.9 } }]]));
+    expect(cover()).toBe(3);
+  });
 });

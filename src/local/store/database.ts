@@ -108,8 +108,9 @@ export function openDatabase(file: string): Db {
   db.exec(SCHEMA);
   // faces_person(person_id) is covered by faces_person_photo(person_id, photo_id).
   db.exec('DROP INDEX IF EXISTS faces_person');
-  migratePersonStats(db);
+  // Attributes first: the cover rank the person figures are ordered by reads them.
   migrateFaceAttributes(db);
+  migratePersonStats(db);
   migratePersonPhotos(db);
   migratePeopleNames(db);
   db.exec(PEOPLE_LIST_INDEXES);

@@ -2,6 +2,7 @@ import type { FaceAttributes } from '../../album/face-attributes';
 import type { Box, FaceRecord, Gender } from '../../album/types';
 import type { StoredFaceState } from '../cluster/cluster-types';
 import type { AnalyzedPhoto, DetectedFace } from '../engine/face-engine';
+import { coverRankSql } from './cover-rank';
 import { type Db, type GroupCommit, groupCommitOf } from './database';
 import { MetaStore } from './meta-store';
 
@@ -240,6 +241,13 @@ export class PhotoStore {
       const set = this.db.prepare('UPDATE analysis_faces SET attributes = ? WHERE hash = ? AND idx = ?');
       for (const { idx } of this.analysisBoxes(hash))
         set.run(JSON.stringify(byIdx.get(idx) ?? {}), hash, idx);
+      // Closed eyes or a smile move a face in its person's cover order (cover-rank.ts).
+      this.db
+        .prepare(
+          `UPDATE faces SET cover_rank = (SELECT ${coverRankSql('a')} FROM analysis_faces a WHERE a.hash = ? AND a.idx = faces.idx)
+          WHERE photo_id IN (SELECT id FROM photos WHERE hash = ?)`,
+        )
+        .run(hash, hash);
       this.db
         .prepare(
           `UPDATE person_photos SET attributes = (SELECT af.attributes FROM faces f JOIN photos p ON p.id = f.photo_id
@@ -305,7 +313,8 @@ export class PhotoStore {
         .all(photoId, hash) as (FaceRow & { idx: number })[];
       const known = this.knownFaces(photoId, hash);
       const insert = this.db.prepare(`INSERT INTO faces (photo_id, idx, clusterable, quality, age, gender,
-        person_id, pinned_person_id, rejected_person_ids) VALUES (?,?,?,?,?,?,?,?,?)`);
+        person_id, pinned_person_id, rejected_person_ids, cover_rank)
+        SELECT ?,?,?,?,?,?,?,?,?, ${coverRankSql('a')} FROM analysis_faces a WHERE a.hash = ? AND a.idx = ?`);
       for (const row of analysed) {
         const was = known.get(row.idx);
         insert.run(
@@ -318,6 +327,8 @@ export class PhotoStore {
           was?.person_id ?? null,
           was?.pinned_person_id ?? null,
           was?.rejected_person_ids ?? '[]',
+          hash,
+          row.idx,
         );
       }
       this.bumpGeneration();
