@@ -1,11 +1,12 @@
 /**
  * Measures the local engine's face attributes (src/local/engine/face-attribute-reader.ts) against hand labels.
  *
- *   tsx bench/face-attributes-eval.ts --dump 120 --out /tmp/attr   # reads faces-dev, writes raw.csv + montages to label
- *   tsx bench/face-attributes-eval.ts --score bench/face-attribute-labels.csv
+ *   tsx bench/face-attributes-eval.ts --dump 200 --out /tmp/attr   # reads faces-dev, writes raw.csv + montages to label
+ *   tsx bench/face-attributes-eval.ts --score bench/face-attribute-labels.csv          # tuning set (60 faces)
+ *   tsx bench/face-attributes-eval.ts --score bench/face-attribute-labels-holdout.csv  # held out (20 faces)
  *
- * The labels file (path,mouth,eyes,smile; one row per hand-checked centre face of a faces-dev photo) is what the
- * thresholds were set on and what the accuracy in docs/ask-the-album.md comes from.
+ * A labels file (path,mouth,eyes,smile; one row per hand-checked centre face of a faces-dev photo): the thresholds
+ * were set on the tuning set; the held-out set was labelled after and never tuned on (docs/ask-the-album.md).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
