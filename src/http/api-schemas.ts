@@ -8,9 +8,9 @@ export const CursorSchema = z.string().min(1).max(2048).optional();
 export const NameQuery = z
   .string()
   .trim()
-  .min(1, 'q: give at least one character')
-  .max(128, 'q: at most 128 characters')
-  .refine((v) => !/\p{Cc}/u.test(v), 'q: control characters are not allowed')
+  .min(1, 'give at least one character')
+  .max(128, 'at most 128 characters')
+  .refine((v) => !/\p{Cc}/u.test(v), 'control characters are not allowed')
   .optional();
 
 export const PeopleListQuery = z.object({

@@ -15,7 +15,7 @@ const takenBound = (end: 'from' | 'to') =>
     .max(40)
     .refine(
       (v) => /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)),
-      `${end}: an ISO 8601 date such as 2024-06-01 or 2024-06-01T12:00:00Z`,
+      `an ISO 8601 date such as 2024-06-01 or 2024-06-01T12:00:00Z`,
     )
     .transform((v) =>
       DATE_ONLY.test(v)
@@ -56,9 +56,9 @@ const PersonIds = z
   .transform((v) => v.split(',').map((id) => id.trim()))
   .refine(
     (ids) => ids.every((id) => id.length > 0 && id.length <= 256),
-    'people: ids separated by commas, none empty',
+    'ids separated by commas, none empty',
   )
-  .refine((ids) => ids.length <= MAX_PEOPLE_PER_QUERY, `people: at most ${MAX_PEOPLE_PER_QUERY} person ids`)
+  .refine((ids) => ids.length <= MAX_PEOPLE_PER_QUERY, `at most ${MAX_PEOPLE_PER_QUERY} person ids`)
   .transform((ids) => [...new Set(ids)]);
 
 export const PhotosQuerySchema = z
