@@ -37,6 +37,7 @@ const analysis = (faces: number): AnalyzedPhoto => ({
     gender: rand() < 0.5 ? ('male' as const) : ('female' as const),
     quality: Math.round(rand() * 100) / 100,
     sharpness: 0.9,
+    attributes: {},
     embedding: new Float32Array(128).fill(0.1),
   })),
 });

@@ -11,15 +11,17 @@ import type {
   DetectSource,
   Face,
   FaceRecord,
+  FaceSearchResult,
   Page,
-  PageQuery,
   PeopleQuery,
   Person,
   PersonPatch,
+  PersonPhotosQuery,
   PersonRecord,
   Photo,
   PhotoOutcome,
   PhotoRecord,
+  PhotosWithPeopleQuery,
   SimilarPerson,
   StatsRecord,
   TaskRecord,
@@ -119,10 +121,35 @@ export class AlbumService {
     return this.toPerson(person);
   }
 
-  async listPersonPhotos(id: string, query: PageQuery): Promise<Page<Photo>> {
+  async listPersonPhotos(id: string, query: PersonPhotosQuery): Promise<Page<Photo>> {
+    this.checkAttributes(query.attributes);
     if (!(await this.backend.getPerson(id))) throw notFound('person', id);
     const page = await this.backend.listPersonPhotos(id, query);
     return { items: page.items.map((p) => this.toPhoto(p)), nextCursor: page.nextCursor };
+  }
+
+  async listPhotosWithPeople(query: PhotosWithPeopleQuery): Promise<Page<Photo>> {
+    const page = await this.backend.listPhotosWithPeople(query);
+    return { items: page.items.map((p) => this.toPhoto(p)), nextCursor: page.nextCursor };
+  }
+
+  async searchFaces(source: DetectSource): Promise<FaceSearchResult[]> {
+    const found = await this.backend.searchFaces(source);
+    return found.map((f) => ({
+      box: f.box,
+      matches: f.matches.map((m) => ({ person: this.toPerson(m.person), similarity: m.similarity })),
+    }));
+  }
+
+  /** An attribute this backend never tells would filter everything out silently: refused instead. */
+  private checkAttributes(filter: PersonPhotosQuery['attributes']): void {
+    const told = new Set<string>(this.backend.faceAttributes);
+    for (const name of Object.keys(filter ?? {}))
+      if (!told.has(name))
+        throw new AlbumError(
+          'bad_request',
+          `the ${this.backend.kind} backend does not tell the face attribute "${name}" (it tells: ${[...told].join(', ') || 'none'})`,
+        );
   }
 
   async updatePerson(id: string, patch: PersonPatch): Promise<Person> {

@@ -1,15 +1,18 @@
 import type { Logger } from '../log/logger';
+import type { FaceAttributeName } from './face-attributes';
 import type {
   ClusteringRun,
   DetectSource,
   FaceRecord,
+  FaceSearchRecord,
   Page,
-  PageQuery,
   PeopleQuery,
   PersonPatch,
+  PersonPhotosQuery,
   PersonRecord,
   PhotoOutcome,
   PhotoRecord,
+  PhotosWithPeopleQuery,
   SimilarPersonRecord,
   StatsRecord,
   TaskRecord,
@@ -22,6 +25,8 @@ import type {
  */
 export interface AlbumBackend {
   readonly kind: 'imm' | 'local';
+  /** Face attributes this backend tells (GET /capabilities faceAttributes); others never appear. */
+  readonly faceAttributes: readonly FaceAttributeName[];
   indexPhotos(uris: string[], log: Logger): Promise<PhotoOutcome[]>;
   removePhotos(uris: string[], log: Logger): Promise<PhotoOutcome[]>;
   /** Runs (or starts and waits for) one clustering pass; `deadline` is an epoch-ms bound. */
@@ -29,7 +34,14 @@ export interface AlbumBackend {
 
   listPeople(query: PeopleQuery): Promise<Page<PersonRecord>>;
   getPerson(id: string): Promise<PersonRecord | null>;
-  listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>>;
+  listPersonPhotos(id: string, query: PersonPhotosQuery): Promise<Page<PhotoRecord>>;
+  /**
+   * Photos holding every listed person. Merged-away ids count as their target; an unknown id is
+   * AlbumError('not_found'), a hidden person AlbumError('bad_request'), each naming the id.
+   */
+  listPhotosWithPeople(query: PhotosWithPeopleQuery): Promise<Page<PhotoRecord>>;
+  /** "Who is this?": the people each face of an image probably is. Stores nothing. */
+  searchFaces(source: DetectSource): Promise<FaceSearchRecord[]>;
   updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord>;
   mergePeople(from: string[], into: string): Promise<TaskRecord>;
   getTask(id: string): Promise<TaskRecord | null>;

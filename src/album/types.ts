@@ -3,6 +3,7 @@
  * "Record" types are what a backend returns; the service turns them into the
  * public JSON shapes (Person, Photo, Face) by adding URLs and the clusterable rule.
  */
+import type { AttributeFilter, FaceAttributes } from './face-attributes';
 
 export interface Box {
   left: number;
@@ -37,6 +38,8 @@ export interface FaceRecord {
   headPose: HeadPose | null;
   quality: number | null;
   sharpness: number | null;
+  /** Only what the backend can tell (GET /capabilities faceAttributes); `{}` when nothing. */
+  attributes: FaceAttributes;
 }
 
 export interface PhotoRecord {
@@ -76,6 +79,31 @@ export interface PeopleQuery extends PageQuery {
   sort: PeopleSort;
   order: SortOrder;
   hidden: HiddenFilter;
+  /** Name contains this text (case-, accent- and width-insensitive; see album/name-search.ts). */
+  q?: string;
+}
+
+/** Taken-date bounds (ISO 8601, inclusive); a photo without a date is outside any bounded range. */
+export interface TakenRange {
+  from?: string;
+  to?: string;
+}
+
+/** GET /people/:id/photos: newest first, optionally within dates and by the person's face attributes. */
+export interface PersonPhotosQuery extends PageQuery, TakenRange {
+  attributes?: AttributeFilter;
+}
+
+/** GET /photos?people=: photos holding every listed person, newest first. */
+export interface PhotosWithPeopleQuery extends PageQuery, TakenRange {
+  people: string[];
+  mediaType?: 'image' | 'video';
+}
+
+/** One face found in a searched image and the people it probably is, closest first. */
+export interface FaceSearchRecord {
+  box: Box;
+  matches: { person: PersonRecord; similarity: number }[];
 }
 
 export interface PersonPatch {
@@ -154,6 +182,11 @@ export interface Face extends FaceRecord {
 export interface SimilarPerson {
   person: Person;
   distance: number;
+}
+
+export interface FaceSearchResult {
+  box: Box;
+  matches: { person: Person; similarity: number }[];
 }
 
 export interface Photo {

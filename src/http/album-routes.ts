@@ -9,13 +9,13 @@ import {
   DetectBody,
   FaceParam,
   MergeBody,
-  PageQuerySchema,
   PeopleListQuery,
   PersonIdParam,
   PersonPatchBody,
   PhotoQuery,
   Text,
 } from './api-schemas';
+import { searchRoutes } from './search-routes';
 import { validate } from './validation';
 
 const FaceId = Text().min(1).max(256);
@@ -63,6 +63,8 @@ export function albumRoutes({ bucket, maxUploadBytes, tooLarge }: AlbumRoutesOpt
     const order = q.order ?? (q.sort === 'name' ? 'asc' : 'desc');
     return c.json(await c.get('album').listPeople({ ...q, order }));
   });
+  // GET /photos, GET /people/:id/photos, POST /people/search (before /people/:id).
+  app.route('/', searchRoutes({ bucket, maxUploadBytes, tooLarge }));
   app.post('/people/merge', validate('json', MergeBody), async (c) => {
     const { from, into } = c.req.valid('json');
     const task = await c.get('album').mergePeople(from, into);
@@ -70,12 +72,6 @@ export function albumRoutes({ bucket, maxUploadBytes, tooLarge }: AlbumRoutesOpt
   });
   app.get('/people/:id', validate('param', PersonIdParam), async (c) =>
     c.json(await c.get('album').getPerson(c.req.valid('param').id)),
-  );
-  app.get(
-    '/people/:id/photos',
-    validate('param', PersonIdParam),
-    validate('query', PageQuerySchema),
-    async (c) => c.json(await c.get('album').listPersonPhotos(c.req.valid('param').id, c.req.valid('query'))),
   );
   app.patch('/people/:id', validate('param', PersonIdParam), validate('json', PersonPatchBody), async (c) =>
     c.json(await c.get('album').updatePerson(c.req.valid('param').id, c.req.valid('json'))),

@@ -37,7 +37,7 @@ const LIBRARY_BASE = '/libraries/:library';
 const LIBRARY_PATH = /^\/libraries\/([^/]+)(\/.*)?$/s;
 
 /** Reads whose answers depend only on the album's data and its signed links (not /stats: it reports the live queue). */
-const MEMO_PATHS = /^(\/libraries\/[^/]+)?\/(people(\/[^/]+(\/photos)?)?|photos\/faces)$/;
+const MEMO_PATHS = /^(\/libraries\/[^/]+)?\/(people(\/[^/]+(\/photos)?)?|photos(\/faces)?)$/;
 
 const tooLarge = (max: number, what: string) => (): never => {
   throw new AlbumError('bad_request', `${what} larger than ${max} bytes`);
@@ -107,7 +107,10 @@ export function createApiApp({
   });
   // GET/HEAD handlers read no body: skipping the check there also spares building a full Request.
   app.use('*', (c, next) =>
-    c.req.path.endsWith('/detect') || c.req.method === 'GET' || c.req.method === 'HEAD'
+    c.req.path.endsWith('/detect') ||
+    c.req.path.endsWith('/people/search') ||
+    c.req.method === 'GET' ||
+    c.req.method === 'HEAD'
       ? next()
       : jsonLimit(c, next),
   );

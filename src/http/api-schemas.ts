@@ -12,12 +12,22 @@ export const Text = () =>
 export const LimitSchema = z.coerce.number().int().min(1).max(100).default(50);
 export const CursorSchema = z.string().min(1).max(2048).optional();
 
+/** `q` of GET /people: a name fragment, not a document. */
+export const NameQuery = z
+  .string()
+  .trim()
+  .min(1, 'give at least one character')
+  .max(128, 'at most 128 characters')
+  .refine((v) => !/\p{Cc}/u.test(v), 'control characters are not allowed')
+  .optional();
+
 export const PeopleListQuery = z.object({
   limit: LimitSchema,
   cursor: CursorSchema,
   sort: z.enum(['imageCount', 'updatedAt', 'name']).default('imageCount'),
   order: z.enum(['asc', 'desc']).optional(),
   hidden: z.enum(['exclude', 'include', 'only']).default('exclude'),
+  q: NameQuery,
 });
 
 export const PageQuerySchema = z.object({ limit: LimitSchema, cursor: CursorSchema });

@@ -5,13 +5,15 @@ import type {
   ClusteringRun,
   DetectSource,
   FaceRecord,
+  FaceSearchRecord,
   Page,
-  PageQuery,
   PeopleQuery,
   PersonPatch,
+  PersonPhotosQuery,
   PersonRecord,
   PhotoOutcome,
   PhotoRecord,
+  PhotosWithPeopleQuery,
   SimilarPersonRecord,
   StatsRecord,
   TaskRecord,
@@ -19,11 +21,18 @@ import type {
 import type { Logger } from '../log/logger';
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
 import { DistinctSource } from './cluster/distinct-content';
-import { type FaceEngine, ImageRejectedError } from './engine/face-engine';
+import { nearestPeople, similarityOf } from './cluster/face-search';
+import { LOCAL_FACE_ATTRIBUTES } from './engine/face-attribute-reader';
+import {
+  type AnalyzedPhoto,
+  type EngineInput,
+  type FaceEngine,
+  ImageRejectedError,
+} from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
+import { type AttributeBackfillResult, backfillAttributes } from './indexing/attribute-backfill';
 import { PhotoIndexer } from './indexing/photo-indexer';
 import type { FaceEditsStore } from './store/face-edits-store';
-import { decodePhotoCursor, encodePhotoCursor } from './store/people-list';
 import type { PeopleStore } from './store/people-store';
 import type { PhotoStore, StoredFace, StoredPhoto } from './store/photo-store';
 import { ReadMemo } from './store/read-memo';
@@ -101,6 +110,7 @@ async function mapPool<T, R>(items: T[], limit: number, fn: (item: T) => Promise
 /** The album on this machine: a folder for the bucket, SQLite for IMM's metadata, the local engine and clusterer. */
 export class LocalBackend implements AlbumBackend {
   readonly kind = 'local' as const;
+  readonly faceAttributes = LOCAL_FACE_ATTRIBUTES;
   private readonly indexer: PhotoIndexer;
   private clustering: Promise<ClusteringRun> | null = null;
   private readonly reads: ReadMemo;
@@ -129,6 +139,16 @@ export class LocalBackend implements AlbumBackend {
       engine: deps.engine,
       isClusterable: deps.isClusterable,
       uriOf: (key) => this.uriOf(key),
+    });
+  }
+
+  /** `face-album reanalyse`: face attributes for analyses made before the engine read them. */
+  reanalyseAttributes(log: Logger): Promise<AttributeBackfillResult> {
+    return backfillAttributes({
+      photos: this.deps.photos,
+      folder: this.deps.folder,
+      engine: this.deps.engine,
+      log,
     });
   }
 
@@ -281,8 +301,8 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async listPeople(query: PeopleQuery): Promise<Page<PersonRecord>> {
-    const { limit, cursor, sort, order, hidden } = query;
-    return this.reads.get(JSON.stringify(['people', limit, cursor, sort, order, hidden]), () => {
+    const { limit, cursor, sort, order, hidden, q } = query;
+    return this.reads.get(JSON.stringify(['people', limit, cursor, sort, order, hidden, q]), () => {
       const page = this.deps.people.list(query);
       return { ...page, items: this.withChosenCovers(page.items) };
     });
@@ -324,20 +344,11 @@ export class LocalBackend implements AlbumBackend {
    * the merge dialog costs one pass per edit, not one per suggestion.
    */
   async similarPeople(personId: string, limit: number): Promise<SimilarPersonRecord[]> {
-    const key = `${this.deps.photos.generation()}:${this.facesVersion}`;
-    if (this.centroids?.key !== key) {
-      const byPerson = new Map<string, Float64Array>();
-      for (const [id, { sum, n }] of this.deps.edits.personEmbeddingSums())
-        byPerson.set(
-          id,
-          sum.map((v) => v / n),
-        );
-      this.centroids = { key, byPerson };
-    }
-    const mine = this.centroids.byPerson.get(personId);
+    const centroids = this.personCentroids();
+    const mine = centroids.get(personId);
     if (!mine) return [];
     const ranked: { id: string; distance: number }[] = [];
-    for (const [id, c] of this.centroids.byPerson) {
+    for (const [id, c] of centroids) {
       if (id === personId) continue;
       let d = 0;
       for (let i = 0; i < c.length; i++) d += (c[i]! - mine[i]!) ** 2;
@@ -353,6 +364,37 @@ export class LocalBackend implements AlbumBackend {
     return out;
   }
 
+  /** Mean identity embedding per person, from one pass over the assigned faces, kept until faces change person. */
+  private personCentroids(): Map<string, Float64Array> {
+    const key = `${this.deps.photos.generation()}:${this.facesVersion}`;
+    if (this.centroids?.key !== key) {
+      const byPerson = new Map<string, Float64Array>();
+      for (const [id, { sum, n }] of this.deps.edits.personEmbeddingSums())
+        byPerson.set(
+          id,
+          sum.map((v) => v / n),
+        );
+      this.centroids = { key, byPerson };
+    }
+    return this.centroids.byPerson;
+  }
+
+  /** Each face of the image against every person's centroid; hidden and unlisted people are not offered. */
+  async searchFaces(source: DetectSource): Promise<FaceSearchRecord[]> {
+    const analysis = await this.analyzeSource(source);
+    const centroids = this.personCentroids();
+    const out: FaceSearchRecord[] = [];
+    for (const face of analysis.faces) {
+      const matches: FaceSearchRecord['matches'] = [];
+      for (const m of nearestPeople(face.embedding, centroids)) {
+        const person = await this.getPerson(m.personId);
+        if (person && !person.hidden) matches.push({ person, similarity: similarityOf(m.distance) });
+      }
+      out.push({ box: face.box, matches });
+    }
+    return out;
+  }
+
   photoSource(): PhotoSource {
     const { folder, keyPrefix } = this.deps;
     return { kind: 'folder', path: keyPrefix ? folder.pathOf(keyPrefix.replace(/\/$/, '')) : folder.root };
@@ -364,21 +406,28 @@ export class LocalBackend implements AlbumBackend {
     return id;
   }
 
-  async listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>> {
-    return this.reads.get(JSON.stringify(['person-photos', id, query.limit, query.cursor]), () =>
-      this.personPhotos(id, query),
-    );
+  /** Newest first (undated photos last), by keyset on the person→photo table (store/person-photos.ts). */
+  async listPersonPhotos(id: string, query: PersonPhotosQuery): Promise<Page<PhotoRecord>> {
+    return this.reads.get(JSON.stringify(['person-photos', id, query]), () => {
+      const page = this.deps.people.photos.page([id], query);
+      return {
+        items: this.photoRecords(this.deps.photos.photosByIds(page.ids)),
+        nextCursor: page.nextCursor,
+      };
+    });
   }
 
-  private personPhotos(id: string, query: PageQuery): Page<PhotoRecord> {
-    const after = decodePhotoCursor(query.cursor);
-    const ids = this.deps.people.photoIdsOf(id, after, query.limit + 1);
-    const pageIds = ids.slice(0, query.limit);
-    const page = this.photoRecords(this.deps.photos.photosByIds(pageIds));
-    return {
-      items: page,
-      nextCursor: ids.length > query.limit ? encodePhotoCursor(pageIds.at(-1)!) : null,
-    };
+  async listPhotosWithPeople(query: PhotosWithPeopleQuery): Promise<Page<PhotoRecord>> {
+    return this.reads.get(JSON.stringify(['photos-with', query]), () => {
+      const people = this.deps.people.resolveForQuery(query.people);
+      // The local album indexes photos only (no video frames), so a video query has nothing to list.
+      if (query.mediaType === 'video') return { items: [], nextCursor: null };
+      const page = this.deps.people.photos.page(people, query);
+      return {
+        items: this.photoRecords(this.deps.photos.photosByIds(page.ids)),
+        nextCursor: page.nextCursor,
+      };
+    });
   }
 
   async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> {
@@ -430,7 +479,24 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async detectFaces(source: DetectSource): Promise<FaceRecord[]> {
-    let input: { path: string } | { bytes: Uint8Array };
+    const analysis = await this.analyzeSource(source);
+    return analysis.faces.map((f, i) => ({
+      id: `detected-${i}`,
+      personId: null,
+      box: f.box,
+      confidence: f.confidence,
+      age: f.age,
+      gender: f.gender,
+      headPose: f.headPose,
+      quality: f.quality,
+      sharpness: f.sharpness,
+      attributes: f.attributes,
+    }));
+  }
+
+  /** Runs the engine on a stored photo or uploaded bytes; nothing is stored. */
+  private async analyzeSource(source: DetectSource): Promise<AnalyzedPhoto> {
+    let input: EngineInput;
     if (source.kind === 'uri') {
       const file = await this.deps.folder.resolveFile(this.keyOf(source.uri));
       if (!file.ok)
@@ -446,18 +512,7 @@ export class LocalBackend implements AlbumBackend {
     }
     const engine = await this.deps.engine();
     try {
-      const analysis = await engine.analyze(input);
-      return analysis.faces.map((f, i) => ({
-        id: `detected-${i}`,
-        personId: null,
-        box: f.box,
-        confidence: f.confidence,
-        age: f.age,
-        gender: f.gender,
-        headPose: f.headPose,
-        quality: f.quality,
-        sharpness: f.sharpness,
-      }));
+      return await engine.analyze(input);
     } catch (err) {
       // Gone between the check above and the read (renamed, deleted): the photo is not there.
       if (err instanceof ImageRejectedError && err.reason === 'missing' && source.kind === 'uri')

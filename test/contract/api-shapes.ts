@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FACE_ATTRIBUTE_VALUES } from '../../src/album/face-attributes';
 
 /**
  * The public JSON of the HTTP API, as both backends must return it. Strict objects: an extra or
@@ -12,6 +13,19 @@ export const BoxShape = z.strictObject({
   height: num.positive(),
 });
 
+const attribute = <V extends readonly [string, ...string[]]>(values: V) =>
+  z.strictObject({ value: z.enum(values), confidence: num.min(0).max(1) }).optional();
+/** Face.attributes: IMM's vocabulary; a key only where the backend can tell. */
+export const AttributesShape = z.strictObject({
+  emotion: attribute(FACE_ATTRIBUTE_VALUES.emotion),
+  mouth: attribute(FACE_ATTRIBUTE_VALUES.mouth),
+  eyes: attribute(FACE_ATTRIBUTE_VALUES.eyes),
+  mask: attribute(FACE_ATTRIBUTE_VALUES.mask),
+  glasses: attribute(FACE_ATTRIBUTE_VALUES.glasses),
+  hat: attribute(FACE_ATTRIBUTE_VALUES.hat),
+  beard: attribute(FACE_ATTRIBUTE_VALUES.beard),
+});
+
 export const FaceShape = z.strictObject({
   id: z.string().min(1),
   personId: z.string().min(1).nullable(),
@@ -22,6 +36,7 @@ export const FaceShape = z.strictObject({
   headPose: z.strictObject({ yaw: num, pitch: num, roll: num }).nullable(),
   quality: num.min(0).max(1).nullable(),
   sharpness: num.min(0).max(1).nullable(),
+  attributes: AttributesShape,
   clusterable: z.boolean(),
   unclusterableReasons: z.array(
     z.strictObject({
@@ -98,6 +113,19 @@ export const CapabilitiesShape = z.strictObject({
   assignFace: z.boolean(),
   rejectFace: z.boolean(),
   detectUpload: z.boolean(),
+  faceAttributes: z.array(z.enum(['emotion', 'mouth', 'eyes', 'mask', 'glasses', 'hat', 'beard'])),
+});
+
+/** POST /people/search. */
+export const FaceSearchShape = z.strictObject({
+  faces: z
+    .array(
+      z.strictObject({
+        box: BoxShape,
+        matches: z.array(z.strictObject({ person: PersonShape, similarity: num.min(0).max(1) })),
+      }),
+    )
+    .min(1),
 });
 
 export const SimilarShape = z.strictObject({

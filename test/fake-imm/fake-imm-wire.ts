@@ -126,6 +126,11 @@ export const ACTION_SPECS: Record<string, ActionSpec> = {
     optional: ['From', 'Froms', 'Notification', 'Tags', 'UserData'],
     json: { Froms: 'array', Notification: 'object', Tags: 'object' },
   },
+  SearchImageFigureCluster: {
+    required: [...PD, 'SourceURI'],
+    optional: ['CredentialConfig'],
+    json: { CredentialConfig: 'object' },
+  },
   SimpleQuery: {
     required: PD,
     optional: [

@@ -16,6 +16,7 @@ export function syntheticFace(embedding: Float32Array, overrides: Partial<Detect
     gender: 'male',
     quality: 0.9,
     sharpness: 0.9,
+    attributes: {},
     embedding,
     ...overrides,
   };

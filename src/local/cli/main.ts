@@ -234,6 +234,49 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('reanalyse')
+    .description('give face attributes (emotion, mouth, eyes) to photos analysed before they were read')
+    .addOption(photosOption())
+    .addOption(dataOption())
+    .addOption(libraryOption())
+    .addOption(logFormatOption())
+    .action(async (o: AlbumFlags & { logFormat: LogFormatChoice }, cmd: Command) => {
+      const { lockDataDir, openLocked } = await import('../launcher/data-dir-lock');
+      // Writes analyses: never beside a running `start` or `scan` (which write them too).
+      const unlock = lockDataDir(resolve(o.data), 'reanalyse');
+      const log = rootLogger(o.logFormat);
+      const report = (r: { analyses: number; faces: number; unmatched: number; skipped: number }) =>
+        process.stdout.write(
+          `face-album: reanalysed ${r.analyses} photos (${r.faces} faces, ${r.unmatched} not found again, ${r.skipped} skipped)\n`,
+        );
+      const libs = await openLocked(unlock, () => openLibrariesIfAny(o, cmd, log));
+      if (libs) {
+        try {
+          for (const name of pickLibraries(libs, o))
+            report(await libs.library(name)!.backend.reanalyseAttributes(log.child({ library: name })));
+        } finally {
+          await libs.close();
+          unlock();
+        }
+        return;
+      }
+      const album = await openLocked(unlock, async () =>
+        (await runtime()).openLocalAlbum({
+          photosDir: resolve(o.photos),
+          photosDirGiven: given(cmd),
+          dataDir: resolve(o.data),
+          log,
+        }),
+      );
+      try {
+        report(await album.backend.reanalyseAttributes(album.log));
+      } finally {
+        await album.close();
+        unlock();
+      }
+    });
+
+  program
     .command('export')
     .description('print the album as JSON (people, photos, faces)')
     .addOption(photosOption())

@@ -2,6 +2,7 @@ import type { FaceResult } from '@vladmandic/human';
 import sharp from 'sharp';
 import type { Box, Gender } from '../../album/types';
 import { type DecodedImage, decodeImage } from './decode-image';
+import { readFaceAttributes } from './face-attribute-reader';
 import { chipTransform, faceChipPlacement, ibug68FromMesh, type Point } from './face-chip';
 import type { AnalyzedPhoto, DetectedFace, EngineInput } from './face-engine';
 import { type FaceModels, loadFaceModels } from './face-models';
@@ -480,6 +481,7 @@ export class FaceAnalyzer {
         gender: toGender(ag.gender),
         quality: faceQuality(sharpness, Math.min(box.width, box.height), confidence),
         sharpness,
+        attributes: readFaceAttributes({ mesh: face.mesh, emotion: face.emotion, yaw: angle.yaw * DEG }),
         embedding: Float32Array.from(embeddings[i]!),
       };
       return { face: detected, varLap: varLaps[i]! };

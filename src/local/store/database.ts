@@ -1,7 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { migrateFaceAttributes } from './face-attributes-column';
 import { PEOPLE_LIST_INDEXES } from './people-list';
+import { migratePeopleNames } from './people-names';
+import { migratePersonPhotos } from './person-photos';
 import { migratePersonStats } from './person-stats';
 
 export type Db = Database.Database;
@@ -105,7 +108,11 @@ export function openDatabase(file: string): Db {
   db.exec(SCHEMA);
   // faces_person(person_id) is covered by faces_person_photo(person_id, photo_id).
   db.exec('DROP INDEX IF EXISTS faces_person');
+  // Attributes first: the cover rank the person figures are ordered by reads them.
+  migrateFaceAttributes(db);
   migratePersonStats(db);
+  migratePersonPhotos(db);
+  migratePeopleNames(db);
   db.exec(PEOPLE_LIST_INDEXES);
   cacheStatements(db);
   // Whatever waits in the group-commit window is committed, not rolled back, when the database closes.

@@ -1,9 +1,11 @@
-import { notFound } from '../../album/errors';
+import { AlbumError, notFound } from '../../album/errors';
 import type { Page, PeopleQuery, PersonPatch, PersonRecord } from '../../album/types';
 import type { ClusterChanges, ClusterPerson } from '../cluster/cluster-types';
 import { type FaceConstraints, mergeFace, rejectFace } from '../cluster/user-edits';
 import { type Db, groupCommitOf } from './database';
 import { encodePeopleCursor, peoplePageSql, sortKeyOf } from './people-list';
+import { indexPersonName, queryPart } from './people-names';
+import { PersonPhotos } from './person-photos';
 import { listedPerson } from './person-stats';
 
 interface ConstraintRow {
@@ -49,16 +51,34 @@ const PERSON_SELECT = `SELECT people.id, people.name, people.hidden, people.labe
 
 /** People, user edits on them and on faces, and the persistence of clustering results. */
 export class PeopleStore {
+  /** Which photos each person is in, newest first (person-photos.ts). */
+  readonly photos: PersonPhotos;
+
   constructor(
     private readonly db: Db,
     private readonly uriOf: (path: string) => string,
-  ) {}
+  ) {
+    this.photos = new PersonPhotos(db);
+  }
 
   list(q: PeopleQuery): Page<PersonRecord> {
     const page = peoplePageSql(q);
-    const rows = this.db
-      .prepare(`${PERSON_SELECT} WHERE ${page.where} ORDER BY ${page.order} LIMIT ?`)
-      .all(...page.params, q.limit + 1) as PersonRow[];
+    let rows: PersonRow[];
+    if (q.q) {
+      // Driven by the name-part key (people-names.ts): only people whose name holds the text are read and sorted.
+      const { norm, part } = queryPart(q.q);
+      rows = this.db
+        .prepare(
+          `${PERSON_SELECT.replace('FROM people LEFT JOIN', 'FROM people_name_parts np CROSS JOIN people LEFT JOIN')}
+          WHERE np.part = ? AND people.id = np.person_id AND instr(people.name_norm, ?) > 0 AND ${page.where}
+          ORDER BY ${page.order} LIMIT ?`,
+        )
+        .all(part, norm, ...page.params, q.limit + 1) as PersonRow[];
+    } else {
+      rows = this.db
+        .prepare(`${PERSON_SELECT} WHERE ${page.where} ORDER BY ${page.order} LIMIT ?`)
+        .all(...page.params, q.limit + 1) as PersonRow[];
+    }
     const items = rows.slice(0, q.limit);
     const last = items.at(-1);
     return {
@@ -79,15 +99,32 @@ export class PeopleStore {
     return r ? toRecord(r, this.uriOf) : null;
   }
 
-  /** One page of a person's photos in photo id order, after the photo id `after`. */
-  photoIdsOf(id: string, after: number, limit: number): number[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT DISTINCT photo_id FROM faces WHERE person_id = ? AND photo_id > ? ORDER BY photo_id LIMIT ?`,
-        )
-        .all(id, after, limit) as { photo_id: number }[]
-    ).map((r) => r.photo_id);
+  /**
+   * The stored ids behind the ids of a `people=` query, smallest person first (the fewest seeks for the
+   * intersection): a merged-away id stands for the person it was merged into; an unknown or emptied id is
+   * not found and a hidden person is refused, each by its id.
+   */
+  resolveForQuery(ids: string[]): string[] {
+    const row = this.db.prepare(
+      `SELECT id, merged_into, hidden, face_count, image_count FROM people WHERE id = ?`,
+    );
+    type Row = {
+      id: string;
+      merged_into: string | null;
+      hidden: number;
+      face_count: number;
+      image_count: number;
+    };
+    const resolved = new Map<string, number>();
+    for (const id of ids) {
+      let r = row.get(id) as Row | undefined;
+      if (r?.merged_into) r = row.get(r.merged_into) as Row | undefined;
+      if (!r || r.merged_into || r.face_count === 0) throw notFound('person', id);
+      if (r.hidden)
+        throw new AlbumError('bad_request', `person ${id} is hidden; unhide it to list its photos`);
+      resolved.set(r.id, r.image_count);
+    }
+    return [...resolved].sort((a, b) => a[1] - b[1]).map(([id]) => id);
   }
 
   /** User edits and clustering results commit on their own, not in the indexer's group-commit window. */
@@ -112,7 +149,10 @@ export class PeopleStore {
       sets.push('labels = @labels');
       params.labels = JSON.stringify(patch.labels);
     }
-    this.db.prepare(`UPDATE people SET ${sets.join(', ')} WHERE id = @id`).run(params);
+    this.db.transaction(() => {
+      this.db.prepare(`UPDATE people SET ${sets.join(', ')} WHERE id = @id`).run(params);
+      if (patch.name !== undefined) indexPersonName(this.db, id, (params.name as string | null) ?? null);
+    })();
     return this.get(id)!;
   }
 

@@ -1,3 +1,4 @@
+import { coverRankSql } from './cover-rank';
 import type { Db } from './database';
 
 /**
@@ -6,14 +7,14 @@ import type { Db } from './database';
  * knows how: SQLite triggers on `faces` update the person in the same statement (so in the same
  * transaction) as any insert, delete or move of a face, whoever writes it (indexer, clusterer, merge,
  * "not this person"). Counts change by ±1; the cover and age bounds are re-read by index seeks
- * (faces_person_cover, faces_person_age), so one write costs O(log faces of the person), never O(album).
+ * (faces_person_cover_rank, faces_person_age), so one write costs O(log faces of the person), never O(album).
  *
  * `rebuildPersonStats` recomputes the same figures from scratch: used once when an older data dir is
  * opened, and by tests to check that the triggers agree with a full recount.
  */
 
 /** Columns on `faces` copied from its analysis so the triggers and indexes need no join. */
-export const FACE_STAT_COLUMNS = ['quality REAL', 'age REAL', 'gender TEXT'] as const;
+export const FACE_STAT_COLUMNS = ['quality REAL', 'age REAL', 'gender TEXT', 'cover_rank REAL'] as const;
 
 /** Stored figures on `people`; every read of a person takes them from here. */
 export const PERSON_STAT_COLUMNS = [
@@ -30,8 +31,11 @@ export const PERSON_STAT_COLUMNS = [
   "name_key TEXT COLLATE NOCASE GENERATED ALWAYS AS (COALESCE(name, '')) VIRTUAL",
 ] as const;
 
-/** The best clusterable face, else the best face at all; ties go to the oldest face. */
-const COVER_ORDER = 'clusterable DESC, quality DESC, id';
+/**
+ * The best clusterable face, else the best face at all, "best" by cover rank (cover-rank.ts: sharp,
+ * frontal, eyes open, smiling); ties go to the oldest face.
+ */
+const COVER_ORDER = 'clusterable DESC, cover_rank DESC, id';
 
 /** Cover and age bounds of person `p`, by index seeks. */
 const seekFigures = (p: string) => `
@@ -57,7 +61,7 @@ const change = (f: 'NEW' | 'OLD', sign: 1 | -1) => {
 
 export const PERSON_STATS_SQL = `
 CREATE INDEX IF NOT EXISTS faces_person_photo ON faces(person_id, photo_id);
-CREATE INDEX IF NOT EXISTS faces_person_cover ON faces(person_id, clusterable DESC, quality DESC, id);
+CREATE INDEX IF NOT EXISTS faces_person_cover_rank ON faces(person_id, clusterable DESC, cover_rank DESC, id);
 CREATE INDEX IF NOT EXISTS faces_person_age ON faces(person_id, age);
 CREATE TRIGGER IF NOT EXISTS faces_stats_insert AFTER INSERT ON faces WHEN NEW.person_id IS NOT NULL BEGIN
   ${change('NEW', 1)}
@@ -70,7 +74,7 @@ CREATE TRIGGER IF NOT EXISTS faces_stats_move AFTER UPDATE OF person_id ON faces
   ${change('OLD', -1)}
   ${change('NEW', 1)}
 END;
-CREATE TRIGGER IF NOT EXISTS faces_stats_rank AFTER UPDATE OF clusterable, quality, age ON faces
+CREATE TRIGGER IF NOT EXISTS faces_stats_rank AFTER UPDATE OF clusterable, quality, age, cover_rank ON faces
   WHEN NEW.person_id IS NOT NULL AND OLD.person_id IS NEW.person_id BEGIN
   UPDATE people SET ${seekFigures('NEW.person_id')} WHERE id = NEW.person_id;
 END;
@@ -152,14 +156,20 @@ export function migratePersonStats(db: Db): void {
   const has = (table: string, column: string) =>
     db.prepare(`SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ?`).get(table, column) !== undefined;
   db.transaction(() => {
+    // Data dirs from before the cover preference: their triggers and cover index rank by quality alone.
+    const rankedByQuality = !has('faces', 'cover_rank') && has('faces', 'quality');
+    if (rankedByQuality)
+      db.exec(`DROP TRIGGER IF EXISTS faces_stats_insert; DROP TRIGGER IF EXISTS faces_stats_delete;
+        DROP TRIGGER IF EXISTS faces_stats_move; DROP TRIGGER IF EXISTS faces_stats_rank;
+        DROP INDEX IF EXISTS faces_person_cover;`);
     for (const col of FACE_STAT_COLUMNS)
       if (!has('faces', col.split(' ')[0]!)) db.exec(`ALTER TABLE faces ADD COLUMN ${col}`);
     for (const col of PERSON_STAT_COLUMNS)
       if (!has('people', col.split(' ')[0]!)) db.exec(`ALTER TABLE people ADD COLUMN ${col}`);
     db.exec(ALBUM_COUNTS_SQL);
     db.exec(PERSON_STATS_SQL);
-    if (db.prepare(`SELECT 1 FROM album_counts`).get() === undefined) {
-      db.exec(`UPDATE faces SET (quality, age, gender) = (SELECT a.quality, a.age, a.gender
+    if (rankedByQuality || db.prepare(`SELECT 1 FROM album_counts`).get() === undefined) {
+      db.exec(`UPDATE faces SET (quality, age, gender, cover_rank) = (SELECT a.quality, a.age, a.gender, ${coverRankSql('a')}
         FROM photos p JOIN analysis_faces a ON a.hash = p.hash AND a.idx = faces.idx WHERE p.id = faces.photo_id)`);
       rebuildPersonStats(db);
     }

@@ -1,6 +1,8 @@
+import type { FaceAttributes } from '../../album/face-attributes';
 import type { Box, FaceRecord, Gender } from '../../album/types';
 import type { StoredFaceState } from '../cluster/cluster-types';
 import type { AnalyzedPhoto, DetectedFace } from '../engine/face-engine';
+import { coverRankSql } from './cover-rank';
 import { type Db, type GroupCommit, groupCommitOf } from './database';
 import { MetaStore } from './meta-store';
 
@@ -52,10 +54,11 @@ interface FaceRow {
   roll: number | null;
   quality: number | null;
   sharpness: number | null;
+  attributes: string | null;
 }
 
 const FACE_COLUMNS = `f.id, f.photo_id, f.person_id, f.clusterable, a.box_left, a.box_top, a.box_width, a.box_height,
-  a.confidence, a.age, a.gender, a.yaw, a.pitch, a.roll, a.quality, a.sharpness`;
+  a.confidence, a.age, a.gender, a.yaw, a.pitch, a.roll, a.quality, a.sharpness, a.attributes`;
 const FACE_JOIN = `faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx`;
 
 export function toFaceRecord(r: FaceRow): StoredFace {
@@ -74,6 +77,8 @@ export function toFaceRecord(r: FaceRow): StoredFace {
         : { yaw: r.yaw, pitch: r.pitch, roll: r.roll },
     quality: r.quality,
     sharpness: r.sharpness,
+    // NULL: analysed before attributes were read (face-attributes-column.ts).
+    attributes: r.attributes ? (JSON.parse(r.attributes) as FaceAttributes) : {},
     clusterable: r.clusterable === 1,
   };
 }
@@ -165,7 +170,7 @@ export class PhotoStore {
   saveAnalysis(hash: string, analysis: AnalyzedPhoto): void {
     const insertFace =
       this.db.prepare(`INSERT INTO analysis_faces (hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender,
-      yaw, pitch, roll, quality, sharpness, embedding) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+      yaw, pitch, roll, quality, sharpness, embedding, attributes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
     this.writes.run(() => {
       this.db.prepare('DELETE FROM analyses WHERE hash = ?').run(hash);
       this.db
@@ -188,8 +193,69 @@ export class PhotoStore {
           f.quality,
           f.sharpness,
           toBlob(f.embedding),
+          JSON.stringify(f.attributes),
         );
       });
+    });
+  }
+
+  /**
+   * Analyses made before the engine read face attributes (`attributes` NULL), each with one path that
+   * shows it, after `afterHash` in hash order: what `face-album reanalyse` works through.
+   */
+  analysesWithoutAttributes(afterHash: string, limit: number): { hash: string; path: string }[] {
+    return this.db
+      .prepare(
+        `SELECT a.hash, (SELECT path FROM photos p WHERE p.hash = a.hash ORDER BY id LIMIT 1) AS path
+        FROM analyses a WHERE a.hash > ? AND a.rejected_reason IS NULL
+          AND EXISTS (SELECT 1 FROM analysis_faces af WHERE af.hash = a.hash AND af.attributes IS NULL)
+          AND EXISTS (SELECT 1 FROM photos p WHERE p.hash = a.hash)
+        ORDER BY a.hash LIMIT ?`,
+      )
+      .all(afterHash, limit) as { hash: string; path: string }[];
+  }
+
+  /** Stored boxes of one analysis, by face index (to match a re-run's faces to them). */
+  analysisBoxes(hash: string): { idx: number; box: Box }[] {
+    return (
+      this.db
+        .prepare(
+          'SELECT idx, box_left, box_top, box_width, box_height FROM analysis_faces WHERE hash = ? ORDER BY idx',
+        )
+        .all(hash) as {
+        idx: number;
+        box_left: number;
+        box_top: number;
+        box_width: number;
+        box_height: number;
+      }[]
+    ).map((r) => ({
+      idx: r.idx,
+      box: { left: r.box_left, top: r.box_top, width: r.box_width, height: r.box_height },
+    }));
+  }
+
+  /** Sets the attributes of an analysis's faces (by index) and of the person rows of every photo showing it. */
+  setAttributes(hash: string, byIdx: Map<number, FaceAttributes>): void {
+    this.writes.run(() => {
+      const set = this.db.prepare('UPDATE analysis_faces SET attributes = ? WHERE hash = ? AND idx = ?');
+      for (const { idx } of this.analysisBoxes(hash))
+        set.run(JSON.stringify(byIdx.get(idx) ?? {}), hash, idx);
+      // Closed eyes or a smile move a face in its person's cover order (cover-rank.ts).
+      this.db
+        .prepare(
+          `UPDATE faces SET cover_rank = (SELECT ${coverRankSql('a')} FROM analysis_faces a WHERE a.hash = ? AND a.idx = faces.idx)
+          WHERE photo_id IN (SELECT id FROM photos WHERE hash = ?)`,
+        )
+        .run(hash, hash);
+      this.db
+        .prepare(
+          `UPDATE person_photos SET attributes = (SELECT af.attributes FROM faces f JOIN photos p ON p.id = f.photo_id
+            JOIN analysis_faces af ON af.hash = p.hash AND af.idx = f.idx
+            WHERE f.person_id = person_photos.person_id AND f.photo_id = person_photos.photo_id ORDER BY f.idx LIMIT 1)
+          WHERE photo_id IN (SELECT id FROM photos WHERE hash = ?)`,
+        )
+        .run(hash);
     });
   }
 
@@ -247,7 +313,8 @@ export class PhotoStore {
         .all(photoId, hash) as (FaceRow & { idx: number })[];
       const known = this.knownFaces(photoId, hash);
       const insert = this.db.prepare(`INSERT INTO faces (photo_id, idx, clusterable, quality, age, gender,
-        person_id, pinned_person_id, rejected_person_ids) VALUES (?,?,?,?,?,?,?,?,?)`);
+        person_id, pinned_person_id, rejected_person_ids, cover_rank)
+        SELECT ?,?,?,?,?,?,?,?,?, ${coverRankSql('a')} FROM analysis_faces a WHERE a.hash = ? AND a.idx = ?`);
       for (const row of analysed) {
         const was = known.get(row.idx);
         insert.run(
@@ -260,6 +327,8 @@ export class PhotoStore {
           was?.person_id ?? null,
           was?.pinned_person_id ?? null,
           was?.rejected_person_ids ?? '[]',
+          hash,
+          row.idx,
         );
       }
       this.bumpGeneration();
