@@ -22,6 +22,11 @@
  *   --full-growth x          growth since the last full pass that makes a scan's pass full (default 0.25)
  *   --full-below n           album size (faces) under which every pass is full (default 10000; with
  *                            --full-growth Infinity, 0 = the purely incremental path)
+ *   npm run bench:quality -- --folds 5           cross-validation (bench/quality-folds.ts): each candidate of
+ *                                                 bench/quality-candidates.ts (--candidates a,b) on 5 identity-
+ *                                                 disjoint folds of faces-dev, normal and stranger-heavy
+ *                                                 (--scenario normal|strangers|both); --analyses defaults to
+ *                                                 .bench/analyses.db (made once, ~20 min on a busy machine)
  *   npm run bench:quality -- --export file.json   score an existing export (`face-album export --embeddings`):
  *                                                 its personIds, plus PersonClusterer run directly on its embeddings
  *
@@ -37,6 +42,15 @@ import { clusteringSession } from '../src/local/cluster/clustering-session';
 import { type ClustererOptions, DEFAULT_CLUSTER_OPTIONS } from '../src/local/cluster/person-clusterer';
 import { type ManifestRow, pickSubset, readManifest } from './dev-manifest';
 import { arrivalBatches, type Placement, partOf, runAlbum } from './quality-album';
+import { CANDIDATES } from './quality-candidates';
+import {
+  bothManifests,
+  cachedExport,
+  type FoldScore,
+  foldTable,
+  type Scenario,
+  scoreFolds,
+} from './quality-folds';
 import {
   buildTruth,
   type ExportFile,
@@ -148,6 +162,7 @@ async function main(): Promise<void> {
   const manifest = readManifest(DATASET);
   const exportPath = arg('export');
   if (exportPath) return scoreExportFile(exportPath, manifest);
+  if (arg('folds') !== undefined || process.argv.includes('--folds')) return crossValidate();
 
   const part = arg('part') ?? 'dev';
   const seed = Number(arg('seed') ?? 20250601);
@@ -236,6 +251,42 @@ async function main(): Promise<void> {
   );
   printTable(table);
   if (grown.length > 0) printGrowth(grown);
+}
+
+/**
+ * `--folds k`: every candidate setting (bench/quality-candidates.ts; `--candidates a,b`, default all; the
+ * clusterer flags above make the base they start from) on k identity-disjoint folds of faces-dev, in the
+ * normal and the stranger-heavy scenario (`--scenario normal|strangers|both`, default both).
+ */
+async function crossValidate(): Promise<void> {
+  const k = Number(arg('folds') ?? 5);
+  if (!Number.isInteger(k) || k < 2) throw new Error(`--folds takes a whole number ≥ 2, not ${arg('folds')}`);
+  const analyses = arg('analyses') ?? '.bench/analyses.db';
+  const scenarioArg = arg('scenario') ?? 'both';
+  if (!['normal', 'strangers', 'both'].includes(scenarioArg))
+    throw new Error(`--scenario takes normal, strangers or both, not ${scenarioArg}`);
+  const scenarios: Scenario[] = scenarioArg === 'both' ? ['normal', 'strangers'] : [scenarioArg as Scenario];
+  const names = arg('candidates')?.split(',') ?? Object.keys(CANDIDATES);
+  for (const n of names)
+    if (!(n in CANDIDATES)) throw new Error(`no candidate ${n}: ${Object.keys(CANDIDATES).join(', ')}`);
+  const all = (await cachedExport(analyses)).photos;
+  const manifest = bothManifests();
+  const base = clustererOptions();
+  const t0 = performance.now();
+  for (const name of names) {
+    const opts = { ...base, ...CANDIDATES[name]! };
+    const byScenario = scenarios.map(
+      (sc) => [sc, scoreFolds(all, manifest, k, sc, opts)] as [Scenario, FoldScore[]],
+    );
+    console.log(`\n${foldTable(name, byScenario)}`);
+    for (const [sc, fs] of byScenario) {
+      const faces = fs.map((f) => `${f.scores.coreFaces}/${f.scores.distractorFaces}`).join(', ');
+      console.log(`  ${sc}: core/stranger faces per fold ${faces}`);
+    }
+  }
+  console.log(
+    `\n${k} folds, ${names.length} candidate(s), ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
 
 function printGrowth(grown: { photos: number; scores: QualityScores }[]): void {

@@ -90,6 +90,15 @@ export interface ClustererOptions {
    * attachThreshold. Placing one face at a time it let in more strangers than it won. null = off.
    */
   strongJoin: { link: number; ratio: number } | null;
+  /**
+   * Founding evidence that grows with crowding: a person of fewer than `below` photos (not one a user
+   * edited) stands only when it stands apart — every member's farthest co-member closer than `ratio` × its
+   * nearest face outside the person. Applied to every group a full pass would make a person (so a small
+   * person that no longer passes is dissolved there) and to persons founded one face at a time. Two photos
+   * of one stranger plus one look-alike (or two pairs of look-alikes) pass the ratio and twin tests on each
+   * other's strength; in a crowd of similar faces they do not stand apart. null = off.
+   */
+  smallPeople: { below: number; ratio: number } | null;
   /** Max RMS distance for clusterable faces/groups to link (face-api 128-d euclid). */
   threshold: number;
   /** Max RMS distance for a clusterable face to join an existing person (founding and group merges use
@@ -134,6 +143,7 @@ export const DEFAULT_CLUSTER_OPTIONS: ClustererOptions = {
   // Off: on dev it won +0.003 recall, but the held-out part (scored after tuning) had 5 strangers of 114
   // placed with it against 3 without — a rule that does not carry over to unseen photos (README).
   strongJoin: null,
+  smallPeople: null,
   // Groups merge under 0.52 (0.49: P 0.99 / R 0.85; 0.55: P 0.96 / R 0.93); same-person median distance
   // 0.43, different-person p1 0.61. Joining is guarded by the ratio test, so it may reach a little further.
   threshold: 0.52,
@@ -456,6 +466,10 @@ export class PersonClusterer {
         yield { id, distance: nbDist[row * K + j]! };
       }
     };
+    const nearestOutsideRow = (id: number, members: Set<number>): number => {
+      for (const nb of rowNeighbours(id)) if (!members.has(nb.id)) return nb.distance;
+      return o.edgeCut;
+    };
     if (o.ratioTest !== null) {
       const { rank, ratio } = o.ratioTest;
       const groupOfFace = new Map<number, SeedGroup>();
@@ -497,6 +511,21 @@ export class PersonClusterer {
       for (const g of [...groupPerson.map((gp) => gp.group), ...unpinned])
         for (const id of g.faceIds) inPerson.add(id);
       unpinned.push(...this.isolatedLeftovers(inPerson, rowOf, nbIds, nbDist, K));
+    }
+    if (o.smallPeople !== null) {
+      const sp = o.smallPeople;
+      const edited = (id: number) => {
+        const pid = this.faces.get(id)!.personId;
+        return pid !== null && this.persons.get(this.resolve(pid))?.userEdited === true;
+      };
+      const stands = (g: SeedGroup) => {
+        if (g.photoIds.size >= sp.below || g.faceIds.some(edited)) return true;
+        const members = new Set(g.faceIds);
+        return this.standsApart(g.faceIds, sp.ratio, (id) => nearestOutsideRow(id, members));
+      };
+      const kept = unpinned.filter(stands);
+      unpinned.length = 0;
+      unpinned.push(...kept);
     }
     const taken = new Set<string>();
     for (const p of this.persons.values()) if (p.mergedInto !== null) taken.add(p.id);
@@ -624,7 +653,7 @@ export class PersonClusterer {
     for (const g of agglomerate(seeds, edges, threshold, o.linkage)) {
       if (g.faceIds.length < o.minFaces || g.photoIds.size < o.minFaces) continue;
       const members = new Set(g.faceIds);
-      const apart = this.standsApart(g.faceIds, (id) => {
+      const apart = this.standsApart(g.faceIds, o.isolatedGroups!.ratio, (id) => {
         const row = rowOf.get(id)!;
         for (let j = 0; j < K; j++) {
           const nb = nbIds[row * K + j]!;
@@ -853,6 +882,16 @@ export class PersonClusterer {
       if (new Set(kept.map((id) => this.faces.get(id)!.photoId)).size < o.minFaces) return;
       group.faceIds = kept;
     }
+    const sp = o.smallPeople;
+    if (sp !== null && new Set(group.faceIds.map((id) => this.faces.get(id)!.photoId)).size < sp.below) {
+      const founders = new Set(group.faceIds);
+      const apart = this.standsApart(group.faceIds, sp.ratio, (id) => {
+        const v = this.faces.get(id)!.embedding;
+        const nb = this.all.search(v, founders.size + 1).find((x) => !founders.has(x.id));
+        return nb?.distance ?? o.edgeCut;
+      });
+      if (!apart) return;
+    }
     const pid = o.newPersonId();
     this.ensurePerson(pid);
     log.created.add(pid);
@@ -867,11 +906,10 @@ export class PersonClusterer {
   }
 
   /**
-   * ClustererOptions.isolatedGroups' test: every member's farthest co-member is closer than `ratio` × its
-   * nearest face outside the group (`nearestOutside`).
+   * The test of ClustererOptions.isolatedGroups and smallPeople: every member's farthest co-member is closer
+   * than `ratio` × its nearest face outside the group (`nearestOutside`).
    */
-  private standsApart(faceIds: number[], nearestOutside: (id: number) => number): boolean {
-    const ratio = this.opts.isolatedGroups!.ratio;
+  private standsApart(faceIds: number[], ratio: number, nearestOutside: (id: number) => number): boolean {
     return faceIds.every((id) => {
       const v = this.faces.get(id)!.embedding;
       let far = 0;
