@@ -61,11 +61,11 @@ export function fullPass(photos: ExportPhoto[], opts: Partial<ClustererOptions>)
   const c = new PersonClusterer(opts);
   const faces: ClusterFace[] = [];
   const ids: (number | null)[] = [];
-  photos.forEach((p, photoIndex) =>
-    p.faces.forEach((f) => {
+  for (const [photoIndex, p] of photos.entries())
+    for (const f of p.faces) {
       if (!f.embedding || f.embedding.length === 0) {
         ids.push(null);
-        return;
+        continue;
       }
       const id = faces.length + 1;
       ids.push(id);
@@ -78,8 +78,7 @@ export function fullPass(photos: ExportPhoto[], opts: Partial<ClustererOptions>)
         pinnedPersonId: null,
         rejectedPersonIds: [],
       });
-    }),
-  );
+    }
   c.load(faces, []);
   c.recluster();
   return ids.map((id) => (id === null ? null : c.personOf(id)));
