@@ -44,8 +44,8 @@ import { type ManifestRow, pickSubset, readManifest } from './dev-manifest';
 import { arrivalBatches, type Placement, partOf, runAlbum } from './quality-album';
 import { CANDIDATES } from './quality-candidates';
 import {
+  bothDatasetsPhotos,
   bothManifests,
-  cachedExport,
   type FoldScore,
   foldTable,
   type Scenario,
@@ -269,7 +269,9 @@ async function crossValidate(): Promise<void> {
   const names = arg('candidates')?.split(',') ?? Object.keys(CANDIDATES);
   for (const n of names)
     if (!(n in CANDIDATES)) throw new Error(`no candidate ${n}: ${Object.keys(CANDIDATES).join(', ')}`);
-  const all = (await cachedExport(analyses)).photos;
+  const all = await bothDatasetsPhotos(analyses);
+  if (scenarios.includes('strangers') && !all.some((p) => p.path.startsWith('faces-strangers/')))
+    throw new Error(`${analyses} holds no faces-strangers photos: it is not the album.db of a run over both datasets`);
   const manifest = bothManifests();
   const base = clustererOptions();
   const t0 = performance.now();

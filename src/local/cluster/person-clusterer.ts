@@ -99,6 +99,14 @@ export interface ClustererOptions {
    * other's strength; in a crowd of similar faces they do not stand apart. null = off.
    */
   smallPeople: { below: number; ratio: number } | null;
+  /**
+   * Joins to a large person judged against its own spread near the joining face (local density): a face
+   * may join (and, with `trim`, stay in after a full pass) a person of ≥ `minPhotos` photos only when its nearest member is
+   * within `ratio` × that member's own distance to its nearest co-member. A big, spread person's average
+   * link reaches many faces near its middle; a stranger there is farther from every member than members
+   * are from each other. null = off.
+   */
+  localSpread: { minPhotos: number; ratio: number; trim: boolean } | null;
   /** Max RMS distance for clusterable faces/groups to link (face-api 128-d euclid). */
   threshold: number;
   /** Max RMS distance for a clusterable face to join an existing person (founding and group merges use
@@ -144,6 +152,7 @@ export const DEFAULT_CLUSTER_OPTIONS: ClustererOptions = {
   // placed with it against 3 without — a rule that does not carry over to unseen photos (README).
   strongJoin: null,
   smallPeople: null,
+  localSpread: null,
   // Groups merge under 0.52 (0.49: P 0.99 / R 0.85; 0.55: P 0.96 / R 0.93); same-person median distance
   // 0.43, different-person p1 0.61. Joining is guarded by the ratio test, so it may reach a little further.
   threshold: 0.52,
@@ -487,6 +496,13 @@ export class PersonClusterer {
           );
           if (twins.length > 0 && photosLeft.size >= o.minFaces) out = [...failed];
         }
+        const ls = o.localSpread;
+        if (ls?.trim && g.photoIds.size >= ls.minPhotos) {
+          const failed = new Set(out);
+          for (const id of g.faceIds)
+            if (!failed.has(id) && !this.fitsSpread(id, rowNeighbours(id), isMember, rowNeighbours))
+              out.push(id);
+        }
         if (out.length === 0) continue;
         const gone = new Set(out);
         for (const id of out) {
@@ -585,7 +601,13 @@ export class PersonClusterer {
         if (this.rejects(st, pid) || g.photoIds.has(st.photoId)) continue;
         const link = linkPoint(g.stats, st.embedding, this.opts.linkage);
         const isMember = (id: number) => target.get(id) === pid;
-        if (link < bestLink && this.mayJoin(st, link, rowNeighbours(st.id), isMember, true)) {
+        if (
+          link < bestLink &&
+          this.mayJoin(st, link, rowNeighbours(st.id), isMember, true) &&
+          (o.localSpread === null ||
+            g.photoIds.size < o.localSpread.minPhotos ||
+            this.fitsSpread(st.id, rowNeighbours(st.id), isMember, rowNeighbours))
+        ) {
           bestLink = link;
           best = pid;
         }
@@ -800,7 +822,14 @@ export class PersonClusterer {
       if (p.mergedInto !== null || this.rejects(st, pid) || p.photos.has(st.photoId)) continue;
       const link = linkPoint(p.stats, st.embedding, this.opts.linkage);
       const isMember = (id: number) => this.faces.get(id)?.personId === pid;
-      if (link < bestLink && this.mayJoin(st, link, nbs, isMember, false)) {
+      const ls = this.opts.localSpread;
+      if (
+        link < bestLink &&
+        this.mayJoin(st, link, nbs, isMember, false) &&
+        (ls === null ||
+          p.photos.size < ls.minPhotos ||
+          this.fitsSpread(st.id, nbs, isMember, this.searchAround))
+      ) {
         bestLink = link;
         best = pid;
       }
@@ -830,6 +859,33 @@ export class PersonClusterer {
     const wide = this.all.search(st.embedding, o.neighbors).filter((nb) => nb.id !== st.id);
     return passesRatio(wide, isMember, rt.rank, sj.ratio);
   }
+
+  /**
+   * ClustererOptions.localSpread's test for face `id` with neighbours `nbs` (nearest first): its nearest
+   * member is within `ratio` × that member's distance to its own nearest co-member (from `neighboursOf`).
+   */
+  private fitsSpread(
+    id: number,
+    nbs: Iterable<Neighbour>,
+    isMember: (id: number) => boolean,
+    neighboursOf: (id: number) => Iterable<Neighbour>,
+  ): boolean {
+    const ratio = this.opts.localSpread!.ratio;
+    let near: Neighbour | undefined;
+    for (const nb of nbs)
+      if (nb.id !== id && isMember(nb.id)) {
+        near = nb;
+        break;
+      }
+    if (near === undefined) return true;
+    for (const nb of neighboursOf(near.id))
+      if (nb.id !== id && nb.id !== near.id && isMember(nb.id)) return near.distance <= ratio * nb.distance;
+    return true;
+  }
+
+  /** A face's nearest faces (itself left out), for tests that look around a member. */
+  private readonly searchAround = (id: number): Neighbour[] =>
+    this.all.search(this.faces.get(id)!.embedding, this.opts.neighbors).filter((nb) => nb.id !== id);
 
   /** HNSW search filters: the index holds every face; these restrict a search to waiting ones. */
   private readonly waiting = (id: number): boolean => this.faces.get(id)?.personId === null;
