@@ -271,7 +271,9 @@ async function crossValidate(): Promise<void> {
     if (!(n in CANDIDATES)) throw new Error(`no candidate ${n}: ${Object.keys(CANDIDATES).join(', ')}`);
   const all = await bothDatasetsPhotos(analyses);
   if (scenarios.includes('strangers') && !all.some((p) => p.path.startsWith('faces-strangers/')))
-    throw new Error(`${analyses} holds no faces-strangers photos: it is not the album.db of a run over both datasets`);
+    throw new Error(
+      `${analyses} holds no faces-strangers photos: it is not the album.db of a run over both datasets`,
+    );
   const manifest = bothManifests();
   const base = clustererOptions();
   const t0 = performance.now();
