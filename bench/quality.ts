@@ -17,6 +17,7 @@
  *                            clustering runs; without it the engine analyses every photo once (~6 min on 2 cores)
  *   --threshold x --attach-threshold z --join-threshold y --linkage average|centroid --ratio-test off|rank,ratio
  *   --isolated-groups off|threshold,ratio --strong-join off|link,ratio --twin-test on|off
+ *   --small-people off|below,ratio --local-spread off|minPhotos,ratio[,trim]
  *                            clusterer options (tuning)
  *   --descriptor-flip        analyse with flip-averaged descriptors (face-analyzer.ts; only photos not in --analyses)
  *   --full-growth x          growth since the last full pass that makes a scan's pass full (default 0.25)
@@ -90,6 +91,15 @@ function onOff(name: string, fallback: boolean): boolean {
   return v === 'on';
 }
 
+/** `--local-spread off|minPhotos,ratio[,trim]`, absent → the default. */
+function localSpreadOption(): ClustererOptions['localSpread'] {
+  const v = arg('local-spread');
+  if (v === undefined) return DEFAULT_CLUSTER_OPTIONS.localSpread;
+  if (v === 'off') return null;
+  const [minPhotos, ratio, trim] = v.split(',');
+  return { minPhotos: Number(minPhotos), ratio: Number(ratio), trim: trim === 'trim' };
+}
+
 function clustererOptions(): ClustererOptions {
   const threshold = Number(arg('threshold') ?? DEFAULT_CLUSTER_OPTIONS.threshold);
   return {
@@ -105,6 +115,8 @@ function clustererOptions(): ClustererOptions {
       DEFAULT_CLUSTER_OPTIONS.isolatedGroups,
     ),
     strongJoin: pairOption('strong-join', ['link', 'ratio'], DEFAULT_CLUSTER_OPTIONS.strongJoin),
+    smallPeople: pairOption('small-people', ['below', 'ratio'], DEFAULT_CLUSTER_OPTIONS.smallPeople),
+    localSpread: localSpreadOption(),
     attachThreshold: Number(
       arg('attach-threshold') ?? (arg('threshold') ? threshold : DEFAULT_CLUSTER_OPTIONS.attachThreshold),
     ),
@@ -247,7 +259,7 @@ async function main(): Promise<void> {
     if (!given) rmSync(analyses, { force: true });
   }
   console.log(
-    `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, twinTest ${opts.twinTest}, isolatedGroups ${JSON.stringify(opts.isolatedGroups)}, strongJoin ${JSON.stringify(opts.strongJoin)}, full-growth ${arg('full-growth') ?? 'default'}, full-below ${fullBelow ?? 'default'}; ${times.join('; ')}`,
+    `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, twinTest ${opts.twinTest}, isolatedGroups ${JSON.stringify(opts.isolatedGroups)}, strongJoin ${JSON.stringify(opts.strongJoin)}, smallPeople ${JSON.stringify(opts.smallPeople)}, localSpread ${JSON.stringify(opts.localSpread)}, full-growth ${arg('full-growth') ?? 'default'}, full-below ${fullBelow ?? 'default'}; ${times.join('; ')}`,
   );
   printTable(table);
   if (grown.length > 0) printGrowth(grown);
