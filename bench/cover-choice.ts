@@ -48,7 +48,10 @@ for (const [person, paths] of chosen) {
   for (const rel of paths.slice(0, per)) {
     const r = await analyzer.analyze({ path: path.join(DEV, rel) });
     const face = r.photo.faces
-      .map((f) => ({ f, d: Math.hypot(f.box.left + f.box.width / 2 - 125, f.box.top + f.box.height / 2 - 125) }))
+      .map((f) => ({
+        f,
+        d: Math.hypot(f.box.left + f.box.width / 2 - 125, f.box.top + f.box.height / 2 - 125),
+      }))
       .sort((x, y) => x.d - y.d)[0];
     if (!face || face.d > 40) continue;
     const f = face.f;
@@ -65,7 +68,15 @@ for (const [person, paths] of chosen) {
   }
 }
 
-type Row = { id: number; person: string; path: string; box: string; yaw: number; pitch: number; attributes: string };
+type Row = {
+  id: number;
+  person: string;
+  path: string;
+  box: string;
+  yaw: number;
+  pitch: number;
+  attributes: string;
+};
 const cover = (order: string) =>
   db
     .prepare(
@@ -83,7 +94,9 @@ const tally = (rows: Row[]) => {
   const meanTurn = rows.reduce((s, r) => s + Math.abs(r.yaw) + Math.abs(r.pitch), 0) / rows.length;
   return `turned ${turned}/${rows.length}, eyes closed ${closed}, smiling ${smiling}, mean |yaw|+|pitch| ${meanTurn.toFixed(1)}°`;
 };
-console.log(`people ${before.length}, faces ${(db.prepare('SELECT COUNT(*) AS n FROM a').get() as { n: number }).n}`);
+console.log(
+  `people ${before.length}, faces ${(db.prepare('SELECT COUNT(*) AS n FROM a').get() as { n: number }).n}`,
+);
 console.log(`before (clusterable, quality):     ${tally(before)}`);
 console.log(`after  (clusterable, cover rank):  ${tally(after)}`);
 const changed = after.filter((r, i) => r.id !== before[i]!.id).length;
