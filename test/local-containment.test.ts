@@ -3,6 +3,7 @@
  * refused on every read path (folder resolution, /detect, photo links, face crops), whether or not the
  * file exists out there (no existence oracle), with a log line; the folder walk says it skips the link.
  */
+
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +20,12 @@ import { FaceThumbnails } from '../src/local/media/face-thumbnails';
 import { localSignedMedia } from '../src/local/media/local-signed-media';
 import { LocalMediaLinks, loadMediaSecret } from '../src/local/media/media-links';
 import { openDatabase } from '../src/local/store/database';
+import { EditLogStore } from '../src/local/store/edit-log-store';
 import { FaceEditsStore } from '../src/local/store/face-edits-store';
 import { PeopleStore } from '../src/local/store/people-store';
 import { PhotoStore } from '../src/local/store/photo-store';
 import { TaskStore } from '../src/local/store/task-store';
+import { UnknownFacesStore } from '../src/local/store/unknown-faces-store';
 import { walkPhotos } from '../src/local/watch/folder-walk';
 import { captureLogs } from './support/log-capture';
 
@@ -65,6 +68,8 @@ it('/detect answers the same 400 for a file outside, existing or not, and never 
     people: new PeopleStore(db, (p) => p),
     tasks: new TaskStore(db),
     edits: new FaceEditsStore(db),
+    editLog: new EditLogStore(db),
+    unknownFaces: new UnknownFacesStore(db),
     engine: async () => {
       engine ??= await createFaceEngine({ workers: 1 });
       return engine;

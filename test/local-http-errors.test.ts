@@ -3,6 +3,7 @@
  * malformed request targets, CONNECT, a file name too long for /detect, a lone UTF-16 surrogate in a
  * name. Through the real local server on a real port, with the album's own HTTP app.
  */
+
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,10 +19,12 @@ import { PhotoFolder } from '../src/local/folder/photo-folder';
 import { LocalBackend } from '../src/local/local-backend';
 import { type LocalServer, startLocalServer } from '../src/local/server/local-server';
 import { type Db, openDatabase } from '../src/local/store/database';
+import { EditLogStore } from '../src/local/store/edit-log-store';
 import { FaceEditsStore } from '../src/local/store/face-edits-store';
 import { PeopleStore } from '../src/local/store/people-store';
 import { PhotoStore } from '../src/local/store/photo-store';
 import { TaskStore } from '../src/local/store/task-store';
+import { UnknownFacesStore } from '../src/local/store/unknown-faces-store';
 import { captureLogs } from './support/log-capture';
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-http-errors-'));
@@ -40,6 +43,8 @@ beforeAll(async () => {
     people: new PeopleStore(db, (p) => p),
     tasks: new TaskStore(db),
     edits: new FaceEditsStore(db),
+    editLog: new EditLogStore(db),
+    unknownFaces: new UnknownFacesStore(db),
     engine: async () => {
       engine ??= await createFaceEngine({ workers: 1 });
       return engine;

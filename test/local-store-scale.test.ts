@@ -15,12 +15,15 @@ import type { AnalyzedPhoto } from '../src/local/engine/face-engine';
 import { PhotoFolder } from '../src/local/folder/photo-folder';
 import { LocalBackend } from '../src/local/local-backend';
 import { type Db, openDatabase } from '../src/local/store/database';
+import { EditLogStore } from '../src/local/store/edit-log-store';
 import { FaceEditsStore } from '../src/local/store/face-edits-store';
 import { PeopleStore } from '../src/local/store/people-store';
 import { rebuildPersonStats } from '../src/local/store/person-stats';
 import { PhotoStore } from '../src/local/store/photo-store';
 import { TaskStore } from '../src/local/store/task-store';
+import { UnknownFacesStore } from '../src/local/store/unknown-faces-store';
 import { createLogger } from '../src/log/logger';
+import { recordStatements } from './support/record-statements';
 import { mulberry32 } from './support/synthetic-faces';
 
 let rand = mulberry32(5);
@@ -41,28 +44,6 @@ const analysis = (faces: number): AnalyzedPhoto => ({
     embedding: new Float32Array(128).fill(0.1),
   })),
 });
-
-/** Every SQL statement a piece of code runs, with its parameters. */
-function recordStatements(db: Db): { sql: string; args: unknown[] }[] & { stop(): void } {
-  const seen: { sql: string; args: unknown[] }[] = [];
-  const prepare = db.prepare.bind(db);
-  let recording = true;
-  const wrapped = new WeakSet<object>();
-  db.prepare = ((sql: string) => {
-    const stmt = prepare(sql);
-    if (wrapped.has(stmt)) return stmt;
-    wrapped.add(stmt);
-    for (const m of ['all', 'get', 'iterate'] as const) {
-      const real = stmt[m].bind(stmt) as (...a: unknown[]) => unknown;
-      (stmt as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => {
-        if (recording) seen.push({ sql, args });
-        return real(...args);
-      };
-    }
-    return stmt;
-  }) as typeof db.prepare;
-  return Object.assign(seen, { stop: () => (recording = false) });
-}
 
 describe('local store at scale', () => {
   let dir: string;
@@ -85,6 +66,8 @@ describe('local store at scale', () => {
       people,
       tasks: new TaskStore(db),
       edits: new FaceEditsStore(db),
+      editLog: new EditLogStore(db),
+      unknownFaces: new UnknownFacesStore(db),
       engine: () => Promise.reject(new Error('no engine in this test')),
       clusterer: { cluster: () => ({ assignments: [], createdPersons: [], emptiedPersons: [] }) },
       isClusterable: clusterable,

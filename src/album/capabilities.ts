@@ -18,6 +18,10 @@ export interface Capabilities {
   detectUpload: boolean;
   /** Keys Face.attributes may carry on this backend. */
   faceAttributes: FaceAttributeName[];
+  /** The edit log (GET /edits) and POST /edits/:id/undo. */
+  undo: boolean;
+  /** GET /faces/unknown…, POST /faces/assign, POST/GET /faces/not-a-face. */
+  unknownFaces: boolean;
 }
 
 export function capabilitiesOf(backend: AlbumBackend, fallbackSource: PhotoSource): Capabilities {
@@ -31,5 +35,7 @@ export function capabilitiesOf(backend: AlbumBackend, fallbackSource: PhotoSourc
     rejectFace: typeof backend.rejectFace === 'function',
     detectUpload: backend.kind === 'local',
     faceAttributes: [...backend.faceAttributes],
+    undo: typeof backend.undoEdit === 'function',
+    unknownFaces: typeof backend.listUnknownGroups === 'function',
   };
 }
