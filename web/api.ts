@@ -6,10 +6,16 @@ export type Face = Photo['faces'][number];
 export type PeopleSort = 'imageCount' | 'name' | 'updatedAt';
 
 /**
- * Capabilities as the page reads them: the server's, plus those added by issue 19 (undo, unknown faces),
- * absent (false) on a server that predates them, so the page hides what it cannot do.
+ * Capabilities as the page reads them: the server's, plus those added by issue 19 (undo, unknown faces,
+ * and /changes with them) and issue 21 (faceAttributes, and with it /photos?people= and /people/search),
+ * absent on a server that predates them, so the page hides what it cannot do instead of probing (every
+ * probe's 404 would be a console error).
  */
-export type PageCaps = Capabilities & { undo?: boolean; unknownFaces?: boolean };
+export type PageCaps = Capabilities & { undo?: boolean; unknownFaces?: boolean; faceAttributes?: string[] };
+/** The edit log, /changes and the merge's `name` came together (issue 19). */
+export const hasEditLog = (caps: PageCaps): boolean => caps.undo !== undefined;
+/** /photos?people= and POST /people/search came with face attributes (issue 21). */
+export const hasPeopleSearch = (caps: PageCaps): boolean => caps.faceAttributes !== undefined;
 
 /** One entry of the server's edit log (GET /edits, POST /edits/:id/undo). */
 export interface Edit {
@@ -213,8 +219,6 @@ export const api = {
   photosWith: (people: string[], cursor?: string) =>
     call<Page<Photo>>('GET', `/photos?${query({ people: people.join(','), limit: 24, cursor })}`),
   searchPeople: (image: Blob) => call<PeopleSearch>('POST', '/people/search', image),
-  /** An empty search: 400 where the route exists, 404 "no route" where it does not (nothing is searched). */
-  probeSearch: () => call<unknown>('POST', '/people/search', {}),
 };
 
 export const displayName = (p: Pick<Person, 'name'>): string => p.name || 'Unnamed person';

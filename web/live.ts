@@ -1,5 +1,5 @@
 import { albumChanged } from './album-events';
-import { api, type Changes, isMissingRoute } from './api';
+import { api, type Changes, hasEditLog, isMissingRoute, type PageCaps } from './api';
 
 const EVERY_MS = 5000;
 
@@ -8,11 +8,11 @@ const EVERY_MS = 5000;
  * shown views to refetch only when its generation moved. A server without /changes: its /stats counts
  * stand in for the generation, every 15 s.
  */
-export function watchChanges(onIndexing: (c: Changes['indexing']) => void): () => void {
+export function watchChanges(caps: PageCaps, onIndexing: (c: Changes['indexing']) => void): () => void {
   let generation: string | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
-  let legacy = false;
+  let legacy = !hasEditLog(caps);
   const viaStats = (): Promise<Changes> =>
     api.stats().then((s) => ({
       generation: `${s.photoCount}:${s.faceCount}:${s.personCount}:${s.lastClustering?.endedAt ?? ''}`,

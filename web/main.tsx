@@ -46,7 +46,7 @@ function App() {
   useEffect(() => {
     if (personId) setCameFrom(personId);
   }, [personId]);
-  useEffect(() => (caps ? watchChanges(setIndexing) : undefined), [caps, session]);
+  useEffect(() => (caps ? watchChanges(caps, setIndexing) : undefined), [caps, session]);
 
   const start = useCallback(async () => {
     setError(null);

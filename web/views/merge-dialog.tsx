@@ -1,5 +1,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, displayName, type PageCaps, type Person, photoCount, type TaskRecord } from '../api';
+import {
+  api,
+  displayName,
+  hasEditLog,
+  type PageCaps,
+  type Person,
+  photoCount,
+  type TaskRecord,
+} from '../api';
 import { ErrorNote } from '../components/error-note';
 import { FaceImage } from '../components/face-image';
 import { LoadMore } from '../components/load-more';
@@ -90,7 +98,7 @@ export function MergeDialog({
       const rename = name !== into.name;
       // A server with the edit log takes the name with the merge (one edit, one undo); an older one
       // merges, then the kept person is renamed.
-      const withName = rename && caps.undo !== undefined;
+      const withName = rename && hasEditLog(caps);
       const { value, editId } = await api.merge(from, into.id, withName ? name : undefined);
       if (rename && !withName) await api.updatePerson(into.id, { name });
       ref.current?.close();

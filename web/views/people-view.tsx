@@ -4,6 +4,7 @@ import {
   api,
   type Capabilities,
   displayName,
+  hasPeopleSearch,
   type PageCaps,
   type PeopleSort,
   type Person,
@@ -117,7 +118,7 @@ export function PeopleView({
           />{' '}
           Show hidden
         </label>
-        <WhoIsThis />
+        {hasPeopleSearch(caps) && <WhoIsThis />}
       </div>
       {empty ? (
         <EmptyAlbum caps={caps} showHidden={showHidden} onPeople={reload} />

@@ -4,6 +4,7 @@ import {
   ApiError,
   api,
   displayName,
+  hasPeopleSearch,
   type PageCaps,
   type Person,
   type Photo,
@@ -18,7 +19,6 @@ import { LoadMore } from '../components/load-more';
 import { nameMatches, PersonPicker } from '../components/person-picker';
 import { usePaged } from '../components/use-paged';
 import { useViewTitle } from '../components/use-view-focus';
-import { routeExists } from '../features';
 import { emitPersonEvent, knownPerson } from '../people-events';
 import { rememberPhotos } from '../photo-walk';
 import { href } from '../router';
@@ -37,7 +37,7 @@ export function PersonView({ id, caps }: { id: string; caps: PageCaps }) {
   const [photosKey, setPhotosKey] = useState(0);
   const [namesake, setNamesake] = useState<Person | null>(null);
   const [withPeople, setWithPeople] = useState<Person[]>([]);
-  const [canWith, setCanWith] = useState(false);
+  const canWith = hasPeopleSearch(caps);
   const [pickingWith, setPickingWith] = useState(false);
   useViewTitle(person ? displayName(person) : null, 'person-title');
 
@@ -56,9 +56,6 @@ export function PersonView({ id, caps }: { id: string; caps: PageCaps }) {
     );
   }, [id]);
   useEffect(load, [load]);
-  useEffect(() => {
-    routeExists('photos-with-people', () => api.photosWith([id])).then(setCanWith);
-  }, [id]);
 
   const withIds = withPeople.map((p) => p.id);
   const fetchPhotos = useCallback(

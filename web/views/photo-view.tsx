@@ -7,6 +7,7 @@ import { PhotoWithBoxes } from '../components/face-boxes';
 import { FaceImage } from '../components/face-image';
 import { PersonPicker } from '../components/person-picker';
 import { useViewTitle } from '../components/use-view-focus';
+import { showsQuality, whyNoPerson } from '../face-words';
 import { emitPersonEvent, knownPerson } from '../people-events';
 import { neighbours } from '../photo-walk';
 import { href } from '../router';
@@ -147,16 +148,6 @@ export function PhotoView({ uri, from, caps }: { uri: string; from: string | nul
   );
 }
 
-/** Why a face has no person, in words; a face too small to judge is not also called blurred. */
-export function whyNoPerson(face: Face): string {
-  const reasons = face.unclusterableReasons;
-  const small = reasons.some((r) => r.code === 'small');
-  return reasons
-    .filter((r) => !(small && r.code === 'low_quality'))
-    .map((r) => r.message)
-    .join('; ');
-}
-
 function FaceRow({
   face,
   person,
@@ -172,7 +163,6 @@ function FaceRow({
 }) {
   const [picking, setPicking] = useState(false);
   const name = person ? displayName(person) : 'Unknown';
-  const small = face.unclusterableReasons.some((r) => r.code === 'small');
   const give = (choice: Person | 'new') => {
     const done = (editId: string | null, who: string) => {
       reportEdit(`Gave the face to ${who}.`, editId);
@@ -195,7 +185,7 @@ function FaceRow({
           <span class="muted">
             {face.age !== null ? ` · age about ${Math.round(face.age)}` : ''}
             {face.gender ? ` · ${face.gender}` : ''}
-            {face.quality !== null && !small ? ` · quality ${face.quality.toFixed(2)}` : ''}
+            {showsQuality(face) && face.quality !== null ? ` · quality ${face.quality.toFixed(2)}` : ''}
           </span>
         </p>
         {face.clusterable ? (

@@ -2,7 +2,6 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type PeopleSearch, personLabel } from '../api';
 import { ErrorNote } from '../components/error-note';
 import { FaceImage } from '../components/face-image';
-import { routeExists } from '../features';
 import { href } from '../router';
 
 /**
@@ -10,12 +9,7 @@ import { href } from '../router';
  * (POST /people/search). Shown only where the server has the route.
  */
 export function WhoIsThis() {
-  const [available, setAvailable] = useState(false);
   const [open, setOpen] = useState(false);
-  useEffect(() => {
-    routeExists('people-search', api.probeSearch).then(setAvailable);
-  }, []);
-  if (!available) return null;
   return (
     <>
       <button type="button" aria-haspopup="dialog" onClick={() => setOpen(true)}>
