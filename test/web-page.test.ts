@@ -292,7 +292,9 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
       // The first request without a key is answered 401 on purpose: that is what brings the prompt.
       const errors = watchConsole(page, [/status of 401/]);
       await page.goto(`${server.url}/`);
-      const key = page.getByRole('textbox', { name: 'API key' });
+      const key = page.getByLabel('API key');
+      // The key never shows in clear.
+      expect(await key.getAttribute('type')).toBe('password');
       await key.fill(KEY);
       await key.press('Enter');
       // No people yet: where to put photos, and indexing progress; people appear without a reload.
@@ -328,8 +330,11 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
       await page.goto(`${server.url}/#/people/${encodeURIComponent(into.id)}`);
       await page.getByRole('button', { name: 'Merge…' }).click();
       await page.getByRole('dialog').getByRole('checkbox', { name: 'Second', exact: true }).check();
-      await page.getByRole('dialog').getByRole('button', { name: 'Merge' }).click();
+      // An IMM merge cannot be undone: the dialog says so beside "Merge", and no "Undo" follows.
+      await page.getByRole('dialog').getByText('A merge on IMM cannot be undone', { exact: false }).waitFor();
+      await page.getByRole('dialog').getByRole('button', { name: 'Merge', exact: true }).click();
       await page.getByText('Merge pending').waitFor();
+      expect(await page.getByRole('button', { name: 'Undo' }).count()).toBe(0);
       await shot(page, 'merge-pending-imm');
       await page.getByText('Merge done.').waitFor({ timeout: 15_000 });
       await expect
@@ -339,7 +344,7 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
       // A wrong key in the tab brings the prompt back on the next 401.
       await page.evaluate(() => sessionStorage.setItem('face-album.api-key', 'wrong-key-0123456789'));
       await page.getByRole('navigation').getByRole('link', { name: 'Status' }).click();
-      await page.getByRole('textbox', { name: 'API key' }).waitFor();
+      await page.getByLabel('API key').waitFor();
       expect(errors).toEqual([]);
       await page.close();
     }, 60_000);
