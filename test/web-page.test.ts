@@ -292,7 +292,7 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
       // The first request without a key is answered 401 on purpose: that is what brings the prompt.
       const errors = watchConsole(page, [/status of 401/]);
       await page.goto(`${server.url}/`);
-      const key = page.getByLabel('API key');
+      const key = page.getByRole('textbox', { name: 'API key' });
       // The key never shows in clear.
       expect(await key.getAttribute('type')).toBe('password');
       await key.fill(KEY);
@@ -344,7 +344,7 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
       // A wrong key in the tab brings the prompt back on the next 401.
       await page.evaluate(() => sessionStorage.setItem('face-album.api-key', 'wrong-key-0123456789'));
       await page.getByRole('navigation').getByRole('link', { name: 'Status' }).click();
-      await page.getByLabel('API key').waitFor();
+      await page.getByRole('textbox', { name: 'API key' }).waitFor();
       expect(errors).toEqual([]);
       await page.close();
     }, 60_000);
