@@ -16,10 +16,12 @@ import type { EngineInput, FaceEngine } from '../src/local/engine/face-engine';
 import { PhotoFolder } from '../src/local/folder/photo-folder';
 import { LocalBackend } from '../src/local/local-backend';
 import { type Db, openDatabase } from '../src/local/store/database';
+import { EditLogStore } from '../src/local/store/edit-log-store';
 import { FaceEditsStore } from '../src/local/store/face-edits-store';
 import { PeopleStore } from '../src/local/store/people-store';
 import { PhotoStore } from '../src/local/store/photo-store';
 import { TaskStore } from '../src/local/store/task-store';
+import { UnknownFacesStore } from '../src/local/store/unknown-faces-store';
 import { createLogger } from '../src/log/logger';
 
 const GOOD = join(import.meta.dirname, '../../shared/datasets/faces-dev/George_W_Bush/1.jpg');
@@ -54,6 +56,8 @@ it('a photo renamed while /detect reads it answers 404 without the server path',
     people: new PeopleStore(db, (p) => p),
     tasks: new TaskStore(db),
     edits: new FaceEditsStore(db),
+    editLog: new EditLogStore(db),
+    unknownFaces: new UnknownFacesStore(db),
     engine: async () => renamingEngine,
     clusterer: { cluster: () => ({ assignments: [], createdPersons: [], emptiedPersons: [] }) },
     isClusterable: () => true,

@@ -15,11 +15,13 @@ import type { AnalyzedPhoto } from '../src/local/engine/face-engine';
 import { PhotoFolder } from '../src/local/folder/photo-folder';
 import { LocalBackend } from '../src/local/local-backend';
 import { type Db, openDatabase } from '../src/local/store/database';
+import { EditLogStore } from '../src/local/store/edit-log-store';
 import { FaceEditsStore } from '../src/local/store/face-edits-store';
 import { PeopleStore } from '../src/local/store/people-store';
 import { rebuildPersonStats } from '../src/local/store/person-stats';
 import { PhotoStore } from '../src/local/store/photo-store';
 import { TaskStore } from '../src/local/store/task-store';
+import { UnknownFacesStore } from '../src/local/store/unknown-faces-store';
 import { createLogger } from '../src/log/logger';
 import { mulberry32 } from './support/synthetic-faces';
 
@@ -84,6 +86,8 @@ describe('local store at scale', () => {
       people,
       tasks: new TaskStore(db),
       edits: new FaceEditsStore(db),
+      editLog: new EditLogStore(db),
+      unknownFaces: new UnknownFacesStore(db),
       engine: () => Promise.reject(new Error('no engine in this test')),
       clusterer: { cluster: () => ({ assignments: [], createdPersons: [], emptiedPersons: [] }) },
       isClusterable: clusterable,

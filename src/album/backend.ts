@@ -1,18 +1,24 @@
 import type { Logger } from '../log/logger';
 import type {
+  ChangesRecord,
   ClusteringRun,
   DetectSource,
+  Edit,
+  EditReceipt,
   FaceRecord,
+  FaceTarget,
   Page,
   PageQuery,
   PeopleQuery,
   PersonPatch,
   PersonRecord,
+  PhotoFaceRecord,
   PhotoOutcome,
   PhotoRecord,
   SimilarPersonRecord,
   StatsRecord,
   TaskRecord,
+  UnknownGroupRecord,
 } from './types';
 
 /**
@@ -28,10 +34,17 @@ export interface AlbumBackend {
   runClustering(opts: { deadline: number; log: Logger }): Promise<ClusteringRun>;
 
   listPeople(query: PeopleQuery): Promise<Page<PersonRecord>>;
+  /** A person; a backend that remembers merges answers for a merged-away id with the person it went into. */
   getPerson(id: string): Promise<PersonRecord | null>;
   listPersonPhotos(id: string, query: PageQuery): Promise<Page<PhotoRecord>>;
-  updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord>;
-  mergePeople(from: string[], into: string): Promise<TaskRecord>;
+  // Edits take a receipt: a backend with an edit log fills in the id of the entry the edit made.
+  updatePerson(id: string, patch: PersonPatch, receipt?: EditReceipt): Promise<PersonRecord>;
+  /** `name`: the name `into` ends with (undefined: its own). The kept person's cover does not change. */
+  mergePeople(
+    from: string[],
+    into: string,
+    opts?: { name?: string | null; receipt?: EditReceipt },
+  ): Promise<TaskRecord>;
   getTask(id: string): Promise<TaskRecord | null>;
 
   getPhoto(uri: string): Promise<PhotoRecord | null>;
@@ -41,13 +54,29 @@ export interface AlbumBackend {
   // Optional edits: a backend without one reports it unavailable in GET /capabilities (the page then
   // shows it as unavailable instead of offering a button that fails).
   /** Makes one of the person's faces its cover. */
-  setCover?(personId: string, faceId: string): Promise<PersonRecord>;
-  /** Other people ranked by face similarity to this one ("possibly the same person"). */
+  setCover?(personId: string, faceId: string, receipt?: EditReceipt): Promise<PersonRecord>;
+  /** Other people likely to be this one ("possibly the same person"): within a calibrated distance, named first. */
   similarPeople?(personId: string, limit: number): Promise<SimilarPersonRecord[]>;
   /** Gives a face to a person by hand (it stays there through later clustering). */
-  assignFace?(faceId: string, personId: string): Promise<void>;
+  assignFace?(faceId: string, personId: string, receipt?: EditReceipt): Promise<void>;
   /** "Not this person": the face leaves the person and never rejoins it. */
-  rejectFace?(personId: string, faceId: string): Promise<void>;
+  rejectFace?(personId: string, faceId: string, receipt?: EditReceipt): Promise<void>;
+
+  /** The edit log, newest first, and undoing one entry (exactly as before it; 409 when a later edit is in the way). */
+  listEdits?(query: PageQuery): Promise<Page<Edit>>;
+  undoEdit?(id: string): Promise<Edit>;
+
+  /** Faces no person holds, in stored groups (largest first), and one group's faces. */
+  listUnknownGroups?(query: PageQuery): Promise<Page<UnknownGroupRecord>>;
+  listUnknownGroupFaces?(groupId: string, query: PageQuery): Promise<Page<PhotoFaceRecord>>;
+  /** Gives faces to a person or a new one, pinned there; returns the person's id. */
+  assignFaces?(faceIds: string[], target: FaceTarget, receipt?: EditReceipt): Promise<string>;
+  /** Marks faces "not a face" (out of clustering, people, counts and groups) or takes the mark off. */
+  markNotAFace?(faceIds: string[], notAFace: boolean, receipt?: EditReceipt): Promise<string[]>;
+  listNotAFaces?(query: PageQuery): Promise<Page<PhotoFaceRecord>>;
+
+  /** The cheap change signal for a page that polls (no aggregation). */
+  changes?(): Promise<ChangesRecord>;
   /** Where the photos come from, for the page's empty state. */
   photoSource?(): PhotoSource;
   /**

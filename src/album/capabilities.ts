@@ -15,6 +15,10 @@ export interface Capabilities {
   rejectFace: boolean;
   /** POST /detect with image bytes. */
   detectUpload: boolean;
+  /** The edit log (GET /edits) and POST /edits/:id/undo. */
+  undo: boolean;
+  /** GET /faces/unknown…, POST /faces/assign, POST/GET /faces/not-a-face. */
+  unknownFaces: boolean;
 }
 
 export function capabilitiesOf(backend: AlbumBackend, fallbackSource: PhotoSource): Capabilities {
@@ -27,5 +31,7 @@ export function capabilitiesOf(backend: AlbumBackend, fallbackSource: PhotoSourc
     assignFace: typeof backend.assignFace === 'function',
     rejectFace: typeof backend.rejectFace === 'function',
     detectUpload: backend.kind === 'local',
+    undo: typeof backend.undoEdit === 'function',
+    unknownFaces: typeof backend.listUnknownGroups === 'function',
   };
 }

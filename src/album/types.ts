@@ -169,3 +169,69 @@ export interface Photo {
 export interface Person extends Omit<PersonRecord, 'cover'> {
   cover: (PersonCover & { photoUrl: string; faceUrl: string | null }) | null;
 }
+
+// ---- edits, their log and undo ----
+
+export type EditKind =
+  | 'rename'
+  | 'hide'
+  | 'unhide'
+  | 'labels'
+  | 'merge'
+  | 'not-this-person'
+  | 'give-to-person'
+  | 'cover'
+  | 'not-a-face'
+  | 'is-a-face';
+
+/** One entry of the edit log (GET /edits), newest first. */
+export interface Edit {
+  id: string;
+  kind: EditKind;
+  /** In words, for a status line: 'Merged 2 people into "Alice"'. */
+  summary: string;
+  personIds: string[];
+  createdAt: string;
+  undoneAt: string | null;
+  /** Not undone yet (an undo may still be refused when a later edit touched the same people or faces). */
+  undoable: boolean;
+}
+
+/**
+ * Filled in by a backend with an edit log: the id of the entry an edit made (the X-Album-Edit-Id
+ * header). Passed to each edit; a backend without a log leaves it null.
+ */
+export interface EditReceipt {
+  editId: string | null;
+}
+
+/** Where faces given by hand go: an existing person, or a new one. */
+export type FaceTarget = { personId: string } | { newPerson: { name: string | null } };
+
+/** A face with the photo it is in (the unknown-faces and not-a-face lists). */
+export interface PhotoFaceRecord extends FaceRecord {
+  uri: string;
+}
+
+export interface PhotoFace extends Face {
+  uri: string;
+  photoUrl: string;
+}
+
+export interface UnknownGroupRecord {
+  id: string;
+  size: number;
+  faces: PhotoFaceRecord[];
+}
+
+export interface UnknownGroup {
+  id: string;
+  size: number;
+  faces: PhotoFace[];
+}
+
+/** The cheap change signal (GET /changes): `generation` differs whenever people, faces or photos changed. */
+export interface ChangesRecord {
+  generation: string;
+  indexing: { queued: number; running: number };
+}

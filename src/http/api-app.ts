@@ -13,6 +13,7 @@ import { apiAccess } from './api-access';
 import type { ApiEnv } from './api-env';
 import { toErrorResponse } from './errors';
 import { readBodyMemo } from './read-body-memo';
+import { EDIT_ID_HEADER } from './route-needs';
 import { SIGNED_MEDIA_PATHS, type SignedMedia, signedMediaRoutes } from './signed-media';
 
 export interface ApiOptions {
@@ -82,6 +83,8 @@ export function createApiApp({
         origin: corsOrigins.includes('*') ? '*' : corsOrigins,
         allowHeaders: ['Authorization', 'Content-Type'],
         allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
+        // The page reads which edit-log entry an edit made (undo).
+        exposeHeaders: [EDIT_ID_HEADER],
         maxAge: 600,
       }),
     );

@@ -38,7 +38,12 @@ export const PersonPatchBody = z
   );
 
 export const MergeBody = z
-  .object({ from: z.array(z.string().min(1).max(256)).min(1).max(100), into: z.string().min(1).max(256) })
+  .object({
+    from: z.array(z.string().min(1).max(256)).min(1).max(100),
+    into: z.string().min(1).max(256),
+    // The name the kept person ends with (the page asks when both are named); absent: its own.
+    name: z.string().trim().max(128).nullable().optional(),
+  })
   .strict()
   .refine((m) => !m.from.includes(m.into), 'into must not be one of from');
 

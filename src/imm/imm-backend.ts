@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlbumBackend } from '../album/backend';
 import { AlbumError, notFound } from '../album/errors';
 import type {
+  ChangesRecord,
   ClusteringRun,
   DetectSource,
   FaceRecord,
@@ -290,9 +291,14 @@ export class ImmBackend implements AlbumBackend {
     return toPerson(updated);
   }
 
-  async mergePeople(from: string[], into: string): Promise<TaskRecord> {
+  /**
+   * IMM merges in a task and keeps no log, so a merge cannot be undone here (capabilities: undo false).
+   * A chosen `name` is set on the kept person first: IMM's merge keeps the target's name.
+   */
+  async mergePeople(from: string[], into: string, opts: { name?: string | null } = {}): Promise<TaskRecord> {
     if (!from.length) throw new AlbumError('bad_request', 'nothing to merge');
     if (from.includes(into)) throw new AlbumError('bad_request', 'into must not be one of from');
+    if (opts.name !== undefined) await this.updatePerson(into, { name: opts.name });
     // IMM takes exactly one of From (one id) or Froms (a list).
     const source = from.length === 1 ? { From: from[0]! } : { Froms: from };
     const mergeTag = randomUUID();
@@ -366,6 +372,36 @@ export class ImmBackend implements AlbumBackend {
     );
     // Detection is stateless: no face belongs to a person yet.
     return (res.Faces ?? []).map((f, i) => ({ ...toFace(f, i), personId: null }));
+  }
+
+  /**
+   * The change signal: the dataset's fingerprint (files, size, update time) and the most recently updated
+   * person, two reads without aggregation. IMM exposes no indexing queue: zeros.
+   */
+  async changes(): Promise<ChangesRecord> {
+    const [dataset, newest] = await Promise.all([
+      mapped(this.client.call('GetDataset', { ...this.pd, WithStatistics: true })),
+      mapped(
+        this.client.call('QueryFigureClusters', {
+          ...this.pd,
+          MaxResults: 1,
+          Sort: 'UpdateTime',
+          Order: 'desc',
+        }),
+      ),
+    ]);
+    const d = dataset.Dataset;
+    const c = newest.FigureClusters?.[0];
+    return {
+      generation: [
+        d.FileCount ?? 0,
+        d.TotalFileSize ?? 0,
+        d.UpdateTime ?? '',
+        c?.ObjectId ?? '',
+        c?.UpdateTime ?? '',
+      ].join('|'),
+      indexing: { queued: 0, running: 0 },
+    };
   }
 
   async stats(): Promise<StatsRecord> {

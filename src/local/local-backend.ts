@@ -1,33 +1,44 @@
 import type { AlbumBackend, PhotoSource } from '../album/backend';
+import { editSummary, patchKind } from '../album/edit-summary';
 import { AlbumError, notFound } from '../album/errors';
 import { ossUri, parseOssUri } from '../album/photo-filter';
 import type {
+  ChangesRecord,
   ClusteringRun,
   DetectSource,
+  Edit,
+  EditKind,
+  EditReceipt,
   FaceRecord,
+  FaceTarget,
   Page,
   PageQuery,
   PeopleQuery,
   PersonPatch,
   PersonRecord,
+  PhotoFaceRecord,
   PhotoOutcome,
   PhotoRecord,
   SimilarPersonRecord,
   StatsRecord,
   TaskRecord,
+  UnknownGroupRecord,
 } from '../album/types';
 import type { Logger } from '../log/logger';
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
 import { DistinctSource } from './cluster/distinct-content';
+import { newPersonId } from './cluster/person-id';
 import { type FaceEngine, ImageRejectedError } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
 import { PhotoIndexer } from './indexing/photo-indexer';
+import type { EditLogStore, Recorded, Snapshot } from './store/edit-log-store';
 import type { FaceEditsStore } from './store/face-edits-store';
 import { decodePhotoCursor, encodePhotoCursor } from './store/people-list';
 import type { PeopleStore } from './store/people-store';
 import type { PhotoStore, StoredFace, StoredPhoto } from './store/photo-store';
 import { ReadMemo } from './store/read-memo';
 import type { TaskStore } from './store/task-store';
+import type { UnknownFacesStore } from './store/unknown-faces-store';
 
 /** The store as the clusterer reads it: face states first, embeddings only for the faces it needs. */
 export interface ClusterSource {
@@ -56,6 +67,10 @@ export interface LocalBackendDeps {
   tasks: TaskStore;
   /** Cover choices and faces given by hand (the People page's edits). */
   edits: FaceEditsStore;
+  /** Every edit with what it overwrote (undo). */
+  editLog: EditLogStore;
+  /** The grouping of faces no person holds, and "not a face" marks. */
+  unknownFaces: UnknownFacesStore;
   /** Started on first use: status/export never pay for loading models. */
   engine: () => Promise<FaceEngine>;
   clusterer: FaceClusterer;
@@ -115,8 +130,13 @@ export class LocalBackend implements AlbumBackend {
    */
   private editCount = 0;
   private centroids: { key: string; byPerson: Map<string, Float64Array> } | null = null;
-  /** Photo changes seen but not yet indexed; the launcher's change queue reports them here. */
-  queuedChanges: () => number | null = () => null;
+  /**
+   * Photo changes seen but not indexed yet (`queued`, those being indexed included) and those being
+   * indexed now (`running`); the launcher's change queue reports them here (null: no queue, e.g. a test).
+   */
+  indexing: () => { queued: number; running: number } | null = () => null;
+  /** Tells this process's generations apart from an earlier one's (total_changes restarts at 0). */
+  private readonly boot = Date.now().toString(36);
 
   constructor(private readonly deps: LocalBackendDeps) {
     const version =
@@ -250,6 +270,7 @@ export class LocalBackend implements AlbumBackend {
       const writing = performance.now();
       const changes = source.expand(raw);
       const result = people.applyClusterChanges(changes);
+      if (changes.unknownGroups) this.deps.unknownFaces.replaceGroups(changes.unknownGroups);
       const writeMs = Math.round(performance.now() - writing);
       this.facesVersion++;
       this.deps.clusterer.committed?.();
@@ -284,9 +305,12 @@ export class LocalBackend implements AlbumBackend {
     });
   }
 
+  /** A merged-away id answers with the person it was merged into (its id differs from the one asked). */
   async getPerson(id: string): Promise<PersonRecord | null> {
     return this.reads.get(JSON.stringify(['person', id]), () => {
-      const person = this.deps.people.get(id);
+      const { people } = this.deps;
+      const target = people.mergedInto(id);
+      const person = people.get(target ?? id);
       return person ? this.withChosenCovers([person])[0]! : null;
     });
   }
@@ -301,17 +325,63 @@ export class LocalBackend implements AlbumBackend {
     });
   }
 
-  async setCover(personId: string, faceId: string): Promise<PersonRecord> {
-    if (!this.deps.people.get(personId)) throw notFound('person', personId);
+  /**
+   * Runs one user edit through the edit log (undo) and tells a clustering pass running meanwhile that its
+   * result is stale (editCount). The receipt gets the log entry's id.
+   */
+  private edit<T>(kind: EditKind, receipt: EditReceipt | undefined, fn: (snap: Snapshot) => Recorded<T>): T {
     this.editCount++;
-    this.deps.edits.setCover(personId, this.faceIdOf(faceId));
+    this.facesVersion++;
+    const { value, editId } = this.deps.editLog.record(kind, fn);
+    if (receipt) receipt.editId = editId;
+    return value;
+  }
+
+  private nameOf(personId: string): string | null {
+    return this.deps.people.get(personId)?.name ?? null;
+  }
+
+  async setCover(personId: string, faceId: string, receipt?: EditReceipt): Promise<PersonRecord> {
+    if (!this.deps.people.get(personId)) throw notFound('person', personId);
+    const face = this.faceIdOf(faceId);
+    this.edit('cover', receipt, (snap) => {
+      snap.person(personId).cover(personId);
+      this.deps.edits.setCover(personId, face);
+      return { value: null, summary: editSummary.cover(this.nameOf(personId)), personIds: [personId] };
+    });
     return (await this.getPerson(personId))!;
   }
 
-  async assignFace(faceId: string, personId: string): Promise<void> {
-    this.editCount++;
-    this.deps.edits.assignFace(this.faceIdOf(faceId), personId);
-    this.facesVersion++;
+  async assignFace(faceId: string, personId: string, receipt?: EditReceipt): Promise<void> {
+    await this.assignFaces([faceId], { personId }, receipt);
+  }
+
+  /** Gives faces by hand to a person, or to a new one; pinned there (no clustering moves them). */
+  async assignFaces(faceIds: string[], target: FaceTarget, receipt?: EditReceipt): Promise<string> {
+    const ids = faceIds.map((id) => this.faceIdOf(id));
+    const { people, edits } = this.deps;
+    return this.edit('give-to-person', receipt, (snap) => {
+      const from = ids.map((id) => edits.personOfFace(id));
+      const missing = ids.filter((_, i) => from[i] === undefined);
+      if (missing.length) throw notFound('face', missing.join(', '));
+      let personId: string;
+      if ('personId' in target) {
+        personId = target.personId;
+        snap.person(personId);
+      } else {
+        personId = newPersonId();
+        snap.person(personId);
+        people.create(personId, target.newPerson.name);
+      }
+      snap.face(...ids).person(...from.filter((p): p is string => typeof p === 'string'));
+      for (const id of ids) edits.assignFace(id, personId);
+      const name = 'personId' in target ? this.nameOf(personId) : target.newPerson.name;
+      return {
+        value: personId,
+        summary: editSummary.give(new Set(ids).size, name, !('personId' in target)),
+        personIds: [personId],
+      };
+    });
   }
 
   /**
@@ -377,18 +447,42 @@ export class LocalBackend implements AlbumBackend {
     };
   }
 
-  async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> {
-    this.editCount++;
-    return this.deps.people.update(id, patch);
+  async updatePerson(id: string, patch: PersonPatch, receipt?: EditReceipt): Promise<PersonRecord> {
+    return this.edit(patchKind(patch), receipt, (snap) => {
+      const before = this.deps.people.get(id);
+      if (!before) throw notFound('person', id);
+      snap.person(id);
+      const person = this.deps.people.update(id, patch);
+      return { value: person, summary: editSummary.patch(before.name, patch), personIds: [id] };
+    });
   }
 
-  /** Local merges finish at once; the task is recorded so GET /tasks/:id answers as on IMM. */
-  async mergePeople(from: string[], into: string): Promise<TaskRecord> {
-    this.editCount++;
+  /**
+   * Local merges finish at once; the task is recorded so GET /tasks/:id answers as on IMM. The kept
+   * person keeps the cover it showed (chosen or automatic), whoever's faces join it.
+   */
+  async mergePeople(
+    from: string[],
+    into: string,
+    opts: { name?: string | null; receipt?: EditReceipt } = {},
+  ): Promise<TaskRecord> {
+    const { people, edits } = this.deps;
     const task = this.deps.tasks.start('merge');
     try {
-      this.deps.people.merge(from, into);
-      this.facesVersion++;
+      this.edit('merge', opts.receipt, (snap) => {
+        snap.cover(into);
+        const cover = edits.chosenCoverOf(into) ?? people.coverFaceId(into);
+        people.merge(from, into, ({ faceIds, personIds }) => {
+          snap.person(...personIds).face(...faceIds);
+        });
+        if (opts.name !== undefined) people.update(into, { name: opts.name });
+        if (cover !== null) edits.setCover(into, cover);
+        return {
+          value: null,
+          summary: editSummary.merge(from.length + 1, this.nameOf(into)),
+          personIds: [into, ...from],
+        };
+      });
       return this.deps.tasks.finish(task.id, 'succeeded');
     } catch (err) {
       this.deps.tasks.finish(task.id, 'failed', {
@@ -400,12 +494,74 @@ export class LocalBackend implements AlbumBackend {
   }
 
   /** "Not this person" (local-only route). */
-  async rejectFace(personId: string, faceId: string): Promise<void> {
+  async rejectFace(personId: string, faceId: string, receipt?: EditReceipt): Promise<void> {
     const id = Number(faceId);
     if (!Number.isInteger(id)) throw notFound('face', faceId);
+    this.edit('not-this-person', receipt, (snap) => {
+      const name = this.nameOf(personId);
+      this.deps.people.rejectFace(personId, id, ({ faceIds, personIds }) => {
+        snap.person(...personIds).face(...faceIds);
+      });
+      return { value: null, summary: editSummary.notThisPerson(name), personIds: [personId] };
+    });
+  }
+
+  async listEdits(query: PageQuery): Promise<Page<Edit>> {
+    return this.deps.editLog.list(query);
+  }
+
+  /** Puts the album back as it was before edit `id`; the next clustering pass then runs (faces may wait again). */
+  async undoEdit(id: string): Promise<Edit> {
     this.editCount++;
-    this.deps.people.rejectFace(personId, id);
     this.facesVersion++;
+    const edit = this.deps.editLog.undo(id);
+    this.deps.photos.bumpGeneration();
+    return edit;
+  }
+
+  async listUnknownGroups(query: PageQuery): Promise<Page<UnknownGroupRecord>> {
+    const page = this.deps.unknownFaces.groups(query);
+    const faces = new Map(
+      this.photoFaces(page.items.flatMap((g) => g.faceIds)).map((f) => [f.id, f] as const),
+    );
+    return {
+      items: page.items.map((g) => ({
+        id: g.id,
+        size: g.size,
+        faces: g.faceIds.map((id) => faces.get(String(id))).filter((f) => f !== undefined),
+      })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  async listUnknownGroupFaces(groupId: string, query: PageQuery): Promise<Page<PhotoFaceRecord>> {
+    const page = this.deps.unknownFaces.groupFaceIds(groupId, query);
+    return { items: this.photoFaces(page.items), nextCursor: page.nextCursor };
+  }
+
+  async listNotAFaces(query: PageQuery): Promise<Page<PhotoFaceRecord>> {
+    const page = this.deps.unknownFaces.notAFaceIds(query);
+    return { items: this.photoFaces(page.items), nextCursor: page.nextCursor };
+  }
+
+  async markNotAFace(faceIds: string[], notAFace: boolean, receipt?: EditReceipt): Promise<string[]> {
+    const ids = faceIds.map((id) => this.faceIdOf(id));
+    const written = this.edit(notAFace ? 'not-a-face' : 'is-a-face', receipt, (snap) => {
+      const res = this.deps.unknownFaces.markNotAFace(ids, notAFace, ({ faceIds: touched, personIds }) => {
+        snap.face(...touched).person(...personIds);
+      });
+      return { value: res, summary: editSummary.notAFace(new Set(ids).size, notAFace), personIds: res.left };
+    });
+    // Out of clustering or back in it: the next pass must run.
+    this.deps.photos.bumpGeneration();
+    return written.faceIds.map(String);
+  }
+
+  /** Faces with their photo's URI, in the order of `ids`. */
+  private photoFaces(ids: number[]): PhotoFaceRecord[] {
+    return this.deps.photos
+      .facesByIds(ids)
+      .map(({ photoId: _p, clusterable: _c, path, ...face }) => ({ ...face, uri: this.uriOf(path) }));
   }
 
   async getTask(id: string): Promise<TaskRecord | null> {
@@ -466,8 +622,13 @@ export class LocalBackend implements AlbumBackend {
     return this.deps.photos.dataVersion();
   }
 
+  /**
+   * The kept part comes from the store; the queue is read live: indexing writes nothing until a photo is
+   * done, so a kept answer would go on saying what the queue held when it was kept (bug: "0 queued").
+   */
   async stats(): Promise<StatsRecord> {
-    return this.reads.get('stats', () => this.statsNow());
+    const kept = this.reads.get('stats', () => this.statsNow());
+    return { ...kept, indexing: { ...kept.indexing, queued: this.indexing()?.queued ?? null } };
   }
 
   private statsNow(): StatsRecord {
@@ -478,8 +639,14 @@ export class LocalBackend implements AlbumBackend {
       faceCount: counts.faces,
       personCount: this.deps.people.counts().people,
       lastClustering: this.deps.tasks.last('clustering'),
-      indexing: { queued: this.queuedChanges(), refused: counts.rejected },
+      indexing: { queued: null, refused: counts.rejected },
     };
+  }
+
+  /** No aggregation: the store's change counter and the queue's two sizes. */
+  async changes(): Promise<ChangesRecord> {
+    const indexing = this.indexing() ?? { queued: 0, running: 0 };
+    return { generation: `${this.boot}.${this.deps.photos.dataVersion()}`, indexing };
   }
 
   private photoRecords(photos: StoredPhoto[]): PhotoRecord[] {

@@ -98,6 +98,8 @@ export const CapabilitiesShape = z.strictObject({
   assignFace: z.boolean(),
   rejectFace: z.boolean(),
   detectUpload: z.boolean(),
+  undo: z.boolean(),
+  unknownFaces: z.boolean(),
 });
 
 export const SimilarShape = z.strictObject({
@@ -108,4 +110,42 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
   z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() });
 export const ErrorShape = z.strictObject({
   error: z.strictObject({ code: z.string(), message: z.string(), requestId: z.string().optional() }),
+});
+
+export const EditShape = z.strictObject({
+  id: z.string().regex(/^\d+$/),
+  kind: z.enum([
+    'rename',
+    'hide',
+    'unhide',
+    'labels',
+    'merge',
+    'not-this-person',
+    'give-to-person',
+    'cover',
+    'not-a-face',
+    'is-a-face',
+  ]),
+  summary: z.string().min(1),
+  personIds: z.array(z.string().min(1)),
+  createdAt: z.string().min(1),
+  undoneAt: z.string().nullable(),
+  undoable: z.boolean(),
+});
+
+/** A face with the photo it is in (unknown faces, not-a-face marks). */
+export const PhotoFaceShape = FaceShape.extend({
+  uri: z.string().regex(/^oss:\/\/[^/]+\/.+/),
+  photoUrl: z.string().url(),
+});
+
+export const UnknownGroupShape = z.strictObject({
+  id: z.string().min(1),
+  size: z.number().int().positive(),
+  faces: z.array(PhotoFaceShape).min(1).max(8),
+});
+
+export const ChangesShape = z.strictObject({
+  generation: z.string().min(1),
+  indexing: z.strictObject({ queued: z.number().int().min(0), running: z.number().int().min(0) }),
 });

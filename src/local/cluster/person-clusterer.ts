@@ -18,6 +18,7 @@
  *   c.retryWaiting(): ClusterChanges                re-place all waiting faces (no index churn)
  *   c.removeFaces(ids): ClusterChanges              persons left with no faces are reported as emptied
  *   c.recluster(): ClusterChanges                   full constrained average-linkage run; ids kept by overlap
+ *   c.unknownGroups(): number[][]                   the faces no person holds, grouped by similarity (review)
  *   c.personOf(faceId), c.membersOf(personId), c.personIds()   read-only views (tests, debugging)
  *
  * User edits are not made here: the store applies them (rules in user-edits.ts) and the clusterer honours
@@ -582,6 +583,45 @@ export class PersonClusterer {
     const changes = this.finish(log);
     this.lastReclusterMs = { ...phase, apply: Math.round(performance.now() - t) };
     return changes;
+  }
+
+  /**
+   * The faces no person holds, grouped for the "Unknown faces" review: average linkage under `threshold`
+   * over the k-NN graph among them (graphNeighbors each, filtered search), never two faces of one photo.
+   * Any face groups here, clusterable or not: a person gives a group to someone by hand, the group only
+   * saves clicks. Singletons are groups too. Cost: one filtered search per waiting face.
+   */
+  unknownGroups(): number[][] {
+    const o = this.opts;
+    const waiting = [...this.faces.values()].filter((st) => st.personId === null).sort((a, b) => a.id - b.id);
+    const seedOf = new Map<number, number>();
+    const seeds: SeedGroup[] = waiting.map((st, i) => {
+      seedOf.set(st.id, i);
+      return {
+        faceIds: [st.id],
+        stats: CentroidStats.of(st.embedding),
+        photoIds: new Set([st.photoId]),
+        pinnedPersonId: null,
+        rejected: new Set(),
+      };
+    });
+    const seen = new Set<number>();
+    const edges: [number, number][] = [];
+    for (const st of waiting) {
+      const s = seedOf.get(st.id)!;
+      for (const nb of this.all.search(st.embedding, o.graphNeighbors + 1, this.waiting)) {
+        const other = seedOf.get(nb.id);
+        if (other === undefined || other === s || nb.distance >= o.edgeCut) continue;
+        const [a, b] = other < s ? [other, s] : [s, other];
+        const key = a * waiting.length + b;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        edges.push([a, b]);
+      }
+    }
+    return agglomerate(seeds, edges, o.threshold, o.linkage)
+      .map((g) => g.faceIds.sort((a, b) => a - b))
+      .filter((ids) => ids.length > 0);
   }
 
   /**

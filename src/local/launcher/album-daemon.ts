@@ -54,8 +54,8 @@ interface DaemonTarget {
   setBaseUrl(url: string): void;
   knownFiles(): Map<string, FileStamp>;
   keysUnder(prefix: string): string[];
-  /** The change queue's count of waiting changes under a key prefix. */
-  setQueuedChanges(count: (prefix: string) => number | null): void;
+  /** The change queue's counts of changes not indexed yet and being indexed, under a key prefix. */
+  setIndexing(count: (prefix: string) => { queued: number; running: number }): void;
   /** What a person at the terminal wants after each pass: how big the album (each library clustered) is now. */
   summarize(run: ClustererResult): Promise<void>;
   /** The catch-up walk's changes worth an indexer call (libraries: not those it would only skip). */
@@ -76,8 +76,8 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
       ...album,
       knownFiles: () => album.photos.knownFiles(),
       keysUnder: (prefix) => album.photos.pathsUnder(prefix),
-      setQueuedChanges: (count) => {
-        album.backend.queuedChanges = () => count('');
+      setIndexing: (count) => {
+        album.backend.indexing = () => count('');
       },
       summarize: async (run) => {
         if (run.outcome === 'succeeded') await logAlbumSummary(album.log, album.backend);
@@ -153,7 +153,7 @@ async function runDaemon(
       },
       onDelivered: () => clusterAfterQuiet.activity(),
     });
-    album.setQueuedChanges((prefix) => (prefix ? queue.sizeUnder(prefix) : queue.size));
+    album.setIndexing((prefix) => queue.countsUnder(prefix));
     const skipDir = nestedDataDir(photosDir, opts.dataDir);
     watcher = await watchFolder({
       folder: album.folder,

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { PEOPLE_LIST_INDEXES } from './people-list';
 import { migratePersonStats } from './person-stats';
+import { migrateNotAFace, UNKNOWN_FACES_SQL } from './unknown-faces-schema';
 
 export type Db = Database.Database;
 
@@ -44,6 +45,8 @@ CREATE TABLE IF NOT EXISTS faces (
   person_id TEXT,
   pinned_person_id TEXT,
   rejected_person_ids TEXT NOT NULL DEFAULT '[]',
+  -- "Not a face" (a dog, a pattern): kept out of clustering, people, counts and the unknown faces.
+  not_a_face INTEGER NOT NULL DEFAULT 0,
   UNIQUE (photo_id, idx)
 );
 CREATE TABLE IF NOT EXISTS people (
@@ -82,6 +85,7 @@ CREATE TABLE IF NOT EXISTS face_memory (
   person_id TEXT,
   pinned_person_id TEXT,
   rejected_person_ids TEXT NOT NULL DEFAULT '[]',
+  not_a_face INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (hash, idx)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -105,7 +109,9 @@ export function openDatabase(file: string): Db {
   db.exec(SCHEMA);
   // faces_person(person_id) is covered by faces_person_photo(person_id, photo_id).
   db.exec('DROP INDEX IF EXISTS faces_person');
+  migrateNotAFace(db);
   migratePersonStats(db);
+  db.exec(UNKNOWN_FACES_SQL);
   db.exec(PEOPLE_LIST_INDEXES);
   cacheStatements(db);
   // Whatever waits in the group-commit window is committed, not rolled back, when the database closes.

@@ -47,6 +47,9 @@ const PERSON_SELECT = `SELECT people.id, people.name, people.hidden, people.labe
   FROM people LEFT JOIN faces cf ON cf.id = people.cover_face_id LEFT JOIN photos cp ON cp.id = cf.photo_id
   LEFT JOIN analysis_faces ca ON ca.hash = cp.hash AND ca.idx = cf.idx`;
 
+/** Told the faces and people an edit is about to write, before it writes them (the edit log's snapshot). */
+export type Touching = (touched: { faceIds: number[]; personIds: string[] }) => void;
+
 /** People, user edits on them and on faces, and the persistence of clustering results. */
 export class PeopleStore {
   constructor(
@@ -116,8 +119,11 @@ export class PeopleStore {
     return this.get(id)!;
   }
 
-  /** Merges `from` into `into` (rules: cluster/user-edits.ts); the merged-away ids are never reused. */
-  merge(from: string[], into: string): void {
+  /**
+   * Merges `from` into `into` (rules: cluster/user-edits.ts); the merged-away ids are never reused.
+   * `touching` hears the faces and people it is about to write, before it writes them (the edit log).
+   */
+  merge(from: string[], into: string, touching: Touching = () => {}): void {
     this.ownCommit();
     this.db.transaction(() => {
       for (const id of [into, ...from]) if (!this.get(id)) throw notFound('person', id);
@@ -127,6 +133,12 @@ export class PeopleStore {
         .prepare(`SELECT id, person_id, pinned_person_id, rejected_person_ids FROM faces
           WHERE person_id IN (SELECT value FROM json_each(?)) OR pinned_person_id IN (SELECT value FROM json_each(?))`)
         .all(ids, ids) as ConstraintRow[];
+      const earlier = (
+        this.db
+          .prepare('SELECT id FROM people WHERE merged_into IN (SELECT value FROM json_each(?))')
+          .all(JSON.stringify(from)) as { id: string }[]
+      ).map((r) => r.id);
+      touching({ faceIds: rows.map((r) => r.id), personIds: [into, ...from, ...earlier] });
       for (const row of rows) this.writeConstraints(row.id, mergeFace(fromRow(row), from, into));
       const retire = this.db.prepare('UPDATE people SET merged_into = ?, updated_at = ? WHERE id = ?');
       const repoint = this.db.prepare('UPDATE people SET merged_into = ? WHERE merged_into = ?');
@@ -143,7 +155,7 @@ export class PeopleStore {
    * "Not this person" (rules: cluster/user-edits.ts), for the face and every copy of its photo (same
    * content and face index), so the face does not stay in the person through a copy.
    */
-  rejectFace(personId: string, faceId: number): void {
+  rejectFace(personId: string, faceId: number, touching: Touching = () => {}): void {
     this.ownCommit();
     const row = this.db
       .prepare(
@@ -157,9 +169,34 @@ export class PeopleStore {
         .prepare(`SELECT f.id, f.person_id, f.pinned_person_id, f.rejected_person_ids FROM faces f
           JOIN photos p ON p.id = f.photo_id WHERE p.hash = ? AND f.idx = ?`)
         .all(row.hash, row.idx) as ConstraintRow[];
+      touching({ faceIds: copies.map((c) => c.id), personIds: [personId] });
       for (const copy of copies) this.writeConstraints(copy.id, rejectFace(fromRow(copy), personId));
       this.db.prepare('UPDATE people SET edited = 1, updated_at = ? WHERE id = ?').run(now, personId);
     })();
+  }
+
+  /** The person a merged-away person ended in (merges repoint earlier ones, so one hop), or null. */
+  mergedInto(id: string): string | null {
+    const row = this.db.prepare('SELECT merged_into FROM people WHERE id = ?').get(id) as
+      | { merged_into: string | null }
+      | undefined;
+    return row?.merged_into ?? null;
+  }
+
+  /** A person made by hand (faces given to a "new person"): edited, so clustering keeps it. */
+  create(id: string, name: string | null): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare('INSERT INTO people (id, name, edited, created_at, updated_at) VALUES (?, ?, 1, ?, ?)')
+      .run(id, name, now, now);
+  }
+
+  /** The face a person's card shows unless a cover was chosen (the automatic one, person-stats.ts). */
+  coverFaceId(id: string): number | null {
+    const row = this.db.prepare('SELECT cover_face_id FROM people WHERE id = ?').get(id) as
+      | { cover_face_id: number | null }
+      | undefined;
+    return row?.cover_face_id ?? null;
   }
 
   private writeConstraints(faceId: number, c: FaceConstraints): void {

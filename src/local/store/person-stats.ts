@@ -83,10 +83,13 @@ CREATE TRIGGER IF NOT EXISTS photos_count_insert AFTER INSERT ON photos BEGIN
   UPDATE album_counts SET n = n + 1 WHERE name = 'photos'; END;
 CREATE TRIGGER IF NOT EXISTS photos_count_delete AFTER DELETE ON photos BEGIN
   UPDATE album_counts SET n = n - 1 WHERE name = 'photos'; END;
-CREATE TRIGGER IF NOT EXISTS faces_count_insert AFTER INSERT ON faces BEGIN
+CREATE TRIGGER IF NOT EXISTS faces_count_insert AFTER INSERT ON faces WHEN NEW.not_a_face = 0 BEGIN
   UPDATE album_counts SET n = n + 1 WHERE name = 'faces'; END;
-CREATE TRIGGER IF NOT EXISTS faces_count_delete AFTER DELETE ON faces BEGIN
+CREATE TRIGGER IF NOT EXISTS faces_count_delete AFTER DELETE ON faces WHEN OLD.not_a_face = 0 BEGIN
   UPDATE album_counts SET n = n - 1 WHERE name = 'faces'; END;
+CREATE TRIGGER IF NOT EXISTS faces_count_not_a_face AFTER UPDATE OF not_a_face ON faces
+  WHEN OLD.not_a_face IS NOT NEW.not_a_face BEGIN
+  UPDATE album_counts SET n = n + (CASE WHEN NEW.not_a_face = 1 THEN -1 ELSE 1 END) WHERE name = 'faces'; END;
 CREATE TRIGGER IF NOT EXISTS rejected_count_insert AFTER INSERT ON rejected_files BEGIN
   UPDATE album_counts SET n = n + 1 WHERE name = 'rejected'; END;
 CREATE TRIGGER IF NOT EXISTS rejected_count_delete AFTER DELETE ON rejected_files BEGIN
@@ -128,7 +131,7 @@ export function rebuildPersonStats(db: Db, ids?: Iterable<string>): void {
       );
       const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
       set.run('photos', count('SELECT COUNT(*) AS n FROM photos'));
-      set.run('faces', count('SELECT COUNT(*) AS n FROM faces'));
+      set.run('faces', count('SELECT COUNT(*) AS n FROM faces WHERE not_a_face = 0'));
       set.run('rejected', count('SELECT COUNT(*) AS n FROM rejected_files'));
       set.run('people', count(`SELECT COUNT(*) AS n FROM people WHERE ${LISTED_PERSON}`));
     }

@@ -247,7 +247,7 @@ export class PhotoStore {
         .all(photoId, hash) as (FaceRow & { idx: number })[];
       const known = this.knownFaces(photoId, hash);
       const insert = this.db.prepare(`INSERT INTO faces (photo_id, idx, clusterable, quality, age, gender,
-        person_id, pinned_person_id, rejected_person_ids) VALUES (?,?,?,?,?,?,?,?,?)`);
+        person_id, pinned_person_id, rejected_person_ids, not_a_face) VALUES (?,?,?,?,?,?,?,?,?,?)`);
       for (const row of analysed) {
         const was = known.get(row.idx);
         insert.run(
@@ -260,6 +260,7 @@ export class PhotoStore {
           was?.person_id ?? null,
           was?.pinned_person_id ?? null,
           was?.rejected_person_ids ?? '[]',
+          was?.not_a_face ?? 0,
         );
       }
       this.bumpGeneration();
@@ -333,8 +334,20 @@ export class PhotoStore {
     return out;
   }
 
+  /** Faces by id with the path of their photo, in the order asked (ids not found are left out). */
+  facesByIds(ids: number[]): (StoredFace & { path: string })[] {
+    if (!ids.length) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT ${FACE_COLUMNS}, p.path FROM ${FACE_JOIN} WHERE f.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(ids)) as (FaceRow & { path: string })[];
+    const byId = new Map(rows.map((r) => [r.id, { ...toFaceRecord(r), path: r.path }]));
+    return ids.map((id) => byId.get(id)).filter((f) => f !== undefined);
+  }
+
   /**
-   * All faces with their edit constraints but without embeddings, and the distinct content each shows
+   * All faces (but those marked "not a face") with their edit constraints but without embeddings, and the distinct content each shows
    * (copies of one photo share the first photo's id): what a clustering run compares.
    */
   clusterFaceStates(): StoredFaceState[] {
@@ -343,7 +356,8 @@ export class PhotoStore {
         `SELECT f.id, f.photo_id, f.idx, c.first AS content_photo_id, f.clusterable, f.person_id, f.pinned_person_id,
           f.rejected_person_ids
         FROM faces f JOIN photos p ON p.id = f.photo_id
-        JOIN (SELECT hash, MIN(id) AS first FROM photos GROUP BY hash) c ON c.hash = p.hash ORDER BY f.id`,
+        JOIN (SELECT hash, MIN(id) AS first FROM photos GROUP BY hash) c ON c.hash = p.hash
+        WHERE f.not_a_face = 0 ORDER BY f.id`,
       )
       .all() as {
       id: number;
@@ -418,10 +432,10 @@ export class PhotoStore {
   /** Keeps the person and edits of a photo's faces, by content, before the photo row goes. */
   private rememberFaces(path: string): void {
     this.db
-      .prepare(`INSERT INTO face_memory (hash, idx, person_id, pinned_person_id, rejected_person_ids)
-      SELECT p.hash, f.idx, f.person_id, f.pinned_person_id, f.rejected_person_ids FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.path = ?
+      .prepare(`INSERT INTO face_memory (hash, idx, person_id, pinned_person_id, rejected_person_ids, not_a_face)
+      SELECT p.hash, f.idx, f.person_id, f.pinned_person_id, f.rejected_person_ids, f.not_a_face FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.path = ?
       ON CONFLICT(hash, idx) DO UPDATE SET person_id = excluded.person_id, pinned_person_id = excluded.pinned_person_id,
-        rejected_person_ids = excluded.rejected_person_ids`)
+        rejected_person_ids = excluded.rejected_person_ids, not_a_face = excluded.not_a_face`)
       .run(path);
   }
 
@@ -433,7 +447,15 @@ export class PhotoStore {
   private knownFaces(
     photoId: number,
     hash: string,
-  ): Map<number, { person_id: string | null; pinned_person_id: string | null; rejected_person_ids: string }> {
+  ): Map<
+    number,
+    {
+      person_id: string | null;
+      pinned_person_id: string | null;
+      rejected_person_ids: string;
+      not_a_face: number;
+    }
+  > {
     const copy = this.db
       .prepare('SELECT id FROM photos WHERE hash = ? AND id <> ? ORDER BY id LIMIT 1')
       .get(hash, photoId) as { id: number } | undefined;
@@ -441,14 +463,14 @@ export class PhotoStore {
       copy
         ? this.db
             .prepare(
-              `SELECT f.idx, CASE WHEN p.id IS NOT NULL THEN f.person_id END AS person_id, f.pinned_person_id, f.rejected_person_ids
-              FROM faces f LEFT JOIN people p ON p.id = f.person_id AND p.merged_into IS NULL WHERE f.photo_id = ?`,
+              `SELECT f.idx, CASE WHEN p.id IS NOT NULL THEN f.person_id END AS person_id, f.pinned_person_id, f.rejected_person_ids,
+                f.not_a_face FROM faces f LEFT JOIN people p ON p.id = f.person_id AND p.merged_into IS NULL WHERE f.photo_id = ?`,
             )
             .all(copy.id)
         : this.db
             .prepare(
-              `SELECT m.idx, CASE WHEN p.id IS NOT NULL THEN m.person_id END AS person_id, m.pinned_person_id, m.rejected_person_ids
-              FROM face_memory m LEFT JOIN people p ON p.id = m.person_id AND p.merged_into IS NULL WHERE m.hash = ?`,
+              `SELECT m.idx, CASE WHEN p.id IS NOT NULL THEN m.person_id END AS person_id, m.pinned_person_id, m.rejected_person_ids,
+                m.not_a_face FROM face_memory m LEFT JOIN people p ON p.id = m.person_id AND p.merged_into IS NULL WHERE m.hash = ?`,
             )
             .all(hash)
     ) as {
@@ -456,6 +478,7 @@ export class PhotoStore {
       person_id: string | null;
       pinned_person_id: string | null;
       rejected_person_ids: string;
+      not_a_face: number;
     }[];
     return new Map(rows.map((r) => [r.idx, r]));
   }
@@ -515,7 +538,8 @@ export class PhotoStore {
     return Number(this.meta.get('generation') ?? 0);
   }
 
-  private bumpGeneration(): void {
+  /** Also by a hand edit that takes faces out of clustering or gives them back ("not a face"): the next pass runs. */
+  bumpGeneration(): void {
     this.meta.increment('generation');
   }
 }
