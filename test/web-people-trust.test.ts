@@ -37,6 +37,8 @@ async function photosFolder(root: string): Promise<void> {
   for (const [who, n] of Object.entries(IDENTITIES))
     for (let i = 1; i <= n; i++) copy(join(DEV, who, `${i}.jpg`), `${who}/${i}.jpg`);
   copy(join(STRANGERS, 'Aaron_Eckhart/1.jpg'), STRANGER);
+  // Two more faces of no one, for the Unknown faces view.
+  for (const who of ['Aaron_Guiel', 'Aaron_Patterson']) copy(join(STRANGERS, who, '1.jpg'), `stranger/${who}.jpg`);
   const tiles = await Promise.all(
     ['Hugo_Chavez/5.jpg', 'Colin_Powell/5.jpg'].map((f) => sharp(join(DEV, f)).resize(400, 400).toBuffer()),
   );
@@ -197,7 +199,8 @@ describe.skipIf(!chromiumFound())('People page: issue 19 (local backend, real fa
     const keep = dialog.getByRole('group', { name: 'Name to keep' });
     expect(await keep.getByRole('radio', { name: 'Hugo Chávez' }).isChecked()).toBe(true);
     await keep.getByRole('radio', { name: 'Ariel' }).waitFor();
-    if (!caps.undo) await dialog.getByText(/cannot be undone/).waitFor();
+    // Undoable here (local): no warning; on IMM the dialog warns (test/web-page.test.ts).
+    expect(await dialog.getByText(/cannot be undone/).count()).toBe(0);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     expect(await page.getByRole('dialog').count()).toBe(0);
 
@@ -221,11 +224,10 @@ describe.skipIf(!chromiumFound())('People page: issue 19 (local backend, real fa
 
     // The merged-away person's address: no error with a "Try again" that cannot help.
     await page.goto(`${running.url}/#/people/${enc(hugo)}`);
-    const gone = await fetch(`${running.url}/people/${enc(hugo)}`);
-    if (gone.status === 200) await page.waitForURL(`**/#/people/${enc(jennifer)}`);
-    else await page.getByRole('heading', { level: 1, name: 'Not in the album' }).waitFor();
+    await page.waitForURL(`**/#/people/${enc(jennifer)}`);
+    await page.getByRole('heading', { level: 1, name: 'Hugo Chávez' }).waitFor();
     expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
-    expect(errors.filter((e) => !/404/.test(e))).toEqual([]);
+    expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
 
@@ -294,4 +296,135 @@ describe.skipIf(!chromiumFound())('People page: issue 19 (local backend, real fa
     ).toBe(true);
     await page.close();
   }, 60_000);
+
+  it('Undo: each edit on the page says what it did with "Undo", and Undo restores the album (checked through the API)', async () => {
+    expect(caps.undo).toBe(true);
+    const ariel = personOf.Ariel_Sharon!;
+    const page = await browser.context.newPage();
+    const errors = watchConsole(page);
+    const status = page.locator('.edit-status');
+    const undo = async () => {
+      await status.getByRole('button', { name: 'Undo' }).click();
+      await status.getByText(/^Undone: /).waitFor();
+    };
+    const before = await api<Person>(`/people/${enc(ariel)}`);
+    await page.goto(`${running.url}/#/people/${enc(ariel)}`);
+    await page.getByRole('heading', { level: 1, name: 'Ariel' }).waitFor();
+
+    // Rename, then Undo: the old name is back, on the page and in the API.
+    await page.getByRole('textbox', { name: 'Name' }).fill('Ariel S');
+    await page.getByRole('textbox', { name: 'Name' }).press('Enter');
+    await status.getByText('Renamed to Ariel S.').waitFor();
+    await undo();
+    expect((await api<Person>(`/people/${enc(ariel)}`)).name).toBe('Ariel');
+    await page.getByRole('heading', { level: 1, name: 'Ariel' }).waitFor();
+
+    // Hide, then Undo.
+    await page.getByRole('button', { name: 'Hide' }).click();
+    await page.getByRole('button', { name: 'Unhide' }).waitFor();
+    expect((await api<Person>(`/people/${enc(ariel)}`)).hidden).toBe(true);
+    await undo();
+    expect((await api<Person>(`/people/${enc(ariel)}`)).hidden).toBe(false);
+    await page.getByRole('button', { name: 'Hide' }).waitFor();
+
+    // Not this person, then Undo: the photo is back.
+    const photos = page.getByRole('list', { name: 'Photos' });
+    const n = await photos.getByRole('listitem').count();
+    await photos.getByRole('button', { name: 'Not this person' }).first().click();
+    await expect.poll(() => photos.getByRole('listitem').count()).toBe(n - 1);
+    await undo();
+    await expect.poll(() => photos.getByRole('listitem').count()).toBe(n);
+    expect((await api<Person>(`/people/${enc(ariel)}`)).imageCount).toBe(before.imageCount);
+
+    // Cover, then Undo: the cover it had.
+    await photos.getByRole('button', { name: 'Use as cover' }).first().click();
+    await status.getByText('New cover for Ariel.').waitFor();
+    expect((await api<Person>(`/people/${enc(ariel)}`)).cover?.uri).not.toBe(before.cover?.uri);
+    await undo();
+    expect((await api<Person>(`/people/${enc(ariel)}`)).cover?.uri).toBe(before.cover?.uri);
+
+    // Merge (keeping the other name), then Undo: both people back, with their ids, names and covers.
+    const other = (await api<{ items: Person[] }>('/people?limit=100')).items.find((p) => p.id !== ariel)!;
+    await page.getByRole('button', { name: 'Merge…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('checkbox', { name: other.name!, exact: true }).check();
+    await dialog
+      .getByRole('group', { name: 'Name to keep' })
+      .getByRole('radio', { name: other.name! })
+      .check();
+    await dialog.getByRole('button', { name: 'Merge', exact: true }).click();
+    await status.getByText(`Merged 1 person into ${other.name}.`).waitFor();
+    const merged = await api<Person>(`/people/${enc(ariel)}`);
+    expect(merged.name).toBe(other.name);
+    expect(merged.cover?.uri).toBe(before.cover?.uri); // bug 1: the kept person's cover stays
+    await undo();
+    const back = await api<{ items: Person[] }>('/people?limit=100');
+    expect(back.items.map((p) => [p.id, p.name]).sort()).toEqual(
+      [
+        [ariel, 'Ariel'],
+        [other.id, other.name],
+      ].sort(),
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('Unknown faces: a group goes to a New person or is marked "Not a face", and each is undone', async () => {
+    expect(caps.unknownFaces).toBe(true);
+    const page = await browser.context.newPage();
+    const errors = watchConsole(page);
+    const status = page.locator('.edit-status');
+    await page.goto(`${running.url}/`);
+    await page.getByRole('navigation').getByRole('link', { name: 'Unknown faces' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Unknown faces' }).waitFor();
+    expect(await page.title()).toBe('Unknown faces · face-album');
+    const groups = page.getByRole('list', { name: 'Groups of unknown faces' });
+    await expect
+      .poll(() =>
+        groups
+          .getByRole('listitem')
+          .filter({ has: page.locator('h2') })
+          .count(),
+      )
+      .toBeGreaterThan(0);
+    const unknownBefore = await api<{ items: { id: string; size: number; faces: { id: string }[] }[] }>(
+      '/faces/unknown?limit=100',
+    );
+    const sizes = unknownBefore.items.map((g) => g.size);
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    const firstGroup = groups.locator(':scope > li').first();
+    const faceIds = unknownBefore.items[0]!.faces.map((f) => f.id);
+
+    // Not a face: gone from the groups, listed as marked; Undo brings it back.
+    await firstGroup.getByRole('button', { name: 'Not a face' }).click();
+    await status.getByText(/^Marked \d+ faces? as not a face\.$/).waitFor();
+    const marked = await api<{ items: { id: string }[] }>('/faces/not-a-face?limit=100');
+    expect(marked.items.map((f) => f.id)).toEqual(expect.arrayContaining(faceIds));
+    await status.getByRole('button', { name: 'Undo' }).click();
+    await status.getByText(/^Undone: /).waitFor();
+    expect(
+      (await api<{ items: { id: string }[] }>('/faces/not-a-face?limit=100')).items.map((f) => f.id),
+    ).not.toEqual(expect.arrayContaining(faceIds));
+
+    // Give the group to a New person: a person with those faces exists; Undo removes it again.
+    const peopleBefore = (await api<{ items: Person[] }>('/people?limit=100&hidden=include')).items.length;
+    await expect.poll(() => groups.locator(':scope > li').count()).toBeGreaterThan(0);
+    await groups
+      .locator(':scope > li')
+      .first()
+      .getByRole('button', { name: /^Give .* to…$/ })
+      .click();
+    await page.getByRole('dialog').getByRole('button', { name: 'New person' }).click();
+    await status.getByText(/^Gave \d+ faces? to a new person\.$/).waitFor();
+    expect((await api<{ items: Person[] }>('/people?limit=100&hidden=include')).items.length).toBe(
+      peopleBefore + 1,
+    );
+    await status.getByRole('button', { name: 'Undo' }).click();
+    await status.getByText(/^Undone: /).waitFor();
+    expect((await api<{ items: Person[] }>('/people?limit=100&hidden=include')).items.length).toBe(
+      peopleBefore,
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
 });
