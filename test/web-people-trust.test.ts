@@ -365,6 +365,18 @@ describe.skipIf(!chromiumFound())('People page: issue 19 (local backend, real fa
         [other.id, other.name],
       ].sort(),
     );
+
+    // After a reload the status line is gone; the edit log on Status undoes the edit still.
+    await page.getByRole('heading', { level: 1, name: 'Ariel' }).waitFor();
+    await page.getByRole('textbox', { name: 'Name' }).fill('Ariel Later');
+    await page.getByRole('textbox', { name: 'Name' }).press('Enter');
+    await status.getByText('Renamed to Ariel Later.').waitFor();
+    await page.reload();
+    await page.getByRole('navigation').getByRole('link', { name: 'Status' }).click();
+    const edits = page.getByRole('list', { name: 'Recent edits' });
+    await edits.getByRole('button', { name: /^Undo: .*Ariel Later/ }).click();
+    await status.getByText(/^Undone: /).waitFor();
+    expect((await api<Person>(`/people/${enc(ariel)}`)).name).toBe('Ariel');
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

@@ -214,6 +214,7 @@ export const api = {
     call<Page<LinkedFace>>('GET', `/faces/unknown/${enc(id)}?${query({ limit: 60, cursor })}`),
   notFaces: (cursor?: string) =>
     call<Page<LinkedFace>>('GET', `/faces/not-a-face?${query({ limit: 60, cursor })}`),
+  edits: (cursor?: string) => call<Page<Edit>>('GET', `/edits?${query({ limit: 20, cursor })}`),
   undo: (editId: string) => call<{ edit: Edit }>('POST', `/edits/${enc(editId)}/undo`),
   changes: () => call<Changes>('GET', '/changes'),
   photosWith: (people: string[], cursor?: string) =>

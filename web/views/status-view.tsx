@@ -3,6 +3,7 @@ import { api, type PageCaps, type StatsRecord } from '../api';
 import { ErrorNote } from '../components/error-note';
 import { useViewTitle } from '../components/use-view-focus';
 import { IndexingProgress } from './people-view';
+import { RecentEdits } from './recent-edits';
 
 const CAPABILITY_NAMES: [keyof PageCaps, string][] = [
   ['rejectFace', '"Not this person" on one face'],
@@ -68,6 +69,7 @@ export function StatusView({ caps }: { caps: PageCaps }) {
           Merging: <strong>{caps.mergeIsTask ? 'runs as a task (shown as pending)' : 'immediate'}</strong>
         </li>
       </ul>
+      {caps.undo && <RecentEdits />}
     </section>
   );
 }
