@@ -65,10 +65,13 @@ async function photos(root: string): Promise<void> {
 
 async function settle(page: Page): Promise<void> {
   await page.waitForLoadState('networkidle');
-  // Lazy images: scroll each into view and wait for its pixels.
-  for (const img of await page.locator('img').all()) await img.scrollIntoViewIfNeeded().catch(() => {});
+  // Lazy images: scroll each shown one into view (People stays mounted, hidden, under the other views).
+  for (const img of await page.locator('img:visible').all())
+    await img.scrollIntoViewIfNeeded({ timeout: 2000 }).catch(() => {});
   await page
-    .waitForFunction(() => [...document.images].every((i) => i.complete), undefined, { timeout: 15_000 })
+    .waitForFunction(() => [...document.images].every((i) => i.complete || !i.offsetParent), undefined, {
+      timeout: 15_000,
+    })
     .catch(() => {});
   await page.evaluate(() => scrollTo(0, 0));
   await page.waitForTimeout(300);
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
     await page.getByRole('button', { name: 'Unhide' }).waitFor();
     await shot('person');
     await page.getByRole('button', { name: 'Unhide' }).click();
+    await page.getByRole('button', { name: 'Dismiss' }).click();
     await page.getByRole('button', { name: 'Merge…' }).click();
     await page.getByRole('dialog').getByRole('checkbox').first().waitFor();
     await page.getByRole('dialog').getByRole('checkbox', { name: 'Colin', exact: true }).check();
