@@ -23,6 +23,7 @@ import { PhotoStore } from '../src/local/store/photo-store';
 import { TaskStore } from '../src/local/store/task-store';
 import { UnknownFacesStore } from '../src/local/store/unknown-faces-store';
 import { createLogger } from '../src/log/logger';
+import { recordStatements } from './support/record-statements';
 import { mulberry32 } from './support/synthetic-faces';
 
 let rand = mulberry32(5);
@@ -42,28 +43,6 @@ const analysis = (faces: number): AnalyzedPhoto => ({
     embedding: new Float32Array(128).fill(0.1),
   })),
 });
-
-/** Every SQL statement a piece of code runs, with its parameters. */
-function recordStatements(db: Db): { sql: string; args: unknown[] }[] & { stop(): void } {
-  const seen: { sql: string; args: unknown[] }[] = [];
-  const prepare = db.prepare.bind(db);
-  let recording = true;
-  const wrapped = new WeakSet<object>();
-  db.prepare = ((sql: string) => {
-    const stmt = prepare(sql);
-    if (wrapped.has(stmt)) return stmt;
-    wrapped.add(stmt);
-    for (const m of ['all', 'get', 'iterate'] as const) {
-      const real = stmt[m].bind(stmt) as (...a: unknown[]) => unknown;
-      (stmt as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => {
-        if (recording) seen.push({ sql, args });
-        return real(...args);
-      };
-    }
-    return stmt;
-  }) as typeof db.prepare;
-  return Object.assign(seen, { stop: () => (recording = false) });
-}
 
 describe('local store at scale', () => {
   let dir: string;

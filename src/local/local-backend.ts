@@ -88,9 +88,19 @@ export interface LocalBackendDeps {
    * could not, at a cost that stays in proportion to growth (a 100k-face full pass takes ~15 s).
    */
   fullClusteringGrowth?: number;
+  /** See SIMILAR_PEOPLE_MAX_DISTANCE (tests on other embedding scales). */
+  similarMaxDistance?: number;
 }
 
 const DEFAULT_FULL_CLUSTERING_GROWTH = 0.25;
+/**
+ * "Possibly the same person" suggests only people whose centroid (mean identity embedding) is closer
+ * than this. Calibrated on faces-dev (bench/similar-cutoff.ts, docs/edits-and-review.md): each of 346
+ * identities split in two halves has its halves within 0.423 of each other, while 0.1 % of half pairs of
+ * two different identities are closer than 0.45 (at 0.44: about 0.7 false suggestions per person in an
+ * album of 1,000 people, 0.007 in an album of 10). Before, every person was suggested, however far.
+ */
+export const SIMILAR_PEOPLE_MAX_DISTANCE = 0.44;
 /**
  * Passes of one run whose result a user edit made stale (see cluster()). After the last one the run gives
  * up and leaves the changes for the next run; edits still win.
@@ -135,6 +145,8 @@ export class LocalBackend implements AlbumBackend {
    * indexed now (`running`); the launcher's change queue reports them here (null: no queue, e.g. a test).
    */
   indexing: () => { queued: number; running: number } | null = () => null;
+  /** Photos the indexer finished in this process (any outcome): `start`'s progress line counts them. */
+  photosHandled = 0;
   /** Tells this process's generations apart from an earlier one's (total_changes restarts at 0). */
   private readonly boot = Date.now().toString(36);
 
@@ -190,6 +202,8 @@ export class LocalBackend implements AlbumBackend {
           outcome: 'rejected',
           reason: `error: ${err instanceof Error ? err.message : String(err)}`,
         } satisfies PhotoOutcome;
+      } finally {
+        this.photosHandled++;
       }
     });
   }
@@ -409,14 +423,18 @@ export class LocalBackend implements AlbumBackend {
       for (let i = 0; i < c.length; i++) d += (c[i]! - mine[i]!) ** 2;
       ranked.push({ id, distance: Math.sqrt(d) });
     }
-    ranked.sort((a, b) => a.distance - b.distance);
+    const max = this.deps.similarMaxDistance ?? SIMILAR_PEOPLE_MAX_DISTANCE;
+    const likely = ranked.filter((r) => r.distance < max).sort((a, b) => a.distance - b.distance);
     const out: SimilarPersonRecord[] = [];
-    for (const r of ranked) {
-      if (out.length >= limit) break;
+    for (const r of likely) {
       const person = await this.getPerson(r.id);
       if (person) out.push({ person, distance: Math.round(r.distance * 1000) / 1000 });
     }
-    return out;
+    // Named people first (the merge a person most likely wants), then the closest.
+    out.sort(
+      (a, b) => Number(b.person.name !== null) - Number(a.person.name !== null) || a.distance - b.distance,
+    );
+    return out.slice(0, limit);
   }
 
   photoSource(): PhotoSource {

@@ -218,8 +218,9 @@ describe.each([
   it.skipIf(_name !== 'local')(
     'suggests similar people, gives a face by hand and takes it back with "not this person"',
     async () => {
+      // Two different men: not within the calibrated distance, so no suggestion (it listed bob before).
       const similar = SimilarShape.parse((await album.http('GET', `/people/${alice}/similar`)).json);
-      expect(similar.items.map((s) => s.person.id)).toEqual([bob]);
+      expect(similar.items).toEqual([]);
       const stranger = PhotoShape.parse(
         (await album.http('GET', `/photos/faces?uri=${encodeURIComponent(album.keys.stranger[0]!)}`)).json,
       );
