@@ -38,7 +38,8 @@ async function photosFolder(root: string): Promise<void> {
     for (let i = 1; i <= n; i++) copy(join(DEV, who, `${i}.jpg`), `${who}/${i}.jpg`);
   copy(join(STRANGERS, 'Aaron_Eckhart/1.jpg'), STRANGER);
   // Two more faces of no one, for the Unknown faces view.
-  for (const who of ['Aaron_Guiel', 'Aaron_Patterson']) copy(join(STRANGERS, who, '1.jpg'), `stranger/${who}.jpg`);
+  for (const who of ['Aaron_Guiel', 'Aaron_Patterson'])
+    copy(join(STRANGERS, who, '1.jpg'), `stranger/${who}.jpg`);
   const tiles = await Promise.all(
     ['Hugo_Chavez/5.jpg', 'Colin_Powell/5.jpg'].map((f) => sharp(join(DEV, f)).resize(400, 400).toBuffer()),
   );
@@ -71,7 +72,7 @@ describe.skipIf(!chromiumFound())('People page: issue 19 (local backend, real fa
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let work: string;
   let running: RunningAlbum;
-  let caps: Capabilities & { undo?: boolean; unknownFaces?: boolean };
+  let caps: Capabilities & { faceAttributes?: string[] };
   const personOf: Record<string, string> = {};
   /** The `oss://<bucket>/` every photo's uri starts with (the local bucket is the folder). */
   let uriBase = '';
@@ -436,6 +437,40 @@ describe.skipIf(!chromiumFound())('People page: issue 19 (local backend, real fa
     expect((await api<{ items: Person[] }>('/people?limit=100&hidden=include')).items.length).toBe(
       peopleBefore,
     );
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  // Issue 21's routes (GET /photos?people=, POST /people/search): the page shows With… and Who is this?
+  // only where the server has them (capabilities.faceAttributes); on a server without them this is skipped.
+  it('Find: "With…" shows only photos that hold both people; "Who is this?" names the person in a new photo', async (ctx) => {
+    if (!caps.faceAttributes) ctx.skip();
+    const ariel = personOf.Ariel_Sharon!;
+    const page = await browser.context.newPage();
+    const errors = watchConsole(page);
+    await page.goto(`${running.url}/#/people/${enc(ariel)}`);
+    await page.getByRole('heading', { level: 1, name: 'Ariel' }).waitFor();
+    await page.getByRole('button', { name: 'With…' }).click();
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: /^Hugo Chávez, \d+ photos$/ })
+      .click();
+    const both = await api<{ items: Photo[] }>(
+      `/photos?people=${enc(ariel)},${enc(personOf.Jennifer_Capriati!)}`,
+    );
+    expect(both.items.map((p) => p.key)).toEqual([GROUP]);
+    const photos = page.getByRole('list', { name: 'Photos' });
+    await expect.poll(() => photos.getByRole('listitem').count()).toBe(1);
+    await photos.getByRole('link', { name: `Open ${GROUP.split('/')[1]}` }).waitFor();
+
+    // A photo of Ariel the album does not hold.
+    await page.getByRole('navigation').getByRole('link', { name: 'People' }).click();
+    await page.getByRole('button', { name: 'Who is this?' }).click();
+    await page.getByLabel('Drop a photo here, or choose one').setInputFiles(join(DEV, 'Ariel_Sharon/5.jpg'));
+    await page
+      .getByRole('dialog')
+      .getByRole('link', { name: /^Ariel, \d+ photos/ })
+      .waitFor({ timeout: 30_000 });
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
