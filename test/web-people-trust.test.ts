@@ -195,6 +195,15 @@ describe.skipIf(!chromiumFound())('People page: issue 19 (local backend, real fa
     await page.getByRole('button', { name: 'Merge…' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('checkbox', { name: 'Unnamed person · 3 photos' }).first().waitFor();
+    // Named people before unnamed ones, in each list of the dialog.
+    for (const legend of ['Possibly the same person', 'Everyone, by name']) {
+      const names = await dialog
+        .getByRole('group', { name: legend })
+        .getByRole('checkbox')
+        .evaluateAll((els) => els.map((e) => e.closest('label')?.textContent?.trim() ?? ''));
+      const unnamed = names.map((n) => n.startsWith('Unnamed person'));
+      expect(unnamed, `${legend}: ${names.join(' | ')}`).toEqual([...unnamed].sort());
+    }
     // Ticking a named person: both names are offered, the kept person's first.
     await dialog.getByRole('checkbox', { name: 'Ariel', exact: true }).check();
     const keep = dialog.getByRole('group', { name: 'Name to keep' });

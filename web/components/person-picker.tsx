@@ -5,6 +5,15 @@ import { LoadMore } from './load-more';
 import { useDebounced } from './use-debounced';
 import { usePaged } from './use-paged';
 
+/**
+ * Named people before unnamed ones, each keeping its order: a name is what a person looks for. (The
+ * server's name sort puts unnamed people first; in a picker, reordering as pages arrive does no harm.)
+ */
+export const namedFirst = (people: Person[]): Person[] => [
+  ...people.filter((p) => p.name),
+  ...people.filter((p) => !p.name),
+];
+
 /** Name contains the text, ignoring case and accents: what the server's `?q=` does, applied again here. */
 export const nameMatches = (p: Person, needle: string): boolean =>
   !needle || fold(p.name ?? '').includes(fold(needle));
@@ -40,7 +49,7 @@ export function PersonPicker({
     [q],
   );
   const list = usePaged<Person>(fetchPage, `pick:${q}`);
-  const people = list.items.filter((p) => !exclude?.includes(p.id) && nameMatches(p, q));
+  const people = namedFirst(list.items.filter((p) => !exclude?.includes(p.id) && nameMatches(p, q)));
   const pick = (choice: Person | 'new') => {
     ref.current?.close();
     onPick(choice);

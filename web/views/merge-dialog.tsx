@@ -11,6 +11,7 @@ import {
 import { ErrorNote } from '../components/error-note';
 import { FaceImage } from '../components/face-image';
 import { LoadMore } from '../components/load-more';
+import { namedFirst } from '../components/person-picker';
 import { usePaged } from '../components/use-paged';
 
 /**
@@ -73,7 +74,9 @@ export function MergeDialog({
   const needle = search.trim().toLowerCase();
   const matches = (p: Person) => !needle || displayName(p).toLowerCase().includes(needle);
   const suggestedIds = useMemo(() => new Set((suggested ?? []).map((p) => p.id)), [suggested]);
-  const others = everyone.items.filter((p) => p.id !== into.id && !suggestedIds.has(p.id) && matches(p));
+  const others = namedFirst(
+    everyone.items.filter((p) => p.id !== into.id && !suggestedIds.has(p.id) && matches(p)),
+  );
   const suggestions = (suggested ?? []).filter((p) => p.id !== into.id && matches(p));
 
   const toggle = (p: Person, on: boolean) => {
