@@ -282,6 +282,14 @@ describe.skipIf(!chromiumFound())('People page: issue 19 (local backend, real fa
     await page.getByRole('status').filter({ hasText: 'Gave the face to Ariel.' }).waitFor();
     const after = await api<Photo>(`/photos/faces?uri=${enc(stranger.uri)}`);
     expect(after.faces[0]!.personId).toBe(ariel);
+    // …and "Undo" gives it back to no one.
+    await page.locator('.edit-status').getByRole('button', { name: 'Undo' }).click();
+    await page
+      .locator('.edit-status')
+      .getByText(/^Undone: /)
+      .waitFor();
+    expect((await api<Photo>(`/photos/faces?uri=${enc(stranger.uri)}`)).faces[0]!.personId).toBeNull();
+    await page.getByRole('button', { name: 'Give to a person…' }).waitFor();
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
