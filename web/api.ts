@@ -211,7 +211,7 @@ export const api = {
   unknownGroups: (cursor?: string) =>
     call<Page<UnknownGroup>>('GET', `/faces/unknown?${query({ limit: 24, cursor })}`),
   unknownGroup: (id: string, cursor?: string) =>
-    call<Page<LinkedFace>>('GET', `/faces/unknown/${enc(id)}?${query({ limit: 60, cursor })}`),
+    call<Page<LinkedFace>>('GET', `/faces/unknown/${enc(id)}?${query({ limit: 100, cursor })}`),
   notFaces: (cursor?: string) =>
     call<Page<LinkedFace>>('GET', `/faces/not-a-face?${query({ limit: 60, cursor })}`),
   edits: (cursor?: string) => call<Page<Edit>>('GET', `/edits?${query({ limit: 20, cursor })}`),
