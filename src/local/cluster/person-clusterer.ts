@@ -277,6 +277,27 @@ export class PersonClusterer {
       .map((p) => p.id);
   }
 
+  /**
+   * Each face's nearest faces (graphNeighbors, under edgeCut) as last searched: by a full re-cluster's
+   * k-NN graph, or by unknownGroups for a face that arrived since. A list does not learn of faces added
+   * after it, but theirs name it, so the grouping's edges still cover both. Forgotten with the face.
+   */
+  private near = new Map<number, Int32Array>();
+
+  private nearFaces(st: FaceState): Int32Array {
+    let ids = this.near.get(st.id);
+    if (!ids) {
+      // Unfiltered: a filtered HNSW search calls back into JS for every candidate it visits (43 s for 20k
+      // waiting faces against 15 s, bench/unknown-groups.ts); faces a person holds are skipped by the caller.
+      const nbs = this.all
+        .search(st.embedding, this.opts.graphNeighbors + 1)
+        .filter((nb) => nb.id !== st.id && nb.distance < this.opts.edgeCut);
+      ids = Int32Array.from(nbs.map((nb) => nb.id));
+      this.near.set(st.id, ids);
+    }
+    return ids;
+  }
+
   /** Phase timings (ms) of the last recluster, for benchmarks. */
   lastReclusterMs: Record<string, number> = {};
 
@@ -290,6 +311,7 @@ export class PersonClusterer {
     this.validate(faces, false);
     this.faces = new Map();
     this.persons = new Map();
+    this.near = new Map();
     this.all = this.newIndex(faces.length + 16);
     for (const p of persons) {
       const st = this.ensurePerson(p.id);
@@ -359,6 +381,7 @@ export class PersonClusterer {
       this.place(st, null, log);
       this.all.remove(id);
       this.faces.delete(id);
+      this.near.delete(id);
       log.before.delete(id);
       log.after.delete(id);
     }
@@ -446,6 +469,11 @@ export class PersonClusterer {
       }
     }
     this.all.setEf(o.efSearch);
+    for (const [id, row] of rowOf) {
+      const ids = nbIds.subarray(row * K, row * K + K);
+      const n = ids.indexOf(-1);
+      this.near.set(id, Int32Array.from(n < 0 ? ids : ids.subarray(0, n)));
+    }
     phase.graph = Math.round(performance.now() - t);
     t = performance.now();
     const groups = agglomerate(seeds, edges, o.threshold, o.linkage);
@@ -587,9 +615,11 @@ export class PersonClusterer {
 
   /**
    * The faces no person holds, grouped for the "Unknown faces" review: average linkage under `threshold`
-   * over the k-NN graph among them (graphNeighbors each, filtered search), never two faces of one photo.
+   * over the k-NN graph among them (each face's graphNeighbors nearest faces under edgeCut, those a
+   * person holds left out; see nearFaces), never two faces of one photo.
    * Any face groups here, clusterable or not: a person gives a group to someone by hand, the group only
-   * saves clicks. Singletons are groups too. Cost: one filtered search per waiting face.
+   * saves clicks. Singletons are groups too. Cost: a k-NN search per waiting face not searched before
+   * (none after a full re-cluster, whose graph they come from).
    */
   unknownGroups(): number[][] {
     const o = this.opts;
@@ -607,11 +637,12 @@ export class PersonClusterer {
     });
     const seen = new Set<number>();
     const edges: [number, number][] = [];
+    this.all.setEf(o.graphEf);
     for (const st of waiting) {
       const s = seedOf.get(st.id)!;
-      for (const nb of this.all.search(st.embedding, o.graphNeighbors + 1, this.waiting)) {
-        const other = seedOf.get(nb.id);
-        if (other === undefined || other === s || nb.distance >= o.edgeCut) continue;
+      for (const nb of this.nearFaces(st)) {
+        const other = seedOf.get(nb);
+        if (other === undefined || other === s) continue;
         const [a, b] = other < s ? [other, s] : [s, other];
         const key = a * waiting.length + b;
         if (seen.has(key)) continue;
@@ -619,6 +650,7 @@ export class PersonClusterer {
         edges.push([a, b]);
       }
     }
+    this.all.setEf(o.efSearch);
     return agglomerate(seeds, edges, o.threshold, o.linkage)
       .map((g) => g.faceIds.sort((a, b) => a - b))
       .filter((ids) => ids.length > 0);
