@@ -22,7 +22,11 @@ it('oss:// URIs whose keys hold line breaks parse to the whole key', () => {
   for (const key of NAMES) {
     expect(parseOssUri(`oss://local/${key}`)).toEqual({ bucket: 'local', key });
     // The web page's routes too, should a hash arrive with the break undecoded.
-    expect(parseRoute(`#/photo/oss://local/${key}`)).toEqual({ view: 'photo', uri: `oss://local/${key}` });
+    expect(parseRoute(`#/photo/oss://local/${key}`)).toEqual({
+      view: 'photo',
+      uri: `oss://local/${key}`,
+      from: null,
+    });
   }
 });
 

@@ -1,6 +1,7 @@
 import { AlbumError } from '../../album/errors';
 import type { Edit, EditKind, Page, PageQuery } from '../../album/types';
 import { type Db, groupCommitOf } from './database';
+import { indexPersonName } from './people-names';
 
 /**
  * The edit log: one entry per user edit of people or faces, with what the edit overwrote, so an undo
@@ -249,7 +250,12 @@ export class EditLogStore {
       ON CONFLICT(id) DO UPDATE SET name = excluded.name, hidden = excluded.hidden, labels = excluded.labels,
         merged_into = excluded.merged_into, edited = excluded.edited, created_at = excluded.created_at,
         updated_at = excluded.updated_at`);
-    for (const p of before.people) if (p.row) upsertPerson.run(p.row);
+    for (const p of before.people) {
+      if (!p.row) continue;
+      upsertPerson.run(p.row);
+      // The name search key follows the name (GET /people?q=).
+      indexPersonName(db, p.id, p.row.name as string | null);
+    }
     const face = db.prepare(`UPDATE faces SET person_id = @person_id, pinned_person_id = @pinned_person_id,
       rejected_person_ids = @rejected_person_ids, not_a_face = @not_a_face WHERE id = @id`);
     for (const f of before.faces) face.run(f);
@@ -265,6 +271,7 @@ export class EditLogStore {
       // (Faces pinned to it were all pinned by the edit, so the snapshot restored them.)
       db.prepare('UPDATE faces SET person_id = NULL WHERE person_id = ?').run(p.id);
       db.prepare('DELETE FROM person_covers WHERE person_id = ?').run(p.id);
+      indexPersonName(db, p.id, null);
       db.prepare('DELETE FROM people WHERE id = ?').run(p.id);
     }
   }
