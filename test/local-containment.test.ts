@@ -8,25 +8,15 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { AlbumService } from '../src/album/album-service';
-import { loadAlbumConfig } from '../src/config/album-config';
-import { createApiApp } from '../src/http/api-app';
-import { singleLibrary } from '../src/library/album-libraries';
 import { createFaceEngine } from '../src/local/engine/create-face-engine';
 import type { FaceEngine } from '../src/local/engine/face-engine';
 import { PhotoFolder } from '../src/local/folder/photo-folder';
-import { LocalBackend } from '../src/local/local-backend';
 import { FaceThumbnails } from '../src/local/media/face-thumbnails';
 import { localSignedMedia } from '../src/local/media/local-signed-media';
 import { LocalMediaLinks, loadMediaSecret } from '../src/local/media/media-links';
 import { openDatabase } from '../src/local/store/database';
-import { EditLogStore } from '../src/local/store/edit-log-store';
-import { FaceEditsStore } from '../src/local/store/face-edits-store';
-import { PeopleStore } from '../src/local/store/people-store';
-import { PhotoStore } from '../src/local/store/photo-store';
-import { TaskStore } from '../src/local/store/task-store';
-import { UnknownFacesStore } from '../src/local/store/unknown-faces-store';
 import { walkPhotos } from '../src/local/watch/folder-walk';
+import { detectApi } from './support/detect-api';
 import { captureLogs } from './support/log-capture';
 
 const FACE = join(import.meta.dirname, '../../shared/datasets/faces-dev/George_W_Bush/1.jpg');
@@ -61,29 +51,14 @@ it('the folder refuses a path through a directory link leading outside, existing
 
 it('/detect answers the same 400 for a file outside, existing or not, and never reads it', async () => {
   const logs = captureLogs();
-  const backend = new LocalBackend({
-    bucket: 'local',
+  const api = detectApi({
+    db,
     folder: new PhotoFolder(photos, logs.log),
-    photos: new PhotoStore(db),
-    people: new PeopleStore(db, (p) => p),
-    tasks: new TaskStore(db),
-    edits: new FaceEditsStore(db),
-    editLog: new EditLogStore(db),
-    unknownFaces: new UnknownFacesStore(db),
     engine: async () => {
       engine ??= await createFaceEngine({ workers: 1 });
       return engine;
     },
-    clusterer: { cluster: () => ({ assignments: [], createdPersons: [], emptiedPersons: [] }) },
-    isClusterable: () => true,
-    concurrency: 1,
-  });
-  const config = loadAlbumConfig({ PHOTO_PREFIX: '' });
-  const api = createApiApp({
-    libraries: singleLibrary(new AlbumService(backend, { photoUrl: (u) => u, faceUrl: (u) => u }, config)),
-    config,
     log: logs.log,
-    bucket: 'local',
   });
   const detect = async (uri: string) => {
     const res = await api.request('/detect', {

@@ -9,22 +9,12 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AlbumService } from '../src/album/album-service';
-import { loadAlbumConfig } from '../src/config/album-config';
-import { createApiApp } from '../src/http/api-app';
-import { singleLibrary } from '../src/library/album-libraries';
 import { createFaceEngine } from '../src/local/engine/create-face-engine';
 import type { FaceEngine } from '../src/local/engine/face-engine';
 import { PhotoFolder } from '../src/local/folder/photo-folder';
-import { LocalBackend } from '../src/local/local-backend';
 import { type LocalServer, startLocalServer } from '../src/local/server/local-server';
 import { type Db, openDatabase } from '../src/local/store/database';
-import { EditLogStore } from '../src/local/store/edit-log-store';
-import { FaceEditsStore } from '../src/local/store/face-edits-store';
-import { PeopleStore } from '../src/local/store/people-store';
-import { PhotoStore } from '../src/local/store/photo-store';
-import { TaskStore } from '../src/local/store/task-store';
-import { UnknownFacesStore } from '../src/local/store/unknown-faces-store';
+import { detectApi } from './support/detect-api';
 import { captureLogs } from './support/log-capture';
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-http-errors-'));
@@ -36,29 +26,14 @@ let engine: FaceEngine | undefined;
 beforeAll(async () => {
   mkdirSync(join(dir, 'photos'));
   db = openDatabase(join(dir, 'data', 'album.db'));
-  const backend = new LocalBackend({
-    bucket: 'local',
+  const app = detectApi({
+    db,
     folder: new PhotoFolder(join(dir, 'photos'), logs.log),
-    photos: new PhotoStore(db),
-    people: new PeopleStore(db, (p) => p),
-    tasks: new TaskStore(db),
-    edits: new FaceEditsStore(db),
-    editLog: new EditLogStore(db),
-    unknownFaces: new UnknownFacesStore(db),
     engine: async () => {
       engine ??= await createFaceEngine({ workers: 1 });
       return engine;
     },
-    clusterer: { cluster: () => ({ assignments: [], createdPersons: [], emptiedPersons: [] }) },
-    isClusterable: () => true,
-    concurrency: 1,
-  });
-  const config = loadAlbumConfig({ PHOTO_PREFIX: '' });
-  const app = createApiApp({
-    libraries: singleLibrary(new AlbumService(backend, { photoUrl: (u) => u, faceUrl: (u) => u }, config)),
-    config,
     log: logs.log,
-    bucket: 'local',
   });
   server = await startLocalServer({ app, log: logs.log, port: 0 });
 });
