@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterFace } from '../src/local/cluster/cluster-types';
 import { type ClustererOptions, PersonClusterer } from '../src/local/cluster/person-clusterer';
-import { clusterFace, TightGroups } from './support/synthetic-faces';
+import { clusterFace, idCounter, movedAlong, TightGroups } from './support/synthetic-faces';
 
 const groups = new TightGroups(23, 0.01);
 const RULE: Partial<ClustererOptions> = { localSpread: { minPhotos: 5, ratio: 1.3, trim: false } };
@@ -17,16 +17,7 @@ function face(embedding: Float32Array, extra: Partial<ClusterFace> = {}): Cluste
   return clusterFace(id, id, embedding, extra);
 }
 
-function onAxes(centre: Float32Array, moves: [axis: number, r: number][]): Float32Array {
-  const v = Float32Array.from(centre);
-  for (const [a, r] of moves) v[a]! += r;
-  return v;
-}
-
-function counter(): () => string {
-  let n = 0;
-  return () => `Cluster-l${++n}`;
-}
+const counter = () => idCounter('Cluster-l');
 
 /**
  * A spread person of 10 photos: 5 pairs of alike photos (0.25 apart), the pairs ~0.47–0.50 from each
@@ -35,13 +26,13 @@ function counter(): () => string {
 function spreadPerson(centre: Float32Array): ClusterFace[] {
   return [0, 1, 2, 3, 4].flatMap((k) => [
     face(
-      onAxes(centre, [
+      movedAlong(centre, [
         [k, 0.33],
         [40 + k, 0.125],
       ]),
     ),
     face(
-      onAxes(centre, [
+      movedAlong(centre, [
         [k, 0.33],
         [40 + k, -0.125],
       ]),
@@ -50,11 +41,11 @@ function spreadPerson(centre: Float32Array): ClusterFace[] {
 }
 
 /** A stranger near the person's middle: 0.53 from every member, so its average link (0.53) is under 0.54. */
-const stranger = (centre: Float32Array) => face(onAxes(centre, [[20, 0.395]]));
+const stranger = (centre: Float32Array) => face(movedAlong(centre, [[20, 0.395]]));
 /** Another photo of the person, beside one of its pairs. */
 const genuine = (centre: Float32Array) =>
   face(
-    onAxes(centre, [
+    movedAlong(centre, [
       [0, 0.33],
       [40, 0.125],
       [60, 0.2],

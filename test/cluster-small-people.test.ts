@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterFace } from '../src/local/cluster/cluster-types';
 import { type ClustererOptions, PersonClusterer } from '../src/local/cluster/person-clusterer';
-import { clusterFace, TightGroups } from './support/synthetic-faces';
+import { clusterFace, idCounter, movedAlong, TightGroups } from './support/synthetic-faces';
 
 const groups = new TightGroups(17, 0.01);
 const RULE: Partial<ClustererOptions> = { smallPeople: { below: 5, ratio: 1 } };
@@ -17,16 +17,7 @@ function face(embedding: Float32Array, extra: Partial<ClusterFace> = {}): Cluste
   return clusterFace(id, id, embedding, extra);
 }
 
-function onAxes(centre: Float32Array, moves: [axis: number, r: number][]): Float32Array {
-  const v = Float32Array.from(centre);
-  for (const [a, r] of moves) v[a]! += r;
-  return v;
-}
-
-function counter(): () => string {
-  let n = 0;
-  return () => `Cluster-s${++n}`;
-}
+const counter = () => idCounter('Cluster-s');
 
 /**
  * The pattern of issue 17: two alike photos of one stranger (0.30 apart) and one photo of a look-alike
@@ -34,15 +25,15 @@ function counter(): () => string {
  */
 function mixedTrio(centre: Float32Array, extra: Partial<ClusterFace> = {}): ClusterFace[] {
   return [
-    face(onAxes(centre, [[0, 0.21]]), extra),
-    face(onAxes(centre, [[1, 0.21]]), extra),
-    face(onAxes(centre, [[2, 0.4]]), extra),
+    face(movedAlong(centre, [[0, 0.21]]), extra),
+    face(movedAlong(centre, [[1, 0.21]]), extra),
+    face(movedAlong(centre, [[2, 0.4]]), extra),
   ];
 }
 
 /** One face of someone else `r` from each member (never founding: not clusterable). */
 function crowd(trio: ClusterFace[], r: number): ClusterFace[] {
-  return trio.map((m, i) => face(onAxes(m.embedding, [[10 + i, r]]), { clusterable: false }));
+  return trio.map((m, i) => face(movedAlong(m.embedding, [[10 + i, r]]), { clusterable: false }));
 }
 
 const people = (c: PersonClusterer, fs: ClusterFace[]) => new Set(fs.map((f) => c.personOf(f.id)));
@@ -99,7 +90,7 @@ describe('small people must stand apart (full pass)', () => {
 
   it('5 photos or more are not held to it', () => {
     const centre = groups.centre(5);
-    const five = [0, 1, 2, 3, 4].map((axis) => face(onAxes(centre, [[axis, 0.3]])));
+    const five = [0, 1, 2, 3, 4].map((axis) => face(movedAlong(centre, [[axis, 0.3]])));
     const c = new PersonClusterer({ newPersonId: counter(), ...RULE });
     c.load([...five, ...crowd(five, 0.35)], []);
     c.recluster();
