@@ -13,9 +13,9 @@ import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { Person, Photo } from '../src/album/types';
-import { startAlbumDaemon } from '../src/local/launcher/album-daemon';
 import { createLogger } from '../src/log/logger';
 import { launchChromium } from '../test/support/chromium';
+import { startPageAlbum } from '../test/support/page-album';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -83,16 +83,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: 'error' });
   await photos(join(work, 'photos'));
   console.log('indexing the sample photos (real engine)…');
-  const album = await startAlbumDaemon({
-    photosDir: join(work, 'photos'),
-    dataDir: join(work, 'data'),
-    port: 0,
-    workers: 1,
-    env: {},
-    log,
-    quietMs: 200,
-    stabilityMs: 200,
-  });
+  const album = await startPageAlbum(work, log);
   const browser = await launchChromium();
   try {
     await album.idle();

@@ -13,12 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Person, Photo } from '../src/album/types';
 import { FcContextSchema } from '../src/fc/fc-context';
 import { createImmRuntimeFactory } from '../src/imm/imm-runtime';
-import { type RunningAlbum, startAlbumDaemon } from '../src/local/launcher/album-daemon';
+import type { RunningAlbum } from '../src/local/launcher/album-daemon';
 import { type LocalServer, startLocalServer } from '../src/local/server/local-server';
 import { createLogger } from '../src/log/logger';
 import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
 import { fcContext, immEnv, immFunctions, ossEvent, setEnv, timerEvent } from './fake-imm/fc-events';
 import { CHROMIUM_PATH, chromiumFound, HOW_TO_ENABLE, launchChromium } from './support/chromium';
+import { startPageAlbum } from './support/page-album';
 import { startStaticOss } from './support/static-oss';
 
 const DEV = resolve(import.meta.dirname, '../../shared/datasets/faces-dev');
@@ -117,16 +118,7 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
     beforeAll(async () => {
       work = mkdtempSync(join(tmpdir(), 'fa-web-'));
       await photosFolder(join(work, 'photos'));
-      running = await startAlbumDaemon({
-        photosDir: join(work, 'photos'),
-        dataDir: join(work, 'data'),
-        port: 0,
-        workers: 1,
-        env: {},
-        log,
-        quietMs: 200,
-        stabilityMs: 200,
-      });
+      running = await startPageAlbum(work, log);
       await running.idle();
       const people = await get<{ items: Person[] }>('/people?limit=100');
       for (const p of people.items) {

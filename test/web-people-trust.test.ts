@@ -12,9 +12,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Capabilities } from '../src/album/capabilities';
 import type { Person, Photo } from '../src/album/types';
-import { type RunningAlbum, startAlbumDaemon } from '../src/local/launcher/album-daemon';
+import type { RunningAlbum } from '../src/local/launcher/album-daemon';
 import { createLogger } from '../src/log/logger';
 import { chromiumFound, launchChromium } from './support/chromium';
+import { startPageAlbum } from './support/page-album';
 
 const DEV = resolve(import.meta.dirname, '../../shared/datasets/faces-dev');
 const STRANGERS = resolve(import.meta.dirname, '../../shared/datasets/faces-strangers');
@@ -91,16 +92,7 @@ describe.skipIf(!chromiumFound())('People page: issue 19 (local backend, real fa
     browser = await launchChromium();
     work = mkdtempSync(join(tmpdir(), 'fa-web19-'));
     await photosFolder(join(work, 'photos'));
-    running = await startAlbumDaemon({
-      photosDir: join(work, 'photos'),
-      dataDir: join(work, 'data'),
-      port: 0,
-      workers: 1,
-      env: {},
-      log,
-      quietMs: 200,
-      stabilityMs: 200,
-    });
+    running = await startPageAlbum(work, log);
     await running.idle();
     caps = await api('/capabilities');
     for (const p of (await api<{ items: Person[] }>('/people?limit=100')).items) {
