@@ -12,6 +12,7 @@
  *
  *   npm run bench:api -- [--faces 100000] [--dir .bench/api-album] [--seconds 3] [--rounds 3]
  *     [--connections 50] [--rebuild] [--modes text,objects,off] [--against <another checkout>]
+ *     [--only <words,…>]   (only the routes whose name holds one of the words; /health always)
  *
  * Each load runs `--rounds` times for `--seconds`; the tables show the median round. "÷ /health" is
  * taken per round, against a /health loaded on the same server right before the route, and the
@@ -50,6 +51,7 @@ const { values: args } = parseArgs({
     rebuild: { type: 'boolean', default: false },
     modes: { type: 'string', default: 'text,objects,off' },
     against: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const FACES = Number(args.faces);
@@ -130,10 +132,15 @@ async function build(): Promise<void> {
       return p;
     });
     chosen.push(persons);
+    // Nine in ten photos dated over ten years (the rest undated), as the photos-together questions sort by date.
+    const dated = rand() < 0.9;
+    const takenAt = dated
+      ? new Date(Date.UTC(2015, 0, 1) + rand() * 10 * 365 * 86_400_000).toISOString()
+      : null;
     album.photos.saveAnalysis(hash, {
       width: 250,
       height: 250,
-      takenAt: null,
+      takenAt,
       faces: persons.map((person, j) => ({
         box: { left: 60 + j * 10, top: 60, width: 110, height: 120 },
         confidence: 0.99,
@@ -142,6 +149,7 @@ async function build(): Promise<void> {
         gender: rand() < 0.5 ? ('male' as const) : ('female' as const),
         quality: 0.5 + rand() * 0.5,
         sharpness: 0.9,
+        attributes: {},
         embedding: identities.face(person === null ? identities.newIdentity() : centreOf[person]!),
       })),
     });
@@ -257,6 +265,24 @@ async function getJson<T>(url: string): Promise<T> {
 interface Route {
   name: string;
   path: string;
+  /** A POST with this body (else a GET). */
+  post?: { body: Buffer; contentType: string };
+  /** Sequential requests for this route when fewer than --sequential (the engine's search). */
+  sequential?: number;
+}
+
+/**
+ * A 2-MP photo (1632×1224) with three real faces for POST /people/search: faces-dev photos not in the album,
+ * each enlarged to 500 px, on a grey ground.
+ */
+async function searchImage(): Promise<Buffer> {
+  const { default: sharp } = await import('sharp');
+  const picks = freshPhotos(3, 90);
+  const tiles = await Promise.all(picks.map((f) => sharp(f).resize(500, 500).toBuffer()));
+  return sharp({ create: { width: 1632, height: 1224, channels: 3, background: { r: 110, g: 110, b: 110 } } })
+    .composite(tiles.map((input, i) => ({ input, left: 30 + i * 530, top: 360 })))
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 async function routes(base: string): Promise<Route[]> {
@@ -279,7 +305,10 @@ async function routes(base: string): Promise<Route[]> {
   const pages = Math.floor(big.imageCount / 50) - 1;
   const photos: { items: { uri: string }[] } = await getJson(`${base}/people/${big.id}/photos?limit=1`);
   const face = new URL(big.cover!.faceUrl);
-  return [
+  // The three largest people share the most group photos: the photos-together questions ask about them.
+  const [a, b, c] = ((await getJson(`${base}/people?limit=3`)) as PeoplePage).items.map((p) => p.id);
+  const image = await searchImage();
+  const all: Route[] = [
     { name: 'people (imageCount, page 1)', path: '/people?limit=50' },
     { name: 'people (imageCount, page 40)', path: await deep('/people?limit=50', 40) },
     { name: 'people (name asc, page 40)', path: await deep('/people?limit=50&sort=name', 40) },
@@ -297,7 +326,18 @@ async function routes(base: string): Promise<Route[]> {
     { name: 'photo faces', path: `/photos/faces?uri=${encodeURIComponent(photos.items[0]!.uri)}` },
     { name: 'stats', path: '/stats' },
     { name: 'face crop (warm)', path: `${face.pathname}${face.search}` },
+    { name: 'photos of 2 people together (page 1)', path: `/photos?people=${a},${b}&limit=50` },
+    { name: 'photos of 3 people together (page 1)', path: `/photos?people=${a},${b},${c}&limit=50` },
+    { name: 'people by name (q=son 1)', path: `/people?q=${encodeURIComponent('son 1')}&limit=50` },
+    {
+      name: 'people search (2-MP image, 3 faces)',
+      path: '/people/search',
+      post: { body: image, contentType: 'image/jpeg' },
+      sequential: 30,
+    },
   ];
+  const words = args.only?.split(',').map((w) => w.trim().toLowerCase());
+  return words ? all.filter((r) => words.some((w) => r.name.toLowerCase().includes(w))) : all;
 }
 
 interface Seq {
@@ -305,14 +345,24 @@ interface Seq {
   p99: number;
 }
 
-async function sequential(base: string, path: string, n: number): Promise<Seq> {
+async function sequential(base: string, path: string, n: number, post?: Route['post']): Promise<Seq> {
   const times: number[] = [];
-  for (let i = 0; i < n + 20; i++) {
+  const warm = post ? 3 : 20;
+  for (let i = 0; i < n + warm; i++) {
     const t = performance.now();
-    const res = await fetch(base + path, { headers: { 'accept-encoding': 'identity' } });
+    const res = await fetch(
+      base + path,
+      post
+        ? {
+            method: 'POST',
+            body: new Uint8Array(post.body),
+            headers: { 'accept-encoding': 'identity', 'content-type': post.contentType },
+          }
+        : { headers: { 'accept-encoding': 'identity' } },
+    );
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`${path}: ${res.status}`);
-    if (i >= 20) times.push(performance.now() - t);
+    if (i >= warm) times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
   return { p50: pct(times, 50), p99: pct(times, 99) };
@@ -332,7 +382,13 @@ interface Load {
   bytes: number;
 }
 
-async function load(base: string, path: string, pid: number, encodings?: string): Promise<Load> {
+async function load(
+  base: string,
+  path: string,
+  pid: number,
+  encodings?: string,
+  post?: Route['post'],
+): Promise<Load> {
   let rss = 0;
   const sampler = setInterval(() => {
     rss = Math.max(rss, rssMb(pid));
@@ -343,7 +399,11 @@ async function load(base: string, path: string, pid: number, encodings?: string)
     connections: Number(args.connections),
     duration: Number(args.seconds),
     timeout: 10,
-    headers: encodings ? { 'accept-encoding': encodings } : {},
+    headers: {
+      ...(encodings ? { 'accept-encoding': encodings } : {}),
+      ...(post ? { 'content-type': post.contentType } : {}),
+    },
+    ...(post ? { method: 'POST' as const, body: post.body } : {}),
   });
   const cpu = cpuSeconds(pid) - cpu0;
   clearInterval(sampler);
@@ -358,8 +418,8 @@ async function load(base: string, path: string, pid: number, encodings?: string)
   };
 }
 
-// Albums built before faces had per-person embeddings would send a full clustering pass astray.
-const BUILT = join(DIR, 'built-v2');
+// Albums built before faces had per-person embeddings would send a full clustering pass astray; v3: taken dates.
+const BUILT = join(DIR, 'built-v3');
 if (args.rebuild || !existsSync(BUILT)) {
   await build();
   writeFileSync(BUILT, new Date().toISOString());
@@ -495,14 +555,24 @@ async function measureTogether(
       s.routes = await routes(s.url);
       // Warm up: every path under load for a second, both ways, and a crop cut once (without it the
       // first routes measured used more CPU per request than the later ones, on both builds).
-      for (const path of ['/health', ...s.routes.map((r) => r.path)]) {
-        await sequential(s.url, path, 20);
-        await autocannon({ url: s.url + path, connections: Number(args.connections), duration: 1 });
+      for (const route of [{ name: 'health', path: '/health' } as Route, ...s.routes]) {
+        const { path, post } = route;
+        await sequential(s.url, path, post ? 2 : 20, post);
+        const body = post ? { method: 'POST' as const, body: post.body } : {};
+        const type = post ? { 'content-type': post.contentType } : {};
         await autocannon({
           url: s.url + path,
           connections: Number(args.connections),
           duration: 1,
-          headers: { 'accept-encoding': BROWSER_ENCODINGS },
+          headers: type,
+          ...body,
+        });
+        await autocannon({
+          url: s.url + path,
+          connections: Number(args.connections),
+          duration: 1,
+          headers: { 'accept-encoding': BROWSER_ENCODINGS, ...type },
+          ...body,
         });
       }
     }
@@ -529,7 +599,10 @@ async function measureTogether(
       const coded: Load[][] = started.map(() => []);
       const ratios = started.map(() => ({ plain: [] as number[], coded: [] as number[] }));
       const seq = [];
-      for (const s of started) seq.push(await sequential(s.url, s.routes[r]!.path, n));
+      for (const s of started) {
+        const route = s.routes[r]!;
+        seq.push(await sequential(s.url, route.path, Math.min(n, route.sequential ?? n), route.post));
+      }
       for (let i = 0; i < rounds; i++)
         for (const [k, s] of started.entries()) {
           // Each round's ratio is taken against a /health loaded just before it on the same server: the
@@ -537,8 +610,9 @@ async function measureTogether(
           // a reference measured minutes apart from the route put that drift into the ratio.
           const health = await load(s.url, '/health', s.pid);
           s.healthRounds.push(health);
-          const p = await load(s.url, s.routes[r]!.path, s.pid);
-          const c = await load(s.url, s.routes[r]!.path, s.pid, BROWSER_ENCODINGS);
+          const route = s.routes[r]!;
+          const p = await load(s.url, route.path, s.pid, undefined, route.post);
+          const c = await load(s.url, route.path, s.pid, BROWSER_ENCODINGS, route.post);
           plain[k]!.push(p);
           coded[k]!.push(c);
           ratios[k]!.plain.push(p.rps / health.rps);
@@ -651,7 +725,9 @@ if (args.against) {
   for (const [i, m] of modes.entries()) {
     const [served] = await measureTogether([{ title: m.title, root: ROOT, dir: DIR, env: m.env }]);
     const indexed =
-      i === 0 && m.env.FACE_ALBUM_READ_MEMO === undefined ? await indexingFigures(served!.url) : '';
+      i === 0 && m.env.FACE_ALBUM_READ_MEMO === undefined && !args.only
+        ? await indexingFigures(served!.url)
+        : '';
     await stop(served!);
     printTable(served!, indexed);
   }

@@ -3,30 +3,28 @@
  *
  *   (a) a sample of faces-dev photos (mostly 250×250 LFW, a few larger extras)
  *   (b) ~2-megapixel collages (1728×1152) of dev photos, written once to .bench/collages/<grid>/ (git-ignored);
- *       grid 1x1 = one upscaled portrait (1 face), 2x2 = 4 faces, 3x2 = 6 faces per photo.
+ *       grid 1x1 = one upscaled portrait (1 face), 3x1 = 3 faces, 2x2 = 4 faces, 3x2 = 6 faces per photo.
  *
  * Photos/s is the median over --runs passes (after one warm-up pass), with the queue kept full. Peak RSS is the
  * largest sum of the workers' VmRSS sampled from /proc every 50 ms, plus each worker's VmHWM.
  *
- * Flags: --sample 300  --collages 40  --grids 1x1,2x2,3x2  --runs 3  --workers <default: cores>
+ * --runtimes onnx,tfjs starts one engine per recognition runtime (face-analyzer.ts) and runs their passes in turn,
+ * set by set and run by run, so a before/after shares the same moments of a shared machine; only the engine whose
+ * pass is running is busy.
+ *
+ * Flags: --sample 300  --collages 40  --grids 1x1,3x1,3x2  --runs 3  --workers <default: cores>  --runtimes auto
  *        --detect-max-side 1280  --mesh-max-side 1024  --only dev|collage  --descriptor-flip (face-analyzer.ts)
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import {
   createFaceEngine,
   DEFAULT_DETECT_MAX_SIDE,
   type LocalFaceEngine,
 } from '../src/local/engine/create-face-engine';
-import type { StageTimings } from '../src/local/engine/face-analyzer';
-
-const ROOT = path.resolve(import.meta.dirname, '..');
-const DEV = path.resolve(ROOT, '../shared/datasets/faces-dev');
-const OUT = path.join(ROOT, '.bench', 'collages');
-const W = 1728;
-const H = 1152;
+import type { RecognitionRuntime, StageTimings } from '../src/local/engine/face-analyzer';
+import { COLLAGE_H, COLLAGE_W, DEV, evenlySpaced, makeCollages, manifestPaths } from './collages';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,57 +33,14 @@ function flag(name: string, fallback: string): string {
 
 const sampleSize = Number(flag('sample', '300'));
 const collageCount = Number(flag('collages', '40'));
-const grids = flag('grids', '1x1,2x2,3x2').split(',');
+const grids = flag('grids', '1x1,3x1,3x2').split(',');
+const runtimes = flag('runtimes', 'auto').split(',') as RecognitionRuntime[];
 const runs = Number(flag('runs', '3'));
 const workers = process.argv.includes('--workers') ? Number(flag('workers', '2')) : undefined;
 const detectMaxSide = Number(flag('detect-max-side', String(DEFAULT_DETECT_MAX_SIDE)));
 const meshMaxSide = Number(flag('mesh-max-side', '1024'));
 const only = flag('only', '');
 const descriptorFlip = process.argv.includes('--descriptor-flip');
-
-function manifestPaths(): string[] {
-  return readFileSync(path.join(DEV, 'MANIFEST.csv'), 'utf8')
-    .split(/\r?\n/)
-    .slice(1)
-    .map((l) => l.split(',')[0]!)
-    .filter((p) => p?.endsWith('.jpg'));
-}
-
-function evenlySpaced<T>(xs: T[], n: number): T[] {
-  if (n >= xs.length) return xs;
-  const step = xs.length / n;
-  return Array.from({ length: n }, (_, i) => xs[Math.floor(i * step)]!);
-}
-
-async function makeCollages(grid: string, count: number): Promise<string[]> {
-  const [cols, rows] = grid.split('x').map(Number) as [number, number];
-  const dir = path.join(OUT, grid);
-  mkdirSync(dir, { recursive: true });
-  const lfw = manifestPaths().filter((p) => !p.startsWith('_'));
-  const tiles = evenlySpaced(lfw, count * cols * rows);
-  const tw = Math.floor(W / cols);
-  const th = Math.floor(H / rows);
-  const files: string[] = [];
-  for (let c = 0; c < count; c++) {
-    const file = path.join(dir, `${c}.jpg`);
-    files.push(file);
-    if (existsSync(file)) continue;
-    const composite = await Promise.all(
-      Array.from({ length: cols * rows }, async (_, i) => ({
-        input: await sharp(path.join(DEV, tiles[(c * cols * rows + i) % tiles.length]!))
-          .resize(tw, th, { fit: 'cover' })
-          .toBuffer(),
-        left: (i % cols) * tw,
-        top: Math.floor(i / cols) * th,
-      })),
-    );
-    await sharp({ create: { width: W, height: H, channels: 3, background: { r: 40, g: 40, b: 40 } } })
-      .composite(composite)
-      .jpeg({ quality: 90 })
-      .toFile(file);
-  }
-  return files;
-}
 
 function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
@@ -127,52 +82,66 @@ async function pass(engine: LocalFaceEngine, files: string[]): Promise<PassResul
   return { photosPerSec: files.length / ((performance.now() - t0) / 1000), timings, faces, errors };
 }
 
+interface Engine {
+  runtime: string;
+  engine: LocalFaceEngine;
+}
+
+const CPU_STAGES = ['decode', 'tensor', 'detect', 'describe', 'recognize', 'ageGender'] as const;
+
 async function benchSet(
-  engine: LocalFaceEngine,
+  engines: Engine[],
   name: string,
   files: string[],
-): Promise<Record<string, unknown>> {
-  await pass(engine, files.slice(0, Math.min(files.length, 2 * engine.concurrency + 4))); // warm-up
-  let peakSum = 0;
-  const sampler = setInterval(() => {
-    const sum = engine.workerPids().reduce((s, pid) => s + procKb(pid, 'VmRSS'), 0);
-    peakSum = Math.max(peakSum, sum);
-  }, 50);
-  const results: PassResult[] = [];
-  for (let r = 0; r < runs; r++) results.push(await pass(engine, files));
-  clearInterval(sampler);
-  const all = results.flatMap((r) => r.timings);
-  const row = {
-    set: name,
-    photos: files.length,
-    runs,
-    workers: engine.concurrency,
-    photosPerSec: Number(median(results.map((r) => r.photosPerSec)).toFixed(2)),
-    perRun: results.map((r) => Number(r.photosPerSec.toFixed(2))),
-    facesPerPhoto: Number(
-      (results[0]!.faces.reduce((a, b) => a + b, 0) / Math.max(1, results[0]!.faces.length)).toFixed(2),
-    ),
-    errors: results[0]!.errors,
-    medianMsPerPhoto: {
-      decode: Number(median(all.map((t) => t.decode)).toFixed(1)),
-      detect: Number(median(all.map((t) => t.detect)).toFixed(1)),
-      describe: Number(median(all.map((t) => t.describe)).toFixed(1)),
-      total: Number(median(all.map((t) => t.total)).toFixed(1)),
-      cpu: Number(median(all.map((t) => t.cpu)).toFixed(1)),
-    },
-    medianCpuMsPerPhoto: Object.fromEntries(
-      (['decode', 'tensor', 'detect', 'describe'] as const).map((k) => [
-        k,
-        Number(median(all.map((t) => t.cpuStages[k])).toFixed(1)),
-      ]),
-    ),
-    // What the workers could do on otherwise idle cores: workers / median CPU seconds per photo.
-    cpuBoundPhotosPerSec: Number((engine.concurrency / (median(all.map((t) => t.cpu)) / 1000)).toFixed(2)),
-    peakRssSumMb: Math.round(peakSum / 1024),
-    workerHwmMb: engine.workerPids().map((pid) => Math.round(procKb(pid, 'VmHWM') / 1024)),
-  };
-  console.log(JSON.stringify(row));
-  return row;
+): Promise<Record<string, unknown>[]> {
+  for (const { engine } of engines)
+    await pass(engine, files.slice(0, Math.min(files.length, 2 * engine.concurrency + 4))); // warm-up
+  const results = engines.map(() => [] as PassResult[]);
+  const peaks = engines.map(() => 0);
+  for (let r = 0; r < runs; r++) {
+    for (const [i, { engine }] of engines.entries()) {
+      const sampler = setInterval(() => {
+        const sum = engine.workerPids().reduce((s, pid) => s + procKb(pid, 'VmRSS'), 0);
+        peaks[i] = Math.max(peaks[i]!, sum);
+      }, 50);
+      results[i]!.push(await pass(engine, files));
+      clearInterval(sampler);
+    }
+  }
+  return engines.map(({ runtime, engine }, i) => {
+    const res = results[i]!;
+    const all = res.flatMap((r) => r.timings);
+    const row = {
+      set: name,
+      runtime,
+      recognition: engine.recognition()?.runtime,
+      photos: files.length,
+      runs,
+      workers: engine.concurrency,
+      photosPerSec: Number(median(res.map((r) => r.photosPerSec)).toFixed(2)),
+      perRun: res.map((r) => Number(r.photosPerSec.toFixed(2))),
+      facesPerPhoto: Number(
+        (res[0]!.faces.reduce((a, b) => a + b, 0) / Math.max(1, res[0]!.faces.length)).toFixed(2),
+      ),
+      errors: res[0]!.errors,
+      medianMsPerPhoto: {
+        decode: Number(median(all.map((t) => t.decode)).toFixed(1)),
+        detect: Number(median(all.map((t) => t.detect)).toFixed(1)),
+        describe: Number(median(all.map((t) => t.describe)).toFixed(1)),
+        total: Number(median(all.map((t) => t.total)).toFixed(1)),
+        cpu: Number(median(all.map((t) => t.cpu)).toFixed(1)),
+      },
+      medianCpuMsPerPhoto: Object.fromEntries(
+        CPU_STAGES.map((k) => [k, Number(median(all.map((t) => t.cpuStages[k])).toFixed(1))]),
+      ),
+      // What the workers could do on otherwise idle cores: workers / median CPU seconds per photo.
+      cpuBoundPhotosPerSec: Number((engine.concurrency / (median(all.map((t) => t.cpu)) / 1000)).toFixed(2)),
+      peakRssSumMb: Math.round(peaks[i]! / 1024),
+      workerHwmMb: engine.workerPids().map((pid) => Math.round(procKb(pid, 'VmHWM') / 1024)),
+    };
+    console.log(JSON.stringify(row));
+    return row;
+  });
 }
 
 const load = os
@@ -182,30 +151,54 @@ const load = os
 console.log(
   `# bench:index  cores=${os.availableParallelism()}  loadavg(before)=${load}  detectMaxSide=${detectMaxSide} meshMaxSide=${meshMaxSide}`,
 );
-const t0 = performance.now();
-const engine = await createFaceEngine({
-  workers,
-  detectMaxSide,
-  meshMaxSide,
-  descriptorFlip,
-  maxJobsPerWorker: 1_000_000,
-});
-console.log(
-  `# engine start (${engine.concurrency} workers, models loaded + warm-up): ${((performance.now() - t0) / 1000).toFixed(2)} s`,
-);
+const engines: Engine[] = [];
+const rows: Record<string, unknown>[] = [];
 try {
+  for (const runtime of runtimes) {
+    const t0 = performance.now();
+    const engine = await createFaceEngine({
+      workers,
+      detectMaxSide,
+      meshMaxSide,
+      descriptorFlip,
+      recognitionRuntime: runtime,
+      maxJobsPerWorker: 1_000_000,
+    });
+    engines.push({ runtime, engine });
+    console.log(
+      `# engine ${runtime} start (${engine.concurrency} workers, models loaded + warm-up): ${((performance.now() - t0) / 1000).toFixed(2)} s; recognition ${JSON.stringify(engine.recognition())}`,
+    );
+  }
   if (only !== 'collage') {
     const sample = evenlySpaced(manifestPaths(), sampleSize).map((p) => path.join(DEV, p));
-    await benchSet(engine, `faces-dev sample`, sample);
+    rows.push(...(await benchSet(engines, `faces-dev sample`, sample)));
   }
   if (only !== 'dev') {
     for (const grid of grids) {
       const files = await makeCollages(grid, collageCount);
-      await benchSet(engine, `2MP ${W}x${H} collage ${grid}`, files);
+      rows.push(...(await benchSet(engines, `2MP ${COLLAGE_W}x${COLLAGE_H} collage ${grid}`, files)));
     }
   }
 } finally {
-  await engine.close();
+  await Promise.all(engines.map((e) => e.engine.close()));
+}
+console.log(
+  '\n| set | runtime | faces/photo | photos/s (runs) | CPU ms/photo: decode / tensor / detect / describe (recognize, age-gender) | peak RSS |',
+);
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const r of rows as {
+  set: string;
+  recognition: string;
+  facesPerPhoto: number;
+  photosPerSec: number;
+  perRun: number[];
+  medianCpuMsPerPhoto: Record<(typeof CPU_STAGES)[number], number>;
+  peakRssSumMb: number;
+}[]) {
+  const c = r.medianCpuMsPerPhoto;
+  console.log(
+    `| ${r.set} | ${r.recognition} | ${r.facesPerPhoto} | ${r.photosPerSec} (${r.perRun.join(', ')}) | ${c.decode} / ${c.tensor} / ${c.detect} / ${c.describe} (${c.recognize}, ${c.ageGender}) | ${r.peakRssSumMb} MB |`,
+  );
 }
 console.log(
   `# loadavg(after)=${os

@@ -32,6 +32,7 @@ const detected = (person: number) => ({
   gender: 'male' as const,
   quality: 0.95,
   sharpness: 0.9,
+  attributes: {},
   embedding: face(person),
 });
 const clusterable = () => true;

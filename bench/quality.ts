@@ -17,11 +17,17 @@
  *                            clustering runs; without it the engine analyses every photo once (~6 min on 2 cores)
  *   --threshold x --attach-threshold z --join-threshold y --linkage average|centroid --ratio-test off|rank,ratio
  *   --isolated-groups off|threshold,ratio --strong-join off|link,ratio --twin-test on|off
+ *   --small-people off|below,ratio --local-spread off|minPhotos,ratio[,trim]
  *                            clusterer options (tuning)
  *   --descriptor-flip        analyse with flip-averaged descriptors (face-analyzer.ts; only photos not in --analyses)
  *   --full-growth x          growth since the last full pass that makes a scan's pass full (default 0.25)
  *   --full-below n           album size (faces) under which every pass is full (default 10000; with
  *                            --full-growth Infinity, 0 = the purely incremental path)
+ *   npm run bench:quality -- --folds 5           cross-validation (bench/quality-folds.ts): each candidate of
+ *                                                 bench/quality-candidates.ts (--candidates a,b) on 5 identity-
+ *                                                 disjoint folds of faces-dev, normal and stranger-heavy
+ *                                                 (--scenario normal|strangers|both); --analyses defaults to
+ *                                                 .bench/analyses.db (made once, ~20 min on a busy machine)
  *   npm run bench:quality -- --export file.json   score an existing export (`face-album export --embeddings`):
  *                                                 its personIds, plus PersonClusterer run directly on its embeddings
  *
@@ -37,6 +43,15 @@ import { clusteringSession } from '../src/local/cluster/clustering-session';
 import { type ClustererOptions, DEFAULT_CLUSTER_OPTIONS } from '../src/local/cluster/person-clusterer';
 import { type ManifestRow, pickSubset, readManifest } from './dev-manifest';
 import { arrivalBatches, type Placement, partOf, runAlbum } from './quality-album';
+import { CANDIDATES } from './quality-candidates';
+import {
+  bothDatasetsPhotos,
+  bothManifests,
+  type FoldScore,
+  foldTable,
+  type Scenario,
+  scoreFolds,
+} from './quality-folds';
 import {
   buildTruth,
   type ExportFile,
@@ -76,6 +91,15 @@ function onOff(name: string, fallback: boolean): boolean {
   return v === 'on';
 }
 
+/** `--local-spread off|minPhotos,ratio[,trim]`, absent → the default. */
+function localSpreadOption(): ClustererOptions['localSpread'] {
+  const v = arg('local-spread');
+  if (v === undefined) return DEFAULT_CLUSTER_OPTIONS.localSpread;
+  if (v === 'off') return null;
+  const [minPhotos, ratio, trim] = v.split(',');
+  return { minPhotos: Number(minPhotos), ratio: Number(ratio), trim: trim === 'trim' };
+}
+
 function clustererOptions(): ClustererOptions {
   const threshold = Number(arg('threshold') ?? DEFAULT_CLUSTER_OPTIONS.threshold);
   return {
@@ -91,6 +115,8 @@ function clustererOptions(): ClustererOptions {
       DEFAULT_CLUSTER_OPTIONS.isolatedGroups,
     ),
     strongJoin: pairOption('strong-join', ['link', 'ratio'], DEFAULT_CLUSTER_OPTIONS.strongJoin),
+    smallPeople: pairOption('small-people', ['below', 'ratio'], DEFAULT_CLUSTER_OPTIONS.smallPeople),
+    localSpread: localSpreadOption(),
     attachThreshold: Number(
       arg('attach-threshold') ?? (arg('threshold') ? threshold : DEFAULT_CLUSTER_OPTIONS.attachThreshold),
     ),
@@ -148,6 +174,7 @@ async function main(): Promise<void> {
   const manifest = readManifest(DATASET);
   const exportPath = arg('export');
   if (exportPath) return scoreExportFile(exportPath, manifest);
+  if (arg('folds') !== undefined || process.argv.includes('--folds')) return crossValidate();
 
   const part = arg('part') ?? 'dev';
   const seed = Number(arg('seed') ?? 20250601);
@@ -232,10 +259,50 @@ async function main(): Promise<void> {
     if (!given) rmSync(analyses, { force: true });
   }
   console.log(
-    `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, twinTest ${opts.twinTest}, isolatedGroups ${JSON.stringify(opts.isolatedGroups)}, strongJoin ${JSON.stringify(opts.strongJoin)}, full-growth ${arg('full-growth') ?? 'default'}, full-below ${fullBelow ?? 'default'}; ${times.join('; ')}`,
+    `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, twinTest ${opts.twinTest}, isolatedGroups ${JSON.stringify(opts.isolatedGroups)}, strongJoin ${JSON.stringify(opts.strongJoin)}, smallPeople ${JSON.stringify(opts.smallPeople)}, localSpread ${JSON.stringify(opts.localSpread)}, full-growth ${arg('full-growth') ?? 'default'}, full-below ${fullBelow ?? 'default'}; ${times.join('; ')}`,
   );
   printTable(table);
   if (grown.length > 0) printGrowth(grown);
+}
+
+/**
+ * `--folds k`: every candidate setting (bench/quality-candidates.ts; `--candidates a,b`, default all; the
+ * clusterer flags above make the base they start from) on k identity-disjoint folds of faces-dev, in the
+ * normal and the stranger-heavy scenario (`--scenario normal|strangers|both`, default both).
+ */
+async function crossValidate(): Promise<void> {
+  const k = Number(arg('folds') ?? 5);
+  if (!Number.isInteger(k) || k < 2) throw new Error(`--folds takes a whole number ≥ 2, not ${arg('folds')}`);
+  const analyses = arg('analyses') ?? '.bench/analyses.db';
+  const scenarioArg = arg('scenario') ?? 'both';
+  if (!['normal', 'strangers', 'both'].includes(scenarioArg))
+    throw new Error(`--scenario takes normal, strangers or both, not ${scenarioArg}`);
+  const scenarios: Scenario[] = scenarioArg === 'both' ? ['normal', 'strangers'] : [scenarioArg as Scenario];
+  const names = arg('candidates')?.split(',') ?? Object.keys(CANDIDATES);
+  for (const n of names)
+    if (!(n in CANDIDATES)) throw new Error(`no candidate ${n}: ${Object.keys(CANDIDATES).join(', ')}`);
+  const all = await bothDatasetsPhotos(analyses);
+  if (scenarios.includes('strangers') && !all.some((p) => p.path.startsWith('faces-strangers/')))
+    throw new Error(
+      `${analyses} holds no faces-strangers photos: it is not the album.db of a run over both datasets`,
+    );
+  const manifest = bothManifests();
+  const base = clustererOptions();
+  const t0 = performance.now();
+  for (const name of names) {
+    const opts = { ...base, ...CANDIDATES[name]! };
+    const byScenario = scenarios.map(
+      (sc) => [sc, scoreFolds(all, manifest, k, sc, opts)] as [Scenario, FoldScore[]],
+    );
+    console.log(`\n${foldTable(name, byScenario)}`);
+    for (const [sc, fs] of byScenario) {
+      const faces = fs.map((f) => `${f.scores.coreFaces}/${f.scores.distractorFaces}`).join(', ');
+      console.log(`  ${sc}: core/stranger faces per fold ${faces}`);
+    }
+  }
+  console.log(
+    `\n${k} folds, ${names.length} candidate(s), ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
 
 function printGrowth(grown: { photos: number; scores: QualityScores }[]): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterChanges, ClusterFace } from '../src/local/cluster/cluster-types';
 import { PersonClusterer } from '../src/local/cluster/person-clusterer';
 import { mergeFace, rejectFace } from '../src/local/cluster/user-edits';
-import { clusterFace, SYNTHETIC_THRESHOLDS, SyntheticIdentities } from './support/synthetic-faces';
+import { clusterFace, idCounter, SYNTHETIC_THRESHOLDS, SyntheticIdentities } from './support/synthetic-faces';
 
 let nextFaceId = 1;
 let nextPhotoId = 1;
@@ -14,10 +14,7 @@ function face(embedding: Float32Array, extra: Partial<ClusterFace> = {}): Cluste
 /** Tests check logic at the synthetic scale, not the tuned defaults. */
 const SYNTH = SYNTHETIC_THRESHOLDS;
 
-function counter(): () => string {
-  let n = 0;
-  return () => `Cluster-test-${++n}`;
-}
+const counter = () => idCounter('Cluster-test-');
 
 function assignedTo(ch: ClusterChanges): Map<number, string | null> {
   return new Map(ch.assignments.map((a) => [a.faceId, a.personId]));

@@ -9,7 +9,7 @@ import type { ClusterFace, ClusterPerson } from '../src/local/cluster/cluster-ty
 import { clusteringSession } from '../src/local/cluster/clustering-session';
 import { PersonClusterer } from '../src/local/cluster/person-clusterer';
 import type { ClusterSource } from '../src/local/local-backend';
-import { clusterFace, TightGroups } from './support/synthetic-faces';
+import { clusterFace, idCounter, TightGroups } from './support/synthetic-faces';
 
 const groups = new TightGroups(5, 0.01);
 let nextId = 1;
@@ -26,10 +26,7 @@ function onAxes(centre: Float32Array, r: number, ...axes: number[]): Float32Arra
   return v;
 }
 
-function counter(): () => string {
-  let n = 0;
-  return () => `Cluster-t${++n}`;
-}
+const counter = () => idCounter('Cluster-t');
 
 /** Three photos of someone, 0.53 apart (over the 0.52 link of the main pass, under the 0.55 second pass). */
 function spreadTrio(centre: Float32Array): ClusterFace[] {

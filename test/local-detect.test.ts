@@ -7,20 +7,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { AlbumService } from '../src/album/album-service';
-import { loadAlbumConfig } from '../src/config/album-config';
-import { createApiApp } from '../src/http/api-app';
-import { singleLibrary } from '../src/library/album-libraries';
 import { decodeImage } from '../src/local/engine/decode-image';
 import type { EngineInput, FaceEngine } from '../src/local/engine/face-engine';
 import { PhotoFolder } from '../src/local/folder/photo-folder';
-import { LocalBackend } from '../src/local/local-backend';
 import { type Db, openDatabase } from '../src/local/store/database';
-import { FaceEditsStore } from '../src/local/store/face-edits-store';
-import { PeopleStore } from '../src/local/store/people-store';
-import { PhotoStore } from '../src/local/store/photo-store';
-import { TaskStore } from '../src/local/store/task-store';
 import { createLogger } from '../src/log/logger';
+import { detectApi } from './support/detect-api';
 
 const GOOD = join(import.meta.dirname, '../../shared/datasets/faces-dev/George_W_Bush/1.jpg');
 let dir: string;
@@ -47,26 +39,11 @@ it('a photo renamed while /detect reads it answers 404 without the server path',
     },
     close: async () => {},
   } as unknown as FaceEngine;
-  const backend = new LocalBackend({
-    bucket: 'local',
+  const api = detectApi({
+    db,
     folder: new PhotoFolder(photos),
-    photos: new PhotoStore(db),
-    people: new PeopleStore(db, (p) => p),
-    tasks: new TaskStore(db),
-    edits: new FaceEditsStore(db),
     engine: async () => renamingEngine,
-    clusterer: { cluster: () => ({ assignments: [], createdPersons: [], emptiedPersons: [] }) },
-    isClusterable: () => true,
-    concurrency: 1,
-  });
-  const config = loadAlbumConfig({ PHOTO_PREFIX: '' });
-  const api = createApiApp({
-    libraries: singleLibrary(
-      new AlbumService(backend, { photoUrl: (u) => u, posterUrl: (u) => u, faceUrl: (u) => u }, config),
-    ),
-    config,
     log: createLogger({ level: 'error' }),
-    bucket: 'local',
   });
   const res = await api.request('/detect', {
     method: 'POST',

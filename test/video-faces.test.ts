@@ -52,6 +52,7 @@ function face(who: number, t: number, quality: number): FrameFace {
     quality,
     sharpness: quality,
     embedding,
+    attributes: {},
     timeSeconds: t,
   };
 }

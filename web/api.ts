@@ -5,6 +5,52 @@ export type { Capabilities, Page, Person, Photo, SimilarPerson, StatsRecord, Tas
 export type Face = Photo['faces'][number];
 export type PeopleSort = 'imageCount' | 'name' | 'updatedAt';
 
+/**
+ * Capabilities as the page reads them: the server's, plus those added by issue 19 (undo, unknown faces,
+ * and /changes with them) and issue 21 (faceAttributes, and with it /photos?people= and /people/search),
+ * absent on a server that predates them, so the page hides what it cannot do instead of probing (every
+ * probe's 404 would be a console error).
+ */
+export type PageCaps = Capabilities & { undo?: boolean; unknownFaces?: boolean; faceAttributes?: string[] };
+/** The edit log, /changes and the merge's `name` came together (issue 19). */
+export const hasEditLog = (caps: PageCaps): boolean => caps.undo !== undefined;
+/** /photos?people= and POST /people/search came with face attributes (issue 21). */
+export const hasPeopleSearch = (caps: PageCaps): boolean => caps.faceAttributes !== undefined;
+
+/** One entry of the server's edit log (GET /edits, POST /edits/:id/undo). */
+export interface Edit {
+  id: string;
+  kind: string;
+  summary: string;
+  personIds: string[];
+  createdAt: string;
+  undoneAt: string | null;
+  undoable: boolean;
+}
+/** A face with its crop and photo links, as the unknown-faces routes list them. */
+export type LinkedFace = Face & { uri: string; photoUrl: string };
+export interface UnknownGroup {
+  id: string;
+  size: number;
+  faces: LinkedFace[];
+}
+export interface Changes {
+  generation: string;
+  indexing: { queued: number; running: number };
+}
+export interface SearchMatch {
+  person: Person;
+  similarity: number;
+}
+export interface PeopleSearch {
+  faces: { box: Photo['faces'][number]['box']; matches: SearchMatch[] }[];
+}
+/** An edit's answer and the id of its entry in the edit log (null where the server keeps none, e.g. IMM). */
+export interface Edited<T> {
+  value: T;
+  editId: string | null;
+}
+
 /** An API error as the page shows it: the server's own message, or what went wrong on the way. */
 export class ApiError extends Error {
   constructor(
@@ -55,17 +101,26 @@ export function onUnauthorized(fn: () => void): void {
 const DEPLOYMENT_PATHS = /^\/(health|libraries)(\?|$)/;
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await send<T>(method, path, body)).value;
+}
+/** An edit route: its answer and the X-Album-Edit-Id the server gives it (for "Undo"). */
+const edit = <T>(method: string, path: string, body?: unknown): Promise<Edited<T>> =>
+  send<T>(method, path, body);
+
+async function send<T>(method: string, path: string, body?: unknown): Promise<Edited<T>> {
   if (library && !DEPLOYMENT_PATHS.test(path)) path = `/libraries/${encodeURIComponent(library)}${path}`;
   const headers: Record<string, string> = {};
   const key = apiKey.get();
   if (key) headers.authorization = `Bearer ${key}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  const raw = body instanceof Blob;
+  if (body !== undefined)
+    headers['content-type'] = raw ? body.type || 'application/octet-stream' : 'application/json';
   let res: Response;
   try {
     res = await fetch(base + path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
     });
   } catch (err) {
     throw new ApiError(0, 'network', `The album API cannot be reached (${(err as Error).message}).`);
@@ -88,8 +143,12 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   }
   if (json === null && text)
     throw new ApiError(res.status, 'bad_response', 'The API answered with something other than JSON.');
-  return json as T;
+  return { value: json as T, editId: res.headers.get('x-album-edit-id') };
 }
+
+/** A route this server does not have (an older server, or one the backend cannot serve): hide the feature. */
+export const isMissingRoute = (err: unknown): boolean =>
+  err instanceof ApiError && err.status === 404 && /^no route /.test(err.message);
 
 const enc = encodeURIComponent;
 const query = (q: Record<string, string | number | undefined>) =>
@@ -113,29 +172,58 @@ export const api = {
   libraries: () => call<LibraryList>('GET', '/libraries'),
   capabilities: () => call<Capabilities>('GET', '/capabilities'),
   stats: () => call<StatsRecord>('GET', '/stats'),
-  people: (q: { sort: PeopleSort; hidden: 'exclude' | 'include'; cursor?: string; limit?: number }) =>
+  people: (q: {
+    sort: PeopleSort;
+    hidden: 'exclude' | 'include';
+    cursor?: string;
+    limit?: number;
+    q?: string;
+  }) =>
     call<Page<Person>>(
       'GET',
-      `/people?${query({ sort: q.sort, hidden: q.hidden, cursor: q.cursor, limit: q.limit ?? 60 })}`,
+      `/people?${query({ sort: q.sort, hidden: q.hidden, cursor: q.cursor, limit: q.limit ?? 60, q: q.q })}`,
     ),
   person: (id: string) => call<Person>('GET', `/people/${enc(id)}`),
   personPhotos: (id: string, cursor?: string) =>
     call<Page<Photo>>('GET', `/people/${enc(id)}/photos?${query({ limit: 24, cursor })}`),
   updatePerson: (id: string, patch: { name?: string | null; hidden?: boolean }) =>
-    call<Person>('PATCH', `/people/${enc(id)}`, patch),
-  merge: (from: string[], into: string) =>
-    call<{ task: TaskRecord }>('POST', '/people/merge', { from, into }),
+    edit<Person>('PATCH', `/people/${enc(id)}`, patch),
+  merge: (from: string[], into: string, name?: string | null) =>
+    edit<{ task: TaskRecord }>(
+      'POST',
+      '/people/merge',
+      name === undefined ? { from, into } : { from, into, name },
+    ),
   task: (id: string) => call<TaskRecord>('GET', `/tasks/${enc(id)}`),
   photo: (uri: string) => call<Photo>('GET', `/photos/faces?${query({ uri })}`),
   rejectFace: (personId: string, faceId: string) =>
-    call<unknown>('DELETE', `/people/${enc(personId)}/faces/${enc(faceId)}`),
+    edit<unknown>('DELETE', `/people/${enc(personId)}/faces/${enc(faceId)}`),
   setCover: (personId: string, faceId: string) =>
-    call<Person>('PUT', `/people/${enc(personId)}/cover`, { faceId }),
+    edit<Person>('PUT', `/people/${enc(personId)}/cover`, { faceId }),
   similar: (id: string) => call<{ items: SimilarPerson[] }>('GET', `/people/${enc(id)}/similar?limit=8`),
   assignFace: (faceId: string, personId: string) =>
-    call<unknown>('PUT', `/faces/${enc(faceId)}/person`, { personId }),
+    edit<unknown>('PUT', `/faces/${enc(faceId)}/person`, { personId }),
+  /** Faces to a person, or to a new person ({ name } may be empty). */
+  assignFaces: (faceIds: string[], to: { personId: string } | { newPerson: { name?: string } }) =>
+    edit<{ personId: string; faceIds: string[] }>('POST', '/faces/assign', { faceIds, ...to }),
+  notAFace: (faceIds: string[], notAFace: boolean) =>
+    edit<{ faceIds: string[]; notAFace: boolean }>('POST', '/faces/not-a-face', { faceIds, notAFace }),
+  unknownGroups: (cursor?: string) =>
+    call<Page<UnknownGroup>>('GET', `/faces/unknown?${query({ limit: 24, cursor })}`),
+  unknownGroup: (id: string, cursor?: string) =>
+    call<Page<LinkedFace>>('GET', `/faces/unknown/${enc(id)}?${query({ limit: 100, cursor })}`),
+  notFaces: (cursor?: string) =>
+    call<Page<LinkedFace>>('GET', `/faces/not-a-face?${query({ limit: 60, cursor })}`),
+  edits: (cursor?: string) => call<Page<Edit>>('GET', `/edits?${query({ limit: 20, cursor })}`),
+  undo: (editId: string) => call<{ edit: Edit }>('POST', `/edits/${enc(editId)}/undo`),
+  changes: () => call<Changes>('GET', '/changes'),
+  photosWith: (people: string[], cursor?: string) =>
+    call<Page<Photo>>('GET', `/photos?${query({ people: people.join(','), limit: 24, cursor })}`),
+  searchPeople: (image: Blob) => call<PeopleSearch>('POST', '/people/search', image),
 };
 
 export const displayName = (p: Pick<Person, 'name'>): string => p.name || 'Unnamed person';
 export const photoCount = (n: number): string => `${n} photo${n === 1 ? '' : 's'}`;
+/** "Alice, 12 photos": how a person is named wherever several are listed (the face beside it tells more). */
+export const personLabel = (p: Person): string => `${displayName(p)}, ${photoCount(p.imageCount)}`;
 export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -4,12 +4,15 @@ import {
   ApiError,
   api,
   apiKey,
-  type Capabilities,
+  type Changes,
   currentLibrary,
   type LibraryList,
   onUnauthorized,
+  type PageCaps,
 } from './api';
+import { EditStatus } from './components/edit-status';
 import { ErrorNote } from './components/error-note';
+import { watchChanges } from './live';
 import { href, useRoute } from './router';
 import './styles.css';
 import { KeyPrompt } from './views/key-prompt';
@@ -18,6 +21,7 @@ import { PeopleView } from './views/people-view';
 import { PersonView } from './views/person-view';
 import { PhotoView } from './views/photo-view';
 import { StatusView } from './views/status-view';
+import { UnknownFacesView } from './views/unknown-faces-view';
 
 /**
  * The People page. Preact (4 KB of runtime, the React model and hooks, plain esbuild TSX) rather than
@@ -25,7 +29,8 @@ import { StatusView } from './views/status-view';
  */
 function App() {
   const route = useRoute();
-  const [caps, setCaps] = useState<Capabilities | null>(null);
+  const [caps, setCaps] = useState<PageCaps | null>(null);
+  const [indexing, setIndexing] = useState<Changes['indexing'] | null>(null);
   const [needKey, setNeedKey] = useState<'missing' | 'rejected' | null>(null);
   const [error, setError] = useState<unknown>(null);
   // Many libraries (prefix mode): the ones this key or token may open, and the one shown.
@@ -35,6 +40,13 @@ function App() {
   // Remounts every view after a new key or library, so whatever failed with 401 loads again.
   const [session, setSession] = useState(0);
   const peopleScroll = useRef(0);
+  // The person last opened: back on People, their card gets the keyboard focus again.
+  const [cameFrom, setCameFrom] = useState<string | null>(null);
+  const personId = route.view === 'person' ? route.id : null;
+  useEffect(() => {
+    if (personId) setCameFrom(personId);
+  }, [personId]);
+  useEffect(() => (caps ? watchChanges(caps, setIndexing) : undefined), [caps, session]);
 
   const start = useCallback(async () => {
     setError(null);
@@ -106,9 +118,19 @@ function App() {
           <a href={href.people()} aria-current={onPeople ? 'page' : undefined}>
             People
           </a>
+          {caps?.unknownFaces && (
+            <a href={href.unknown()} aria-current={route.view === 'unknown' ? 'page' : undefined}>
+              Unknown faces
+            </a>
+          )}
           <a href={href.status()} aria-current={route.view === 'status' ? 'page' : undefined}>
             Status
           </a>
+          {indexing && indexing.queued + indexing.running > 0 && (
+            <span class="muted indexing" role="status">
+              Indexing: {indexing.queued + indexing.running} photos to go
+            </span>
+          )}
           {libraries && <LibraryPicker list={libraries} current={library} onChoose={chooseLibrary} />}
         </nav>
       </header>
@@ -124,13 +146,17 @@ function App() {
           !error && <p role="status">Loading…</p>
         ) : (
           <>
-            <PeopleView caps={caps} active={onPeople} />
+            <PeopleView caps={caps} active={onPeople} cameFrom={cameFrom} />
             {route.view === 'person' && <PersonView key={route.id} id={route.id} caps={caps} />}
-            {route.view === 'photo' && <PhotoView key={route.uri} uri={route.uri} caps={caps} />}
+            {route.view === 'photo' && (
+              <PhotoView key={route.uri} uri={route.uri} from={route.from} caps={caps} />
+            )}
+            {route.view === 'unknown' && caps.unknownFaces && <UnknownFacesView />}
             {route.view === 'status' && <StatusView caps={caps} />}
           </>
         )}
       </main>
+      <EditStatus />
     </>
   );
 }

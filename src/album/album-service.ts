@@ -7,22 +7,32 @@ import { isClusterable, unclusterableReasons } from './clusterable';
 import { AlbumError, notFound } from './errors';
 import { classifyPhotoKey, ossUri, parseOssUri } from './photo-filter';
 import type {
+  ChangesRecord,
   ClusteringRun,
   DetectSource,
+  Edit,
+  EditReceipt,
   Face,
   FaceRecord,
+  FaceSearchResult,
+  FaceTarget,
   Page,
+  PageQuery,
   PeopleQuery,
   Person,
   PersonPatch,
   PersonPhotosQuery,
   PersonRecord,
   Photo,
+  PhotoFace,
+  PhotoFaceRecord,
   PhotoOutcome,
   PhotoRecord,
+  PhotosWithPeopleQuery,
   SimilarPerson,
   StatsRecord,
   TaskRecord,
+  UnknownGroup,
 } from './types';
 
 const unsupported = (what: string) =>
@@ -93,9 +103,9 @@ export class AlbumService {
     return run;
   }
 
-  async rejectFace(personId: string, faceId: string): Promise<void> {
+  async rejectFace(personId: string, faceId: string, receipt?: EditReceipt): Promise<void> {
     if (!this.backend.rejectFace) throw new AlbumError('not_found', 'this album cannot reject single faces');
-    await this.backend.rejectFace(personId, faceId);
+    await this.backend.rejectFace(personId, faceId, receipt);
   }
 
   /**
@@ -119,18 +129,95 @@ export class AlbumService {
     return this.toPerson(person);
   }
 
+  /** A merged-away id lists the photos of the person it was merged into (as GET /people/:id answers). */
   async listPersonPhotos(id: string, query: PersonPhotosQuery): Promise<Page<Photo>> {
-    if (!(await this.backend.getPerson(id))) throw notFound('person', id);
-    const page = await this.backend.listPersonPhotos(id, query);
+    this.checkAttributes(query.attributes);
+    const person = await this.backend.getPerson(id);
+    if (!person) throw notFound('person', id);
+    const page = await this.backend.listPersonPhotos(person.id, query);
     return { items: page.items.map((p) => this.toPhoto(p)), nextCursor: page.nextCursor };
   }
 
-  async updatePerson(id: string, patch: PersonPatch): Promise<Person> {
-    return this.toPerson(await this.backend.updatePerson(id, patch));
+  async listPhotosWithPeople(query: PhotosWithPeopleQuery): Promise<Page<Photo>> {
+    const page = await this.backend.listPhotosWithPeople(query);
+    return { items: page.items.map((p) => this.toPhoto(p)), nextCursor: page.nextCursor };
   }
 
-  mergePeople(from: string[], into: string): Promise<TaskRecord> {
-    return this.backend.mergePeople(from, into);
+  async searchFaces(source: DetectSource): Promise<FaceSearchResult[]> {
+    const found = await this.backend.searchFaces(source);
+    return found.map((f) => ({
+      box: f.box,
+      matches: f.matches.map((m) => ({ person: this.toPerson(m.person), similarity: m.similarity })),
+    }));
+  }
+
+  /** An attribute this backend never tells would filter everything out silently: refused instead. */
+  private checkAttributes(filter: PersonPhotosQuery['attributes']): void {
+    const told = new Set<string>(this.backend.faceAttributes);
+    for (const name of Object.keys(filter ?? {}))
+      if (!told.has(name))
+        throw new AlbumError(
+          'bad_request',
+          `the ${this.backend.kind} backend does not tell the face attribute "${name}" (it tells: ${[...told].join(', ') || 'none'})`,
+        );
+  }
+
+  async updatePerson(id: string, patch: PersonPatch, receipt?: EditReceipt): Promise<Person> {
+    return this.toPerson(await this.backend.updatePerson(id, patch, receipt));
+  }
+
+  mergePeople(
+    from: string[],
+    into: string,
+    opts: { name?: string | null; receipt?: EditReceipt } = {},
+  ): Promise<TaskRecord> {
+    return this.backend.mergePeople(from, into, opts);
+  }
+
+  listEdits(query: PageQuery): Promise<Page<Edit>> {
+    if (!this.backend.listEdits) throw unsupported('the edit log');
+    return this.backend.listEdits(query);
+  }
+
+  undoEdit(id: string): Promise<Edit> {
+    if (!this.backend.undoEdit) throw unsupported('undo');
+    return this.backend.undoEdit(id);
+  }
+
+  async listUnknownGroups(query: PageQuery): Promise<Page<UnknownGroup>> {
+    if (!this.backend.listUnknownGroups) throw unsupported('unknown faces');
+    const page = await this.backend.listUnknownGroups(query);
+    return {
+      items: page.items.map((g) => ({ ...g, faces: g.faces.map((f) => this.toPhotoFace(f)) })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  async listUnknownGroupFaces(groupId: string, query: PageQuery): Promise<Page<PhotoFace>> {
+    if (!this.backend.listUnknownGroupFaces) throw unsupported('unknown faces');
+    const page = await this.backend.listUnknownGroupFaces(groupId, query);
+    return { items: page.items.map((f) => this.toPhotoFace(f)), nextCursor: page.nextCursor };
+  }
+
+  async listNotAFaces(query: PageQuery): Promise<Page<PhotoFace>> {
+    if (!this.backend.listNotAFaces) throw unsupported('"not a face" marks');
+    const page = await this.backend.listNotAFaces(query);
+    return { items: page.items.map((f) => this.toPhotoFace(f)), nextCursor: page.nextCursor };
+  }
+
+  assignFaces(faceIds: string[], target: FaceTarget, receipt?: EditReceipt): Promise<string> {
+    if (!this.backend.assignFaces) throw unsupported('giving faces to a person');
+    return this.backend.assignFaces(faceIds, target, receipt);
+  }
+
+  markNotAFace(faceIds: string[], notAFace: boolean, receipt?: EditReceipt): Promise<string[]> {
+    if (!this.backend.markNotAFace) throw unsupported('"not a face" marks');
+    return this.backend.markNotAFace(faceIds, notAFace, receipt);
+  }
+
+  changes(): Promise<ChangesRecord> {
+    if (!this.backend.changes) throw unsupported('the change signal');
+    return this.backend.changes();
   }
 
   async getTask(id: string): Promise<TaskRecord> {
@@ -159,21 +246,22 @@ export class AlbumService {
     return capabilitiesOf(this.backend, { kind: 'bucket', bucket, prefix: this.config.photoPrefix });
   }
 
-  async setCover(personId: string, faceId: string): Promise<Person> {
+  async setCover(personId: string, faceId: string, receipt?: EditReceipt): Promise<Person> {
     if (!this.backend.setCover) throw unsupported('choosing a cover');
-    return this.toPerson(await this.backend.setCover(personId, faceId));
+    return this.toPerson(await this.backend.setCover(personId, faceId, receipt));
   }
 
   async similarPeople(personId: string, limit: number): Promise<SimilarPerson[]> {
     if (!this.backend.similarPeople) throw unsupported('similar-people suggestions');
-    if (!(await this.backend.getPerson(personId))) throw notFound('person', personId);
-    const similar = await this.backend.similarPeople(personId, limit);
+    const person = await this.backend.getPerson(personId);
+    if (!person) throw notFound('person', personId);
+    const similar = await this.backend.similarPeople(person.id, limit);
     return similar.map((s) => ({ person: this.toPerson(s.person), distance: s.distance }));
   }
 
-  async assignFace(faceId: string, personId: string): Promise<void> {
+  async assignFace(faceId: string, personId: string, receipt?: EditReceipt): Promise<void> {
     if (!this.backend.assignFace) throw unsupported('giving a face to a person');
-    await this.backend.assignFace(faceId, personId);
+    await this.backend.assignFace(faceId, personId, receipt);
   }
 
   /**
@@ -198,6 +286,10 @@ export class AlbumService {
       unclusterableReasons: unclusterableReasons(face, this.config.clusterable),
       faceUrl: uri ? this.media.faceUrl(uri, face.box, face.timeSeconds) : null,
     };
+  }
+
+  private toPhotoFace(face: PhotoFaceRecord): PhotoFace {
+    return { ...this.toFace(face, face.uri), uri: face.uri, photoUrl: this.media.photoUrl(face.uri) };
   }
 
   private toPhoto(photo: PhotoRecord): Photo {

@@ -1,4 +1,5 @@
 import type { AlbumBackend, PhotoSource } from './backend';
+import type { FaceAttributeName } from './face-attributes';
 
 /**
  * What the album behind this API can do, so a client shows what a backend cannot do as unavailable
@@ -15,6 +16,12 @@ export interface Capabilities {
   rejectFace: boolean;
   /** POST /detect with image bytes. */
   detectUpload: boolean;
+  /** Keys Face.attributes may carry on this backend. */
+  faceAttributes: FaceAttributeName[];
+  /** The edit log (GET /edits) and POST /edits/:id/undo. */
+  undo: boolean;
+  /** GET /faces/unknown…, POST /faces/assign, POST/GET /faces/not-a-face. */
+  unknownFaces: boolean;
 }
 
 export function capabilitiesOf(backend: AlbumBackend, fallbackSource: PhotoSource): Capabilities {
@@ -27,5 +34,8 @@ export function capabilitiesOf(backend: AlbumBackend, fallbackSource: PhotoSourc
     assignFace: typeof backend.assignFace === 'function',
     rejectFace: typeof backend.rejectFace === 'function',
     detectUpload: backend.kind === 'local',
+    faceAttributes: [...backend.faceAttributes],
+    undo: typeof backend.undoEdit === 'function',
+    unknownFaces: typeof backend.listUnknownGroups === 'function',
   };
 }

@@ -2,6 +2,7 @@
 export type AlbumErrorCode =
   | 'bad_request'
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'conflict'
   | 'too_many_requests'
@@ -12,6 +13,7 @@ export type AlbumErrorCode =
 const STATUS: Record<AlbumErrorCode, number> = {
   bad_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   too_many_requests: 429,

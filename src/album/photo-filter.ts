@@ -41,6 +41,7 @@ export function ossUri(bucket: string, key: string): string {
 }
 
 export function parseOssUri(uri: string): { bucket: string; key: string } | null {
-  const m = /^oss:\/\/([^/]+)\/(.+)$/.exec(uri);
+  // dotAll (s): a key may hold line breaks (\n, \r, U+2028), which `.` alone does not match.
+  const m = /^oss:\/\/([^/]+)\/(.+)$/s.exec(uri);
   return m ? { bucket: m[1]!, key: m[2]! } : null;
 }

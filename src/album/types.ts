@@ -3,6 +3,7 @@
  * "Record" types are what a backend returns; the service turns them into the
  * public JSON shapes (Person, Photo, Face) by adding URLs and the clusterable rule.
  */
+import type { AttributeFilter, FaceAttributes } from './face-attributes';
 
 export interface Box {
   left: number;
@@ -29,11 +30,6 @@ export interface PageQuery {
 /** Photos and videos are both "photos" of the album (one identity space); this tells them apart. */
 export type MediaType = 'image' | 'video';
 
-/** A person's list of photos and videos, optionally only one media type. */
-export interface PersonPhotosQuery extends PageQuery {
-  mediaType?: MediaType;
-}
-
 /** A time span of a video in which a person is seen (merged: spans never overlap and are ordered). */
 export interface Appearance {
   fromSeconds: number;
@@ -53,6 +49,8 @@ export interface FaceRecord {
   sharpness: number | null;
   /** Videos only: where in the video this face was seen (seconds from the start). Absent on images. */
   timeSeconds?: number;
+  /** Only what the backend can tell (GET /capabilities faceAttributes); `{}` when nothing. */
+  attributes: FaceAttributes;
 }
 
 export interface PhotoRecord {
@@ -102,6 +100,35 @@ export interface PeopleQuery extends PageQuery {
   sort: PeopleSort;
   order: SortOrder;
   hidden: HiddenFilter;
+  /** Name contains this text (case-, accent- and width-insensitive; see album/name-search.ts). */
+  q?: string;
+}
+
+/** Taken-date bounds (ISO 8601, inclusive); a photo without a date is outside any bounded range. */
+export interface TakenRange {
+  from?: string;
+  to?: string;
+}
+
+/**
+ * GET /people/:id/photos: the person's photos and videos, newest first, optionally within dates, by
+ * the person's face attributes, or one media type.
+ */
+export interface PersonPhotosQuery extends PageQuery, TakenRange {
+  attributes?: AttributeFilter;
+  mediaType?: MediaType;
+}
+
+/** GET /photos?people=: photos holding every listed person, newest first. */
+export interface PhotosWithPeopleQuery extends PageQuery, TakenRange {
+  people: string[];
+  mediaType?: MediaType;
+}
+
+/** One face found in a searched image and the people it probably is, closest first. */
+export interface FaceSearchRecord {
+  box: Box;
+  matches: { person: PersonRecord; similarity: number }[];
 }
 
 export interface PersonPatch {
@@ -187,6 +214,11 @@ export interface SimilarPerson {
   distance: number;
 }
 
+export interface FaceSearchResult {
+  box: Box;
+  matches: { person: Person; similarity: number }[];
+}
+
 interface PhotoBase {
   uri: string;
   key: string;
@@ -210,4 +242,70 @@ export type Photo = ImagePhoto | VideoPhoto;
 
 export interface Person extends Omit<PersonRecord, 'cover'> {
   cover: (Omit<PersonCover, 'timeSeconds'> & { photoUrl: string; faceUrl: string | null }) | null;
+}
+
+// ---- edits, their log and undo ----
+
+export type EditKind =
+  | 'rename'
+  | 'hide'
+  | 'unhide'
+  | 'labels'
+  | 'merge'
+  | 'not-this-person'
+  | 'give-to-person'
+  | 'cover'
+  | 'not-a-face'
+  | 'is-a-face';
+
+/** One entry of the edit log (GET /edits), newest first. */
+export interface Edit {
+  id: string;
+  kind: EditKind;
+  /** In words, for a status line: 'Merged 2 people into "Alice"'. */
+  summary: string;
+  personIds: string[];
+  createdAt: string;
+  undoneAt: string | null;
+  /** Not undone yet (an undo may still be refused when a later edit touched the same people or faces). */
+  undoable: boolean;
+}
+
+/**
+ * Filled in by a backend with an edit log: the id of the entry an edit made (the X-Album-Edit-Id
+ * header). Passed to each edit; a backend without a log leaves it null.
+ */
+export interface EditReceipt {
+  editId: string | null;
+}
+
+/** Where faces given by hand go: an existing person, or a new one. */
+export type FaceTarget = { personId: string } | { newPerson: { name: string | null } };
+
+/** A face with the photo it is in (the unknown-faces and not-a-face lists). */
+export interface PhotoFaceRecord extends FaceRecord {
+  uri: string;
+}
+
+export interface PhotoFace extends Face {
+  uri: string;
+  photoUrl: string;
+}
+
+export interface UnknownGroupRecord {
+  id: string;
+  size: number;
+  faces: PhotoFaceRecord[];
+}
+
+export interface UnknownGroup {
+  id: string;
+  size: number;
+  faces: PhotoFace[];
+}
+
+/** The cheap change signal (GET /changes): `generation` differs whenever people, faces or photos changed. */
+export interface ChangesRecord {
+  generation: string;
+  indexing: { queued: number; running: number };
 }

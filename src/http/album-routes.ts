@@ -1,7 +1,6 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import type { Capabilities } from '../album/capabilities';
 import { AlbumError } from '../album/errors';
 import { formatIssues } from '../schema/zod-issues';
 import type { ApiEnv } from './api-env';
@@ -12,14 +11,18 @@ import {
   PeopleListQuery,
   PersonIdParam,
   PersonPatchBody,
-  PersonPhotosQuerySchema,
   PhotoQuery,
+  Text,
 } from './api-schemas';
+import { editRoutes } from './edit-routes';
+import { editReceipt, needs as needsOf } from './route-needs';
+import { searchRoutes } from './search-routes';
+import { unknownFaceRoutes } from './unknown-face-routes';
 import { validate } from './validation';
 
-const FaceId = z.string().min(1).max(256);
+const FaceId = Text().min(1).max(256);
 const CoverBody = z.object({ faceId: FaceId }).strict();
-const AssignBody = z.object({ personId: z.string().min(1).max(256) }).strict();
+const AssignBody = z.object({ personId: Text().min(1).max(256) }).strict();
 const SimilarQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) });
 const FaceOnlyParam = z.object({ faceId: FaceId });
 
@@ -39,13 +42,7 @@ export function albumRoutes({ bucket, maxUploadBytes, tooLarge }: AlbumRoutesOpt
   const app = new Hono<ApiEnv>();
 
   // An edit a backend cannot do answers 404 like an unknown route; GET /capabilities says so beforehand.
-  const needs =
-    (cap: keyof Capabilities): MiddlewareHandler<ApiEnv> =>
-    (c, next) => {
-      if (!c.get('album').capabilities(bucket)[cap])
-        throw new AlbumError('not_found', `no route ${c.req.method} ${c.req.path}`);
-      return next();
-    };
+  const needs = (cap: Parameters<typeof needsOf>[1]) => needsOf(bucket, cap);
 
   app.get('/stats', async (c) => c.json(await c.get('album').stats()));
   app.get('/capabilities', (c) => {
@@ -62,27 +59,31 @@ export function albumRoutes({ bucket, maxUploadBytes, tooLarge }: AlbumRoutesOpt
     const order = q.order ?? (q.sort === 'name' ? 'asc' : 'desc');
     return c.json(await c.get('album').listPeople({ ...q, order }));
   });
+  // GET /photos, GET /people/:id/photos, POST /people/search (before /people/:id).
+  app.route('/', searchRoutes({ bucket, maxUploadBytes, tooLarge }));
+  // Edits answer with the edit-log entry they made in X-Album-Edit-Id (backends with a log; see edit-routes).
   app.post('/people/merge', validate('json', MergeBody), async (c) => {
-    const { from, into } = c.req.valid('json');
-    const task = await c.get('album').mergePeople(from, into);
+    const { from, into, name } = c.req.valid('json');
+    const receipt = editReceipt(c);
+    const task = await c.get('album').mergePeople(from, into, { name, receipt });
+    receipt.answered();
     return c.json({ task }, 202);
   });
   app.get('/people/:id', validate('param', PersonIdParam), async (c) =>
     c.json(await c.get('album').getPerson(c.req.valid('param').id)),
   );
-  app.get(
-    '/people/:id/photos',
-    validate('param', PersonIdParam),
-    validate('query', PersonPhotosQuerySchema),
-    async (c) => c.json(await c.get('album').listPersonPhotos(c.req.valid('param').id, c.req.valid('query'))),
-  );
-  app.patch('/people/:id', validate('param', PersonIdParam), validate('json', PersonPatchBody), async (c) =>
-    c.json(await c.get('album').updatePerson(c.req.valid('param').id, c.req.valid('json'))),
-  );
+  app.patch('/people/:id', validate('param', PersonIdParam), validate('json', PersonPatchBody), async (c) => {
+    const receipt = editReceipt(c);
+    const person = await c.get('album').updatePerson(c.req.valid('param').id, c.req.valid('json'), receipt);
+    receipt.answered();
+    return c.json(person);
+  });
   // "Not this person" where the backend can reject one face (local); absent on IMM, so 404 there.
   app.delete('/people/:id/faces/:faceId', needs('rejectFace'), validate('param', FaceParam), async (c) => {
     const { id, faceId } = c.req.valid('param');
-    await c.get('album').rejectFace(id, faceId);
+    const receipt = editReceipt(c);
+    await c.get('album').rejectFace(id, faceId, receipt);
+    receipt.answered();
     return c.json({ personId: id, faceId, removed: true });
   });
   app.put(
@@ -90,7 +91,14 @@ export function albumRoutes({ bucket, maxUploadBytes, tooLarge }: AlbumRoutesOpt
     needs('chooseCover'),
     validate('param', PersonIdParam),
     validate('json', CoverBody),
-    async (c) => c.json(await c.get('album').setCover(c.req.valid('param').id, c.req.valid('json').faceId)),
+    async (c) => {
+      const receipt = editReceipt(c);
+      const person = await c
+        .get('album')
+        .setCover(c.req.valid('param').id, c.req.valid('json').faceId, receipt);
+      receipt.answered();
+      return c.json(person);
+    },
   );
   app.get(
     '/people/:id/similar',
@@ -110,10 +118,15 @@ export function albumRoutes({ bucket, maxUploadBytes, tooLarge }: AlbumRoutesOpt
     async (c) => {
       const { faceId } = c.req.valid('param');
       const { personId } = c.req.valid('json');
-      await c.get('album').assignFace(faceId, personId);
+      const receipt = editReceipt(c);
+      await c.get('album').assignFace(faceId, personId, receipt);
+      receipt.answered();
       return c.json({ faceId, personId });
     },
   );
+
+  app.route('/', editRoutes({ bucket }));
+  app.route('/', unknownFaceRoutes({ bucket }));
 
   app.get('/tasks/:id', async (c) => c.json(await c.get('album').getTask(c.req.param('id'))));
 

@@ -13,6 +13,7 @@ import { apiAccess } from './api-access';
 import type { ApiEnv } from './api-env';
 import { toErrorResponse } from './errors';
 import { readBodyMemo } from './read-body-memo';
+import { EDIT_ID_HEADER } from './route-needs';
 import { SIGNED_MEDIA_PATHS, type SignedMedia, signedMediaRoutes } from './signed-media';
 
 export interface ApiOptions {
@@ -33,10 +34,11 @@ export interface ApiOptions {
 
 /** Where a library's routes live in prefix mode. */
 const LIBRARY_BASE = '/libraries/:library';
-const LIBRARY_PATH = /^\/libraries\/([^/]+)(\/.*)?$/;
+// dotAll (s): a decoded path may hold line breaks.
+const LIBRARY_PATH = /^\/libraries\/([^/]+)(\/.*)?$/s;
 
 /** Reads whose answers depend only on the album's data and its signed links (not /stats: it reports the live queue). */
-const MEMO_PATHS = /^(\/libraries\/[^/]+)?\/(people(\/[^/]+(\/photos)?)?|photos\/faces)$/;
+const MEMO_PATHS = /^(\/libraries\/[^/]+)?\/(people(\/[^/]+(\/photos)?)?|photos(\/faces)?)$/;
 
 const tooLarge = (max: number, what: string) => (): never => {
   throw new AlbumError('bad_request', `${what} larger than ${max} bytes`);
@@ -82,6 +84,8 @@ export function createApiApp({
         origin: corsOrigins.includes('*') ? '*' : corsOrigins,
         allowHeaders: ['Authorization', 'Content-Type'],
         allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
+        // The page reads which edit-log entry an edit made (undo).
+        exposeHeaders: [EDIT_ID_HEADER],
         maxAge: 600,
       }),
     );
@@ -106,7 +110,10 @@ export function createApiApp({
   });
   // GET/HEAD handlers read no body: skipping the check there also spares building a full Request.
   app.use('*', (c, next) =>
-    c.req.path.endsWith('/detect') || c.req.method === 'GET' || c.req.method === 'HEAD'
+    c.req.path.endsWith('/detect') ||
+    c.req.path.endsWith('/people/search') ||
+    c.req.method === 'GET' ||
+    c.req.method === 'HEAD'
       ? next()
       : jsonLimit(c, next),
   );

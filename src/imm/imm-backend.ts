@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { AlbumBackend } from '../album/backend';
 import { AlbumError, notFound } from '../album/errors';
+import { nameContains } from '../album/name-search';
 import type {
+  Box,
+  ChangesRecord,
   ClusteringRun,
   DetectSource,
   FaceRecord,
+  FaceSearchRecord,
   Page,
   PeopleQuery,
   PeopleSort,
@@ -13,6 +17,7 @@ import type {
   PersonRecord,
   PhotoOutcome,
   PhotoRecord,
+  PhotosWithPeopleQuery,
   StatsRecord,
   TaskRecord,
 } from '../album/types';
@@ -24,7 +29,17 @@ import { ensureProjectAndDataset } from './imm-dataset';
 import { ImmError } from './imm-error';
 import { isNotFound, mapped, orNull, toAlbumError } from './imm-errors-map';
 import { ImmPersonMedia, isFrameUri, isVideoUri } from './imm-person-media';
-import { HIDDEN_LABEL, isHidden, toFace, toPerson, toPhoto, toTask } from './imm-records';
+import { type personPhotosQuery, photosWithPeopleQuery, TAKEN_SORT } from './imm-queries';
+import {
+  HIDDEN_LABEL,
+  IMM_FACE_ATTRIBUTES,
+  isHidden,
+  toBox,
+  toFace,
+  toPerson,
+  toPhoto,
+  toTask,
+} from './imm-records';
 import { DATASET_TAG, decodeTaskId, encodeTaskId, MERGE_TAG } from './imm-tasks';
 import { ImmVideoIndexer, type VideoIndexerDeps } from './imm-video-indexer';
 import { type FigureCluster, TASK_TYPE_CLUSTERING, type TaskInfo } from './imm-wire';
@@ -65,10 +80,20 @@ const SORT_FIELD: Record<PeopleSort, string> = {
 /** Pages fetched per listPeople call when hidden people are filtered out client-side. */
 const MAX_PAGES_PER_LIST = 10;
 const PHOTO_FIELDS = ['URI', 'ImageWidth', 'ImageHeight', 'ProduceTime', 'Figures'];
+/** QueryFigureClusters page size while filtering names client-side (its maximum), to spend fewer calls. */
+const NAME_SEARCH_PAGE = 100;
+
+/** Intersection area over the smaller box (0: apart). */
+function overlap(a: Box, b: Box): number {
+  const w = Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left);
+  const h = Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top);
+  return w > 0 && h > 0 ? (w * h) / Math.min(a.width * a.height, b.width * b.height) : 0;
+}
 
 /** The cloud backend: people are IMM FigureClusters of one dataset; photos are its files. */
 export class ImmBackend implements AlbumBackend {
   readonly kind = 'imm' as const;
+  readonly faceAttributes = IMM_FACE_ATTRIBUTES;
   private readonly client: ImmClient;
   private readonly config: ImmConfig;
   private readonly poll: PollInterval;
@@ -217,13 +242,17 @@ export class ImmBackend implements AlbumBackend {
    */
   async listPeople(query: PeopleQuery): Promise<Page<PersonRecord>> {
     const cursor = decodeCursor(query.cursor);
-    const pageSize = cursor?.pageSize ?? query.limit;
-    const keep =
+    // QueryFigureClusters has no name filter: with q, clusters are read a full page at a time and
+    // matched here (cost: one call per 100 people scanned, at most MAX_PAGES_PER_LIST per request).
+    const pageSize = cursor?.pageSize ?? (query.q ? NAME_SEARCH_PAGE : query.limit);
+    const shown =
       query.hidden === 'exclude'
         ? (c: FigureCluster) => !isHidden(c.CustomLabels)
         : query.hidden === 'only'
           ? (c: FigureCluster) => isHidden(c.CustomLabels)
           : () => true;
+    const q = query.q;
+    const keep = q ? (c: FigureCluster) => shown(c) && nameContains(c.Name || null, q) : shown;
     let token = cursor?.token ?? '';
     let offset = cursor?.offset ?? 0;
     const items: PersonRecord[] = [];
@@ -282,6 +311,80 @@ export class ImmBackend implements AlbumBackend {
     return this.media.list(id, query);
   }
 
+  /**
+   * One SimpleQuery with an `eq` on Figures.FigureClusterId per person under `and` (IMM takes up to 100
+   * sub-queries). IMM deletes merged-away clusters, so a merged id is unknown here (404) — there is no
+   * record of the target to resolve it to. Video frames are left out (they are not photos); a video's
+   * people are not in one indexed file, so `mediaType=video` finds none here (docs/videos-cloud.md).
+   */
+  async listPhotosWithPeople(query: PhotosWithPeopleQuery): Promise<Page<PhotoRecord>> {
+    const clusters = await Promise.all(query.people.map((id) => this.getCluster(id)));
+    clusters.forEach((c, i) => {
+      const id = query.people[i]!;
+      if (!c) throw notFound('person', id);
+      if (isHidden(c.CustomLabels))
+        throw new AlbumError('bad_request', `person ${id} is hidden; unhide it to list its photos`);
+    });
+    if (query.mediaType === 'video') return { items: [], nextCursor: null };
+    return this.queryPhotos(this.media.withoutFrames(photosWithPeopleQuery(query)), query);
+  }
+
+  private async queryPhotos(
+    Query: ReturnType<typeof personPhotosQuery>,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<Page<PhotoRecord>> {
+    const cursor = decodeCursor(page.cursor);
+    const res = await mapped(
+      this.client.call('SimpleQuery', {
+        ...this.pd,
+        Query,
+        WithFields: PHOTO_FIELDS,
+        MaxResults: page.limit,
+        NextToken: cursor?.token || undefined,
+        Sort: TAKEN_SORT,
+        Order: 'desc',
+      }),
+    );
+    return {
+      items: (res.Files ?? []).map(toPhoto),
+      nextCursor: res.NextToken
+        ? encodeCursor({ token: res.NextToken, offset: 0, pageSize: page.limit })
+        : null,
+    };
+  }
+
+  /**
+   * "Who is this?" on a photo in OSS: DetectImageFaces for the faces (so a face that matches nobody is still
+   * listed, with no matches) and SearchImageFigureCluster for the clusters, one entry per (face, cluster),
+   * given to the face whose box overlaps it most. The matches are IMM's own (its similarity floor is not
+   * documented); hidden people are left out. Two calls, nothing indexed.
+   */
+  async searchFaces(source: DetectSource): Promise<FaceSearchRecord[]> {
+    if (source.kind === 'bytes')
+      throw new AlbumError(
+        'bad_request',
+        'searching an uploaded image needs the local backend; upload the photo to OSS and pass its uri',
+      );
+    const [faces, res] = await Promise.all([
+      this.detectFaces(source),
+      mapped(this.client.call('SearchImageFigureCluster', { ...this.pd, SourceURI: source.uri })),
+    ]);
+    const out: FaceSearchRecord[] = faces.map((f) => ({ box: f.box, matches: [] }));
+    for (const c of res.Clusters ?? []) {
+      const box = toBox(c.Boundary);
+      if (!box || !c.ClusterId) continue;
+      const face = out
+        .map((f) => ({ f, overlap: overlap(f.box, box) }))
+        .sort((a, b) => b.overlap - a.overlap)[0];
+      if (!face || face.overlap <= 0) continue;
+      const person = await this.getPerson(c.ClusterId);
+      if (person && !person.hidden)
+        face.f.matches.push({ person, similarity: Math.min(1, Math.max(0, c.Similarity ?? 0)) });
+    }
+    for (const f of out) f.matches.sort((a, b) => b.similarity - a.similarity);
+    return out;
+  }
+
   async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> {
     const current = await this.getCluster(id);
     if (!current) throw notFound('person', id);
@@ -332,9 +435,14 @@ export class ImmBackend implements AlbumBackend {
     return this.media.withVideos(toPerson(updated));
   }
 
-  async mergePeople(from: string[], into: string): Promise<TaskRecord> {
+  /**
+   * IMM merges in a task and keeps no log, so a merge cannot be undone here (capabilities: undo false).
+   * A chosen `name` is set on the kept person first: IMM's merge keeps the target's name.
+   */
+  async mergePeople(from: string[], into: string, opts: { name?: string | null } = {}): Promise<TaskRecord> {
     if (!from.length) throw new AlbumError('bad_request', 'nothing to merge');
     if (from.includes(into)) throw new AlbumError('bad_request', 'into must not be one of from');
+    if (opts.name !== undefined) await this.updatePerson(into, { name: opts.name });
     // IMM takes exactly one of From (one id) or Froms (a list).
     const source = from.length === 1 ? { From: from[0]! } : { Froms: from };
     const mergeTag = randomUUID();
@@ -416,6 +524,36 @@ export class ImmBackend implements AlbumBackend {
     );
     // Detection is stateless: no face belongs to a person yet.
     return (res.Faces ?? []).map((f, i) => ({ ...toFace(f, i), personId: null }));
+  }
+
+  /**
+   * The change signal: the dataset's fingerprint (files, size, update time) and the most recently updated
+   * person, two reads without aggregation. IMM exposes no indexing queue: zeros.
+   */
+  async changes(): Promise<ChangesRecord> {
+    const [dataset, newest] = await Promise.all([
+      mapped(this.client.call('GetDataset', { ...this.pd, WithStatistics: true })),
+      mapped(
+        this.client.call('QueryFigureClusters', {
+          ...this.pd,
+          MaxResults: 1,
+          Sort: 'UpdateTime',
+          Order: 'desc',
+        }),
+      ),
+    ]);
+    const d = dataset.Dataset;
+    const c = newest.FigureClusters?.[0];
+    return {
+      generation: [
+        d.FileCount ?? 0,
+        d.TotalFileSize ?? 0,
+        d.UpdateTime ?? '',
+        c?.ObjectId ?? '',
+        c?.UpdateTime ?? '',
+      ].join('|'),
+      indexing: { queued: 0, running: 0 },
+    };
   }
 
   async stats(): Promise<StatsRecord> {

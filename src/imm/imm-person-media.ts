@@ -3,6 +3,7 @@ import { FRAME_PREFIX, parseOssUri } from '../album/photo-filter';
 import type { Page, PersonPhotosQuery, PersonRecord, PhotoRecord } from '../album/types';
 import type { ImmClient } from './imm-client';
 import { mapped } from './imm-errors-map';
+import { personPhotosQuery, TAKEN_SORT } from './imm-queries';
 import { toPhoto } from './imm-records';
 import { framesUnder } from './imm-video-indexer';
 import { frameOf, framesUriPrefix, toVideo } from './imm-video-records';
@@ -54,7 +55,9 @@ export class ImmPersonMedia {
       if (pages >= MAX_PAGES) return { items, nextCursor: next(token) };
       const want = query.limit - items.length;
       const page =
-        part === 'i' ? await this.photoPage(id, token, want) : await this.videoPage(id, token, want);
+        part === 'i'
+          ? await this.photoPage(id, query, token, want)
+          : await this.videoPage(id, query, token, want);
       items.push(...page.items);
       if (page.next) {
         token = page.next;
@@ -68,32 +71,34 @@ export class ImmPersonMedia {
     return { items, nextCursor: next(token) };
   }
 
-  private async photoPage(id: string, token: string, max: number) {
-    const byPerson: SimpleQueryNode = { Field: FACE_CLUSTER_FIELD, Operation: 'eq', Value: id };
+  /** `node` without the files under the frame prefix (frames are never photos of the album). */
+  withoutFrames(node: SimpleQueryNode): SimpleQueryNode {
+    if (!this.framesPrefix) return node;
+    const notFrame: SimpleQueryNode = {
+      Operation: 'not',
+      SubQueries: [{ Field: 'URI', Operation: 'prefix', Value: this.framesPrefix }],
+    };
+    return { Operation: 'and', SubQueries: [node, notFrame] };
+  }
+
+  /** The person's photos (taken range and face attributes as main's query), newest first. */
+  private async photoPage(id: string, query: PersonPhotosQuery, token: string, max: number) {
     const res = await mapped(
       this.client.call('SimpleQuery', {
         ...this.pd,
-        Query: this.framesPrefix
-          ? {
-              Operation: 'and',
-              SubQueries: [
-                byPerson,
-                {
-                  Operation: 'not',
-                  SubQueries: [{ Field: 'URI', Operation: 'prefix', Value: this.framesPrefix }],
-                },
-              ],
-            }
-          : byPerson,
+        Query: this.withoutFrames(personPhotosQuery(id, query)),
         WithFields: PHOTO_FIELDS,
         MaxResults: max,
         NextToken: token || undefined,
+        Sort: TAKEN_SORT,
+        Order: 'desc',
       }),
     );
     return { items: (res.Files ?? []).map(toPhoto), next: res.NextToken || null };
   }
 
-  private async videoPage(id: string, token: string, max: number) {
+  /** Frames with the person's face (same attribute/range conditions), grouped back into their videos. */
+  private async videoPage(id: string, query: PersonPhotosQuery, token: string, max: number) {
     if (!this.framesPrefix) return { items: [], next: null };
     const res = await mapped(
       this.client.call('SimpleQuery', {
@@ -101,7 +106,7 @@ export class ImmPersonMedia {
         Query: {
           Operation: 'and',
           SubQueries: [
-            { Field: FACE_CLUSTER_FIELD, Operation: 'eq', Value: id },
+            personPhotosQuery(id, query),
             { Field: 'URI', Operation: 'prefix', Value: this.framesPrefix },
           ],
         },

@@ -1,3 +1,4 @@
+import type { FaceAttributeName, FaceAttributes } from '../album/face-attributes';
 import type {
   Box,
   FaceRecord,
@@ -36,6 +37,33 @@ export function toGender(g: string | undefined): Gender | null {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+/** IMM Figure fields of each attribute (imm-facts §7); IMM has no eye state. */
+export const IMM_ATTRIBUTE_FIELDS = {
+  emotion: 'Emotion',
+  mouth: 'Mouth',
+  mask: 'Mask',
+  glasses: 'Glasses',
+  hat: 'Hat',
+  beard: 'Beard',
+} as const satisfies Partial<Record<FaceAttributeName, string>>;
+export const IMM_FACE_ATTRIBUTES = Object.keys(IMM_ATTRIBUTE_FIELDS) as (keyof typeof IMM_ATTRIBUTE_FIELDS)[];
+
+/** Every attribute IMM returned on the figure, value lower-cased, with its `<Field>Confidence`. */
+export function toAttributes(f: Figure): FaceAttributes {
+  const out: FaceAttributes = {};
+  for (const name of IMM_FACE_ATTRIBUTES) {
+    const field = IMM_ATTRIBUTE_FIELDS[name];
+    const value = f[field];
+    if (typeof value !== 'string' || !value) continue;
+    const confidence = num(f[`${field}Confidence`]);
+    out[name] = {
+      value: value.toLowerCase(),
+      confidence: confidence === null ? 0 : Math.min(1, Math.max(0, confidence)),
+    };
+  }
+  return out;
+}
+
 export function toFace(f: Figure, index: number): FaceRecord {
   const cluster = f.FigureClusterId;
   const personId =
@@ -52,6 +80,7 @@ export function toFace(f: Figure, index: number): FaceRecord {
       : null,
     quality: num(f.FaceQuality),
     sharpness: num(f.Sharpness),
+    attributes: toAttributes(f),
   };
 }
 

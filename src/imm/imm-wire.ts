@@ -37,6 +37,18 @@ export interface Figure {
   HeadPose?: HeadPose;
   FaceQuality?: number;
   Sharpness?: number;
+  Emotion?: string;
+  EmotionConfidence?: number;
+  Mouth?: string;
+  MouthConfidence?: number;
+  Mask?: string;
+  MaskConfidence?: number;
+  Glasses?: string;
+  GlassesConfidence?: number;
+  Hat?: string;
+  HatConfidence?: number;
+  Beard?: string;
+  BeardConfidence?: number;
   [extra: string]: unknown;
 }
 
@@ -323,6 +335,11 @@ export interface ImmActions {
       UserData?: string;
     };
     res: Base & { TaskId: string; EventId?: string };
+  };
+  /** Which clusters the faces of any image belong to (cloud-reference §1); indexes nothing. */
+  SearchImageFigureCluster: {
+    req: ProjectDataset & { SourceURI: string; CredentialConfig?: Record<string, unknown> };
+    res: Base & { Clusters?: { ClusterId?: string; Similarity?: number; Boundary?: Boundary }[] };
   };
   SimpleQuery: {
     req: ProjectDataset & {

@@ -12,10 +12,12 @@ import { FaceThumbnails, type RecentCrops } from './media/face-thumbnails';
 import { localSignedMedia } from './media/local-signed-media';
 import { LocalMediaLinks, loadMediaSecret } from './media/media-links';
 import { type Db, openDatabase } from './store/database';
+import { EditLogStore } from './store/edit-log-store';
 import { FaceEditsStore } from './store/face-edits-store';
 import { PeopleStore } from './store/people-store';
 import { PhotoStore } from './store/photo-store';
 import { TaskStore } from './store/task-store';
+import { UnknownFacesStore } from './store/unknown-faces-store';
 import { VideoAnalyzer } from './video/video-analyzer';
 
 export interface AlbumStoreOptions {
@@ -74,6 +76,8 @@ export function openAlbumStore(
     people,
     tasks,
     edits: new FaceEditsStore(db),
+    editLog: new EditLogStore(db),
+    unknownFaces: new UnknownFacesStore(db),
     engine: opts.engine,
     clusterer: opts.clusterer,
     fullClusteringGrowth: opts.fullClusteringGrowth,

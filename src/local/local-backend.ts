@@ -1,33 +1,54 @@
 import type { AlbumBackend, PhotoSource } from '../album/backend';
+import { editSummary, patchKind } from '../album/edit-summary';
 import { AlbumError, notFound } from '../album/errors';
 import { ossUri, parseOssUri } from '../album/photo-filter';
 import type {
+  ChangesRecord,
   ClusteringRun,
   DetectSource,
+  Edit,
+  EditKind,
+  EditReceipt,
   FaceRecord,
+  FaceSearchRecord,
+  FaceTarget,
   Page,
+  PageQuery,
   PeopleQuery,
   PersonPatch,
   PersonPhotosQuery,
   PersonRecord,
+  PhotoFaceRecord,
   PhotoOutcome,
   PhotoRecord,
+  PhotosWithPeopleQuery,
   SimilarPersonRecord,
   StatsRecord,
   TaskRecord,
+  UnknownGroupRecord,
 } from '../album/types';
 import type { Logger } from '../log/logger';
 import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
 import { DistinctSource } from './cluster/distinct-content';
-import { type FaceEngine, ImageRejectedError } from './engine/face-engine';
+import { nearestPeople, similarityOf } from './cluster/face-search';
+import { newPersonId } from './cluster/person-id';
+import { LOCAL_FACE_ATTRIBUTES } from './engine/face-attribute-reader';
+import {
+  type AnalyzedPhoto,
+  type EngineInput,
+  type FaceEngine,
+  ImageRejectedError,
+} from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
+import { type AttributeBackfillResult, backfillAttributes } from './indexing/attribute-backfill';
 import { NO_FFMPEG, PhotoIndexer } from './indexing/photo-indexer';
+import type { EditLogStore, Recorded, Snapshot } from './store/edit-log-store';
 import type { FaceEditsStore } from './store/face-edits-store';
-import { decodePhotoCursor, encodePhotoCursor } from './store/people-list';
 import type { PeopleStore } from './store/people-store';
 import type { PhotoStore, StoredFace, StoredPhoto } from './store/photo-store';
 import { ReadMemo } from './store/read-memo';
 import type { TaskStore } from './store/task-store';
+import type { UnknownFacesStore } from './store/unknown-faces-store';
 import type { FfmpegBinary } from './video/ffmpeg-binary';
 import type { VideoAnalyzer } from './video/video-analyzer';
 import { unionSpans } from './video/video-faces';
@@ -59,6 +80,10 @@ export interface LocalBackendDeps {
   tasks: TaskStore;
   /** Cover choices and faces given by hand (the People page's edits). */
   edits: FaceEditsStore;
+  /** Every edit with what it overwrote (undo). */
+  editLog: EditLogStore;
+  /** The grouping of faces no person holds, and "not a face" marks. */
+  unknownFaces: UnknownFacesStore;
   /** Started on first use: status/export never pay for loading models. */
   engine: () => Promise<FaceEngine>;
   clusterer: FaceClusterer;
@@ -78,9 +103,19 @@ export interface LocalBackendDeps {
    * could not, at a cost that stays in proportion to growth (a 100k-face full pass takes ~15 s).
    */
   fullClusteringGrowth?: number;
+  /** See SIMILAR_PEOPLE_MAX_DISTANCE (tests on other embedding scales). */
+  similarMaxDistance?: number;
 }
 
 const DEFAULT_FULL_CLUSTERING_GROWTH = 0.25;
+/**
+ * "Possibly the same person" suggests only people whose centroid (mean identity embedding) is closer
+ * than this. Calibrated on faces-dev (bench/similar-cutoff.ts, docs/edits-and-review.md): each of 346
+ * identities split in two halves has its halves within 0.423 of each other, while 0.1 % of half pairs of
+ * two different identities are closer than 0.45 (at 0.44: about 0.7 false suggestions per person in an
+ * album of 1,000 people, 0.007 in an album of 10). Before, every person was suggested, however far.
+ */
+export const SIMILAR_PEOPLE_MAX_DISTANCE = 0.44;
 /**
  * Passes of one run whose result a user edit made stale (see cluster()). After the last one the run gives
  * up and leaves the changes for the next run; edits still win.
@@ -106,6 +141,7 @@ async function mapPool<T, R>(items: T[], limit: number, fn: (item: T) => Promise
 /** The album on this machine: a folder for the bucket, SQLite for IMM's metadata, the local engine and clusterer. */
 export class LocalBackend implements AlbumBackend {
   readonly kind = 'local' as const;
+  readonly faceAttributes = LOCAL_FACE_ATTRIBUTES;
   private readonly indexer: PhotoIndexer;
   private clustering: Promise<ClusteringRun> | null = null;
   private readonly reads: ReadMemo;
@@ -120,8 +156,15 @@ export class LocalBackend implements AlbumBackend {
    */
   private editCount = 0;
   private centroids: { key: string; byPerson: Map<string, Float64Array> } | null = null;
-  /** Photo changes seen but not yet indexed; the launcher's change queue reports them here. */
-  queuedChanges: () => number | null = () => null;
+  /**
+   * Photo changes seen but not indexed yet (`queued`, those being indexed included) and those being
+   * indexed now (`running`); the launcher's change queue reports them here (null: no queue, e.g. a test).
+   */
+  indexing: () => { queued: number; running: number } | null = () => null;
+  /** Photos the indexer finished in this process (any outcome): `start`'s progress line counts them. */
+  photosHandled = 0;
+  /** Tells this process's generations apart from an earlier one's (total_changes restarts at 0). */
+  private readonly boot = Date.now().toString(36);
 
   constructor(private readonly deps: LocalBackendDeps) {
     const version =
@@ -158,6 +201,16 @@ export class LocalBackend implements AlbumBackend {
       : Promise.resolve({ ok: false, reason: 'this album does not analyse videos' });
   }
 
+  /** `face-album reanalyse`: face attributes for analyses made before the engine read them. */
+  reanalyseAttributes(log: Logger): Promise<AttributeBackfillResult> {
+    return backfillAttributes({
+      photos: this.deps.photos,
+      folder: this.deps.folder,
+      engine: this.deps.engine,
+      log,
+    });
+  }
+
   /** Marks runs left 'running' by a killed process as failed; only the process holding the data dir may. */
   recoverAbandonedTasks(): void {
     this.deps.tasks.failAbandoned();
@@ -184,20 +237,26 @@ export class LocalBackend implements AlbumBackend {
     // More files in flight than engine workers: a copy of known content needs only file reads and
     // SQLite, and with two in flight the process sat idle waiting on the file system a third of the
     // time. The engine queues what it cannot start yet.
-    return mapPool(uris, Math.max(16, this.deps.concurrency * 4), async (uri) => {
+    const outcomes = await mapPool(uris, Math.max(16, this.deps.concurrency * 4), async (uri) => {
       try {
+        // The photo, and the links to it that changed with it.
         return await this.indexer.index(this.keyOf(uri), log);
       } catch (err) {
         // Not remembered: an unexpected failure (engine crash, disk error) is retried on the next change or restart.
         log.error('photo.index_failed', { uri, error: err });
-        return {
-          uri,
-          action: 'index',
-          outcome: 'rejected',
-          reason: `error: ${err instanceof Error ? err.message : String(err)}`,
-        } satisfies PhotoOutcome;
+        return [
+          {
+            uri,
+            action: 'index',
+            outcome: 'rejected',
+            reason: `error: ${err instanceof Error ? err.message : String(err)}`,
+          } satisfies PhotoOutcome,
+        ];
+      } finally {
+        this.photosHandled++;
       }
     });
+    return outcomes.flat();
   }
 
   async removePhotos(uris: string[]): Promise<PhotoOutcome[]> {
@@ -276,6 +335,7 @@ export class LocalBackend implements AlbumBackend {
       const writing = performance.now();
       const changes = source.expand(raw);
       const result = people.applyClusterChanges(changes);
+      if (changes.unknownGroups) this.deps.unknownFaces.replaceGroups(changes.unknownGroups);
       const writeMs = Math.round(performance.now() - writing);
       this.facesVersion++;
       this.deps.clusterer.committed?.();
@@ -303,16 +363,19 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async listPeople(query: PeopleQuery): Promise<Page<PersonRecord>> {
-    const { limit, cursor, sort, order, hidden } = query;
-    return this.reads.get(JSON.stringify(['people', limit, cursor, sort, order, hidden]), () => {
+    const { limit, cursor, sort, order, hidden, q } = query;
+    return this.reads.get(JSON.stringify(['people', limit, cursor, sort, order, hidden, q]), () => {
       const page = this.deps.people.list(query);
       return { ...page, items: this.withChosenCovers(page.items) };
     });
   }
 
+  /** A merged-away id answers with the person it was merged into (its id differs from the one asked). */
   async getPerson(id: string): Promise<PersonRecord | null> {
     return this.reads.get(JSON.stringify(['person', id]), () => {
-      const person = this.deps.people.get(id);
+      const { people } = this.deps;
+      const target = people.mergedInto(id);
+      const person = people.get(target ?? id);
       return person ? this.withChosenCovers([person])[0]! : null;
     });
   }
@@ -327,17 +390,63 @@ export class LocalBackend implements AlbumBackend {
     });
   }
 
-  async setCover(personId: string, faceId: string): Promise<PersonRecord> {
-    if (!this.deps.people.get(personId)) throw notFound('person', personId);
+  /**
+   * Runs one user edit through the edit log (undo) and tells a clustering pass running meanwhile that its
+   * result is stale (editCount). The receipt gets the log entry's id.
+   */
+  private edit<T>(kind: EditKind, receipt: EditReceipt | undefined, fn: (snap: Snapshot) => Recorded<T>): T {
     this.editCount++;
-    this.deps.edits.setCover(personId, this.faceIdOf(faceId));
+    this.facesVersion++;
+    const { value, editId } = this.deps.editLog.record(kind, fn);
+    if (receipt) receipt.editId = editId;
+    return value;
+  }
+
+  private nameOf(personId: string): string | null {
+    return this.deps.people.get(personId)?.name ?? null;
+  }
+
+  async setCover(personId: string, faceId: string, receipt?: EditReceipt): Promise<PersonRecord> {
+    if (!this.deps.people.get(personId)) throw notFound('person', personId);
+    const face = this.faceIdOf(faceId);
+    this.edit('cover', receipt, (snap) => {
+      snap.person(personId).cover(personId);
+      this.deps.edits.setCover(personId, face);
+      return { value: null, summary: editSummary.cover(this.nameOf(personId)), personIds: [personId] };
+    });
     return (await this.getPerson(personId))!;
   }
 
-  async assignFace(faceId: string, personId: string): Promise<void> {
-    this.editCount++;
-    this.deps.edits.assignFace(this.faceIdOf(faceId), personId);
-    this.facesVersion++;
+  async assignFace(faceId: string, personId: string, receipt?: EditReceipt): Promise<void> {
+    await this.assignFaces([faceId], { personId }, receipt);
+  }
+
+  /** Gives faces by hand to a person, or to a new one; pinned there (no clustering moves them). */
+  async assignFaces(faceIds: string[], target: FaceTarget, receipt?: EditReceipt): Promise<string> {
+    const ids = faceIds.map((id) => this.faceIdOf(id));
+    const { people, edits } = this.deps;
+    return this.edit('give-to-person', receipt, (snap) => {
+      const from = ids.map((id) => edits.personOfFace(id));
+      const missing = ids.filter((_, i) => from[i] === undefined);
+      if (missing.length) throw notFound('face', missing.join(', '));
+      let personId: string;
+      if ('personId' in target) {
+        personId = target.personId;
+        snap.person(personId);
+      } else {
+        personId = newPersonId();
+        snap.person(personId);
+        people.create(personId, target.newPerson.name);
+      }
+      snap.face(...ids).person(...from.filter((p): p is string => typeof p === 'string'));
+      for (const id of ids) edits.assignFace(id, personId);
+      const name = 'personId' in target ? this.nameOf(personId) : target.newPerson.name;
+      return {
+        value: personId,
+        summary: editSummary.give(new Set(ids).size, name, !('personId' in target)),
+        personIds: [personId],
+      };
+    });
   }
 
   /**
@@ -346,6 +455,32 @@ export class LocalBackend implements AlbumBackend {
    * the merge dialog costs one pass per edit, not one per suggestion.
    */
   async similarPeople(personId: string, limit: number): Promise<SimilarPersonRecord[]> {
+    const centroids = this.personCentroids();
+    const mine = centroids.get(personId);
+    if (!mine) return [];
+    const ranked: { id: string; distance: number }[] = [];
+    for (const [id, c] of centroids) {
+      if (id === personId) continue;
+      let d = 0;
+      for (let i = 0; i < c.length; i++) d += (c[i]! - mine[i]!) ** 2;
+      ranked.push({ id, distance: Math.sqrt(d) });
+    }
+    const max = this.deps.similarMaxDistance ?? SIMILAR_PEOPLE_MAX_DISTANCE;
+    const likely = ranked.filter((r) => r.distance < max).sort((a, b) => a.distance - b.distance);
+    const out: SimilarPersonRecord[] = [];
+    for (const r of likely) {
+      const person = await this.getPerson(r.id);
+      if (person) out.push({ person, distance: Math.round(r.distance * 1000) / 1000 });
+    }
+    // Named people first (the merge a person most likely wants), then the closest.
+    out.sort(
+      (a, b) => Number(b.person.name !== null) - Number(a.person.name !== null) || a.distance - b.distance,
+    );
+    return out.slice(0, limit);
+  }
+
+  /** Mean identity embedding per person, from one pass over the assigned faces, kept until faces change person. */
+  private personCentroids(): Map<string, Float64Array> {
     const key = `${this.deps.photos.generation()}:${this.facesVersion}`;
     if (this.centroids?.key !== key) {
       const byPerson = new Map<string, Float64Array>();
@@ -356,21 +491,21 @@ export class LocalBackend implements AlbumBackend {
         );
       this.centroids = { key, byPerson };
     }
-    const mine = this.centroids.byPerson.get(personId);
-    if (!mine) return [];
-    const ranked: { id: string; distance: number }[] = [];
-    for (const [id, c] of this.centroids.byPerson) {
-      if (id === personId) continue;
-      let d = 0;
-      for (let i = 0; i < c.length; i++) d += (c[i]! - mine[i]!) ** 2;
-      ranked.push({ id, distance: Math.sqrt(d) });
-    }
-    ranked.sort((a, b) => a.distance - b.distance);
-    const out: SimilarPersonRecord[] = [];
-    for (const r of ranked) {
-      if (out.length >= limit) break;
-      const person = await this.getPerson(r.id);
-      if (person) out.push({ person, distance: Math.round(r.distance * 1000) / 1000 });
+    return this.centroids.byPerson;
+  }
+
+  /** Each face of the image against every person's centroid; hidden and unlisted people are not offered. */
+  async searchFaces(source: DetectSource): Promise<FaceSearchRecord[]> {
+    const analysis = await this.analyzeSource(source);
+    const centroids = this.personCentroids();
+    const out: FaceSearchRecord[] = [];
+    for (const face of analysis.faces) {
+      const matches: FaceSearchRecord['matches'] = [];
+      for (const m of nearestPeople(face.embedding, centroids)) {
+        const person = await this.getPerson(m.personId);
+        if (person && !person.hidden) matches.push({ person, similarity: similarityOf(m.distance) });
+      }
+      out.push({ box: face.box, matches });
     }
     return out;
   }
@@ -386,36 +521,68 @@ export class LocalBackend implements AlbumBackend {
     return id;
   }
 
+  /**
+   * The person's photos and videos, newest first (undated last), by keyset on the person→photo table
+   * (store/person-photos.ts); `mediaType` seeks that table's (person, media) index.
+   */
   async listPersonPhotos(id: string, query: PersonPhotosQuery): Promise<Page<PhotoRecord>> {
-    return this.reads.get(
-      JSON.stringify(['person-photos', id, query.limit, query.cursor, query.mediaType ?? null]),
-      () => this.personPhotos(id, query),
-    );
+    return this.reads.get(JSON.stringify(['person-photos', id, query]), () => {
+      const page = this.deps.people.photos.page([id], query);
+      return {
+        items: this.photoRecords(this.deps.photos.photosByIds(page.ids), id),
+        nextCursor: page.nextCursor,
+      };
+    });
   }
 
-  private personPhotos(id: string, query: PersonPhotosQuery): Page<PhotoRecord> {
-    const after = decodePhotoCursor(query.cursor);
-    const ids = this.deps.people.photoIdsOf(id, after, query.limit + 1, query.mediaType);
-    const pageIds = ids.slice(0, query.limit);
-    const page = this.photoRecords(this.deps.photos.photosByIds(pageIds), id);
-    return {
-      items: page,
-      nextCursor: ids.length > query.limit ? encodePhotoCursor(pageIds.at(-1)!) : null,
-    };
+  /** A video holding every listed person counts once, like a photo (its frames are never items). */
+  async listPhotosWithPeople(query: PhotosWithPeopleQuery): Promise<Page<PhotoRecord>> {
+    return this.reads.get(JSON.stringify(['photos-with', query]), () => {
+      const people = this.deps.people.resolveForQuery(query.people);
+      const page = this.deps.people.photos.page(people, query);
+      return {
+        items: this.photoRecords(this.deps.photos.photosByIds(page.ids)),
+        nextCursor: page.nextCursor,
+      };
+    });
   }
 
-  async updatePerson(id: string, patch: PersonPatch): Promise<PersonRecord> {
-    this.editCount++;
-    return this.deps.people.update(id, patch);
+  async updatePerson(id: string, patch: PersonPatch, receipt?: EditReceipt): Promise<PersonRecord> {
+    return this.edit(patchKind(patch), receipt, (snap) => {
+      const before = this.deps.people.get(id);
+      if (!before) throw notFound('person', id);
+      snap.person(id);
+      const person = this.deps.people.update(id, patch);
+      return { value: person, summary: editSummary.patch(before.name, patch), personIds: [id] };
+    });
   }
 
-  /** Local merges finish at once; the task is recorded so GET /tasks/:id answers as on IMM. */
-  async mergePeople(from: string[], into: string): Promise<TaskRecord> {
-    this.editCount++;
+  /**
+   * Local merges finish at once; the task is recorded so GET /tasks/:id answers as on IMM. The kept
+   * person keeps the cover it showed (chosen or automatic), whoever's faces join it.
+   */
+  async mergePeople(
+    from: string[],
+    into: string,
+    opts: { name?: string | null; receipt?: EditReceipt } = {},
+  ): Promise<TaskRecord> {
+    const { people, edits } = this.deps;
     const task = this.deps.tasks.start('merge');
     try {
-      this.deps.people.merge(from, into);
-      this.facesVersion++;
+      this.edit('merge', opts.receipt, (snap) => {
+        snap.cover(into);
+        const cover = edits.chosenCoverOf(into) ?? people.coverFaceId(into);
+        people.merge(from, into, ({ faceIds, personIds }) => {
+          snap.person(...personIds).face(...faceIds);
+        });
+        if (opts.name !== undefined) people.update(into, { name: opts.name });
+        if (cover !== null) edits.setCover(into, cover);
+        return {
+          value: null,
+          summary: editSummary.merge(from.length + 1, this.nameOf(into)),
+          personIds: [into, ...from],
+        };
+      });
       return this.deps.tasks.finish(task.id, 'succeeded');
     } catch (err) {
       this.deps.tasks.finish(task.id, 'failed', {
@@ -427,12 +594,74 @@ export class LocalBackend implements AlbumBackend {
   }
 
   /** "Not this person" (local-only route). */
-  async rejectFace(personId: string, faceId: string): Promise<void> {
+  async rejectFace(personId: string, faceId: string, receipt?: EditReceipt): Promise<void> {
     const id = Number(faceId);
     if (!Number.isInteger(id)) throw notFound('face', faceId);
+    this.edit('not-this-person', receipt, (snap) => {
+      const name = this.nameOf(personId);
+      this.deps.people.rejectFace(personId, id, ({ faceIds, personIds }) => {
+        snap.person(...personIds).face(...faceIds);
+      });
+      return { value: null, summary: editSummary.notThisPerson(name), personIds: [personId] };
+    });
+  }
+
+  async listEdits(query: PageQuery): Promise<Page<Edit>> {
+    return this.deps.editLog.list(query);
+  }
+
+  /** Puts the album back as it was before edit `id`; the next clustering pass then runs (faces may wait again). */
+  async undoEdit(id: string): Promise<Edit> {
     this.editCount++;
-    this.deps.people.rejectFace(personId, id);
     this.facesVersion++;
+    const edit = this.deps.editLog.undo(id);
+    this.deps.photos.bumpGeneration();
+    return edit;
+  }
+
+  async listUnknownGroups(query: PageQuery): Promise<Page<UnknownGroupRecord>> {
+    const page = this.deps.unknownFaces.groups(query);
+    const faces = new Map(
+      this.photoFaces(page.items.flatMap((g) => g.faceIds)).map((f) => [f.id, f] as const),
+    );
+    return {
+      items: page.items.map((g) => ({
+        id: g.id,
+        size: g.size,
+        faces: g.faceIds.map((id) => faces.get(String(id))).filter((f) => f !== undefined),
+      })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  async listUnknownGroupFaces(groupId: string, query: PageQuery): Promise<Page<PhotoFaceRecord>> {
+    const page = this.deps.unknownFaces.groupFaceIds(groupId, query);
+    return { items: this.photoFaces(page.items), nextCursor: page.nextCursor };
+  }
+
+  async listNotAFaces(query: PageQuery): Promise<Page<PhotoFaceRecord>> {
+    const page = this.deps.unknownFaces.notAFaceIds(query);
+    return { items: this.photoFaces(page.items), nextCursor: page.nextCursor };
+  }
+
+  async markNotAFace(faceIds: string[], notAFace: boolean, receipt?: EditReceipt): Promise<string[]> {
+    const ids = faceIds.map((id) => this.faceIdOf(id));
+    const written = this.edit(notAFace ? 'not-a-face' : 'is-a-face', receipt, (snap) => {
+      const res = this.deps.unknownFaces.markNotAFace(ids, notAFace, ({ faceIds: touched, personIds }) => {
+        snap.face(...touched).person(...personIds);
+      });
+      return { value: res, summary: editSummary.notAFace(new Set(ids).size, notAFace), personIds: res.left };
+    });
+    // Out of clustering or back in it: the next pass must run.
+    this.deps.photos.bumpGeneration();
+    return written.faceIds.map(String);
+  }
+
+  /** Faces with their photo's URI, in the order of `ids`. */
+  private photoFaces(ids: number[]): PhotoFaceRecord[] {
+    return this.deps.photos
+      .facesByIds(ids)
+      .map(({ photoId: _p, clusterable: _c, path, ...face }) => ({ ...face, uri: this.uriOf(path) }));
   }
 
   async getTask(id: string): Promise<TaskRecord | null> {
@@ -453,31 +682,40 @@ export class LocalBackend implements AlbumBackend {
   }
 
   async detectFaces(source: DetectSource): Promise<FaceRecord[]> {
-    let input: { path: string } | { bytes: Uint8Array };
+    const analysis = await this.analyzeSource(source);
+    return analysis.faces.map((f, i) => ({
+      id: `detected-${i}`,
+      personId: null,
+      box: f.box,
+      confidence: f.confidence,
+      age: f.age,
+      gender: f.gender,
+      headPose: f.headPose,
+      quality: f.quality,
+      sharpness: f.sharpness,
+      attributes: f.attributes,
+    }));
+  }
+
+  /** Runs the engine on a stored photo or uploaded bytes; nothing is stored. */
+  private async analyzeSource(source: DetectSource): Promise<AnalyzedPhoto> {
+    let input: EngineInput;
     if (source.kind === 'uri') {
       const file = await this.deps.folder.resolveFile(this.keyOf(source.uri));
       if (!file.ok)
         throw file.reason === 'missing'
           ? notFound('photo', source.uri)
-          : new AlbumError('bad_request', `${source.uri}: ${file.message}`);
+          : new AlbumError(
+              file.reason === 'unreadable' ? 'forbidden' : 'bad_request',
+              `${source.uri}: ${file.message}`,
+            );
       input = { path: file.path };
     } else {
       input = { bytes: source.bytes };
     }
     const engine = await this.deps.engine();
     try {
-      const analysis = await engine.analyze(input);
-      return analysis.faces.map((f, i) => ({
-        id: `detected-${i}`,
-        personId: null,
-        box: f.box,
-        confidence: f.confidence,
-        age: f.age,
-        gender: f.gender,
-        headPose: f.headPose,
-        quality: f.quality,
-        sharpness: f.sharpness,
-      }));
+      return await engine.analyze(input);
     } catch (err) {
       // Gone between the check above and the read (renamed, deleted): the photo is not there.
       if (err instanceof ImageRejectedError && err.reason === 'missing' && source.kind === 'uri')
@@ -493,9 +731,14 @@ export class LocalBackend implements AlbumBackend {
     return this.deps.photos.dataVersion();
   }
 
+  /**
+   * The kept part comes from the store; the queue is read live: indexing writes nothing until a photo is
+   * done, so a kept answer would go on saying what the queue held when it was kept (bug: "0 queued").
+   */
   async stats(): Promise<StatsRecord> {
     const ff = await this.videoSupport();
-    return this.reads.get('stats', () => this.statsNow(ff.ok ? null : ff.reason));
+    const kept = this.reads.get('stats', () => this.statsNow(ff.ok ? null : ff.reason));
+    return { ...kept, indexing: { ...kept.indexing, queued: this.indexing()?.queued ?? null } };
   }
 
   private statsNow(videoUnavailable: string | null): StatsRecord {
@@ -506,13 +749,19 @@ export class LocalBackend implements AlbumBackend {
       faceCount: counts.faces,
       personCount: this.deps.people.counts().people,
       lastClustering: this.deps.tasks.last('clustering'),
-      indexing: { queued: this.queuedChanges(), refused: counts.rejected },
+      indexing: { queued: null, refused: counts.rejected },
       videos: {
         indexed: counts.videos,
         refused: counts.rejectedVideos,
         unavailableReason: videoUnavailable,
       },
     };
+  }
+
+  /** No aggregation: the store's change counter and the queue's two sizes. */
+  async changes(): Promise<ChangesRecord> {
+    const indexing = this.indexing() ?? { queued: 0, running: 0 };
+    return { generation: `${this.boot}.${this.deps.photos.dataVersion()}`, indexing };
   }
 
   /** Photos and videos as records; a video's appearances are `personId`'s spans (anyone's without one). */

@@ -61,8 +61,8 @@ export interface LocalLibraries {
   keysUnder(prefix: string): string[];
   /** Marks runs left 'running' by a killed process as failed, in each library as it is opened. */
   recoverAbandonedTasks(): void;
-  /** Photo changes seen but not yet indexed under a prefix (the launcher's change queue): each library's stats show its own. */
-  setQueuedChanges(count: (prefix: string) => number | null): void;
+  /** Photo changes not indexed yet and being indexed under a prefix (the launcher's change queue): each library's stats show its own. */
+  setIndexing(count: (prefix: string) => { queued: number; running: number } | null): void;
   setBaseUrl(url: string): void;
   close(): Promise<void>;
 }
@@ -88,12 +88,12 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
     LIBRARY_MODE: 'prefix',
     ALBUM_TOKEN_SECRET: tokenSecret,
   });
-  const folder = new PhotoFolder(photosDir);
+  const folder = new PhotoFolder(photosDir, log);
   const workers = opts.workers ?? availableParallelism();
   const engine = lazyEngine({ workers, log, create: opts.createEngine });
   let baseUrl = opts.baseUrl ?? 'http://127.0.0.1:9000';
   let recover = false;
-  let queued: (prefix: string) => number | null = () => null;
+  let indexing: (prefix: string) => { queued: number; running: number } | null = () => null;
   const open = new Map<string, LocalLibrary>();
   const recentCrops = new RecentCrops();
   // One clustering thread for every library (passes queue): a thread per library would cost each its own
@@ -123,7 +123,7 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
       recentCrops,
     });
     if (recover) store.backend.recoverAbandonedTasks();
-    store.backend.queuedChanges = () => queued(libraryPhotoPrefix('', name));
+    store.backend.indexing = () => indexing(libraryPhotoPrefix('', name));
     const library = { name, ...store };
     open.set(name, library);
     return library;
@@ -199,8 +199,8 @@ export function openLocalLibraries(opts: LocalLibrariesOptions): LocalLibraries 
       recover = true;
       for (const l of open.values()) l.backend.recoverAbandonedTasks();
     },
-    setQueuedChanges(count) {
-      queued = count;
+    setIndexing(count) {
+      indexing = count;
     },
     setBaseUrl: (url) => {
       baseUrl = url.replace(/\/+$/, '');

@@ -82,7 +82,7 @@ export function openLocalAlbum(opts: LocalAlbumOptions): LocalAlbum {
     db.close();
     throw err;
   }
-  const folder = new PhotoFolder(photosDir);
+  const folder = new PhotoFolder(photosDir, log);
   const workers = opts.workers ?? availableParallelism();
   const engine = lazyEngine({ workers, log, create: opts.createEngine });
   let baseUrl = opts.baseUrl ?? 'http://127.0.0.1:9000';

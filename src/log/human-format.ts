@@ -25,6 +25,8 @@ function describe(r: LogRecord): string | null {
       if (num(r.rejected)) parts.push(`${num(r.rejected)} refused`);
       return parts.join(', ');
     }
+    case 'indexing.progress':
+      return `indexing: ${num(r.done)} done, ${num(r.queued)} to go, ${num(r.photosPerSecond).toFixed(1)} photos/s`;
     case 'photo.index':
     case 'photo.remove':
       // Refusals are warnings and keep their reason; the rest is summed up by indexer.metrics.

@@ -9,7 +9,7 @@ import { loadPageAssets, type PageAssets } from './page-assets';
  * the local media links), API calls to this origin. Nobody may frame it.
  */
 const CSP =
-  "default-src 'self'; img-src * data:; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'self'; img-src * data: blob:; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** The page's own paths, public like /health: the page asks for the API key itself. */
 export const isPagePath = (path: string): boolean => path === '/' || path.startsWith('/assets/');

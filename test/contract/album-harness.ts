@@ -1,6 +1,7 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import sharp from 'sharp';
 import type { HttpResult } from '../../src/fc/http-event';
 import type { RuntimeFactory } from '../../src/runtime/album-runtime';
 import {
@@ -47,6 +48,13 @@ export interface AlbumUnderTest {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; json: any; headers: Record<string, string> }>;
+  /** A request whose body is raw bytes of the given content type. */
+  upload(path: string, bytes: Buffer, contentType: string): Promise<{ status: number; json: any }>;
+  /**
+   * Puts a photo at `key` without delivering it: the listed people side by side (photos of them not yet
+   * in the album; none: a face-less image), taken at `takenAt` (EXIF locally, ProduceTime on IMM).
+   */
+  addPhoto(key: string, people: ('alice' | 'bob')[], takenAt: string | null): Promise<void>;
   close(): Promise<void>;
   /**
    * Uploads a 10 s clip in which `who` is seen from 0 to 6 s (nobody after) and delivers its OSS event;
@@ -63,6 +71,54 @@ function seedClip(fake: FakeImm, uri: string, who: string): void {
     height: 720,
     appearances: [{ from: 0, to: 6, figure: goodFace(who) }],
   });
+}
+
+/** Bytes of a faces-dev photo (e.g. for an upload that is not in the album). */
+export function devPhoto(rel: string): Buffer {
+  return readFileSync(join(DEV, rel));
+}
+
+/** Unused photos of each person, handed out in turn by addPhoto and the tests' uploads. */
+export const SPARE = {
+  // Chosen so the engine finds the face in a side-by-side composite too (Ariel_Sharon/4 and Hugo_Chavez/7 lose it).
+  alice: ['Hugo_Chavez/5.jpg', 'Hugo_Chavez/6.jpg', 'Hugo_Chavez/10.jpg', 'Hugo_Chavez/11.jpg'],
+  bob: ['Ariel_Sharon/6.jpg', 'Ariel_Sharon/5.jpg'],
+};
+
+/** What IMM says about a seeded face: alice smiles on her first two photos, the others do not. */
+function immFigure(who: string, i: number, left = 120) {
+  const smiling = who === 'alice' && i < 2;
+  return goodFace(who, {
+    Boundary: { Left: left, Top: 80, Width: 200, Height: 220 },
+    Emotion: smiling ? 'happiness' : 'none',
+    EmotionConfidence: smiling ? 0.93 : 0.81,
+    Mouth: smiling ? 'open' : 'close',
+    MouthConfidence: 0.88,
+    Glasses: 'none',
+    GlassesConfidence: 0.97,
+    Hat: 'none',
+    HatConfidence: 0.99,
+    Mask: 'none',
+    MaskConfidence: 0.99,
+    Beard: who === 'bob' ? 'beard' : 'none',
+    BeardConfidence: 0.7,
+  });
+}
+
+/**
+ * A local photo for addPhoto: faces-dev photos in a row across the middle of a square canvas (the detector
+ * looks at a square: in a wide strip it found only one of two faces), the date as EXIF DateTime.
+ */
+async function composePhoto(rels: string[], takenAt: string | null): Promise<Buffer> {
+  const side = Math.max(1, rels.length) * 250;
+  const top = (side - 250) / 2;
+  const image = sharp({
+    create: { width: side, height: side, channels: 3, background: { r: 120, g: 120, b: 120 } },
+  })
+    .composite(rels.map((rel, i) => ({ input: readFileSync(join(DEV, rel)), left: i * 250, top })))
+    .jpeg({ quality: 92 });
+  const exif = takenAt ? takenAt.slice(0, 19).replace(/-/g, ':').replace('T', ' ') : null;
+  return (exif ? image.withExif({ IFD0: { DateTime: exif } }) : image).toBuffer();
 }
 
 const DEV = resolve(import.meta.dirname, '../../../shared/datasets/faces-dev');
@@ -99,6 +155,28 @@ async function callApi(
   };
 }
 
+async function uploadTo(api: FcHandler<HttpResult>, path: string, bytes: Buffer, contentType: string) {
+  const res = await api(httpEvent('POST', path, { rawBody: bytes, contentType }), fcContext());
+  return { status: res.statusCode, json: JSON.parse(res.body || 'null') };
+}
+
+function seedPhoto(
+  fake: Awaited<ReturnType<typeof startFakeImm>>,
+  uri: string,
+  people: ('alice' | 'bob')[],
+  takenAt: string | null,
+): void {
+  fake.seedFaces(
+    uri,
+    people.map((who, i) => immFigure(who, 9, 20 + i * 250)),
+    {
+      ImageWidth: 250 * Math.max(1, people.length),
+      ImageHeight: 250,
+      ...(takenAt ? { ProduceTime: takenAt } : {}),
+    },
+  );
+}
+
 export async function immAlbum(): Promise<AlbumUnderTest> {
   const fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
   // The bucket the frames of videos are written to and listed from.
@@ -109,8 +187,9 @@ export async function immAlbum(): Promise<AlbumUnderTest> {
   const fns = immFunctions(logs.log);
   const uriOf = (key: string) => `oss://testbucket/${key}`;
   for (const [who, keys] of Object.entries(KEYS)) {
-    for (const key of keys)
-      fake.seedFaces(uriOf(key), [goodFace(who)], { ImageWidth: 250, ImageHeight: 250 });
+    keys.forEach((key, i) => {
+      fake.seedFaces(uriOf(key), [immFigure(who, i)], { ImageWidth: 250, ImageHeight: 250 });
+    });
   }
   return {
     backend: 'imm',
@@ -125,6 +204,8 @@ export async function immAlbum(): Promise<AlbumUnderTest> {
       await fns.indexer(ossEvent([{ key }]), fcContext());
       return key;
     },
+    upload: (path, bytes, type) => uploadTo(fns.api, path, bytes, type),
+    addPhoto: async (key, people, takenAt) => seedPhoto(fake, uriOf(key), people, takenAt),
     close: async () => {
       await fake.close();
       await oss.close();
@@ -152,8 +233,9 @@ export async function immLibraryAlbum(): Promise<AlbumUnderTest> {
   ) as typeof KEYS;
   const uriOf = (key: string) => `oss://testbucket/${key}`;
   for (const [who, list] of Object.entries(keys)) {
-    for (const key of list)
-      fake.seedFaces(uriOf(key), [goodFace(who)], { ImageWidth: 250, ImageHeight: 250 });
+    list.forEach((key, i) => {
+      fake.seedFaces(uriOf(key), [immFigure(who, i)], { ImageWidth: 250, ImageHeight: 250 });
+    });
   }
   const running = () => [...fake.state.tasks.values()].some((t) => t.info.Status === 'Running');
   return {
@@ -176,6 +258,8 @@ export async function immLibraryAlbum(): Promise<AlbumUnderTest> {
       await fns.indexer(ossEvent([{ key }]), fcContext());
       return key;
     },
+    upload: (path, bytes, type) => uploadTo(fns.api, `/libraries/lib${path}`, bytes, type),
+    addPhoto: async (key, people, takenAt) => seedPhoto(fake, uriOf(key), people, takenAt),
     close: async () => {
       await fake.close();
       await oss.close();
@@ -218,6 +302,7 @@ export async function localAlbum(): Promise<AlbumUnderTest> {
     ],
     { width: 640, height: 360, photoHeight: 340, codec: 'h264' },
   );
+  const used = { alice: 0, bob: 0 };
   const logs = captureLogs();
   const album = openLocalAlbum({
     photosDir,
@@ -242,6 +327,12 @@ export async function localAlbum(): Promise<AlbumUnderTest> {
       fns.indexer(ossEvent(changes.map((c) => ({ ...c, bucket: album.bucket }))), fcContext()),
     tick: () => fns.clusterer(timerEvent(), fcContext()),
     http: (method, path, body) => callApi(fns.api, method, path, body),
+    upload: (path, bytes, type) => uploadTo(fns.api, path, bytes, type),
+    addPhoto: async (key, people, takenAt) => {
+      const rels = people.map((who) => SPARE[who][used[who]++]!);
+      mkdirSync(dirname(join(photosDir, key)), { recursive: true });
+      writeFileSync(join(photosDir, key), await composePhoto(rels, takenAt));
+    },
     close: async () => {
       await album.close();
       rmSync(work, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FACE_ATTRIBUTE_VALUES } from '../../src/album/face-attributes';
 
 /**
  * The public JSON of the HTTP API, as both backends must return it. Strict objects: an extra or
@@ -12,6 +13,19 @@ export const BoxShape = z.strictObject({
   height: num.positive(),
 });
 
+const attribute = <V extends readonly [string, ...string[]]>(values: V) =>
+  z.strictObject({ value: z.enum(values), confidence: num.min(0).max(1) }).optional();
+/** Face.attributes: IMM's vocabulary; a key only where the backend can tell. */
+export const AttributesShape = z.strictObject({
+  emotion: attribute(FACE_ATTRIBUTE_VALUES.emotion),
+  mouth: attribute(FACE_ATTRIBUTE_VALUES.mouth),
+  eyes: attribute(FACE_ATTRIBUTE_VALUES.eyes),
+  mask: attribute(FACE_ATTRIBUTE_VALUES.mask),
+  glasses: attribute(FACE_ATTRIBUTE_VALUES.glasses),
+  hat: attribute(FACE_ATTRIBUTE_VALUES.hat),
+  beard: attribute(FACE_ATTRIBUTE_VALUES.beard),
+});
+
 export const FaceShape = z.strictObject({
   id: z.string().min(1),
   personId: z.string().min(1).nullable(),
@@ -22,6 +36,7 @@ export const FaceShape = z.strictObject({
   headPose: z.strictObject({ yaw: num, pitch: num, roll: num }).nullable(),
   quality: num.min(0).max(1).nullable(),
   sharpness: num.min(0).max(1).nullable(),
+  attributes: AttributesShape,
   clusterable: z.boolean(),
   unclusterableReasons: z.array(
     z.strictObject({
@@ -129,6 +144,21 @@ export const CapabilitiesShape = z.strictObject({
   assignFace: z.boolean(),
   rejectFace: z.boolean(),
   detectUpload: z.boolean(),
+  undo: z.boolean(),
+  unknownFaces: z.boolean(),
+  faceAttributes: z.array(z.enum(['emotion', 'mouth', 'eyes', 'mask', 'glasses', 'hat', 'beard'])),
+});
+
+/** POST /people/search. */
+export const FaceSearchShape = z.strictObject({
+  faces: z
+    .array(
+      z.strictObject({
+        box: BoxShape,
+        matches: z.array(z.strictObject({ person: PersonShape, similarity: num.min(0).max(1) })),
+      }),
+    )
+    .min(1),
 });
 
 export const SimilarShape = z.strictObject({
@@ -139,4 +169,42 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
   z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() });
 export const ErrorShape = z.strictObject({
   error: z.strictObject({ code: z.string(), message: z.string(), requestId: z.string().optional() }),
+});
+
+export const EditShape = z.strictObject({
+  id: z.string().regex(/^\d+$/),
+  kind: z.enum([
+    'rename',
+    'hide',
+    'unhide',
+    'labels',
+    'merge',
+    'not-this-person',
+    'give-to-person',
+    'cover',
+    'not-a-face',
+    'is-a-face',
+  ]),
+  summary: z.string().min(1),
+  personIds: z.array(z.string().min(1)),
+  createdAt: z.string().min(1),
+  undoneAt: z.string().nullable(),
+  undoable: z.boolean(),
+});
+
+/** A face with the photo it is in (unknown faces, not-a-face marks). */
+export const PhotoFaceShape = FaceShape.extend({
+  uri: z.string().regex(/^oss:\/\/[^/]+\/.+/),
+  photoUrl: z.string().url(),
+});
+
+export const UnknownGroupShape = z.strictObject({
+  id: z.string().min(1),
+  size: z.number().int().positive(),
+  faces: z.array(PhotoFaceShape).min(1).max(8),
+});
+
+export const ChangesShape = z.strictObject({
+  generation: z.string().min(1),
+  indexing: z.strictObject({ queued: z.number().int().min(0), running: z.number().int().min(0) }),
 });

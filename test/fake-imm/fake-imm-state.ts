@@ -231,7 +231,7 @@ export class FakeImmState {
   indexFiles(d: DatasetState, inputs: unknown[]): void {
     for (const input of inputs) {
       const uri = (input as { URI?: unknown })?.URI;
-      if (typeof uri !== 'string' || !/^oss:\/\/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\/.+/.test(uri)) {
+      if (typeof uri !== 'string' || !/^oss:\/\/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\/.+/s.test(uri)) {
         throw invalid(`File.URI "${String(uri)}" is not a valid OSS URI (oss://bucket/object).`);
       }
     }
@@ -512,13 +512,23 @@ export function matches(file: unknown, q: SimpleQueryNode | undefined): boolean 
       return sub.some((s) => matches(file, s));
     case 'not':
       return !sub.some((s) => matches(file, s));
+    case 'nested': {
+      // Sub-queries hold for one and the same element of the array at Field (sub-fields named in full,
+      // e.g. Figures.FigureClusterId under Field Figures: a guess at IMM's spelling, see README).
+      if (!q.Field) throw invalid('Query.Field is required for nested.');
+      const field = q.Field;
+      return valuesAt(file, field).some((element) => sub.every((s) => matches({ [field]: element }, s)));
+    }
     default:
       break;
   }
   if (!q.Field) throw invalid('Query.Field is required.');
   const values = valuesAt(file, q.Field);
   const want = q.Value ?? '';
-  const n = Number(want);
+  // Range operators compare numbers, or instants when the value is a date (ProduceTime, CreateTime…).
+  const asDate = Number.isNaN(Number(want)) && !Number.isNaN(Date.parse(want));
+  const n = asDate ? Date.parse(want) : Number(want);
+  const num = (v: unknown) => (asDate ? Date.parse(String(v)) : Number(v));
   switch (q.Operation) {
     case 'eq':
       return values.some((v) => String(v) === want);
@@ -527,13 +537,13 @@ export function matches(file: unknown, q: SimpleQueryNode | undefined): boolean 
     case 'exist':
       return values.length > 0;
     case 'gt':
-      return values.some((v) => Number(v) > n);
+      return values.some((v) => num(v) > n);
     case 'gte':
-      return values.some((v) => Number(v) >= n);
+      return values.some((v) => num(v) >= n);
     case 'lt':
-      return values.some((v) => Number(v) < n);
+      return values.some((v) => num(v) < n);
     case 'lte':
-      return values.some((v) => Number(v) <= n);
+      return values.some((v) => num(v) <= n);
     default:
       throw invalid(`Query.Operation ${q.Operation} is not supported.`);
   }

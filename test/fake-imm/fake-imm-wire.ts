@@ -153,6 +153,11 @@ export const ACTION_SPECS: Record<string, ActionSpec> = {
     },
     int: ['AlignmentIndex'],
   },
+  SearchImageFigureCluster: {
+    required: [...PD, 'SourceURI'],
+    optional: ['CredentialConfig'],
+    json: { CredentialConfig: 'object' },
+  },
   SimpleQuery: {
     required: PD,
     optional: [

@@ -275,6 +275,26 @@ function actions(state: FakeImmState): Record<string, (p: Params) => Record<stri
       );
       return { TaskId: info.TaskId, EventId: info.EventId };
     },
+    // The clusters the seeded faces of an image belong to (by the hidden identity), Similarity 0.9; a face of
+    // no cluster gives no entry. Nothing is indexed.
+    SearchImageFigureCluster: (p) => {
+      const d = state.dataset(...pd(p));
+      const seed = state.seeds.get(String(p.SourceURI));
+      if (!seed)
+        throw new WireError(400, 'ResourceNotFound', `The file ${String(p.SourceURI)} does not exist.`);
+      const clusters: Record<string, unknown>[] = [];
+      for (const f of seed.figures) {
+        const id = f.identity === undefined ? undefined : d.identityCluster.get(f.identity);
+        const cluster = id === undefined ? undefined : d.clusters.get(id);
+        if (cluster)
+          clusters.push({
+            ClusterId: cluster.ObjectId,
+            Similarity: 0.9,
+            Boundary: structuredClone(f.Boundary),
+          });
+      }
+      return { Clusters: clusters };
+    },
     CreateFigureClusteringTask: (p) => {
       const [project, dataset] = pd(p);
       const d = state.dataset(project, dataset);

@@ -12,10 +12,12 @@ import type { DetectedFace } from '../../src/local/engine/face-engine';
 import type { PhotoFolder } from '../../src/local/folder/photo-folder';
 import { type FaceClusterer, LocalBackend } from '../../src/local/local-backend';
 import { type Db, openDatabase } from '../../src/local/store/database';
+import { EditLogStore } from '../../src/local/store/edit-log-store';
 import { FaceEditsStore } from '../../src/local/store/face-edits-store';
 import { PeopleStore } from '../../src/local/store/people-store';
 import { PhotoStore } from '../../src/local/store/photo-store';
 import { TaskStore } from '../../src/local/store/task-store';
+import { UnknownFacesStore } from '../../src/local/store/unknown-faces-store';
 import { SYNTHETIC_THRESHOLDS, syntheticFace } from './synthetic-faces';
 
 const quiet = {
@@ -62,6 +64,8 @@ export class SyntheticAlbum {
       people: this.people,
       tasks: this.tasks,
       edits: new FaceEditsStore(this.db),
+      editLog: new EditLogStore(this.db),
+      unknownFaces: new UnknownFacesStore(this.db),
       engine: () => Promise.reject(new Error('no engine in synthetic albums')),
       clusterer: this.clusterer(this.db.name),
       isClusterable: () => true,

@@ -16,6 +16,7 @@ export function syntheticFace(embedding: Float32Array, overrides: Partial<Detect
     gender: 'male',
     quality: 0.9,
     sharpness: 0.9,
+    attributes: {},
     embedding,
     ...overrides,
   };
@@ -158,4 +159,17 @@ export function clusterFace(
     rejectedPersonIds: [],
     ...extra,
   };
+}
+
+/** Person ids for a test's clusterer: `<prefix>1`, `<prefix>2`, … */
+export function idCounter(prefix: string): () => string {
+  let n = 0;
+  return () => `${prefix}${++n}`;
+}
+
+/** `centre` moved by r along each given axis: along orthogonal axes the moves are √(Σ r²) apart. */
+export function movedAlong(centre: Float32Array, moves: [axis: number, r: number][]): Float32Array {
+  const v = Float32Array.from(centre);
+  for (const [a, r] of moves) v[a]! += r;
+  return v;
 }

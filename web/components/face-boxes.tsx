@@ -5,6 +5,8 @@ import { FaceImage } from './face-image';
 
 export interface BoxMark {
   face: Face;
+  /** Shown on the box; on a narrow screen only the number (the list below names every face). */
+  number?: number;
   label?: string;
   /** Outline style: the person's own face stands out. */
   tone: 'mine' | 'known' | 'unknown';
@@ -61,7 +63,12 @@ export function PhotoWithBoxes({
             }}
             aria-hidden="true"
           >
-            {m.label && <span class="face-label">{m.label}</span>}
+            {m.label && (
+              <span class="face-label">
+                {m.number !== undefined && <span class="n">{m.number}.</span>}
+                <span class="who"> {m.label}</span>
+              </span>
+            )}
           </span>
         ))}
       {children}

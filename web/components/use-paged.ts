@@ -9,6 +9,8 @@ export interface Paged<T> {
   error: unknown;
   loadMore: () => void;
   reload: () => void;
+  /** Refetches as many items as are shown and swaps them in at once (live refresh: no flicker, no jump). */
+  refresh: () => void;
 }
 
 /**
@@ -23,6 +25,8 @@ export function usePaged<T>(fetchPage: (cursor?: string) => Promise<Page<T>>, ke
   const state = useRef({ cursor: undefined as string | undefined, generation: 0, busy: false, done: false });
   const fetchRef = useRef(fetchPage);
   fetchRef.current = fetchPage;
+  const shown = useRef(0);
+  shown.current = items.length;
 
   const loadMore = useCallback(() => {
     const s = state.current;
@@ -62,7 +66,35 @@ export function usePaged<T>(fetchPage: (cursor?: string) => Promise<Page<T>>, ke
     loadMore();
   }, [loadMore]);
 
+  const refresh = useCallback(async () => {
+    const s = state.current;
+    const want = Math.max(shown.current, 1);
+    const generation = ++s.generation;
+    s.busy = true;
+    const all: T[] = [];
+    let cursor: string | undefined;
+    try {
+      do {
+        const page = await fetchRef.current(cursor);
+        if (generation !== s.generation) return;
+        all.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && all.length < want);
+    } catch {
+      // The list shown stays; the next change signal tries again.
+      if (generation === s.generation) s.busy = false;
+      return;
+    }
+    s.busy = false;
+    s.cursor = cursor;
+    s.done = !cursor;
+    setItemsState(all);
+    setDone(s.done);
+    setError(null);
+    setLoading(false);
+  }, []);
+
   useEffect(reload, [key]);
 
-  return { items, setItems: setItemsState, loading, done, error, loadMore, reload };
+  return { items, setItems: setItemsState, loading, done, error, loadMore, reload, refresh };
 }

@@ -25,11 +25,10 @@ export function KeyPrompt({
         }}
       >
         <label for="api-key">{libraries ? 'API key or token' : 'API key'}</label>
-        {/* A text input masked by CSS rather than type=password: it stays a textbox for assistive tech, and no password manager offers to save it. */}
+        {/* type=password: the key never shows in clear (CSS masking is Chromium-only); "off" keeps password managers out. */}
         <input
           id="api-key"
-          class="secret"
-          type="text"
+          type="password"
           autoComplete="off"
           spellcheck={false}
           value={value}

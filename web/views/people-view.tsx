@@ -1,8 +1,11 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { onAlbumChanged } from '../album-events';
 import {
   api,
   type Capabilities,
   displayName,
+  hasPeopleSearch,
+  type PageCaps,
   type PeopleSort,
   type Person,
   photoCount,
@@ -11,9 +14,13 @@ import {
 import { ErrorNote } from '../components/error-note';
 import { FaceImage } from '../components/face-image';
 import { LoadMore } from '../components/load-more';
+import { nameMatches } from '../components/person-picker';
+import { useDebounced } from '../components/use-debounced';
 import { usePaged } from '../components/use-paged';
+import { useViewTitle } from '../components/use-view-focus';
 import { onPersonEvent, rememberPerson } from '../people-events';
 import { href } from '../router';
+import { WhoIsThis } from './who-is-this';
 
 const SORTS: { value: PeopleSort; label: string }[] = [
   { value: 'imageCount', label: 'Most photos' },
@@ -21,16 +28,47 @@ const SORTS: { value: PeopleSort; label: string }[] = [
   { value: 'updatedAt', label: 'Recently updated' },
 ];
 
-/** People: one card per person, infinite-scrolled; kept mounted while a person is open so Back returns to the same place. */
-export function PeopleView({ caps, active }: { caps: Capabilities; active: boolean }) {
-  const [sort, setSort] = useState<PeopleSort>('imageCount');
+const SORT_STORAGE = 'face-album.people-sort';
+const savedSort = (): PeopleSort => {
+  const s = localStorage.getItem(SORT_STORAGE);
+  return SORTS.some((x) => x.value === s) ? (s as PeopleSort) : 'imageCount';
+};
+
+/**
+ * People: one card per person, infinite-scrolled; kept mounted while a person is open so Back returns to
+ * the same place (and focus to the card you opened). The sort is remembered across reloads.
+ */
+export function PeopleView({
+  caps,
+  active,
+  cameFrom,
+}: {
+  caps: PageCaps;
+  active: boolean;
+  /** The person whose view was just left: their card gets the focus back. */
+  cameFrom: string | null;
+}) {
+  const [sort, setSortState] = useState<PeopleSort>(savedSort);
+  const setSort = (s: PeopleSort) => {
+    localStorage.setItem(SORT_STORAGE, s);
+    setSortState(s);
+  };
   const [showHidden, setShowHidden] = useState(false);
+  const [text, setText] = useState('');
+  const q = useDebounced(text.trim(), 300);
   const fetchPage = useCallback(
-    (cursor?: string) => api.people({ sort, hidden: showHidden ? 'include' : 'exclude', cursor }),
-    [sort, showHidden],
+    (cursor?: string) => api.people({ sort, hidden: showHidden ? 'include' : 'exclude', cursor, q }),
+    [sort, showHidden, q],
   );
-  const list = usePaged<Person>(fetchPage, `${sort}:${showHidden}`);
-  const { setItems, reload } = list;
+  const list = usePaged<Person>(fetchPage, `${sort}:${showHidden}:${q}`);
+  const { setItems, reload, refresh } = list;
+  useEffect(() => onAlbumChanged(refresh), [refresh]);
+  useViewTitle(active ? 'People' : null, 'people-title', active);
+  useEffect(() => {
+    if (!active || !cameFrom) return;
+    const card = document.querySelector<HTMLElement>(`.people-grid a[href="${href.person(cameFrom)}"]`);
+    card?.focus({ preventScroll: true });
+  }, [active, cameFrom]);
 
   useEffect(
     () =>
@@ -45,11 +83,23 @@ export function PeopleView({ caps, active }: { caps: Capabilities; active: boole
     [setItems, reload, showHidden],
   );
 
-  const empty = list.done && !list.items.length && !list.error;
+  // The server filters by ?q=; the same rule here keeps an older server (which ignores q) honest.
+  const shown = q ? list.items.filter((p) => nameMatches(p, q)) : list.items;
+  const empty = list.done && !list.items.length && !list.error && !q;
   return (
     <section hidden={!active} aria-labelledby="people-title">
       <div class="toolbar">
-        <h1 id="people-title">People</h1>
+        <h1 id="people-title" tabIndex={-1}>
+          People
+        </h1>
+        <input
+          type="search"
+          class="people-search"
+          aria-label="Search people"
+          placeholder="Search people"
+          value={text}
+          onInput={(e) => setText((e.target as HTMLInputElement).value)}
+        />
         <label>
           Sort by{' '}
           <select value={sort} onChange={(e) => setSort((e.target as HTMLSelectElement).value as PeopleSort)}>
@@ -68,16 +118,18 @@ export function PeopleView({ caps, active }: { caps: Capabilities; active: boole
           />{' '}
           Show hidden
         </label>
+        {hasPeopleSearch(caps) && <WhoIsThis />}
       </div>
       {empty ? (
         <EmptyAlbum caps={caps} showHidden={showHidden} onPeople={reload} />
       ) : (
         <ul class="people-grid" aria-label="People">
-          {list.items.map((p) => (
+          {shown.map((p) => (
             <PersonCard key={p.id} person={p} />
           ))}
         </ul>
       )}
+      {q && list.done && !shown.length && <p class="muted">No one's name contains "{q}".</p>}
       <LoadMore list={list} label="Show more people" />
     </section>
   );

@@ -1,50 +1,97 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { onAlbumChanged } from '../album-events';
 import {
+  ApiError,
   api,
-  type Capabilities,
   displayName,
+  hasPeopleSearch,
+  type PageCaps,
   type Person,
   type Photo,
   photoCount,
   type TaskRecord,
 } from '../api';
+import { reportEdit } from '../components/edit-status';
 import { ErrorNote } from '../components/error-note';
 import { PhotoWithBoxes } from '../components/face-boxes';
 import { FaceImage } from '../components/face-image';
 import { LoadMore } from '../components/load-more';
+import { nameMatches, PersonPicker } from '../components/person-picker';
 import { usePaged } from '../components/use-paged';
+import { useViewTitle } from '../components/use-view-focus';
 import { VideoTile } from '../components/video-media';
 import { emitPersonEvent, knownPerson } from '../people-events';
+import { rememberPhotos } from '../photo-walk';
 import { href } from '../router';
 import { MergeDialog } from './merge-dialog';
 
-/** One person: name in place, hide, merge, cover, and the photos with this person's face outlined. */
-export function PersonView({ id, caps }: { id: string; caps: Capabilities }) {
+/**
+ * One person: name in place, hide, merge, cover, and the photos with this person's face outlined (only
+ * those with other people too, picked with "With…"). Every edit reports to the status line with "Undo".
+ */
+export function PersonView({ id, caps }: { id: string; caps: PageCaps }) {
   const [person, setPerson] = useState<Person | null>(() => knownPerson(id));
   const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
-  const [merging, setMerging] = useState(false);
+  const [gone, setGone] = useState(false);
+  const [merging, setMerging] = useState<Person[] | null>(null);
   const [pending, setPending] = useState<TaskRecord | null>(null);
   const [photosKey, setPhotosKey] = useState(0);
+  const [namesake, setNamesake] = useState<Person | null>(null);
+  const [withPeople, setWithPeople] = useState<Person[]>([]);
+  const canWith = hasPeopleSearch(caps);
+  const [pickingWith, setPickingWith] = useState(false);
+  useViewTitle(person ? displayName(person) : null, 'person-title');
 
   const load = useCallback(() => {
     setError(null);
-    api.person(id).then(setPerson, setError);
+    api.person(id).then(
+      (p) => {
+        // A merged-away person answers with the person it became: show that one under its own address.
+        if (p.id !== id) location.replace(href.person(p.id));
+        else setPerson(p);
+      },
+      (err) => {
+        if (err instanceof ApiError && err.status === 404) setGone(true);
+        else setError(err);
+      },
+    );
   }, [id]);
-  useEffect(() => {
-    setNotice('');
-    load();
-  }, [load]);
+  useEffect(load, [load]);
 
-  const fetchPhotos = useCallback((cursor?: string) => api.personPhotos(id, cursor), [id]);
-  const photos = usePaged<Photo>(fetchPhotos, `${id}:${photosKey}`);
+  const withIds = withPeople.map((p) => p.id);
+  const fetchPhotos = useCallback(
+    (cursor?: string) =>
+      withIds.length ? api.photosWith([id, ...withIds], cursor) : api.personPhotos(id, cursor),
+    [id, withIds.join(',')],
+  );
+  const photos = usePaged<Photo>(fetchPhotos, `${id}:${photosKey}:${withIds.join(',')}`);
+  rememberPhotos(id, photos.items);
+  const { refresh } = photos;
+  useEffect(
+    () =>
+      onAlbumChanged(() => {
+        load();
+        refresh();
+      }),
+    [load, refresh],
+  );
 
-  const changed = (p: Person, message: string) => {
+  const changed = (p: Person, message: string, editId: string | null) => {
     setPerson(p);
-    setNotice(message);
+    reportEdit(message, editId);
     emitPersonEvent({ kind: 'changed', person: p });
   };
   const act = (fn: () => Promise<unknown>) => fn().catch(setError);
+  // Renamed to a name someone else has: offer to merge the two (bug 3).
+  const renamed = async (p: Person) => {
+    setNamesake(null);
+    if (!p.name) return;
+    const page = await api.people({ sort: 'name', hidden: 'include', q: p.name, limit: 20 });
+    const same = page.items.find(
+      (o) => o.id !== p.id && o.name && nameMatches(o, p.name!) && nameMatches(p, o.name),
+    );
+    setNamesake(same ?? null);
+  };
 
   // An IMM merge is a task: shown as pending and polled until it is done, then everything reloads.
   useEffect(() => {
@@ -61,6 +108,18 @@ export function PersonView({ id, caps }: { id: string; caps: Capabilities }) {
     emitPersonEvent({ kind: 'stale' });
   }, [pendingDone, load]);
 
+  if (gone)
+    return (
+      <section aria-labelledby="person-title" class="person">
+        <h1 id="person-title" tabIndex={-1}>
+          Not in the album
+        </h1>
+        <p>
+          This person is no longer in the album (removed, or their faces went to other people).{' '}
+          <a href={href.people()}>See everyone in People</a>.
+        </p>
+      </section>
+    );
   if (!person) return error ? <ErrorNote error={error} retry={load} /> : <p role="status">Loading…</p>;
   const name = displayName(person);
   return (
@@ -78,7 +137,7 @@ export function PersonView({ id, caps }: { id: string; caps: Capabilities }) {
           eager
         />
         <div>
-          <h1 id="person-title" class={person.name ? '' : 'unnamed'}>
+          <h1 id="person-title" tabIndex={-1} class={person.name ? '' : 'unnamed'}>
             {name}
           </h1>
           <p class="muted">
@@ -89,7 +148,10 @@ export function PersonView({ id, caps }: { id: string; caps: Capabilities }) {
           </p>
           <NameForm
             person={person}
-            onSaved={(p) => changed(p, `Saved as ${displayName(p)}.`)}
+            onSaved={(p, editId) => {
+              changed(p, p.name ? `Renamed to ${p.name}.` : 'Name removed.', editId);
+              renamed(p).catch(() => setNamesake(null));
+            }}
             onError={setError}
           />
           <div class="actions">
@@ -97,22 +159,40 @@ export function PersonView({ id, caps }: { id: string; caps: Capabilities }) {
               type="button"
               onClick={() =>
                 act(async () => {
-                  const p = await api.updatePerson(person.id, { hidden: !person.hidden });
-                  changed(p, p.hidden ? 'Hidden from People.' : 'Shown in People again.');
+                  const { value: p, editId } = await api.updatePerson(person.id, { hidden: !person.hidden });
+                  changed(
+                    p,
+                    p.hidden ? `Hid ${name} from People.` : `${name} shows in People again.`,
+                    editId,
+                  );
                 })
               }
             >
               {person.hidden ? 'Unhide' : 'Hide'}
             </button>
-            <button type="button" aria-haspopup="dialog" onClick={() => setMerging(true)}>
+            <button type="button" aria-haspopup="dialog" onClick={() => setMerging([])}>
               Merge…
             </button>
+            {canWith && (
+              <button type="button" aria-haspopup="dialog" onClick={() => setPickingWith(true)}>
+                With…
+              </button>
+            )}
           </div>
         </div>
       </header>
-      <p role="status" class="notice">
-        {notice}
-      </p>
+      {namesake && (
+        <p class="namesake" role="status">
+          Someone else is also called {namesake.name}.{' '}
+          <button type="button" onClick={() => setMerging([namesake])}>
+            Merge them…
+          </button>{' '}
+          <button type="button" class="plain" onClick={() => setNamesake(null)}>
+            They are different people
+          </button>
+        </p>
+      )}
+
       {pending && (
         <p role="status" class={`task ${pending.status}`}>
           {pending.status === 'running'
@@ -136,6 +216,25 @@ export function PersonView({ id, caps }: { id: string; caps: Capabilities }) {
         </p>
       )}
       <h2>Photos</h2>
+      {withPeople.length > 0 && (
+        <p class="with-people">
+          Only photos with {name} and:{' '}
+          {withPeople.map((w) => (
+            <button
+              key={w.id}
+              type="button"
+              class="chip"
+              aria-label={`Remove ${displayName(w)} from the filter`}
+              onClick={() => setWithPeople((ws) => ws.filter((x) => x.id !== w.id))}
+            >
+              {displayName(w)} ×
+            </button>
+          ))}
+        </p>
+      )}
+      {photos.done && !photos.items.length && withPeople.length > 0 && (
+        <p class="muted">No photo holds all of them.</p>
+      )}
       <ul class="photo-grid" aria-label="Photos">
         {photos.items.map((photo) =>
           photo.mediaType === 'video' ? (
@@ -148,18 +247,22 @@ export function PersonView({ id, caps }: { id: string; caps: Capabilities }) {
               caps={caps}
               onRejected={(faceId) =>
                 act(async () => {
-                  await api.rejectFace(person.id, faceId);
+                  const { editId } = await api.rejectFace(person.id, faceId);
                   photos.setItems((items) => items.filter((p) => p.uri !== photo.uri));
+                  const file = photo.key.split('/').pop() ?? photo.key;
                   const p = await api.person(person.id).catch(() => null);
-                  if (p) changed(p, `Removed ${name} from ${photo.key}.`);
+                  if (p) changed(p, `${file} is no longer among ${name}'s photos.`, editId);
                   else {
                     emitPersonEvent({ kind: 'gone', id: person.id });
-                    setNotice(`Removed the last photo of ${name}.`);
+                    reportEdit(`Removed the last photo of ${name}.`, editId);
                   }
                 })
               }
               onCover={(faceId) =>
-                act(async () => changed(await api.setCover(person.id, faceId), 'Cover changed.'))
+                act(async () => {
+                  const { value, editId } = await api.setCover(person.id, faceId);
+                  changed(value, `New cover for ${name}.`, editId);
+                })
               }
             />
           ),
@@ -170,18 +273,29 @@ export function PersonView({ id, caps }: { id: string; caps: Capabilities }) {
         <MergeDialog
           into={person}
           caps={caps}
-          onClose={() => setMerging(false)}
-          onMerged={(task, from) => {
-            setMerging(false);
+          preselect={merging}
+          onClose={() => setMerging(null)}
+          onMerged={(task, from, editId, kept) => {
+            setMerging(null);
+            setNamesake(null);
             for (const gone of from) emitPersonEvent({ kind: 'gone', id: gone });
             if (task.status === 'running') setPending(task);
             else {
-              setNotice(`Merged ${from.length} ${from.length === 1 ? 'person' : 'people'} into ${name}.`);
+              const n = from.length;
+              reportEdit(`Merged ${n} ${n === 1 ? 'person' : 'people'} into ${kept ?? name}.`, editId);
               load();
               setPhotosKey((k) => k + 1);
               emitPersonEvent({ kind: 'stale' });
             }
           }}
+        />
+      )}
+      {pickingWith && (
+        <PersonPicker
+          title={`Photos of ${name} with…`}
+          exclude={[person.id, ...withIds]}
+          onClose={() => setPickingWith(false)}
+          onPick={(p) => p !== 'new' && setWithPeople((ws) => [...ws, p])}
         />
       )}
     </section>
@@ -194,7 +308,7 @@ function NameForm({
   onError,
 }: {
   person: Person;
-  onSaved: (p: Person) => void;
+  onSaved: (p: Person, editId: string | null) => void;
   onError: (e: unknown) => void;
 }) {
   const [value, setValue] = useState(person.name ?? '');
@@ -211,7 +325,7 @@ function NameForm({
         setSaving(true);
         api
           .updatePerson(person.id, { name: value.trim() || null })
-          .then(onSaved, onError)
+          .then((r) => onSaved(r.value, r.editId), onError)
           .finally(() => setSaving(false));
       }}
     >
@@ -241,7 +355,7 @@ function PhotoTile({
 }: {
   photo: Photo;
   person: Person;
-  caps: Capabilities;
+  caps: PageCaps;
   onRejected: (faceId: string) => void;
   onCover: (faceId: string) => void;
 }) {
@@ -251,7 +365,7 @@ function PhotoTile({
   const file = photo.key.split('/').pop() ?? photo.key;
   return (
     <li class="photo-tile">
-      <a href={href.photo(photo.uri)} aria-label={`Open ${file}`}>
+      <a href={href.photo(photo.uri, person.id)} aria-label={`Open ${file}`}>
         <PhotoWithBoxes
           photo={photo}
           marks={mine.map((f) => ({ face: f, tone: 'mine' as const }))}

@@ -1,18 +1,23 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Capabilities, type StatsRecord } from '../api';
+import { api, type PageCaps, type StatsRecord } from '../api';
 import { ErrorNote } from '../components/error-note';
+import { useViewTitle } from '../components/use-view-focus';
 import { IndexingProgress } from './people-view';
+import { RecentEdits } from './recent-edits';
 
-const CAPABILITY_NAMES: [keyof Capabilities, string][] = [
+const CAPABILITY_NAMES: [keyof PageCaps, string][] = [
   ['rejectFace', '"Not this person" on one face'],
   ['assignFace', 'Give a face to a person'],
   ['chooseCover', 'Choose the cover face'],
   ['similarPeople', 'Similar-people suggestions'],
   ['detectUpload', 'Face detection on an uploaded image'],
+  ['undo', 'Undo of every edit'],
+  ['unknownFaces', 'Unknown faces (review, "Not a face")'],
 ];
 
 /** Photos indexed / queued / refused, faces, people, clustering — refreshed every 5 s while open. */
-export function StatusView({ caps }: { caps: Capabilities }) {
+export function StatusView({ caps }: { caps: PageCaps }) {
+  useViewTitle('Status', 'status-title');
   const [stats, setStats] = useState<StatsRecord | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -37,7 +42,9 @@ export function StatusView({ caps }: { caps: Capabilities }) {
   const src = caps.source;
   return (
     <section aria-labelledby="status-title">
-      <h1 id="status-title">Status</h1>
+      <h1 id="status-title" tabIndex={-1}>
+        Status
+      </h1>
       <p>
         Backend: <strong>{caps.backend === 'imm' ? 'Alibaba Cloud IMM' : 'local (this machine)'}</strong> ·
         photos from{' '}
@@ -62,6 +69,7 @@ export function StatusView({ caps }: { caps: Capabilities }) {
           Merging: <strong>{caps.mergeIsTask ? 'runs as a task (shown as pending)' : 'immediate'}</strong>
         </li>
       </ul>
+      {caps.undo && <RecentEdits />}
     </section>
   );
 }

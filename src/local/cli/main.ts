@@ -201,36 +201,25 @@ export function buildProgram(): Command {
     .addOption(libraryOption())
     .addOption(logFormatOption())
     .action(async (o: AlbumFlags & { logFormat: LogFormatChoice }, cmd: Command) => {
-      const { lockDataDir, openLocked } = await import('../launcher/data-dir-lock');
       // A full re-cluster rewrites every assignment: never beside a running `start` or `scan`.
-      const unlock = lockDataDir(resolve(o.data), 'recluster');
-      const log = rootLogger(o.logFormat);
-      const libs = await openLocked(unlock, () => openLibrariesIfAny(o, cmd, log));
-      if (libs) {
-        try {
-          for (const name of pickLibraries(libs, o)) {
-            await reclusterAlbum(libs.library(name)!.backend, log.child({ library: name }));
-          }
-        } finally {
-          await libs.close();
-          unlock();
-        }
-        return;
-      }
-      const album = await openLocked(unlock, async () =>
-        (await runtime()).openLocalAlbum({
-          photosDir: resolve(o.photos),
-          photosDirGiven: given(cmd),
-          dataDir: resolve(o.data),
-          log,
-        }),
-      );
-      try {
-        await reclusterAlbum(album.backend, album.log);
-      } finally {
-        await album.close();
-        unlock();
-      }
+      await eachLockedAlbum(o, cmd, 'recluster', rootLogger(o.logFormat), reclusterAlbum);
+    });
+
+  program
+    .command('reanalyse')
+    .description('give face attributes (emotion, mouth, eyes) to photos analysed before they were read')
+    .addOption(photosOption())
+    .addOption(dataOption())
+    .addOption(libraryOption())
+    .addOption(logFormatOption())
+    .action(async (o: AlbumFlags & { logFormat: LogFormatChoice }, cmd: Command) => {
+      // Writes analyses: never beside a running `start` or `scan` (which write them too).
+      await eachLockedAlbum(o, cmd, 'reanalyse', rootLogger(o.logFormat), async (backend, log) => {
+        const r = await backend.reanalyseAttributes(log);
+        process.stdout.write(
+          `face-album: reanalysed ${r.analyses} photos (${r.faces} faces, ${r.unmatched} not found again, ${r.skipped} skipped)\n`,
+        );
+      });
     });
 
   program
@@ -316,6 +305,46 @@ const libraryOption = () =>
  * A data dir made by `start --libraries`, opened for `status`, `export` or `recluster` (which need no
  * --libraries: they only work on what the data dir holds); null for a single-album data dir.
  */
+/**
+ * Runs `work` on each album of the data dir (every picked library, or the one album) under the data-dir
+ * lock, for the commands that write beside nothing else (recluster, reanalyse); closes and unlocks after.
+ */
+async function eachLockedAlbum(
+  o: AlbumFlags,
+  cmd: Command,
+  command: string,
+  log: Logger,
+  work: (backend: LocalBackend, log: Logger) => Promise<void>,
+): Promise<void> {
+  const { lockDataDir, openLocked } = await import('../launcher/data-dir-lock');
+  const unlock = lockDataDir(resolve(o.data), command);
+  const libs = await openLocked(unlock, () => openLibrariesIfAny(o, cmd, log));
+  if (libs) {
+    try {
+      for (const name of pickLibraries(libs, o))
+        await work(libs.library(name)!.backend, log.child({ library: name }));
+    } finally {
+      await libs.close();
+      unlock();
+    }
+    return;
+  }
+  const album = await openLocked(unlock, async () =>
+    (await runtime()).openLocalAlbum({
+      photosDir: resolve(o.photos),
+      photosDirGiven: given(cmd),
+      dataDir: resolve(o.data),
+      log,
+    }),
+  );
+  try {
+    await work(album.backend, album.log);
+  } finally {
+    await album.close();
+    unlock();
+  }
+}
+
 async function openLibrariesIfAny(o: AlbumFlags, cmd: Command, log: Logger): Promise<LocalLibraries | null> {
   const { isLibrariesDataDir } = await import('../data-dir-layout');
   if (!isLibrariesDataDir(resolve(o.data))) {

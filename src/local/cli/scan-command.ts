@@ -59,7 +59,7 @@ export async function scanCommand(opts: ScanOptions): Promise<ScanTotals> {
   const fns = localFunctions({ runtime: album.factory, log, bucket: album.bucket });
   const changes = album.catchUp(
     reconcile(
-      await walkPhotos(album.folder, nestedDataDir(opts.photosDir, opts.dataDir)),
+      await walkPhotos(album.folder, nestedDataDir(opts.photosDir, opts.dataDir), log),
       album.knownFiles(),
     ),
   );

@@ -19,7 +19,7 @@ export async function albumStatus(album: LocalAlbum, dataDir: string) {
   };
 }
 
-/** One album's status figures: its counts, its changes waiting, the files it refused (the first 20). */
+/** One album's status figures: its counts, its changes waiting, every file it refused and why. */
 function figures(
   stats: StatsRecord,
   pending: FolderChange[],
@@ -33,7 +33,7 @@ function figures(
       toIndex: pending.filter((c) => c.kind === 'created').length,
       toRemove: pending.filter((c) => c.kind === 'removed').length,
     },
-    rejected: { count: rejected.length, files: rejected.slice(0, 20) },
+    rejected: { count: rejected.length, files: rejected },
     lastClustering: stats.lastClustering,
   };
 }

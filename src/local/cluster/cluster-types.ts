@@ -44,4 +44,9 @@ export interface ClusterChanges {
   createdPersons: string[];
   /** Persons left with no faces (the backend deletes them unless named/edited by a user). */
   emptiedPersons: string[];
+  /**
+   * After a pass: the faces no person holds, grouped by similarity (face ids, every face in one group),
+   * for the "Unknown faces" review. Absent: the pass did not group them (the stored grouping stays).
+   */
+  unknownGroups?: number[][];
 }

@@ -19,6 +19,12 @@ function combine(parts: ClusterChanges[]): ClusterChanges {
   };
 }
 
+/** Every pass ends with the grouping of the faces no person holds (the "Unknown faces" review). */
+function withUnknownGroups(clusterer: PersonClusterer, changes: ClusterChanges): ClusterChanges {
+  changes.unknownGroups = clusterer.unknownGroups();
+  return changes;
+}
+
 /** A face as the store last reported it to this session (its assignment and edits, not its vector). */
 type SeenFace = Omit<ClusterFace, 'embedding'>;
 const sameState = (a: SeenFace, b: SeenFace) =>
@@ -90,8 +96,9 @@ export function clusteringSession(
           return !seen || sameState(seen, s);
         });
       if (!reusable || !current) {
-        const { clusterer, changes } = rebuild(source, states, full || small);
-        pending = { clusterer, states, changes };
+        const rebuilt = rebuild(source, states, full || small);
+        const changes = withUnknownGroups(rebuilt.clusterer, rebuilt.changes);
+        pending = { clusterer: rebuilt.clusterer, states, changes };
         return changes;
       }
       const ids = new Set(states.map((s) => s.id));
@@ -111,6 +118,7 @@ export function clusteringSession(
         ),
         ...(small ? [current.clusterer.recluster()] : []),
       ]);
+      withUnknownGroups(current.clusterer, changes);
       pending = { clusterer: current.clusterer, states, changes };
       return changes;
     },

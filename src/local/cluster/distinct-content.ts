@@ -71,7 +71,16 @@ export class DistinctContent {
     // A person a copy left may be empty now; the store keeps any that still has faces.
     const emptied = new Set(changes.emptiedPersons);
     for (const p of left) if (!changes.createdPersons.includes(p)) emptied.add(p);
-    return { ...changes, assignments, emptiedPersons: [...emptied].sort() };
+    // Every copy of a unit waits in the unit's group.
+    const unknownGroups = changes.unknownGroups?.map((ids) =>
+      ids.flatMap((id) => (this.copies.get(id) ?? []).map((c) => c.id)),
+    );
+    return {
+      ...changes,
+      assignments,
+      emptiedPersons: [...emptied].sort(),
+      ...(unknownGroups ? { unknownGroups } : {}),
+    };
   }
 }
 

@@ -3,6 +3,8 @@ import {
   DEFAULT_MESH_MAX_SIDE,
   type DescriptorAlignment,
   FaceAnalyzer,
+  type RecognitionInfo,
+  type RecognitionRuntime,
   type StageTimings,
 } from './face-analyzer';
 import type { AnalyzedPhoto, EngineInput, FaceEngine, FaceEngineOptions } from './face-engine';
@@ -22,6 +24,10 @@ export interface LocalFaceEngineOptions extends FaceEngineOptions {
   descriptorAlignment?: DescriptorAlignment;
   /** Average each face's descriptor with its mirror image's (see face-analyzer.ts). Default false. */
   descriptorFlip?: boolean;
+  /** Where the recognition net runs (default 'auto': onnxruntime-node if it loads, else tfjs-wasm). */
+  recognitionRuntime?: RecognitionRuntime;
+  /** Folder for the generated ONNX recognition model (default ~/.cache/face-album, see recognition-session.ts). */
+  modelCacheDir?: string;
   /** Photos queued beyond the ones being analysed before analyze() callers wait. Default 2 × workers. */
   maxQueue?: number;
 }
@@ -36,6 +42,8 @@ export interface LocalFaceEngine extends FaceEngine {
   analyzeWithTimings(input: EngineInput): Promise<AnalyzedWithTimings>;
   /** Worker process ids (empty when running in-process). */
   workerPids(): number[];
+  /** Which runtime computes descriptors (null only before a worker has started). */
+  recognition(): RecognitionInfo | null;
 }
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -46,18 +54,34 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
  */
 export const DEFAULT_DETECT_MAX_SIDE = 1280;
 
+const RUNTIME_ENV = 'FACE_ENGINE_RECOGNITION';
+const RUNTIMES: readonly RecognitionRuntime[] = ['auto', 'onnx', 'tfjs'];
+
+/** FACE_ENGINE_RECOGNITION=auto|onnx|tfjs picks the runtime for a whole command (e.g. a before/after `scan`). */
+function runtimeFromEnv(): RecognitionRuntime | undefined {
+  const v = process.env[RUNTIME_ENV];
+  if (v === undefined || v === '') return undefined;
+  const found = RUNTIMES.find((r) => r === v);
+  if (!found) throw new Error(`${RUNTIME_ENV}=${v}: expected one of ${RUNTIMES.join(', ')}`);
+  return found;
+}
+
 export async function createFaceEngine(opts: LocalFaceEngineOptions = {}): Promise<LocalFaceEngine> {
+  const recognitionRuntime = opts.recognitionRuntime ?? runtimeFromEnv();
   const settings = {
     maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
     detectMaxSide: opts.detectMaxSide ?? DEFAULT_DETECT_MAX_SIDE,
     meshMaxSide: opts.meshMaxSide ?? DEFAULT_MESH_MAX_SIDE,
     ...(opts.descriptorAlignment ? { descriptorAlignment: opts.descriptorAlignment } : {}),
     ...(opts.descriptorFlip ? { descriptorFlip: true } : {}),
+    ...(recognitionRuntime ? { recognitionRuntime } : {}),
+    ...(opts.modelCacheDir ? { modelCacheDir: opts.modelCacheDir } : {}),
   };
   const workers = opts.workers ?? os.availableParallelism();
 
   if (workers === 0) {
     const analyzer = await FaceAnalyzer.create(settings);
+    opts.log?.info('face_engine.recognition_runtime', { ...analyzer.recognition });
     let closed = false;
     const run = async (input: EngineInput) => {
       if (closed) throw new Error('face engine is closed');
@@ -69,6 +93,7 @@ export async function createFaceEngine(opts: LocalFaceEngineOptions = {}): Promi
       analyze: async (input) => (await run(input)).photo,
       analyzeWithTimings: run,
       workerPids: () => [],
+      recognition: () => analyzer.recognition,
       close: async () => {
         closed = true;
       },
@@ -98,6 +123,7 @@ export async function createFaceEngine(opts: LocalFaceEngineOptions = {}): Promi
       return { photo, timings };
     },
     workerPids: () => pool.pids(),
+    recognition: () => pool.recognition(),
     close: () => pool.close(),
   };
 }

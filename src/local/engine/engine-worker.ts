@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     });
   });
   process.on('disconnect', () => process.exit(0));
-  send({ type: 'ready', loadMs: performance.now() - t0 });
+  send({ type: 'ready', loadMs: performance.now() - t0, recognition: analyzer.recognition });
 }
 
 void main();

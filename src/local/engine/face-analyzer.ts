@@ -2,10 +2,13 @@ import type { FaceResult } from '@vladmandic/human';
 import sharp from 'sharp';
 import type { Box, Gender } from '../../album/types';
 import { type DecodedImage, decodeImage } from './decode-image';
+import { readFaceAttributes } from './face-attribute-reader';
 import { chipTransform, faceChipPlacement, ibug68FromMesh, type Point } from './face-chip';
 import type { AnalyzedPhoto, DetectedFace, EngineInput } from './face-engine';
 import { type FaceModels, loadFaceModels } from './face-models';
 import { faceQuality, LAPLACIAN_KERNEL, LUMA, QUALITY_CROP_SIDE, sharpnessFromVarLap } from './face-quality';
+import { AGE_GENDER_SIDE } from './onnx/age-gender-graph';
+import { defaultModelCacheDir, type OnnxNets, openOnnxNets } from './onnx/onnx-nets';
 
 /**
  * How the recognition net's input is framed:
@@ -15,6 +18,19 @@ import { faceQuality, LAPLACIAN_KERNEL, LUMA, QUALITY_CROP_SIDE, sharpnessFromVa
  */
 export type DescriptorAlignment = 'dlib-mesh' | 'dlib-landmark68' | 'mesh-box';
 export const DEFAULT_DESCRIPTOR_ALIGNMENT: DescriptorAlignment = 'dlib-mesh';
+
+/**
+ * Where face-api's recognition and age/gender nets run: 'auto' (default) = onnxruntime-node when it loads, else
+ * tfjs-wasm; 'onnx' = fail without it (benchmarks, the parity check); 'tfjs' = face-api's own path. Both give the
+ * same descriptor within max |Δ| ≤ 1e-4, euclidean ≤ 1e-3 (docs/engine-onnx.md).
+ */
+export type RecognitionRuntime = 'auto' | 'onnx' | 'tfjs';
+
+/** Which runtime a worker ended up with, and why (logged once by the engine). */
+export interface RecognitionInfo {
+  runtime: 'onnxruntime-node' | 'tfjs-wasm';
+  reason: string;
+}
 
 export interface AnalyzerOptions {
   maxPixels: number;
@@ -37,6 +53,10 @@ export interface AnalyzerOptions {
    * descriptors must all come from one setting — analyses are reused by content hash and never re-described.
    */
   descriptorFlip?: boolean;
+  /** Runtime of the recognition net (default 'auto'). */
+  recognitionRuntime?: RecognitionRuntime;
+  /** Folder for the generated ONNX model (default: defaultModelCacheDir()). */
+  modelCacheDir?: string;
 }
 
 export const DEFAULT_MESH_MAX_SIDE = 1024;
@@ -49,8 +69,19 @@ export interface StageTimings {
   total: number;
   /** CPU time (user + system, whole process) spent on this photo; robust to other jobs sharing the cores. */
   cpu: number;
-  /** CPU ms of the stages: decode (sharp), tensor (float copy + resize for Human), detect (Human), describe (crops + nets). */
-  cpuStages: { decode: number; tensor: number; detect: number; describe: number };
+  /**
+   * CPU ms of the stages: decode (sharp), tensor (float copy + resize for Human), detect (Human), describe (crops +
+   * nets); recognize (the recognition net) and ageGender (face-api's ageGenderNet) are the parts of describe spent in
+   * those two nets.
+   */
+  cpuStages: {
+    decode: number;
+    tensor: number;
+    detect: number;
+    describe: number;
+    recognize: number;
+    ageGender: number;
+  };
 }
 
 export interface AnalyzerResult {
@@ -204,15 +235,32 @@ function cpuMs(since: NodeJS.CpuUsage): number {
  */
 export class FaceAnalyzer {
   private scratch = new Float32Array(0);
+  /** CPU ms in the two nets for the photo being analysed (StageTimings.cpuStages). */
+  private netCpu = { recognize: 0, ageGender: 0 };
 
   private constructor(
     private readonly models: FaceModels,
     private readonly opts: AnalyzerOptions,
+    private readonly onnx: OnnxNets | null,
+    readonly recognition: RecognitionInfo,
   ) {}
 
   static async create(opts: AnalyzerOptions): Promise<FaceAnalyzer> {
     const models = await loadFaceModels({ landmarks68: opts.descriptorAlignment === 'dlib-landmark68' });
-    const analyzer = new FaceAnalyzer(models, opts);
+    const wanted = opts.recognitionRuntime ?? 'auto';
+    let onnx: OnnxNets | null = null;
+    let reason = 'recognitionRuntime=tfjs';
+    if (wanted !== 'tfjs') {
+      try {
+        onnx = await openOnnxNets(opts.modelCacheDir ?? defaultModelCacheDir());
+        reason = `onnxruntime-node ${onnx.version}`;
+      } catch (err) {
+        if (wanted === 'onnx') throw err;
+        reason = `onnxruntime-node unavailable: ${(err as Error).message.split('\n')[0]}`;
+      }
+    }
+    const info: RecognitionInfo = { runtime: onnx ? 'onnxruntime-node' : 'tfjs-wasm', reason };
+    const analyzer = new FaceAnalyzer(models, opts, onnx, info);
     await analyzer.warmUp();
     return analyzer;
   }
@@ -263,9 +311,10 @@ export class FaceAnalyzer {
     detect: number;
     describe: number;
     varLaps: number[];
-    cpuStages: { tensor: number; detect: number; describe: number };
+    cpuStages: Omit<StageTimings['cpuStages'], 'decode'>;
   }> {
     const { tf, human } = this.models;
+    this.netCpu = { recognize: 0, ageGender: 0 };
     const c0 = process.cpuUsage();
     // Float32Array.set() from the byte buffer is the cheapest way into a float tensor (int32 + cast costs ~2×).
     // tfjs-wasm copies the values into its heap, so one scratch array is reused instead of ~20 MB of garbage per photo.
@@ -304,7 +353,7 @@ export class FaceAnalyzer {
         detect: t1 - t0,
         describe: t2 - t1,
         varLaps,
-        cpuStages: { tensor: cTensor, detect: cDetect, describe: cpuMs(c2) },
+        cpuStages: { tensor: cTensor, detect: cDetect, describe: cpuMs(c2), ...this.netCpu },
       };
     } finally {
       if (humanInput !== image) humanInput.dispose();
@@ -319,7 +368,7 @@ export class FaceAnalyzer {
     found: { face: FaceResult; geo: FaceGeometry }[],
   ): Promise<{ face: DetectedFace; varLap: number }[]> {
     if (found.length === 0) return [];
-    const { tf, faceapi } = this.models;
+    const { tf } = this.models;
     const W = img.rgbWidth;
     const H = img.rgbHeight;
     const batch = tf.tidy(() => image.expandDims(0)) as Tensor4D;
@@ -393,10 +442,7 @@ export class FaceAnalyzer {
       if (this.opts.descriptorFlip) {
         // Mirrored chips ride in the same batch; the mean of a face's two descriptors is its identity vector.
         mirrored = descriptorInputs.map((t) => tf.reverse(t, 1) as Tensor3D);
-        const both = (await faceapi.computeFaceDescriptor([
-          ...descriptorInputs,
-          ...mirrored,
-        ] as never)) as Float32Array[];
+        const both = await this.describeChips([...descriptorInputs, ...mirrored]);
         const n = descriptorInputs.length;
         embeddings = descriptorInputs.map((_, i) => {
           const a = both[i]!;
@@ -404,12 +450,9 @@ export class FaceAnalyzer {
           return a.map((v, k) => (v + b[k]!) / 2);
         });
       } else {
-        embeddings = (await faceapi.computeFaceDescriptor(descriptorInputs as never)) as Float32Array[];
+        embeddings = await this.describeChips(descriptorInputs);
       }
-      ageGenders = (await faceapi.nets.ageGenderNet.predictAgeAndGender(netInputs as never)) as {
-        age: number;
-        gender: string;
-      }[];
+      ageGenders = await this.ageGender(netInputs);
     } finally {
       batch.dispose();
       for (const t of netInputs) t.dispose();
@@ -438,10 +481,59 @@ export class FaceAnalyzer {
         gender: toGender(ag.gender),
         quality: faceQuality(sharpness, Math.min(box.width, box.height), confidence),
         sharpness,
+        attributes: readFaceAttributes({ mesh: face.mesh, emotion: face.emotion, yaw: angle.yaw * DEG }),
         embedding: Float32Array.from(embeddings[i]!),
       };
       return { face: detected, varLap: varLaps[i]! };
     });
+  }
+
+  /** The recognition net on a photo's chips, in one call: onnxruntime-node when loaded, else face-api on tfjs-wasm. */
+  private async describeChips(chips: Tensor3D[]): Promise<Float32Array[]> {
+    const { tf, faceapi } = this.models;
+    const c0 = process.cpuUsage();
+    if (!this.onnx) {
+      const out = (await faceapi.computeFaceDescriptor(chips as never)) as Float32Array[];
+      this.netCpu.recognize += cpuMs(c0);
+      return out;
+    }
+    const stacked = tf.stack(chips);
+    try {
+      return await this.onnx.describe(stacked.dataSync() as Float32Array, chips.length);
+    } finally {
+      stacked.dispose();
+      this.netCpu.recognize += cpuMs(c0);
+    }
+  }
+
+  /** face-api's ageGenderNet on the 150 px crops: on onnxruntime-node when loaded, else on tfjs-wasm. */
+  private async ageGender(crops: Tensor3D[]): Promise<{ age: number; gender: string }[]> {
+    const { tf, faceapi } = this.models;
+    const c0 = process.cpuUsage();
+    try {
+      if (!this.onnx) {
+        return (await faceapi.nets.ageGenderNet.predictAgeAndGender(crops as never)) as {
+          age: number;
+          gender: string;
+        }[];
+      }
+      // The same 150 → 112 resize face-api's toBatchTensor makes (resizeBilinear, no corner alignment).
+      const small = tf.tidy(() =>
+        tf.image.resizeBilinear(
+          tf.stack(crops) as Tensor4D,
+          [AGE_GENDER_SIDE, AGE_GENDER_SIDE],
+          false,
+          false,
+        ),
+      );
+      try {
+        return await this.onnx.ageGender(small.dataSync() as Float32Array, crops.length);
+      } finally {
+        small.dispose();
+      }
+    } finally {
+      this.netCpu.ageGender += cpuMs(c0);
+    }
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { FaceAttributes } from '../../album/face-attributes';
 import type { Box, Gender, HeadPose } from '../../album/types';
 import type { Logger } from '../../log/logger';
 
@@ -17,6 +18,8 @@ export interface DetectedFace {
   quality: number;
   /** [0,1] sharpness component of quality. */
   sharpness: number;
+  /** Emotion, mouth and eyes where readable (face-attribute-reader.ts); absent keys: not told. */
+  attributes: FaceAttributes;
   /** Identity embedding (face-api recognition net, 128-d; compare with euclidean distance). */
   embedding: Float32Array;
 }

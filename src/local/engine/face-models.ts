@@ -26,7 +26,7 @@ function loadHumanModule(): { mod: HumanModule; modelsDir: string } {
   return { mod, modelsDir: path.join(distDir, '..', 'models') };
 }
 
-/** Still-photo settings: Human's defaults are tuned for video (1 face, result caching, body/hand/emotion on). */
+/** Still-photo settings: Human's defaults are tuned for video (1 face, result caching, body/hand on). */
 function humanConfig(modelsDir: string, wasmDir: string): Partial<Config> {
   return {
     backend: 'wasm',
@@ -61,7 +61,8 @@ function humanConfig(modelsDir: string, wasmDir: string): Partial<Config> {
       mesh: { enabled: true, modelPath: 'facemesh.json', keepInvalid: false },
       attention: { enabled: false },
       iris: { enabled: false },
-      emotion: { enabled: false },
+      // 64×64 grey net on Human's own face crop: the local `emotion` attribute (face-attribute-reader.ts).
+      emotion: { enabled: true, modelPath: 'emotion.json', minConfidence: 0 },
       // faceres (224×224 ResNet) took ~75 % of detect time just for age/gender; face-api's small
       // ageGenderNet on the descriptor crop does the same job for a fraction of the cost.
       description: { enabled: false },

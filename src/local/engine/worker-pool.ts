@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from '../../log/logger';
-import type { StageTimings } from './face-analyzer';
+import type { RecognitionInfo, StageTimings } from './face-analyzer';
 import { type AnalyzedPhoto, type EngineInput, ImageRejectedError } from './face-engine';
 import {
   type ParentMessage,
@@ -69,6 +69,7 @@ export class WorkerPool {
   private nextId = 1;
   private closed = false;
   private startError: Error | null = null;
+  private recognitionInfo: RecognitionInfo | null = null;
 
   constructor(private readonly opts: PoolOptions) {}
 
@@ -79,6 +80,11 @@ export class WorkerPool {
   /** Pids of the live workers (the benchmark reads their peak RSS from /proc). */
   pids(): number[] {
     return this.slots.map((s) => s.child.pid).filter((p): p is number => typeof p === 'number');
+  }
+
+  /** The recognition runtime the first worker reported (all load the same way). */
+  recognition(): RecognitionInfo | null {
+    return this.recognitionInfo;
   }
 
   /** Forks all workers and resolves once every one has loaded its models. */
@@ -101,6 +107,11 @@ export class WorkerPool {
         if (msg.type === 'ready') {
           slot.ready = true;
           this.opts.log?.info('face_engine.worker_ready', { pid: child.pid, loadMs: Math.round(msg.loadMs) });
+          if (!this.recognitionInfo) {
+            // One line per engine, not per worker: which runtime computes descriptors, and why.
+            this.recognitionInfo = msg.recognition;
+            this.opts.log?.info('face_engine.recognition_runtime', { ...msg.recognition });
+          }
           resolve();
           this.pump();
         } else if (msg.type === 'fatal') {

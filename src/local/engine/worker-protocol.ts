@@ -1,4 +1,4 @@
-import type { DescriptorAlignment, StageTimings } from './face-analyzer';
+import type { DescriptorAlignment, RecognitionInfo, RecognitionRuntime, StageTimings } from './face-analyzer';
 import type { AnalyzedPhoto, EngineInput, ImageRejectedError } from './face-engine';
 
 /** Messages between the engine (parent) and an engine-worker process (IPC with 'advanced' serialization). */
@@ -8,12 +8,14 @@ export interface WorkerSettings {
   meshMaxSide: number;
   descriptorAlignment?: DescriptorAlignment;
   descriptorFlip?: boolean;
+  recognitionRuntime?: RecognitionRuntime;
+  modelCacheDir?: string;
 }
 
 export type ParentMessage = { type: 'analyze'; id: number; input: EngineInput } | { type: 'exit' };
 
 export type WorkerMessage =
-  | { type: 'ready'; loadMs: number }
+  | { type: 'ready'; loadMs: number; recognition: RecognitionInfo }
   | { type: 'fatal'; message: string }
   | { type: 'result'; id: number; photo: AnalyzedPhoto; timings: StageTimings; rss: number }
   | { type: 'rejected'; id: number; reason: ImageRejectedError['reason']; message: string; rss: number }

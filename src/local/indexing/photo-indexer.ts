@@ -5,7 +5,7 @@ import { mediaTypeOfKey } from '../../album/photo-filter';
 import type { PhotoOutcome } from '../../album/types';
 import type { Logger } from '../../log/logger';
 import { type AnalyzedPhoto, type FaceEngine, ImageRejectedError } from '../engine/face-engine';
-import type { PhotoFolder } from '../folder/photo-folder';
+import { fileStamp, type PhotoFolder, UNREADABLE } from '../folder/photo-folder';
 import type { PhotoStore, StoredFace } from '../store/photo-store';
 import type { FfmpegBinary } from '../video/ffmpeg-binary';
 import { type AnalyzedVideo, type VideoAnalyzer, VideoUnavailableError } from '../video/video-analyzer';
@@ -51,7 +51,30 @@ export class PhotoIndexer {
 
   constructor(private readonly deps: PhotoIndexerDeps) {}
 
-  async index(key: string, log: Logger): Promise<PhotoOutcome> {
+  /**
+   * Indexes `key`, and when its content changed, the other paths that held its old content and whose
+   * stamp changed too: symlinks to it (their stamp is the target's), which no watcher event names.
+   */
+  async index(key: string, log: Logger): Promise<PhotoOutcome[]> {
+    const changed: { from?: string } = {};
+    const outcomes = [await this.indexOne(key, log, changed)];
+    if (changed.from)
+      for (const link of await this.stampChangedWith(changed.from, key))
+        outcomes.push(await this.indexOne(link, log, {}));
+    return outcomes;
+  }
+
+  /** Paths (other than `key`) indexed with `hash` whose file stamp is no longer the one indexed. */
+  private async stampChangedWith(hash: string, key: string): Promise<string[]> {
+    const others = this.deps.store.pathsWithHash(hash).filter((p) => p.path !== key);
+    const now = await Promise.all(others.map((p) => fileStamp(this.deps.folder.pathOf(p.path))));
+    return others
+      .filter((p, i) => !now[i] || now[i]!.size !== p.size || now[i]!.mtimeMs !== p.mtimeMs)
+      .map((p) => p.path);
+  }
+
+  /** `changed.from`: set to the old content hash when the file's content changed. */
+  private async indexOne(key: string, log: Logger, changed: { from?: string }): Promise<PhotoOutcome> {
     const { folder, store } = this.deps;
     const uri = this.deps.uriOf(key);
     const out = (outcome: PhotoOutcome['outcome'], extra: Partial<PhotoOutcome> = {}): PhotoOutcome => ({
@@ -61,7 +84,8 @@ export class PhotoIndexer {
       ...extra,
     });
 
-    const file = await folder.resolveFile(key);
+    // Quiet: a refusal is logged once by the caller, with the outcome.
+    const file = await folder.resolveFile(key, { quiet: true });
     const known = store.knownFile(key);
     const video = mediaTypeOfKey(key) === 'video';
     const ffmpeg = video ? await this.ffmpeg() : null;
@@ -95,10 +119,16 @@ export class PhotoIndexer {
     try {
       hash = await hashFile(file.path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        return out('rejected', { reason: 'missing: deleted while reading' });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return out('rejected', { reason: 'missing: deleted while reading' });
+      // Its mode changed since it was resolved: refused like any unreadable file, until it changes.
+      if (code === 'EACCES' || code === 'EPERM') {
+        store.recordRejection(key, stamp, 'unreadable', UNREADABLE);
+        return out('rejected', { reason: `unreadable: ${UNREADABLE}` });
+      }
       throw err;
     }
+    if (known?.hash && known.hash !== hash) changed.from = known.hash;
     if (known?.hash === hash) {
       store.upsertPhoto(key, hash, stamp, this.deps.isClusterable);
       return out('unchanged');

@@ -16,6 +16,7 @@ import type { FolderChange } from '../watch/oss-event-builder';
 import { localFunctions } from './album-functions';
 import { logAlbumSummary } from './album-summary';
 import { lockDataDir, openLocked } from './data-dir-lock';
+import { IndexingProgress } from './indexing-progress';
 
 export interface DaemonOptions extends LocalAlbumOptions {
   port: number;
@@ -26,6 +27,8 @@ export interface DaemonOptions extends LocalAlbumOptions {
   quietMs?: number;
   stabilityMs?: number;
   usePolling?: boolean;
+  /** How often `start` prints its indexing progress while photos wait (default 5 s). */
+  progressIntervalMs?: number;
 }
 
 export interface RunningAlbum {
@@ -54,8 +57,10 @@ interface DaemonTarget {
   setBaseUrl(url: string): void;
   knownFiles(): Map<string, FileStamp>;
   keysUnder(prefix: string): string[];
-  /** The change queue's count of waiting changes under a key prefix. */
-  setQueuedChanges(count: (prefix: string) => number | null): void;
+  /** Photos the indexer finished in this process, every album together (progress line). */
+  photosHandled(): number;
+  /** The change queue's counts of changes not indexed yet and being indexed, under a key prefix. */
+  setIndexing(count: (prefix: string) => { queued: number; running: number }): void;
   /** What a person at the terminal wants after each pass: how big the album (each library clustered) is now. */
   summarize(run: ClustererResult): Promise<void>;
   /** The catch-up walk's changes worth an indexer call (libraries: not those it would only skip). */
@@ -77,9 +82,10 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
       ...album,
       knownFiles: () => album.photos.knownFiles(),
       keysUnder: (prefix) => album.photos.pathsUnder(prefix),
-      setQueuedChanges: (count) => {
-        album.backend.queuedChanges = () => count('');
+      setIndexing: (count) => {
+        album.backend.indexing = () => count('');
       },
+      photosHandled: () => album.backend.photosHandled,
       summarize: async (run) => {
         if (run.outcome === 'succeeded') await logAlbumSummary(album.log, album.backend);
       },
@@ -105,6 +111,8 @@ export async function startLibrariesDaemon(
   const running = await runDaemon(
     {
       ...libraries,
+      photosHandled: () =>
+        libraries.names().reduce((n, name) => n + (libraries.library(name)?.backend.photosHandled ?? 0), 0),
       summarize: async (run) => {
         for (const r of run.libraries ?? []) {
           const lib = r.outcome === 'succeeded' ? libraries.library(r.library) : null;
@@ -132,6 +140,7 @@ async function runDaemon(
   let server: LocalServer | null = null;
   let watcher: FolderWatcher | null = null;
   let scheduler: ClusterScheduler | null = null;
+  let progressTimer: NodeJS.Timeout | null = null;
   try {
     server = await startLocalServer({ app: album.runtime.api, log, port: opts.port, host: opts.host });
     album.setBaseUrl(server.url);
@@ -154,7 +163,15 @@ async function runDaemon(
       },
       onDelivered: () => clusterAfterQuiet.activity(),
     });
-    album.setQueuedChanges((prefix) => (prefix ? queue.sizeUnder(prefix) : queue.size));
+    album.setIndexing((prefix) => queue.countsUnder(prefix));
+    // One progress line every few seconds on the terminal while photos wait to be indexed.
+    const progress = new IndexingProgress({
+      indexing: () => queue.countsUnder(''),
+      handled: () => album.photosHandled(),
+      log,
+    });
+    progressTimer = setInterval(() => progress.tick(), opts.progressIntervalMs ?? 5000);
+    progressTimer.unref();
     const skipDir = nestedDataDir(photosDir, opts.dataDir);
     watcher = await watchFolder({
       folder: album.folder,
@@ -166,7 +183,9 @@ async function runDaemon(
     });
     // Catch up on what changed while stopped. The watcher is already running, so nothing slips between
     // the walk and the watch; a change seen twice is indexed once (same stamp → unchanged).
-    const catchUp = album.catchUp(reconcile(await walkPhotos(album.folder, skipDir), album.knownFiles()));
+    const catchUp = album.catchUp(
+      reconcile(await walkPhotos(album.folder, skipDir, log), album.knownFiles()),
+    );
     log.info('album.started', { url: server.url, photos: album.folder.root, catchUp: catchUp.length });
     for (const change of catchUp) queue.push(change);
     if (!catchUp.length) void scheduler.trigger('local-startup');
@@ -179,6 +198,7 @@ async function runDaemon(
         await running.scheduler.settle();
       },
       close: async () => {
+        if (progressTimer) clearInterval(progressTimer);
         running.scheduler.stop();
         await running.watcher.close();
         await queue.idle();
@@ -190,6 +210,7 @@ async function runDaemon(
       },
     };
   } catch (err) {
+    if (progressTimer) clearInterval(progressTimer);
     scheduler?.stop();
     await watcher?.close();
     await server?.close();

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
+import type { Duplex } from 'node:stream';
+import { getRequestListener, RequestError } from '@hono/node-server';
 import type { AlbumErrorCode } from '../../album/errors';
 import { ALLOWED_METHODS } from '../../http/allowed-methods';
 import { errorBody } from '../../http/error-body';
@@ -52,12 +53,25 @@ export async function startLocalServer({
     log.warn('http.refused', { requestId, method: req.method, status, reason: message });
   };
   const serve = getRequestListener((request) => app.fetch(request), {
-    // The app maps its own errors; this only sees failures of the adapter itself.
+    // The app maps its own errors; this only sees failures of the adapter itself. A request it cannot
+    // turn into a fetch Request (a target like `/a\b` or `*`) is the client's mistake: a 400.
     errorHandler: (err) => {
-      log.error('http.internal_error', { error: err });
-      return new Response(JSON.stringify(errorBody('internal', 'internal error')), {
+      const requestId = randomUUID();
+      const headers = { 'content-type': 'application/json', 'x-request-id': requestId };
+      if (err instanceof RequestError) {
+        log.warn('http.refused', { requestId, status: 400, reason: err.message });
+        return new Response(
+          JSON.stringify(errorBody('bad_request', `bad request: ${err.message}`, requestId)),
+          {
+            status: 400,
+            headers,
+          },
+        );
+      }
+      log.error('http.internal_error', { requestId, error: err });
+      return new Response(JSON.stringify(errorBody('internal', 'internal error', requestId)), {
         status: 500,
-        headers: { 'content-type': 'application/json' },
+        headers,
       });
     },
   });
@@ -69,6 +83,30 @@ export async function startLocalServer({
         allow: [...ALLOWED_METHODS].join(', '),
       });
     void serve(req, res);
+  });
+  // CONNECT never reaches the request handler: node hands over the raw socket, which without a
+  // listener is closed unanswered.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const requestId = randomUUID();
+    const body = JSON.stringify(errorBody('bad_request', 'method CONNECT is not allowed', requestId));
+    socket.end(
+      [
+        'HTTP/1.1 405 Method Not Allowed',
+        `allow: ${[...ALLOWED_METHODS].join(', ')}`,
+        'content-type: application/json',
+        `content-length: ${Buffer.byteLength(body)}`,
+        `x-request-id: ${requestId}`,
+        'connection: close',
+        '',
+        body,
+      ].join('\r\n'),
+    );
+    log.warn('http.refused', {
+      requestId,
+      method: req.method,
+      status: 405,
+      reason: 'method CONNECT is not allowed',
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

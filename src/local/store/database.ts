@@ -1,8 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { migrateFaceAttributes } from './face-attributes-column';
 import { PEOPLE_LIST_INDEXES } from './people-list';
+import { migratePeopleNames } from './people-names';
+import { migratePersonPhotos } from './person-photos';
 import { migratePersonStats } from './person-stats';
+import { migrateNotAFace, UNKNOWN_FACES_SQL } from './unknown-faces-schema';
 import { migrateVideoColumns } from './video-columns';
 
 export type Db = Database.Database;
@@ -47,6 +51,8 @@ CREATE TABLE IF NOT EXISTS faces (
   person_id TEXT,
   pinned_person_id TEXT,
   rejected_person_ids TEXT NOT NULL DEFAULT '[]',
+  -- "Not a face" (a dog, a pattern): kept out of clustering, people, counts and the unknown faces.
+  not_a_face INTEGER NOT NULL DEFAULT 0,
   UNIQUE (photo_id, idx)
 );
 CREATE TABLE IF NOT EXISTS people (
@@ -85,6 +91,7 @@ CREATE TABLE IF NOT EXISTS face_memory (
   person_id TEXT,
   pinned_person_id TEXT,
   rejected_person_ids TEXT NOT NULL DEFAULT '[]',
+  not_a_face INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (hash, idx)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,7 +116,13 @@ export function openDatabase(file: string): Db {
   migrateVideoColumns(db);
   // faces_person(person_id) is covered by faces_person_photo(person_id, photo_id).
   db.exec('DROP INDEX IF EXISTS faces_person');
+  // Attributes first: the cover rank the person figures are ordered by reads them.
+  migrateFaceAttributes(db);
+  migrateNotAFace(db);
   migratePersonStats(db);
+  migratePersonPhotos(db);
+  migratePeopleNames(db);
+  db.exec(UNKNOWN_FACES_SQL);
   db.exec(PEOPLE_LIST_INDEXES);
   cacheStatements(db);
   // Whatever waits in the group-commit window is committed, not rolled back, when the database closes.

@@ -32,6 +32,23 @@ export class FaceEditsStore {
     })();
   }
 
+  /** The person a face is on (null: none), or undefined when there is no such face. */
+  personOfFace(faceId: number): string | null | undefined {
+    const row = this.db.prepare('SELECT person_id FROM faces WHERE id = ?').get(faceId) as
+      | { person_id: string | null }
+      | undefined;
+    return row ? row.person_id : undefined;
+  }
+
+  /** The chosen cover face of a person while that face still belongs to it, else null. */
+  chosenCoverOf(personId: string): number | null {
+    const row = this.db
+      .prepare(`SELECT c.face_id FROM person_covers c JOIN faces f ON f.id = c.face_id AND f.person_id = c.person_id
+        WHERE c.person_id = ?`)
+      .get(personId) as { face_id: number } | undefined;
+    return row?.face_id ?? null;
+  }
+
   /**
    * Chosen covers of these people whose face still belongs to them (a face moved away by "not this
    * person" or a merge falls back to the automatic cover). One indexed query per page.

@@ -1,9 +1,11 @@
-import { notFound } from '../../album/errors';
-import type { MediaType, Page, PeopleQuery, PersonPatch, PersonRecord } from '../../album/types';
+import { AlbumError, notFound } from '../../album/errors';
+import type { Page, PeopleQuery, PersonPatch, PersonRecord } from '../../album/types';
 import type { ClusterChanges, ClusterPerson } from '../cluster/cluster-types';
 import { type FaceConstraints, mergeFace, rejectFace } from '../cluster/user-edits';
 import { type Db, groupCommitOf } from './database';
 import { encodePeopleCursor, peoplePageSql, sortKeyOf } from './people-list';
+import { indexPersonName, queryPart } from './people-names';
+import { PersonPhotos } from './person-photos';
 import { listedPerson } from './person-stats';
 
 interface ConstraintRow {
@@ -50,18 +52,39 @@ const PERSON_SELECT = `SELECT people.id, people.name, people.hidden, people.labe
   FROM people LEFT JOIN faces cf ON cf.id = people.cover_face_id LEFT JOIN photos cp ON cp.id = cf.photo_id
   LEFT JOIN analysis_faces ca ON ca.hash = cp.hash AND ca.idx = cf.idx`;
 
+/** Told the faces and people an edit is about to write, before it writes them (the edit log's snapshot). */
+export type Touching = (touched: { faceIds: number[]; personIds: string[] }) => void;
+
 /** People, user edits on them and on faces, and the persistence of clustering results. */
 export class PeopleStore {
+  /** Which photos each person is in, newest first (person-photos.ts). */
+  readonly photos: PersonPhotos;
+
   constructor(
     private readonly db: Db,
     private readonly uriOf: (path: string) => string,
-  ) {}
+  ) {
+    this.photos = new PersonPhotos(db);
+  }
 
   list(q: PeopleQuery): Page<PersonRecord> {
     const page = peoplePageSql(q);
-    const rows = this.db
-      .prepare(`${PERSON_SELECT} WHERE ${page.where} ORDER BY ${page.order} LIMIT ?`)
-      .all(...page.params, q.limit + 1) as PersonRow[];
+    let rows: PersonRow[];
+    if (q.q) {
+      // Driven by the name-part key (people-names.ts): only people whose name holds the text are read and sorted.
+      const { norm, part } = queryPart(q.q);
+      rows = this.db
+        .prepare(
+          `${PERSON_SELECT.replace('FROM people LEFT JOIN', 'FROM people_name_parts np CROSS JOIN people LEFT JOIN')}
+          WHERE np.part = ? AND people.id = np.person_id AND instr(people.name_norm, ?) > 0 AND ${page.where}
+          ORDER BY ${page.order} LIMIT ?`,
+        )
+        .all(part, norm, ...page.params, q.limit + 1) as PersonRow[];
+    } else {
+      rows = this.db
+        .prepare(`${PERSON_SELECT} WHERE ${page.where} ORDER BY ${page.order} LIMIT ?`)
+        .all(...page.params, q.limit + 1) as PersonRow[];
+    }
     const items = rows.slice(0, q.limit);
     const last = items.at(-1);
     return {
@@ -82,23 +105,32 @@ export class PeopleStore {
     return r ? toRecord(r, this.uriOf) : null;
   }
 
-  /** One page of a person's photos in photo id order, after the photo id `after`. */
-  photoIdsOf(id: string, after: number, limit: number, mediaType?: MediaType): number[] {
-    if (mediaType)
-      // One media type: a seek on faces_person_video_photo, as the unfiltered list seeks faces_person_photo.
-      return this.db
-        .prepare(
-          `SELECT DISTINCT photo_id FROM faces WHERE person_id = ? AND video = ? AND photo_id > ? ORDER BY photo_id LIMIT ?`,
-        )
-        .pluck()
-        .all(id, mediaType === 'video' ? 1 : 0, after, limit) as number[];
-    return (
-      this.db
-        .prepare(
-          `SELECT DISTINCT photo_id FROM faces WHERE person_id = ? AND photo_id > ? ORDER BY photo_id LIMIT ?`,
-        )
-        .all(id, after, limit) as { photo_id: number }[]
-    ).map((r) => r.photo_id);
+  /**
+   * The stored ids behind the ids of a `people=` query, smallest person first (the fewest seeks for the
+   * intersection): a merged-away id stands for the person it was merged into; an unknown or emptied id is
+   * not found and a hidden person is refused, each by its id.
+   */
+  resolveForQuery(ids: string[]): string[] {
+    const row = this.db.prepare(
+      `SELECT id, merged_into, hidden, face_count, image_count + video_count AS image_count FROM people WHERE id = ?`,
+    );
+    type Row = {
+      id: string;
+      merged_into: string | null;
+      hidden: number;
+      face_count: number;
+      image_count: number;
+    };
+    const resolved = new Map<string, number>();
+    for (const id of ids) {
+      let r = row.get(id) as Row | undefined;
+      if (r?.merged_into) r = row.get(r.merged_into) as Row | undefined;
+      if (!r || r.merged_into || r.face_count === 0) throw notFound('person', id);
+      if (r.hidden)
+        throw new AlbumError('bad_request', `person ${id} is hidden; unhide it to list its photos`);
+      resolved.set(r.id, r.image_count);
+    }
+    return [...resolved].sort((a, b) => a[1] - b[1]).map(([id]) => id);
   }
 
   /** User edits and clustering results commit on their own, not in the indexer's group-commit window. */
@@ -123,12 +155,18 @@ export class PeopleStore {
       sets.push('labels = @labels');
       params.labels = JSON.stringify(patch.labels);
     }
-    this.db.prepare(`UPDATE people SET ${sets.join(', ')} WHERE id = @id`).run(params);
+    this.db.transaction(() => {
+      this.db.prepare(`UPDATE people SET ${sets.join(', ')} WHERE id = @id`).run(params);
+      if (patch.name !== undefined) indexPersonName(this.db, id, (params.name as string | null) ?? null);
+    })();
     return this.get(id)!;
   }
 
-  /** Merges `from` into `into` (rules: cluster/user-edits.ts); the merged-away ids are never reused. */
-  merge(from: string[], into: string): void {
+  /**
+   * Merges `from` into `into` (rules: cluster/user-edits.ts); the merged-away ids are never reused.
+   * `touching` hears the faces and people it is about to write, before it writes them (the edit log).
+   */
+  merge(from: string[], into: string, touching: Touching = () => {}): void {
     this.ownCommit();
     this.db.transaction(() => {
       for (const id of [into, ...from]) if (!this.get(id)) throw notFound('person', id);
@@ -138,6 +176,12 @@ export class PeopleStore {
         .prepare(`SELECT id, person_id, pinned_person_id, rejected_person_ids FROM faces
           WHERE person_id IN (SELECT value FROM json_each(?)) OR pinned_person_id IN (SELECT value FROM json_each(?))`)
         .all(ids, ids) as ConstraintRow[];
+      const earlier = (
+        this.db
+          .prepare('SELECT id FROM people WHERE merged_into IN (SELECT value FROM json_each(?))')
+          .all(JSON.stringify(from)) as { id: string }[]
+      ).map((r) => r.id);
+      touching({ faceIds: rows.map((r) => r.id), personIds: [into, ...from, ...earlier] });
       for (const row of rows) this.writeConstraints(row.id, mergeFace(fromRow(row), from, into));
       const retire = this.db.prepare('UPDATE people SET merged_into = ?, updated_at = ? WHERE id = ?');
       const repoint = this.db.prepare('UPDATE people SET merged_into = ? WHERE merged_into = ?');
@@ -154,7 +198,7 @@ export class PeopleStore {
    * "Not this person" (rules: cluster/user-edits.ts), for the face and every copy of its photo (same
    * content and face index), so the face does not stay in the person through a copy.
    */
-  rejectFace(personId: string, faceId: number): void {
+  rejectFace(personId: string, faceId: number, touching: Touching = () => {}): void {
     this.ownCommit();
     const row = this.db
       .prepare(
@@ -168,9 +212,34 @@ export class PeopleStore {
         .prepare(`SELECT f.id, f.person_id, f.pinned_person_id, f.rejected_person_ids FROM faces f
           JOIN photos p ON p.id = f.photo_id WHERE p.hash = ? AND f.idx = ?`)
         .all(row.hash, row.idx) as ConstraintRow[];
+      touching({ faceIds: copies.map((c) => c.id), personIds: [personId] });
       for (const copy of copies) this.writeConstraints(copy.id, rejectFace(fromRow(copy), personId));
       this.db.prepare('UPDATE people SET edited = 1, updated_at = ? WHERE id = ?').run(now, personId);
     })();
+  }
+
+  /** The person a merged-away person ended in (merges repoint earlier ones, so one hop), or null. */
+  mergedInto(id: string): string | null {
+    const row = this.db.prepare('SELECT merged_into FROM people WHERE id = ?').get(id) as
+      | { merged_into: string | null }
+      | undefined;
+    return row?.merged_into ?? null;
+  }
+
+  /** A person made by hand (faces given to a "new person"): edited, so clustering keeps it. */
+  create(id: string, name: string | null): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare('INSERT INTO people (id, name, edited, created_at, updated_at) VALUES (?, ?, 1, ?, ?)')
+      .run(id, name, now, now);
+  }
+
+  /** The face a person's card shows unless a cover was chosen (the automatic one, person-stats.ts). */
+  coverFaceId(id: string): number | null {
+    const row = this.db.prepare('SELECT cover_face_id FROM people WHERE id = ?').get(id) as
+      | { cover_face_id: number | null }
+      | undefined;
+    return row?.cover_face_id ?? null;
   }
 
   private writeConstraints(faceId: number, c: FaceConstraints): void {

@@ -1,4 +1,5 @@
 import { VIDEO_SUFFIXES } from '../../album/photo-filter';
+import { coverRankSql } from './cover-rank';
 import type { Db } from './database';
 
 /** Whether the path column `col` names a video (by suffix, as the album's key filter decides). */
@@ -11,7 +12,7 @@ const isVideoPath = (col: string) =>
  * knows how: SQLite triggers on `faces` update the person in the same statement (so in the same
  * transaction) as any insert, delete or move of a face, whoever writes it (indexer, clusterer, merge,
  * "not this person"). Counts change by ±1; the cover and age bounds are re-read by index seeks
- * (faces_person_cover, faces_person_age), so one write costs O(log faces of the person), never O(album).
+ * (faces_person_cover_rank, faces_person_age), so one write costs O(log faces of the person), never O(album).
  *
  * `rebuildPersonStats` recomputes the same figures from scratch: used once when an older data dir is
  * opened, and by tests to check that the triggers agree with a full recount.
@@ -22,6 +23,7 @@ export const FACE_STAT_COLUMNS = [
   'quality REAL',
   'age REAL',
   'gender TEXT',
+  'cover_rank REAL',
   // 1 for a face seen in a video: the person's videos and images are counted apart.
   'video INTEGER NOT NULL DEFAULT 0',
 ] as const;
@@ -42,8 +44,11 @@ export const PERSON_STAT_COLUMNS = [
   "name_key TEXT COLLATE NOCASE GENERATED ALWAYS AS (COALESCE(name, '')) VIRTUAL",
 ] as const;
 
-/** The best clusterable face, else the best face at all; ties go to the oldest face. */
-const COVER_ORDER = 'clusterable DESC, quality DESC, id';
+/**
+ * The best clusterable face, else the best face at all, "best" by cover rank (cover-rank.ts: sharp,
+ * frontal, eyes open, smiling); ties go to the oldest face.
+ */
+const COVER_ORDER = 'clusterable DESC, cover_rank DESC, id';
 
 /** Cover and age bounds of person `p`, by index seeks. */
 const seekFigures = (p: string) => `
@@ -70,7 +75,7 @@ const change = (f: 'NEW' | 'OLD', sign: 1 | -1) => {
 
 export const PERSON_STATS_SQL = `
 CREATE INDEX IF NOT EXISTS faces_person_photo ON faces(person_id, photo_id);
-CREATE INDEX IF NOT EXISTS faces_person_cover ON faces(person_id, clusterable DESC, quality DESC, id);
+CREATE INDEX IF NOT EXISTS faces_person_cover_rank ON faces(person_id, clusterable DESC, cover_rank DESC, id);
 CREATE INDEX IF NOT EXISTS faces_person_age ON faces(person_id, age);
 -- A person's videos (or images) alone: GET /people/:id/photos?mediaType=.
 CREATE INDEX IF NOT EXISTS faces_person_video_photo ON faces(person_id, video, photo_id);
@@ -85,13 +90,13 @@ CREATE TRIGGER IF NOT EXISTS faces_stats_move AFTER UPDATE OF person_id ON faces
   ${change('OLD', -1)}
   ${change('NEW', 1)}
 END;
-CREATE TRIGGER IF NOT EXISTS faces_stats_rank AFTER UPDATE OF clusterable, quality, age ON faces
+CREATE TRIGGER IF NOT EXISTS faces_stats_rank AFTER UPDATE OF clusterable, quality, age, cover_rank ON faces
   WHEN NEW.person_id IS NOT NULL AND OLD.person_id IS NEW.person_id BEGIN
   UPDATE people SET ${seekFigures('NEW.person_id')} WHERE id = NEW.person_id;
 END;
 `;
 
-/** Album-wide counts for /stats, kept by triggers so the stats route reads four rows. */
+/** Album-wide counts for /stats, kept by triggers so the stats route reads a few rows. */
 export const ALBUM_COUNTS_SQL = `
 CREATE TABLE IF NOT EXISTS album_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TRIGGER IF NOT EXISTS photos_count_insert AFTER INSERT ON photos BEGIN
@@ -106,10 +111,13 @@ CREATE TRIGGER IF NOT EXISTS rejected_videos_insert AFTER INSERT ON rejected_fil
   UPDATE album_counts SET n = n + 1 WHERE name = 'rejected_videos'; END;
 CREATE TRIGGER IF NOT EXISTS rejected_videos_delete AFTER DELETE ON rejected_files WHEN ${isVideoPath('OLD.path')} BEGIN
   UPDATE album_counts SET n = n - 1 WHERE name = 'rejected_videos'; END;
-CREATE TRIGGER IF NOT EXISTS faces_count_insert AFTER INSERT ON faces BEGIN
+CREATE TRIGGER IF NOT EXISTS faces_count_insert AFTER INSERT ON faces WHEN NEW.not_a_face = 0 BEGIN
   UPDATE album_counts SET n = n + 1 WHERE name = 'faces'; END;
-CREATE TRIGGER IF NOT EXISTS faces_count_delete AFTER DELETE ON faces BEGIN
+CREATE TRIGGER IF NOT EXISTS faces_count_delete AFTER DELETE ON faces WHEN OLD.not_a_face = 0 BEGIN
   UPDATE album_counts SET n = n - 1 WHERE name = 'faces'; END;
+CREATE TRIGGER IF NOT EXISTS faces_count_not_a_face AFTER UPDATE OF not_a_face ON faces
+  WHEN OLD.not_a_face IS NOT NEW.not_a_face BEGIN
+  UPDATE album_counts SET n = n + (CASE WHEN NEW.not_a_face = 1 THEN -1 ELSE 1 END) WHERE name = 'faces'; END;
 CREATE TRIGGER IF NOT EXISTS rejected_count_insert AFTER INSERT ON rejected_files BEGIN
   UPDATE album_counts SET n = n + 1 WHERE name = 'rejected'; END;
 CREATE TRIGGER IF NOT EXISTS rejected_count_delete AFTER DELETE ON rejected_files BEGIN
@@ -122,6 +130,29 @@ CREATE TRIGGER IF NOT EXISTS people_count_delete AFTER DELETE ON people
   WHEN OLD.merged_into IS NULL AND OLD.face_count > 0 BEGIN
   UPDATE album_counts SET n = n - 1 WHERE name = 'people'; END;
 `;
+
+/**
+ * Every album count the triggers above keep, with the query that recounts it from the tables. A count
+ * row is created (by that recount) whenever it is missing, whatever else the data dir holds: a data dir
+ * from before a count existed gets it on open, and no reader ever meets a missing row.
+ */
+const ALBUM_COUNTERS: Record<string, string> = {
+  photos: 'SELECT COUNT(*) FROM photos',
+  videos: `SELECT COUNT(*) FROM photos WHERE media_type = 'video'`,
+  faces: 'SELECT COUNT(*) FROM faces WHERE not_a_face = 0',
+  rejected: 'SELECT COUNT(*) FROM rejected_files',
+  rejected_videos: `SELECT COUNT(*) FROM rejected_files WHERE ${isVideoPath('path')}`,
+  people: `SELECT COUNT(*) FROM people WHERE merged_into IS NULL AND face_count > 0`,
+};
+
+/** Recounts every album count (`all`) or only those without a row; O(album) per recounted count. */
+function recountAlbumCounts(db: Db, which: 'all' | 'missing'): void {
+  for (const [name, sql] of Object.entries(ALBUM_COUNTERS))
+    db.prepare(
+      `INSERT INTO album_counts (name, n) SELECT ?, (${sql}) WHERE ? OR NOT EXISTS (SELECT 1 FROM album_counts WHERE name = ?)
+        ON CONFLICT(name) DO UPDATE SET n = excluded.n`,
+    ).run(name, which === 'all' ? 1 : 0, name);
+}
 
 /** A person is listed (and counted) when it is not merged away and has at least one face. */
 export const LISTED_PERSON = 'merged_into IS NULL AND face_count > 0';
@@ -147,19 +178,7 @@ export function rebuildPersonStats(db: Db, ids?: Iterable<string>): void {
     if (ids) for (const id of ids) recount.run(id);
     else {
       recount.run();
-      const set = db.prepare(
-        'INSERT INTO album_counts (name, n) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = excluded.n',
-      );
-      const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
-      set.run('photos', count('SELECT COUNT(*) AS n FROM photos'));
-      set.run('videos', count(`SELECT COUNT(*) AS n FROM photos WHERE media_type = 'video'`));
-      set.run(
-        'rejected_videos',
-        count(`SELECT COUNT(*) AS n FROM rejected_files WHERE ${isVideoPath('path')}`),
-      );
-      set.run('faces', count('SELECT COUNT(*) AS n FROM faces'));
-      set.run('rejected', count('SELECT COUNT(*) AS n FROM rejected_files'));
-      set.run('people', count(`SELECT COUNT(*) AS n FROM people WHERE ${LISTED_PERSON}`));
+      recountAlbumCounts(db, 'all');
     }
   })();
 }
@@ -175,35 +194,40 @@ export function storedPersonStats(db: Db, id: string): Record<string, unknown> |
 
 /**
  * Adds the stat columns, indexes, triggers and album counts; on a data dir made before they existed
- * (or a new one) fills them once. Runs on every open; after the first it only checks.
+ * (or before a change to what they count) fills them once. Runs on every open; after the first it only
+ * checks. A new data dir gets its counts (all 0) the same way: the count rows never depend on a fill.
  */
 export function migratePersonStats(db: Db): void {
   const has = (table: string, column: string) =>
     db.prepare(`SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ?`).get(table, column) !== undefined;
   db.transaction(() => {
-    // Data dirs from before videos: their photos are images, and the per-face triggers are rebuilt to
-    // count videos apart (CREATE TRIGGER IF NOT EXISTS would keep the old ones).
+    // The figures were never stored: a data dir from before them (the counts table comes with them).
+    const neverFilled =
+      db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'album_counts'`).get() === undefined;
+    // Data dirs from before the cover preference: their triggers and cover index rank by quality alone.
+    const rankedByQuality = !has('faces', 'cover_rank') && has('faces', 'quality');
+    // Data dirs from before videos: their photos are images and their triggers count every photo as one.
+    const beforeVideos = !has('people', 'video_count') && has('people', 'image_count');
     if (!has('photos', 'media_type'))
       db.exec(`ALTER TABLE photos ADD COLUMN media_type TEXT NOT NULL DEFAULT 'image'`);
-    if (!has('people', 'video_count'))
-      for (const t of ['faces_stats_insert', 'faces_stats_delete', 'faces_stats_move'])
-        db.exec(`DROP TRIGGER IF EXISTS ${t}`);
+    // CREATE TRIGGER IF NOT EXISTS would keep the old ones.
+    if (rankedByQuality || beforeVideos)
+      db.exec(`DROP TRIGGER IF EXISTS faces_stats_insert; DROP TRIGGER IF EXISTS faces_stats_delete;
+        DROP TRIGGER IF EXISTS faces_stats_move; DROP TRIGGER IF EXISTS faces_stats_rank;
+        DROP INDEX IF EXISTS faces_person_cover;`);
     for (const col of FACE_STAT_COLUMNS)
       if (!has('faces', col.split(' ')[0]!)) db.exec(`ALTER TABLE faces ADD COLUMN ${col}`);
     for (const col of PERSON_STAT_COLUMNS)
       if (!has('people', col.split(' ')[0]!)) db.exec(`ALTER TABLE people ADD COLUMN ${col}`);
     db.exec(ALBUM_COUNTS_SQL);
     db.exec(PERSON_STATS_SQL);
-    // A data dir counted before videos: its video count (0 unless a newer version wrote to it).
-    db.exec(`INSERT INTO album_counts (name, n) SELECT 'videos', (SELECT COUNT(*) FROM photos WHERE media_type = 'video')
-      WHERE EXISTS (SELECT 1 FROM album_counts) AND NOT EXISTS (SELECT 1 FROM album_counts WHERE name = 'videos')`);
-    db.exec(`INSERT INTO album_counts (name, n)
-      SELECT 'rejected_videos', (SELECT COUNT(*) FROM rejected_files WHERE ${isVideoPath('path')})
-      WHERE EXISTS (SELECT 1 FROM album_counts) AND NOT EXISTS (SELECT 1 FROM album_counts WHERE name = 'rejected_videos')`);
-    if (db.prepare(`SELECT 1 FROM album_counts`).get() === undefined) {
-      db.exec(`UPDATE faces SET (quality, age, gender) = (SELECT a.quality, a.age, a.gender
+    if (neverFilled || rankedByQuality || beforeVideos) {
+      db.exec(`UPDATE faces SET (quality, age, gender, cover_rank) = (SELECT a.quality, a.age, a.gender, ${coverRankSql('a')}
         FROM photos p JOIN analysis_faces a ON a.hash = p.hash AND a.idx = faces.idx WHERE p.id = faces.photo_id)`);
+      db.exec(
+        `UPDATE faces SET video = COALESCE((SELECT media_type = 'video' FROM photos WHERE id = faces.photo_id), 0)`,
+      );
       rebuildPersonStats(db);
-    }
+    } else recountAlbumCounts(db, 'missing');
   })();
 }

@@ -1,7 +1,9 @@
+import type { FaceAttributes } from '../../album/face-attributes';
 import type { Appearance, Box, FaceRecord, Gender, MediaType } from '../../album/types';
 import type { StoredFaceState } from '../cluster/cluster-types';
 import type { AnalyzedPhoto, DetectedFace } from '../engine/face-engine';
 import type { AnalyzedVideo } from '../video/video-analyzer';
+import { coverRankSql } from './cover-rank';
 import { type Db, type GroupCommit, groupCommitOf } from './database';
 import { MetaStore } from './meta-store';
 
@@ -59,12 +61,13 @@ interface FaceRow {
   roll: number | null;
   quality: number | null;
   sharpness: number | null;
+  attributes: string | null;
   time_seconds?: number | null;
   spans?: string | null;
 }
 
 const FACE_COLUMNS = `f.id, f.photo_id, f.person_id, f.clusterable, a.box_left, a.box_top, a.box_width, a.box_height,
-  a.confidence, a.age, a.gender, a.yaw, a.pitch, a.roll, a.quality, a.sharpness, a.time_seconds, a.spans`;
+  a.confidence, a.age, a.gender, a.yaw, a.pitch, a.roll, a.quality, a.sharpness, a.attributes, a.time_seconds, a.spans`;
 const FACE_JOIN = `faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx`;
 
 export function toFaceRecord(r: FaceRow): StoredFace {
@@ -83,6 +86,8 @@ export function toFaceRecord(r: FaceRow): StoredFace {
         : { yaw: r.yaw, pitch: r.pitch, roll: r.roll },
     quality: r.quality,
     sharpness: r.sharpness,
+    // NULL: analysed before attributes were read (face-attributes-column.ts).
+    attributes: r.attributes ? (JSON.parse(r.attributes) as FaceAttributes) : {},
     clusterable: r.clusterable === 1,
     ...(r.time_seconds !== null && r.time_seconds !== undefined
       ? { timeSeconds: r.time_seconds, spans: r.spans ? (JSON.parse(r.spans) as Appearance[]) : [] }
@@ -188,7 +193,7 @@ export class PhotoStore {
   saveAnalysis(hash: string, analysis: AnalyzedPhoto): void {
     const insertFace =
       this.db.prepare(`INSERT INTO analysis_faces (hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender,
-      yaw, pitch, roll, quality, sharpness, embedding) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+      yaw, pitch, roll, quality, sharpness, embedding, attributes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
     this.writes.run(() => {
       this.db.prepare('DELETE FROM analyses WHERE hash = ?').run(hash);
       this.db
@@ -211,6 +216,7 @@ export class PhotoStore {
           f.quality,
           f.sharpness,
           toBlob(f.embedding),
+          JSON.stringify(f.attributes),
         );
       });
     });
@@ -220,7 +226,8 @@ export class PhotoStore {
   saveVideoAnalysis(hash: string, video: AnalyzedVideo): void {
     const insertFace =
       this.db.prepare(`INSERT INTO analysis_faces (hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender,
-      yaw, pitch, roll, quality, sharpness, embedding, time_seconds, track, spans) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+      yaw, pitch, roll, quality, sharpness, embedding, attributes, time_seconds, track, spans)
+      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
     this.writes.run(() => {
       this.db.prepare('DELETE FROM analyses WHERE hash = ?').run(hash);
       this.db
@@ -245,11 +252,72 @@ export class PhotoStore {
           f.quality,
           f.sharpness,
           toBlob(f.embedding),
+          JSON.stringify(f.attributes ?? {}),
           f.timeSeconds,
           f.track,
           JSON.stringify(f.spans),
         );
       });
+    });
+  }
+
+  /**
+   * Analyses made before the engine read face attributes (`attributes` NULL), each with one path that
+   * shows it, after `afterHash` in hash order: what `face-album reanalyse` works through.
+   */
+  analysesWithoutAttributes(afterHash: string, limit: number): { hash: string; path: string }[] {
+    return this.db
+      .prepare(
+        `SELECT a.hash, (SELECT path FROM photos p WHERE p.hash = a.hash ORDER BY id LIMIT 1) AS path
+        FROM analyses a WHERE a.hash > ? AND a.rejected_reason IS NULL AND a.media_type = 'image'
+          AND EXISTS (SELECT 1 FROM analysis_faces af WHERE af.hash = a.hash AND af.attributes IS NULL)
+          AND EXISTS (SELECT 1 FROM photos p WHERE p.hash = a.hash)
+        ORDER BY a.hash LIMIT ?`,
+      )
+      .all(afterHash, limit) as { hash: string; path: string }[];
+  }
+
+  /** Stored boxes of one analysis, by face index (to match a re-run's faces to them). */
+  analysisBoxes(hash: string): { idx: number; box: Box }[] {
+    return (
+      this.db
+        .prepare(
+          'SELECT idx, box_left, box_top, box_width, box_height FROM analysis_faces WHERE hash = ? ORDER BY idx',
+        )
+        .all(hash) as {
+        idx: number;
+        box_left: number;
+        box_top: number;
+        box_width: number;
+        box_height: number;
+      }[]
+    ).map((r) => ({
+      idx: r.idx,
+      box: { left: r.box_left, top: r.box_top, width: r.box_width, height: r.box_height },
+    }));
+  }
+
+  /** Sets the attributes of an analysis's faces (by index) and of the person rows of every photo showing it. */
+  setAttributes(hash: string, byIdx: Map<number, FaceAttributes>): void {
+    this.writes.run(() => {
+      const set = this.db.prepare('UPDATE analysis_faces SET attributes = ? WHERE hash = ? AND idx = ?');
+      for (const { idx } of this.analysisBoxes(hash))
+        set.run(JSON.stringify(byIdx.get(idx) ?? {}), hash, idx);
+      // Closed eyes or a smile move a face in its person's cover order (cover-rank.ts).
+      this.db
+        .prepare(
+          `UPDATE faces SET cover_rank = (SELECT ${coverRankSql('a')} FROM analysis_faces a WHERE a.hash = ? AND a.idx = faces.idx)
+          WHERE photo_id IN (SELECT id FROM photos WHERE hash = ?)`,
+        )
+        .run(hash, hash);
+      this.db
+        .prepare(
+          `UPDATE person_photos SET attributes = (SELECT af.attributes FROM faces f JOIN photos p ON p.id = f.photo_id
+            JOIN analysis_faces af ON af.hash = p.hash AND af.idx = f.idx
+            WHERE f.person_id = person_photos.person_id AND f.photo_id = person_photos.photo_id ORDER BY f.idx LIMIT 1)
+          WHERE photo_id IN (SELECT id FROM photos WHERE hash = ?)`,
+        )
+        .run(hash);
     });
   }
 
@@ -310,7 +378,8 @@ export class PhotoStore {
         .all(photoId, hash) as (FaceRow & { idx: number })[];
       const known = this.knownFaces(photoId, hash);
       const insert = this.db.prepare(`INSERT INTO faces (photo_id, idx, clusterable, quality, age, gender,
-        person_id, pinned_person_id, rejected_person_ids, video) VALUES (?,?,?,?,?,?,?,?,?,?)`);
+        person_id, pinned_person_id, rejected_person_ids, not_a_face, video, cover_rank)
+        SELECT ?,?,?,?,?,?,?,?,?,?,?, ${coverRankSql('a')} FROM analysis_faces a WHERE a.hash = ? AND a.idx = ?`);
       for (const row of analysed) {
         const was = known.get(row.idx);
         insert.run(
@@ -323,7 +392,10 @@ export class PhotoStore {
           was?.person_id ?? null,
           was?.pinned_person_id ?? null,
           was?.rejected_person_ids ?? '[]',
+          was?.not_a_face ?? 0,
           row.time_seconds === null || row.time_seconds === undefined ? 0 : 1,
+          hash,
+          row.idx,
         );
       }
       this.bumpGeneration();
@@ -366,6 +438,13 @@ export class PhotoStore {
     ).map((r) => r.path);
   }
 
+  /** The paths holding this content, with the stamps they were indexed at (by photos_hash). */
+  pathsWithHash(hash: string): ({ path: string } & FileStamp)[] {
+    return this.db
+      .prepare('SELECT path, size, mtime_ms AS mtimeMs FROM photos WHERE hash = ?')
+      .all(hash) as ({ path: string } & FileStamp)[];
+  }
+
   photoByPath(path: string): StoredPhoto | null {
     const r = this.db.prepare(`${PHOTO_SELECT} WHERE p.path = ?`).get(path) as PhotoRow | undefined;
     return r ? toStoredPhoto(r) : null;
@@ -397,8 +476,20 @@ export class PhotoStore {
     return out;
   }
 
+  /** Faces by id with the path of their photo, in the order asked (ids not found are left out). */
+  facesByIds(ids: number[]): (StoredFace & { path: string })[] {
+    if (!ids.length) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT ${FACE_COLUMNS}, p.path FROM ${FACE_JOIN} WHERE f.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(ids)) as (FaceRow & { path: string })[];
+    const byId = new Map(rows.map((r) => [r.id, { ...toFaceRecord(r), path: r.path }]));
+    return ids.map((id) => byId.get(id)).filter((f) => f !== undefined);
+  }
+
   /**
-   * All faces with their edit constraints but without embeddings, and the distinct content each shows
+   * All faces (but those marked "not a face") with their edit constraints but without embeddings, and the distinct content each shows
    * (copies of one photo share the first photo's id): what a clustering run compares.
    */
   clusterFaceStates(): StoredFaceState[] {
@@ -407,7 +498,8 @@ export class PhotoStore {
         `SELECT f.id, f.photo_id, f.idx, c.first AS content_photo_id, f.clusterable, f.person_id, f.pinned_person_id,
           f.rejected_person_ids, a.track
         FROM faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx
-        JOIN (SELECT hash, MIN(id) AS first FROM photos GROUP BY hash) c ON c.hash = p.hash ORDER BY f.id`,
+        JOIN (SELECT hash, MIN(id) AS first FROM photos GROUP BY hash) c ON c.hash = p.hash
+        WHERE f.not_a_face = 0 ORDER BY f.id`,
       )
       .all() as {
       id: number;
@@ -502,10 +594,10 @@ export class PhotoStore {
   /** Keeps the person and edits of a photo's faces, by content, before the photo row goes. */
   private rememberFaces(path: string): void {
     this.db
-      .prepare(`INSERT INTO face_memory (hash, idx, person_id, pinned_person_id, rejected_person_ids)
-      SELECT p.hash, f.idx, f.person_id, f.pinned_person_id, f.rejected_person_ids FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.path = ?
+      .prepare(`INSERT INTO face_memory (hash, idx, person_id, pinned_person_id, rejected_person_ids, not_a_face)
+      SELECT p.hash, f.idx, f.person_id, f.pinned_person_id, f.rejected_person_ids, f.not_a_face FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.path = ?
       ON CONFLICT(hash, idx) DO UPDATE SET person_id = excluded.person_id, pinned_person_id = excluded.pinned_person_id,
-        rejected_person_ids = excluded.rejected_person_ids`)
+        rejected_person_ids = excluded.rejected_person_ids, not_a_face = excluded.not_a_face`)
       .run(path);
   }
 
@@ -517,7 +609,15 @@ export class PhotoStore {
   private knownFaces(
     photoId: number,
     hash: string,
-  ): Map<number, { person_id: string | null; pinned_person_id: string | null; rejected_person_ids: string }> {
+  ): Map<
+    number,
+    {
+      person_id: string | null;
+      pinned_person_id: string | null;
+      rejected_person_ids: string;
+      not_a_face: number;
+    }
+  > {
     const copy = this.db
       .prepare('SELECT id FROM photos WHERE hash = ? AND id <> ? ORDER BY id LIMIT 1')
       .get(hash, photoId) as { id: number } | undefined;
@@ -525,14 +625,14 @@ export class PhotoStore {
       copy
         ? this.db
             .prepare(
-              `SELECT f.idx, CASE WHEN p.id IS NOT NULL THEN f.person_id END AS person_id, f.pinned_person_id, f.rejected_person_ids
-              FROM faces f LEFT JOIN people p ON p.id = f.person_id AND p.merged_into IS NULL WHERE f.photo_id = ?`,
+              `SELECT f.idx, CASE WHEN p.id IS NOT NULL THEN f.person_id END AS person_id, f.pinned_person_id, f.rejected_person_ids,
+                f.not_a_face FROM faces f LEFT JOIN people p ON p.id = f.person_id AND p.merged_into IS NULL WHERE f.photo_id = ?`,
             )
             .all(copy.id)
         : this.db
             .prepare(
-              `SELECT m.idx, CASE WHEN p.id IS NOT NULL THEN m.person_id END AS person_id, m.pinned_person_id, m.rejected_person_ids
-              FROM face_memory m LEFT JOIN people p ON p.id = m.person_id AND p.merged_into IS NULL WHERE m.hash = ?`,
+              `SELECT m.idx, CASE WHEN p.id IS NOT NULL THEN m.person_id END AS person_id, m.pinned_person_id, m.rejected_person_ids,
+                m.not_a_face FROM face_memory m LEFT JOIN people p ON p.id = m.person_id AND p.merged_into IS NULL WHERE m.hash = ?`,
             )
             .all(hash)
     ) as {
@@ -540,6 +640,7 @@ export class PhotoStore {
       person_id: string | null;
       pinned_person_id: string | null;
       rejected_person_ids: string;
+      not_a_face: number;
     }[];
     return new Map(rows.map((r) => [r.idx, r]));
   }
@@ -599,7 +700,8 @@ export class PhotoStore {
     return Number(this.meta.get('generation') ?? 0);
   }
 
-  private bumpGeneration(): void {
+  /** Also by a hand edit that takes faces out of clustering or gives them back ("not a face"): the next pass runs. */
+  bumpGeneration(): void {
     this.meta.increment('generation');
   }
 }

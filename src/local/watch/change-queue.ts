@@ -21,6 +21,8 @@ export class ChangeQueue {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private waiters: (() => void)[] = [];
+  /** The batch being delivered: still waiting to be indexed until its delivery ends. */
+  private inFlight: FolderChange[] = [];
 
   constructor(private readonly opts: ChangeQueueOptions) {}
 
@@ -35,15 +37,20 @@ export class ChangeQueue {
     }, this.opts.batchWindowMs ?? 250);
   }
 
+  /** Changes not indexed yet: waiting, and being indexed (a batch leaves the queue only when delivered). */
   get size(): number {
-    return this.pending.size;
+    return this.pending.size + this.inFlight.length;
   }
 
-  /** Changes waiting under a key prefix (one library's folder). */
-  sizeUnder(prefix: string): number {
-    let n = 0;
-    for (const key of this.pending.keys()) if (key.startsWith(prefix)) n++;
-    return n;
+  /**
+   * Under a key prefix (one library's folder; '' for all): changes not indexed yet (`queued`, those being
+   * indexed included) and those being indexed now (`running`).
+   */
+  countsUnder(prefix: string): { queued: number; running: number } {
+    let waiting = 0;
+    for (const key of this.pending.keys()) if (key.startsWith(prefix)) waiting++;
+    const running = this.inFlight.filter((c) => c.key.startsWith(prefix)).length;
+    return { queued: waiting + running, running };
   }
 
   /** Resolves once everything pushed so far has been delivered. */
@@ -58,11 +65,14 @@ export class ChangeQueue {
       while (this.pending.size) {
         const batch = [...this.pending.values()].slice(0, this.opts.maxBatch ?? 100);
         for (const c of batch) this.pending.delete(c.key);
+        this.inFlight = batch;
         try {
           await this.opts.deliver(batch);
         } catch (err) {
           // The handler rethrows transient failures for FC to retry; here the next change or restart retries.
           this.opts.log.error('watch.batch_failed', { changes: batch.length, error: err });
+        } finally {
+          this.inFlight = [];
         }
         this.opts.onDelivered?.();
       }

@@ -1,7 +1,8 @@
 import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { classifyPhotoKey } from '../../album/photo-filter';
+import type { Logger } from '../../log/logger';
 import { fileStamp, type PhotoFolder } from '../folder/photo-folder';
 import type { FileStamp } from '../store/photo-store';
 import type { FolderChange } from './oss-event-builder';
@@ -17,14 +18,34 @@ export function nestedDataDir(photosDir: string, dataDir: string): string | unde
 
 const STAT_BATCH = 64;
 
-/** Every photo-named file under the folder with its stamp. Symlinked folders are not entered. */
-export async function walkPhotos(folder: PhotoFolder, skipDir?: string): Promise<Map<string, FileStamp>> {
+async function isDirectoryLink(abs: string): Promise<boolean> {
+  try {
+    return (await stat(abs)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every photo-named file under the folder with its stamp. Symlinked folders are not entered (one may
+ * lead outside the folder, or back into it): `log` hears once per walk about each one skipped.
+ */
+export async function walkPhotos(
+  folder: PhotoFolder,
+  skipDir?: string,
+  log?: Logger,
+): Promise<Map<string, FileStamp>> {
   const found = new Map<string, FileStamp>();
   const visit = async (dir: string): Promise<void> => {
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
-    } catch {
+    } catch (err) {
+      // Gone since it was listed: nothing to say. A folder the album may not list: its photos are not
+      // refused one by one (they cannot be seen), so the walk says so.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM')
+        log?.warn('folder.unreadable_dir', { key: folder.keyOf(dir) ?? '', reason: code });
       return;
     }
     const files: { key: string; abs: string }[] = [];
@@ -35,9 +56,15 @@ export async function walkPhotos(folder: PhotoFolder, skipDir?: string): Promise
         if (abs !== skipDir) await visit(abs);
         continue;
       }
-      if (!entry.isFile() && !entry.isSymbolicLink()) continue;
       const key = folder.keyOf(abs);
-      if (key && classifyPhotoKey(key, '').accept) files.push({ key, abs });
+      if (!key) continue;
+      if (entry.isSymbolicLink() && (await isDirectoryLink(abs))) {
+        log?.info('folder.directory_link_skipped', { key });
+        continue;
+      }
+      // Not only regular files: a FIFO, socket or device named like a photo is handed on too, so the
+      // indexer refuses it with a reason instead of it going unmentioned.
+      if (classifyPhotoKey(key, '').accept) files.push({ key, abs });
     }
     // A folder's stamps are read in parallel: one at a time, the walk waited on each stat in turn.
     for (let i = 0; i < files.length; i += STAT_BATCH) {

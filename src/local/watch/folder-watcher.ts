@@ -160,7 +160,8 @@ async function watchDirectories(opts: FolderWatcherOptions): Promise<FolderWatch
       return;
     }
     if (st.isDirectory()) await watchDir(abs, true);
-    else if (st.isFile() || st.isSymbolicLink()) settle(abs);
+    // Any other kind (a FIFO, a socket) too: the indexer refuses it with a reason.
+    else settle(abs);
   };
 
   /** Watches `dir` and the folders under it; `announce`: its files are new (a folder moved or copied in). */

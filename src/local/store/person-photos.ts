@@ -1,0 +1,241 @@
+import { AlbumError } from '../../album/errors';
+import { type AttributeFilter, type FaceAttributes, matchesAttributes } from '../../album/face-attributes';
+import type { MediaType, TakenRange } from '../../album/types';
+import type { Db } from './database';
+
+/**
+ * Which photos each person is in, in taken order: one row per (person, photo), kept by triggers on
+ * `faces` in the same statement as any face insert, delete or move (indexer, clusterer, merge, edits).
+ * `taken_key` is the photo's taken date ('' when it has none, so undated photos come last, newest
+ * first); `attributes` are the person's face attributes on that photo (for ?emotion=… filters); `video`
+ * is 1 for a video (a video is one row, however many of its faces are the person's).
+ *
+ * Reads walk the (person_id, taken_key, photo_id) index from a keyset position, so a page costs index
+ * seeks whatever the album's size; several people are intersected by leapfrogging their lists (each
+ * step seeks one list to the others' candidate), which costs seeks in proportion to how the lists
+ * interleave, never a scan of anyone's photos.
+ */
+export const PERSON_PHOTOS_SQL = `
+CREATE TABLE IF NOT EXISTS person_photos (
+  person_id TEXT NOT NULL,
+  photo_id INTEGER NOT NULL,
+  taken_key TEXT NOT NULL,
+  attributes TEXT,
+  video INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (person_id, photo_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS person_photos_taken ON person_photos(person_id, taken_key, photo_id);
+CREATE TRIGGER IF NOT EXISTS faces_person_photos_insert AFTER INSERT ON faces WHEN NEW.person_id IS NOT NULL BEGIN
+  ${link('NEW')}
+END;
+CREATE TRIGGER IF NOT EXISTS faces_person_photos_delete AFTER DELETE ON faces WHEN OLD.person_id IS NOT NULL BEGIN
+  ${unlink('OLD')}
+END;
+CREATE TRIGGER IF NOT EXISTS faces_person_photos_move AFTER UPDATE OF person_id ON faces
+  WHEN OLD.person_id IS NOT NEW.person_id BEGIN
+  ${unlink('OLD')}
+  ${link('NEW')}
+END;
+`;
+
+/** The attributes a row keeps: those of the person's face with the lowest index on the photo. */
+function refreshAttributes(f: 'NEW' | 'OLD'): string {
+  return `UPDATE person_photos SET attributes = (SELECT af.attributes FROM faces x JOIN photos p ON p.id = x.photo_id
+      JOIN analysis_faces af ON af.hash = p.hash AND af.idx = x.idx
+      WHERE x.person_id = ${f}.person_id AND x.photo_id = ${f}.photo_id ORDER BY x.idx LIMIT 1)
+    WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id;`;
+}
+
+function link(f: 'NEW' | 'OLD'): string {
+  return `INSERT OR IGNORE INTO person_photos (person_id, photo_id, taken_key, attributes, video)
+    SELECT ${f}.person_id, p.id, COALESCE(a.taken_at, ''), af.attributes, p.media_type = 'video' FROM photos p
+    JOIN analyses a ON a.hash = p.hash LEFT JOIN analysis_faces af ON af.hash = p.hash AND af.idx = ${f}.idx
+    WHERE p.id = ${f}.photo_id AND ${f}.person_id IS NOT NULL;
+  ${refreshAttributes(f)}`;
+}
+
+function unlink(f: 'NEW' | 'OLD'): string {
+  return `DELETE FROM person_photos WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id
+    AND NOT EXISTS (SELECT 1 FROM faces WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id);
+  ${refreshAttributes(f)}`;
+}
+
+/** One media type of a person: ?mediaType= seeks it as the whole list seeks person_photos_taken. */
+const MEDIA_INDEX_SQL = `CREATE INDEX IF NOT EXISTS person_photos_media ON person_photos(person_id, video, taken_key, photo_id)`;
+
+/**
+ * Creates the table and triggers; fills it once from the faces of a data dir made before it existed.
+ * A table from before videos gets its `video` column (from the photos' media type) and the link
+ * triggers again (CREATE TRIGGER IF NOT EXISTS would keep the ones that do not set it).
+ */
+export function migratePersonPhotos(db: Db): void {
+  const existed = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'person_photos'`).get() !== undefined;
+  const beforeVideos =
+    existed &&
+    db.prepare(`SELECT 1 FROM pragma_table_xinfo('person_photos') WHERE name = 'video'`).get() === undefined;
+  db.transaction(() => {
+    if (beforeVideos) {
+      db.exec(`ALTER TABLE person_photos ADD COLUMN video INTEGER NOT NULL DEFAULT 0;
+        UPDATE person_photos SET video = 1 WHERE photo_id IN (SELECT id FROM photos WHERE media_type = 'video');
+        DROP TRIGGER IF EXISTS faces_person_photos_insert; DROP TRIGGER IF EXISTS faces_person_photos_move;`);
+    }
+    db.exec(PERSON_PHOTOS_SQL);
+    db.exec(MEDIA_INDEX_SQL);
+    if (!existed) rebuildPersonPhotos(db);
+  })();
+}
+
+/** Recomputes every row from the faces (O(faces)): migration, `reanalyse`, and tests comparing with the triggers. */
+export function rebuildPersonPhotos(db: Db): void {
+  db.exec(`DELETE FROM person_photos;
+    INSERT OR IGNORE INTO person_photos (person_id, photo_id, taken_key, attributes, video)
+    SELECT f.person_id, p.id, COALESCE(a.taken_at, ''), af.attributes, p.media_type = 'video' FROM faces f JOIN photos p ON p.id = f.photo_id
+    JOIN analyses a ON a.hash = p.hash LEFT JOIN analysis_faces af ON af.hash = p.hash AND af.idx = f.idx
+    WHERE f.person_id IS NOT NULL ORDER BY f.photo_id, f.idx`);
+}
+
+/** A position in newest-first order: the taken key and photo id of the last photo of a page. */
+interface Position {
+  key: string;
+  id: number;
+}
+
+/** Past every real key ('' < dates < this). */
+const TOP: Position = { key: '\uffff', id: Number.MAX_SAFE_INTEGER };
+/** Lower bound on taken_key that leaves undated photos ('') out: ISO dates start with a digit. */
+const DATED = '0';
+/**
+ * Rows a filtered page may examine before it answers with what it found and a cursor to go on: a filter
+ * that matches rarely then costs a bounded amount per request, not the person's whole list.
+ */
+export const MAX_EXAMINED_PER_PAGE = 2000;
+
+export function encodeTakenCursor(p: Position): string {
+  return Buffer.from(JSON.stringify([p.key, p.id])).toString('base64url');
+}
+
+function decodeTakenCursor(cursor: string | undefined): Position | null {
+  if (!cursor) return null;
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      typeof v[0] === 'string' &&
+      v[0].length <= 64 &&
+      Number.isSafeInteger(v[1]) &&
+      v[1] >= 0
+    )
+      return { key: v[0], id: v[1] };
+  } catch {
+    // falls through to the error below
+  }
+  throw new AlbumError('bad_request', 'invalid cursor');
+}
+
+export interface TakenPageQuery extends TakenRange {
+  limit: number;
+  cursor?: string | undefined;
+  /** One person only: the person's face on the photo must match these. */
+  attributes?: AttributeFilter | undefined;
+  /** Only photos or only videos. */
+  mediaType?: MediaType | undefined;
+}
+
+/** Reads of person_photos: one person's photos or several people's shared photos, newest first. */
+export class PersonPhotos {
+  constructor(private readonly db: Db) {}
+
+  /** The row at or before `at` in `person`'s list (of one media type), above `low`; null past the end. */
+  private seek(
+    person: string,
+    at: Position,
+    low: string,
+    media: MediaType | undefined,
+  ): (Position & { attributes: string | null }) | null {
+    const r = (
+      media
+        ? this.db
+            .prepare(
+              `SELECT taken_key, photo_id, attributes FROM person_photos WHERE person_id = ? AND video = ?
+                AND (taken_key, photo_id) <= (?, ?) AND taken_key >= ? ORDER BY taken_key DESC, photo_id DESC LIMIT 1`,
+            )
+            .get(person, media === 'video' ? 1 : 0, at.key, at.id, low)
+        : this.db
+            .prepare(
+              `SELECT taken_key, photo_id, attributes FROM person_photos WHERE person_id = ? AND (taken_key, photo_id) <= (?, ?)
+                AND taken_key >= ? ORDER BY taken_key DESC, photo_id DESC LIMIT 1`,
+            )
+            .get(person, at.key, at.id, low)
+    ) as { taken_key: string; photo_id: number; attributes: string | null } | undefined;
+    return r ? { key: r.taken_key, id: r.photo_id, attributes: r.attributes } : null;
+  }
+
+  /**
+   * Photo ids of one page of photos holding every one of `people` (ids as stored, resolved by the caller;
+   * the smallest list first makes the fewest seeks), and the next page's cursor.
+   */
+  page(people: string[], q: TakenPageQuery): { ids: number[]; nextCursor: string | null } {
+    const high = decodeTakenCursor(q.cursor);
+    let at: Position = high ? step(high) : q.to ? { key: q.to, id: Number.MAX_SAFE_INTEGER } : TOP;
+    const low = q.from ?? (q.to ? DATED : '');
+    const ids: number[] = [];
+    let examined = 0;
+    while (ids.length < q.limit) {
+      const found = this.intersect(people, at, low, q.mediaType);
+      if (!found) return { ids, nextCursor: null };
+      at = step(found);
+      examined++;
+      if (q.attributes && !matchesAttributes(parseAttributes(found.attributes), q.attributes)) {
+        if (examined >= MAX_EXAMINED_PER_PAGE) break;
+        continue;
+      }
+      ids.push(found.id);
+    }
+    // The page is full (or the filter's budget spent): a next page exists if anything lies below.
+    const more = this.intersect(people, at, low, q.mediaType) !== null;
+    return { ids, nextCursor: more ? encodeTakenCursor(back(at)) : null };
+  }
+
+  /**
+   * Leapfrog: the newest position at or before `at` present in every list. The candidate only moves
+   * down; it is common once `people.length` seeks in a row (one per list) returned it unchanged.
+   */
+  private intersect(
+    people: string[],
+    at: Position,
+    low: string,
+    media: MediaType | undefined,
+  ): (Position & { attributes: string | null }) | null {
+    let candidate = this.seek(people[0]!, at, low, media);
+    if (!candidate) return null;
+    let agreed = 1;
+    for (let i = 1 % people.length; agreed < people.length; i = (i + 1) % people.length) {
+      const r = this.seek(people[i]!, candidate, low, media);
+      if (!r) return null;
+      if (r.key === candidate.key && r.id === candidate.id) agreed++;
+      else {
+        candidate = r;
+        agreed = 1;
+      }
+    }
+    return candidate;
+  }
+
+  /** Ids of a person's rows, for tests comparing the triggers with a rebuild. */
+  rows(person: string): { photoId: number; takenKey: string }[] {
+    return (
+      this.db
+        .prepare('SELECT photo_id, taken_key FROM person_photos WHERE person_id = ? ORDER BY photo_id')
+        .all(person) as { photo_id: number; taken_key: string }[]
+    ).map((r) => ({ photoId: r.photo_id, takenKey: r.taken_key }));
+  }
+}
+
+/** Just after `p` in newest-first order (inclusive seeks from here skip p). */
+const step = (p: Position): Position => ({ key: p.key, id: p.id - 1 });
+const back = (p: Position): Position => ({ key: p.key, id: p.id + 1 });
+
+function parseAttributes(text: string | null): FaceAttributes {
+  return text ? (JSON.parse(text) as FaceAttributes) : {};
+}
