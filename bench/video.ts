@@ -173,8 +173,17 @@ console.log(
 
 // ---- quality ----
 const qDir = join(work, 'quality');
-const picked = readdirSync(DEV)
-  .filter((d) => readdirSync(join(DEV, d)).length >= 12)
+// Identities from the dataset's ground truth (MANIFEST.csv: path,person_or_blank,notes): one named person
+// per image; folders starting with '_' and files such as MANIFEST.csv are not identities.
+const imagesOf = new Map<string, number>();
+for (const line of readFileSync(join(DEV, 'MANIFEST.csv'), 'utf8').split('\n').slice(1)) {
+  const [path, person] = line.split(',');
+  if (!path || !person || person.includes('|') || path.startsWith('_')) continue;
+  imagesOf.set(person, (imagesOf.get(person) ?? 0) + 1);
+}
+const picked = [...imagesOf]
+  .filter(([, n]) => n >= 12)
+  .map(([who]) => who)
   .sort()
   .slice(0, identities);
 const clipOf = new Map<string, string>();
