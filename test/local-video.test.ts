@@ -3,7 +3,15 @@
  * from faces-dev photos, the real engine, SQLite, and the HTTP API. A clip of a person whose photos are
  * in the album lands in that person, says when the person appears, and never founds a person alone.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +19,7 @@ import { type LocalAlbum, openLocalAlbum } from '../src/local/local-runtime';
 import { findFfmpeg } from '../src/local/video/ffmpeg-binary';
 import { PersonShape, PhotoShape, pageOf, StatsShape, VideoPhotoShape } from './contract/api-shapes';
 import { captureLogs } from './fake-imm/fc-events';
-import { makeClip } from './support/make-clip';
+import { makeAudioOnly, makeClip, overstateDuration } from './support/make-clip';
 
 const DEV = join(import.meta.dirname, '../../shared/datasets/faces-dev');
 const dev = (p: string) => join(DEV, p);
@@ -255,5 +263,125 @@ describe('videos with no ffmpeg', () => {
       await noFfmpeg.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('odd videos: a lying header, variable frame rate, sound only, 2 GB, a file still being written', () => {
+  let dir: string;
+  let odd: LocalAlbum;
+  let oddLogs: ReturnType<typeof captureLogs>;
+  const at = (key: string) => `oss://${odd.bucket}/${key}`;
+  const get = async (key: string) =>
+    VideoPhotoShape.parse(
+      await (await odd.runtime.api.request(`/photos/faces?uri=${encodeURIComponent(key)}`)).json(),
+    );
+  const hugo = async () => {
+    const list = pageOf(PersonShape).parse(await (await odd.runtime.api.request('/people')).json()).items;
+    expect(list).toHaveLength(1);
+    return list[0]!;
+  };
+
+  beforeAll(async () => {
+    const ff = await findFfmpeg({});
+    if (!ff.ok) throw new Error(ff.reason);
+    dir = mkdtempSync(join(tmpdir(), 'fa-odd-video-'));
+    const photos = join(dir, 'photos');
+    mkdirSync(photos, { recursive: true });
+    PHOTOS.hugo.forEach((p, i) => {
+      copyFileSync(dev(p), join(photos, `hugo-${i}.jpg`));
+    });
+    const three = [{ image: dev('Hugo_Chavez/11.jpg'), seconds: 3 }];
+    // Says 2 h (every duration in its header), holds 3 s.
+    await makeClip(ff.path, join(photos, 'liar.mp4'), three, { ...CLIP, codec: 'h264' });
+    await overstateDuration(join(photos, 'liar.mp4'), 2400);
+    // 30 fps, then 4 fps while Hugo is on screen (2–5 s), then 30 fps again.
+    await makeClip(
+      ff.path,
+      join(photos, 'vfr.mp4'),
+      [
+        { image: null, seconds: 2 },
+        { image: dev('Hugo_Chavez/13.jpg'), seconds: 3 },
+        { image: null, seconds: 3 },
+      ],
+      { ...CLIP, codec: 'h264', vfr: true },
+    );
+    await makeAudioOnly(ff.path, join(photos, 'voice.mp4'));
+    // 2 GiB: a 3 s clip and then (sparse) padding to 2 GiB that no player reads.
+    await makeClip(ff.path, join(photos, 'huge.mp4'), three, { ...CLIP, codec: 'h264' });
+    truncateSync(join(photos, 'huge.mp4'), 2 * 1024 ** 3);
+    // Still being written: the first third of a clip now, the rest later.
+    await makeClip(ff.path, join(dir, 'whole.mp4'), three, { ...CLIP, codec: 'h264' });
+    const whole = readFileSync(join(dir, 'whole.mp4'));
+    writeFileSync(join(photos, 'growing.mp4'), whole.subarray(0, Math.floor(whole.length / 3)));
+    oddLogs = captureLogs();
+    odd = openLocalAlbum({
+      photosDir: photos,
+      dataDir: join(dir, 'data'),
+      workers: 1,
+      env: {},
+      log: oddLogs.log,
+    });
+    await odd.backend.indexPhotos(
+      [0, 1, 2, 3].map((i) => at(`hugo-${i}.jpg`)),
+      oddLogs.log,
+    );
+  }, 600_000);
+  afterAll(async () => {
+    await odd?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('analyses the 3 s a 2-hour header holds, says so in the log, and keeps the real length', async () => {
+    const [o] = await odd.backend.indexPhotos([at('liar.mp4')], oddLogs.log);
+    expect(o!.outcome).toBe('done');
+    expect(oddLogs.events('video.shorter_than_container')[0]).toMatchObject({ containerSeconds: 7200 });
+    await odd.backend.runClustering({ deadline: Date.now() + 120_000, log: oddLogs.log });
+    const video = await get('liar.mp4');
+    expect(video.durationSeconds).toBeLessThan(5);
+    expect(video.faces.some((f) => f.personId !== null)).toBe(true);
+  });
+
+  it('places faces of a variable-frame-rate clip at their own times', async () => {
+    const [o] = await odd.backend.indexPhotos([at('vfr.mp4')], oddLogs.log);
+    expect(o!.outcome).toBe('done');
+    await odd.backend.runClustering({ deadline: Date.now() + 120_000, log: oddLogs.log });
+    const person = await hugo();
+    const video = pageOf(VideoPhotoShape)
+      .parse(await (await odd.runtime.api.request(`/people/${person.id}/photos?mediaType=video`)).json())
+      .items.find((v) => v.key === 'vfr.mp4')!;
+    expect(video.durationSeconds).toBeCloseTo(8, 0);
+    expect(video.appearances).toHaveLength(1);
+    expect(video.appearances[0]!.fromSeconds).toBeGreaterThanOrEqual(1.5);
+    expect(video.appearances[0]!.fromSeconds).toBeLessThanOrEqual(3);
+    expect(video.appearances[0]!.toSeconds).toBeGreaterThanOrEqual(3.5);
+    expect(video.appearances[0]!.toSeconds).toBeLessThanOrEqual(5.5);
+  });
+
+  it('refuses a sound-only file with its reason, once', async () => {
+    const [o] = await odd.backend.indexPhotos([at('voice.mp4')], oddLogs.log);
+    expect(o).toMatchObject({
+      outcome: 'rejected',
+      reason: expect.stringMatching(/^unsupported: audio only/),
+    });
+    expect((await odd.backend.indexPhotos([at('voice.mp4')], oddLogs.log))[0]!.outcome).toBe('unchanged');
+  });
+
+  it('analyses a 2 GiB file like any other (the decoder reads what it needs)', async () => {
+    const [o] = await odd.backend.indexPhotos([at('huge.mp4')], oddLogs.log);
+    expect(o!.outcome).toBe('done');
+    const video = await get('huge.mp4');
+    expect(video.durationSeconds).toBeCloseTo(3, 0);
+    expect(video.faces.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a file still being written, and indexes it once the writing has changed it', async () => {
+    const [first] = await odd.backend.indexPhotos([at('growing.mp4')], oddLogs.log);
+    expect(first).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/^corrupt: /) });
+    // Unchanged: not tried again (a restart does not retry a hopeless file forever).
+    expect((await odd.backend.indexPhotos([at('growing.mp4')], oddLogs.log))[0]!.outcome).toBe('unchanged');
+    copyFileSync(join(dir, 'whole.mp4'), join(dir, 'photos', 'growing.mp4'));
+    const [done] = await odd.backend.indexPhotos([at('growing.mp4')], oddLogs.log);
+    expect(done!.outcome).toBe('done');
+    expect((await get('growing.mp4')).faces.length).toBeGreaterThan(0);
   });
 });

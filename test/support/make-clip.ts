@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -23,6 +23,11 @@ export interface ClipOptions {
   rotate?: 90 | 270;
   /** Height of the photo inside the frame (default: half the frame). */
   photoHeight?: number;
+  /**
+   * Variable frame rate: every other segment at 4 frames a second instead of `fps`, and the frames keep
+   * their own times (as phones write clips that slow down in low light).
+   */
+  vfr?: boolean;
 }
 
 /**
@@ -40,7 +45,9 @@ export async function makeClip(
   const inputs: string[] = [];
   const chains: string[] = [];
   segments.forEach((s, i) => {
-    if (s.image) inputs.push('-loop', '1', '-framerate', String(fps), '-t', String(s.seconds), '-i', s.image);
+    const rate = o.vfr && i % 2 === 1 ? 4 : fps;
+    if (s.image)
+      inputs.push('-loop', '1', '-framerate', String(rate), '-t', String(s.seconds), '-i', s.image);
     else
       inputs.push(
         '-f',
@@ -48,11 +55,11 @@ export async function makeClip(
         '-t',
         String(s.seconds),
         '-i',
-        `color=c=gray:s=${o.width}x${o.height}:r=${fps}`,
+        `color=c=gray:s=${o.width}x${o.height}:r=${rate}`,
       );
     chains.push(
       s.image
-        ? `[${i}]scale=-2:${ph},pad=${o.width}:${o.height}:(ow-iw)/2:(oh-ih)/2:color=gray,setsar=1,fps=${fps},format=yuv420p[s${i}]`
+        ? `[${i}]scale=-2:${ph},pad=${o.width}:${o.height}:(ow-iw)/2:(oh-ih)/2:color=gray,setsar=1,fps=${rate},format=yuv420p[s${i}]`
         : `[${i}]setsar=1,format=yuv420p[s${i}]`,
     );
   });
@@ -91,6 +98,7 @@ export async function makeClip(
       String(o.gop ?? fps),
       '-pix_fmt',
       'yuv420p',
+      ...(o.vfr ? ['-vsync', 'vfr'] : []),
       o.rotate ? `${out}.unrotated.mp4` : out,
     ],
     { maxBuffer: 16 * 1024 * 1024 },
@@ -132,4 +140,39 @@ export async function joinClips(ffmpeg: string, out: string, parts: string[]): P
     out,
   ]);
   await rm(list, { force: true });
+}
+
+/** An MP4 with sound only (no video stream): a 2 s tone. */
+export async function makeAudioOnly(ffmpeg: string, out: string): Promise<void> {
+  await run(ffmpeg, [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-f',
+    'lavfi',
+    '-t',
+    '2',
+    '-i',
+    'sine=frequency=440',
+    '-c:a',
+    'aac',
+    out,
+  ]);
+}
+
+/**
+ * Makes an MP4's header lie about its length: the durations in its movie, track and media headers
+ * (version 0 boxes, as ffmpeg writes short clips) multiplied by `factor`; the frames stay as they are.
+ */
+export async function overstateDuration(file: string, factor: number): Promise<void> {
+  const b = await readFile(file);
+  // Offset of the 32-bit duration after each box's type: version+flags, times, (track id, reserved | timescale).
+  const at = { mvhd: 16, tkhd: 20, mdhd: 16 } as const;
+  for (const [tag, offset] of Object.entries(at)) {
+    const i = b.indexOf(tag, 0, 'latin1');
+    if (i < 0 || b[i + 4] !== 0) throw new Error(`${file}: no version 0 ${tag} box`);
+    const pos = i + 4 + offset;
+    b.writeUInt32BE(b.readUInt32BE(pos) * factor, pos);
+  }
+  await writeFile(file, b);
 }

@@ -132,15 +132,22 @@ export class VideoAnalyzer {
     let last = fast;
     let end = fast.lastTime;
     const expected = (span: number) => Math.min(limits.maxFrames, Math.floor(span / interval) + 1);
+    let resample = false;
     if (fast.stopped === null && (duration === null || end === null || end + 2 * interval < duration)) {
       // Frames ended early: the container overstates the duration (a 2 h header over 3 s), or the file is
-      // cut short. What is there is sampled at the rate its real length deserves.
+      // cut short. What is there is sampled again at the rate its real length deserves (the first pass,
+      // spaced for the stated length, may have looked at one frame of it).
       if (end !== null && duration !== null) {
         log.warn('video.shorter_than_container', { path, containerSeconds: duration, framesUntil: end });
         interval = Math.max(limits.minInterval, end / limits.maxFrames);
+        resample = true;
       }
     }
-    if (fast.stopped === null && seen.length < expected(end ?? duration ?? 0) / 2) {
+    // Keyframes further apart than two intervals anywhere (a variable frame rate stretch, a long GOP) leave
+    // a hole the full pass fills, even when the count of frames looks right overall.
+    const spaced = [...seen].sort((x, y) => x - y);
+    const holes = spaced.some((t, i) => i > 0 && t - spaced[i - 1]! > 2 * interval + 1e-3);
+    if (fast.stopped === null && (resample || holes || seen.length < expected(end ?? duration ?? 0) / 2)) {
       last = await sampleFrames(ff.path, path, sampling(false), (f) => take(f, interval));
       end = Math.max(end ?? 0, last.lastTime ?? 0);
     }
@@ -174,7 +181,8 @@ export class VideoAnalyzer {
       width: shown.width,
       height: shown.height,
       takenAt: probe.creationTime,
-      durationSeconds: (observed ?? end) || null,
+      // The container's length, else the last frame seen (0 for a single frame is still a length).
+      durationSeconds: observed ?? end,
       faces: kept,
       frames: analysed,
       interval,
