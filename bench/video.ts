@@ -1,7 +1,7 @@
 /**
  * Videos on the local backend, measured on clips made now by the installed ffmpeg from faces-dev photos
  * (none is stored in the project). Prints figures; asserts nothing.
- *   npm run bench:video -- [--quick] [--workers=N] [--identities=N]
+ *   npm run bench:video -- [--quick] [--workers=N] [--identities=N] [--only=quality]
  *
  * Speed: 1080p H.264 and HEVC clips of 10 s to 5 min with film grain (so decoding costs what camera
  * footage costs; a still would decode for free), a face on screen; each analysed alone: video seconds per
@@ -76,100 +76,103 @@ function openAlbum(name: string, photos: string) {
   return openLocalAlbum({ photosDir: photos, dataDir: join(work, `${name}-data`), workers, env: {}, log });
 }
 
+const onlyQuality = flags.get('only') === 'quality';
 // ---- speed ----
-console.log(
-  `bench:video — ffmpeg ${ff.version}, ${workers} engine workers, ${availableParallelism()} cores (shared machine)`,
-);
-const speedDir = join(work, 'speed');
-mkdirSync(join(speedDir, 'warm'), { recursive: true });
-copyFileSync(join(DEV, 'Colin_Powell/1.jpg'), join(speedDir, 'warm/warm.jpg'));
-const segments: Record<'h264' | 'hevc', string> = { h264: '', hevc: '' };
-for (const codec of ['h264', 'hevc'] as const) {
-  const t = performance.now();
-  segments[codec] = join(work, `segment-${codec}.${codec === 'hevc' ? 'mov' : 'mp4'}`);
-  await makeClip(
-    ff.path,
-    segments[codec],
-    [
-      { image: join(DEV, 'Hugo_Chavez/20.jpg'), seconds: 4 },
-      { image: null, seconds: 2 },
-      { image: join(DEV, 'Ariel_Sharon/20.jpg'), seconds: 4 },
-    ],
-    { width: 1920, height: 1080, codec, noise: true, photoHeight: 700 },
-  );
-  console.log(`  made a 10 s 1080p ${codec} segment with grain in ${secs(t).toFixed(1)} s`);
-}
-const lengths = quick ? [10, 60] : [10, 60, 300];
-const clips: { name: string; codec: 'h264' | 'hevc'; seconds: number; file: string }[] = [];
-for (const codec of ['h264', 'hevc'] as const)
-  for (const seconds of codec === 'hevc' && !quick ? [10, 300] : lengths) {
-    const file = join(speedDir, `${codec}-${seconds}s.${codec === 'hevc' ? 'mov' : 'mp4'}`);
-    if (seconds === 10) copyFileSync(segments[codec], file);
-    else
-      await joinClips(
-        ff.path,
-        file,
-        Array.from({ length: seconds / 10 }, () => segments[codec]),
-      );
-    clips.push({ name: `${codec} ${seconds} s`, codec, seconds, file });
-  }
-
-const speed = openAlbum('speed', speedDir);
-await speed.backend.indexPhotos(['oss://local/warm/warm.jpg'], log); // model load, not measured
-console.log('\nvideo analysis, one clip at a time (1080p, grain, faces on screen 8 s of every 10 s):');
-console.log('clip          | wall s | video s / wall s | frames | faces kept | peak RSS (tree)');
-for (const clip of clips) {
-  const key = clip.file.slice(speedDir.length + 1);
-  const lines: Record<string, unknown>[] = [];
-  const capture = createLogger({ level: 'info', write: (l) => lines.push(JSON.parse(l)) });
-  const t = performance.now();
-  const { peak } = await peakRss(() => speed.backend.indexPhotos([`oss://local/${key}`], capture));
-  const wall = secs(t);
-  const done = lines.find((l) => l.event === 'video.analysed');
+if (!onlyQuality) {
   console.log(
-    `${clip.name.padEnd(13)} | ${wall.toFixed(1).padStart(6)} | ${(clip.seconds / wall).toFixed(2).padStart(16)} | ${String(done?.frames ?? '?').padStart(6)} | ${String(done?.faces ?? '?').padStart(10)} | ${mb(peak)}`,
+    `bench:video — ffmpeg ${ff.version}, ${workers} engine workers, ${availableParallelism()} cores (shared machine)`,
+  );
+  const speedDir = join(work, 'speed');
+  mkdirSync(join(speedDir, 'warm'), { recursive: true });
+  copyFileSync(join(DEV, 'Colin_Powell/1.jpg'), join(speedDir, 'warm/warm.jpg'));
+  const segments: Record<'h264' | 'hevc', string> = { h264: '', hevc: '' };
+  for (const codec of ['h264', 'hevc'] as const) {
+    const t = performance.now();
+    segments[codec] = join(work, `segment-${codec}.${codec === 'hevc' ? 'mov' : 'mp4'}`);
+    await makeClip(
+      ff.path,
+      segments[codec],
+      [
+        { image: join(DEV, 'Hugo_Chavez/20.jpg'), seconds: 4 },
+        { image: null, seconds: 2 },
+        { image: join(DEV, 'Ariel_Sharon/20.jpg'), seconds: 4 },
+      ],
+      { width: 1920, height: 1080, codec, noise: true, photoHeight: 700 },
+    );
+    console.log(`  made a 10 s 1080p ${codec} segment with grain in ${secs(t).toFixed(1)} s`);
+  }
+  const lengths = quick ? [10, 60] : [10, 60, 300];
+  const clips: { name: string; codec: 'h264' | 'hevc'; seconds: number; file: string }[] = [];
+  for (const codec of ['h264', 'hevc'] as const)
+    for (const seconds of codec === 'hevc' && !quick ? [10, 300] : lengths) {
+      const file = join(speedDir, `${codec}-${seconds}s.${codec === 'hevc' ? 'mov' : 'mp4'}`);
+      if (seconds === 10) copyFileSync(segments[codec], file);
+      else
+        await joinClips(
+          ff.path,
+          file,
+          Array.from({ length: seconds / 10 }, () => segments[codec]),
+        );
+      clips.push({ name: `${codec} ${seconds} s`, codec, seconds, file });
+    }
+
+  const speed = openAlbum('speed', speedDir);
+  await speed.backend.indexPhotos(['oss://local/warm/warm.jpg'], log); // model load, not measured
+  console.log('\nvideo analysis, one clip at a time (1080p, grain, faces on screen 8 s of every 10 s):');
+  console.log('clip          | wall s | video s / wall s | frames | faces kept | peak RSS (tree)');
+  for (const clip of clips) {
+    const key = clip.file.slice(speedDir.length + 1);
+    const lines: Record<string, unknown>[] = [];
+    const capture = createLogger({ level: 'info', write: (l) => lines.push(JSON.parse(l)) });
+    const t = performance.now();
+    const { peak } = await peakRss(() => speed.backend.indexPhotos([`oss://local/${key}`], capture));
+    const wall = secs(t);
+    const done = lines.find((l) => l.event === 'video.analysed');
+    console.log(
+      `${clip.name.padEnd(13)} | ${wall.toFixed(1).padStart(6)} | ${(clip.seconds / wall).toFixed(2).padStart(16)} | ${String(done?.frames ?? '?').padStart(6)} | ${String(done?.faces ?? '?').padStart(10)} | ${mb(peak)}`,
+    );
+  }
+  await speed.close();
+
+  // ---- photo indexing beside a video ----
+  const PHOTOS_BESIDE = quick ? 16 : 30;
+  const besideDir = (name: string) => {
+    const dir = join(work, name);
+    mkdirSync(join(dir, 'p'), { recursive: true });
+    const keys: string[] = [];
+    for (const person of ['Colin_Powell', 'George_W_Bush', 'Gerhard_Schroeder'])
+      for (let i = 1; i <= PHOTOS_BESIDE / 3; i++) {
+        copyFileSync(join(DEV, person, `${i}.jpg`), join(dir, 'p', `${person}-${i}.jpg`));
+        keys.push(`oss://local/p/${person}-${i}.jpg`);
+      }
+    copyFileSync(join(DEV, 'Colin_Powell/100.jpg'), join(dir, 'warm.jpg'));
+    return { dir, keys };
+  };
+  const big = clips.find(
+    (c) => c.codec === 'hevc' && c.seconds === Math.max(...lengths.filter((l) => l <= 300)),
+  )!;
+  const alone = besideDir('alone');
+  const a = openAlbum('alone', alone.dir);
+  await a.backend.indexPhotos(['oss://local/warm.jpg'], log);
+  let t = performance.now();
+  await a.backend.indexPhotos(alone.keys, log);
+  const aloneRate = alone.keys.length / secs(t);
+  await a.close();
+  const beside = besideDir('beside');
+  copyFileSync(big.file, join(beside.dir, 'clip.mov'));
+  const b = openAlbum('beside', beside.dir);
+  await b.backend.indexPhotos(['oss://local/warm.jpg'], log);
+  const videoRun = b.backend.indexPhotos(['oss://local/clip.mov'], log);
+  await new Promise((r) => setTimeout(r, 2000)); // the clip is being decoded and analysed
+  t = performance.now();
+  await b.backend.indexPhotos(beside.keys, log);
+  const besideRate = beside.keys.length / secs(t);
+  await videoRun;
+  await b.close();
+  console.log(
+    `\nphoto indexing (${alone.keys.length} faces-dev photos): alone ${aloneRate.toFixed(2)} photos/s; beside the ${big.name} clip being analysed ${besideRate.toFixed(2)} photos/s (${((besideRate / aloneRate) * 100).toFixed(0)} %)`,
   );
 }
-await speed.close();
-
-// ---- photo indexing beside a video ----
-const PHOTOS_BESIDE = quick ? 16 : 30;
-const besideDir = (name: string) => {
-  const dir = join(work, name);
-  mkdirSync(join(dir, 'p'), { recursive: true });
-  const keys: string[] = [];
-  for (const person of ['Colin_Powell', 'George_W_Bush', 'Gerhard_Schroeder'])
-    for (let i = 1; i <= PHOTOS_BESIDE / 3; i++) {
-      copyFileSync(join(DEV, person, `${i}.jpg`), join(dir, 'p', `${person}-${i}.jpg`));
-      keys.push(`oss://local/p/${person}-${i}.jpg`);
-    }
-  copyFileSync(join(DEV, 'Colin_Powell/100.jpg'), join(dir, 'warm.jpg'));
-  return { dir, keys };
-};
-const big = clips.find(
-  (c) => c.codec === 'hevc' && c.seconds === Math.max(...lengths.filter((l) => l <= 300)),
-)!;
-const alone = besideDir('alone');
-const a = openAlbum('alone', alone.dir);
-await a.backend.indexPhotos(['oss://local/warm.jpg'], log);
-let t = performance.now();
-await a.backend.indexPhotos(alone.keys, log);
-const aloneRate = alone.keys.length / secs(t);
-await a.close();
-const beside = besideDir('beside');
-copyFileSync(big.file, join(beside.dir, 'clip.mov'));
-const b = openAlbum('beside', beside.dir);
-await b.backend.indexPhotos(['oss://local/warm.jpg'], log);
-const videoRun = b.backend.indexPhotos(['oss://local/clip.mov'], log);
-await new Promise((r) => setTimeout(r, 2000)); // the clip is being decoded and analysed
-t = performance.now();
-await b.backend.indexPhotos(beside.keys, log);
-const besideRate = beside.keys.length / secs(t);
-await videoRun;
-await b.close();
-console.log(
-  `\nphoto indexing (${alone.keys.length} faces-dev photos): alone ${aloneRate.toFixed(2)} photos/s; beside the ${big.name} clip being analysed ${besideRate.toFixed(2)} photos/s (${((besideRate / aloneRate) * 100).toFixed(0)} %)`,
-);
 
 // ---- quality ----
 const qDir = join(work, 'quality');
@@ -242,14 +245,18 @@ for (const who of picked) {
   const others = [...persons].filter((p) => p !== mine);
   if (others.some((p) => owners.has(p))) {
     tally.wrong++;
-    wrongs.push(who);
+    const whose = (p: string) => picked.filter((w) => personOf.get(w) === p).join('+');
+    wrongs.push(`${who} → ${others.map(whose).join(', ')}${persons.has(mine ?? '') ? ' (and right)' : ''}`);
   } else if (mine && persons.has(mine)) tally.right++;
   else if (others.length) tally.newAlone++;
-  else tally.unplaced++;
+  else {
+    tally.unplaced++;
+    wrongs.push(`${who}: unplaced (${video?.faces.length ?? 0} faces kept)`);
+  }
 }
 const n = picked.length;
 console.log(
-  `clips: right ${tally.right}/${n} (${((tally.right / n) * 100).toFixed(0)} %), wrong ${tally.wrong}, new-person-alone ${tally.newAlone}, unplaced ${tally.unplaced}${wrongs.length ? ` (wrong: ${wrongs.join(', ')})` : ''}`,
+  `clips: right ${tally.right}/${n} (${((tally.right / n) * 100).toFixed(0)} %), wrong ${tally.wrong}, new-person-alone ${tally.newAlone}, unplaced ${tally.unplaced}${wrongs.length ? ` (${wrongs.join('; ')})` : ''}`,
 );
 const stats = await q.backend.stats();
 console.log(
