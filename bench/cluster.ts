@@ -3,7 +3,8 @@
  * 10% non-clusterable): load (index build), full recluster, then per-face incremental addFaces.
  * Goals: recluster ≤ 30 s, incremental ≤ 5 ms per face (median and p90 printed).
  *
- *   npm run bench:cluster [-- --sizes 10000,100000] [--twin-test on|off]
+ *   npm run bench:cluster [-- --sizes 10000,100000] [--twin-test on|off] [--before-issue-17]
+ *   --before-issue-17: the clusterer without issue 17's defaults (isolated groups' crowd limit, localSpread)
  */
 import os from 'node:os';
 import type { ClusterFace } from '../src/local/cluster/cluster-types';
@@ -96,7 +97,7 @@ function run(n: number): void {
   const base = faces.slice(0, n - incrementalCount);
   const late = faces.slice(n - incrementalCount);
 
-  const c = new PersonClusterer({ ...SYNTHETIC_THRESHOLDS, twinTest });
+  const c = new PersonClusterer({ ...SYNTHETIC_THRESHOLDS, twinTest, ...before17 });
   let t = performance.now();
   const cpuLoad0 = process.cpuUsage();
   c.load(base, []);
@@ -130,6 +131,7 @@ function run(n: number): void {
     JSON.stringify({
       faces: n,
       twinTest: c.opts.twinTest,
+      beforeIssue17: process.argv.includes('--before-issue-17'),
       identities,
       genMs: Math.round(tGen),
       loadIndexMs: Math.round(tLoad),
@@ -160,6 +162,9 @@ const sizes = arg('sizes', '10000,100000').split(',').map(Number);
 const twinArg = arg('twin-test', 'on');
 if (twinArg !== 'on' && twinArg !== 'off') throw new Error(`--twin-test takes on or off, not ${twinArg}`);
 const twinTest = twinArg === 'on';
+const before17 = process.argv.includes('--before-issue-17')
+  ? { isolatedGroups: { threshold: 0.55, ratio: 1.08 }, localSpread: null }
+  : {};
 console.log(
   `load average ${os
     .loadavg()

@@ -16,7 +16,7 @@
  *   --analyses file.db       reuse the analyses of an earlier run (an album.db; written when missing), so only
  *                            clustering runs; without it the engine analyses every photo once (~6 min on 2 cores)
  *   --threshold x --attach-threshold z --join-threshold y --linkage average|centroid --ratio-test off|rank,ratio
- *   --isolated-groups off|threshold,ratio --strong-join off|link,ratio --twin-test on|off
+ *   --isolated-groups off|threshold,ratio[,crowd] --strong-join off|link,ratio --twin-test on|off
  *   --small-people off|below,ratio --local-spread off|minPhotos,ratio[,trim]
  *                            clusterer options (tuning)
  *   --descriptor-flip        analyse with flip-averaged descriptors (face-analyzer.ts; only photos not in --analyses)
@@ -100,6 +100,15 @@ function localSpreadOption(): ClustererOptions['localSpread'] {
   return { minPhotos: Number(minPhotos), ratio: Number(ratio), trim: trim === 'trim' };
 }
 
+/** `--isolated-groups off|threshold,ratio[,crowd]`, absent → the default. */
+function isolatedGroupsOption(): ClustererOptions['isolatedGroups'] {
+  const v = arg('isolated-groups');
+  if (v === undefined) return DEFAULT_CLUSTER_OPTIONS.isolatedGroups;
+  if (v === 'off') return null;
+  const [threshold, ratio, crowd] = v.split(',').map(Number);
+  return { threshold: threshold!, ratio: ratio!, ...(crowd === undefined ? {} : { crowd }) };
+}
+
 function clustererOptions(): ClustererOptions {
   const threshold = Number(arg('threshold') ?? DEFAULT_CLUSTER_OPTIONS.threshold);
   return {
@@ -109,11 +118,7 @@ function clustererOptions(): ClustererOptions {
     linkage: (arg('linkage') ?? DEFAULT_CLUSTER_OPTIONS.linkage) as Linkage,
     ratioTest: pairOption('ratio-test', ['rank', 'ratio'], DEFAULT_CLUSTER_OPTIONS.ratioTest),
     twinTest: onOff('twin-test', DEFAULT_CLUSTER_OPTIONS.twinTest),
-    isolatedGroups: pairOption(
-      'isolated-groups',
-      ['threshold', 'ratio'],
-      DEFAULT_CLUSTER_OPTIONS.isolatedGroups,
-    ),
+    isolatedGroups: isolatedGroupsOption(),
     strongJoin: pairOption('strong-join', ['link', 'ratio'], DEFAULT_CLUSTER_OPTIONS.strongJoin),
     smallPeople: pairOption('small-people', ['below', 'ratio'], DEFAULT_CLUSTER_OPTIONS.smallPeople),
     localSpread: localSpreadOption(),
