@@ -28,6 +28,7 @@ import { newestClusteringTask, type PollInterval, runImmClustering } from './imm
 import { ensureProjectAndDataset } from './imm-dataset';
 import { ImmError } from './imm-error';
 import { isNotFound, mapped, orNull, toAlbumError } from './imm-errors-map';
+import { listPeopleByName } from './imm-name-order';
 import { personPhotosQuery, photosWithPeopleQuery, TAKEN_SORT } from './imm-queries';
 import {
   HIDDEN_LABEL,
@@ -193,6 +194,7 @@ export class ImmBackend implements AlbumBackend {
    * client-side never returns more than `limit` items and never skips or repeats one.
    */
   async listPeople(query: PeopleQuery): Promise<Page<PersonRecord>> {
+    if (query.sort === 'name') return this.listPeopleByName(query);
     const cursor = decodeCursor(query.cursor);
     // QueryFigureClusters has no name filter: with q, clusters are read a full page at a time and
     // matched here (cost: one call per 100 people scanned, at most MAX_PAGES_PER_LIST per request).
@@ -239,6 +241,35 @@ export class ImmBackend implements AlbumBackend {
     }
     // Many hidden people in a row: return what we have (maybe fewer than limit) and let the caller continue.
     return { items, nextCursor: encodeCursor({ token, offset: 0, pageSize }) };
+  }
+
+  /** Named people first in name order, then unnamed by photo count (imm-name-order.ts). */
+  private listPeopleByName(query: PeopleQuery): Promise<Page<PersonRecord>> {
+    const q = query.q;
+    const hidden = query.hidden;
+    const shown = (c: FigureCluster) =>
+      hidden === 'include' || isHidden(c.CustomLabels) === (hidden === 'only');
+    return listPeopleByName({
+      page: async ({ sort, order, pageSize, token }) => {
+        const res = await mapped(
+          this.client.call('QueryFigureClusters', {
+            ...this.pd,
+            MaxResults: pageSize,
+            NextToken: token || undefined,
+            Sort: sort,
+            Order: order,
+            CustomLabels: hidden === 'only' ? `${HIDDEN_LABEL}=true` : undefined,
+          }),
+        );
+        return { clusters: res.FigureClusters ?? [], nextToken: res.NextToken ?? '' };
+      },
+      keep: q ? (c) => shown(c) && nameContains(c.Name || null, q) : shown,
+      toPerson,
+      order: query.order,
+      limit: query.limit,
+      cursor: query.cursor,
+      pageSize: query.q ? NAME_SEARCH_PAGE : Math.min(100, Math.max(query.limit, 20)),
+    });
   }
 
   private async getCluster(id: string): Promise<FigureCluster | null> {

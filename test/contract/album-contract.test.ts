@@ -128,6 +128,32 @@ describe.each([
     expect((await album.http('PATCH', `/people/${bob}`, { hidden: false })).status).toBe(200);
   });
 
+  it('sorts by name: named people first in name order (accents and case ignored), unnamed after', async () => {
+    const ids = async () =>
+      pageOf(PersonShape)
+        .parse((await album.http('GET', '/people?sort=name')).json)
+        .items.map((p) => p.id);
+    // Alice is named, bob is not: named first (bob came first before issue 19's fix).
+    expect(await ids()).toEqual([alice, bob]);
+    // "Ábel" sorts before "Alice" ignoring its accent (by bytes or NOCASE it would come after).
+    const renamed = await album.http('PATCH', `/people/${bob}`, { name: 'Ábel' });
+    expect(renamed.status).toBe(200);
+    expect(await ids()).toEqual([bob, alice]);
+    const second = pageOf(PersonShape).parse((await album.http('GET', '/people?sort=name&limit=1')).json);
+    expect(second.items.map((p) => p.id)).toEqual([bob]);
+    const rest = pageOf(PersonShape).parse(
+      (await album.http('GET', `/people?sort=name&limit=1&cursor=${encodeURIComponent(second.nextCursor!)}`))
+        .json,
+    );
+    expect(rest.items.map((p) => p.id)).toEqual([alice]);
+    if (album.backend === 'local') {
+      // Undo of the rename puts bob back among the unnamed.
+      const undo = await album.http('POST', `/edits/${renamed.headers['x-album-edit-id']}/undo`);
+      expect(undo.status).toBe(200);
+    } else expect((await album.http('PATCH', `/people/${bob}`, { name: null })).status).toBe(200);
+    expect(await ids()).toEqual([alice, bob]);
+  });
+
   it('keeps people stable when the same OSS events are delivered again and clustering reruns', async () => {
     await album.deliver(all().map((key) => ({ key })));
     await album.tick();
