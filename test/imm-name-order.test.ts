@@ -72,7 +72,17 @@ async function walk(order: 'asc' | 'desc', limit: number): Promise<string[]> {
   return seen;
 }
 
-const EXPECTED = ['Ábel', 'alice', 'Bob', 'émile', 'Zoë', 'unnamed 11', 'unnamed 9', 'unnamed 6', 'unnamed 4'];
+const EXPECTED = [
+  'Ábel',
+  'alice',
+  'Bob',
+  'émile',
+  'Zoë',
+  'unnamed 11',
+  'unnamed 9',
+  'unnamed 6',
+  'unnamed 4',
+];
 
 describe('sort by name on IMM', () => {
   it('lists named people first in name order (case and accents ignored), unnamed after by photo count', async () => {
