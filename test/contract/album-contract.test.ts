@@ -338,7 +338,8 @@ describe.each([
     },
   );
 
-  it('merges one person into another as a task, keeping the target’s name', async () => {
+  it('merges one person into another as a task, keeping the target’s name and cover; the merged-away id leads to it', async () => {
+    const before = PersonShape.parse((await album.http('GET', `/people/${alice}`)).json);
     const res = await album.http('POST', '/people/merge', { from: [bob], into: alice });
     expect(res.status).toBe(202);
     const task = TaskShape.parse(res.json.task);
@@ -348,12 +349,17 @@ describe.each([
       return t.status === 'running' ? null : t;
     });
     expect(done.status).toBe('succeeded');
-    // A merged-away person's id answers with the person it went into where the backend remembers merges.
-    const gone = await album.http('GET', `/people/${bob}`);
-    if (album.backend === 'local') expect(PersonShape.parse(gone.json).id).toBe(alice);
-    else expect(gone.status).toBe(404);
     const merged = PersonShape.parse((await album.http('GET', `/people/${alice}`)).json);
     expect(merged).toMatchObject({ name: 'Alice', imageCount: 7 });
+    // Bug 1: the kept person's cover does not change.
+    expect(merged.cover?.uri).toBe(before.cover?.uri);
+    // Bug 4: a merged-away person's id answers with the person it went into (IMM: the merge record).
+    const gone = await album.http('GET', `/people/${bob}`);
+    expect(gone.status).toBe(200);
+    expect(PersonShape.parse(gone.json).id).toBe(alice);
+    const photos = pageOf(PhotoShape).parse((await album.http('GET', `/people/${bob}/photos?limit=10`)).json);
+    expect(photos.items).toHaveLength(7);
+    expect((await album.http('GET', '/people/no-such-person')).status).toBe(404);
   });
 
   it('removes a deleted photo from its person', async () => {
