@@ -1,8 +1,10 @@
 /**
  * The "Unknown faces" review at album scale (issue 19: "20k unknown faces stay smooth"), local backend.
- * Builds an album of `--unknown` faces that belong to no one (synthetic strangers of 1–2 photos each, their
- * files tiny generated JPEGs, their embeddings synthetic) with the project's own stores, runs a real
- * clustering pass (which groups the unknown faces), serves it with the launcher's HTTP server and measures:
+ * Builds two albums, `--small` and `--unknown` faces that belong to no one (synthetic strangers of 1–2
+ * photos each, their files tiny generated JPEGs, their embeddings synthetic), with the project's own
+ * stores, runs a real clustering pass on each (which groups the unknown faces), serves both with the
+ * launcher's HTTP server and measures each, side by side in one run (alternating, so a busy machine
+ * weighs on both alike):
  *   - API: GET /faces/unknown (24 groups, as the page asks) first page and a deep page (the middle of the
  *     list), and GET /faces/unknown/:group (100 faces) of the largest group: p50/p99 over `--samples`
  *     requests, each a miss of the answer memo (a `_` parameter the API ignores makes every URL new);
@@ -10,7 +12,7 @@
  *     next page while scrolling (scroll to the end → more groups rendered), over `--pages` pages; DOM
  *     nodes of the document after every page.
  *
- *   npm run bench:unknown-faces -- [--unknown 20000] [--samples 200] [--pages 40]
+ *   npm run bench:unknown-faces -- [--small 1000] [--unknown 20000] [--samples 200] [--pages 40] [--runs 3]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -27,6 +29,8 @@ function arg(name: string, dflt: number): number {
   return i >= 0 && process.argv[i + 1] ? Number(process.argv[i + 1]) : dflt;
 }
 const UNKNOWN = arg('unknown', 20_000);
+const SMALL = arg('small', 1_000);
+const RUNS = arg('runs', 3);
 const SAMPLES = arg('samples', 200);
 const PAGES = arg('pages', 40);
 if (!chromiumFound()) {
@@ -35,15 +39,7 @@ if (!chromiumFound()) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'fa-unknown-bench-'));
-const photosDir = join(work, 'photos');
-const album = openLocalAlbum({
-  photosDir,
-  dataDir: join(work, 'data'),
-  env: {},
-  workers: 1,
-  log: createLogger({ level: 'warn' }),
-});
-
+const log = createLogger({ level: 'warn' });
 // 16 tiny distinct JPEGs (250×250, faces-dev's size, so the stored face boxes fall inside them).
 const jpegs = await Promise.all(
   Array.from({ length: 16 }, (_, i) =>
@@ -59,141 +55,185 @@ const jpegs = await Promise.all(
       .toBuffer(),
   ),
 );
-const s = new SyntheticIdentities(19);
-const t0 = performance.now();
-let n = 0;
-const clusterable = () => true;
-mkdirSync(join(photosDir, 'u'), { recursive: true });
-while (n < UNKNOWN) {
-  const who = s.newIdentity();
-  const copies = s.rnd() < 0.3 ? 2 : 1;
-  for (let c = 0; c < copies && n < UNKNOWN; c++, n++) {
-    const path = `u/${n}.jpg`;
-    writeFileSync(join(photosDir, path), jpegs[n % jpegs.length]!);
-    const hash = `h${n}`;
-    album.photos.saveAnalysis(hash, syntheticPhoto(syntheticFace(s.face(who))));
-    album.photos.upsertPhoto(path, hash, { size: 1000 + n, mtimeMs: n }, clusterable);
-  }
-}
-const built = performance.now();
-const run = await album.backend.runClustering({ deadline: Date.now() + 3_600_000, log: album.log });
-const clustered = performance.now();
-const server = await startLocalServer({ app: album.runtime.api, log: album.log, port: 0 });
-album.setBaseUrl(server.url);
-await fetch(`${server.url}/`);
 
-// Every group once (the walk also gives the deep page's cursor and the largest group).
 type Group = { id: string; size: number };
-const cursors: (string | undefined)[] = [];
-let groups = 0;
-let waiting = 0;
-let largest: Group | null = null;
-for (let cursor: string | undefined, first = true; first || cursor; first = false) {
-  cursors.push(cursor);
-  const page = (await (
-    await fetch(
-      `${server.url}/faces/unknown?limit=24${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-    )
-  ).json()) as { items: Group[]; nextCursor: string | null };
-  groups += page.items.length;
-  for (const g of page.items) {
-    waiting += g.size;
-    if (!largest || g.size > largest.size) largest = g;
-  }
-  cursor = page.nextCursor ?? undefined;
+interface Served {
+  faces: number;
+  url: string;
+  /** Cursor of every page of 24 groups (the first is undefined). */
+  cursors: (string | undefined)[];
+  largest: Group;
+  close: () => Promise<void>;
 }
-console.log(
-  `album: ${UNKNOWN} faces built in ${((built - t0) / 1000).toFixed(1)} s, clustering pass ${((clustered - built) / 1000).toFixed(1)} s (${run.newPeople} people); unknown: ${waiting} faces in ${groups} groups (largest ${largest?.size}), ${cursors.length} pages of 24`,
-);
 
+async function serve(faces: number, seed: number): Promise<Served> {
+  const root = join(work, String(faces));
+  const photosDir = join(root, 'photos');
+  const album = openLocalAlbum({ photosDir, dataDir: join(root, 'data'), env: {}, workers: 1, log });
+  const s = new SyntheticIdentities(seed);
+  const t0 = performance.now();
+  let n = 0;
+  const clusterable = () => true;
+  mkdirSync(join(photosDir, 'u'), { recursive: true });
+  while (n < faces) {
+    const who = s.newIdentity();
+    const copies = s.rnd() < 0.3 ? 2 : 1;
+    for (let c = 0; c < copies && n < faces; c++, n++) {
+      const path = `u/${n}.jpg`;
+      writeFileSync(join(photosDir, path), jpegs[n % jpegs.length]!);
+      const hash = `h${n}`;
+      album.photos.saveAnalysis(hash, syntheticPhoto(syntheticFace(s.face(who))));
+      album.photos.upsertPhoto(path, hash, { size: 1000 + n, mtimeMs: n }, clusterable);
+    }
+  }
+  const built = performance.now();
+  const run = await album.backend.runClustering({ deadline: Date.now() + 3_600_000, log: album.log });
+  const clustered = performance.now();
+  const server = await startLocalServer({ app: album.runtime.api, log: album.log, port: 0 });
+  album.setBaseUrl(server.url);
+  await fetch(`${server.url}/`);
+  // Every group once (the walk also gives the deep page's cursor and the largest group).
+  const cursors: (string | undefined)[] = [];
+  let groups = 0;
+  let waiting = 0;
+  let largest: Group = { id: '', size: 0 };
+  for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+    cursors.push(cursor);
+    const page = (await (
+      await fetch(
+        `${server.url}/faces/unknown?limit=24${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      )
+    ).json()) as { items: Group[]; nextCursor: string | null };
+    groups += page.items.length;
+    for (const g of page.items) {
+      waiting += g.size;
+      if (g.size > largest.size) largest = g;
+    }
+    cursor = page.nextCursor ?? undefined;
+  }
+  console.log(
+    `album of ${faces} faces: built in ${((built - t0) / 1000).toFixed(1)} s, clustering pass ${((clustered - built) / 1000).toFixed(1)} s (${run.newPeople} people); unknown: ${waiting} faces in ${groups} groups (largest ${largest.size}), ${cursors.length} pages of 24`,
+  );
+  return {
+    faces,
+    url: server.url,
+    cursors,
+    largest,
+    close: async () => {
+      await server.close();
+      await album.close();
+    },
+  };
+}
+
+const albums = [await serve(SMALL, 23), await serve(UNKNOWN, 19)];
 const quantile = (xs: number[], q: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 };
-const fmt = (xs: number[]) =>
-  `p50 ${quantile(xs, 0.5).toFixed(2)} ms, p99 ${quantile(xs, 0.99).toFixed(2)} ms`;
-async function timed(url: string): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const t = performance.now();
-    const res = await fetch(`${url}${url.includes('?') ? '&' : '?'}_=${i}`);
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
-    times.push(performance.now() - t);
-  }
-  return times;
-}
-const deep = cursors[Math.floor(cursors.length / 2)]!;
-const api = {
-  first: await timed(`${server.url}/faces/unknown?limit=24`),
-  deep: await timed(`${server.url}/faces/unknown?limit=24&cursor=${encodeURIComponent(deep)}`),
-  group: await timed(`${server.url}/faces/unknown/${encodeURIComponent(largest!.id)}?limit=100`),
-};
-console.log(`GET /faces/unknown first page: ${fmt(api.first)}`);
-console.log(
-  `GET /faces/unknown page ${Math.floor(cursors.length / 2) + 1} of ${cursors.length}: ${fmt(api.deep)}`,
-);
-console.log(`GET /faces/unknown/:group (largest, 100 faces): ${fmt(api.group)}`);
-
-// The page, in a cold profile.
-const browser = await launchChromium();
-const page = await browser.context.newPage();
-await page.setViewportSize({ width: 1280, height: 900 });
-const GROUPS = 'ul[aria-label="Groups of unknown faces"] > li';
-await page.goto(`${server.url}/#/unknown`, { waitUntil: 'commit' });
-await page.waitForFunction((sel) => document.querySelectorAll(sel).length > 0, GROUPS);
-const firstRender = await page.evaluate(() => performance.now());
-await page.waitForFunction((sel) => {
-  const imgs = [...document.querySelectorAll<HTMLImageElement>(`${sel} img`)].filter(
-    (img) => img.getBoundingClientRect().top < innerHeight,
+const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(0)} ms`;
+const fmt = (xs: number[]) => `p50 ${ms(quantile(xs, 0.5))}, p99 ${ms(quantile(xs, 0.99))}`;
+const ratio = (a: number[], b: number[]) => (quantile(b, 0.5) / quantile(a, 0.5)).toFixed(2);
+const line = (what: string, [a, b]: number[][]) =>
+  console.log(
+    `${what}: ${SMALL} faces ${fmt(a!)} | ${UNKNOWN} faces ${fmt(b!)} | median ratio ${ratio(a!, b!)}`,
   );
-  return imgs.length > 0 && imgs.every((img) => img.complete && img.naturalWidth > 0);
-}, GROUPS);
-const firstFaces = await page.evaluate(() => performance.now());
-console.log(
-  `Chromium: Unknown faces view first groups rendered ${firstRender.toFixed(0)} ms after navigation, their face crops on screen loaded ${firstFaces.toFixed(0)} ms`,
-);
 
-const domNodes = () => page.evaluate(() => document.getElementsByTagName('*').length);
-const count = (): Promise<number> => page.evaluate((sel) => document.querySelectorAll(sel).length, GROUPS);
-const nextPage: number[] = [];
-const nodes: { pages: number; groups: number; nodes: number }[] = [
-  { pages: 1, groups: await count(), nodes: await domNodes() },
-];
-for (let p = 2; p <= PAGES && p <= cursors.length; p++) {
-  const before = await count();
-  const started = await page.evaluate(() => {
-    window.scrollTo(0, document.documentElement.scrollHeight);
-    return performance.now();
-  });
-  await page.waitForFunction(([sel, k]) => document.querySelectorAll(sel as string).length > (k as number), [
-    GROUPS,
-    before,
-  ] as const);
-  nextPage.push((await page.evaluate(() => performance.now())) - started);
-  nodes.push({ pages: p, groups: await count(), nodes: await domNodes() });
+// API: each request a miss of the answer memo (`_` is ignored by the API but makes the URL new).
+const urls = (a: Served) => ({
+  first: `${a.url}/faces/unknown?limit=24`,
+  deep: `${a.url}/faces/unknown?limit=24&cursor=${encodeURIComponent(a.cursors[Math.floor(a.cursors.length / 2)]!)}`,
+  group: `${a.url}/faces/unknown/${encodeURIComponent(a.largest.id)}?limit=100`,
+});
+for (const what of ['first', 'deep', 'group'] as const) {
+  const times: number[][] = [[], []];
+  for (let i = 0; i < SAMPLES; i++)
+    for (const [k, a] of albums.entries()) {
+      const t = performance.now();
+      const res = await fetch(`${urls(a)[what]}&_=${i}`);
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${urls(a)[what]}: ${res.status}`);
+      times[k]!.push(performance.now() - t);
+    }
+  line(
+    what === 'first'
+      ? 'GET /faces/unknown, first page of 24 groups'
+      : what === 'deep'
+        ? 'GET /faces/unknown, the middle page'
+        : "GET /faces/unknown/:group, the largest group's first 100 faces",
+    times,
+  );
 }
-console.log(`Chromium: next page while scrolling (${nextPage.length} pages): ${fmt(nextPage)}`);
-const at = (k: number) => nodes.find((x) => x.pages === k) ?? nodes.at(-1)!;
-const perGroup =
-  (at(nodes.at(-1)!.pages).nodes - at(1).nodes) / Math.max(1, at(nodes.at(-1)!.pages).groups - at(1).groups);
-console.log(
-  `Chromium: DOM nodes after ${[1, 5, 10, 20, 40]
-    .filter((k) => k <= nodes.at(-1)!.pages)
-    .map((k) => `${k} pages (${at(k).groups} groups): ${at(k).nodes}`)
-    .join('; ')} — ${perGroup.toFixed(1)} nodes per group added`,
-);
-const heap = await page.evaluate(
-  () => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0,
-);
-if (heap)
-  console.log(`Chromium: JS heap after ${nodes.at(-1)!.pages} pages ${(heap / 1048576).toFixed(1)} MB`);
+
+// The page, in cold browser profiles.
+const GROUPS = 'ul[aria-label="Groups of unknown faces"] > li';
+async function open(a: Served) {
+  const browser = await launchChromium();
+  const page = await browser.context.newPage();
+  await page.goto(`${a.url}/#/unknown`, { waitUntil: 'commit' });
+  await page.waitForFunction((sel) => document.querySelectorAll(sel).length > 0, GROUPS);
+  const render = await page.evaluate(() => performance.now());
+  await page.waitForFunction((sel) => {
+    const imgs = [...document.querySelectorAll<HTMLImageElement>(`${sel} img`)].filter(
+      (img) => img.getBoundingClientRect().top < innerHeight,
+    );
+    return imgs.length > 0 && imgs.every((img) => img.complete && img.naturalWidth > 0);
+  }, GROUPS);
+  const crops = await page.evaluate(() => performance.now());
+  return { browser, page, render, crops };
+}
+const render: number[][] = [[], []];
+const crops: number[][] = [[], []];
+for (let r = 0; r < RUNS; r++)
+  for (const [k, a] of albums.entries()) {
+    const o = await open(a);
+    render[k]!.push(o.render);
+    crops[k]!.push(o.crops);
+    await o.browser.close();
+  }
+line(`Chromium, navigation → first groups rendered (${RUNS} cold runs)`, render);
+line('Chromium, navigation → their face crops on screen loaded', crops);
+
+// Scrolling: each next page (scroll to the end → more groups in the list), and the DOM's size.
+const next: number[][] = [[], []];
+const late: number[][] = [[], []];
+const nodes: { groups: number; nodes: number }[][] = [[], []];
+for (const [k, a] of albums.entries()) {
+  const o = await open(a);
+  const { page } = o;
+  const count = (): Promise<number> => page.evaluate((sel) => document.querySelectorAll(sel).length, GROUPS);
+  const domNodes = () => page.evaluate(() => document.getElementsByTagName('*').length);
+  nodes[k]!.push({ groups: await count(), nodes: await domNodes() });
+  for (let p = 2; p <= PAGES && (await count()) < a.cursors.length * 24 - 24; p++) {
+    const before = await count();
+    const started = await page.evaluate(() => {
+      window.scrollTo(0, document.documentElement.scrollHeight);
+      return performance.now();
+    });
+    await page.waitForFunction(
+      ([sel, n]) => document.querySelectorAll(sel as string).length > (n as number),
+      [GROUPS, before] as const,
+    );
+    const took = (await page.evaluate(() => performance.now())) - started;
+    next[k]!.push(took);
+    if (p > PAGES - 10) late[k]!.push(took);
+    nodes[k]!.push({ groups: await count(), nodes: await domNodes() });
+  }
+  await o.browser.close();
+}
+line(`Chromium, next page while scrolling (${PAGES - 1} pages)`, next);
+line('Chromium, next page, the last 10 of them', late);
+for (const [k, a] of albums.entries()) {
+  const n = nodes[k]!;
+  const last = n.at(-1)!;
+  console.log(
+    `Chromium, DOM nodes (${a.faces} faces): ${n[0]!.groups} groups ${n[0]!.nodes}; ${last.groups} groups ${last.nodes} — ${((last.nodes - n[0]!.nodes) / Math.max(1, last.groups - n[0]!.groups)).toFixed(1)} nodes per group added`,
+  );
+}
 console.log(
   `load average ${loadavg()
     .map((x) => x.toFixed(2))
-    .join(' ')} (2 cores, shared)`,
+    .join(' ')} (2 cores, shared with other engineers)`,
 );
-await browser.close();
-await server.close();
-await album.close();
+for (const a of albums) await a.close();
 rmSync(work, { recursive: true, force: true });
