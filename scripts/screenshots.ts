@@ -254,8 +254,8 @@ async function immMergeDialog(page: Page, root: string, log: Logger): Promise<vo
       await page.getByRole('dialog').getByRole('checkbox', { name: 'Colin', exact: true }).check();
       await page.getByRole('dialog').getByText('A merge on IMM cannot be undone', { exact: false }).waitFor();
       await settle(page);
-      await page.screenshot({ path: join(OUT, 'merge-dialog-imm.png') });
-      console.log('  merge-dialog-imm.png');
+      await page.screenshot({ path: join(OUT, 'merge-imm.png') });
+      console.log('  merge-imm.png');
       await page.keyboard.press('Escape');
     } finally {
       await server.close();
