@@ -194,46 +194,73 @@ for (let r = 0; r < RUNS; r++)
 line(`Chromium, navigation → first groups rendered (${RUNS} cold runs)`, render);
 line('Chromium, navigation → their face crops on screen loaded', crops);
 
-// Scrolling: each next page (scroll to the end → more groups in the list), and the DOM's size.
-const next: number[][] = [[], []];
-const nodes: { groups: number; nodes: number }[][] = [[], []];
-for (const [k, a] of albums.entries()) {
+// Scrolling: each next page (scroll to the end → more groups in the list), and the DOM's size. Two passes
+// in cold browser profiles: the first while the server cuts each face crop on demand, the second with the
+// crops already cut (the server keeps them), so what the crops cost shows apart.
+async function scrollSession(a: Served) {
+  const out = {
+    next: [] as number[],
+    request: [] as number[],
+    queue: [] as number[],
+    nodes: [] as { groups: number; nodes: number }[],
+  };
   const o = await open(a);
   const { page } = o;
+  // Every crop is a resource entry: the default buffer (250) would be full after a few pages.
+  await page.evaluate(() => performance.setResourceTimingBufferSize(1_000_000));
   const count = (): Promise<number> => page.evaluate((sel) => document.querySelectorAll(sel).length, GROUPS);
   const domNodes = () => page.evaluate(() => document.getElementsByTagName('*').length);
-  nodes[k]!.push({ groups: await count(), nodes: await domNodes() });
+  out.nodes.push({ groups: await count(), nodes: await domNodes() });
   for (let p = 2; p <= PAGES && (await count()) < a.cursors.length * 24 - 24; p++) {
     const before = await count();
-    const started = await page.evaluate(() => {
-      window.scrollTo(0, document.documentElement.scrollHeight);
-      return performance.now();
-    });
-    await page.waitForFunction(
-      ([sel, n]) => document.querySelectorAll(sel as string).length > (n as number),
+    // Timed inside the page (a CDP round trip per poll would weigh more than the render on a busy machine).
+    const [took, req, queued] = await page.evaluate(
+      async ([sel, n]) => {
+        const t = performance.now();
+        window.scrollTo(0, document.documentElement.scrollHeight);
+        while (document.querySelectorAll(sel as string).length <= (n as number))
+          await new Promise((r) => requestAnimationFrame(r));
+        const took = performance.now() - t;
+        // The API request the page waited for (it may have started before the scroll: the list preloads).
+        const e = (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+          .filter((r) => r.name.includes('/faces/unknown?') && r.responseEnd >= t)
+          .at(-1);
+        return [took, e ? e.responseEnd - e.startTime : 0, e ? e.requestStart - e.startTime : 0];
+      },
       [GROUPS, before] as const,
     );
-    const took = (await page.evaluate(() => performance.now())) - started;
-    next[k]!.push(took);
-    nodes[k]!.push({ groups: await count(), nodes: await domNodes() });
+    out.next.push(took!);
+    out.request.push(req!);
+    out.queue.push(queued!);
+    out.nodes.push({ groups: await count(), nodes: await domNodes() });
   }
   await o.browser.close();
+  return out;
 }
-line(`Chromium, next page while scrolling (${PAGES - 1} pages)`, next);
-line(
-  'Chromium, next page, the first 10 of them',
-  next.map((xs) => xs.slice(0, 10)),
-);
-line(
-  'Chromium, next page, the last 10 of them',
-  next.map((xs) => xs.slice(-10)),
-);
-for (const [k, a] of albums.entries()) {
-  const n = nodes[k]!;
-  const last = n.at(-1)!;
-  console.log(
-    `Chromium, DOM nodes (${a.faces} faces): ${n[0]!.groups} groups ${n[0]!.nodes}; ${last.groups} groups ${last.nodes} — ${((last.nodes - n[0]!.nodes) / Math.max(1, last.groups - n[0]!.groups)).toFixed(1)} nodes per group added`,
+for (const pass of ['crops cut on demand', 'crops already cut']) {
+  const sessions: Awaited<ReturnType<typeof scrollSession>>[] = [];
+  for (const a of albums) sessions.push(await scrollSession(a));
+  const pick = (k: 'next' | 'request' | 'queue') => sessions.map((x) => x[k]);
+  console.log(`Chromium, scrolling ${PAGES - 1} pages, ${pass}:`);
+  line('  next page (scroll to the end → more groups shown)', pick('next'));
+  line('  its GET /faces/unknown, fetch() to last byte', pick('request'));
+  line('  of that, waiting for a connection (image requests ahead)', pick('queue'));
+  line(
+    '  next page, the first 10 of them',
+    pick('next').map((xs) => xs.slice(0, 10)),
   );
+  line(
+    '  next page, the last 10 of them',
+    pick('next').map((xs) => xs.slice(-10)),
+  );
+  if (pass === 'crops cut on demand')
+    for (const [k, a] of albums.entries()) {
+      const n = sessions[k]!.nodes;
+      const last = n.at(-1)!;
+      console.log(
+        `  DOM nodes (${a.faces} faces): ${n[0]!.groups} groups ${n[0]!.nodes}; ${last.groups} groups ${last.nodes} — ${((last.nodes - n[0]!.nodes) / Math.max(1, last.groups - n[0]!.groups)).toFixed(1)} nodes per group added`,
+      );
+    }
 }
 console.log(
   `load average ${loadavg()
