@@ -239,16 +239,23 @@ async function immMergeDialog(page: Page, root: string, log: Logger): Promise<vo
     try {
       const json = { 'content-type': 'application/json' };
       const people = ((await (await fetch(`${server.url}/people`)).json()) as { items: Person[] }).items;
-      const [into, from] = people as [Person, Person];
-      for (const [p, name] of [
-        [into, 'Hugo'],
-        [from, 'Colin'],
-      ] as const)
-        await fetch(`${server.url}/people/${encodeURIComponent(p.id)}`, {
-          method: 'PATCH',
-          headers: json,
-          body: JSON.stringify({ name }),
-        });
+      // Each person named after the identity of its photos (IMM's cluster order says nothing of who).
+      const byFolder: Record<string, Person> = {};
+      for (const p of people) {
+        const photos = (await (
+          await fetch(`${server.url}/people/${encodeURIComponent(p.id)}/photos?limit=1`)
+        ).json()) as { items: Photo[] };
+        const folder = photos.items[0]?.key.split('/').find((x) => x in IDENTITIES);
+        if (folder) byFolder[folder] = p;
+      }
+      const into = byFolder.Hugo_Chavez!;
+      for (const [who, name] of Object.entries(NAMES))
+        if (byFolder[who])
+          await fetch(`${server.url}/people/${encodeURIComponent(byFolder[who].id)}`, {
+            method: 'PATCH',
+            headers: json,
+            body: JSON.stringify({ name }),
+          });
       await page.goto(`${server.url}/#/people/${encodeURIComponent(into.id)}`);
       await page.getByRole('button', { name: 'Merge…' }).click();
       await page.getByRole('dialog').getByRole('checkbox', { name: 'Colin', exact: true }).check();
