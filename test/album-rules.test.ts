@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isClusterable } from '../src/album/clusterable';
-import { classifyPhotoKey, parseOssUri } from '../src/album/photo-filter';
+import { classifyPhotoKey, mediaTypeOfKey, parseOssUri } from '../src/album/photo-filter';
 import { ConfigError, loadAlbumConfig } from '../src/config/album-config';
 import { createLogger } from '../src/log/logger';
 
@@ -35,7 +35,13 @@ describe('photo keys', () => {
       'photos/照片.webp',
       'photos/t.tiff',
     ])
-      expect(classifyPhotoKey(key, 'photos/')).toEqual({ accept: true });
+      expect(classifyPhotoKey(key, 'photos/')).toEqual({ accept: true, mediaType: 'image' });
+  });
+  it('accepts video suffixes as videos', () => {
+    for (const key of ['photos/clip.MP4', 'photos/x/IMG_0001.MOV', 'photos/a.m4v', 'photos/b.webm'])
+      expect(classifyPhotoKey(key, 'photos/')).toEqual({ accept: true, mediaType: 'video' });
+    expect(mediaTypeOfKey('photos/clip.mov')).toBe('video');
+    expect(mediaTypeOfKey('photos/mov.d/a.jpg')).toBe('image');
   });
   it('says why a key is skipped', () => {
     expect(classifyPhotoKey('other/a.jpg', 'photos/')).toMatchObject({

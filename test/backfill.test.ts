@@ -9,7 +9,7 @@ import { main } from '../src/backfill/backfill-cli';
 import { runBackfill } from '../src/backfill/backfill-run';
 import { CheckpointFile, zeroCounts } from '../src/backfill/checkpoint';
 import { createLogger } from '../src/log/logger';
-import { type FakeImm, startFakeImm } from './fake-imm/fake-imm';
+import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
 import { type FakeOss, startFakeOss } from './fake-oss/fake-oss';
 
 /**
@@ -134,6 +134,33 @@ describe('npm run backfill', () => {
     expect(
       oss.requests.filter((r) => r.method === 'GET').every((r) => r.query['encoding-type'] === 'url'),
     ).toBe(true);
+  }, 60_000);
+
+  it('analyses the videos in the bucket once: frames captured and indexed, a rerun starts no new task', async () => {
+    const clip = 'photos/clips/beach day.mov';
+    oss.keys.add(clip);
+    imm.seedVideo(`oss://${BUCKET}/${clip}`, {
+      duration: 6,
+      appearances: [{ from: 0, to: 6, figure: goodFace('zoe') }],
+    });
+    imm.onObjectWritten((uri) => oss.keys.add(uri.replace(`oss://${BUCKET}/`, '')));
+    expect(await run(['--rate', '100', '--page-size', '1000']), lines.join('\n')).toBe(0);
+    const frames = indexedKeys().filter((k) => k.startsWith('.album-frames/'));
+    expect(sorted(frames)).toEqual(
+      ['000001000', '000003000', '000005000'].map((t) => `.album-frames/${clip}/${t}.jpg`),
+    );
+    // The video is analysed, never indexed as a file of its own; the frames are not listed as photos.
+    expect(indexedKeys()).not.toContain(clip);
+    expect(sorted(indexedKeys().filter((k) => !k.startsWith('.album-frames/')))).toEqual(sorted(PHOTOS));
+    expect(imm.requestsFor('CreateMediaConvertTask')).toHaveLength(1);
+    expect(await run(['--rate', '100', '--page-size', '1000', '--restart']), lines.join('\n')).toBe(0);
+    expect(imm.requestsFor('CreateMediaConvertTask')).toHaveLength(1);
+    // The video is deleted while no event reaches the indexer: reconcile removes its frames, entries and objects.
+    oss.keys.delete(clip);
+    expect(await run(['--rate', '100', '--page-size', '1000', '--reconcile']), lines.join('\n')).toBe(0);
+    expect(indexedKeys().filter((k) => k.startsWith('.album-frames/'))).toEqual([]);
+    expect([...oss.keys].filter((k) => k.startsWith('.album-frames/'))).toEqual([]);
+    expect(sorted(indexedKeys())).toEqual(sorted(PHOTOS));
   }, 60_000);
 
   it('stays under the configured IMM call rate', async () => {

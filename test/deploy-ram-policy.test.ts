@@ -137,19 +137,31 @@ describe('function role policy', () => {
       'acs:imm:cn-hangzhou:1234567890:project/face-album/dataset/faces',
       'acs:imm:cn-hangzhou:1234567890:project/face-album/dataset/faces-*',
     ]);
+    // Signed URLs: photos, and the video frames the API shows as posters and face crops.
     const read = byAction('oss:GetObject');
     expect(read.flatMap((s) => list(s.Action))).toEqual(['oss:GetObject']);
-    expect(read.flatMap((s) => list(s.Resource))).toEqual(['acs:oss:*:1234567890:my-photos/photos/*']);
-    // Backfill/reconcile list the bucket, only under the photo prefix.
+    expect(read.flatMap((s) => list(s.Resource))).toEqual([
+      'acs:oss:*:1234567890:my-photos/photos/*',
+      'acs:oss:*:1234567890:my-photos/.album-frames/*',
+    ]);
+    // Backfill/reconcile list the bucket under the photo prefix; the indexer lists one video's frames.
     const listing = byAction('oss:ListObjects');
     expect(listing.flatMap((s) => list(s.Action))).toEqual(['oss:ListObjects']);
     expect(listing.flatMap((s) => list(s.Resource))).toEqual(['acs:oss:*:1234567890:my-photos']);
-    expect(listing[0]!.Condition).toEqual({ StringLike: { 'oss:Prefix': ['photos/*'] } });
+    expect(listing[0]!.Condition).toEqual({
+      StringLike: { 'oss:Prefix': ['photos/*', '.album-frames/*'] },
+    });
+    // The indexer deletes a removed video's frames (DeleteMultipleObjects needs oss:DeleteObject), nothing else.
+    const deletion = byAction('oss:DeleteObject');
+    expect(deletion.flatMap((s) => list(s.Action))).toEqual(['oss:DeleteObject']);
+    expect(deletion.flatMap((s) => list(s.Resource))).toEqual([
+      'acs:oss:*:1234567890:my-photos/.album-frames/*',
+    ]);
     expect(
       byAction('oss:')
         .flatMap((s) => list(s.Action))
         .sort(),
-    ).toEqual(['oss:GetObject', 'oss:ListObjects']);
+    ).toEqual(['oss:DeleteObject', 'oss:GetObject', 'oss:ListObjects']);
     // FC sends an indexer event that exhausted its retries to the dead-letter queue with the function's role.
     const mns = byAction('mns:');
     expect(mns.flatMap((s) => list(s.Action))).toEqual(['mns:SendMessage']);

@@ -27,6 +27,7 @@ import { SYNTHETIC_THRESHOLDS, SyntheticIdentities } from './support/synthetic-f
 const config = loadAlbumConfig({ PHOTO_PREFIX: '' });
 const links = {
   photoUrl: (u: string) => `http://127.0.0.1/photo?u=${encodeURIComponent(u)}`,
+  posterUrl: (u: string) => `http://127.0.0.1/poster?u=${encodeURIComponent(u)}`,
   faceUrl: (u: string) => `http://127.0.0.1/face?u=${encodeURIComponent(u)}`,
 };
 

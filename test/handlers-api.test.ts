@@ -185,11 +185,20 @@ describe('API handler: people', () => {
       gender: 'male',
     });
     expect(photo.faces[0].faceUrl).toContain('Signature=');
-    const q = fake.requestsFor('SimpleQuery').at(-1)!;
-    expect(JSON.parse(q.query.Query!)).toEqual({
-      Field: 'Figures.FigureClusterId',
-      Operation: 'eq',
-      Value: ids.bob,
+    // Photos are the person's files outside the frames of videos (docs/videos-cloud.md).
+    const photoQueries = fake
+      .requestsFor('SimpleQuery')
+      .map((r) => JSON.parse(r.query.Query ?? 'null'))
+      .filter((q) => q?.Operation === 'and' && q.SubQueries[1]?.Operation === 'not');
+    expect(photoQueries.at(-1)).toEqual({
+      Operation: 'and',
+      SubQueries: [
+        { Field: 'Figures.FigureClusterId', Operation: 'eq', Value: ids.bob },
+        {
+          Operation: 'not',
+          SubQueries: [{ Field: 'URI', Operation: 'prefix', Value: 'oss://testbucket/.album-frames/' }],
+        },
+      ],
     });
     expect((await call('GET', '/people/Cluster-nope/photos')).status).toBe(404);
   });

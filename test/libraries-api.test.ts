@@ -60,7 +60,7 @@ async function library(name: string, groups: TightGroups, people: number): Promi
     name,
     new AlbumService(
       album.backend,
-      { photoUrl: (u) => u, faceUrl: (u) => u, epoch: () => 'links-1' },
+      { photoUrl: (u) => u, posterUrl: (u) => u, faceUrl: (u) => u, epoch: () => 'links-1' },
       {
         ...config,
         photoPrefix: `${name}/`,

@@ -120,7 +120,7 @@ const api = (base: string) => ({
 /** photo key → person ids of its faces, from `export`. */
 async function exported(): Promise<{
   people: { id: string; name: string | null; faceCount: number; imageCount: number }[];
-  photos: { path: string; faces: { personId: string | null }[] }[];
+  photos: { path: string; mediaType: string; faces: { personId: string | null }[] }[];
 }> {
   const { stdout } = await cli(['export', '--data', data, '--photos', photos]);
   return JSON.parse(stdout);
@@ -164,7 +164,8 @@ describe('local album', () => {
     expect(Object.keys(photo.faces[0]!).sort()).toEqual(['box', 'clusterable', 'personId', 'quality']);
     expect(Object.keys(photo.faces[0]!.box as object).sort()).toEqual(['height', 'left', 'top', 'width']);
     for (const p of exp.people)
-      expect(Object.keys(p).sort()).toEqual(['faceCount', 'id', 'imageCount', 'name']);
+      expect(Object.keys(p).sort()).toEqual(['faceCount', 'id', 'imageCount', 'name', 'videoCount']);
+    expect(exp.photos.every((p) => p.mediaType === 'image')).toBe(true);
 
     putin = personOf(exp, 'putin/h1.jpg')!;
     sharon = personOf(exp, 'trips/2003/sharon 1.jpg')!;

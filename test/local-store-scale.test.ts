@@ -179,6 +179,20 @@ describe('local store at scale', () => {
     expect(snapshot()).toEqual(before);
   });
 
+  it('has every album count on a new data dir, and recounts a count row a data dir lacks when it is opened', async () => {
+    const names = ['faces', 'people', 'photos', 'rejected', 'rejected_videos', 'videos'];
+    expect((counts() as { name: string; n: number }[]).map((c) => c.name)).toEqual(names);
+    expect(await backend.stats()).toMatchObject({ photoCount: 0, personCount: 0 });
+    fill(40, 4);
+    const before = counts();
+    // As a data dir written before some counts existed (or by a version that lost a row).
+    db.exec(`DELETE FROM album_counts WHERE name IN ('people', 'videos', 'rejected_videos')`);
+    db.close();
+    db = openDatabase(join(dir, 'album.db'));
+    expect(counts()).toEqual(before);
+    expect(new PeopleStore(db, (p) => p).counts().people).toBe(4);
+  });
+
   it('walks every sort, order and hidden filter by keyset cursor: each listed person once, in order', async () => {
     const ids = fill(150, 23);
     people.update(ids[3]!, { name: 'ana' });
@@ -256,6 +270,14 @@ describe('local store at scale', () => {
     await backend.getPerson(ids[0]!);
     const page = await backend.listPersonPhotos(ids[0]!, { limit: 2 });
     await backend.listPersonPhotos(ids[0]!, { limit: 2, cursor: page.nextCursor ?? undefined });
+    for (const mediaType of ['image', 'video'] as const) {
+      const one = await backend.listPersonPhotos(ids[0]!, { limit: 2, mediaType });
+      await backend.listPersonPhotos(ids[0]!, {
+        limit: 2,
+        mediaType,
+        cursor: one.nextCursor ?? page.nextCursor ?? undefined,
+      });
+    }
     await backend.getPhoto('oss://local/p/7.jpg');
     await backend.stats();
     photos.photoByPath('p/8.jpg');
@@ -271,7 +293,7 @@ describe('local store at scale', () => {
       const keyset = /people\.id\) [<>] \(\?, \?\)/.test(sql);
       const scans = plan.filter(
         (d) =>
-          (/^SCAN (faces|photos|people|analyses|analysis_faces|f|p|a|cf|cp|ca)\b/.test(d) &&
+          (/^SCAN (faces|photos|people|person_photos|analyses|analysis_faces|f|p|a|cf|cp|ca)\b/.test(d) &&
             (keyset || !/^SCAN people USING (COVERING )?INDEX people_by_/.test(d))) ||
           /TEMP B-TREE/.test(d),
       );
@@ -301,7 +323,7 @@ describe('local store at scale', () => {
   it('refuses cursors that do not decode to a page position with 400, never 500', async () => {
     fill(20, 3);
     const config = loadAlbumConfig({ PHOTO_PREFIX: '' });
-    const links = { photoUrl: (u: string) => u, faceUrl: (u: string) => u };
+    const links = { photoUrl: (u: string) => u, posterUrl: (u: string) => u, faceUrl: (u: string) => u };
     const api = createApiApp({
       libraries: singleLibrary(new AlbumService(backend, links, config)),
       config,

@@ -284,7 +284,7 @@ export class AlbumService {
       ...face,
       clusterable: isClusterable(face, this.config.clusterable),
       unclusterableReasons: unclusterableReasons(face, this.config.clusterable),
-      faceUrl: uri ? this.media.faceUrl(uri, face.box) : null,
+      faceUrl: uri ? this.media.faceUrl(uri, face.box, face.timeSeconds) : null,
     };
   }
 
@@ -293,25 +293,38 @@ export class AlbumService {
   }
 
   private toPhoto(photo: PhotoRecord): Photo {
-    return {
+    const base = {
       uri: photo.uri,
       key: parseOssUri(photo.uri)?.key ?? photo.uri,
       width: photo.width,
       height: photo.height,
       takenAt: photo.takenAt,
-      photoUrl: this.media.photoUrl(photo.uri),
       faces: photo.faces.map((f) => this.toFace(f, photo.uri)),
+    };
+    if (photo.mediaType === 'image')
+      return { ...base, mediaType: 'image', photoUrl: this.media.photoUrl(photo.uri) };
+    // A video's photoUrl is its poster, so anything that shows photoUrl as an image still works.
+    return {
+      ...base,
+      mediaType: 'video',
+      photoUrl: this.media.posterUrl(photo.uri),
+      videoUrl: this.media.photoUrl(photo.uri),
+      durationSeconds: photo.durationSeconds ?? null,
+      appearances: photo.appearances ?? [],
     };
   }
 
   private toPerson(p: PersonRecord): Person {
-    const cover = p.cover
-      ? {
-          ...p.cover,
-          photoUrl: this.media.photoUrl(p.cover.uri),
-          faceUrl: p.cover.box ? this.media.faceUrl(p.cover.uri, p.cover.box) : null,
-        }
-      : null;
-    return { ...p, cover };
+    if (!p.cover) return { ...p, cover: null };
+    const { timeSeconds, ...cover } = p.cover;
+    const video = timeSeconds !== undefined;
+    return {
+      ...p,
+      cover: {
+        ...cover,
+        photoUrl: video ? this.media.posterUrl(cover.uri) : this.media.photoUrl(cover.uri),
+        faceUrl: cover.box ? this.media.faceUrl(cover.uri, cover.box, timeSeconds) : null,
+      },
+    };
   }
 }

@@ -42,6 +42,7 @@ export interface AlbumBackend {
   listPeople(query: PeopleQuery): Promise<Page<PersonRecord>>;
   /** A person; a backend that remembers merges answers for a merged-away id with the person it went into. */
   getPerson(id: string): Promise<PersonRecord | null>;
+  /** The person's photos and videos, newest first; `appearances` on a video are this person's spans. */
   listPersonPhotos(id: string, query: PersonPhotosQuery): Promise<Page<PhotoRecord>>;
   /**
    * Photos holding every listed person. Merged-away ids count as their target; an unknown id is
@@ -105,8 +106,16 @@ export type PhotoSource =
 
 /** Where a browser can fetch a photo or a face crop. OSS signed URLs in the cloud, local server URLs locally. */
 export interface MediaLinks {
+  /** The file's own bytes: a photo, or a video to play. */
   photoUrl(uri: string): string;
-  faceUrl(uri: string, box: { left: number; top: number; width: number; height: number }): string;
+  /** A still of a video that an <img> can show. */
+  posterUrl(uri: string): string;
+  /** A crop of one face; `timeSeconds` for a face seen in a video (the crop is cut from that frame). */
+  faceUrl(
+    uri: string,
+    box: { left: number; top: number; width: number; height: number },
+    timeSeconds?: number,
+  ): string;
   /** Changes whenever the links this object would sign change (expiry step, base URL); absent when every call differs. */
   epoch?(): string;
 }

@@ -27,6 +27,15 @@ export interface PageQuery {
   cursor?: string;
 }
 
+/** Photos and videos are both "photos" of the album (one identity space); this tells them apart. */
+export type MediaType = 'image' | 'video';
+
+/** A time span of a video in which a person is seen (merged: spans never overlap and are ordered). */
+export interface Appearance {
+  fromSeconds: number;
+  toSeconds: number;
+}
+
 /** One face as a backend knows it. Angles in degrees, quality/sharpness in [0,1]. */
 export interface FaceRecord {
   id: string;
@@ -38,6 +47,8 @@ export interface FaceRecord {
   headPose: HeadPose | null;
   quality: number | null;
   sharpness: number | null;
+  /** Videos only: where in the video this face was seen (seconds from the start). Absent on images. */
+  timeSeconds?: number;
   /** Only what the backend can tell (GET /capabilities faceAttributes); `{}` when nothing. */
   attributes: FaceAttributes;
 }
@@ -49,11 +60,21 @@ export interface PhotoRecord {
   height: number | null;
   takenAt: string | null;
   faces: FaceRecord[];
+  mediaType: MediaType;
+  /** Videos only (absent on images); null when the container does not say. */
+  durationSeconds?: number | null;
+  /**
+   * Videos only (absent on images): in a person's list, that person's merged spans; from
+   * GET /photos/faces, the spans in which anyone is seen.
+   */
+  appearances?: Appearance[];
 }
 
 export interface PersonCover {
   uri: string;
   box: Box | null;
+  /** A cover face seen in a video: where (the service uses it for the crop, then drops it). */
+  timeSeconds?: number;
 }
 
 export interface PersonRecord {
@@ -89,15 +110,19 @@ export interface TakenRange {
   to?: string;
 }
 
-/** GET /people/:id/photos: newest first, optionally within dates and by the person's face attributes. */
+/**
+ * GET /people/:id/photos: the person's photos and videos, newest first, optionally within dates, by
+ * the person's face attributes, or one media type.
+ */
 export interface PersonPhotosQuery extends PageQuery, TakenRange {
   attributes?: AttributeFilter;
+  mediaType?: MediaType;
 }
 
 /** GET /photos?people=: photos holding every listed person, newest first. */
 export interface PhotosWithPeopleQuery extends PageQuery, TakenRange {
   people: string[];
-  mediaType?: 'image' | 'video';
+  mediaType?: MediaType;
 }
 
 /** One face found in a searched image and the people it probably is, closest first. */
@@ -133,6 +158,11 @@ export interface StatsRecord {
   lastClustering: TaskRecord | null;
   /** Photos waiting to be indexed and photos refused (null: the backend cannot tell, e.g. IMM indexes asynchronously). */
   indexing: { queued: number | null; refused: number | null };
+  /**
+   * Videos indexed and refused (null: the backend cannot tell), and why videos cannot be analysed at all
+   * (e.g. no ffmpeg), null when they can.
+   */
+  videos: { indexed: number | null; refused: number | null; unavailableReason: string | null };
 }
 
 /** A person that may be the same as another one, by face similarity (smaller distance = closer). */
@@ -189,18 +219,29 @@ export interface FaceSearchResult {
   matches: { person: Person; similarity: number }[];
 }
 
-export interface Photo {
+interface PhotoBase {
   uri: string;
   key: string;
   width: number | null;
   height: number | null;
   takenAt: string | null;
+  /** For a video, a poster frame (an image the browser can show); the video itself is `videoUrl`. */
   photoUrl: string;
   faces: Face[];
 }
+export interface ImagePhoto extends PhotoBase {
+  mediaType: 'image';
+}
+export interface VideoPhoto extends PhotoBase {
+  mediaType: 'video';
+  videoUrl: string;
+  durationSeconds: number | null;
+  appearances: Appearance[];
+}
+export type Photo = ImagePhoto | VideoPhoto;
 
 export interface Person extends Omit<PersonRecord, 'cover'> {
-  cover: (PersonCover & { photoUrl: string; faceUrl: string | null }) | null;
+  cover: (Omit<PersonCover, 'timeSeconds'> & { photoUrl: string; faceUrl: string | null }) | null;
 }
 
 // ---- edits, their log and undo ----

@@ -5,10 +5,11 @@ import { BackfillEnvSchema } from '../config/backfill-config';
 import { ConfigError, parseEnv, scopeEnv } from '../config/env-parse';
 import { FUNCTION_SETTINGS, loadCloudConfig } from '../config/function-settings';
 import type { ImmConfig } from '../config/imm-config';
-import { ImmBackend } from '../imm/imm-backend';
+import { ImmBackend, type ImmBackendOptions } from '../imm/imm-backend';
 import { ImmClient } from '../imm/imm-client';
 import { libraryBackend, libraryImmConfig, listLibraries } from '../imm/imm-libraries';
 import { envCredentials } from '../imm/imm-runtime';
+import { OssFrameObjects } from '../imm/oss-frame-objects';
 import { libraryPhotoPrefix } from '../library/library-key';
 import { libraryNameProblem } from '../library/library-name';
 import { tallyEvents } from '../log/event-tally';
@@ -153,6 +154,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** How long backfill waits for one video's frame-capture task before counting it failed (rerun resumes it). */
+const VIDEO_WAIT_MS = 15 * 60_000;
+
 function wire(flags: Flags, io: CliIo, log: Logger) {
   const credentials = envCredentials(io.env);
   if (!credentials)
@@ -161,7 +165,7 @@ function wire(flags: Flags, io: CliIo, log: Logger) {
     );
   // The deploy region, with s.yaml's default, unless IMM_REGION says otherwise.
   const region = io.env.ALBUM_REGION || 'cn-hangzhou';
-  const { album, imm, oss } = loadCloudConfig('backfill', io.env, region);
+  const { album, imm, oss, video: sampling } = loadCloudConfig('backfill', io.env, region);
   if (!oss) throw new ConfigError('invalid configuration: ALBUM_BUCKET is required');
   const tuning = parseEnv(BackfillEnvSchema, scopeEnv(io.env, FUNCTION_SETTINGS.backfill));
   const pacer = new CallPacer(flags.rate ?? tuning.BACKFILL_CALLS_PER_SECOND);
@@ -174,7 +178,20 @@ function wire(flags: Flags, io: CliIo, log: Logger) {
     limiter: pacer,
     defaultBudgetMs: 60_000,
   });
-  const target = libraryTarget(flags, { album, imm, bucket: oss.bucket, client });
+  // Videos: frames captured by IMM, waited for here (one video at a time, up to VIDEO_WAIT per video);
+  // a video whose frames are indexed already is left alone, so a rerun costs no new task.
+  const video = {
+    frames: new OssFrameObjects({
+      region: imm.region,
+      credentials,
+      endpoint: oss.endpoint,
+      retry: imm.retry,
+    }),
+    deadline: () => Date.now() + VIDEO_WAIT_MS,
+    sampling,
+    skipAnalysed: true,
+  };
+  const target = libraryTarget(flags, { album, imm, bucket: oss.bucket, client, video });
   const checkpoint = new CheckpointFile(
     flags.checkpoint
       ? path.resolve(io.cwd, flags.checkpoint)
@@ -227,7 +244,19 @@ interface Target {
  */
 function libraryTarget(
   flags: Flags,
-  { album, imm, bucket, client }: { album: AlbumConfig; imm: ImmConfig; bucket: string; client: ImmClient },
+  {
+    album,
+    imm,
+    bucket,
+    client,
+    video,
+  }: {
+    album: AlbumConfig;
+    imm: ImmConfig;
+    bucket: string;
+    client: ImmClient;
+    video: ImmBackendOptions['video'];
+  },
 ): Target {
   if (album.libraryMode !== 'prefix') {
     if (flags.library !== undefined)
@@ -236,11 +265,11 @@ function libraryTarget(
       prefix: album.photoPrefix,
       dataset: imm.dataset,
       checkpointName: imm.dataset,
-      sink: new ImmBackend({ client, config: imm, poll: imm.poll }),
+      sink: new ImmBackend({ client, config: imm, poll: imm.poll, bucket, video }),
       lister: new ImmDatasetLister(client, imm),
     };
   }
-  const deps = { client, config: imm, album, bucket };
+  const deps = { client, config: imm, album, bucket, video };
   if (flags.library !== undefined) {
     const problem = libraryNameProblem(flags.library);
     if (problem) throw new ConfigError(`--library ${JSON.stringify(flags.library)}: ${problem}`);

@@ -1,6 +1,7 @@
 import { AlbumError } from '../album/errors';
-import { classifyPhotoKey, ossUri, parseOssUri } from '../album/photo-filter';
+import { classifyPhotoKey, FRAME_PREFIX, ossUri, parseOssUri } from '../album/photo-filter';
 import type { PhotoOutcome } from '../album/types';
+import { frameOf } from '../imm/imm-video-records';
 import type { Logger } from '../log/logger';
 import type { BucketLister } from './bucket-listing';
 import { type BackfillCounts, type Checkpoint, type CheckpointFile, zeroCounts } from './checkpoint';
@@ -224,6 +225,30 @@ async function prune(
     }
     prune.token = page.nextToken;
     prune.scanned = !page.nextToken;
+    if (!opts.dryRun) deps.checkpoint.save(state);
+  }
+  // 1b. Videos have no entry of their own: one is gone when its frames' video is no longer listed. Its
+  //     removal (below) takes its frames' entries and objects away (src/imm/imm-video-indexer.ts).
+  prune.frames ??= { token: null, scanned: false };
+  const frames = prune.frames;
+  const goneVideos = new Set(prune.gone);
+  while (!frames.scanned) {
+    if (opts.signal?.aborted) return prune.gone;
+    const page = await throughOutage(
+      () => deps.dataset.listPage(ossUri(opts.bucket, `${FRAME_PREFIX}${opts.prefix}`), frames.token),
+      opts,
+      deps.log,
+    );
+    for (const uri of page.uris) {
+      const video = frameOf(uri)?.videoUri;
+      const at = video ? parseOssUri(video) : null;
+      if (video && at?.bucket === opts.bucket && !present.has(at.key) && !goneVideos.has(video)) {
+        goneVideos.add(video);
+        prune.gone.push(video);
+      }
+    }
+    frames.token = page.nextToken;
+    frames.scanned = !page.nextToken;
     if (!opts.dryRun) deps.checkpoint.save(state);
   }
   // 2. Remove them, each re-checked with HeadObject first: one uploaded since the listing stays.

@@ -37,7 +37,13 @@ export interface Checkpoint {
    * Reconcile: the SimpleQuery NextToken of the next dataset page to scan, whether the scan is
    * complete, and the entries found gone that are not removed yet.
    */
-  prune: { token: string | null; scanned: boolean; gone: string[] } | null;
+  prune: {
+    token: string | null;
+    scanned: boolean;
+    gone: string[];
+    /** The same scan over the frames of videos (`.album-frames/<prefix>`): a gone video is in `gone`. */
+    frames?: { token: string | null; scanned: boolean };
+  } | null;
   /** Photos under the prefix, from the counting pass (progress and ETA). */
   total: number | null;
   counts: BackfillCounts;

@@ -2,6 +2,7 @@ import { parseOssUri } from '../album/photo-filter';
 import type { PhotoOutcome } from '../album/types';
 import type { AlbumConfig } from '../config/album-config';
 import type { ImmConfig } from '../config/imm-config';
+import type { ImmBackendOptions } from '../imm/imm-backend';
 import type { ImmClient } from '../imm/imm-client';
 import { libraryBackend } from '../imm/imm-libraries';
 import { libraryOfKey } from '../library/library-key';
@@ -19,6 +20,8 @@ export interface LibraryBackfillDeps {
   config: ImmConfig;
   album: Pick<AlbumConfig, 'photoPrefix'>;
   bucket: string;
+  /** Frame capture of videos (each library's backend analyses its own). */
+  video?: ImmBackendOptions['video'];
 }
 
 /** Groups URIs by library, in first-seen order. Callers pass only keys the refuse rule accepted. */

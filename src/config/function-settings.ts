@@ -12,9 +12,12 @@ import {
   loadImmConfig,
   loadLibraryTickConfig,
   loadOssConfig,
+  loadVideoSampling,
   type OssConfig,
   OssEnvSchema,
   OssEventEnvSchema,
+  VideoEnvSchema,
+  type VideoSampling,
 } from './imm-config';
 
 /**
@@ -32,7 +35,9 @@ export const FUNCTION_SETTINGS: Record<CloudFunction, readonly string[]> = {
   indexer: [
     'PHOTO_PREFIX',
     'LIBRARY_MODE',
-    ...keys(ImmEnvSchema, ImmCreateEnvSchema, OssEventEnvSchema),
+    ...keys(ImmEnvSchema, ImmCreateEnvSchema, OssEventEnvSchema, VideoEnvSchema),
+    // Frames of videos: listed and deleted in the bucket the event names.
+    'OSS_FRAMES_ENDPOINT',
     'LOG_LEVEL',
   ],
   clusterer: ['LIBRARY_MODE', ...keys(ImmEnvSchema, ImmCreateEnvSchema, ClusterEnvSchema), 'LOG_LEVEL'],
@@ -40,7 +45,7 @@ export const FUNCTION_SETTINGS: Record<CloudFunction, readonly string[]> = {
   backfill: [
     'PHOTO_PREFIX',
     'LIBRARY_MODE',
-    ...keys(ImmEnvSchema, OssEnvSchema, BackfillEnvSchema),
+    ...keys(ImmEnvSchema, OssEnvSchema, BackfillEnvSchema, VideoEnvSchema),
     'LOG_LEVEL',
   ],
 };
@@ -50,6 +55,7 @@ export const EMPTY_MEANS_UNSET = [
   'IMM_REGION',
   'IMM_ENDPOINT',
   'OSS_ENDPOINT',
+  'OSS_FRAMES_ENDPOINT',
   'ALBUM_TOKEN_SECRET',
 ] as const;
 
@@ -64,6 +70,13 @@ export interface CloudConfig {
   keyEncoding: 'auto' | 'raw' | 'url';
   /** Prefix mode's clustering bounds (the clusterer reads them; the others keep the defaults). */
   tick: LibraryTickConfig;
+  /** Frame capture of videos (indexer, backfill). */
+  video: VideoSampling;
+  /**
+   * Where the indexer lists and deletes video frames (OSS_FRAMES_ENDPOINT; backfill: OSS_ENDPOINT);
+   * undefined = the region's public endpoint. Unlike OSS_ENDPOINT it need not be reachable by browsers.
+   */
+  framesEndpoint: string | undefined;
 }
 
 /** Validates what `fn` reads; settings it does not read keep their defaults, unvalidated. */
@@ -86,5 +99,7 @@ export function loadCloudConfig(
     oss: usesBucket ? loadOssConfig(scoped) : null,
     keyEncoding: parseEnv(OssEventEnvSchema, scoped).OSS_KEY_ENCODING,
     tick: loadLibraryTickConfig(scoped),
+    video: loadVideoSampling(scoped),
+    framesEndpoint: (fn === 'indexer' ? scoped.OSS_FRAMES_ENDPOINT : scoped.OSS_ENDPOINT) || undefined,
   };
 }

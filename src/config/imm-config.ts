@@ -45,6 +45,25 @@ export const ClusterEnvSchema = z.object({
   CLUSTER_CALLS_PER_SECOND: z.coerce.number().min(0).max(100).default(25),
 });
 
+/**
+ * Frame capture of videos (indexer, backfill; src/imm/video-frames.ts): at most VIDEO_MAX_FRAMES frames a
+ * video, at least VIDEO_FRAME_STEP_SECONDS apart. Each frame is an IMM snapshot and an indexed image.
+ */
+export const VideoEnvSchema = z.object({
+  VIDEO_MAX_FRAMES: z.coerce.number().int().min(1).max(100).default(30),
+  VIDEO_FRAME_STEP_SECONDS: z.coerce.number().min(0.5).max(600).default(2),
+});
+
+export interface VideoSampling {
+  maxFrames: number;
+  minStepSeconds: number;
+}
+
+export function loadVideoSampling(env: NodeJS.ProcessEnv = process.env): VideoSampling {
+  const v = parseEnv(VideoEnvSchema, env);
+  return { maxFrames: v.VIDEO_MAX_FRAMES, minStepSeconds: v.VIDEO_FRAME_STEP_SECONDS };
+}
+
 /** The bucket itself: signing URLs (api) and listing it (backfill). */
 export const OssEnvSchema = z.object({
   ALBUM_BUCKET: z

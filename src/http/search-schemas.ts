@@ -24,6 +24,9 @@ const takenBound = (end: 'from' | 'to') =>
     )
     .optional();
 
+/** `?mediaType=image|video`: only photos or only videos. */
+const MediaTypeSchema = z.enum(['image', 'video']).optional();
+
 const TakenRange = { from: takenBound('from'), to: takenBound('to') };
 const rangeInOrder = (q: { from?: string; to?: string }) => !q.from || !q.to || q.from <= q.to;
 const RANGE_ORDER = { message: 'from must not be after to', path: ['from'] };
@@ -37,15 +40,22 @@ const attributeFilters = Object.fromEntries(
 
 /** Strict: an unknown parameter (a misspelt attribute) is refused by name rather than ignored. */
 export const PersonPhotosQuerySchema = z
-  .strictObject({ limit: LimitSchema, cursor: CursorSchema, ...TakenRange, ...attributeFilters })
+  .strictObject({
+    limit: LimitSchema,
+    cursor: CursorSchema,
+    mediaType: MediaTypeSchema,
+    ...TakenRange,
+    ...attributeFilters,
+  })
   .refine(rangeInOrder, RANGE_ORDER)
-  .transform(({ limit, cursor, from, to, ...attrs }) => {
+  .transform(({ limit, cursor, mediaType, from, to, ...attrs }) => {
     const attributes = Object.fromEntries(Object.entries(attrs).filter(([, v]) => v !== undefined));
     return {
       limit,
       cursor,
       from,
       to,
+      ...(mediaType ? { mediaType } : {}),
       ...(Object.keys(attributes).length ? { attributes } : {}),
     };
   });
@@ -64,7 +74,7 @@ const PersonIds = z
 export const PhotosQuerySchema = z
   .strictObject({
     people: PersonIds,
-    mediaType: z.enum(['image', 'video']).optional(),
+    mediaType: MediaTypeSchema,
     limit: LimitSchema,
     cursor: CursorSchema,
     ...TakenRange,

@@ -13,6 +13,8 @@ export interface MediaBody {
   maxAgeSeconds: number;
   /** Opens the bytes: a stream from disk or bytes made on demand (a face crop). */
   open(): Promise<ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer>>;
+  /** Opens bytes `start`..`end` (inclusive) of a file of known `size`: a <video> seeks with Range requests. */
+  openRange?(start: number, end: number): Promise<ReadableStream<Uint8Array>>;
 }
 
 /**
@@ -22,22 +24,50 @@ export interface MediaBody {
  */
 export interface SignedMedia {
   photo(query: Record<string, string>): Promise<MediaBody>;
+  /** A video's poster still. */
+  poster(query: Record<string, string>): Promise<MediaBody>;
   face(query: Record<string, string>): Promise<MediaBody>;
 }
 
 /** Paths that carry their own credential (a link signature) instead of the bearer key. */
-export const SIGNED_MEDIA_PATHS = ['/media/photo', '/media/face'] as const;
+export const SIGNED_MEDIA_PATHS = ['/media/photo', '/media/poster', '/media/face'] as const;
 
-async function send(m: MediaBody, ifNoneMatch: string | undefined): Promise<Response> {
+/** `bytes=a-b`, `bytes=a-`, `bytes=-n` of a file of `size` bytes; null: no usable single range. */
+function byteRange(header: string | undefined, size: number): { start: number; end: number } | null {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? '');
+  if (!m || (!m[1] && !m[2])) return null;
+  const start = m[1] ? Number(m[1]) : Math.max(0, size - Number(m[2]));
+  const end = m[1] && m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
+  return start <= end && start < size ? { start, end } : null;
+}
+
+async function send(m: MediaBody, ifNoneMatch: string | undefined, range?: string): Promise<Response> {
   const cache = {
     'cache-control': `private, max-age=${Math.max(0, Math.floor(m.maxAgeSeconds))}`,
     ...(m.etag ? { etag: m.etag } : {}),
   };
   if (m.etag && ifNoneMatch === m.etag) return new Response(null, { status: 304, headers: cache });
+  if (m.openRange && m.size !== undefined) {
+    const r = range ? byteRange(range, m.size) : null;
+    if (range && !r)
+      return new Response(null, { status: 416, headers: { 'content-range': `bytes */${m.size}`, ...cache } });
+    if (r)
+      return new Response(await m.openRange(r.start, r.end), {
+        status: 206,
+        headers: {
+          'content-type': m.contentType,
+          'content-length': String(r.end - r.start + 1),
+          'content-range': `bytes ${r.start}-${r.end}/${m.size}`,
+          'accept-ranges': 'bytes',
+          ...cache,
+        },
+      });
+  }
   return new Response(await m.open(), {
     headers: {
       'content-type': m.contentType,
       ...(m.size !== undefined ? { 'content-length': String(m.size) } : {}),
+      ...(m.openRange ? { 'accept-ranges': 'bytes' } : {}),
       ...cache,
     },
   });
@@ -49,10 +79,10 @@ export function signedMediaRoutes(
   base: string,
   mediaOf: (c: Context<ApiEnv>) => SignedMedia | null,
 ): void {
-  for (const kind of ['photo', 'face'] as const)
+  for (const kind of ['photo', 'poster', 'face'] as const)
     app.get(`${base}/media/${kind}`, async (c) => {
       const media = mediaOf(c);
       if (!media) throw new AlbumError('not_found', `no route ${c.req.method} ${c.req.path}`);
-      return send(await media[kind](c.req.query()), c.req.header('if-none-match'));
+      return send(await media[kind](c.req.query()), c.req.header('if-none-match'), c.req.header('range'));
     });
 }

@@ -30,7 +30,8 @@ import { ImmError } from './imm-error';
 import { isNotFound, mapped, orNull, toAlbumError } from './imm-errors-map';
 import { mergeRecordFilter, withMergeRecords } from './imm-merge-records';
 import { listPeopleByName } from './imm-name-order';
-import { personPhotosQuery, photosWithPeopleQuery, TAKEN_SORT } from './imm-queries';
+import { ImmPersonMedia, isFrameUri, isVideoUri } from './imm-person-media';
+import { type personPhotosQuery, photosWithPeopleQuery, TAKEN_SORT } from './imm-queries';
 import {
   HIDDEN_LABEL,
   IMM_FACE_ATTRIBUTES,
@@ -42,6 +43,7 @@ import {
   toTask,
 } from './imm-records';
 import { DATASET_TAG, decodeTaskId, encodeTaskId, MERGE_TAG } from './imm-tasks';
+import { ImmVideoIndexer, type VideoIndexerDeps } from './imm-video-indexer';
 import { type FigureCluster, TASK_TYPE_CLUSTERING, type TaskInfo } from './imm-wire';
 import { decodeCursor, encodeCursor } from './page-cursor';
 
@@ -59,6 +61,13 @@ export interface ImmBackendOptions {
    * faces in must lie under `uriPrefix` (null: no photo is allowed).
    */
   library?: { uriPrefix: string | null };
+  /**
+   * The indexer's (and backfill's) video analysis: frame capture into FRAME_PREFIX and frame indexing
+   * (src/imm/imm-video-indexer.ts). Without it (the API), a video to index is refused with a reason.
+   */
+  video?: Omit<VideoIndexerDeps, 'client' | 'config' | 'poll'>;
+  /** The album's bucket (API, backfill): tells frames (under FRAME_PREFIX) from photos in lists and counts. */
+  bucket?: string | null;
 }
 
 /**
@@ -93,6 +102,8 @@ export class ImmBackend implements AlbumBackend {
   private readonly pd: { ProjectName: string; DatasetName: string };
   private readonly ready: { checked: boolean };
   private readonly library: { uriPrefix: string | null } | null;
+  private readonly videos: ImmVideoIndexer | null;
+  private readonly media: ImmPersonMedia;
 
   constructor(opts: ImmBackendOptions) {
     this.client = opts.client;
@@ -101,11 +112,34 @@ export class ImmBackend implements AlbumBackend {
     this.pd = { ProjectName: opts.config.project, DatasetName: opts.config.dataset };
     this.ready = opts.ready ?? { checked: false };
     this.library = opts.library ?? null;
+    this.videos = opts.video
+      ? new ImmVideoIndexer({ ...opts.video, client: this.client, config: this.config, poll: this.poll })
+      : null;
+    this.media = new ImmPersonMedia(this.client, this.pd, opts.bucket ?? null);
   }
 
   // ---- indexer ----
 
   async indexPhotos(uris: string[], log: Logger): Promise<PhotoOutcome[]> {
+    const videos = uris.filter(isVideoUri);
+    const photos = uris.filter((u) => !isVideoUri(u));
+    const outcomes = await this.indexImages(photos, log);
+    if (!videos.length) return outcomes;
+    if (!this.videos)
+      return [
+        ...outcomes,
+        ...videos.map((uri) => ({
+          uri,
+          action: 'index' as const,
+          outcome: 'rejected' as const,
+          reason: 'videos are analysed by the indexer (frame capture), not here',
+        })),
+      ];
+    const analysed = await this.withDataset(log, () => this.videos!.index(videos, log));
+    return [...outcomes, ...analysed];
+  }
+
+  private async indexImages(uris: string[], log: Logger): Promise<PhotoOutcome[]> {
     if (!uris.length) return [];
     try {
       await this.withDataset(log, () =>
@@ -143,13 +177,24 @@ export class ImmBackend implements AlbumBackend {
 
   async removePhotos(uris: string[], log: Logger): Promise<PhotoOutcome[]> {
     if (!uris.length) return [];
+    const videos = uris.filter(isVideoUri);
+    const photos = uris.filter((u) => !isVideoUri(u));
+    const outcomes: PhotoOutcome[] = [];
     // DeleteFileMeta of a URI that was never indexed succeeds, so repeated deliveries are harmless.
-    await mapped(
-      this.withDataset(log, () =>
-        this.client.call('BatchDeleteFileMeta', { ...this.pd, URIs: uris }, { log }),
-      ),
-    );
-    return uris.map((uri) => ({ uri, action: 'remove', outcome: 'done' }));
+    if (photos.length) {
+      await mapped(
+        this.withDataset(log, () =>
+          this.client.call('BatchDeleteFileMeta', { ...this.pd, URIs: photos }, { log }),
+        ),
+      );
+      outcomes.push(...photos.map((uri) => ({ uri, action: 'remove' as const, outcome: 'done' as const })));
+    }
+    if (videos.length) {
+      // A video has no entry of its own: its frames' entries and objects are what goes.
+      if (!this.videos) throw new AlbumError('internal', "removing a video needs the indexer's frame access");
+      outcomes.push(...(await this.withDataset(log, () => this.videos!.remove(videos, log))));
+    }
+    return outcomes;
   }
 
   /**
@@ -161,7 +206,10 @@ export class ImmBackend implements AlbumBackend {
     try {
       return await call();
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      // The video path maps IMM's errors itself: its not-found is an AlbumError carrying IMM's code.
+      const mappedNotFound =
+        err instanceof AlbumError && err.code === 'not_found' && err.details?.immCode !== undefined;
+      if (!isNotFound(err) && !mappedNotFound) throw err;
       const createDataset = this.config.autoCreate || this.library !== null;
       await ensureProjectAndDataset({ client: this.client, config: this.config }, Date.now() + 30_000, log, {
         createDataset,
@@ -229,28 +277,36 @@ export class ImmBackend implements AlbumBackend {
         items.push(toPerson(c));
         if (items.length >= query.limit) {
           if (i + 1 < clusters.length)
-            return { items, nextCursor: encodeCursor({ token, offset: i + 1, pageSize }) };
+            return {
+              items: await this.withVideos(items),
+              nextCursor: encodeCursor({ token, offset: i + 1, pageSize }),
+            };
           return {
-            items,
+            items: await this.withVideos(items),
             nextCursor: res.NextToken ? encodeCursor({ token: res.NextToken, offset: 0, pageSize }) : null,
           };
         }
       }
-      if (!res.NextToken) return { items, nextCursor: null };
+      if (!res.NextToken) return { items: await this.withVideos(items), nextCursor: null };
       token = res.NextToken;
       offset = 0;
     }
     // Many hidden people in a row: return what we have (maybe fewer than limit) and let the caller continue.
-    return { items, nextCursor: encodeCursor({ token, offset: 0, pageSize }) };
+    return { items: await this.withVideos(items), nextCursor: encodeCursor({ token, offset: 0, pageSize }) };
+  }
+
+  /** IMM's counts with the frames of videos taken out (one SimpleQuery per person, in parallel). */
+  private withVideos(people: PersonRecord[]): Promise<PersonRecord[]> {
+    return Promise.all(people.map((p) => this.media.withVideos(p)));
   }
 
   /** Named people first in name order, then unnamed by photo count (imm-name-order.ts). */
-  private listPeopleByName(query: PeopleQuery): Promise<Page<PersonRecord>> {
+  private async listPeopleByName(query: PeopleQuery): Promise<Page<PersonRecord>> {
     const q = query.q;
     const hidden = query.hidden;
     const shown = (c: FigureCluster) =>
       hidden === 'include' || isHidden(c.CustomLabels) === (hidden === 'only');
-    return listPeopleByName({
+    const page = await listPeopleByName({
       page: async ({ sort, order, pageSize, token }) => {
         const res = await mapped(
           this.client.call('QueryFigureClusters', {
@@ -271,6 +327,7 @@ export class ImmBackend implements AlbumBackend {
       cursor: query.cursor,
       pageSize: query.q ? NAME_SEARCH_PAGE : Math.min(100, Math.max(query.limit, 20)),
     });
+    return { items: await this.withVideos(page.items), nextCursor: page.nextCursor };
   }
 
   private async getCluster(id: string): Promise<FigureCluster | null> {
@@ -299,17 +356,18 @@ export class ImmBackend implements AlbumBackend {
   /** A merged-away id answers with the person it was merged into (its id differs from the one asked). */
   async getPerson(id: string): Promise<PersonRecord | null> {
     const cluster = await this.clusterOrMergedInto(id);
-    return cluster ? toPerson(cluster) : null;
+    return cluster ? this.media.withVideos(toPerson(cluster)) : null;
   }
 
-  /** One SimpleQuery: the person's figure (with its attributes, `nested` on one figure), taken range, newest first. */
   listPersonPhotos(id: string, query: PersonPhotosQuery): Promise<Page<PhotoRecord>> {
-    return this.queryPhotos(personPhotosQuery(id, query), query);
+    return this.media.list(id, query);
   }
 
   /**
    * One SimpleQuery with an `eq` on Figures.FigureClusterId per person under `and` (IMM takes up to 100
    * sub-queries). A merged-away id stands for the person it was merged into (its merge record), as locally.
+   * Video frames are left out (they are not photos); a video's people are not in one indexed file, so
+   * `mediaType=video` finds none here (docs/videos-cloud.md).
    */
   async listPhotosWithPeople(query: PhotosWithPeopleQuery): Promise<Page<PhotoRecord>> {
     const clusters = await Promise.all(query.people.map((id) => this.clusterOrMergedInto(id)));
@@ -320,7 +378,11 @@ export class ImmBackend implements AlbumBackend {
         throw new AlbumError('bad_request', `person ${id} is hidden; unhide it to list its photos`);
       return c.ObjectId;
     });
-    return this.queryPhotos(photosWithPeopleQuery({ ...query, people: [...new Set(people)] }), query);
+    if (query.mediaType === 'video') return { items: [], nextCursor: null };
+    return this.queryPhotos(
+      this.media.withoutFrames(photosWithPeopleQuery({ ...query, people: [...new Set(people)] })),
+      query,
+    );
   }
 
   private async queryPhotos(
@@ -399,12 +461,14 @@ export class ImmBackend implements AlbumBackend {
     };
     await mapped(this.client.call('UpdateFigureCluster', { ...this.pd, FigureCluster: update }));
     // Built from what we sent rather than re-read: IMM's index may lag the write by a moment.
-    return toPerson({
-      ...current,
-      ...update,
-      MetaLockVersion: (current.MetaLockVersion ?? 0) + 1,
-      UpdateTime: new Date().toISOString(),
-    });
+    return this.media.withVideos(
+      toPerson({
+        ...current,
+        ...update,
+        MetaLockVersion: (current.MetaLockVersion ?? 0) + 1,
+        UpdateTime: new Date().toISOString(),
+      }),
+    );
   }
 
   /** UpdateFigureCluster with `Cover.Figures[0].FigureId`; IMM takes the photo of that figure as the cover. */
@@ -424,7 +488,7 @@ export class ImmBackend implements AlbumBackend {
     // Re-read: the cover is a whole File that only IMM knows from the figure id.
     const updated = await this.getCluster(personId);
     if (!updated) throw notFound('person', personId);
-    return toPerson(updated);
+    return this.media.withVideos(toPerson(updated));
   }
 
   /**
@@ -508,6 +572,9 @@ export class ImmBackend implements AlbumBackend {
   // ---- photos ----
 
   async getPhoto(uri: string): Promise<PhotoRecord | null> {
+    // Frames are never photos; a video is the faces of its frames.
+    if (isFrameUri(uri)) return null;
+    if (isVideoUri(uri)) return this.media.getVideo(uri);
     const res = await orNull(
       this.client.call('GetFileMeta', { ...this.pd, URI: uri, WithFields: PHOTO_FIELDS }),
     );
@@ -522,6 +589,11 @@ export class ImmBackend implements AlbumBackend {
         'upload detection needs the local backend; upload the photo to OSS and pass its uri',
       );
     }
+    if (isVideoUri(source.uri) || isFrameUri(source.uri))
+      throw new AlbumError(
+        'bad_request',
+        'detection works on photos; GET /photos/faces?uri= lists the faces found in a video',
+      );
     // DetectImageFaces names no dataset: a library may only look at its own photos (another's is "not found").
     const own = this.library?.uriPrefix && source.uri.startsWith(this.library.uriPrefix);
     if (this.library && (!own || /\/\.\.?(\/|$)/.test(source.uri))) throw notFound('photo', source.uri);
@@ -563,19 +635,23 @@ export class ImmBackend implements AlbumBackend {
   }
 
   async stats(): Promise<StatsRecord> {
-    const [dataset, people, last] = await Promise.all([
+    const [dataset, photos, people, last] = await Promise.all([
       mapped(this.client.call('GetDataset', { ...this.pd, WithStatistics: true })),
+      this.media.photoCount(),
       mapped(this.client.call('QueryFigureClusters', { ...this.pd, MaxResults: 1, WithTotalCount: true })),
       newestClusteringTask({ client: this.client, config: this.config }, undefined, Date.now() + 30_000),
     ]);
     return {
       backend: 'imm',
-      photoCount: dataset.Dataset.FileCount ?? null,
+      // The dataset's files include the frames of videos; photos are the files outside the frame prefix.
+      photoCount: photos ?? dataset.Dataset.FileCount ?? null,
       faceCount: null, // IMM has no dataset-wide face count without an aggregation over every file
       personCount: people.TotalCount ?? null,
       lastClustering: last ? toTask(last, encodeTaskId('clustering', last.TaskId), 'clustering') : null,
       // IMM indexes asynchronously after BatchIndexFileMeta and exposes no queue.
       indexing: { queued: null, refused: null },
+      // Frames are indexed asynchronously and a video is many files: no cheap count of videos.
+      videos: { indexed: null, refused: null, unavailableReason: null },
     };
   }
 }

@@ -7,7 +7,7 @@ import { libraryPhotoPrefix } from '../library/library-key';
 import { libraryDataset, libraryNameProblem } from '../library/library-name';
 import type { LibraryHost } from '../library/prefix-libraries';
 import type { Logger } from '../log/logger';
-import { ImmBackend } from './imm-backend';
+import { ImmBackend, type ImmBackendOptions } from './imm-backend';
 import type { ImmClient } from './imm-client';
 import { type ClusteringState, clusteringState } from './imm-clustering';
 import { isNotFound, toAlbumError } from './imm-errors-map';
@@ -51,6 +51,8 @@ export interface ImmLibrariesOptions {
   bucket: string | null;
   tick: LibraryTickConfig;
   cache: LibraryCache;
+  /** The indexer's video analysis, given to each library's backend. */
+  video?: ImmBackendOptions['video'];
 }
 
 /**
@@ -240,7 +242,8 @@ export function libraryBackend(
     config,
     album,
     bucket,
-  }: Pick<ImmLibrariesOptions, 'client' | 'config' | 'bucket'> & {
+    video,
+  }: Pick<ImmLibrariesOptions, 'client' | 'config' | 'bucket' | 'video'> & {
     album: Pick<AlbumConfig, 'photoPrefix'>;
   },
   library: string,
@@ -252,5 +255,7 @@ export function libraryBackend(
     poll: config.poll,
     ready: { checked: true },
     library: { uriPrefix: bucket ? ossUri(bucket, photoPrefix) : null },
+    bucket,
+    ...(video ? { video } : {}),
   });
 }

@@ -90,6 +90,8 @@ export function toPhoto(file: ImmFile): PhotoRecord {
     width: num(file.ImageWidth),
     height: num(file.ImageHeight),
     takenAt: file.ProduceTime || null,
+    // Videos are indexed as frames (the cloud side of issue 18); until then every file is an image.
+    mediaType: 'image',
     faces: (file.Figures ?? []).filter((f) => !f.FigureType || f.FigureType === 'face').map(toFace),
   };
 }

@@ -11,6 +11,7 @@ import type { RuntimeFactory } from '../runtime/album-runtime';
 import { ImmBackend } from './imm-backend';
 import { ImmClient } from './imm-client';
 import { ImmLibraryHost, type LibraryCache, newLibraryCache } from './imm-libraries';
+import { type FrameObjects, OssFrameObjects } from './oss-frame-objects';
 import { OssMediaLinks } from './oss-media-links';
 
 /**
@@ -20,6 +21,8 @@ import { OssMediaLinks } from './oss-media-links';
 
 /** Margin left before FC's timeout for the handler to log and return. */
 const RETURN_MARGIN_MS = 5_000;
+/** How long an invocation with no known timeout waits for a video's frames. */
+const DEFAULT_VIDEO_WAIT_MS = 60_000;
 
 export function envCredentials(env: NodeJS.ProcessEnv): StsCredentials | null {
   const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
@@ -37,6 +40,8 @@ interface ImmInstance {
   ready: { checked: boolean };
   /** Prefix mode: the libraries this instance has seen, and where the clusterer's scan stopped. */
   libraries: LibraryCache;
+  /** The indexer's access to video frames in the bucket (null for the other functions). */
+  frames: FrameObjects | null;
 }
 
 function buildInstance(
@@ -75,7 +80,24 @@ function buildInstance(
     expiresSeconds: album.urlExpiresSeconds,
     endpoint: oss?.endpoint,
   });
-  return { key: next, client, media, config, ready: { checked: false }, libraries: newLibraryCache() };
+  const frames =
+    fn === 'indexer'
+      ? new OssFrameObjects({
+          region: imm.region,
+          credentials,
+          endpoint: config.framesEndpoint,
+          retry: imm.retry,
+        })
+      : null;
+  return {
+    key: next,
+    client,
+    media,
+    config,
+    ready: { checked: false },
+    libraries: newLibraryCache(),
+    frames,
+  };
 }
 
 export interface ImmRuntimeOptions {
@@ -99,7 +121,16 @@ export function createImmRuntimeFactory({ fn, log, env = process.env }: ImmRunti
     const timeout = ctx.function?.timeout;
     // Keep a margin to log and return, but never eat more than half of a short timeout.
     const budget = timeout ? Math.max(timeout * 500, timeout * 1000 - RETURN_MARGIN_MS) : null;
-    const client = instance.client.forInvocation(budget ? Date.now() + budget : null);
+    const deadline = budget ? Date.now() + budget : null;
+    const client = instance.client.forInvocation(deadline);
+    // Videos (indexer): frame-capture tasks are polled until shortly before the invocation must return.
+    const video = instance.frames
+      ? {
+          frames: instance.frames,
+          deadline: () => deadline ?? Date.now() + DEFAULT_VIDEO_WAIT_MS,
+          sampling: instance.config.video,
+        }
+      : undefined;
     if (album.libraryMode === 'prefix') {
       const host = new ImmLibraryHost({
         client,
@@ -109,6 +140,7 @@ export function createImmRuntimeFactory({ fn, log, env = process.env }: ImmRunti
         bucket: oss?.bucket ?? null,
         tick,
         cache: instance.libraries,
+        ...(video ? { video } : {}),
       });
       const libraries = prefixLibraries({
         backend: 'imm',
@@ -124,6 +156,8 @@ export function createImmRuntimeFactory({ fn, log, env = process.env }: ImmRunti
       config: imm,
       poll: imm.poll,
       ready: instance.ready,
+      bucket: oss?.bucket ?? null,
+      ...(video ? { video } : {}),
     });
     const service = new AlbumService(backend, instance.media, album);
     const libraries = singleLibrary(service);

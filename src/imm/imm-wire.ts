@@ -88,6 +88,30 @@ export interface InputFile {
   MediaType?: string;
 }
 
+/** One frame to capture (TargetImageSnapshots, CreateMediaConvertTask; times in seconds). */
+export interface SnapshotTarget {
+  Format: 'jpg' | 'png';
+  URI: string;
+  StartTime?: number;
+  Number?: number;
+  Interval?: number;
+  Mode?: string;
+  Width?: number;
+  Height?: number;
+  ScaleType?: string;
+}
+
+/** A stream as DetectMediaMeta reports it (VideoStream model; only what the album reads). */
+export interface VideoStreamInfo {
+  Index?: number;
+  CodecName?: string;
+  Width?: number;
+  Height?: number;
+  Duration?: number;
+  Rotate?: string;
+  FrameCount?: number;
+}
+
 export interface FigureCluster {
   ObjectId: string;
   ObjectType?: string;
@@ -283,6 +307,35 @@ export interface ImmActions {
     };
     res: Base & { TaskId: string; EventId?: string };
   };
+  /** Synchronous media probe (duration, streams) of one OSS object. */
+  DetectMediaMeta: {
+    req: { ProjectName: string; SourceURI: string; CredentialConfig?: Record<string, unknown> };
+    res: Base & {
+      Duration?: number;
+      FormatName?: string;
+      ProduceTime?: string;
+      Size?: number;
+      VideoWidth?: number;
+      VideoHeight?: number;
+      VideoStreams?: VideoStreamInfo[];
+      AudioStreams?: unknown[];
+    };
+  };
+  /**
+   * Asynchronous media processing (TaskType `MediaConvert`); the album uses only frame capture:
+   * a Target with no Container/URI and `Image.Snapshots` (CreateMediaConvertTaskRequest model).
+   */
+  CreateMediaConvertTask: {
+    req: {
+      ProjectName: string;
+      Sources: { URI: string; StartTime?: number; Duration?: number }[];
+      Targets: { Image: { Snapshots: SnapshotTarget[] } }[];
+      Tags?: Record<string, string>;
+      Notification?: Notification;
+      UserData?: string;
+    };
+    res: Base & { TaskId: string; EventId?: string };
+  };
   /** Which clusters the faces of any image belong to (cloud-reference §1); indexes nothing. */
   SearchImageFigureCluster: {
     req: ProjectDataset & { SourceURI: string; CredentialConfig?: Record<string, unknown> };
@@ -318,3 +371,5 @@ export interface ImmErrorBody {
 
 /** The clustering TaskType GetTask wants (documented). Merge tasks are found by tag (imm-tasks.ts). */
 export const TASK_TYPE_CLUSTERING = 'FaceClustering';
+/** CreateMediaConvertTask's TaskType (IMM "task type list"). */
+export const TASK_TYPE_MEDIA_CONVERT = 'MediaConvert';

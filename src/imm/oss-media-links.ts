@@ -3,6 +3,7 @@ import type { MediaLinks } from '../album/backend';
 import { parseOssUri } from '../album/photo-filter';
 import type { Box } from '../album/types';
 import type { StsCredentials } from '../fc/fc-context';
+import { frameUriOf } from './imm-video-records';
 
 export interface OssMediaOptions {
   region: string;
@@ -85,7 +86,14 @@ export class OssMediaLinks implements MediaLinks {
     return this.sign(uri);
   }
 
-  faceUrl(uri: string, box: Box): string {
-    return this.sign(uri, faceCropProcess(box));
+  /** OSS video snapshot: the first frame, as a JPEG. */
+  posterUrl(uri: string): string {
+    return this.sign(uri, 'video/snapshot,t_0,f_jpg,m_fast');
+  }
+
+  faceUrl(uri: string, box: Box, timeSeconds?: number): string {
+    // A video face was seen on a frame the indexer had IMM capture (src/imm/video-frames.ts): crop that image.
+    const frame = timeSeconds !== undefined ? frameUriOf(uri, timeSeconds) : null;
+    return this.sign(frame ?? uri, faceCropProcess(box));
   }
 }

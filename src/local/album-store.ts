@@ -18,6 +18,7 @@ import { PeopleStore } from './store/people-store';
 import { PhotoStore } from './store/photo-store';
 import { TaskStore } from './store/task-store';
 import { UnknownFacesStore } from './store/unknown-faces-store';
+import { VideoAnalyzer } from './video/video-analyzer';
 
 export interface AlbumStoreOptions {
   /** Where this album's SQLite file, thumbnails and media signing key live. */
@@ -65,7 +66,9 @@ export function openAlbumStore(
   );
   if (refreshed) log.info('faces.clusterable_refreshed', { changed: refreshed, rule: config.clusterable });
   const tasks = new TaskStore(db);
+  const thumbnails = new FaceThumbnails(join(opts.dir, 'thumbnails'), opts.recentCrops);
   const backend = new LocalBackend({
+    video: new VideoAnalyzer({ engine: opts.engine, stills: thumbnails, env }),
     bucket,
     folder,
     keyPrefix: opts.keyPrefix,
@@ -95,7 +98,7 @@ export function openAlbumStore(
     folder,
     indexedPhoto: (key) => backend.indexedPhoto(key),
     keyPrefix: opts.keyPrefix,
-    thumbnails: new FaceThumbnails(join(opts.dir, 'thumbnails'), opts.recentCrops),
+    thumbnails,
     log,
   });
   return { db, backend, photos, people, tasks, service, media };

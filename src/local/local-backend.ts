@@ -41,7 +41,7 @@ import {
 } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
 import { type AttributeBackfillResult, backfillAttributes } from './indexing/attribute-backfill';
-import { PhotoIndexer } from './indexing/photo-indexer';
+import { NO_FFMPEG, PhotoIndexer } from './indexing/photo-indexer';
 import type { EditLogStore, Recorded, Snapshot } from './store/edit-log-store';
 import type { FaceEditsStore } from './store/face-edits-store';
 import type { PeopleStore } from './store/people-store';
@@ -49,6 +49,9 @@ import type { PhotoStore, StoredFace, StoredPhoto } from './store/photo-store';
 import { ReadMemo } from './store/read-memo';
 import type { TaskStore } from './store/task-store';
 import type { UnknownFacesStore } from './store/unknown-faces-store';
+import type { FfmpegBinary } from './video/ffmpeg-binary';
+import type { VideoAnalyzer } from './video/video-analyzer';
+import { unionSpans } from './video/video-faces';
 
 /** The store as the clusterer reads it: face states first, embeddings only for the faces it needs. */
 export interface ClusterSource {
@@ -87,6 +90,8 @@ export interface LocalBackendDeps {
   isClusterable: (face: StoredFace) => boolean;
   /** Photos analysed at once; the engine's worker count. */
   concurrency: number;
+  /** Videos' people through ffmpeg; absent: videos are refused with that reason. */
+  video?: VideoAnalyzer;
   /** Keep read answers until the next write (ReadMemo); off only to measure the uncached path. */
   memoizeReads?: boolean;
   /** Let the HTTP API keep read answers as JSON text (readVersion); off only to measure without it. */
@@ -172,7 +177,28 @@ export class LocalBackend implements AlbumBackend {
       engine: deps.engine,
       isClusterable: deps.isClusterable,
       uriOf: (key) => this.uriOf(key),
+      video: deps.video,
     });
+  }
+
+  /**
+   * Says once, in the log, whether videos can be analysed (ffmpeg found or why not). Once ffmpeg is there,
+   * videos refused for want of it are forgotten, so the catch-up walk indexes them.
+   */
+  async checkVideoSupport(log: Logger): Promise<void> {
+    const ff = await this.videoSupport();
+    if (!ff.ok) {
+      log.warn('video.unavailable', { reason: ff.reason });
+      return;
+    }
+    const again = this.deps.photos.forgetRejections(NO_FFMPEG);
+    log.info('video.ffmpeg', { path: ff.path, version: ff.version, retried: again.length });
+  }
+
+  private videoSupport(): Promise<FfmpegBinary> {
+    return this.deps.video
+      ? this.deps.video.ffmpeg()
+      : Promise.resolve({ ok: false, reason: 'this album does not analyse videos' });
   }
 
   /** `face-album reanalyse`: face attributes for analyses made before the engine read them. */
@@ -495,22 +521,24 @@ export class LocalBackend implements AlbumBackend {
     return id;
   }
 
-  /** Newest first (undated photos last), by keyset on the person→photo table (store/person-photos.ts). */
+  /**
+   * The person's photos and videos, newest first (undated last), by keyset on the person→photo table
+   * (store/person-photos.ts); `mediaType` seeks that table's (person, media) index.
+   */
   async listPersonPhotos(id: string, query: PersonPhotosQuery): Promise<Page<PhotoRecord>> {
     return this.reads.get(JSON.stringify(['person-photos', id, query]), () => {
       const page = this.deps.people.photos.page([id], query);
       return {
-        items: this.photoRecords(this.deps.photos.photosByIds(page.ids)),
+        items: this.photoRecords(this.deps.photos.photosByIds(page.ids), id),
         nextCursor: page.nextCursor,
       };
     });
   }
 
+  /** A video holding every listed person counts once, like a photo (its frames are never items). */
   async listPhotosWithPeople(query: PhotosWithPeopleQuery): Promise<Page<PhotoRecord>> {
     return this.reads.get(JSON.stringify(['photos-with', query]), () => {
       const people = this.deps.people.resolveForQuery(query.people);
-      // The local album indexes photos only (no video frames), so a video query has nothing to list.
-      if (query.mediaType === 'video') return { items: [], nextCursor: null };
       const page = this.deps.people.photos.page(people, query);
       return {
         items: this.photoRecords(this.deps.photos.photosByIds(page.ids)),
@@ -708,11 +736,12 @@ export class LocalBackend implements AlbumBackend {
    * done, so a kept answer would go on saying what the queue held when it was kept (bug: "0 queued").
    */
   async stats(): Promise<StatsRecord> {
-    const kept = this.reads.get('stats', () => this.statsNow());
+    const ff = await this.videoSupport();
+    const kept = this.reads.get('stats', () => this.statsNow(ff.ok ? null : ff.reason));
     return { ...kept, indexing: { ...kept.indexing, queued: this.indexing()?.queued ?? null } };
   }
 
-  private statsNow(): StatsRecord {
+  private statsNow(videoUnavailable: string | null): StatsRecord {
     const counts = this.deps.photos.counts();
     return {
       backend: 'local',
@@ -721,6 +750,11 @@ export class LocalBackend implements AlbumBackend {
       personCount: this.deps.people.counts().people,
       lastClustering: this.deps.tasks.last('clustering'),
       indexing: { queued: null, refused: counts.rejected },
+      videos: {
+        indexed: counts.videos,
+        refused: counts.rejectedVideos,
+        unavailableReason: videoUnavailable,
+      },
     };
   }
 
@@ -730,14 +764,26 @@ export class LocalBackend implements AlbumBackend {
     return { generation: `${this.boot}.${this.deps.photos.dataVersion()}`, indexing };
   }
 
-  private photoRecords(photos: StoredPhoto[]): PhotoRecord[] {
+  /** Photos and videos as records; a video's appearances are `personId`'s spans (anyone's without one). */
+  private photoRecords(photos: StoredPhoto[], personId?: string): PhotoRecord[] {
     const faces = this.deps.photos.facesOfPhotos(photos.map((p) => p.id));
-    return photos.map((p) => ({
-      uri: this.uriOf(p.path),
-      width: p.width,
-      height: p.height,
-      takenAt: p.takenAt,
-      faces: (faces.get(p.id) ?? []).map(({ photoId: _p, clusterable: _c, ...face }) => face),
-    }));
+    return photos.map((p) => {
+      const stored = faces.get(p.id) ?? [];
+      const record: PhotoRecord = {
+        uri: this.uriOf(p.path),
+        width: p.width,
+        height: p.height,
+        takenAt: p.takenAt,
+        mediaType: p.mediaType,
+        faces: stored.map(({ photoId: _p, clusterable: _c, spans: _s, ...face }) => face),
+      };
+      if (p.mediaType === 'video') {
+        record.durationSeconds = p.durationSeconds;
+        record.appearances = unionSpans(
+          stored.filter((f) => personId === undefined || f.personId === personId).map((f) => f.spans ?? []),
+        );
+      }
+      return record;
+    });
   }
 }

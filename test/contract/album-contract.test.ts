@@ -19,6 +19,7 @@ import {
   StatsShape,
   TaskShape,
   UnknownGroupShape,
+  VideoPhotoShape,
 } from './api-shapes';
 
 describe.each([
@@ -35,6 +36,7 @@ describe.each([
     album = await open();
     const indexed = await album.deliver([
       ...all().map((key) => ({ key })),
+      ...(album.video ? [{ key: album.video.key }] : []),
       { key: 'photos/notes.txt' },
       { key: 'elsewhere/x.jpg' },
     ]);
@@ -80,13 +82,120 @@ describe.each([
       ).json,
     );
     const keys = [...p1.items, ...second.items].map((p) => p.key).sort();
-    expect(keys).toEqual([...album.keys.alice].sort());
+    expect(keys).toEqual([...album.keys.alice, ...(album.video ? [album.video.key] : [])].sort());
     for (const photo of [...p1.items, ...second.items]) {
       const mine = photo.faces.filter((f) => f.personId === alice);
-      expect(mine).toHaveLength(1);
+      // A video keeps a few faces of each person in it (best, spread in time); a photo shows her once.
+      if (photo.mediaType === 'video') expect(mine.length).toBeGreaterThanOrEqual(1);
+      else expect(mine).toHaveLength(1);
       expect(mine[0]!.clusterable).toBe(true);
       expect(mine[0]!.faceUrl).toMatch(/^https?:\/\//);
     }
+  });
+
+  it('puts a video of a person into that person, with when they appear (backends that index videos)', async (ctx) => {
+    const video = album.video;
+    if (!video) return ctx.skip();
+    const person = PersonShape.parse((await album.http('GET', `/people/${alice}`)).json);
+    expect([person.imageCount, person.videoCount]).toEqual([4, 1]);
+    const listed = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/people/${alice}/photos?mediaType=video`)).json,
+    );
+    expect(listed.items.map((p) => p.key)).toEqual([video.key]);
+    const item = VideoPhotoShape.parse(listed.items[0]);
+    expect(item.durationSeconds).toBeCloseTo(video.durationSeconds, 0);
+    expect(item.appearances).toHaveLength(1);
+    // Sampled about once a second: the span starts and ends within a second of the truth.
+    expect(Math.abs(item.appearances[0]!.fromSeconds - video.fromSeconds)).toBeLessThanOrEqual(1);
+    expect(
+      Math.abs(item.appearances[0]!.toSeconds - (video.fromSeconds + video.seconds)),
+    ).toBeLessThanOrEqual(1.5);
+    const hers = item.faces.filter((f) => f.personId === alice);
+    expect(hers.length).toBeGreaterThanOrEqual(1);
+    for (const f of hers) {
+      expect(f.timeSeconds).toBeGreaterThanOrEqual(video.fromSeconds - 1);
+      expect(f.timeSeconds).toBeLessThanOrEqual(video.fromSeconds + video.seconds);
+    }
+    const byUri = VideoPhotoShape.parse(
+      (await album.http('GET', `/photos/faces?uri=${encodeURIComponent(album.uriOf(video.key))}`)).json,
+    );
+    expect(byUri.faces.map((f) => f.id).sort()).toEqual(item.faces.map((f) => f.id).sort());
+    // A frame is never a photo: the album counts the video apart from its 8 photos.
+    const stats = StatsShape.parse((await album.http('GET', '/stats')).json);
+    expect(stats.photoCount).toBe(8);
+    expect(stats.videos.indexed).toBe(1);
+    const images = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/people/${alice}/photos?mediaType=image`)).json,
+    );
+    expect(images.items.every((p) => p.mediaType === 'image')).toBe(true);
+    // Photos with her: the video is one item, a video; asking for images leaves it out.
+    const withHer = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/photos?people=${alice}&mediaType=video`)).json,
+    );
+    expect(withHer.items.map((p) => [p.key, p.mediaType])).toEqual([[video.key, 'video']]);
+    const herImages = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/photos?people=${alice}&mediaType=image&limit=100`)).json,
+    );
+    expect(herImages.items.map((p) => p.key).sort()).toEqual([...album.keys.alice].sort());
+  });
+
+  it('filters a person’s list by media type, and refuses an unknown one', async () => {
+    const images = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/people/${alice}/photos?mediaType=image`)).json,
+    );
+    expect(images.items.map((p) => p.key).sort()).toEqual([...album.keys.alice].sort());
+    expect(images.items.every((p) => p.mediaType === 'image')).toBe(true);
+    const videos = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/people/${alice}/photos?mediaType=video`)).json,
+    );
+    expect(videos.items.map((p) => p.key)).toEqual(album.video ? [album.video.key] : []);
+    const bad = await album.http('GET', `/people/${alice}/photos?mediaType=gif`);
+    expect(bad.status).toBe(400);
+    ErrorShape.parse(bad.json);
+  });
+
+  it('finds a person in a video: one item beside the photos, with timed faces and merged appearances', async (ctx) => {
+    if (!album.addClip) return ctx.skip();
+    const key = await album.addClip('alice');
+    expect((await album.tick()).ok).toBe(true);
+    const person = PersonShape.parse((await album.http('GET', `/people/${alice}`)).json);
+    // Frames of a video are never counted as photos.
+    expect(person).toMatchObject({ imageCount: album.keys.alice.length, videoCount: 1 });
+    const videos = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/people/${alice}/photos?mediaType=video`)).json,
+    );
+    expect(videos.items.map((p) => p.key)).toEqual([key]);
+    const video = videos.items[0]!;
+    if (video.mediaType !== 'video') throw new Error('not a video item');
+    expect(video.durationSeconds).toBeCloseTo(10, 0);
+    expect(video.appearances.length).toBeGreaterThan(0);
+    expect(video.appearances[0]!.fromSeconds).toBeLessThan(6);
+    expect(video.appearances.at(-1)!.toSeconds).toBeLessThanOrEqual(10);
+    const mine = video.faces.filter((f) => f.personId === alice);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const f of mine) expect(f.timeSeconds).toBeLessThanOrEqual(7);
+    const everything = pageOf(PhotoShape).parse((await album.http('GET', `/people/${alice}/photos`)).json);
+    expect(everything.items.map((p) => p.key).sort()).toEqual([...album.keys.alice, key].sort());
+    // Photos with her: her photos, never a frame of the video as a photo.
+    const withHer = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/photos?people=${alice}&limit=100`)).json,
+    );
+    expect(
+      withHer.items
+        .filter((p) => p.mediaType === 'image')
+        .map((p) => p.key)
+        .sort(),
+    ).toEqual([...album.keys.alice].sort());
+    const byKey = PhotoShape.parse(
+      (await album.http('GET', `/photos/faces?uri=${encodeURIComponent(key)}`)).json,
+    );
+    expect(byKey).toMatchObject({ key, mediaType: 'video' });
+    expect(StatsShape.parse((await album.http('GET', '/stats')).json).photoCount).toBe(8);
+    // Gone again, so the rest of the story sees only photos.
+    await album.deliver([{ key, removed: true }]);
+    await album.tick();
+    expect(PersonShape.parse((await album.http('GET', `/people/${alice}`)).json).videoCount).toBe(0);
+    expect((await album.http('GET', `/photos/faces?uri=${encodeURIComponent(key)}`)).status).toBe(404);
   });
 
   it('shows one photo’s faces by uri or bare key, odd characters included', async () => {

@@ -10,7 +10,7 @@ import {
   createIndexerHandler,
   type FcHandler,
 } from '../../src/runtime/fc-handlers';
-import { goodFace, startFakeImm } from '../fake-imm/fake-imm';
+import { type FakeImm, goodFace, startFakeImm } from '../fake-imm/fake-imm';
 import {
   captureLogs,
   fcContext,
@@ -22,6 +22,7 @@ import {
   setEnv,
   timerEvent,
 } from '../fake-imm/fc-events';
+import { startFakeOss } from '../fake-oss/fake-oss';
 
 /**
  * One album, driven only through the three FC handlers (functions/*): OSS events in, timer ticks,
@@ -31,6 +32,12 @@ export interface AlbumUnderTest {
   backend: 'imm' | 'local';
   /** Photo keys of the two people and the distractor, as the bucket/folder names them. */
   keys: { alice: string[]; bob: string[]; stranger: string[] };
+  /**
+   * A video of alice (other shots of her than her photos), delivered with the photos: she is on screen
+   * from `fromSeconds` for `seconds`. Absent where the backend does not index videos yet (IMM: the cloud
+   * side of issue 18 adds it to the fake IMM).
+   */
+  video?: { key: string; fromSeconds: number; seconds: number; durationSeconds: number };
   uriOf(key: string): string;
   /** Delivers OSS events to the indexer handler. */
   deliver(changes: OssChange[]): Promise<unknown>;
@@ -49,6 +56,21 @@ export interface AlbumUnderTest {
    */
   addPhoto(key: string, people: ('alice' | 'bob')[], takenAt: string | null): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Uploads a 10 s clip in which `who` is seen from 0 to 6 s (nobody after) and delivers its OSS event;
+   * returns its key. Absent on a backend whose harness cannot make clips yet (the video test is skipped).
+   */
+  addClip?(who: 'alice' | 'bob'): Promise<string>;
+}
+
+/** The IMM side of a clip: what the fake IMM's DetectMediaMeta and frame capture see (10 s, who at 0–6 s). */
+function seedClip(fake: FakeImm, uri: string, who: string): void {
+  fake.seedVideo(uri, {
+    duration: 10,
+    width: 1280,
+    height: 720,
+    appearances: [{ from: 0, to: 6, figure: goodFace(who) }],
+  });
 }
 
 /** Bytes of a faces-dev photo (e.g. for an upload that is not in the album). */
@@ -157,7 +179,10 @@ function seedPhoto(
 
 export async function immAlbum(): Promise<AlbumUnderTest> {
   const fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
-  const restore = setEnv(immEnv(fake.endpoint));
+  // The bucket the frames of videos are written to and listed from.
+  const oss = await startFakeOss('testbucket');
+  fake.onObjectWritten((uri) => oss.keys.add(uri.replace('oss://testbucket/', '')));
+  const restore = setEnv(immEnv(fake.endpoint, { OSS_FRAMES_ENDPOINT: oss.endpoint }));
   const logs = captureLogs();
   const fns = immFunctions(logs.log);
   const uriOf = (key: string) => `oss://testbucket/${key}`;
@@ -173,10 +198,17 @@ export async function immAlbum(): Promise<AlbumUnderTest> {
     deliver: (changes) => fns.indexer(ossEvent(changes), fcContext()),
     tick: () => fns.clusterer(timerEvent(), fcContext()),
     http: (method, path, body) => callApi(fns.api, method, path, body),
+    addClip: async (who) => {
+      const key = `photos/${who}/clip 1.mp4`;
+      seedClip(fake, uriOf(key), who);
+      await fns.indexer(ossEvent([{ key }]), fcContext());
+      return key;
+    },
     upload: (path, bytes, type) => uploadTo(fns.api, path, bytes, type),
     addPhoto: async (key, people, takenAt) => seedPhoto(fake, uriOf(key), people, takenAt),
     close: async () => {
       await fake.close();
+      await oss.close();
       restore();
     },
   };
@@ -189,7 +221,11 @@ export async function immAlbum(): Promise<AlbumUnderTest> {
  */
 export async function immLibraryAlbum(): Promise<AlbumUnderTest> {
   const fake = await startFakeImm({ project: 'album_p' });
-  const restore = setEnv(immEnv(fake.endpoint, { LIBRARY_MODE: 'prefix' }));
+  const oss = await startFakeOss('testbucket');
+  fake.onObjectWritten((uri) => oss.keys.add(uri.replace('oss://testbucket/', '')));
+  const restore = setEnv(
+    immEnv(fake.endpoint, { LIBRARY_MODE: 'prefix', OSS_FRAMES_ENDPOINT: oss.endpoint }),
+  );
   const logs = captureLogs();
   const fns = immFunctions(logs.log);
   const keys = Object.fromEntries(
@@ -216,17 +252,35 @@ export async function immLibraryAlbum(): Promise<AlbumUnderTest> {
     },
     http: (method, path, body) =>
       callApi(fns.api, method, path === '/health' ? path : `/libraries/lib${path}`, body),
+    addClip: async (who) => {
+      const key = `photos/lib/${who}/clip 1.mp4`;
+      seedClip(fake, uriOf(key), who);
+      await fns.indexer(ossEvent([{ key }]), fcContext());
+      return key;
+    },
     upload: (path, bytes, type) => uploadTo(fns.api, `/libraries/lib${path}`, bytes, type),
     addPhoto: async (key, people, takenAt) => seedPhoto(fake, uriOf(key), people, takenAt),
     close: async () => {
       await fake.close();
+      await oss.close();
       restore();
     },
   };
 }
 
+/** Alice's clip: grey, then two shots of her not among her photos, then grey again. */
+export const ALICE_CLIP = {
+  key: 'photos/videos/alice clip.mp4',
+  shots: ['Hugo_Chavez/10.jpg', 'Hugo_Chavez/11.jpg'],
+  fromSeconds: 2,
+  seconds: 4,
+  durationSeconds: 8,
+};
+
 export async function localAlbum(): Promise<AlbumUnderTest> {
   const { openLocalAlbum } = await import('../../src/local/local-runtime');
+  const { findFfmpeg } = await import('../../src/local/video/ffmpeg-binary');
+  const { makeClip } = await import('../support/make-clip');
   const work = mkdtempSync(join(tmpdir(), 'fa-contract-'));
   const photosDir = join(work, 'photos');
   for (const who of Object.keys(KEYS) as (keyof typeof KEYS)[]) {
@@ -235,6 +289,19 @@ export async function localAlbum(): Promise<AlbumUnderTest> {
       copyFileSync(join(DEV, PEOPLE[who][i]!), join(photosDir, key));
     });
   }
+  const ff = await findFfmpeg({});
+  if (!ff.ok) throw new Error(ff.reason);
+  mkdirSync(dirname(join(photosDir, ALICE_CLIP.key)), { recursive: true });
+  await makeClip(
+    ff.path,
+    join(photosDir, ALICE_CLIP.key),
+    [
+      { image: null, seconds: ALICE_CLIP.fromSeconds },
+      ...ALICE_CLIP.shots.map((s) => ({ image: join(DEV, s), seconds: ALICE_CLIP.seconds / 2 })),
+      { image: null, seconds: ALICE_CLIP.durationSeconds - ALICE_CLIP.fromSeconds - ALICE_CLIP.seconds },
+    ],
+    { width: 640, height: 360, photoHeight: 340, codec: 'h264' },
+  );
   const used = { alice: 0, bob: 0 };
   const logs = captureLogs();
   const album = openLocalAlbum({
@@ -254,6 +321,7 @@ export async function localAlbum(): Promise<AlbumUnderTest> {
   return {
     backend: 'local',
     keys: KEYS,
+    video: ALICE_CLIP,
     uriOf: (key) => `oss://${album.bucket}/${key}`,
     deliver: (changes) =>
       fns.indexer(ossEvent(changes.map((c) => ({ ...c, bucket: album.bucket }))), fcContext()),

@@ -47,15 +47,41 @@ export const FaceShape = z.strictObject({
   faceUrl: z.string().url().nullable(),
 });
 
-export const PhotoShape = z.strictObject({
+/** A face seen in a video: where in it (seconds from the start). */
+export const VideoFaceShape = FaceShape.extend({ timeSeconds: num.min(0) });
+
+export const AppearanceShape = z
+  .strictObject({ fromSeconds: num.min(0), toSeconds: num.min(0) })
+  .refine((a) => a.fromSeconds <= a.toSeconds, 'fromSeconds after toSeconds');
+
+const photoFields = {
   uri: z.string().regex(/^oss:\/\/[^/]+\/.+/),
   key: z.string().min(1),
   width: z.number().int().positive().nullable(),
   height: z.number().int().positive().nullable(),
   takenAt: z.string().nullable(),
   photoUrl: z.string().url(),
+};
+export const ImagePhotoShape = z.strictObject({
+  ...photoFields,
+  mediaType: z.literal('image'),
   faces: z.array(FaceShape),
 });
+/** A video: photoUrl is a poster still, videoUrl plays it; appearances are merged, ordered spans. */
+export const VideoPhotoShape = z.strictObject({
+  ...photoFields,
+  mediaType: z.literal('video'),
+  videoUrl: z.string().url(),
+  durationSeconds: num.positive().nullable(),
+  faces: z.array(VideoFaceShape),
+  appearances: z
+    .array(AppearanceShape)
+    .refine(
+      (spans) => spans.every((a, i) => i === 0 || spans[i - 1]!.toSeconds < a.fromSeconds),
+      'appearances overlap or are out of order (they must be merged spans)',
+    ),
+});
+export const PhotoShape = z.discriminatedUnion('mediaType', [ImagePhotoShape, VideoPhotoShape]);
 
 export const PersonShape = z.strictObject({
   id: z.string().min(1),
@@ -98,6 +124,11 @@ export const StatsShape = z.strictObject({
   indexing: z.strictObject({
     queued: z.number().int().min(0).nullable(),
     refused: z.number().int().min(0).nullable(),
+  }),
+  videos: z.strictObject({
+    indexed: z.number().int().min(0).nullable(),
+    refused: z.number().int().min(0).nullable(),
+    unavailableReason: z.string().min(1).nullable(),
   }),
 });
 

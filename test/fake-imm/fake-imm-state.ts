@@ -34,7 +34,33 @@ export interface SeedFile {
   props?: Partial<ImmFile>;
 }
 
+/**
+ * A video object as the fake knows it: what DetectMediaMeta reports, and who a frame captured at t shows
+ * (CreateMediaConvertTask snapshots). Never sent on the wire as such.
+ */
+export interface SeedVideo {
+  /** Seconds, as the container says (DetectMediaMeta `Duration`). */
+  duration: number;
+  width?: number;
+  height?: number;
+  /** VideoStreams[0].Rotate, e.g. "90" for a portrait phone clip. */
+  rotate?: string;
+  produceTime?: string;
+  /** Audio only: DetectMediaMeta lists no video stream. */
+  audioOnly?: boolean;
+  /** DetectMediaMeta refuses it (corrupt, truncated, zero-length). */
+  unreadable?: boolean;
+  /** What the file really holds when the container claims more: no frame is written past it. */
+  contentSeconds?: number;
+  /** Faces on a frame captured at t: those whose span holds t. */
+  appearances: { from: number; to: number; figure: SeedFigure }[];
+  /** The frame-capture task fails with this code and message. */
+  failCapture?: { code: string; message: string };
+}
+
 export interface FakeImmBehaviour {
+  /** How long a CreateMediaConvertTask runs (Infinity: until completeTasks()). */
+  mediaConvertDelayMs: number;
   clusteringDelayMs: number;
   mergingDelayMs: number;
   minImagesPerCluster: number;
@@ -76,6 +102,9 @@ export class FakeImmState {
   readonly datasets = new Map<string, DatasetState>();
   readonly tasks = new Map<string, TaskState>();
   readonly seeds = new Map<string, SeedFile>();
+  readonly videos = new Map<string, SeedVideo>();
+  /** Called with the oss:// URI of every object a task writes (tests mirror it into the fake OSS). */
+  readonly objectWritten: ((uri: string) => void)[] = [];
   /** FigureId → identity, for figures currently stored in some dataset. */
   private readonly identities = new Map<string, string>();
   private figureSeq = 0;
@@ -88,6 +117,33 @@ export class FakeImmState {
 
   seedFaces(uri: string, figures: SeedFigure[], props?: Partial<ImmFile>): void {
     this.seeds.set(uri, { figures, props });
+  }
+
+  seedVideo(uri: string, video: SeedVideo): void {
+    this.videos.set(uri, video);
+  }
+
+  /**
+   * A frame-capture task's work: each snapshot (one time, Number 1, its own object URI) of a readable source
+   * is written, unless its time lies past what the file holds; a frame's faces come from the video's seed.
+   */
+  captureFrames(source: string, snapshots: { URI: string; StartTime?: number }[]): void {
+    const video = this.videos.get(source);
+    if (!video || video.unreadable || video.audioOnly)
+      throw new WireError(400, 'InvalidFile', `The source ${source} is not a video IMM can decode.`);
+    if (video.failCapture) throw new WireError(400, video.failCapture.code, video.failCapture.message);
+    const holds = video.contentSeconds ?? video.duration;
+    for (const snap of snapshots) {
+      const t = snap.StartTime ?? 0;
+      if (t >= holds) continue;
+      const figures = video.appearances.filter((a) => a.from <= t && t <= a.to).map((a) => clone(a.figure));
+      const upright = /^-?(90|270)$/.test(video.rotate ?? '');
+      this.seedFaces(snap.URI, figures, {
+        ImageWidth: (upright ? video.height : video.width) ?? 1920,
+        ImageHeight: (upright ? video.width : video.height) ?? 1080,
+      });
+      for (const listener of this.objectWritten) listener(snap.URI);
+    }
   }
 
   // ---- lookups ----

@@ -126,6 +126,33 @@ export const ACTION_SPECS: Record<string, ActionSpec> = {
     optional: ['From', 'Froms', 'Notification', 'Tags', 'UserData'],
     json: { Froms: 'array', Notification: 'object', Tags: 'object' },
   },
+  DetectMediaMeta: {
+    required: ['ProjectName', 'SourceURI'],
+    optional: ['CredentialConfig'],
+    json: { CredentialConfig: 'object' },
+  },
+  // CreateMediaConvertTask (SDK CreateMediaConvertTaskRequest): Sources/Targets/TargetGroups are shrink fields.
+  CreateMediaConvertTask: {
+    required: ['ProjectName', 'Sources'],
+    optional: [
+      'AlignmentIndex',
+      'CredentialConfig',
+      'Notification',
+      'Tags',
+      'TargetGroups',
+      'Targets',
+      'UserData',
+    ],
+    json: {
+      Sources: 'array',
+      Targets: 'array',
+      TargetGroups: 'array',
+      Tags: 'object',
+      Notification: 'object',
+      CredentialConfig: 'object',
+    },
+    int: ['AlignmentIndex'],
+  },
   SearchImageFigureCluster: {
     required: [...PD, 'SourceURI'],
     optional: ['CredentialConfig'],

@@ -12,6 +12,7 @@ import {
   paginate,
   pick,
   type SeedFigure,
+  type SeedVideo,
   valuesAt,
 } from './fake-imm-state';
 import { type Params, parseParams, WireError } from './fake-imm-wire';
@@ -77,6 +78,10 @@ export interface FakeImm {
   endpoint: string;
   state: FakeImmState;
   seedFaces(uri: string, figures: SeedFigure[], props?: Partial<ImmFile>): void;
+  /** A video object: what DetectMediaMeta says of it and who its frames show (see SeedVideo). */
+  seedVideo(uri: string, video: SeedVideo): void;
+  /** `listener` hears the oss:// URI of every object a task writes (frames), e.g. to add it to a fake OSS. */
+  onObjectWritten(listener: (uri: string) => void): void;
   /** Answer the next `count` calls of `action` ('*' = any) with a fault (default 429 Throttling.User). */
   failNext(action: string, count: number, fault?: Fault): void;
   /** Drops every pending fault (and the random faults). */
@@ -96,6 +101,8 @@ const THROTTLED: Required<Omit<Fault, 'delayMs'>> = {
   code: 'Throttling.User',
   message: 'Request was denied due to user flow control.',
 };
+
+const OSS_URI = /^oss:\/\/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\/.+/;
 
 function pd(p: Params): [string, string] {
   return [String(p.ProjectName), String(p.DatasetName)];
@@ -188,6 +195,85 @@ function actions(state: FakeImmState): Record<string, (p: Params) => Record<stri
           ...structuredClone(f),
         })),
       };
+    },
+    DetectMediaMeta: (p) => {
+      state.project(String(p.ProjectName));
+      const uri = String(p.SourceURI);
+      const v = state.videos.get(uri);
+      // IMM's answer for a missing or non-media object is not documented; a 400 is the fake's guess.
+      if (!v) throw new WireError(400, 'InvalidArgument', `The file ${uri} does not exist or is not media.`);
+      if (v.unreadable) throw new WireError(400, 'InvalidFile', `The media file ${uri} cannot be parsed.`);
+      const width = v.width ?? 1920;
+      const height = v.height ?? 1080;
+      return {
+        Duration: v.duration,
+        FormatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+        Size: 1_000_000,
+        ...(v.produceTime ? { ProduceTime: v.produceTime } : {}),
+        ...(v.audioOnly ? {} : { VideoWidth: width, VideoHeight: height }),
+        VideoStreams: v.audioOnly
+          ? []
+          : [
+              {
+                Index: 0,
+                CodecName: 'h264',
+                Width: width,
+                Height: height,
+                Duration: v.duration,
+                ...(v.rotate ? { Rotate: v.rotate } : {}),
+              },
+            ],
+        AudioStreams: [{ Index: 1, CodecName: 'aac' }],
+      };
+    },
+    CreateMediaConvertTask: (p) => {
+      const project = state.project(String(p.ProjectName)).ProjectName;
+      const sources = p.Sources as { URI?: unknown }[];
+      if (!sources.length || sources.length > 11)
+        throw new WireError(400, 'InvalidArgument', 'Sources must hold 1 to 11 media files.');
+      for (const s of sources)
+        if (typeof s?.URI !== 'string' || !OSS_URI.test(s.URI))
+          throw new WireError(400, 'InvalidArgument', 'Sources.URI must be oss://bucket/object.');
+      const targets = (p.Targets ?? []) as {
+        Container?: unknown;
+        URI?: unknown;
+        Image?: { Snapshots?: { Format?: unknown; URI?: unknown; StartTime?: unknown; Number?: unknown }[] };
+      }[];
+      if (!targets.length && !p.TargetGroups)
+        throw new WireError(400, 'InvalidArgument', 'Targets or TargetGroups is required.');
+      const snapshots: { URI: string; StartTime?: number }[] = [];
+      for (const t of targets) {
+        // "The Container and URI parameters must be set together" (CreateMediaConvertTaskRequestTargets).
+        if ((t.Container === undefined) !== (t.URI === undefined))
+          throw new WireError(
+            400,
+            'InvalidArgument',
+            'Targets.Container and Targets.URI must be set together.',
+          );
+        for (const snap of t.Image?.Snapshots ?? []) {
+          if (snap.Format !== 'jpg' && snap.Format !== 'png')
+            throw new WireError(400, 'InvalidArgument', 'Snapshots.Format must be jpg or png.');
+          if (typeof snap.URI !== 'string' || !OSS_URI.test(snap.URI))
+            throw new WireError(400, 'InvalidArgument', 'Snapshots.URI must be oss://bucket/object.');
+          if (snap.StartTime !== undefined && (typeof snap.StartTime !== 'number' || snap.StartTime < 0))
+            throw new WireError(400, 'InvalidArgument', 'Snapshots.StartTime must be a number of seconds.');
+          snapshots.push({
+            URI: snap.URI,
+            ...(typeof snap.StartTime === 'number' ? { StartTime: snap.StartTime } : {}),
+          });
+        }
+      }
+      const source = String(sources[0]!.URI);
+      const info = state.startTask(
+        'MediaConvert',
+        project,
+        '',
+        (p.Tags as Record<string, string>) ?? {},
+        p.UserData as string | undefined,
+        b.mediaConvertDelayMs,
+        () => state.captureFrames(source, snapshots),
+      );
+      return { TaskId: info.TaskId, EventId: info.EventId };
     },
     // The clusters the seeded faces of an image belong to (by the hidden identity), Similarity 0.9; a face of
     // no cluster gives no entry. Nothing is indexed.
@@ -405,6 +491,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> {
   const state = new FakeImmState({
     clusteringDelayMs: opts.clusteringDelayMs ?? 30,
+    mediaConvertDelayMs: opts.mediaConvertDelayMs ?? 30,
     mergingDelayMs: opts.mergingDelayMs ?? 30,
     minImagesPerCluster: opts.minImagesPerCluster ?? 3,
     mergingTaskType: opts.mergingTaskType ?? 'FigureClustersMerging',
@@ -529,6 +616,10 @@ export async function startFakeImm(opts: FakeImmOptions = {}): Promise<FakeImm> 
     endpoint: `http://127.0.0.1:${port}`,
     state,
     seedFaces: (uri, figures, props) => state.seedFaces(uri, figures, props),
+    seedVideo: (uri, video) => state.seedVideo(uri, video),
+    onObjectWritten: (listener) => {
+      state.objectWritten.push(listener);
+    },
     failNext: (action, count, fault = {}) => {
       faults.push({ action, remaining: count, fault });
     },

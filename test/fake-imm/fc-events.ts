@@ -144,6 +144,9 @@ const ENV_KEYS = [
   'CLUSTER_MAX_LIBRARIES',
   'CLUSTER_SCAN_LIBRARIES',
   'CLUSTER_CALLS_PER_SECOND',
+  'VIDEO_MAX_FRAMES',
+  'OSS_FRAMES_ENDPOINT',
+  'VIDEO_FRAME_STEP_SECONDS',
 ];
 
 /** Sets the variables (clearing the album's other ones) and returns a restore function. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mulberry32 } from '../support/synthetic-faces';
@@ -5,7 +6,8 @@ import { mulberry32 } from '../support/synthetic-faces';
 /**
  * A fake OSS bucket on 127.0.0.1 for tests: ListObjectsV2 (`GET /?list-type=2`, prefix,
  * max-keys ≤ 1000, continuation-token, start-after, encoding-type=url) answering the XML OSS
- * sends (with encoding-type=url: keys, prefix and NextContinuationToken URL-encoded), and HeadObject (`HEAD /<key>`, 200 or 404). ali-oss talks to it with
+ * sends (with encoding-type=url: keys, prefix and NextContinuationToken URL-encoded), HeadObject (`HEAD /<key>`, 200 or 404)
+ * and DeleteMultipleObjects (`POST /?delete`, Content-MD5 checked, quiet or verbose answer). ali-oss talks to it with
  * `endpoint: http://127.0.0.1:PORT` (an IP endpoint: no bucket in the host name).
  *
  * Faults: `failNext(n, kind)` or a seeded random share of requests (`randomFaults`), as
@@ -17,12 +19,21 @@ export interface FakeOss {
   /** Keys in the bucket (a Set: add and delete freely between calls). */
   keys: Set<string>;
   requests: { method: string; query: Record<string, string>; status: number }[];
+  /** Keys removed by DeleteMultipleObjects, in order. */
+  deleted: string[];
   listCalls: () => number;
   failNext(count: number, kind?: 'server-error' | 'reset'): void;
   randomFaults(f: { rate: number; seed?: number } | null): void;
   close(): Promise<void>;
 }
 
+const xmlUnescape = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 const xmlEscape = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -32,6 +43,7 @@ const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffe
 export async function startFakeOss(bucket: string, keys: Iterable<string> = []): Promise<FakeOss> {
   const state = new Set(keys);
   const requests: FakeOss['requests'] = [];
+  const deleted: string[] = [];
   let pending: { count: number; kind: 'server-error' | 'reset' } | null = null;
   let random: { rate: number; next: () => number } | null = null;
 
@@ -44,7 +56,7 @@ export async function startFakeOss(bucket: string, keys: Iterable<string> = []):
     res.end(body);
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams);
     const record = { method: req.method ?? '', query, status: 0 };
@@ -73,6 +85,33 @@ export async function startFakeOss(bucket: string, keys: Iterable<string> = []):
       record.status = state.has(key) ? 200 : 404;
       res.writeHead(record.status, { 'content-length': 0 });
       return res.end();
+    }
+    // DeleteMultipleObjects: POST /?delete, an XML list of keys, Content-MD5 required (OSS API reference).
+    if (req.method === 'POST' && url.pathname === '/' && 'delete' in query) {
+      const md5 = createHash('md5').update(body).digest('base64');
+      if (req.headers['content-md5'] !== md5) {
+        record.status = 400;
+        return xml(
+          res,
+          400,
+          '<Error><Code>InvalidDigest</Code><Message>Content-MD5 mismatch</Message></Error>',
+        );
+      }
+      const text = body.toString('utf8');
+      const keys = [...text.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) => xmlUnescape(m[1]!));
+      if (!keys.length || keys.length > 1000) {
+        record.status = 400;
+        return xml(res, 400, '<Error><Code>MalformedXML</Code><Message>1 to 1000 keys</Message></Error>');
+      }
+      for (const key of keys) state.delete(key);
+      deleted.push(...keys);
+      record.status = 200;
+      const quiet = /<Quiet>true<\/Quiet>/.test(text);
+      return xml(
+        res,
+        200,
+        `<?xml version="1.0" encoding="UTF-8"?><DeleteResult>${quiet ? '' : keys.map((k) => `<Deleted><Key>${xmlEscape(k)}</Key></Deleted>`).join('')}</DeleteResult>`,
+      );
     }
     if (req.method !== 'GET' || url.pathname !== '/' || query['list-type'] !== '2') {
       record.status = 400;
@@ -114,8 +153,9 @@ export async function startFakeOss(bucket: string, keys: Iterable<string> = []):
   };
 
   const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => handle(req, res));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -124,6 +164,7 @@ export async function startFakeOss(bucket: string, keys: Iterable<string> = []):
     bucket,
     keys: state,
     requests,
+    deleted,
     listCalls: () => requests.filter((r) => r.method === 'GET').length,
     failNext: (count, kind = 'server-error') => {
       pending = { count, kind };

@@ -42,7 +42,9 @@ export function detectApi(opts: {
   });
   const config = loadAlbumConfig({ PHOTO_PREFIX: '' });
   return createApiApp({
-    libraries: singleLibrary(new AlbumService(backend, { photoUrl: (u) => u, faceUrl: (u) => u }, config)),
+    libraries: singleLibrary(
+      new AlbumService(backend, { photoUrl: (u) => u, posterUrl: (u) => u, faceUrl: (u) => u }, config),
+    ),
     config,
     log: opts.log,
     bucket: 'local',

@@ -19,6 +19,7 @@ import { LoadMore } from '../components/load-more';
 import { nameMatches, PersonPicker } from '../components/person-picker';
 import { usePaged } from '../components/use-paged';
 import { useViewTitle } from '../components/use-view-focus';
+import { VideoTile } from '../components/video-media';
 import { emitPersonEvent, knownPerson } from '../people-events';
 import { rememberPhotos } from '../photo-walk';
 import { href } from '../router';
@@ -235,33 +236,37 @@ export function PersonView({ id, caps }: { id: string; caps: PageCaps }) {
         <p class="muted">No photo holds all of them.</p>
       )}
       <ul class="photo-grid" aria-label="Photos">
-        {photos.items.map((photo) => (
-          <PhotoTile
-            key={photo.uri}
-            photo={photo}
-            person={person}
-            caps={caps}
-            onRejected={(faceId) =>
-              act(async () => {
-                const { editId } = await api.rejectFace(person.id, faceId);
-                photos.setItems((items) => items.filter((p) => p.uri !== photo.uri));
-                const file = photo.key.split('/').pop() ?? photo.key;
-                const p = await api.person(person.id).catch(() => null);
-                if (p) changed(p, `${file} is no longer among ${name}'s photos.`, editId);
-                else {
-                  emitPersonEvent({ kind: 'gone', id: person.id });
-                  reportEdit(`Removed the last photo of ${name}.`, editId);
-                }
-              })
-            }
-            onCover={(faceId) =>
-              act(async () => {
-                const { value, editId } = await api.setCover(person.id, faceId);
-                changed(value, `New cover for ${name}.`, editId);
-              })
-            }
-          />
-        ))}
+        {photos.items.map((photo) =>
+          photo.mediaType === 'video' ? (
+            <VideoTile key={photo.uri} video={photo} who={name} />
+          ) : (
+            <PhotoTile
+              key={photo.uri}
+              photo={photo}
+              person={person}
+              caps={caps}
+              onRejected={(faceId) =>
+                act(async () => {
+                  const { editId } = await api.rejectFace(person.id, faceId);
+                  photos.setItems((items) => items.filter((p) => p.uri !== photo.uri));
+                  const file = photo.key.split('/').pop() ?? photo.key;
+                  const p = await api.person(person.id).catch(() => null);
+                  if (p) changed(p, `${file} is no longer among ${name}'s photos.`, editId);
+                  else {
+                    emitPersonEvent({ kind: 'gone', id: person.id });
+                    reportEdit(`Removed the last photo of ${name}.`, editId);
+                  }
+                })
+              }
+              onCover={(faceId) =>
+                act(async () => {
+                  const { value, editId } = await api.setCover(person.id, faceId);
+                  changed(value, `New cover for ${name}.`, editId);
+                })
+              }
+            />
+          ),
+        )}
       </ul>
       <LoadMore list={photos} label="Show more photos" />
       {merging && (

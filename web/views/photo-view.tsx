@@ -7,6 +7,7 @@ import { PhotoWithBoxes } from '../components/face-boxes';
 import { FaceImage } from '../components/face-image';
 import { PersonPicker } from '../components/person-picker';
 import { useViewTitle } from '../components/use-view-focus';
+import { VideoPlayer } from '../components/video-media';
 import { showsQuality, whyNoPerson } from '../face-words';
 import { emitPersonEvent, knownPerson } from '../people-events';
 import { neighbours } from '../photo-walk';
@@ -117,17 +118,21 @@ export function PhotoView({ uri, from, caps }: { uri: string; from: string | nul
         </a>
       </p>
       <ErrorNote error={error} />
-      <PhotoWithBoxes
-        photo={photo}
-        eager
-        alt={`${file}: ${photo.faces.map(labelOf).join(', ') || 'no faces'}`}
-        marks={photo.faces.map((f, i) => ({
-          face: f,
-          number: i + 1,
-          label: labelOf(f),
-          tone: f.personId ? ('known' as const) : ('unknown' as const),
-        }))}
-      />
+      {photo.mediaType === 'video' ? (
+        <VideoPlayer video={photo} />
+      ) : (
+        <PhotoWithBoxes
+          photo={photo}
+          eager
+          alt={`${file}: ${photo.faces.map(labelOf).join(', ') || 'no faces'}`}
+          marks={photo.faces.map((f, i) => ({
+            face: f,
+            number: i + 1,
+            label: labelOf(f),
+            tone: f.personId ? ('known' as const) : ('unknown' as const),
+          }))}
+        />
+      )}
       <h2>Faces</h2>
       <ol class="face-list" aria-label="Faces">
         {photo.faces.map((f) => (

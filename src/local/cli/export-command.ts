@@ -7,16 +7,20 @@ export interface ExportedFace {
   personId: string | null;
   quality: number | null;
   clusterable: boolean;
+  /** A face seen in a video: when. */
+  timeSeconds?: number;
   embedding?: number[];
 }
 export interface ExportedPhoto {
   path: string;
+  /** A video is one entry (never its frames), with its faces' times. */
+  mediaType: 'image' | 'video';
   width: number | null;
   height: number | null;
   faces: ExportedFace[];
 }
 export interface AlbumExport {
-  people: { id: string; name: string | null; faceCount: number; imageCount: number }[];
+  people: { id: string; name: string | null; faceCount: number; imageCount: number; videoCount: number }[];
   photos: ExportedPhoto[];
 }
 
@@ -36,7 +40,13 @@ export function exportAlbum(
       hidden: 'include',
     });
     for (const p of page.items)
-      people.push({ id: p.id, name: p.name, faceCount: p.faceCount, imageCount: p.imageCount });
+      people.push({
+        id: p.id,
+        name: p.name,
+        faceCount: p.faceCount,
+        imageCount: p.imageCount,
+        videoCount: p.videoCount,
+      });
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 
@@ -46,6 +56,7 @@ export function exportAlbum(
     const embeddings = opts.embeddings ? album.photos.embeddingsOfPhoto(photo.id) : null;
     photos.push({
       path: photo.path,
+      mediaType: photo.mediaType,
       width: photo.width,
       height: photo.height,
       faces: faces.map((f) => ({
@@ -54,6 +65,7 @@ export function exportAlbum(
         quality: f.quality,
         // The rule as configured now (the stored flag reflects the rule at indexing time).
         clusterable: isClusterable(f, album.config.clusterable),
+        ...(f.timeSeconds !== undefined ? { timeSeconds: f.timeSeconds } : {}),
         ...(embeddings ? { embedding: embeddings.get(f.id) ?? [] } : {}),
       })),
     });

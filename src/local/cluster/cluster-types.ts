@@ -20,6 +20,11 @@ export interface StoredFaceState extends Omit<ClusterFace, 'embedding'> {
   contentPhotoId: number;
   /** The face's index in that content. */
   idx: number;
+  /**
+   * A video face: its track (one person within that video). The few faces kept per track are one unit,
+   * like copies are: one person, counted once for the 3-photo rule, compared by the track's best face.
+   */
+  track?: number | null;
 }
 
 export interface ClusterPerson {

@@ -8,6 +8,9 @@ import type { ClusterChanges, ClusterFace, ClusterPerson, StoredFaceState } from
  * who is in the photo, so units are not weighted by their number of copies. Every copy is then put on
  * its unit's person, so each copy is still listed in that person's photos.
  *
+ * A video's kept faces of one track (video-faces.ts) are one unit the same way: its first (best) face
+ * speaks for the track, and every face of the track lands on its person.
+ *
  * A unit is the copy with the lowest face id (its embedding is every copy's embedding); its photo is the
  * first photo of that content; its constraints combine the copies': a pin of any copy (lowest id first),
  * every copy's rejections, and the person most copies are on.
@@ -20,7 +23,10 @@ export class DistinctContent {
   constructor(states: readonly StoredFaceState[]) {
     const byContent = new Map<string, StoredFaceState[]>();
     for (const s of [...states].sort((a, b) => a.id - b.id)) {
-      const key = `${s.contentPhotoId}:${s.idx}`;
+      const key =
+        s.track === null || s.track === undefined
+          ? `${s.contentPhotoId}:${s.idx}`
+          : `${s.contentPhotoId}:t${s.track}`;
       const list = byContent.get(key);
       if (list) list.push(s);
       else byContent.set(key, [s]);

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { mediaTypeOfKey } from '../../album/photo-filter';
 import type { PhotoOutcome } from '../../album/types';
 import type { Logger } from '../../log/logger';
 import { type AnalyzedPhoto, type FaceEngine, ImageRejectedError } from '../engine/face-engine';
 import { fileStamp, type PhotoFolder, UNREADABLE } from '../folder/photo-folder';
 import type { PhotoStore, StoredFace } from '../store/photo-store';
+import type { FfmpegBinary } from '../video/ffmpeg-binary';
+import { type AnalyzedVideo, type VideoAnalyzer, VideoUnavailableError } from '../video/video-analyzer';
 
 export interface PhotoIndexerDeps {
   folder: PhotoFolder;
@@ -15,9 +18,19 @@ export interface PhotoIndexerDeps {
   uriOf: (key: string) => string;
   /** Files bigger than this are refused before reading (a photo this size is surely not one). */
   maxFileBytes?: number;
+  /** Videos: analysed through ffmpeg (absent: videos are refused, as with no ffmpeg). */
+  video?: VideoAnalyzer;
+  /** Videos bigger than this are refused before reading. */
+  maxVideoBytes?: number;
 }
 
 const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
+/** A phone's 10-minute 4K clip is ~4 GB: beyond that hashing alone would hold the indexer for long. */
+const DEFAULT_MAX_VIDEO_BYTES = 4 * 1024 * 1024 * 1024;
+/** The refusal reason of a video met while this machine has no ffmpeg: retried once one is found. */
+export const NO_FFMPEG = 'no_ffmpeg';
+
+type Analysis = AnalyzedPhoto | AnalyzedVideo;
 
 async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -31,7 +44,10 @@ async function hashFile(path: string): Promise<string> {
  * reading so a file still being written is never stored half-way, and refusals are remembered.
  */
 export class PhotoIndexer {
-  private readonly inflight = new Map<string, Promise<AnalyzedPhoto | ImageRejectedError>>();
+  private readonly inflight = new Map<
+    string,
+    Promise<Analysis | ImageRejectedError | VideoUnavailableError>
+  >();
 
   constructor(private readonly deps: PhotoIndexerDeps) {}
 
@@ -71,8 +87,12 @@ export class PhotoIndexer {
     // Quiet: a refusal is logged once by the caller, with the outcome.
     const file = await folder.resolveFile(key, { quiet: true });
     const known = store.knownFile(key);
+    const video = mediaTypeOfKey(key) === 'video';
+    const ffmpeg = video ? await this.ffmpeg() : null;
+    // A video refused for want of ffmpeg is looked at again once there is one.
+    const retry = known?.reason === NO_FFMPEG && ffmpeg?.ok === true;
     const sameAsKnown = (stamp?: { size: number; mtimeMs: number }) =>
-      !!known && !!stamp && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs;
+      !retry && !!known && !!stamp && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs;
     if (!file.ok) {
       // Already refused for this very file: not logged as a new refusal.
       if (known?.state === 'rejected' && sameAsKnown(file.stamp)) return out('unchanged');
@@ -83,9 +103,16 @@ export class PhotoIndexer {
     }
     const stamp = { size: file.size, mtimeMs: file.mtimeMs };
     if (sameAsKnown(stamp)) return out('unchanged');
-    if (stamp.size > (this.deps.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)) {
-      store.recordRejection(key, stamp, 'too_large', `file is ${stamp.size} bytes`);
-      return out('rejected', { reason: `too_large: file is ${stamp.size} bytes` });
+    const maxBytes = video
+      ? (this.deps.maxVideoBytes ?? DEFAULT_MAX_VIDEO_BYTES)
+      : (this.deps.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    if (stamp.size > maxBytes) {
+      store.recordRejection(key, stamp, 'too_large', `file is ${stamp.size} bytes (at most ${maxBytes})`);
+      return out('rejected', { reason: `too_large: file is ${stamp.size} bytes (at most ${maxBytes})` });
+    }
+    if (ffmpeg && !ffmpeg.ok) {
+      store.recordRejection(key, stamp, NO_FFMPEG, ffmpeg.reason);
+      return out('rejected', { reason: `${NO_FFMPEG}: ${ffmpeg.reason}` });
     }
 
     let hash: string;
@@ -110,14 +137,30 @@ export class PhotoIndexer {
     let analysis = store.findAnalysis(hash);
     let reused = analysis !== null;
     if (!analysis) {
-      const result = await this.analyze(hash, file.path);
+      const started = Date.now();
+      const result = await this.analyze(hash, file.path, video, key, log);
       if (!(await this.sameStamp(file.path, stamp)))
         return out('rejected', {
           reason: 'changing: file changed while it was read; will retry on its next change',
         });
+      if (result instanceof VideoUnavailableError) {
+        store.recordRejection(key, stamp, NO_FFMPEG, result.message);
+        return out('rejected', { reason: `${NO_FFMPEG}: ${result.message}` });
+      }
       if (result instanceof ImageRejectedError) {
         if (result.reason === 'missing') return out('rejected', { reason: 'missing: deleted while reading' });
         store.saveRejectedAnalysis(hash, result.reason, result.message);
+      } else if ('durationSeconds' in result) {
+        store.saveVideoAnalysis(hash, result);
+        log.info('video.analysed', {
+          key,
+          durationSeconds: result.durationSeconds,
+          frames: result.frames,
+          intervalSeconds: result.interval,
+          faces: result.faces.length,
+          persons: new Set(result.faces.map((f) => f.track)).size,
+          ms: Date.now() - started,
+        });
       } else {
         store.saveAnalysis(hash, result);
       }
@@ -133,16 +176,32 @@ export class PhotoIndexer {
     return out('done', { faces });
   }
 
+  private async ffmpeg(): Promise<FfmpegBinary> {
+    return this.deps.video
+      ? this.deps.video.ffmpeg()
+      : { ok: false, reason: 'this album does not analyse videos' };
+  }
+
   /** One engine call per content hash at a time: two copies in one batch share the analysis. */
-  private analyze(hash: string, path: string): Promise<AnalyzedPhoto | ImageRejectedError> {
+  private analyze(
+    hash: string,
+    path: string,
+    video: boolean,
+    key: string,
+    log: Logger,
+  ): Promise<Analysis | ImageRejectedError | VideoUnavailableError> {
     let pending = this.inflight.get(hash);
     if (!pending) {
       pending = (async () => {
-        const engine = await this.deps.engine();
         try {
+          if (video) {
+            if (!this.deps.video) throw new VideoUnavailableError('this album does not analyse videos');
+            return await this.deps.video.analyze(path, hash, log.child({ key }));
+          }
+          const engine = await this.deps.engine();
           return await engine.analyze({ path });
         } catch (err) {
-          if (err instanceof ImageRejectedError) return err;
+          if (err instanceof ImageRejectedError || err instanceof VideoUnavailableError) return err;
           throw err;
         }
       })().finally(() => this.inflight.delete(hash));

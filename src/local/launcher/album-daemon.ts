@@ -76,6 +76,7 @@ export async function startAlbumDaemon(opts: DaemonOptions): Promise<RunningAlbu
     openLocalAlbum({ ...opts, clusterInWorker: opts.clusterInWorker ?? true }),
   );
   album.backend.recoverAbandonedTasks();
+  await album.backend.checkVideoSupport(album.log);
   const running = await runDaemon(
     {
       ...album,

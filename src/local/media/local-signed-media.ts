@@ -19,6 +19,15 @@ const CONTENT_TYPES: Record<string, string> = {
   heic: 'image/heic',
   tiff: 'image/tiff',
   tif: 'image/tiff',
+  mp4: 'video/mp4',
+  m4v: 'video/mp4',
+  mov: 'video/quicktime',
+  webm: 'video/webm',
+  mkv: 'video/x-matroska',
+  '3gp': 'video/3gpp',
+  avi: 'video/x-msvideo',
+  mts: 'video/mp2t',
+  m2ts: 'video/mp2t',
 };
 
 export interface LocalSignedMediaDeps {
@@ -74,6 +83,21 @@ export function localSignedMedia(deps: LocalSignedMediaDeps): SignedMedia {
         size: file.size,
         maxAgeSeconds: lifetime(query),
         open: async () => Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>,
+        openRange: async (start, end) =>
+          Readable.toWeb(createReadStream(file.path, { start, end })) as ReadableStream<Uint8Array>,
+      };
+    },
+    async poster(query) {
+      const key = checked('poster', query);
+      const photo = deps.indexedPhoto(key);
+      if (!photo) throw new AlbumError('not_found', `video ${key} is not indexed`);
+      const bytes = await deps.thumbnails.poster(photo.hash);
+      if (!bytes) throw new AlbumError('not_found', `video ${key} has no poster`);
+      return {
+        contentType: 'image/jpeg',
+        etag: `"${photo.hash.slice(0, 24)}-poster"`,
+        maxAgeSeconds: lifetime(query),
+        open: async () => new Uint8Array(bytes),
       };
     },
     async face(query) {

@@ -8,7 +8,7 @@ import type { Box } from '../../album/types';
 /** Signed links remembered (a few MB at most). */
 const SIGNED_LINKS_KEPT = 20_000;
 
-export type MediaKind = 'photo' | 'face';
+export type MediaKind = 'photo' | 'poster' | 'face';
 
 /** Per-data-dir signing key, created on first use and readable by the owner only. */
 export function loadMediaSecret(file: string): Buffer {
@@ -58,6 +58,11 @@ export class LocalMediaLinks implements MediaLinks {
     return this.link('photo', uri);
   }
 
+  posterUrl(uri: string): string {
+    return this.link('poster', uri);
+  }
+
+  /** A video face's crop was cut from its frame at analysis time and is kept by box: no time needed. */
   faceUrl(uri: string, box: Box): string {
     return this.link('face', uri, boxParam(box));
   }

@@ -7,6 +7,7 @@ import { migratePeopleNames } from './people-names';
 import { migratePersonPhotos } from './person-photos';
 import { migratePersonStats } from './person-stats';
 import { migrateNotAFace, UNKNOWN_FACES_SQL } from './unknown-faces-schema';
+import { migrateVideoColumns } from './video-columns';
 
 export type Db = Database.Database;
 
@@ -22,6 +23,8 @@ CREATE TABLE IF NOT EXISTS analyses (
   rejected_reason TEXT, rejected_message TEXT,
   created_at TEXT NOT NULL
 );
+-- Video columns (media_type, duration_seconds; a face's time_seconds, track, spans) are added by
+-- migrateVideoColumns, so data dirs from before videos get them too.
 CREATE TABLE IF NOT EXISTS analysis_faces (
   hash TEXT NOT NULL REFERENCES analyses(hash) ON DELETE CASCADE,
   idx INTEGER NOT NULL,
@@ -110,6 +113,7 @@ export function openDatabase(file: string): Db {
   // OS. 64 MiB keeps a library's hot pages; the cache only grows to what is read, so a small album stays small.
   db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   db.exec(SCHEMA);
+  migrateVideoColumns(db);
   // faces_person(person_id) is covered by faces_person_photo(person_id, photo_id).
   db.exec('DROP INDEX IF EXISTS faces_person');
   // Attributes first: the cover rank the person figures are ordered by reads them.

@@ -29,6 +29,8 @@ interface PersonRow {
   updated_at: string;
   face_count: number;
   image_count: number;
+  video_count: number;
+  cover_time: number | null;
   males: number;
   females: number;
   age_n: number;
@@ -45,8 +47,9 @@ interface PersonRow {
 
 /** A person with its stored figures and its cover (three primary-key lookups, whatever the person's size). */
 const PERSON_SELECT = `SELECT people.id, people.name, people.hidden, people.labels, people.created_at, people.updated_at,
-  people.face_count, people.image_count, people.males, people.females, people.age_n, people.age_sum, people.age_min,
-  people.age_max, people.name_order, cp.path AS cover_path, ca.box_left, ca.box_top, ca.box_width, ca.box_height
+  people.face_count, people.image_count, people.video_count, people.males, people.females, people.age_n, people.age_sum,
+  people.age_min, people.age_max, people.name_order, cp.path AS cover_path, ca.box_left, ca.box_top, ca.box_width,
+  ca.box_height, ca.time_seconds AS cover_time
   FROM people LEFT JOIN faces cf ON cf.id = people.cover_face_id LEFT JOIN photos cp ON cp.id = cf.photo_id
   LEFT JOIN analysis_faces ca ON ca.hash = cp.hash AND ca.idx = cf.idx`;
 
@@ -110,7 +113,7 @@ export class PeopleStore {
    */
   resolveForQuery(ids: string[]): string[] {
     const row = this.db.prepare(
-      `SELECT id, merged_into, hidden, face_count, image_count FROM people WHERE id = ?`,
+      `SELECT id, merged_into, hidden, face_count, image_count + video_count AS image_count FROM people WHERE id = ?`,
     );
     type Row = {
       id: string;
@@ -322,13 +325,15 @@ function toRecord(r: PersonRow, uriOf: (path: string) => string): PersonRecord {
     labels: JSON.parse(r.labels) as Record<string, string>,
     faceCount: r.face_count,
     imageCount: r.image_count,
-    videoCount: 0,
+    videoCount: r.video_count,
     gender: r.males + r.females === 0 ? null : r.males >= r.females ? 'male' : 'female',
     age:
       r.age_n === 0 || r.age_min === null || r.age_max === null
         ? null
         : { avg: round1(r.age_sum / r.age_n), min: round1(r.age_min), max: round1(r.age_max) },
-    cover: r.cover_path ? { uri: uriOf(r.cover_path), box } : null,
+    cover: r.cover_path
+      ? { uri: uriOf(r.cover_path), box, ...(r.cover_time !== null ? { timeSeconds: r.cover_time } : {}) }
+      : null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

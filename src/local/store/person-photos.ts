@@ -1,13 +1,14 @@
 import { AlbumError } from '../../album/errors';
 import { type AttributeFilter, type FaceAttributes, matchesAttributes } from '../../album/face-attributes';
-import type { TakenRange } from '../../album/types';
+import type { MediaType, TakenRange } from '../../album/types';
 import type { Db } from './database';
 
 /**
  * Which photos each person is in, in taken order: one row per (person, photo), kept by triggers on
  * `faces` in the same statement as any face insert, delete or move (indexer, clusterer, merge, edits).
  * `taken_key` is the photo's taken date ('' when it has none, so undated photos come last, newest
- * first); `attributes` are the person's face attributes on that photo (for ?emotion=… filters).
+ * first); `attributes` are the person's face attributes on that photo (for ?emotion=… filters); `video`
+ * is 1 for a video (a video is one row, however many of its faces are the person's).
  *
  * Reads walk the (person_id, taken_key, photo_id) index from a keyset position, so a page costs index
  * seeks whatever the album's size; several people are intersected by leapfrogging their lists (each
@@ -20,6 +21,7 @@ CREATE TABLE IF NOT EXISTS person_photos (
   photo_id INTEGER NOT NULL,
   taken_key TEXT NOT NULL,
   attributes TEXT,
+  video INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (person_id, photo_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS person_photos_taken ON person_photos(person_id, taken_key, photo_id);
@@ -45,8 +47,8 @@ function refreshAttributes(f: 'NEW' | 'OLD'): string {
 }
 
 function link(f: 'NEW' | 'OLD'): string {
-  return `INSERT OR IGNORE INTO person_photos (person_id, photo_id, taken_key, attributes)
-    SELECT ${f}.person_id, p.id, COALESCE(a.taken_at, ''), af.attributes FROM photos p
+  return `INSERT OR IGNORE INTO person_photos (person_id, photo_id, taken_key, attributes, video)
+    SELECT ${f}.person_id, p.id, COALESCE(a.taken_at, ''), af.attributes, p.media_type = 'video' FROM photos p
     JOIN analyses a ON a.hash = p.hash LEFT JOIN analysis_faces af ON af.hash = p.hash AND af.idx = ${f}.idx
     WHERE p.id = ${f}.photo_id AND ${f}.person_id IS NOT NULL;
   ${refreshAttributes(f)}`;
@@ -58,11 +60,27 @@ function unlink(f: 'NEW' | 'OLD'): string {
   ${refreshAttributes(f)}`;
 }
 
-/** Creates the table and triggers; fills it once from the faces of a data dir made before it existed. */
+/** One media type of a person: ?mediaType= seeks it as the whole list seeks person_photos_taken. */
+const MEDIA_INDEX_SQL = `CREATE INDEX IF NOT EXISTS person_photos_media ON person_photos(person_id, video, taken_key, photo_id)`;
+
+/**
+ * Creates the table and triggers; fills it once from the faces of a data dir made before it existed.
+ * A table from before videos gets its `video` column (from the photos' media type) and the link
+ * triggers again (CREATE TRIGGER IF NOT EXISTS would keep the ones that do not set it).
+ */
 export function migratePersonPhotos(db: Db): void {
   const existed = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'person_photos'`).get() !== undefined;
+  const beforeVideos =
+    existed &&
+    db.prepare(`SELECT 1 FROM pragma_table_xinfo('person_photos') WHERE name = 'video'`).get() === undefined;
   db.transaction(() => {
+    if (beforeVideos) {
+      db.exec(`ALTER TABLE person_photos ADD COLUMN video INTEGER NOT NULL DEFAULT 0;
+        UPDATE person_photos SET video = 1 WHERE photo_id IN (SELECT id FROM photos WHERE media_type = 'video');
+        DROP TRIGGER IF EXISTS faces_person_photos_insert; DROP TRIGGER IF EXISTS faces_person_photos_move;`);
+    }
     db.exec(PERSON_PHOTOS_SQL);
+    db.exec(MEDIA_INDEX_SQL);
     if (!existed) rebuildPersonPhotos(db);
   })();
 }
@@ -70,8 +88,8 @@ export function migratePersonPhotos(db: Db): void {
 /** Recomputes every row from the faces (O(faces)): migration, `reanalyse`, and tests comparing with the triggers. */
 export function rebuildPersonPhotos(db: Db): void {
   db.exec(`DELETE FROM person_photos;
-    INSERT OR IGNORE INTO person_photos (person_id, photo_id, taken_key, attributes)
-    SELECT f.person_id, p.id, COALESCE(a.taken_at, ''), af.attributes FROM faces f JOIN photos p ON p.id = f.photo_id
+    INSERT OR IGNORE INTO person_photos (person_id, photo_id, taken_key, attributes, video)
+    SELECT f.person_id, p.id, COALESCE(a.taken_at, ''), af.attributes, p.media_type = 'video' FROM faces f JOIN photos p ON p.id = f.photo_id
     JOIN analyses a ON a.hash = p.hash LEFT JOIN analysis_faces af ON af.hash = p.hash AND af.idx = f.idx
     WHERE f.person_id IS NOT NULL ORDER BY f.photo_id, f.idx`);
 }
@@ -120,22 +138,36 @@ export interface TakenPageQuery extends TakenRange {
   cursor?: string | undefined;
   /** One person only: the person's face on the photo must match these. */
   attributes?: AttributeFilter | undefined;
+  /** Only photos or only videos. */
+  mediaType?: MediaType | undefined;
 }
 
 /** Reads of person_photos: one person's photos or several people's shared photos, newest first. */
 export class PersonPhotos {
   constructor(private readonly db: Db) {}
 
-  /** The row at or before `at` in `person`'s list, above `low`; null past the end. */
-  private seek(person: string, at: Position, low: string): (Position & { attributes: string | null }) | null {
-    const r = this.db
-      .prepare(
-        `SELECT taken_key, photo_id, attributes FROM person_photos WHERE person_id = ? AND (taken_key, photo_id) <= (?, ?)
-          AND taken_key >= ? ORDER BY taken_key DESC, photo_id DESC LIMIT 1`,
-      )
-      .get(person, at.key, at.id, low) as
-      | { taken_key: string; photo_id: number; attributes: string | null }
-      | undefined;
+  /** The row at or before `at` in `person`'s list (of one media type), above `low`; null past the end. */
+  private seek(
+    person: string,
+    at: Position,
+    low: string,
+    media: MediaType | undefined,
+  ): (Position & { attributes: string | null }) | null {
+    const r = (
+      media
+        ? this.db
+            .prepare(
+              `SELECT taken_key, photo_id, attributes FROM person_photos WHERE person_id = ? AND video = ?
+                AND (taken_key, photo_id) <= (?, ?) AND taken_key >= ? ORDER BY taken_key DESC, photo_id DESC LIMIT 1`,
+            )
+            .get(person, media === 'video' ? 1 : 0, at.key, at.id, low)
+        : this.db
+            .prepare(
+              `SELECT taken_key, photo_id, attributes FROM person_photos WHERE person_id = ? AND (taken_key, photo_id) <= (?, ?)
+                AND taken_key >= ? ORDER BY taken_key DESC, photo_id DESC LIMIT 1`,
+            )
+            .get(person, at.key, at.id, low)
+    ) as { taken_key: string; photo_id: number; attributes: string | null } | undefined;
     return r ? { key: r.taken_key, id: r.photo_id, attributes: r.attributes } : null;
   }
 
@@ -150,7 +182,7 @@ export class PersonPhotos {
     const ids: number[] = [];
     let examined = 0;
     while (ids.length < q.limit) {
-      const found = this.intersect(people, at, low);
+      const found = this.intersect(people, at, low, q.mediaType);
       if (!found) return { ids, nextCursor: null };
       at = step(found);
       examined++;
@@ -161,7 +193,7 @@ export class PersonPhotos {
       ids.push(found.id);
     }
     // The page is full (or the filter's budget spent): a next page exists if anything lies below.
-    const more = this.intersect(people, at, low) !== null;
+    const more = this.intersect(people, at, low, q.mediaType) !== null;
     return { ids, nextCursor: more ? encodeTakenCursor(back(at)) : null };
   }
 
@@ -173,12 +205,13 @@ export class PersonPhotos {
     people: string[],
     at: Position,
     low: string,
+    media: MediaType | undefined,
   ): (Position & { attributes: string | null }) | null {
-    let candidate = this.seek(people[0]!, at, low);
+    let candidate = this.seek(people[0]!, at, low, media);
     if (!candidate) return null;
     let agreed = 1;
     for (let i = 1 % people.length; agreed < people.length; i = (i + 1) % people.length) {
-      const r = this.seek(people[i]!, candidate, low);
+      const r = this.seek(people[i]!, candidate, low, media);
       if (!r) return null;
       if (r.key === candidate.key && r.id === candidate.id) agreed++;
       else {

@@ -1,7 +1,8 @@
 import type { FaceAttributes } from '../../album/face-attributes';
-import type { Box, FaceRecord, Gender } from '../../album/types';
+import type { Appearance, Box, FaceRecord, Gender, MediaType } from '../../album/types';
 import type { StoredFaceState } from '../cluster/cluster-types';
 import type { AnalyzedPhoto, DetectedFace } from '../engine/face-engine';
+import type { AnalyzedVideo } from '../video/video-analyzer';
 import { coverRankSql } from './cover-rank';
 import { type Db, type GroupCommit, groupCommitOf } from './database';
 import { MetaStore } from './meta-store';
@@ -14,6 +15,8 @@ export interface KnownFile extends FileStamp {
   path: string;
   state: 'photo' | 'rejected';
   hash: string | null;
+  /** Why it was refused (state 'rejected'). */
+  reason?: string;
 }
 
 export interface StoredAnalysis {
@@ -30,11 +33,15 @@ export interface StoredPhoto {
   width: number | null;
   height: number | null;
   takenAt: string | null;
+  mediaType: MediaType;
+  durationSeconds: number | null;
 }
 
 export interface StoredFace extends FaceRecord {
   photoId: number;
   clusterable: boolean;
+  /** A video face: the spans of the person (track) it stands for in that video. */
+  spans?: Appearance[];
 }
 
 interface FaceRow {
@@ -55,10 +62,12 @@ interface FaceRow {
   quality: number | null;
   sharpness: number | null;
   attributes: string | null;
+  time_seconds?: number | null;
+  spans?: string | null;
 }
 
 const FACE_COLUMNS = `f.id, f.photo_id, f.person_id, f.clusterable, a.box_left, a.box_top, a.box_width, a.box_height,
-  a.confidence, a.age, a.gender, a.yaw, a.pitch, a.roll, a.quality, a.sharpness, a.attributes`;
+  a.confidence, a.age, a.gender, a.yaw, a.pitch, a.roll, a.quality, a.sharpness, a.attributes, a.time_seconds, a.spans`;
 const FACE_JOIN = `faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx`;
 
 export function toFaceRecord(r: FaceRow): StoredFace {
@@ -80,6 +89,9 @@ export function toFaceRecord(r: FaceRow): StoredFace {
     // NULL: analysed before attributes were read (face-attributes-column.ts).
     attributes: r.attributes ? (JSON.parse(r.attributes) as FaceAttributes) : {},
     clusterable: r.clusterable === 1,
+    ...(r.time_seconds !== null && r.time_seconds !== undefined
+      ? { timeSeconds: r.time_seconds, spans: r.spans ? (JSON.parse(r.spans) as Appearance[]) : [] }
+      : {}),
   };
 }
 
@@ -90,11 +102,13 @@ interface PhotoRow {
   width: number | null;
   height: number | null;
   taken_at: string | null;
+  media_type: string;
+  duration_seconds: number | null;
 }
 
 /** Every read of photos selects these columns and maps them with `toStoredPhoto`. */
 const PHOTO_SELECT =
-  'SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at FROM photos p JOIN analyses a ON a.hash = p.hash';
+  'SELECT p.id, p.path, p.hash, a.width, a.height, a.taken_at, a.media_type, a.duration_seconds FROM photos p JOIN analyses a ON a.hash = p.hash';
 
 const toStoredPhoto = (r: PhotoRow): StoredPhoto => ({
   id: r.id,
@@ -103,6 +117,8 @@ const toStoredPhoto = (r: PhotoRow): StoredPhoto => ({
   width: r.width,
   height: r.height,
   takenAt: r.taken_at,
+  mediaType: r.media_type === 'video' ? 'video' : 'image',
+  durationSeconds: r.duration_seconds,
 });
 
 const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -124,11 +140,18 @@ export class PhotoStore {
       | { path: string; size: number; mtime_ms: number; hash: string }
       | undefined;
     if (photo) return { path, size: photo.size, mtimeMs: photo.mtime_ms, state: 'photo', hash: photo.hash };
-    const rejected = this.db.prepare('SELECT size, mtime_ms FROM rejected_files WHERE path = ?').get(path) as
-      | { size: number; mtime_ms: number }
-      | undefined;
+    const rejected = this.db
+      .prepare('SELECT size, mtime_ms, reason FROM rejected_files WHERE path = ?')
+      .get(path) as { size: number; mtime_ms: number; reason: string } | undefined;
     return rejected
-      ? { path, size: rejected.size, mtimeMs: rejected.mtime_ms, state: 'rejected', hash: null }
+      ? {
+          path,
+          size: rejected.size,
+          mtimeMs: rejected.mtime_ms,
+          state: 'rejected',
+          hash: null,
+          reason: rejected.reason,
+        }
       : null;
   }
 
@@ -199,6 +222,45 @@ export class PhotoStore {
     });
   }
 
+  /** A video's analysis: its kept faces (few per person), each with its time, track and the track's spans. */
+  saveVideoAnalysis(hash: string, video: AnalyzedVideo): void {
+    const insertFace =
+      this.db.prepare(`INSERT INTO analysis_faces (hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender,
+      yaw, pitch, roll, quality, sharpness, embedding, attributes, time_seconds, track, spans)
+      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+    this.writes.run(() => {
+      this.db.prepare('DELETE FROM analyses WHERE hash = ?').run(hash);
+      this.db
+        .prepare(
+          `INSERT INTO analyses (hash, width, height, taken_at, created_at, media_type, duration_seconds) VALUES (?,?,?,?,?,'video',?)`,
+        )
+        .run(hash, video.width, video.height, video.takenAt, new Date().toISOString(), video.durationSeconds);
+      video.faces.forEach((f, i) => {
+        insertFace.run(
+          hash,
+          i,
+          f.box.left,
+          f.box.top,
+          f.box.width,
+          f.box.height,
+          f.confidence,
+          f.age,
+          f.gender,
+          f.headPose.yaw,
+          f.headPose.pitch,
+          f.headPose.roll,
+          f.quality,
+          f.sharpness,
+          toBlob(f.embedding),
+          JSON.stringify(f.attributes ?? {}),
+          f.timeSeconds,
+          f.track,
+          JSON.stringify(f.spans),
+        );
+      });
+    });
+  }
+
   /**
    * Analyses made before the engine read face attributes (`attributes` NULL), each with one path that
    * shows it, after `afterHash` in hash order: what `face-album reanalyse` works through.
@@ -207,7 +269,7 @@ export class PhotoStore {
     return this.db
       .prepare(
         `SELECT a.hash, (SELECT path FROM photos p WHERE p.hash = a.hash ORDER BY id LIMIT 1) AS path
-        FROM analyses a WHERE a.hash > ? AND a.rejected_reason IS NULL
+        FROM analyses a WHERE a.hash > ? AND a.rejected_reason IS NULL AND a.media_type = 'image'
           AND EXISTS (SELECT 1 FROM analysis_faces af WHERE af.hash = a.hash AND af.attributes IS NULL)
           AND EXISTS (SELECT 1 FROM photos p WHERE p.hash = a.hash)
         ORDER BY a.hash LIMIT ?`,
@@ -302,8 +364,11 @@ export class PhotoStore {
       } else {
         photoId = Number(
           this.db
-            .prepare('INSERT INTO photos (path, hash, size, mtime_ms, indexed_at) VALUES (?,?,?,?,?)')
-            .run(path, hash, stamp.size, stamp.mtimeMs, now).lastInsertRowid,
+            .prepare(
+              `INSERT INTO photos (path, hash, size, mtime_ms, indexed_at, media_type)
+              VALUES (?,?,?,?,?,COALESCE((SELECT media_type FROM analyses WHERE hash = ?), 'image'))`,
+            )
+            .run(path, hash, stamp.size, stamp.mtimeMs, now, hash).lastInsertRowid,
         );
       }
       const analysed = this.db
@@ -313,8 +378,8 @@ export class PhotoStore {
         .all(photoId, hash) as (FaceRow & { idx: number })[];
       const known = this.knownFaces(photoId, hash);
       const insert = this.db.prepare(`INSERT INTO faces (photo_id, idx, clusterable, quality, age, gender,
-        person_id, pinned_person_id, rejected_person_ids, not_a_face, cover_rank)
-        SELECT ?,?,?,?,?,?,?,?,?,?, ${coverRankSql('a')} FROM analysis_faces a WHERE a.hash = ? AND a.idx = ?`);
+        person_id, pinned_person_id, rejected_person_ids, not_a_face, video, cover_rank)
+        SELECT ?,?,?,?,?,?,?,?,?,?,?, ${coverRankSql('a')} FROM analysis_faces a WHERE a.hash = ? AND a.idx = ?`);
       for (const row of analysed) {
         const was = known.get(row.idx);
         insert.run(
@@ -328,6 +393,7 @@ export class PhotoStore {
           was?.pinned_person_id ?? null,
           was?.rejected_person_ids ?? '[]',
           was?.not_a_face ?? 0,
+          row.time_seconds === null || row.time_seconds === undefined ? 0 : 1,
           hash,
           row.idx,
         );
@@ -430,8 +496,8 @@ export class PhotoStore {
     const rows = this.db
       .prepare(
         `SELECT f.id, f.photo_id, f.idx, c.first AS content_photo_id, f.clusterable, f.person_id, f.pinned_person_id,
-          f.rejected_person_ids
-        FROM faces f JOIN photos p ON p.id = f.photo_id
+          f.rejected_person_ids, a.track
+        FROM faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx
         JOIN (SELECT hash, MIN(id) AS first FROM photos GROUP BY hash) c ON c.hash = p.hash
         WHERE f.not_a_face = 0 ORDER BY f.id`,
       )
@@ -444,8 +510,10 @@ export class PhotoStore {
       person_id: string | null;
       pinned_person_id: string | null;
       rejected_person_ids: string;
+      track: number | null;
     }[];
     return rows.map((r) => ({
+      track: r.track,
       id: r.id,
       photoId: r.photo_id,
       contentPhotoId: r.content_photo_id,
@@ -488,13 +556,31 @@ export class PhotoStore {
   }
 
   /** Album counts kept by triggers (person-stats.ts), not counted at read time. */
-  counts(): { photos: number; faces: number; rejected: number } {
+  counts(): { photos: number; videos: number; faces: number; rejected: number; rejectedVideos: number } {
     const n = new Map(
       (this.db.prepare('SELECT name, n FROM album_counts').all() as { name: string; n: number }[]).map(
         (r) => [r.name, r.n],
       ),
     );
-    return { photos: n.get('photos') ?? 0, faces: n.get('faces') ?? 0, rejected: n.get('rejected') ?? 0 };
+    // `photos` counts every row; videos are counted apart, so a photo count is images only.
+    const videos = n.get('videos') ?? 0;
+    return {
+      photos: (n.get('photos') ?? 0) - videos,
+      videos,
+      faces: n.get('faces') ?? 0,
+      rejected: n.get('rejected') ?? 0,
+      rejectedVideos: n.get('rejected_videos') ?? 0,
+    };
+  }
+
+  /** Forgets refusals for `reason` (e.g. no ffmpeg, once one is found): those files are indexed again. */
+  forgetRejections(reason: string): string[] {
+    const paths = this.db
+      .prepare('SELECT path FROM rejected_files WHERE reason = ?')
+      .pluck()
+      .all(reason) as string[];
+    this.db.prepare('DELETE FROM rejected_files WHERE reason = ?').run(reason);
+    return paths;
   }
 
   rejectedFiles(): { path: string; reason: string; message: string }[] {

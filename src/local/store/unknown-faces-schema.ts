@@ -7,7 +7,9 @@ import type { Db } from './database';
  * between passes by triggers, so reading a page of groups never aggregates: a face given to a person or
  * marked "not a face" leaves its group at once (its group's size drops), and a face that becomes unknown
  * by an edit ("not this person", an undo, "is a face") waits in a group of its own until the next pass.
- * Group sizes are stored, and the list is read in (size, id) order from an index.
+ * Group sizes are stored, and the list is read in (size, id) order from an index. Faces seen in videos
+ * are never unknown faces (a video frame is not a photo to review); the join trigger is re-made on open
+ * so data dirs from before videos get that condition.
  */
 export const UNKNOWN_FACES_SQL = `
 CREATE TABLE IF NOT EXISTS unknown_groups (id INTEGER PRIMARY KEY AUTOINCREMENT, size INTEGER NOT NULL);
@@ -25,8 +27,9 @@ CREATE TRIGGER IF NOT EXISTS unknown_faces_size_delete AFTER DELETE ON unknown_f
 CREATE TRIGGER IF NOT EXISTS faces_unknown_leave AFTER UPDATE OF person_id, not_a_face ON faces
   WHEN NEW.person_id IS NOT NULL OR NEW.not_a_face = 1 BEGIN
   DELETE FROM unknown_faces WHERE face_id = NEW.id; END;
-CREATE TRIGGER IF NOT EXISTS faces_unknown_join AFTER UPDATE OF person_id, not_a_face ON faces
-  WHEN NEW.person_id IS NULL AND NEW.not_a_face = 0 AND (OLD.person_id IS NOT NULL OR OLD.not_a_face = 1)
+DROP TRIGGER IF EXISTS faces_unknown_join;
+CREATE TRIGGER faces_unknown_join AFTER UPDATE OF person_id, not_a_face ON faces
+  WHEN NEW.person_id IS NULL AND NEW.not_a_face = 0 AND NEW.video = 0 AND (OLD.person_id IS NOT NULL OR OLD.not_a_face = 1)
     AND NOT EXISTS (SELECT 1 FROM unknown_faces WHERE face_id = NEW.id) BEGIN
   INSERT INTO unknown_groups (size) VALUES (0);
   INSERT INTO unknown_faces (face_id, group_id) VALUES (NEW.id, last_insert_rowid()); END;

@@ -39,7 +39,7 @@ export class UnknownFacesStore {
       this.db.exec('DELETE FROM unknown_groups; DELETE FROM unknown_faces;');
       const group = this.db.prepare('INSERT INTO unknown_groups (size) VALUES (0)');
       const face = this.db.prepare(`INSERT OR IGNORE INTO unknown_faces (face_id, group_id)
-        SELECT id, ? FROM faces WHERE id = ? AND person_id IS NULL AND not_a_face = 0`);
+        SELECT id, ? FROM faces WHERE id = ? AND person_id IS NULL AND not_a_face = 0 AND video = 0`);
       for (const ids of groups) {
         const gid = Number(group.run().lastInsertRowid);
         for (const id of ids) face.run(gid, id);
