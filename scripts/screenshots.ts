@@ -2,7 +2,8 @@
  * Screenshots of every view of the People page, for README and docs/people-page.md: starts a local album
  * (real engine, SQLite) on a temporary copy of labelled faces (faces-dev, beside the repo, never copied
  * into it) plus two strangers and a photo of two people, names a few people through the API, and drives
- * Debian's Chromium through the views at 1280 px, and the People view at 390 px.
+ * Debian's Chromium through the views at 1280 px, and the People view at 390 px. Then the merge dialog on the
+ * IMM backend (the fake IMM and OSS servers of the tests, on 127.0.0.1), where a merge cannot be undone.
  *
  * Usage: npm run screenshots [-- --faces <faces-dev dir> --strangers <faces-strangers dir> --out <dir>]
  */
@@ -13,9 +14,15 @@ import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { Person, Photo } from '../src/album/types';
-import { createLogger } from '../src/log/logger';
+import { FcContextSchema } from '../src/fc/fc-context';
+import { createImmRuntimeFactory } from '../src/imm/imm-runtime';
+import { startLocalServer } from '../src/local/server/local-server';
+import { createLogger, type Logger } from '../src/log/logger';
+import { goodFace, startFakeImm } from '../test/fake-imm/fake-imm';
+import { fcContext, immEnv, immFunctions, ossEvent, setEnv, timerEvent } from '../test/fake-imm/fc-events';
 import { launchChromium } from '../test/support/chromium';
 import { startPageAlbum } from '../test/support/page-album';
+import { startStaticOss } from '../test/support/static-oss';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -127,6 +134,10 @@ async function main(): Promise<void> {
     await page.getByRole('button', { name: 'Hide' }).click();
     await page.getByRole('button', { name: 'Unhide' }).waitFor();
     await shot('person');
+    // The status line with "Undo", as the window shows it.
+    await page.getByRole('status').getByRole('button', { name: 'Undo' }).waitFor();
+    await page.screenshot({ path: join(OUT, 'undo-status.png') });
+    console.log('  undo-status.png');
     await page.getByRole('button', { name: 'Unhide' }).click();
     await page.getByRole('button', { name: 'Dismiss' }).click();
     await page.getByRole('button', { name: 'Merge…' }).click();
@@ -184,12 +195,83 @@ async function main(): Promise<void> {
     await page.goto(`${album.url}/#/photo/${encodeURIComponent(group.uri)}?from=${hugo}`);
     await page.locator('.face-box').first().waitFor();
     await shot('photo-390');
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await immMergeDialog(page, join(work, 'imm'), log);
   } finally {
     await browser.close();
     await album.close();
     rmSync(work, { recursive: true, force: true });
   }
   console.log(`screenshots in ${OUT}`);
+}
+
+/**
+ * The merge dialog on the IMM backend: the api function's own app over the fake IMM and OSS servers
+ * (as test/web-page.test.ts runs it), two people named, the dialog open with its "cannot be undone" note.
+ */
+async function immMergeDialog(page: Page, root: string, log: Logger): Promise<void> {
+  const keys: string[] = [];
+  for (const [who, n] of Object.entries(IDENTITIES).slice(0, 3))
+    for (let i = 1; i <= Math.min(n, 3); i++) {
+      const key = `${who}/${i}.jpg`;
+      mkdirSync(dirname(join(root, 'photos', key)), { recursive: true });
+      copyFileSync(join(FACES, key), join(root, 'photos', key));
+      keys.push(key);
+    }
+  const fake = await startFakeImm({ project: 'album_p', dataset: 'album_d' });
+  const oss = await startStaticOss(root);
+  // ali-oss refuses to sign for an IP endpoint; Chromium resolves <bucket>.localhost to loopback.
+  const restore = setEnv(
+    immEnv(fake.endpoint, { OSS_ENDPOINT: oss.endpoint.replace('127.0.0.1', 'localhost') }),
+  );
+  try {
+    for (const key of keys)
+      fake.seedFaces(
+        `oss://testbucket/photos/${key}`,
+        [goodFace(key.split('/')[0]!, { Boundary: { Left: 70, Top: 60, Width: 110, Height: 130 } })],
+        { ImageWidth: 250, ImageHeight: 250 },
+      );
+    const fns = immFunctions(log);
+    await fns.indexer(ossEvent(keys.map((key) => ({ key: `photos/${key}` }))), fcContext());
+    await fns.clusterer(timerEvent(), fcContext());
+    const runtime = await createImmRuntimeFactory({ fn: 'api', log })(FcContextSchema.parse(fcContext()));
+    const server = await startLocalServer({ app: runtime.api, log, port: 0 });
+    try {
+      const json = { 'content-type': 'application/json' };
+      const people = ((await (await fetch(`${server.url}/people`)).json()) as { items: Person[] }).items;
+      // Each person named after the identity of its photos (IMM's cluster order says nothing of who).
+      const byFolder: Record<string, Person> = {};
+      for (const p of people) {
+        const photos = (await (
+          await fetch(`${server.url}/people/${encodeURIComponent(p.id)}/photos?limit=1`)
+        ).json()) as { items: Photo[] };
+        const folder = photos.items[0]?.key.split('/').find((x) => x in IDENTITIES);
+        if (folder) byFolder[folder] = p;
+      }
+      const into = byFolder.Hugo_Chavez!;
+      for (const [who, name] of Object.entries(NAMES))
+        if (byFolder[who])
+          await fetch(`${server.url}/people/${encodeURIComponent(byFolder[who].id)}`, {
+            method: 'PATCH',
+            headers: json,
+            body: JSON.stringify({ name }),
+          });
+      await page.goto(`${server.url}/#/people/${encodeURIComponent(into.id)}`);
+      await page.getByRole('button', { name: 'Merge…' }).click();
+      await page.getByRole('dialog').getByRole('checkbox', { name: 'Colin', exact: true }).check();
+      await page.getByRole('dialog').getByText('A merge on IMM cannot be undone', { exact: false }).waitFor();
+      await settle(page);
+      await page.screenshot({ path: join(OUT, 'merge-imm.png') });
+      console.log('  merge-imm.png');
+      await page.keyboard.press('Escape');
+    } finally {
+      await server.close();
+    }
+  } finally {
+    restore();
+    await oss.close();
+    await fake.close();
+  }
 }
 
 await main();

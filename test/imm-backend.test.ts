@@ -95,9 +95,10 @@ describe('ImmBackend.listPeople paging with hidden people', () => {
   });
   it('sorts by name through Sort=Name (the enum key, not the English title GroupName)', async () => {
     const page = await backend.listPeople({ limit: 3, sort: 'name', order: 'asc', hidden: 'include' });
+    // The named clusters are read by Sort=Name and ordered here (imm-name-order.ts).
     expect(fake.requestsFor('QueryFigureClusters').at(-1)!.query).toMatchObject({
       Sort: 'Name',
-      Order: 'asc',
+      Order: 'desc',
     });
     expect(page.items.map((p) => p.name)).toEqual(['Name O', 'Name P', 'Name Q']);
   });

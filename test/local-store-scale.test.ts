@@ -226,6 +226,38 @@ describe('local store at scale', () => {
     expect(new Set(seen).size).toBe(seen.length);
   });
 
+  it('sorts by name: named people first in normalized-name order, unnamed after by photo count; undo of a rename restores the place', async () => {
+    const ids = fill(120, 8);
+    for (const [i, name] of ['Zoë', 'émile', 'alice', 'Bob', 'Ábel'].entries())
+      await backend.updatePerson(ids[i]!, { name });
+    const walk = async (order: 'asc' | 'desc', limit: number) => {
+      const out: { name: string | null; imageCount: number }[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await backend.listPeople({ limit, sort: 'name', order, hidden: 'include', cursor });
+        out.push(...page.items.map((p) => ({ name: p.name, imageCount: p.imageCount })));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return out;
+    };
+    const named = async () => (await walk('asc', 10)).slice(0, 5).map((p) => p.name);
+    const asc = await walk('asc', 3);
+    expect(asc.slice(0, 5).map((p) => p.name)).toEqual(['Ábel', 'alice', 'Bob', 'émile', 'Zoë']);
+    const unnamed = asc.slice(5);
+    expect(unnamed.map((p) => p.name)).toEqual([null, null, null]);
+    const counts = unnamed.map((p) => p.imageCount);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    expect(new Set(counts).size).toBeGreaterThan(1);
+    expect(await walk('desc', 2)).toEqual([...asc].reverse());
+
+    // Renamed, then the rename undone: back in its place (the key follows name_norm through the undo).
+    const receipt: { editId: string | null } = { editId: null };
+    await backend.updatePerson(ids[4]!, { name: 'Zack' }, receipt);
+    expect(await named()).toEqual(['alice', 'Bob', 'émile', 'Zack', 'Zoë']);
+    await backend.undoEdit(receipt.editId!);
+    expect(await named()).toEqual(['Ábel', 'alice', 'Bob', 'émile', 'Zoë']);
+  });
+
   it('answers every API read by index: no full scan of faces, photos or people, no sort of the whole list', async () => {
     const ids = fill(200, 12);
     const seen = recordStatements(db);

@@ -333,6 +333,11 @@ describe.skipIf(!found)('People page in headless Chromium', () => {
       await expect
         .poll(() => page.getByRole('list', { name: 'Photos' }).getByRole('listitem').count())
         .toBe(into.imageCount + from.imageCount);
+      // The merged-away person's address leads to the person it went into (the album's merge record on IMM).
+      await page.goto(`${server.url}/#/people/${encodeURIComponent(from.id)}`);
+      await page.waitForURL(`**/#/people/${encodeURIComponent(into.id)}`);
+      await page.getByRole('list', { name: 'Photos' }).getByRole('listitem').first().waitFor();
+      expect(await page.getByText('no longer in the album', { exact: false }).count()).toBe(0);
 
       // A wrong key in the tab brings the prompt back on the next 401.
       await page.evaluate(() => sessionStorage.setItem('face-album.api-key', 'wrong-key-0123456789'));

@@ -133,6 +133,20 @@ describe.skipIf(!chromiumFound())('People page: issue 19 (local backend, real fa
     await page.reload();
     await expect.poll(() => grid.getByRole('listitem').count()).toBe(4);
     expect(await page.getByRole('combobox', { name: 'Sort by' }).inputValue()).toBe('name');
+    // Sort by name (bug 10): named people first in name order, unnamed after them, most photos first.
+    const cards = await grid
+      .getByRole('link')
+      .evaluateAll((els) =>
+        els.map(
+          (el) =>
+            [
+              el.querySelector('.name')?.textContent,
+              Number.parseInt(el.querySelector('.count')?.textContent ?? '', 10),
+            ] as const,
+        ),
+      );
+    expect(cards.map(([name]) => name)).toEqual(['Ariel', 'Hugo Chávez', 'Unnamed person', 'Unnamed person']);
+    expect(cards[2]![1]).toBeGreaterThan(cards[3]![1]);
     await page.getByRole('combobox', { name: 'Sort by' }).selectOption('imageCount');
 
     // Keyboard: Tab to the first card; its focus ring is drawn (not clipped to the card's corners).

@@ -28,6 +28,8 @@ import { newestClusteringTask, type PollInterval, runImmClustering } from './imm
 import { ensureProjectAndDataset } from './imm-dataset';
 import { ImmError } from './imm-error';
 import { isNotFound, mapped, orNull, toAlbumError } from './imm-errors-map';
+import { mergeRecordFilter, withMergeRecords } from './imm-merge-records';
+import { listPeopleByName } from './imm-name-order';
 import { ImmPersonMedia, isFrameUri, isVideoUri } from './imm-person-media';
 import { type personPhotosQuery, photosWithPeopleQuery, TAKEN_SORT } from './imm-queries';
 import {
@@ -241,6 +243,7 @@ export class ImmBackend implements AlbumBackend {
    * client-side never returns more than `limit` items and never skips or repeats one.
    */
   async listPeople(query: PeopleQuery): Promise<Page<PersonRecord>> {
+    if (query.sort === 'name') return this.listPeopleByName(query);
     const cursor = decodeCursor(query.cursor);
     // QueryFigureClusters has no name filter: with q, clusters are read a full page at a time and
     // matched here (cost: one call per 100 people scanned, at most MAX_PAGES_PER_LIST per request).
@@ -297,13 +300,62 @@ export class ImmBackend implements AlbumBackend {
     return Promise.all(people.map((p) => this.media.withVideos(p)));
   }
 
+  /** Named people first in name order, then unnamed by photo count (imm-name-order.ts). */
+  private async listPeopleByName(query: PeopleQuery): Promise<Page<PersonRecord>> {
+    const q = query.q;
+    const hidden = query.hidden;
+    const shown = (c: FigureCluster) =>
+      hidden === 'include' || isHidden(c.CustomLabels) === (hidden === 'only');
+    const page = await listPeopleByName({
+      page: async ({ sort, order, pageSize, token }) => {
+        const res = await mapped(
+          this.client.call('QueryFigureClusters', {
+            ...this.pd,
+            MaxResults: pageSize,
+            NextToken: token || undefined,
+            Sort: sort,
+            Order: order,
+            CustomLabels: hidden === 'only' ? `${HIDDEN_LABEL}=true` : undefined,
+          }),
+        );
+        return { clusters: res.FigureClusters ?? [], nextToken: res.NextToken ?? '' };
+      },
+      keep: q ? (c) => shown(c) && nameContains(c.Name || null, q) : shown,
+      toPerson,
+      order: query.order,
+      limit: query.limit,
+      cursor: query.cursor,
+      pageSize: query.q ? NAME_SEARCH_PAGE : Math.min(100, Math.max(query.limit, 20)),
+    });
+    return { items: await this.withVideos(page.items), nextCursor: page.nextCursor };
+  }
+
   private async getCluster(id: string): Promise<FigureCluster | null> {
     const res = await orNull(this.client.call('GetFigureCluster', { ...this.pd, ObjectId: id }));
     return res?.FigureCluster ?? null;
   }
 
-  async getPerson(id: string): Promise<PersonRecord | null> {
+  /**
+   * The cluster, or for a merged-away id the cluster it was merged into: found by its merge record
+   * (`album.merged.<id>=true`, one QueryFigureClusters filtered by that label) when GetFigureCluster
+   * says the id is gone. Only merges made through this API have records.
+   */
+  private async clusterOrMergedInto(id: string): Promise<FigureCluster | null> {
     const cluster = await this.getCluster(id);
+    if (cluster) return cluster;
+    const res = await mapped(
+      this.client.call('QueryFigureClusters', {
+        ...this.pd,
+        MaxResults: 1,
+        CustomLabels: mergeRecordFilter(id),
+      }),
+    );
+    return res.FigureClusters?.[0] ?? null;
+  }
+
+  /** A merged-away id answers with the person it was merged into (its id differs from the one asked). */
+  async getPerson(id: string): Promise<PersonRecord | null> {
+    const cluster = await this.clusterOrMergedInto(id);
     return cluster ? this.media.withVideos(toPerson(cluster)) : null;
   }
 
@@ -313,20 +365,24 @@ export class ImmBackend implements AlbumBackend {
 
   /**
    * One SimpleQuery with an `eq` on Figures.FigureClusterId per person under `and` (IMM takes up to 100
-   * sub-queries). IMM deletes merged-away clusters, so a merged id is unknown here (404) — there is no
-   * record of the target to resolve it to. Video frames are left out (they are not photos); a video's
-   * people are not in one indexed file, so `mediaType=video` finds none here (docs/videos-cloud.md).
+   * sub-queries). A merged-away id stands for the person it was merged into (its merge record), as locally.
+   * Video frames are left out (they are not photos); a video's people are not in one indexed file, so
+   * `mediaType=video` finds none here (docs/videos-cloud.md).
    */
   async listPhotosWithPeople(query: PhotosWithPeopleQuery): Promise<Page<PhotoRecord>> {
-    const clusters = await Promise.all(query.people.map((id) => this.getCluster(id)));
-    clusters.forEach((c, i) => {
+    const clusters = await Promise.all(query.people.map((id) => this.clusterOrMergedInto(id)));
+    const people = clusters.map((c, i) => {
       const id = query.people[i]!;
       if (!c) throw notFound('person', id);
       if (isHidden(c.CustomLabels))
         throw new AlbumError('bad_request', `person ${id} is hidden; unhide it to list its photos`);
+      return c.ObjectId;
     });
     if (query.mediaType === 'video') return { items: [], nextCursor: null };
-    return this.queryPhotos(this.media.withoutFrames(photosWithPeopleQuery(query)), query);
+    return this.queryPhotos(
+      this.media.withoutFrames(photosWithPeopleQuery({ ...query, people: [...new Set(people)] })),
+      query,
+    );
   }
 
   private async queryPhotos(
@@ -437,12 +493,34 @@ export class ImmBackend implements AlbumBackend {
 
   /**
    * IMM merges in a task and keeps no log, so a merge cannot be undone here (capabilities: undo false).
-   * A chosen `name` is set on the kept person first: IMM's merge keeps the target's name.
+   * Before the task starts, one UpdateFigureCluster on the kept person (MetaLockVersion-checked) writes
+   * what the album must remember, as IMM deletes the merged-away clusters and keeps nothing of them:
+   * - the chosen `name` (IMM's merge keeps the target's name);
+   * - its cover, pinned to the figure it shows now (bug 1: the kept person's cover must not change);
+   * - a merge record per merged-away id, `album.merged.<id>` (imm-merge-records.ts), with the records the
+   *   merged-away people held, so an old id leads to the person it went into, through merges of merges.
    */
   async mergePeople(from: string[], into: string, opts: { name?: string | null } = {}): Promise<TaskRecord> {
     if (!from.length) throw new AlbumError('bad_request', 'nothing to merge');
     if (from.includes(into)) throw new AlbumError('bad_request', 'into must not be one of from');
-    if (opts.name !== undefined) await this.updatePerson(into, { name: opts.name });
+    const [target, ...sources] = await Promise.all([into, ...from].map((id) => this.getCluster(id)));
+    if (!target) throw notFound('person', into);
+    sources.forEach((c, i) => {
+      if (!c) throw notFound('person', from[i]!);
+    });
+    const coverFigure = target.Cover?.Figures?.find((f) => f.FigureClusterId === into)?.FigureId;
+    await mapped(
+      this.client.call('UpdateFigureCluster', {
+        ...this.pd,
+        FigureCluster: {
+          ObjectId: into,
+          MetaLockVersion: target.MetaLockVersion,
+          CustomLabels: withMergeRecords(target.CustomLabels, sources as FigureCluster[]),
+          ...(coverFigure ? { Cover: { Figures: [{ FigureId: coverFigure }] } } : {}),
+          ...(opts.name !== undefined ? { Name: opts.name ?? '' } : {}),
+        },
+      }),
+    );
     // IMM takes exactly one of From (one id) or Froms (a list).
     const source = from.length === 1 ? { From: from[0]! } : { Froms: from };
     const mergeTag = randomUUID();

@@ -237,6 +237,32 @@ describe.each([
     expect((await album.http('PATCH', `/people/${bob}`, { hidden: false })).status).toBe(200);
   });
 
+  it('sorts by name: named people first in name order (accents and case ignored), unnamed after', async () => {
+    const ids = async () =>
+      pageOf(PersonShape)
+        .parse((await album.http('GET', '/people?sort=name')).json)
+        .items.map((p) => p.id);
+    // Alice is named, bob is not: named first (bob came first before issue 19's fix).
+    expect(await ids()).toEqual([alice, bob]);
+    // "Ábel" sorts before "Alice" ignoring its accent (by bytes or NOCASE it would come after).
+    const renamed = await album.http('PATCH', `/people/${bob}`, { name: 'Ábel' });
+    expect(renamed.status).toBe(200);
+    expect(await ids()).toEqual([bob, alice]);
+    const second = pageOf(PersonShape).parse((await album.http('GET', '/people?sort=name&limit=1')).json);
+    expect(second.items.map((p) => p.id)).toEqual([bob]);
+    const rest = pageOf(PersonShape).parse(
+      (await album.http('GET', `/people?sort=name&limit=1&cursor=${encodeURIComponent(second.nextCursor!)}`))
+        .json,
+    );
+    expect(rest.items.map((p) => p.id)).toEqual([alice]);
+    if (album.backend === 'local') {
+      // Undo of the rename puts bob back among the unnamed.
+      const undo = await album.http('POST', `/edits/${renamed.headers['x-album-edit-id']}/undo`);
+      expect(undo.status).toBe(200);
+    } else expect((await album.http('PATCH', `/people/${bob}`, { name: null })).status).toBe(200);
+    expect(await ids()).toEqual([alice, bob]);
+  });
+
   it('keeps people stable when the same OSS events are delivered again and clustering reruns', async () => {
     await album.deliver(all().map((key) => ({ key })));
     await album.tick();
@@ -421,7 +447,8 @@ describe.each([
     },
   );
 
-  it('merges one person into another as a task, keeping the target’s name', async () => {
+  it('merges one person into another as a task, keeping the target’s name and cover; the merged-away id leads to it', async () => {
+    const before = PersonShape.parse((await album.http('GET', `/people/${alice}`)).json);
     const res = await album.http('POST', '/people/merge', { from: [bob], into: alice });
     expect(res.status).toBe(202);
     const task = TaskShape.parse(res.json.task);
@@ -431,12 +458,17 @@ describe.each([
       return t.status === 'running' ? null : t;
     });
     expect(done.status).toBe('succeeded');
-    // A merged-away person's id answers with the person it went into where the backend remembers merges.
-    const gone = await album.http('GET', `/people/${bob}`);
-    if (album.backend === 'local') expect(PersonShape.parse(gone.json).id).toBe(alice);
-    else expect(gone.status).toBe(404);
     const merged = PersonShape.parse((await album.http('GET', `/people/${alice}`)).json);
     expect(merged).toMatchObject({ name: 'Alice', imageCount: 7 });
+    // Bug 1: the kept person's cover does not change.
+    expect(merged.cover?.uri).toBe(before.cover?.uri);
+    // Bug 4: a merged-away person's id answers with the person it went into (IMM: the merge record).
+    const gone = await album.http('GET', `/people/${bob}`);
+    expect(gone.status).toBe(200);
+    expect(PersonShape.parse(gone.json).id).toBe(alice);
+    const photos = pageOf(PhotoShape).parse((await album.http('GET', `/people/${bob}/photos?limit=10`)).json);
+    expect(photos.items).toHaveLength(merged.imageCount + merged.videoCount);
+    expect((await album.http('GET', '/people/no-such-person')).status).toBe(404);
   });
 
   it('removes a deleted photo from its person', async () => {

@@ -9,20 +9,22 @@ import { LISTED_PERSON, listedPerson } from './person-stats';
  * Each sort has an index with and without `hidden` in front (for the hidden filters), partial on
  * listed persons so merged-away and empty persons cost nothing.
  */
-const SORT_KEY: Record<PeopleSort, { sql: string; type: 'number' | 'string' }> = {
-  imageCount: { sql: 'image_count', type: 'number' },
-  updatedAt: { sql: 'updated_at', type: 'string' },
-  // name_key: COALESCE(name, '') with NOCASE collation, a generated column so the row-value seek uses its index.
-  name: { sql: 'name_key', type: 'string' },
+const SORT_KEY: Record<PeopleSort, { sql: string; type: 'number' | 'string'; index: string }> = {
+  imageCount: { sql: 'image_count', type: 'number', index: 'imageCount' },
+  updatedAt: { sql: 'updated_at', type: 'string', index: 'updatedAt' },
+  // name_order (people-names.ts): named people first in name_norm order, then unnamed by photo count.
+  name: { sql: 'name_order', type: 'string', index: 'name_order' },
 };
 
-export const PEOPLE_LIST_INDEXES = Object.entries(SORT_KEY)
+export const PEOPLE_LIST_INDEXES = `
+DROP INDEX IF EXISTS people_by_name;
+DROP INDEX IF EXISTS people_by_hidden_name;${Object.values(SORT_KEY)
   .map(
-    ([sort, { sql }]) => `
-CREATE INDEX IF NOT EXISTS people_by_${sort} ON people(${sql}, id) WHERE ${LISTED_PERSON};
-CREATE INDEX IF NOT EXISTS people_by_hidden_${sort} ON people(hidden, ${sql}, id) WHERE ${LISTED_PERSON};`,
+    ({ sql, index }) => `
+CREATE INDEX IF NOT EXISTS people_by_${index} ON people(${sql}, id) WHERE ${LISTED_PERSON};
+CREATE INDEX IF NOT EXISTS people_by_hidden_${index} ON people(hidden, ${sql}, id) WHERE ${LISTED_PERSON};`,
   )
-  .join('');
+  .join('')}`;
 
 /** What a people cursor holds: the sort it belongs to, the last sort key and the last id. */
 const PeopleCursor = z.tuple([
@@ -87,7 +89,7 @@ export function peoplePageSql(q: PeopleQuery): { where: string; order: string; p
 /** The value of the sort key for a person row (what the next cursor holds). */
 export function sortKeyOf(
   sort: PeopleSort,
-  row: { image_count: number; updated_at: string; name: string | null },
+  row: { image_count: number; updated_at: string; name_order: string },
 ): number | string {
-  return sort === 'imageCount' ? row.image_count : sort === 'updatedAt' ? row.updated_at : (row.name ?? '');
+  return sort === 'imageCount' ? row.image_count : sort === 'updatedAt' ? row.updated_at : row.name_order;
 }

@@ -46,12 +46,23 @@ export function indexPersonName(db: Db, personId: string, name: string | null): 
   for (const part of nameParts(norm)) insert.run(part, personId);
 }
 
-/** Adds the column and table; indexes the names of a data dir made before them once. */
+/**
+ * The people list's "name" sort key (people-list.ts), generated so it can be indexed and follows every
+ * write of `name_norm` or `image_count` (a rename, its undo, a merge): named people first in the order of
+ * their normalized name (the form `?q=` matches, so "émile" sorts beside "emile" and "Zoë" after "alice"),
+ * then unnamed people by photo count, most first (the count's complement, zero-padded, sorts as text).
+ */
+export const NAME_ORDER_COLUMN = `name_order TEXT GENERATED ALWAYS AS (CASE WHEN name_norm IS NULL OR name_norm = ''
+  THEN '1' || printf('%015d', 999999999999999 - image_count) ELSE '0' || name_norm END) VIRTUAL`;
+
+/** Adds the columns and table; indexes the names of a data dir made before them once. */
 export function migratePeopleNames(db: Db): void {
-  const hasColumn =
-    db.prepare(`SELECT 1 FROM pragma_table_xinfo('people') WHERE name = 'name_norm'`).get() !== undefined;
+  const has = (column: string) =>
+    db.prepare(`SELECT 1 FROM pragma_table_xinfo('people') WHERE name = ?`).get(column) !== undefined;
+  const hasColumn = has('name_norm');
   db.transaction(() => {
     if (!hasColumn) db.exec('ALTER TABLE people ADD COLUMN name_norm TEXT');
+    if (!has('name_order')) db.exec(`ALTER TABLE people ADD COLUMN ${NAME_ORDER_COLUMN}`);
     db.exec(PEOPLE_NAMES_SQL);
     if (!hasColumn)
       for (const r of db.prepare('SELECT id, name FROM people WHERE name IS NOT NULL').all() as {

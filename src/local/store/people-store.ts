@@ -37,6 +37,7 @@ interface PersonRow {
   age_sum: number;
   age_min: number | null;
   age_max: number | null;
+  name_order: string;
   cover_path: string | null;
   box_left: number | null;
   box_top: number | null;
@@ -47,8 +48,8 @@ interface PersonRow {
 /** A person with its stored figures and its cover (three primary-key lookups, whatever the person's size). */
 const PERSON_SELECT = `SELECT people.id, people.name, people.hidden, people.labels, people.created_at, people.updated_at,
   people.face_count, people.image_count, people.video_count, people.males, people.females, people.age_n, people.age_sum,
-  people.age_min, people.age_max, cp.path AS cover_path, ca.box_left, ca.box_top, ca.box_width, ca.box_height,
-  ca.time_seconds AS cover_time
+  people.age_min, people.age_max, people.name_order, cp.path AS cover_path, ca.box_left, ca.box_top, ca.box_width,
+  ca.box_height, ca.time_seconds AS cover_time
   FROM people LEFT JOIN faces cf ON cf.id = people.cover_face_id LEFT JOIN photos cp ON cp.id = cf.photo_id
   LEFT JOIN analysis_faces ca ON ca.hash = cp.hash AND ca.idx = cf.idx`;
 

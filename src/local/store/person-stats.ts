@@ -40,8 +40,6 @@ export const PERSON_STAT_COLUMNS = [
   'age_min REAL',
   'age_max REAL',
   'cover_face_id INTEGER',
-  // Not a figure: the people list's name sort key (people-list.ts), generated so it can be indexed.
-  "name_key TEXT COLLATE NOCASE GENERATED ALWAYS AS (COALESCE(name, '')) VIRTUAL",
 ] as const;
 
 /**
