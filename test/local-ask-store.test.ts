@@ -169,10 +169,10 @@ describe('local store: person photos and name search', () => {
     expect(expected(['pa'], { smiling: true }).length).toBeGreaterThan(5);
   });
 
-  it('bounds the index seeks of a page of several people, and the cursors still reach every shared photo', () => {
+  it('bounds the index reads of a page of several people, and the cursors still reach every shared photo', () => {
     fill(300);
-    // A budget of 6 seeks: far fewer than the two lists' interleaving needs for a page of 7.
-    const bounded = new PersonPhotos(db, 6);
+    // 6 reads of 4 rows: far fewer than the lists' interleaving needs for a page of 7.
+    const bounded = new PersonPhotos(db, { readsPerPage: 6, chunk: 4 });
     for (const ids of [
       ['pa', 'pb'],
       ['pa', 'pb', 'pc'],
@@ -236,7 +236,7 @@ describe('local store: person photos and name search', () => {
     people.photos.page(['pa', 'pb'], { limit: 3 });
     db.prepare = prepareSeek;
     const seekSql = sent.find((s) => s.includes('(taken_key, photo_id) <='))!;
-    const seek = plan(seekSql, 'pa', '2022', 5, '');
+    const seek = plan(seekSql, 'pa', '2022', 5, '', 128);
     // Covering: a seek never reads the table's rows, only the (person, taken, photo) index.
     expect(seek.join('\n')).toMatch(/SEARCH person_photos USING COVERING INDEX person_photos_taken/);
     expect(seek.join('\n')).not.toMatch(/SCAN|TEMP B-TREE/);

@@ -10,9 +10,9 @@ import type { Db } from './database';
  * first); `attributes` are the person's face attributes on that photo (for ?emotion=… filters).
  *
  * Reads walk the (person_id, taken_key, photo_id) index from a keyset position, so a page costs index
- * seeks whatever the album's size; several people are intersected by leapfrogging their lists (each
- * step seeks one list to the others' candidate), which costs seeks in proportion to how the lists
- * interleave, never a scan of anyone's photos.
+ * reads whatever the album's size; several people are intersected by leapfrogging their lists (each
+ * step seeks one list to the others' candidate, answered from the chunk last read from that list while
+ * it covers it), and a page stops after MAX_READS_PER_PAGE reads with a cursor to go on.
  */
 export const PERSON_PHOTOS_SQL = `
 CREATE TABLE IF NOT EXISTS person_photos (
@@ -92,12 +92,15 @@ const DATED = '0';
  */
 export const MAX_EXAMINED_PER_PAGE = 2000;
 /**
- * Index seeks a page may make before it answers with what it found and a cursor to go on. Two large
- * people who are rarely together interleave in thousands of runs (bench:api's top three people: 3,700
- * seeks for 11 shared photos in the whole album); without a bound one request walked both lists to the
- * end. ~4 µs a seek (covering index): a page stays under ~10 ms of SQLite whatever the album's size.
+ * Index reads (each at most READ_CHUNK rows) a page may make before it answers with what it found and a
+ * cursor to go on. Two large people who are rarely together interleave in thousands of runs (bench:api's
+ * top three people: 3,700 one-row seeks for 11 shared photos in the whole album); without a bound one
+ * request walked the lists to the end. 50 reads of ≤ 128 covering-index rows (6,400 rows, ~1 µs a row):
+ * a few ms of SQLite per page whatever the album's size.
  */
-export const MAX_SEEKS_PER_PAGE = 2000;
+export const MAX_READS_PER_PAGE = 50;
+/** Rows per read of a person's list: neighbouring seeks are then answered from memory. */
+export const READ_CHUNK = 128;
 
 export function encodeTakenCursor(p: Position): string {
   return Buffer.from(JSON.stringify([p.key, p.id])).toString('base64url');
@@ -133,23 +136,51 @@ export interface TakenPageQuery extends TakenRange {
 export class PersonPhotos {
   constructor(
     private readonly db: Db,
-    /** Tests lower it to reach the bound with a small album. */
-    private readonly maxSeeksPerPage = MAX_SEEKS_PER_PAGE,
+    /** Tests lower these to reach the bound with a small album. */
+    private readonly bounds = { readsPerPage: MAX_READS_PER_PAGE, chunk: READ_CHUNK },
   ) {}
 
-  /** Seeks made by the current page (bounded by MAX_SEEKS_PER_PAGE). */
-  private seeks = 0;
+  /** Reads made by the current page (bounded by bounds.readsPerPage). */
+  private reads = 0;
 
-  /** The row at or before `at` in `person`'s list, above `low`; null past the end. Covering-index only. */
-  private seek(person: string, at: Position, low: string): Position | null {
-    this.seeks++;
-    const r = this.db
-      .prepare(
-        `SELECT taken_key, photo_id FROM person_photos WHERE person_id = ? AND (taken_key, photo_id) <= (?, ?)
-          AND taken_key >= ? ORDER BY taken_key DESC, photo_id DESC LIMIT 1`,
-      )
-      .get(person, at.key, at.id, low) as { taken_key: string; photo_id: number } | undefined;
-    return r ? { key: r.taken_key, id: r.photo_id } : null;
+  /** `count` rows of `person`'s list from `at` down, above `low`, newest first. Covering-index only. */
+  private read(person: string, at: Position, low: string, count: number): Position[] {
+    this.reads++;
+    return (
+      this.db
+        .prepare(
+          `SELECT taken_key, photo_id FROM person_photos WHERE person_id = ? AND (taken_key, photo_id) <= (?, ?)
+          AND taken_key >= ? ORDER BY taken_key DESC, photo_id DESC LIMIT ?`,
+        )
+        .raw()
+        .all(person, at.key, at.id, low, count) as [string, number][]
+    ).map(([key, id]) => ({ key, id }));
+  }
+
+  /** One list's cursor for a page: seeks answer from the last chunk read while it covers them. */
+  private list(person: string, low: string): (at: Position) => Position | null {
+    let rows: Position[] = [];
+    /** rows are every entry of the list in [last row, from] (or down to the end when `complete`). */
+    let from: Position | null = null;
+    let complete = false;
+    return (at) => {
+      if (from && !after(at, from)) {
+        // The first row at or before `at` (rows are newest first).
+        let lo = 0;
+        let hi = rows.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (after(rows[mid]!, at)) lo = mid + 1;
+          else hi = mid;
+        }
+        if (lo < rows.length) return rows[lo]!;
+        if (complete) return null;
+      }
+      rows = this.read(person, at, low, this.bounds.chunk);
+      from = at;
+      complete = rows.length < this.bounds.chunk;
+      return rows[0] ?? null;
+    };
   }
 
   /** The person's face attributes on the photo (read only when a page filters on them). */
@@ -162,7 +193,7 @@ export class PersonPhotos {
 
   /**
    * Photo ids of one page of photos holding every one of `people` (ids as stored, resolved by the caller;
-   * the smallest list first makes the fewest seeks), and the next page's cursor.
+   * the smallest list first makes the fewest reads), and the next page's cursor.
    */
   page(people: string[], q: TakenPageQuery): { ids: number[]; nextCursor: string | null } {
     const high = decodeTakenCursor(q.cursor);
@@ -170,9 +201,10 @@ export class PersonPhotos {
     const low = q.from ?? (q.to ? DATED : '');
     const ids: number[] = [];
     let examined = 0;
-    this.seeks = 0;
+    this.reads = 0;
+    const lists = people.map((p) => this.list(p, low));
     while (ids.length < q.limit) {
-      const found = this.intersect(people, at, low);
+      const found = this.intersect(lists, at);
       if (found && 'resume' in found) return { ids, nextCursor: encodeTakenCursor(back(found.resume)) };
       if (!found) return { ids, nextCursor: null };
       at = step(found);
@@ -185,23 +217,26 @@ export class PersonPhotos {
     }
     // The page is full (or a budget spent): a next page exists if anything lies below. A budget spent
     // on that look-ahead answers with a cursor; the next page finds out (perhaps empty, never wrong).
-    const more = this.intersect(people, at, low) !== null;
+    const more = this.intersect(lists, at) !== null;
     return { ids, nextCursor: more ? encodeTakenCursor(back(at)) : null };
   }
 
   /**
    * Leapfrog: the newest position at or before `at` present in every list. The candidate only moves
    * down; it is common once `people.length` seeks in a row (one per list) returned it unchanged.
-   * When the page's seeks run out first, `resume` is where to go on from: no list has a common entry
+   * When the page's reads run out first, `resume` is where to go on from: no list has a common entry
    * between `at` and it (each move of the candidate skipped a range one list has nothing in).
    */
-  private intersect(people: string[], at: Position, low: string): Position | null | { resume: Position } {
-    let candidate = this.seek(people[0]!, at, low);
+  private intersect(
+    lists: ((at: Position) => Position | null)[],
+    at: Position,
+  ): Position | null | { resume: Position } {
+    let candidate = lists[0]!(at);
     if (!candidate) return null;
     let agreed = 1;
-    for (let i = 1 % people.length; agreed < people.length; i = (i + 1) % people.length) {
-      if (this.seeks >= this.maxSeeksPerPage) return { resume: candidate };
-      const r = this.seek(people[i]!, candidate, low);
+    for (let i = 1 % lists.length; agreed < lists.length; i = (i + 1) % lists.length) {
+      if (this.reads >= this.bounds.readsPerPage) return { resume: candidate };
+      const r = lists[i]!(candidate);
       if (!r) return null;
       if (r.key === candidate.key && r.id === candidate.id) agreed++;
       else {
@@ -222,6 +257,8 @@ export class PersonPhotos {
   }
 }
 
+/** Whether `a` comes before `b` in newest-first order (is newer). */
+const after = (a: Position, b: Position): boolean => a.key > b.key || (a.key === b.key && a.id > b.id);
 /** Just after `p` in newest-first order (inclusive seeks from here skip p). */
 const step = (p: Position): Position => ({ key: p.key, id: p.id - 1 });
 const back = (p: Position): Position => ({ key: p.key, id: p.id + 1 });
