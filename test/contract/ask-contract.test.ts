@@ -247,6 +247,7 @@ describe.each([
     } else {
       expect(merged.status).toBe(404);
       expect(ErrorShape.parse(merged.json).error.message).toContain(bob);
+      expect(ErrorShape.parse(merged.json).error.message).toContain('merged into another is deleted');
     }
   });
 });
