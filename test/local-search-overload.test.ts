@@ -71,6 +71,14 @@ it('admits one running and two waiting searches per engine worker, refuses the r
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(ErrorShape.parse(await res.json()).error.message).toContain('the face engine is busy');
   }
+  // Refused before its body is read: a body that never ends is not waited for.
+  const endless = await api.request('/people/search', {
+    method: 'POST',
+    headers: { 'content-type': 'image/jpeg' },
+    body: new ReadableStream({ pull: () => new Promise(() => {}) }),
+    duplex: 'half',
+  } as RequestInit);
+  expect(endless.status).toBe(429);
   release();
   for (const res of await Promise.all(admitted)) {
     expect(res.status).toBe(200);

@@ -475,6 +475,14 @@ export class LocalBackend implements AlbumBackend {
     return this.centroids.byPerson;
   }
 
+  refuseWhenBusy(): void {
+    try {
+      this.interactive.refuseWhenFull();
+    } catch (err) {
+      throw busy(err as EngineBusyError);
+    }
+  }
+
   /** Each face of the image against every person's centroid; hidden and unlisted people are not offered. */
   async searchFaces(source: DetectSource): Promise<FaceSearchRecord[]> {
     const analysis = await this.analyzeSource(source);
@@ -696,8 +704,7 @@ export class LocalBackend implements AlbumBackend {
     try {
       return await this.interactive.run(() => engine.analyze(input, { interactive: true }));
     } catch (err) {
-      if (err instanceof EngineBusyError)
-        throw new AlbumError('too_many_requests', err.message, { retryAfterSeconds: err.retryAfterSeconds });
+      if (err instanceof EngineBusyError) throw busy(err);
       // Gone between the check above and the read (renamed, deleted): the photo is not there.
       if (err instanceof ImageRejectedError && err.reason === 'missing' && source.kind === 'uri')
         throw notFound('photo', source.uri);
@@ -750,3 +757,7 @@ export class LocalBackend implements AlbumBackend {
     }));
   }
 }
+
+/** The engine's line is full: 429 with the gate's Retry-After (src/http/errors.ts sets the header). */
+const busy = (err: EngineBusyError): AlbumError =>
+  new AlbumError('too_many_requests', err.message, { retryAfterSeconds: err.retryAfterSeconds });

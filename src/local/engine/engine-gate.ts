@@ -28,10 +28,16 @@ export class EngineGate {
 
   constructor(private readonly limit: { running: number; waiting: number }) {}
 
+  /** Throws EngineBusyError if `run` would refuse now (to refuse before reading a request's body). */
+  refuseWhenFull(): void {
+    if (this.running >= this.limit.running && this.line.length >= this.limit.waiting)
+      throw new EngineBusyError(this.limit, this.retryAfter());
+  }
+
   /** Runs `work` when a place is free; throws EngineBusyError when the line is full. */
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.limit.running) {
-      if (this.line.length >= this.limit.waiting) throw new EngineBusyError(this.limit, this.retryAfter());
+      this.refuseWhenFull();
       await new Promise<void>((resolve) => this.line.push(resolve));
     } else this.running++;
     const t0 = performance.now();
