@@ -14,15 +14,30 @@ import type { Db } from './database';
  * step seeks one list to the others' candidate, answered from the chunk last read from that list while
  * it covers it), and a page stops after MAX_READS_PER_PAGE reads with a cursor to go on.
  */
-export const PERSON_PHOTOS_SQL = `
+const PERSON_PHOTOS_TABLE = `
 CREATE TABLE IF NOT EXISTS person_photos (
   person_id TEXT NOT NULL,
   photo_id INTEGER NOT NULL,
   taken_key TEXT NOT NULL,
   attributes TEXT,
+  shared INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (person_id, photo_id)
-) WITHOUT ROWID;
+) WITHOUT ROWID;`;
+
+/**
+ * `shared` is 1 on the rows of a photo that holds two people or more: only those can be in the answer to
+ * "photos of A and B", so several people are intersected on the partial index of shared rows (in an album
+ * where most photos show one person, a fraction of each list). Kept by the same triggers, per photo.
+ */
+const PERSON_PHOTOS_INDEXES = `
 CREATE INDEX IF NOT EXISTS person_photos_taken ON person_photos(person_id, taken_key, photo_id);
+CREATE INDEX IF NOT EXISTS person_photos_photo ON person_photos(photo_id);
+CREATE INDEX IF NOT EXISTS person_photos_shared ON person_photos(person_id, taken_key, photo_id) WHERE shared = 1;`;
+
+const PERSON_PHOTOS_TRIGGERS = `
+DROP TRIGGER IF EXISTS faces_person_photos_insert;
+DROP TRIGGER IF EXISTS faces_person_photos_delete;
+DROP TRIGGER IF EXISTS faces_person_photos_move;
 CREATE TRIGGER IF NOT EXISTS faces_person_photos_insert AFTER INSERT ON faces WHEN NEW.person_id IS NOT NULL BEGIN
   ${link('NEW')}
 END;
@@ -35,6 +50,13 @@ CREATE TRIGGER IF NOT EXISTS faces_person_photos_move AFTER UPDATE OF person_id 
   ${link('NEW')}
 END;
 `;
+
+export const PERSON_PHOTOS_SQL = `${PERSON_PHOTOS_TABLE}${PERSON_PHOTOS_INDEXES}${PERSON_PHOTOS_TRIGGERS}`;
+
+function refreshShared(f: 'NEW' | 'OLD'): string {
+  return `UPDATE person_photos SET shared = ((SELECT count(*) FROM person_photos WHERE photo_id = ${f}.photo_id) >= 2)
+    WHERE photo_id = ${f}.photo_id;`;
+}
 
 /** The attributes a row keeps: those of the person's face with the lowest index on the photo. */
 function refreshAttributes(f: 'NEW' | 'OLD'): string {
@@ -49,23 +71,40 @@ function link(f: 'NEW' | 'OLD'): string {
     SELECT ${f}.person_id, p.id, COALESCE(a.taken_at, ''), af.attributes FROM photos p
     JOIN analyses a ON a.hash = p.hash LEFT JOIN analysis_faces af ON af.hash = p.hash AND af.idx = ${f}.idx
     WHERE p.id = ${f}.photo_id AND ${f}.person_id IS NOT NULL;
-  ${refreshAttributes(f)}`;
+  ${refreshAttributes(f)}
+  ${refreshShared(f)}`;
 }
 
 function unlink(f: 'NEW' | 'OLD'): string {
   return `DELETE FROM person_photos WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id
     AND NOT EXISTS (SELECT 1 FROM faces WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id);
-  ${refreshAttributes(f)}`;
+  ${refreshAttributes(f)}
+  ${refreshShared(f)}`;
 }
 
-/** Creates the table and triggers; fills it once from the faces of a data dir made before it existed. */
+/**
+ * Creates the table, indexes and triggers (triggers replaced, so an older data dir gets the current ones);
+ * fills the table once from the faces of a data dir made before it existed, and `shared` once for a table
+ * made before that column.
+ */
 export function migratePersonPhotos(db: Db): void {
   const existed = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'person_photos'`).get() !== undefined;
+  const hasShared =
+    existed &&
+    db.prepare(`SELECT 1 FROM pragma_table_xinfo('person_photos') WHERE name = 'shared'`).get() !== undefined;
   db.transaction(() => {
-    db.exec(PERSON_PHOTOS_SQL);
+    db.exec(PERSON_PHOTOS_TABLE);
+    if (existed && !hasShared)
+      db.exec('ALTER TABLE person_photos ADD COLUMN shared INTEGER NOT NULL DEFAULT 0');
+    db.exec(PERSON_PHOTOS_INDEXES);
+    db.exec(PERSON_PHOTOS_TRIGGERS);
     if (!existed) rebuildPersonPhotos(db);
+    else if (!hasShared) db.exec(SHARED_FROM_ROWS);
   })();
 }
+
+const SHARED_FROM_ROWS = `UPDATE person_photos SET shared =
+  ((SELECT count(*) FROM person_photos o WHERE o.photo_id = person_photos.photo_id) >= 2)`;
 
 /** Recomputes every row from the faces (O(faces)): migration, `reanalyse`, and tests comparing with the triggers. */
 export function rebuildPersonPhotos(db: Db): void {
@@ -73,7 +112,8 @@ export function rebuildPersonPhotos(db: Db): void {
     INSERT OR IGNORE INTO person_photos (person_id, photo_id, taken_key, attributes)
     SELECT f.person_id, p.id, COALESCE(a.taken_at, ''), af.attributes FROM faces f JOIN photos p ON p.id = f.photo_id
     JOIN analyses a ON a.hash = p.hash LEFT JOIN analysis_faces af ON af.hash = p.hash AND af.idx = f.idx
-    WHERE f.person_id IS NOT NULL ORDER BY f.photo_id, f.idx`);
+    WHERE f.person_id IS NOT NULL ORDER BY f.photo_id, f.idx;
+    ${SHARED_FROM_ROWS}`);
 }
 
 /** A position in newest-first order: the taken key and photo id of the last photo of a page. */
@@ -143,13 +183,20 @@ export class PersonPhotos {
   /** Reads made by the current page (bounded by bounds.readsPerPage). */
   private reads = 0;
 
-  /** `count` rows of `person`'s list from `at` down, above `low`, newest first. Covering-index only. */
-  private read(person: string, at: Position, low: string, count: number): Position[] {
+  /**
+   * `count` rows of `person`'s list from `at` down, above `low`, newest first; `shared`: only the photos
+   * holding two people or more (the partial index). Covering-index only.
+   */
+  private read(person: string, at: Position, low: string, count: number, shared: boolean): Position[] {
     this.reads++;
     return (
       this.db
         .prepare(
-          `SELECT taken_key, photo_id FROM person_photos WHERE person_id = ? AND (taken_key, photo_id) <= (?, ?)
+          shared
+            ? `SELECT taken_key, photo_id FROM person_photos INDEXED BY person_photos_shared WHERE person_id = ?
+          AND (taken_key, photo_id) <= (?, ?) AND taken_key >= ? AND shared = 1
+          ORDER BY taken_key DESC, photo_id DESC LIMIT ?`
+            : `SELECT taken_key, photo_id FROM person_photos WHERE person_id = ? AND (taken_key, photo_id) <= (?, ?)
           AND taken_key >= ? ORDER BY taken_key DESC, photo_id DESC LIMIT ?`,
         )
         .raw()
@@ -158,7 +205,7 @@ export class PersonPhotos {
   }
 
   /** One list's cursor for a page: seeks answer from the last chunk read while it covers them. */
-  private list(person: string, low: string): (at: Position) => Position | null {
+  private list(person: string, low: string, shared: boolean): (at: Position) => Position | null {
     let rows: Position[] = [];
     /** rows are every entry of the list in [last row, from] (or down to the end when `complete`). */
     let from: Position | null = null;
@@ -176,7 +223,7 @@ export class PersonPhotos {
         if (lo < rows.length) return rows[lo]!;
         if (complete) return null;
       }
-      rows = this.read(person, at, low, this.bounds.chunk);
+      rows = this.read(person, at, low, this.bounds.chunk, shared);
       from = at;
       complete = rows.length < this.bounds.chunk;
       return rows[0] ?? null;
@@ -202,7 +249,7 @@ export class PersonPhotos {
     const ids: number[] = [];
     let examined = 0;
     this.reads = 0;
-    const lists = people.map((p) => this.list(p, low));
+    const lists = people.map((p) => this.list(p, low, people.length > 1));
     while (ids.length < q.limit) {
       const found = this.intersect(lists, at);
       if (found && 'resume' in found) return { ids, nextCursor: encodeTakenCursor(back(found.resume)) };
