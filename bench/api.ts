@@ -409,7 +409,8 @@ async function load(
   clearInterval(sampler);
   const done = result.requests.total;
   return {
-    rps: result.requests.average,
+    // Answered requests per second: a search refused with 429 (engine busy) is not an answer (it is counted in errors).
+    rps: result['2xx'] / result.duration,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
     rss,

@@ -9,11 +9,14 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PeopleListQuery } from '../src/http/api-schemas';
+import { PhotosQuerySchema } from '../src/http/search-schemas';
 import { createFaceEngine } from '../src/local/engine/create-face-engine';
 import type { FaceEngine } from '../src/local/engine/face-engine';
 import { PhotoFolder } from '../src/local/folder/photo-folder';
 import { type LocalServer, startLocalServer } from '../src/local/server/local-server';
 import { type Db, openDatabase } from '../src/local/store/database';
+import { formatIssues } from '../src/schema/zod-issues';
 import { detectApi } from './support/detect-api';
 import { captureLogs } from './support/log-capture';
 
@@ -114,11 +117,23 @@ it('a lone surrogate in a name, a label or a URI is a 400 naming the field', asy
     ['PATCH', person, { name: '\ud83d' }, 'name'],
     ['PATCH', person, { labels: { team: 'a\udc00b' } }, 'labels'],
     ['POST', '/detect', { uri: 'x\ud83d.jpg' }, 'uri'],
+    ['POST', '/people/search', { uri: 'x\ud83d.jpg' }, 'uri'],
   ] as const) {
     const res = await send(method, path, body);
     expect({ field, status: res.status }).toEqual({ field, status: 400 });
     expect(res.body.error.message).toContain(field);
     expect(res.body.error.message).toContain('surrogate');
+  }
+  // A query string reaches the app as UTF-8 (a lone surrogate cannot be percent-encoded), but an adapter
+  // decoding it otherwise may hand one over: the query schemas refuse it by field too.
+  for (const [schema, query, field] of [
+    [PeopleListQuery, { q: 'ali\ud83d' }, 'q'],
+    [PhotosQuerySchema, { people: 'Cluster-1,\udc00x' }, 'people'],
+  ] as const) {
+    const parsed = schema.safeParse(query);
+    expect(parsed.success).toBe(false);
+    const message = parsed.success ? '' : formatIssues(parsed.error, 'query');
+    expect(message).toContain(`${field}: holds a lone UTF-16 surrogate`);
   }
   // A well-formed emoji passes validation (and the person is then simply not there).
   expect((await send('PATCH', person, { name: '\ud83d\ude00' })).status).toBe(404);

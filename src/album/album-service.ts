@@ -143,6 +143,11 @@ export class AlbumService {
     return { items: page.items.map((p) => this.toPhoto(p)), nextCursor: page.nextCursor };
   }
 
+  /** See AlbumBackend.refuseWhenBusy. */
+  refuseWhenBusy(): void {
+    this.backend.refuseWhenBusy?.();
+  }
+
   async searchFaces(source: DetectSource): Promise<FaceSearchResult[]> {
     const found = await this.backend.searchFaces(source);
     return found.map((f) => ({

@@ -51,6 +51,11 @@ export interface AlbumBackend {
   listPhotosWithPeople(query: PhotosWithPeopleQuery): Promise<Page<PhotoRecord>>;
   /** "Who is this?": the people each face of an image probably is. Stores nothing. */
   searchFaces(source: DetectSource): Promise<FaceSearchRecord[]>;
+  /**
+   * Throws AlbumError('too_many_requests') when a search now would be refused anyway (local: the engine's
+   * line is full), so the request is answered before its body is read. Absent: never refused early.
+   */
+  refuseWhenBusy?(): void;
   // Edits take a receipt: a backend with an edit log fills in the id of the entry the edit made.
   updatePerson(id: string, patch: PersonPatch, receipt?: EditReceipt): Promise<PersonRecord>;
   /** `name`: the name `into` ends with (undefined: its own). The kept person's cover does not change. */

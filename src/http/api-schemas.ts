@@ -13,8 +13,7 @@ export const LimitSchema = z.coerce.number().int().min(1).max(100).default(50);
 export const CursorSchema = z.string().min(1).max(2048).optional();
 
 /** `q` of GET /people: a name fragment, not a document. */
-export const NameQuery = z
-  .string()
+export const NameQuery = Text()
   .trim()
   .min(1, 'give at least one character')
   .max(128, 'at most 128 characters')

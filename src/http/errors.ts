@@ -20,7 +20,10 @@ export function toErrorResponse(err: unknown, c: Context, log: Logger): Response
     if (err.status >= 500)
       log.error('http.upstream_error', { code: err.code, message: err.message, ...err.details });
     const res = c.json(errorBody(err.code, err.message, requestId), err.status as ContentfulStatusCode);
-    if (err.code === 'too_many_requests') res.headers.set('retry-after', '2');
+    if (err.code === 'too_many_requests') {
+      const after = err.details?.retryAfterSeconds;
+      res.headers.set('retry-after', String(typeof after === 'number' ? after : 2));
+    }
     if (err.code === 'unauthorized') res.headers.set('www-authenticate', 'Bearer');
     return res;
   }

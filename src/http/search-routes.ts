@@ -35,6 +35,12 @@ export function searchRoutes({ bucket, maxUploadBytes, tooLarge }: SearchRoutesO
 
   app.post(
     '/people/search',
+    // Refused before the body is read when the engine's line is full: a flood of searches then costs
+    // the server next to nothing per refusal (each body was read and copied before).
+    async (c, next) => {
+      c.get('album').refuseWhenBusy();
+      await next();
+    },
     bodyLimit({ maxSize: maxUploadBytes, onError: tooLarge(maxUploadBytes, 'upload') }),
     async (c) => {
       const album = c.get('album');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FACE_ATTRIBUTE_VALUES } from '../album/face-attributes';
-import { CursorSchema, LimitSchema } from './api-schemas';
+import { CursorSchema, LimitSchema, Text } from './api-schemas';
 
 /** Input shapes of the "ask the album" routes (docs/ask-the-album.md). */
 
@@ -60,8 +60,7 @@ export const PersonPhotosQuerySchema = z
     };
   });
 
-const PersonIds = z
-  .string()
+const PersonIds = Text()
   .max(MAX_PEOPLE_PER_QUERY * 257)
   .transform((v) => v.split(',').map((id) => id.trim()))
   .refine(
@@ -81,4 +80,4 @@ export const PhotosQuerySchema = z
   })
   .refine(rangeInOrder, RANGE_ORDER);
 
-export const SearchBody = z.strictObject({ uri: z.string().min(1).max(2048) });
+export const SearchBody = z.strictObject({ uri: Text().min(1).max(2048) });

@@ -373,7 +373,12 @@ export class ImmBackend implements AlbumBackend {
     const clusters = await Promise.all(query.people.map((id) => this.clusterOrMergedInto(id)));
     const people = clusters.map((c, i) => {
       const id = query.people[i]!;
-      if (!c) throw notFound('person', id);
+      // Said in the message: a client holding an id from before a merge learns why it is gone.
+      if (!c)
+        throw new AlbumError(
+          'not_found',
+          `person ${id} does not exist (on IMM a person merged into another is deleted; use the id it was merged into)`,
+        );
       if (isHidden(c.CustomLabels))
         throw new AlbumError('bad_request', `person ${id} is hidden; unhide it to list its photos`);
       return c.ObjectId;

@@ -32,6 +32,7 @@ import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/clust
 import { DistinctSource } from './cluster/distinct-content';
 import { nearestPeople, similarityOf } from './cluster/face-search';
 import { newPersonId } from './cluster/person-id';
+import { EngineBusyError, EngineGate } from './engine/engine-gate';
 import { LOCAL_FACE_ATTRIBUTES } from './engine/face-attribute-reader';
 import {
   type AnalyzedPhoto,
@@ -156,6 +157,8 @@ export class LocalBackend implements AlbumBackend {
    */
   private editCount = 0;
   private centroids: { key: string; byPerson: Map<string, Float64Array> } | null = null;
+  /** Searches and /detect: one running per engine worker, two per worker in line, the rest refused (429). */
+  private readonly interactive: EngineGate;
   /**
    * Photo changes seen but not indexed yet (`queued`, those being indexed included) and those being
    * indexed now (`running`); the launcher's change queue reports them here (null: no queue, e.g. a test).
@@ -171,6 +174,10 @@ export class LocalBackend implements AlbumBackend {
       deps.memoizeReads === false ? () => String(Math.random()) : () => deps.photos.dataVersion();
     this.reads = new ReadMemo(version);
     this.photoLookups = new ReadMemo(version, PHOTO_LOOKUPS_KEPT);
+    this.interactive = new EngineGate({
+      running: Math.max(1, deps.concurrency),
+      waiting: 2 * Math.max(1, deps.concurrency),
+    });
     this.indexer = new PhotoIndexer({
       folder: deps.folder,
       store: deps.photos,
@@ -494,6 +501,14 @@ export class LocalBackend implements AlbumBackend {
     return this.centroids.byPerson;
   }
 
+  refuseWhenBusy(): void {
+    try {
+      this.interactive.refuseWhenFull();
+    } catch (err) {
+      throw busy(err as EngineBusyError);
+    }
+  }
+
   /** Each face of the image against every person's centroid; hidden and unlisted people are not offered. */
   async searchFaces(source: DetectSource): Promise<FaceSearchRecord[]> {
     const analysis = await this.analyzeSource(source);
@@ -715,8 +730,9 @@ export class LocalBackend implements AlbumBackend {
     }
     const engine = await this.deps.engine();
     try {
-      return await engine.analyze(input);
+      return await this.interactive.run(() => engine.analyze(input, { interactive: true }));
     } catch (err) {
+      if (err instanceof EngineBusyError) throw busy(err);
       // Gone between the check above and the read (renamed, deleted): the photo is not there.
       if (err instanceof ImageRejectedError && err.reason === 'missing' && source.kind === 'uri')
         throw notFound('photo', source.uri);
@@ -787,3 +803,7 @@ export class LocalBackend implements AlbumBackend {
     });
   }
 }
+
+/** The engine's line is full: 429 with the gate's Retry-After (src/http/errors.ts sets the header). */
+const busy = (err: EngineBusyError): AlbumError =>
+  new AlbumError('too_many_requests', err.message, { retryAfterSeconds: err.retryAfterSeconds });

@@ -7,7 +7,13 @@ import {
   type RecognitionRuntime,
   type StageTimings,
 } from './face-analyzer';
-import type { AnalyzedPhoto, EngineInput, FaceEngine, FaceEngineOptions } from './face-engine';
+import type {
+  AnalyzedPhoto,
+  AnalyzeOptions,
+  EngineInput,
+  FaceEngine,
+  FaceEngineOptions,
+} from './face-engine';
 import { WorkerPool } from './worker-pool';
 
 /** Options beyond the contract; all optional with defaults suited to a 2-core, few-GB machine. */
@@ -39,7 +45,7 @@ export interface AnalyzedWithTimings {
 
 /** The engine plus introspection for benchmarks; `workers: 0` runs the pipeline in the calling process. */
 export interface LocalFaceEngine extends FaceEngine {
-  analyzeWithTimings(input: EngineInput): Promise<AnalyzedWithTimings>;
+  analyzeWithTimings(input: EngineInput, opts?: AnalyzeOptions): Promise<AnalyzedWithTimings>;
   /** Worker process ids (empty when running in-process). */
   workerPids(): number[];
   /** Which runtime computes descriptors (null only before a worker has started). */
@@ -117,9 +123,9 @@ export async function createFaceEngine(opts: LocalFaceEngineOptions = {}): Promi
   }
   return {
     concurrency: pool.size,
-    analyze: async (input) => (await pool.run(input)).photo,
-    analyzeWithTimings: async (input) => {
-      const { photo, timings } = await pool.run(input);
+    analyze: async (input, analyzeOpts) => (await pool.run(input, analyzeOpts)).photo,
+    analyzeWithTimings: async (input, analyzeOpts) => {
+      const { photo, timings } = await pool.run(input, analyzeOpts);
       return { photo, timings };
     },
     workerPids: () => pool.pids(),

@@ -45,8 +45,16 @@ export class ImageRejectedError extends Error {
   }
 }
 
+/**
+ * `interactive`: someone is waiting on the answer (a search, /detect). It goes ahead of queued indexing
+ * work and does not wait for queue space; callers bound how many they send (engine-gate.ts).
+ */
+export interface AnalyzeOptions {
+  interactive?: boolean;
+}
+
 export interface FaceEngine {
-  analyze(input: EngineInput): Promise<AnalyzedPhoto>;
+  analyze(input: EngineInput, opts?: AnalyzeOptions): Promise<AnalyzedPhoto>;
   /** Number of parallel workers actually running. */
   readonly concurrency: number;
   close(): Promise<void>;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from '../../log/logger';
 import type { RecognitionInfo, StageTimings } from './face-analyzer';
-import { type AnalyzedPhoto, type EngineInput, ImageRejectedError } from './face-engine';
+import { type AnalyzedPhoto, type AnalyzeOptions, type EngineInput, ImageRejectedError } from './face-engine';
 import {
   type ParentMessage,
   WORKER_SETTINGS_ENV,
@@ -35,6 +35,7 @@ interface Job {
   id: number;
   input: EngineInput;
   attempts: number;
+  interactive: boolean;
   resolve: (r: PoolResult) => void;
   reject: (e: Error) => void;
 }
@@ -209,15 +210,22 @@ export class WorkerPool {
       this.spaceWaiters.shift()!();
   }
 
-  async run(input: EngineInput): Promise<PoolResult> {
-    while (!this.closed && this.queue.length >= this.opts.maxQueue) {
+  async run(input: EngineInput, opts: AnalyzeOptions = {}): Promise<PoolResult> {
+    const interactive = opts.interactive === true;
+    // Interactive callers are few (engine-gate.ts bounds them) and someone waits on each: they neither
+    // wait for queue space nor queue behind indexing, only behind each other.
+    while (!interactive && !this.closed && this.queue.length >= this.opts.maxQueue) {
       await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     }
     if (this.closed) throw new Error('face engine is closed');
     // Every worker died and none could be restarted (e.g. models unreadable): fail fast instead of queueing forever.
     if (this.slots.length === 0) throw this.startError ?? new Error('face engine has no running workers');
     return new Promise<PoolResult>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, input, attempts: 0, resolve, reject });
+      const job: Job = { id: this.nextId++, input, attempts: 0, interactive, resolve, reject };
+      if (interactive) {
+        const firstBackground = this.queue.findIndex((j) => !j.interactive);
+        this.queue.splice(firstBackground < 0 ? this.queue.length : firstBackground, 0, job);
+      } else this.queue.push(job);
       this.pump();
     });
   }

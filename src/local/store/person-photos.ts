@@ -11,20 +11,38 @@ import type { Db } from './database';
  * is 1 for a video (a video is one row, however many of its faces are the person's).
  *
  * Reads walk the (person_id, taken_key, photo_id) index from a keyset position, so a page costs index
- * seeks whatever the album's size; several people are intersected by leapfrogging their lists (each
- * step seeks one list to the others' candidate), which costs seeks in proportion to how the lists
- * interleave, never a scan of anyone's photos.
+ * reads whatever the album's size; several people are intersected by leapfrogging their lists (each
+ * step seeks one list to the others' candidate, answered from the chunk last read from that list while
+ * it covers it), and a page stops after MAX_READS_PER_PAGE reads with a cursor to go on.
  */
-export const PERSON_PHOTOS_SQL = `
+const PERSON_PHOTOS_TABLE = `
 CREATE TABLE IF NOT EXISTS person_photos (
   person_id TEXT NOT NULL,
   photo_id INTEGER NOT NULL,
   taken_key TEXT NOT NULL,
   attributes TEXT,
   video INTEGER NOT NULL DEFAULT 0,
+  shared INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (person_id, photo_id)
-) WITHOUT ROWID;
+) WITHOUT ROWID;`;
+
+/**
+ * `shared` is 1 on the rows of a photo that holds two people or more: only those can be in the answer to
+ * "photos of A and B", so several people are intersected on the partial index of shared rows (in an album
+ * where most photos show one person, a fraction of each list). Kept by the same triggers, per photo.
+ * ?mediaType= seeks the `_media` twins of the two lists, which lead with `video`.
+ */
+const PERSON_PHOTOS_INDEXES = `
 CREATE INDEX IF NOT EXISTS person_photos_taken ON person_photos(person_id, taken_key, photo_id);
+CREATE INDEX IF NOT EXISTS person_photos_photo ON person_photos(photo_id);
+CREATE INDEX IF NOT EXISTS person_photos_shared ON person_photos(person_id, taken_key, photo_id) WHERE shared = 1;
+CREATE INDEX IF NOT EXISTS person_photos_media ON person_photos(person_id, video, taken_key, photo_id);
+CREATE INDEX IF NOT EXISTS person_photos_shared_media ON person_photos(person_id, video, taken_key, photo_id) WHERE shared = 1;`;
+
+const PERSON_PHOTOS_TRIGGERS = `
+DROP TRIGGER IF EXISTS faces_person_photos_insert;
+DROP TRIGGER IF EXISTS faces_person_photos_delete;
+DROP TRIGGER IF EXISTS faces_person_photos_move;
 CREATE TRIGGER IF NOT EXISTS faces_person_photos_insert AFTER INSERT ON faces WHEN NEW.person_id IS NOT NULL BEGIN
   ${link('NEW')}
 END;
@@ -37,6 +55,13 @@ CREATE TRIGGER IF NOT EXISTS faces_person_photos_move AFTER UPDATE OF person_id 
   ${link('NEW')}
 END;
 `;
+
+export const PERSON_PHOTOS_SQL = `${PERSON_PHOTOS_TABLE}${PERSON_PHOTOS_INDEXES}${PERSON_PHOTOS_TRIGGERS}`;
+
+function refreshShared(f: 'NEW' | 'OLD'): string {
+  return `UPDATE person_photos SET shared = ((SELECT count(*) FROM person_photos WHERE photo_id = ${f}.photo_id) >= 2)
+    WHERE photo_id = ${f}.photo_id;`;
+}
 
 /** The attributes a row keeps: those of the person's face with the lowest index on the photo. */
 function refreshAttributes(f: 'NEW' | 'OLD'): string {
@@ -51,39 +76,45 @@ function link(f: 'NEW' | 'OLD'): string {
     SELECT ${f}.person_id, p.id, COALESCE(a.taken_at, ''), af.attributes, p.media_type = 'video' FROM photos p
     JOIN analyses a ON a.hash = p.hash LEFT JOIN analysis_faces af ON af.hash = p.hash AND af.idx = ${f}.idx
     WHERE p.id = ${f}.photo_id AND ${f}.person_id IS NOT NULL;
-  ${refreshAttributes(f)}`;
+  ${refreshAttributes(f)}
+  ${refreshShared(f)}`;
 }
 
 function unlink(f: 'NEW' | 'OLD'): string {
   return `DELETE FROM person_photos WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id
     AND NOT EXISTS (SELECT 1 FROM faces WHERE person_id = ${f}.person_id AND photo_id = ${f}.photo_id);
-  ${refreshAttributes(f)}`;
+  ${refreshAttributes(f)}
+  ${refreshShared(f)}`;
 }
 
-/** One media type of a person: ?mediaType= seeks it as the whole list seeks person_photos_taken. */
-const MEDIA_INDEX_SQL = `CREATE INDEX IF NOT EXISTS person_photos_media ON person_photos(person_id, video, taken_key, photo_id)`;
-
 /**
- * Creates the table and triggers; fills it once from the faces of a data dir made before it existed.
- * A table from before videos gets its `video` column (from the photos' media type) and the link
- * triggers again (CREATE TRIGGER IF NOT EXISTS would keep the ones that do not set it).
+ * Creates the table, indexes and triggers (triggers replaced, so an older data dir gets the current ones);
+ * fills the table once from the faces of a data dir made before it existed; a table made before the
+ * `video` or `shared` column gets it, computed once from the photos or the rows.
  */
 export function migratePersonPhotos(db: Db): void {
   const existed = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'person_photos'`).get() !== undefined;
-  const beforeVideos =
+  const has = (column: string) =>
     existed &&
-    db.prepare(`SELECT 1 FROM pragma_table_xinfo('person_photos') WHERE name = 'video'`).get() === undefined;
+    db.prepare(`SELECT 1 FROM pragma_table_xinfo('person_photos') WHERE name = ?`).get(column) !== undefined;
+  const hasVideo = has('video');
+  const hasShared = has('shared');
   db.transaction(() => {
-    if (beforeVideos) {
+    db.exec(PERSON_PHOTOS_TABLE);
+    if (existed && !hasVideo)
       db.exec(`ALTER TABLE person_photos ADD COLUMN video INTEGER NOT NULL DEFAULT 0;
-        UPDATE person_photos SET video = 1 WHERE photo_id IN (SELECT id FROM photos WHERE media_type = 'video');
-        DROP TRIGGER IF EXISTS faces_person_photos_insert; DROP TRIGGER IF EXISTS faces_person_photos_move;`);
-    }
-    db.exec(PERSON_PHOTOS_SQL);
-    db.exec(MEDIA_INDEX_SQL);
+        UPDATE person_photos SET video = 1 WHERE photo_id IN (SELECT id FROM photos WHERE media_type = 'video');`);
+    if (existed && !hasShared)
+      db.exec('ALTER TABLE person_photos ADD COLUMN shared INTEGER NOT NULL DEFAULT 0');
+    db.exec(PERSON_PHOTOS_INDEXES);
+    db.exec(PERSON_PHOTOS_TRIGGERS);
     if (!existed) rebuildPersonPhotos(db);
+    else if (!hasShared) db.exec(SHARED_FROM_ROWS);
   })();
 }
+
+const SHARED_FROM_ROWS = `UPDATE person_photos SET shared =
+  ((SELECT count(*) FROM person_photos o WHERE o.photo_id = person_photos.photo_id) >= 2)`;
 
 /** Recomputes every row from the faces (O(faces)): migration, `reanalyse`, and tests comparing with the triggers. */
 export function rebuildPersonPhotos(db: Db): void {
@@ -91,7 +122,8 @@ export function rebuildPersonPhotos(db: Db): void {
     INSERT OR IGNORE INTO person_photos (person_id, photo_id, taken_key, attributes, video)
     SELECT f.person_id, p.id, COALESCE(a.taken_at, ''), af.attributes, p.media_type = 'video' FROM faces f JOIN photos p ON p.id = f.photo_id
     JOIN analyses a ON a.hash = p.hash LEFT JOIN analysis_faces af ON af.hash = p.hash AND af.idx = f.idx
-    WHERE f.person_id IS NOT NULL ORDER BY f.photo_id, f.idx`);
+    WHERE f.person_id IS NOT NULL ORDER BY f.photo_id, f.idx;
+    ${SHARED_FROM_ROWS}`);
 }
 
 /** A position in newest-first order: the taken key and photo id of the last photo of a page. */
@@ -109,6 +141,16 @@ const DATED = '0';
  * that matches rarely then costs a bounded amount per request, not the person's whole list.
  */
 export const MAX_EXAMINED_PER_PAGE = 2000;
+/**
+ * Index reads (each at most READ_CHUNK rows) a page may make before it answers with what it found and a
+ * cursor to go on. Two large people who are rarely together interleave in thousands of runs (bench:api's
+ * top three people: 3,700 one-row seeks for 11 shared photos in the whole album); without a bound one
+ * request walked the lists to the end. 50 reads of ≤ 128 covering-index rows (6,400 rows, ~1 µs a row):
+ * a few ms of SQLite per page whatever the album's size.
+ */
+export const MAX_READS_PER_PAGE = 50;
+/** Rows per read of a person's list: neighbouring seeks are then answered from memory. */
+export const READ_CHUNK = 128;
 
 export function encodeTakenCursor(p: Position): string {
   return Buffer.from(JSON.stringify([p.key, p.id])).toString('base64url');
@@ -142,38 +184,85 @@ export interface TakenPageQuery extends TakenRange {
   mediaType?: MediaType | undefined;
 }
 
+/** Which part of a person's list a page reads: the shared rows (several people), one media type. */
+interface ListScope {
+  shared: boolean;
+  media: MediaType | undefined;
+}
+
 /** Reads of person_photos: one person's photos or several people's shared photos, newest first. */
 export class PersonPhotos {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Tests lower these to reach the bound with a small album. */
+    private readonly bounds = { readsPerPage: MAX_READS_PER_PAGE, chunk: READ_CHUNK },
+  ) {}
 
-  /** The row at or before `at` in `person`'s list (of one media type), above `low`; null past the end. */
-  private seek(
-    person: string,
-    at: Position,
-    low: string,
-    media: MediaType | undefined,
-  ): (Position & { attributes: string | null }) | null {
-    const r = (
-      media
-        ? this.db
-            .prepare(
-              `SELECT taken_key, photo_id, attributes FROM person_photos WHERE person_id = ? AND video = ?
-                AND (taken_key, photo_id) <= (?, ?) AND taken_key >= ? ORDER BY taken_key DESC, photo_id DESC LIMIT 1`,
-            )
-            .get(person, media === 'video' ? 1 : 0, at.key, at.id, low)
-        : this.db
-            .prepare(
-              `SELECT taken_key, photo_id, attributes FROM person_photos WHERE person_id = ? AND (taken_key, photo_id) <= (?, ?)
-                AND taken_key >= ? ORDER BY taken_key DESC, photo_id DESC LIMIT 1`,
-            )
-            .get(person, at.key, at.id, low)
-    ) as { taken_key: string; photo_id: number; attributes: string | null } | undefined;
-    return r ? { key: r.taken_key, id: r.photo_id, attributes: r.attributes } : null;
+  /** Reads made by the current page (bounded by bounds.readsPerPage). */
+  private reads = 0;
+
+  /**
+   * `count` rows of `person`'s list from `at` down, above `low`, newest first; `shared`: only the photos
+   * holding two people or more (the partial indexes); `media`: one media type (the `_media` indexes).
+   * Covering-index only.
+   */
+  private read(person: string, at: Position, low: string, count: number, scope: ListScope): Position[] {
+    this.reads++;
+    const index = scope.shared
+      ? `INDEXED BY person_photos_shared${scope.media ? '_media' : ''}`
+      : scope.media
+        ? 'INDEXED BY person_photos_media'
+        : '';
+    const args = scope.media ? [person, scope.media === 'video' ? 1 : 0] : [person];
+    return (
+      this.db
+        .prepare(
+          `SELECT taken_key, photo_id FROM person_photos ${index} WHERE person_id = ?${scope.media ? ' AND video = ?' : ''}
+          AND (taken_key, photo_id) <= (?, ?) AND taken_key >= ?${scope.shared ? ' AND shared = 1' : ''}
+          ORDER BY taken_key DESC, photo_id DESC LIMIT ?`,
+        )
+        .raw()
+        .all(...args, at.key, at.id, low, count) as [string, number][]
+    ).map(([key, id]) => ({ key, id }));
+  }
+
+  /** One list's cursor for a page: seeks answer from the last chunk read while it covers them. */
+  private list(person: string, low: string, scope: ListScope): (at: Position) => Position | null {
+    let rows: Position[] = [];
+    /** rows are every entry of the list in [last row, from] (or down to the end when `complete`). */
+    let from: Position | null = null;
+    let complete = false;
+    return (at) => {
+      if (from && !after(at, from)) {
+        // The first row at or before `at` (rows are newest first).
+        let lo = 0;
+        let hi = rows.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (after(rows[mid]!, at)) lo = mid + 1;
+          else hi = mid;
+        }
+        if (lo < rows.length) return rows[lo]!;
+        if (complete) return null;
+      }
+      rows = this.read(person, at, low, this.bounds.chunk, scope);
+      from = at;
+      complete = rows.length < this.bounds.chunk;
+      return rows[0] ?? null;
+    };
+  }
+
+  /** The person's face attributes on the photo (read only when a page filters on them). */
+  private attributesOf(person: string, photoId: number): FaceAttributes {
+    const r = this.db
+      .prepare('SELECT attributes FROM person_photos WHERE person_id = ? AND photo_id = ?')
+      .get(person, photoId) as { attributes: string | null } | undefined;
+    return parseAttributes(r?.attributes ?? null);
   }
 
   /**
    * Photo ids of one page of photos holding every one of `people` (ids as stored, resolved by the caller;
-   * the smallest list first makes the fewest seeks), and the next page's cursor.
+   * the smallest list first makes the fewest reads), and the next page's cursor.
    */
   page(people: string[], q: TakenPageQuery): { ids: number[]; nextCursor: string | null } {
     const high = decodeTakenCursor(q.cursor);
@@ -181,37 +270,43 @@ export class PersonPhotos {
     const low = q.from ?? (q.to ? DATED : '');
     const ids: number[] = [];
     let examined = 0;
+    this.reads = 0;
+    const scope = { shared: people.length > 1, media: q.mediaType };
+    const lists = people.map((p) => this.list(p, low, scope));
     while (ids.length < q.limit) {
-      const found = this.intersect(people, at, low, q.mediaType);
+      const found = this.intersect(lists, at);
+      if (found && 'resume' in found) return { ids, nextCursor: encodeTakenCursor(back(found.resume)) };
       if (!found) return { ids, nextCursor: null };
       at = step(found);
       examined++;
-      if (q.attributes && !matchesAttributes(parseAttributes(found.attributes), q.attributes)) {
+      if (q.attributes && !matchesAttributes(this.attributesOf(people[0]!, found.id), q.attributes)) {
         if (examined >= MAX_EXAMINED_PER_PAGE) break;
         continue;
       }
       ids.push(found.id);
     }
-    // The page is full (or the filter's budget spent): a next page exists if anything lies below.
-    const more = this.intersect(people, at, low, q.mediaType) !== null;
+    // The page is full (or a budget spent): a next page exists if anything lies below. A budget spent
+    // on that look-ahead answers with a cursor; the next page finds out (perhaps empty, never wrong).
+    const more = this.intersect(lists, at) !== null;
     return { ids, nextCursor: more ? encodeTakenCursor(back(at)) : null };
   }
 
   /**
    * Leapfrog: the newest position at or before `at` present in every list. The candidate only moves
    * down; it is common once `people.length` seeks in a row (one per list) returned it unchanged.
+   * When the page's reads run out first, `resume` is where to go on from: no list has a common entry
+   * between `at` and it (each move of the candidate skipped a range one list has nothing in).
    */
   private intersect(
-    people: string[],
+    lists: ((at: Position) => Position | null)[],
     at: Position,
-    low: string,
-    media: MediaType | undefined,
-  ): (Position & { attributes: string | null }) | null {
-    let candidate = this.seek(people[0]!, at, low, media);
+  ): Position | null | { resume: Position } {
+    let candidate = lists[0]!(at);
     if (!candidate) return null;
     let agreed = 1;
-    for (let i = 1 % people.length; agreed < people.length; i = (i + 1) % people.length) {
-      const r = this.seek(people[i]!, candidate, low, media);
+    for (let i = 1 % lists.length; agreed < lists.length; i = (i + 1) % lists.length) {
+      if (this.reads >= this.bounds.readsPerPage) return { resume: candidate };
+      const r = lists[i]!(candidate);
       if (!r) return null;
       if (r.key === candidate.key && r.id === candidate.id) agreed++;
       else {
@@ -232,6 +327,8 @@ export class PersonPhotos {
   }
 }
 
+/** Whether `a` comes before `b` in newest-first order (is newer). */
+const after = (a: Position, b: Position): boolean => a.key > b.key || (a.key === b.key && a.id > b.id);
 /** Just after `p` in newest-first order (inclusive seeks from here skip p). */
 const step = (p: Position): Position => ({ key: p.key, id: p.id - 1 });
 const back = (p: Position): Position => ({ key: p.key, id: p.id + 1 });
