@@ -1,5 +1,5 @@
-import OSS from 'ali-oss';
 import type { StsCredentials } from '../fc/fc-context';
+import { OssClients } from './oss-clients';
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry';
 
 /** The frame objects IMM wrote under FRAME_PREFIX: which exist, and removing them with their video. */
@@ -29,31 +29,12 @@ function retryable(err: unknown): boolean {
 
 /** ListObjectsV2 (`encoding-type=url`) and DeleteMultipleObjects (≤ 1000 keys a call) through ali-oss. */
 export class OssFrameObjects implements FrameObjects {
-  private readonly clients = new Map<string, OSS>();
+  private readonly clients: OssClients;
   private readonly retry: RetryPolicy;
 
   constructor(private readonly opts: OssFrameObjectsOptions) {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-  }
-
-  private client(bucket: string): OSS {
-    let c = this.clients.get(bucket);
-    if (!c) {
-      const { credentials, region, endpoint } = this.opts;
-      c = new OSS({
-        region: `oss-${region}`,
-        bucket,
-        accessKeyId: credentials.accessKeyId,
-        accessKeySecret: credentials.accessKeySecret,
-        stsToken: credentials.securityToken,
-        secure: !endpoint?.startsWith('http://'),
-        timeout: 15_000,
-        refreshSTSTokenInterval: 36 * 3600 * 1000,
-        ...(endpoint ? { endpoint } : {}),
-      });
-      this.clients.set(bucket, c);
-    }
-    return c;
+    this.clients = new OssClients(opts, { secure: 'as-endpoint', timeoutMs: 15_000 });
   }
 
   private run<T>(call: () => Promise<T>): Promise<T> {
@@ -68,7 +49,7 @@ export class OssFrameObjects implements FrameObjects {
     let token: string | undefined;
     do {
       const res = await this.run(() =>
-        this.client(bucket).listV2({
+        this.clients.for(bucket).listV2({
           prefix,
           'max-keys': 1000,
           'encoding-type': 'url',
@@ -84,7 +65,7 @@ export class OssFrameObjects implements FrameObjects {
   async remove(bucket: string, keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
-      await this.run(() => this.client(bucket).deleteMulti(batch, { quiet: true }));
+      await this.run(() => this.clients.for(bucket).deleteMulti(batch, { quiet: true }));
     }
   }
 }

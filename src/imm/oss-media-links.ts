@@ -1,9 +1,9 @@
-import OSS from 'ali-oss';
 import type { MediaLinks } from '../album/backend';
 import { parseOssUri } from '../album/photo-filter';
 import type { Box } from '../album/types';
 import type { StsCredentials } from '../fc/fc-context';
 import { frameUriOf } from './imm-video-records';
+import { OssClients } from './oss-clients';
 
 export interface OssMediaOptions {
   region: string;
@@ -34,34 +34,15 @@ export function faceCropProcess(box: Box): string {
  * browsers can fetch them; with STS credentials a URL also stops working when the token expires.
  */
 export class OssMediaLinks implements MediaLinks {
-  private readonly clients = new Map<string, OSS>();
+  private readonly clients: OssClients;
 
-  constructor(private readonly opts: OssMediaOptions) {}
-
-  private client(bucket: string): OSS {
-    let c = this.clients.get(bucket);
-    if (!c) {
-      const { credentials, region, endpoint } = this.opts;
-      c = new OSS({
-        region: `oss-${region}`,
-        bucket,
-        accessKeyId: credentials.accessKeyId,
-        accessKeySecret: credentials.accessKeySecret,
-        stsToken: credentials.securityToken,
-        secure: true,
-        // The runtime rebuilds this client when FC hands out new STS keys; setting the interval
-        // only tells ali-oss so (it warns on stderr otherwise).
-        refreshSTSTokenInterval: 36 * 3600 * 1000,
-        ...(endpoint ? { endpoint } : {}),
-      });
-      this.clients.set(bucket, c);
-    }
-    return c;
+  constructor(private readonly opts: OssMediaOptions) {
+    this.clients = new OssClients(opts, { secure: 'always' });
   }
 
   private sign(uri: string, process?: string): string {
     const parsed = parseOssUri(uri) ?? { bucket: this.opts.bucket, key: uri };
-    const client = this.client(parsed.bucket);
+    const client = this.clients.for(parsed.bucket);
     // Expiry rounded up to the minute, so repeated listings yield the same URL and a browser reuses what
     // it fetched; the Cache-Control OSS answers with is constant for the same reason. ali-oss only takes
     // a lifetime (added to its own clock's whole second), so a second ticking over between our clock and
