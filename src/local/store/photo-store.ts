@@ -122,6 +122,22 @@ const toStoredPhoto = (r: PhotoRow): StoredPhoto => ({
 });
 
 const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+/** The analysis_faces columns from box_left to embedding, in table order: photos and video faces alike. */
+const faceColumns = (f: Omit<DetectedFace, 'attributes'>) => [
+  f.box.left,
+  f.box.top,
+  f.box.width,
+  f.box.height,
+  f.confidence,
+  f.age,
+  f.gender,
+  f.headPose.yaw,
+  f.headPose.pitch,
+  f.headPose.roll,
+  f.quality,
+  f.sharpness,
+  toBlob(f.embedding),
+];
 const fromBlob = (b: Buffer): Float32Array =>
   new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
@@ -200,24 +216,7 @@ export class PhotoStore {
         .prepare('INSERT INTO analyses (hash, width, height, taken_at, created_at) VALUES (?,?,?,?,?)')
         .run(hash, analysis.width, analysis.height, analysis.takenAt, new Date().toISOString());
       analysis.faces.forEach((f: DetectedFace, i) => {
-        insertFace.run(
-          hash,
-          i,
-          f.box.left,
-          f.box.top,
-          f.box.width,
-          f.box.height,
-          f.confidence,
-          f.age,
-          f.gender,
-          f.headPose.yaw,
-          f.headPose.pitch,
-          f.headPose.roll,
-          f.quality,
-          f.sharpness,
-          toBlob(f.embedding),
-          JSON.stringify(f.attributes),
-        );
+        insertFace.run(hash, i, ...faceColumns(f), JSON.stringify(f.attributes));
       });
     });
   }
@@ -239,19 +238,7 @@ export class PhotoStore {
         insertFace.run(
           hash,
           i,
-          f.box.left,
-          f.box.top,
-          f.box.width,
-          f.box.height,
-          f.confidence,
-          f.age,
-          f.gender,
-          f.headPose.yaw,
-          f.headPose.pitch,
-          f.headPose.roll,
-          f.quality,
-          f.sharpness,
-          toBlob(f.embedding),
+          ...faceColumns(f),
           JSON.stringify(f.attributes ?? {}),
           f.timeSeconds,
           f.track,
