@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlbumError } from '../src/album/errors';
-import type { ImmConfig } from '../src/config/imm-config';
 import { ImmBackend } from '../src/imm/imm-backend';
 import { ImmClient } from '../src/imm/imm-client';
 import { toAlbumError } from '../src/imm/imm-errors-map';
@@ -9,18 +8,9 @@ import { decodeTaskId, encodeTaskId } from '../src/imm/imm-tasks';
 import { faceCropProcess } from '../src/imm/oss-media-links';
 import { createLogger } from '../src/log/logger';
 import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
+import { TEST_IMM_CONFIG } from './support/imm-test-config';
 
-const config: ImmConfig = {
-  project: 'p',
-  dataset: 'd',
-  region: 'cn-hangzhou',
-  endpoint: undefined,
-  autoCreate: false,
-  serviceRole: 'AliyunIMMDefaultRole',
-  clusterWaitSeconds: 30,
-  retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 5 },
-  poll: { minMs: 5, maxMs: 20 },
-};
+const config = TEST_IMM_CONFIG;
 const log = createLogger({ write: () => undefined });
 let fake: FakeImm;
 let client: ImmClient;

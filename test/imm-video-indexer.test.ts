@@ -7,6 +7,7 @@ import { OssFrameObjects } from '../src/imm/oss-frame-objects';
 import { createLogger } from '../src/log/logger';
 import { type FakeImm, goodFace, startFakeImm } from './fake-imm/fake-imm';
 import { type FakeOss, startFakeOss } from './fake-oss/fake-oss';
+import { TEST_IMM_CONFIG } from './support/imm-test-config';
 
 /**
  * The cloud side of videos through real HTTP fakes: DetectMediaMeta → CreateMediaConvertTask (one snapshot
@@ -14,17 +15,7 @@ import { type FakeOss, startFakeOss } from './fake-oss/fake-oss';
  * frames with the video and time in CustomLabels; removal takes entries and objects away.
  */
 const BUCKET = 'testbucket';
-const config: ImmConfig = {
-  project: 'p',
-  dataset: 'd',
-  region: 'cn-hangzhou',
-  endpoint: undefined,
-  autoCreate: false,
-  serviceRole: 'AliyunIMMDefaultRole',
-  clusterWaitSeconds: 30,
-  retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
-  poll: { minMs: 5, maxMs: 20 },
-};
+const config: ImmConfig = { ...TEST_IMM_CONFIG, retry: { ...TEST_IMM_CONFIG.retry, maxAttempts: 3 } };
 const lines: { event: string; [k: string]: unknown }[] = [];
 const log = createLogger({ write: (line) => lines.push(JSON.parse(line)) });
 let fake: FakeImm;
