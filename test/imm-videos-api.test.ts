@@ -143,6 +143,32 @@ describe('videos on the IMM backend (API)', () => {
     expect(seen.sort()).toEqual([...ALICE_PHOTOS, CLIP].sort());
   });
 
+  it('finds the video among the photos with its people (GET /photos?people=), paged after the photos', async () => {
+    // No photo holds both; the clip does (its frames show each of them), once, with everyone's spans.
+    for (const q of [`${alice},${bob}`, `${bob},${alice}&mediaType=video`]) {
+      const both = pageOf(PhotoShape).parse((await api(`/photos?people=${q}`)).json);
+      expect(both.items.map((p) => [p.key, p.mediaType])).toEqual([[CLIP, 'video']]);
+      expect(both.items[0]).toMatchObject({ appearances: [{ fromSeconds: 0, toSeconds: 10 }] });
+      expect(both.items[0]!.faces).toHaveLength(6);
+    }
+    const images = pageOf(PhotoShape).parse((await api(`/photos?people=${alice}&mediaType=image`)).json);
+    expect(images.items.map((p) => p.key).sort()).toEqual([...ALICE_PHOTOS].sort());
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 10; i++) {
+      const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page = pageOf(PhotoShape).parse((await api(`/photos?people=${alice}&limit=1${q}`)).json);
+      expect(page.items.length).toBeLessThanOrEqual(1);
+      seen.push(...page.items.map((p) => p.key));
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    // Her photos, then the clip: each once.
+    expect(seen).toHaveLength(ALICE_PHOTOS.length + 1);
+    expect(seen.slice(0, -1).sort()).toEqual([...ALICE_PHOTOS].sort());
+    expect(seen.at(-1)).toBe(CLIP);
+  });
+
   it('shows a video’s faces by uri; a frame is never a photo', async () => {
     const video = PhotoShape.parse((await api(`/photos/faces?uri=${encodeURIComponent(CLIP)}`)).json);
     expect(video).toMatchObject({ mediaType: 'video', appearances: [{ fromSeconds: 0, toSeconds: 10 }] });

@@ -31,7 +31,6 @@ import { isNotFound, mapped, orNull, toAlbumError } from './imm-errors-map';
 import { mergeRecordFilter, withMergeRecords } from './imm-merge-records';
 import { listPeopleByName } from './imm-name-order';
 import { ImmPersonMedia, isFrameUri, isVideoUri } from './imm-person-media';
-import { type personPhotosQuery, photosWithPeopleQuery, TAKEN_SORT } from './imm-queries';
 import {
   HIDDEN_LABEL,
   IMM_FACE_ATTRIBUTES,
@@ -366,8 +365,8 @@ export class ImmBackend implements AlbumBackend {
   /**
    * One SimpleQuery with an `eq` on Figures.FigureClusterId per person under `and` (IMM takes up to 100
    * sub-queries). A merged-away id stands for the person it was merged into (its merge record), as locally.
-   * Video frames are left out (they are not photos); a video's people are not in one indexed file, so
-   * `mediaType=video` finds none here (docs/videos-cloud.md).
+   * Video frames are not photos: a video is one item when its frames show every listed person
+   * (ImmPersonMedia.withPeople), after the photos.
    */
   async listPhotosWithPeople(query: PhotosWithPeopleQuery): Promise<Page<PhotoRecord>> {
     const clusters = await Promise.all(query.people.map((id) => this.clusterOrMergedInto(id)));
@@ -383,35 +382,7 @@ export class ImmBackend implements AlbumBackend {
         throw new AlbumError('bad_request', `person ${id} is hidden; unhide it to list its photos`);
       return c.ObjectId;
     });
-    if (query.mediaType === 'video') return { items: [], nextCursor: null };
-    return this.queryPhotos(
-      this.media.withoutFrames(photosWithPeopleQuery({ ...query, people: [...new Set(people)] })),
-      query,
-    );
-  }
-
-  private async queryPhotos(
-    Query: ReturnType<typeof personPhotosQuery>,
-    page: { limit: number; cursor?: string | undefined },
-  ): Promise<Page<PhotoRecord>> {
-    const cursor = decodeCursor(page.cursor);
-    const res = await mapped(
-      this.client.call('SimpleQuery', {
-        ...this.pd,
-        Query,
-        WithFields: PHOTO_FIELDS,
-        MaxResults: page.limit,
-        NextToken: cursor?.token || undefined,
-        Sort: TAKEN_SORT,
-        Order: 'desc',
-      }),
-    );
-    return {
-      items: (res.Files ?? []).map(toPhoto),
-      nextCursor: res.NextToken
-        ? encodeCursor({ token: res.NextToken, offset: 0, pageSize: page.limit })
-        : null,
-    };
+    return this.media.withPeople({ ...query, people: [...new Set(people)] });
   }
 
   /**

@@ -1,9 +1,15 @@
 import { AlbumError } from '../album/errors';
 import { FRAME_PREFIX, parseOssUri } from '../album/photo-filter';
-import type { Page, PersonPhotosQuery, PersonRecord, PhotoRecord } from '../album/types';
+import type {
+  Page,
+  PersonPhotosQuery,
+  PersonRecord,
+  PhotoRecord,
+  PhotosWithPeopleQuery,
+} from '../album/types';
 import type { ImmClient } from './imm-client';
 import { mapped } from './imm-errors-map';
-import { personPhotosQuery, TAKEN_SORT } from './imm-queries';
+import { personPhotosQuery, photosWithPeopleQuery, TAKEN_SORT } from './imm-queries';
 import { toPhoto } from './imm-records';
 import { framesUnder } from './imm-video-indexer';
 import { frameOf, framesUriPrefix, toVideo } from './imm-video-records';
@@ -17,6 +23,22 @@ const FACE_CLUSTER_FIELD = 'Figures.FigureClusterId';
 const MAX_PAGES = 10;
 /** Frame pages read to count a person's videos (100 frames a page): beyond, the count is a lower bound. */
 const MAX_COUNT_PAGES = 10;
+
+/**
+ * What one list asks for. Photos are files holding the people; a video holds them when its frames do,
+ * not necessarily one frame holding them all (so the list agrees with the local backend's, where a video
+ * is one item with all its people).
+ */
+interface MediaScope {
+  /** The photos (the frame prefix is left out here). */
+  photos: SimpleQueryNode;
+  /** Frames that bring their video into the list: the first listed person's (with the list's filters). */
+  frames: SimpleQueryNode;
+  /** Everyone a video must show on one of its frames. */
+  people: string[];
+  /** Whose spans a video item carries (null: anyone's, as GET /photos/faces). */
+  spansOf: string | null;
+}
 
 /**
  * A person's photos and videos on IMM, where videos are indexed as frames under FRAME_PREFIX
@@ -39,7 +61,28 @@ export class ImmPersonMedia {
    * Photos first, then videos; the cursor says which part and where in it (IMM's NextToken). A video is given
    * once, at the page holding the first of the person's frames of it, whatever order IMM pages in.
    */
-  async list(id: string, query: PersonPhotosQuery): Promise<Page<PhotoRecord>> {
+  list(id: string, query: PersonPhotosQuery): Promise<Page<PhotoRecord>> {
+    const q = personPhotosQuery(id, query);
+    return this.page({ photos: q, frames: q, people: [id], spansOf: id }, query);
+  }
+
+  /**
+   * Photos and videos holding every listed person (GET /photos?people=), photos first as in `list`; a
+   * merged-away id must already be its target's. A video item's spans are everyone's, as locally.
+   */
+  withPeople(query: PhotosWithPeopleQuery): Promise<Page<PhotoRecord>> {
+    const { mediaType: _, ...anyMedia } = query;
+    const frames = photosWithPeopleQuery({ ...anyMedia, people: query.people.slice(0, 1) });
+    return this.page(
+      { photos: photosWithPeopleQuery(query), frames, people: query.people, spansOf: null },
+      query,
+    );
+  }
+
+  private async page(
+    scope: MediaScope,
+    query: { limit: number; cursor?: string | undefined; mediaType?: 'image' | 'video' | undefined },
+  ): Promise<Page<PhotoRecord>> {
     const cursor = decodeCursor(query.cursor);
     let part: 'i' | 'v' = query.mediaType === 'video' ? 'v' : 'i';
     let token = '';
@@ -55,9 +98,7 @@ export class ImmPersonMedia {
       if (pages >= MAX_PAGES) return { items, nextCursor: next(token) };
       const want = query.limit - items.length;
       const page =
-        part === 'i'
-          ? await this.photoPage(id, query, token, want)
-          : await this.videoPage(id, query, token, want);
+        part === 'i' ? await this.photoPage(scope, token, want) : await this.videoPage(scope, token, want);
       items.push(...page.items);
       if (page.next) {
         token = page.next;
@@ -81,12 +122,12 @@ export class ImmPersonMedia {
     return { Operation: 'and', SubQueries: [node, notFrame] };
   }
 
-  /** The person's photos (taken range and face attributes as main's query), newest first. */
-  private async photoPage(id: string, query: PersonPhotosQuery, token: string, max: number) {
+  /** The scope's photos (taken range and face attributes as main's query), newest first. */
+  private async photoPage(scope: MediaScope, token: string, max: number) {
     const res = await mapped(
       this.client.call('SimpleQuery', {
         ...this.pd,
-        Query: this.withoutFrames(personPhotosQuery(id, query)),
+        Query: this.withoutFrames(scope.photos),
         WithFields: PHOTO_FIELDS,
         MaxResults: max,
         NextToken: token || undefined,
@@ -97,18 +138,19 @@ export class ImmPersonMedia {
     return { items: (res.Files ?? []).map(toPhoto), next: res.NextToken || null };
   }
 
-  /** Frames with the person's face (same attribute/range conditions), grouped back into their videos. */
-  private async videoPage(id: string, query: PersonPhotosQuery, token: string, max: number) {
+  /**
+   * Frames with the first person's face (same attribute/range conditions), grouped back into their
+   * videos; a video stays when its frames show everyone in the scope.
+   */
+  private async videoPage(scope: MediaScope, token: string, max: number) {
     if (!this.framesPrefix) return { items: [], next: null };
+    const [first] = scope.people;
     const res = await mapped(
       this.client.call('SimpleQuery', {
         ...this.pd,
         Query: {
           Operation: 'and',
-          SubQueries: [
-            personPhotosQuery(id, query),
-            { Field: 'URI', Operation: 'prefix', Value: this.framesPrefix },
-          ],
+          SubQueries: [scope.frames, { Field: 'URI', Operation: 'prefix', Value: this.framesPrefix }],
         },
         WithFields: ['URI'],
         MaxResults: max,
@@ -119,11 +161,15 @@ export class ImmPersonMedia {
     const videos = [...new Set([...inPage].map((u) => frameOf(u)?.videoUri).filter((v) => v !== undefined))];
     const items: PhotoRecord[] = [];
     for (const video of videos) {
-      const mine = (await this.framesOfVideo(video)).filter((f) =>
-        (f.Figures ?? []).some((g) => g.FigureClusterId === id),
-      );
+      const frames = await this.framesOfVideo(video);
+      const shows = (p: string) =>
+        frames.filter((f) => (f.Figures ?? []).some((g) => g.FigureClusterId === p));
+      const mine = shows(first!);
       // framesOfVideo is in URI (= time) order: the video belongs to the page holding its first such frame.
-      if (mine.length && inPage.has(mine[0]!.URI)) items.push(toVideo(video, mine, id));
+      if (!mine.length || !inPage.has(mine[0]!.URI)) continue;
+      if (!scope.people.every((p) => p === first || shows(p).length)) continue;
+      // A person's list gives the person's frames (their faces, their spans); other lists the whole video.
+      items.push(scope.spansOf ? toVideo(video, mine, scope.spansOf) : toVideo(video, frames, null));
     }
     return { items, next: res.NextToken || null };
   }

@@ -186,6 +186,18 @@ describe.each([
         .map((p) => p.key)
         .sort(),
     ).toEqual([...album.keys.alice].sort());
+    // ... and the clip, once, as a video; asked for videos alone, only it; a video must show every listed
+    // person (on any of its frames), and bob is not in this one.
+    expect(withHer.items.filter((p) => p.mediaType === 'video').map((p) => p.key)).toEqual([key]);
+    const herVideos = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/photos?people=${alice}&mediaType=video`)).json,
+    );
+    expect(herVideos.items.map((p) => [p.key, p.mediaType])).toEqual([[key, 'video']]);
+    expect(VideoPhotoShape.parse(herVideos.items[0]).appearances[0]!.fromSeconds).toBeLessThan(6);
+    const withBob = pageOf(PhotoShape).parse(
+      (await album.http('GET', `/photos?people=${alice},${bob}&mediaType=video`)).json,
+    );
+    expect(withBob.items).toEqual([]);
     const byKey = PhotoShape.parse(
       (await album.http('GET', `/photos/faces?uri=${encodeURIComponent(key)}`)).json,
     );
