@@ -274,6 +274,10 @@ for (const who of picked) {
 /** Whose photos a person mostly holds; null: none of the album's labelled faces. */
 const identityOf = (p: string) => [...(labelsIn.get(p) ?? [])].sort((x, y) => y[1] - x[1])[0]?.[0] ?? null;
 const bystanders = { faces: 0, placed: 0 };
+// A clip placed by one of its tracks while another track of the same person is in no person: that
+// track's spans are missing from the person's appearances (the same-photo rule keeps two tracks of one
+// video out of one person).
+const partly = { clips: 0, faces: 0 };
 // right: in the identity's person; wrong: in a person of another identity's photos; split: in a smaller
 // person of the identity's own photos (its photos formed two persons); new-person-alone: in a person
 // holding none of the album's labelled faces; unplaced: in no person.
@@ -288,6 +292,11 @@ for (const who of picked) {
       if (f.personId) bystanders.placed++;
     }
   const persons = [...new Set(labelled.map((f) => f.personId).filter((p): p is string => !!p))];
+  const unplacedFaces = labelled.filter((f) => !f.personId).length;
+  if (persons.length && unplacedFaces) {
+    partly.clips++;
+    partly.faces += unplacedFaces;
+  }
   const mine = personsOf.get(who) ?? [];
   const others = persons.map(identityOf).filter((w): w is string => w !== null && w !== who);
   const describe = (p: string) =>
@@ -319,6 +328,9 @@ console.log(
   `clips: right ${tally.right}/${n} (${((tally.right / n) * 100).toFixed(0)} %), wrong ${tally.wrong}, in a split person of their own photos ${tally.split}, new-person-alone ${tally.newAlone}, unplaced ${tally.unplaced}`,
 );
 for (const note of notes) console.log(`  ${note}`);
+console.log(
+  `placed clips with a track in no person (its spans missing from the person's appearances): ${partly.clips} (${partly.faces} kept faces)`,
+);
 const stats = await q.backend.stats();
 console.log(
   `album: ${stats.photoCount} photos, ${stats.videos.indexed} videos, ${stats.personCount} persons; identities with no person: ${picked.filter((w) => !personsOf.get(w)?.length).join(', ') || 'none'}; bystander faces in clips (not scored): ${bystanders.faces}, ${bystanders.placed} of them in a person`,
