@@ -33,4 +33,7 @@ export const CANDIDATES: Record<string, Partial<ClustererOptions>> = {
   'small 1.2 + spread 1.35': { smallPeople: { below: 5, ratio: 1.2 }, localSpread: spread(5, 1.35) },
   'ratio 0.88': { ratioTest: { rank: 4, ratio: 0.88 } },
   'attach 0.55': { attachThreshold: 0.55 },
+  // Rows for the fused vectors (--second): the blend wins recall back, which stricter rules can spend.
+  'crowd 2 + spread 1.45': { isolatedGroups: isolated(1.08, 2), localSpread: spread(5, 1.45) },
+  'ratio 0.84': { ratioTest: { rank: 4, ratio: 0.84 } },
 };

@@ -48,7 +48,7 @@ export function photosOfAlbumDb(file: string): ExportPhoto[] {
   try {
     const rows = db
       .prepare(
-        `SELECT p.path, a.width, a.height, f.clusterable, af.box_left, af.box_top, af.box_width, af.box_height,
+        `SELECT p.path, a.width, a.height, f.idx, f.clusterable, af.box_left, af.box_top, af.box_width, af.box_height,
            af.quality, af.embedding
          FROM photos p JOIN analyses a ON a.hash = p.hash
          LEFT JOIN faces f ON f.photo_id = p.id LEFT JOIN analysis_faces af ON af.hash = p.hash AND af.idx = f.idx
@@ -58,6 +58,7 @@ export function photosOfAlbumDb(file: string): ExportPhoto[] {
       path: string;
       width: number | null;
       height: number | null;
+      idx: number | null;
       clusterable: number | null;
       box_left: number;
       box_top: number;
@@ -80,6 +81,7 @@ export function photosOfAlbumDb(file: string): ExportPhoto[] {
         personId: null,
         quality: r.quality,
         clusterable: r.clusterable === 1,
+        idx: r.idx!,
         embedding: Array.from(new Float32Array(e.buffer.slice(e.byteOffset, e.byteOffset + e.byteLength))),
       });
     }

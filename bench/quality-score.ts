@@ -17,6 +17,8 @@ export interface ExportFace {
   quality: number | null;
   clusterable: boolean;
   embedding?: number[] | null;
+  /** The face's index in its photo's analysis (read from an album.db; absent in exports). */
+  idx?: number;
 }
 export interface ExportPhoto {
   path: string;

@@ -28,6 +28,8 @@
  *                                                 disjoint folds of faces-dev, normal and stranger-heavy
  *                                                 (--scenario normal|strangers|both); --analyses defaults to
  *                                                 .bench/analyses.db (made once, ~20 min on a busy machine)
+ *   --second file.db --fuse w,s[,proj[,seed]]         with --folds: cluster face-api's vectors fused with Human's faceres
+ *                                                 (made by bench:second-vectors; bench/second-embedding.ts)
  *   npm run bench:quality -- --export file.json   score an existing export (`face-album export --embeddings`):
  *                                                 its personIds, plus PersonClusterer run directly on its embeddings
  *
@@ -62,6 +64,7 @@ import {
   score,
   type Truth,
 } from './quality-score';
+import { fusePhotos, parseFusion, readSecondVectors } from './second-embedding';
 
 const DATASET = path.resolve('../shared/datasets/faces-dev');
 
@@ -286,7 +289,16 @@ async function crossValidate(): Promise<void> {
   const names = arg('candidates')?.split(',') ?? Object.keys(CANDIDATES);
   for (const n of names)
     if (!(n in CANDIDATES)) throw new Error(`no candidate ${n}: ${Object.keys(CANDIDATES).join(', ')}`);
-  const all = await bothDatasetsPhotos(analyses);
+  let all = await bothDatasetsPhotos(analyses);
+  const second = arg('second');
+  let dim: number | undefined;
+  if (second !== undefined) {
+    const fusion = parseFusion(arg('fuse') ?? '0.7,0.58');
+    ({ photos: all, dim } = fusePhotos(all, readSecondVectors(second), fusion));
+    console.log(
+      `fused with ${second}: w ${fusion.w}, s ${fusion.s}, projection ${fusion.proj ? `${fusion.proj} (seed ${fusion.seed})` : 'none'} (${dim} dims)`,
+    );
+  }
   if (scenarios.includes('strangers') && !all.some((p) => p.path.startsWith('faces-strangers/')))
     throw new Error(
       `${analyses} holds no faces-strangers photos: it is not the album.db of a run over both datasets`,
@@ -295,7 +307,7 @@ async function crossValidate(): Promise<void> {
   const base = clustererOptions();
   const t0 = performance.now();
   for (const name of names) {
-    const opts = { ...base, ...CANDIDATES[name]! };
+    const opts = { ...base, ...CANDIDATES[name]!, ...(dim === undefined ? {} : { dim }) };
     const byScenario = scenarios.map(
       (sc) => [sc, scoreFolds(all, manifest, k, sc, opts)] as [Scenario, FoldScore[]],
     );
