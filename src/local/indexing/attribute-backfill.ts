@@ -1,3 +1,4 @@
+import { boxIou } from '../../album/box-overlap';
 import type { FaceAttributes } from '../../album/face-attributes';
 import type { Box } from '../../album/types';
 import type { Logger } from '../../log/logger';
@@ -9,14 +10,6 @@ import type { PhotoStore } from '../store/photo-store';
 const BATCH = 50;
 /** A re-run face stands for a stored one when their boxes overlap this much (intersection over union). */
 const SAME_FACE_IOU = 0.5;
-
-function iou(a: Box, b: Box): number {
-  const w = Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left);
-  const h = Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
 
 export interface AttributeBackfillResult {
   analyses: number;
@@ -63,7 +56,7 @@ export async function backfillAttributes(deps: {
       const byIdx = new Map<number, FaceAttributes>();
       for (const stored of deps.photos.analysisBoxes(hash)) {
         const best = found
-          .map((f) => ({ f, overlap: iou(f.box, stored.box) }))
+          .map((f) => ({ f, overlap: boxIou(f.box, stored.box) }))
           .sort((a, b) => b.overlap - a.overlap)[0];
         if (best && best.overlap >= SAME_FACE_IOU) byIdx.set(stored.idx, best.f.attributes);
         else result.unmatched++;

@@ -1,4 +1,5 @@
-import type { Appearance, Box } from '../../album/types';
+import { boxIou } from '../../album/box-overlap';
+import type { Appearance } from '../../album/types';
 import type { DetectedFace } from '../engine/face-engine';
 
 /** A face the engine found on one sampled frame of a video. */
@@ -96,14 +97,6 @@ export function collapseVideoFaces(faces: FrameFace[], opts: CollapseOptions): V
   return out;
 }
 
-function overlap(a: Box, b: Box): number {
-  const w = Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left);
-  const h = Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
-
 /**
  * Joins tracks that one face continues into the other: never seen in one frame, and a face of one in
  * the sample next to a face of the other, at the same place (boxes overlapping by `continuityOverlap`)
@@ -118,7 +111,7 @@ function mergeContinuousTracks(tracks: Track[], opts: CollapseOptions): void {
       b.faces.some(
         (g) =>
           Math.abs(f.timeSeconds - g.timeSeconds) <= opts.interval * 1.5 &&
-          overlap(f.box, g.box) >= opts.continuityOverlap &&
+          boxIou(f.box, g.box) >= opts.continuityOverlap &&
           distance(f.embedding, g.embedding) < opts.continuityDistance,
       ),
     );
