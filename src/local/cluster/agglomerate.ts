@@ -9,9 +9,8 @@ import type { VideoSightings } from './video-sightings';
  * average linkage (RMS over all member pairs, see CentroidStats), so a single close pair cannot chain
  * two big groups together. Cannot-link: groups sharing a photo (in a video: a frame, see VideoSightings),
  * groups pinned to different persons, a pinned group with a face that rejected that person, and a pinned
- * group with a face another person holds
- * never merge (a user's pin speaks for its faces only: a face moved by hand must not pull the look-alikes
- * it left behind into its new person).
+ * group with a face another person holds never merge (a user's pin speaks for its faces only: a face
+ * moved by hand must not pull the look-alikes it left behind into its new person).
  *
  * Queue entries go stale when a group merges; a stale entry is re-evaluated for the groups its ends now
  * belong to when it surfaces (lazy update), so a merge costs O(log E) instead of touching every neighbour
