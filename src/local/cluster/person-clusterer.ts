@@ -34,7 +34,7 @@
  *    then small groups of the faces left over that stand apart from all others (isolatedGroups), then the
  *    rest join (attachThreshold with the ratio test, or strongJoin).
  *  - A person is founded only by ≥ minFaces clusterable faces from ≥ minFaces different photos.
- *  - Two faces of one photo never share a person (except where a user pinned them).
+ *  - Two faces of one photo (of one video: seen at one time) never share a person (except where a user pinned them).
  *  - pinnedPersonId always wins; rejectedPersonIds are never joined; persons with mergedInto are never
  *    reused and resolve to their target; persons flagged userEdited (named/hidden) keep their id first
  *    when a re-cluster reshapes groups.
