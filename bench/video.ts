@@ -275,8 +275,8 @@ for (const who of picked) {
 const identityOf = (p: string) => [...(labelsIn.get(p) ?? [])].sort((x, y) => y[1] - x[1])[0]?.[0] ?? null;
 const bystanders = { faces: 0, placed: 0 };
 // A clip placed by one of its tracks while another track of the same person is in no person: that
-// track's spans are missing from the person's appearances (the same-photo rule keeps two tracks of one
-// video out of one person).
+// track's spans are missing from the person's appearances. (Two tracks of one video may share a person
+// when never seen at one time; before that, the same-photo rule kept the second track out.)
 const partly = { clips: 0, faces: 0 };
 // right: in the identity's person; wrong: in a person of another identity's photos; split: in a smaller
 // person of the identity's own photos (its photos formed two persons); new-person-alone: in a person
@@ -296,6 +296,7 @@ for (const who of picked) {
   if (persons.length && unplacedFaces) {
     partly.clips++;
     partly.faces += unplacedFaces;
+    notes.push(`${who}: ${unplacedFaces} of ${labelled.length} kept faces in no person`);
   }
   const mine = personsOf.get(who) ?? [];
   const others = persons.map(identityOf).filter((w): w is string => w !== null && w !== who);

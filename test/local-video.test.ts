@@ -385,3 +385,66 @@ describe('odd videos: a lying header, variable frame rate, sound only, 2 GB, a f
     expect((await get('growing.mp4')).faces.length).toBeGreaterThan(0);
   });
 });
+
+describe('a person seen in two tracks of one clip', () => {
+  let dir: string;
+  let two: LocalAlbum;
+  beforeAll(async () => {
+    const ff = await findFfmpeg({});
+    if (!ff.ok) throw new Error(ff.reason);
+    dir = mkdtempSync(join(tmpdir(), 'fa-two-tracks-'));
+    const photos = join(dir, 'photos');
+    mkdirSync(photos, { recursive: true });
+    for (const i of [1, 2, 3, 4, 5]) copyFileSync(dev(`Bill_Gates/${i}.jpg`), join(photos, `bill-${i}.jpg`));
+    // Two held-out photos of him too different for one track, a grey second between (bench:video's
+    // quality clip): two tracks, never seen at one time.
+    await makeClip(
+      ff.path,
+      join(photos, 'bill.mp4'),
+      [
+        { image: dev('Bill_Gates/10.jpg'), seconds: 3 },
+        { image: null, seconds: 1 },
+        { image: dev('Bill_Gates/11.jpg'), seconds: 3 },
+      ],
+      { width: 1280, height: 720, codec: 'h264', photoHeight: 600 },
+    );
+    const logs = captureLogs();
+    two = openLocalAlbum({
+      photosDir: photos,
+      dataDir: join(dir, 'data'),
+      workers: 1,
+      env: {},
+      log: logs.log,
+    });
+    const keys = [...[1, 2, 3, 4, 5].map((i) => `bill-${i}.jpg`), 'bill.mp4'];
+    await two.backend.indexPhotos(
+      keys.map((k) => `oss://${two.bucket}/${k}`),
+      logs.log,
+    );
+    const run = await two.backend.runClustering({ deadline: Date.now() + 120_000, log: logs.log });
+    expect(run.outcome).toBe('succeeded');
+  }, 600_000);
+  afterAll(async () => {
+    await two?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('puts both tracks in his person, whose appearances hold both', async () => {
+    const list = pageOf(PersonShape).parse(await (await two.runtime.api.request('/people')).json()).items;
+    expect(list.map((p) => [p.imageCount, p.videoCount])).toEqual([[5, 1]]);
+    const clip = VideoPhotoShape.parse(
+      await (await two.runtime.api.request(`/photos/faces?uri=${encodeURIComponent('bill.mp4')}`)).json(),
+    );
+    // Kept faces of both shots, every one on him (before: the second track in no person).
+    expect(clip.faces.some((f) => f.timeSeconds < 3)).toBe(true);
+    expect(clip.faces.some((f) => f.timeSeconds > 4)).toBe(true);
+    expect(clip.faces.map((f) => f.personId)).toEqual(clip.faces.map(() => list[0]!.id));
+    const mine = pageOf(VideoPhotoShape).parse(
+      await (await two.runtime.api.request(`/people/${list[0]!.id}/photos?mediaType=video`)).json(),
+    ).items[0]!.appearances;
+    expect(mine).toHaveLength(2);
+    expect(mine[0]!.fromSeconds).toBeLessThanOrEqual(0.5);
+    expect(mine[1]!.fromSeconds).toBeGreaterThanOrEqual(3.5);
+    expect(mine[1]!.toSeconds).toBeGreaterThanOrEqual(5.5);
+  });
+});

@@ -1,14 +1,16 @@
 import { type CentroidStats, type Linkage, link as linkOf } from './centroid-stats';
+import type { SeenSpan } from './cluster-types';
 import { MinHeap } from './min-heap';
+import type { VideoSightings } from './video-sightings';
 
 /**
  * Constrained average-linkage agglomeration over a sparse candidate graph (the k-NN graph from the HNSW
  * index). Only groups joined by a candidate edge are ever compared, but the comparison itself is exact
  * average linkage (RMS over all member pairs, see CentroidStats), so a single close pair cannot chain
- * two big groups together. Cannot-link: groups sharing a photo, groups pinned to different persons, a
- * pinned group with a face that rejected that person, and a pinned group with a face another person holds
- * never merge (a user's pin speaks for its faces only: a face moved by hand must not pull the look-alikes
- * it left behind into its new person).
+ * two big groups together. Cannot-link: groups sharing a photo (in a video: a frame, see VideoSightings),
+ * groups pinned to different persons, a pinned group with a face that rejected that person, and a pinned
+ * group with a face another person holds never merge (a user's pin speaks for its faces only: a face
+ * moved by hand must not pull the look-alikes it left behind into its new person).
  *
  * Queue entries go stale when a group merges; a stale entry is re-evaluated for the groups its ends now
  * belong to when it surfaces (lazy update), so a merge costs O(log E) instead of touching every neighbour
@@ -21,6 +23,8 @@ export interface SeedGroup {
   photoIds: Set<number>;
   pinnedPersonId: string | null;
   rejected: Set<string>;
+  /** The members' video tracks' spans (absent: a shared video clashes, as a shared photo does). */
+  sightings?: VideoSightings;
   /** Persons the members are on now (unpinned members; absent = none). */
   heldBy?: Set<string>;
 }
@@ -41,6 +45,7 @@ export function mergeGroup(keep: SeedGroup, gone: SeedGroup): void {
   keep.stats.absorb(gone.stats);
   for (const p of gone.photoIds) keep.photoIds.add(p);
   for (const r of gone.rejected) keep.rejected.add(r);
+  if (gone.sightings) keep.sightings?.absorb(gone.sightings);
   if (gone.heldBy) keep.heldBy = new Set([...(keep.heldBy ?? []), ...gone.heldBy]);
   keep.pinnedPersonId ??= gone.pinnedPersonId;
 }
@@ -54,9 +59,14 @@ export function canMerge(a: SeedGroup, b: SeedGroup): boolean {
     return false;
   const [small, big] =
     a.photoIds.size <= b.photoIds.size ? [a.photoIds, b.photoIds] : [b.photoIds, a.photoIds];
-  for (const p of small) if (big.has(p)) return false;
+  for (const p of small)
+    if (big.has(p) && !(a.sightings && b.sightings && a.sightings.admitsAll(b.sightings, p))) return false;
   return true;
 }
+
+/** Whether a face of `photoId` (seen at `spans`, a video face) may not join `g`: a photo or frame in common. */
+export const clashes = (g: SeedGroup, photoId: number, spans: readonly SeenSpan[] | undefined): boolean =>
+  g.photoIds.has(photoId) && !g.sightings?.admits(photoId, spans);
 
 /**
  * @param seeds initial groups (singletons, or pinned persons' faces); merged in place

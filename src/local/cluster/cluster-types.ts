@@ -12,6 +12,17 @@ export interface ClusterFace {
   pinnedPersonId: string | null;
   /** "Not this person" edits: this face must never be assigned to these persons. */
   rejectedPersonIds: string[];
+  /**
+   * A video face (a track's unit): the spans its track is seen in. Two faces of one video may share a
+   * person when their spans never overlap (video-sightings.ts). Absent for a photo's face.
+   */
+  spans?: readonly SeenSpan[];
+}
+
+/** A span of a video in which a face (its track) is seen; the album's Appearance. */
+export interface SeenSpan {
+  fromSeconds: number;
+  toSeconds: number;
 }
 
 /** A face as the store holds it: its clustering state and the distinct content it shows. */

@@ -9,7 +9,9 @@ import type { ClusterChanges, ClusterFace, ClusterPerson, StoredFaceState } from
  * its unit's person, so each copy is still listed in that person's photos.
  *
  * A video's kept faces of one track (video-faces.ts) are one unit the same way: its first (best) face
- * speaks for the track, and every face of the track lands on its person.
+ * speaks for the track, and every face of the track lands on its person. The unit carries the track's
+ * spans, so two tracks of one video never seen at one time may share a person (VideoSightings), while
+ * the video is still one photo id to the 3-photo rule.
  *
  * A unit is the copy with the lowest face id (its embedding is every copy's embedding); its photo is the
  * first photo of that content; its constraints combine the copies': a pin of any copy (lowest id first),
@@ -50,6 +52,8 @@ export class DistinctContent {
         personId,
         pinnedPersonId: list.find((s) => s.pinnedPersonId !== null)?.pinnedPersonId ?? null,
         rejectedPersonIds: [...new Set(list.flatMap((s) => s.rejectedPersonIds))],
+        // A track's faces share its spans: two tracks of one video may share a person when never seen at one time.
+        ...(first.spans === undefined ? {} : { spans: first.spans }),
       });
     }
   }

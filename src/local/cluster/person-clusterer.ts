@@ -34,7 +34,7 @@
  *    then small groups of the faces left over that stand apart from all others (isolatedGroups), then the
  *    rest join (attachThreshold with the ratio test, or strongJoin).
  *  - A person is founded only by ≥ minFaces clusterable faces from ≥ minFaces different photos.
- *  - Two faces of one photo never share a person (except where a user pinned them).
+ *  - Two faces of one photo (of one video: seen at one time) never share a person (except where a user pinned them).
  *  - pinnedPersonId always wins; rejectedPersonIds are never joined; persons with mergedInto are never
  *    reused and resolve to their target; persons flagged userEdited (named/hidden) keep their id first
  *    when a re-cluster reshapes groups.
@@ -42,12 +42,13 @@
  *    widen a person.
  *  - Optionally (hubGate, off by default), generic faces near the embedding space's mean are handled as non-clusterable.
  */
-import { agglomerate, canMerge, mergeGroup, type SeedGroup } from './agglomerate';
+import { agglomerate, canMerge, clashes, mergeGroup, type SeedGroup } from './agglomerate';
 import { CentroidStats, type Linkage, linkPoint } from './centroid-stats';
-import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster-types';
+import type { ClusterChanges, ClusterFace, ClusterPerson, SeenSpan } from './cluster-types';
 import { matchGroupsToPersons } from './match-persons';
 import { newPersonId } from './person-id';
 import { euclidean, VectorIndex } from './vector-index';
+import { sightingSpans, VideoSightings } from './video-sightings';
 
 export interface ClustererOptions {
   /** How a face or group is compared with a person or group (see centroid-stats.ts). */
@@ -247,6 +248,8 @@ interface FaceState {
   rejected: Set<string>;
   /** Whether this face's vector is in its person's stats (decided when it joined). */
   inStats: boolean;
+  /** A video face: its track's spans (video-sightings.ts); undefined for a photo's face. */
+  spans: readonly SeenSpan[] | undefined;
 }
 
 interface PersonState {
@@ -256,6 +259,7 @@ interface PersonState {
   members: Set<number>;
   /** photoId → number of member faces from it. */
   photos: Map<number, number>;
+  sightings: VideoSightings;
   stats: CentroidStats;
 }
 
@@ -443,6 +447,7 @@ export class PersonClusterer {
             faceIds: [],
             stats: new CentroidStats(o.dim),
             photoIds: new Set(),
+            sightings: new VideoSightings(),
             pinnedPersonId: p,
             rejected: new Set(),
           });
@@ -451,6 +456,7 @@ export class PersonClusterer {
         seed.faceIds.push(st.id);
         seed.stats.add(st.embedding);
         seed.photoIds.add(st.photoId);
+        seed.sightings!.add(st.id, st.photoId, st.spans);
         for (const r of this.resolvedRejections(st)) seed.rejected.add(r);
         seedOf.set(st.id, s);
       } else if (st.clusterable) {
@@ -460,6 +466,7 @@ export class PersonClusterer {
           faceIds: [st.id],
           stats,
           photoIds: new Set([st.photoId]),
+          sightings: this.sightingsOf([st]),
           pinnedPersonId: null,
           rejected: this.resolvedRejections(st),
           heldBy: st.personId === null ? new Set() : new Set([this.resolve(st.personId)]),
@@ -548,9 +555,11 @@ export class PersonClusterer {
         for (const id of out) {
           const st = this.faces.get(id)!;
           g.stats.remove(st.embedding);
-          g.photoIds.delete(st.photoId);
+          g.sightings?.remove(st.id, st.photoId);
         }
         g.faceIds = g.faceIds.filter((id) => !gone.has(id));
+        // Two tracks of one video may both be members: a video leaves with its last one.
+        g.photoIds = new Set(g.faceIds.map((id) => this.faces.get(id)!.photoId));
       }
     }
 
@@ -634,7 +643,7 @@ export class PersonClusterer {
         if (pid === undefined || seen.has(pid)) continue;
         seen.add(pid);
         const g = groupOfPerson.get(pid)!;
-        if (this.rejects(st, pid) || g.photoIds.has(st.photoId)) continue;
+        if (this.rejects(st, pid) || clashes(g, st.photoId, st.spans)) continue;
         const link = linkPoint(g.stats, st.embedding, this.opts.linkage);
         const isMember = (id: number) => target.get(id) === pid;
         if (
@@ -650,7 +659,9 @@ export class PersonClusterer {
       }
       if (best !== null) {
         target.set(st.id, best);
-        groupOfPerson.get(best)!.photoIds.add(st.photoId);
+        const g = groupOfPerson.get(best)!;
+        g.photoIds.add(st.photoId);
+        g.sightings?.add(st.id, st.photoId, st.spans);
       }
     }
 
@@ -814,6 +825,12 @@ export class PersonClusterer {
     return out;
   }
 
+  private sightingsOf(faces: FaceState[]): VideoSightings {
+    const out = new VideoSightings();
+    for (const st of faces) out.add(st.id, st.photoId, st.spans);
+    return out;
+  }
+
   private makeState(f: ClusterFace): FaceState {
     return {
       id: f.id,
@@ -824,6 +841,7 @@ export class PersonClusterer {
       pinnedPersonId: f.pinnedPersonId === null ? null : this.resolve(f.pinnedPersonId),
       rejected: new Set(f.rejectedPersonIds),
       inStats: false,
+      spans: sightingSpans(f.spans),
     };
   }
 
@@ -847,6 +865,7 @@ export class PersonClusterer {
         userEdited: false,
         members: new Set(),
         photos: new Map(),
+        sightings: new VideoSightings(),
         stats: new CentroidStats(this.opts.dim),
       };
       this.persons.set(id, p);
@@ -875,6 +894,7 @@ export class PersonClusterer {
       const c = (old.photos.get(st.photoId) ?? 1) - 1;
       if (c <= 0) old.photos.delete(st.photoId);
       else old.photos.set(st.photoId, c);
+      old.sightings.remove(st.id, st.photoId);
       if (st.inStats) old.stats.remove(st.embedding);
       st.inStats = false;
       log?.touched.add(old.id);
@@ -884,6 +904,7 @@ export class PersonClusterer {
       const p = this.ensurePerson(personId);
       p.members.add(st.id);
       p.photos.set(st.photoId, (p.photos.get(st.photoId) ?? 0) + 1);
+      p.sightings.add(st.id, st.photoId, st.spans);
       st.inStats = st.clusterable || st.pinnedPersonId !== null;
       if (st.inStats) p.stats.add(st.embedding);
       log?.touched.add(personId);
@@ -912,7 +933,8 @@ export class PersonClusterer {
       if (!pid || seen.has(pid)) continue;
       seen.add(pid);
       const p = this.persons.get(pid)!;
-      if (p.mergedInto !== null || this.rejects(st, pid) || p.photos.has(st.photoId)) continue;
+      if (p.mergedInto !== null || this.rejects(st, pid)) continue;
+      if (p.photos.has(st.photoId) && !p.sightings.admits(st.photoId, st.spans)) continue;
       const link = linkPoint(p.stats, st.embedding, this.opts.linkage);
       const isMember = (id: number) => this.faces.get(id)?.personId === pid;
       const ls = this.opts.localSpread;
@@ -1017,6 +1039,7 @@ export class PersonClusterer {
         faceIds: [m.id],
         stats,
         photoIds: new Set([m.photoId]),
+        sightings: this.sightingsOf([m]),
         pinnedPersonId: null,
         rejected: new Set(m.rejected),
       };

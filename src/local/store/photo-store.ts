@@ -483,7 +483,7 @@ export class PhotoStore {
     const rows = this.db
       .prepare(
         `SELECT f.id, f.photo_id, f.idx, c.first AS content_photo_id, f.clusterable, f.person_id, f.pinned_person_id,
-          f.rejected_person_ids, a.track
+          f.rejected_person_ids, a.track, a.spans
         FROM faces f JOIN photos p ON p.id = f.photo_id JOIN analysis_faces a ON a.hash = p.hash AND a.idx = f.idx
         JOIN (SELECT hash, MIN(id) AS first FROM photos GROUP BY hash) c ON c.hash = p.hash
         WHERE f.not_a_face = 0 ORDER BY f.id`,
@@ -498,9 +498,11 @@ export class PhotoStore {
       pinned_person_id: string | null;
       rejected_person_ids: string;
       track: number | null;
+      spans: string | null;
     }[];
     return rows.map((r) => ({
       track: r.track,
+      ...(r.track === null ? {} : { spans: r.spans ? (JSON.parse(r.spans) as Appearance[]) : [] }),
       id: r.id,
       photoId: r.photo_id,
       contentPhotoId: r.content_photo_id,
