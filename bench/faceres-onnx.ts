@@ -13,9 +13,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
 import { loadFaceModels } from '../src/local/engine/face-models';
-import { GraphBuilder, type Padding, tfjsOutSide, tfjsPads } from '../src/local/engine/onnx/graph-builder';
+import {
+  GraphBuilder,
+  oihw,
+  type Padding,
+  tfjsOutSide,
+  tfjsPads,
+} from '../src/local/engine/onnx/graph-builder';
 import { encodeModel } from '../src/local/engine/onnx/onnx-proto';
-import type { Weights } from '../src/local/engine/onnx/tfjs-weights';
+import { readWeightGroups, type WeightGroup, type Weights } from '../src/local/engine/onnx/tfjs-weights';
 import { DATASETS } from './quality-folds';
 
 interface TfNode {
@@ -24,48 +30,12 @@ interface TfNode {
   input?: string[];
   attr?: { strides?: { list: { i: string[] } }; padding?: { s: string } };
 }
-interface Manifest {
-  paths: string[];
-  weights: { name: string; shape: number[]; quantization?: { dtype: string } }[];
-}
 
 const SIDE = 224;
 const flags = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
   flags.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
 const nFaces = Number(flags.get('faces') ?? 40);
-
-/** IEEE half → float. */
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
-
-/** A tfjs graph model's weights (float32 or float16-quantized), by node name. */
-function graphWeights(dir: string, manifest: Manifest[]): Weights {
-  const out: Weights = new Map();
-  for (const g of manifest) {
-    const bin = Buffer.concat(g.paths.map((p) => readFileSync(path.join(dir, p))));
-    let at = 0;
-    for (const w of g.weights) {
-      const n = w.shape.reduce((a, b) => a * b, 1);
-      const values = new Float32Array(n);
-      if (w.quantization?.dtype === 'float16') {
-        for (let i = 0; i < n; i++) values[i] = half(bin.readUInt16LE(at + 2 * i));
-        at += 2 * n;
-      } else if (!w.quantization) {
-        for (let i = 0; i < n; i++) values[i] = bin.readFloatLE(at + 4 * i);
-        at += 4 * n;
-      } else throw new Error(`faceres: ${w.name} quantized as ${w.quantization.dtype}`);
-      out.set(w.name, { shape: w.shape, values });
-    }
-  }
-  return out;
-}
 
 /** The graph up to the 1024-d `global_pooling/Mean`, NHWC in (pixels 0–255), as ONNX. */
 function faceresOnnx(nodes: TfNode[], weights: Weights): Uint8Array {
@@ -101,15 +71,8 @@ function faceresOnnx(nodes: TfNode[], weights: Weights): Uint8Array {
         // tfjs [kh, kw, in, out] (depthwise: [kh, kw, c, 1]) → ONNX [out, in/group, kh, kw].
         const co = depthwise ? ci : cm;
         const cin = depthwise ? 1 : ci;
-        const w = new Float32Array(f.values.length);
-        for (let h = 0; h < kh; h++)
-          for (let v = 0; v < kw; v++)
-            for (let i = 0; i < ci; i++)
-              for (let o = 0; o < cm; o++) {
-                const val = f.values[((h * kw + v) * ci + i) * cm + o]!;
-                const [oo, ii] = depthwise ? [i, 0] : [o, i];
-                w[((oo * cin + ii) * kh + h) * kw + v] = val;
-              }
+        // A depthwise [kh, kw, c, 1] is a grouped conv whose multiplier 1 takes the "in" place (as GraphBuilder.separable).
+        const w = oihw(depthwise ? { shape: [kh, kw, 1, ci], values: f.values } : f);
         y = g.op('Conv', [x!, g.constant(w, [co, cin, kh, kw])], {
           kernel_shape: [kh, kw],
           strides: [stride, stride],
@@ -161,9 +124,12 @@ const modelsDir = path.join(
 );
 const json = JSON.parse(readFileSync(path.join(modelsDir, 'faceres.json'), 'utf8')) as {
   modelTopology: { node: TfNode[] };
-  weightsManifest: Manifest[];
+  weightsManifest: WeightGroup[];
 };
-const onnxBytes = faceresOnnx(json.modelTopology.node, graphWeights(modelsDir, json.weightsManifest));
+const onnxBytes = faceresOnnx(
+  json.modelTopology.node,
+  readWeightGroups(modelsDir, json.weightsManifest, 'faceres.json'),
+);
 const ort = await import('onnxruntime-node');
 const session = await ort.InferenceSession.create(onnxBytes, {
   intraOpNumThreads: 1,

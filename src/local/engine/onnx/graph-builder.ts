@@ -19,7 +19,7 @@ export function tfjsOutSide(side: number, k: number, stride: number, padding: Pa
 }
 
 /** tfjs filters [kh, kw, in, out] → ONNX [out, in, kh, kw], each output channel times `scale[o]` (1 if absent). */
-function oihw(f: { shape: number[]; values: Float32Array }, scale?: Float32Array): Float32Array {
+export function oihw(f: { shape: number[]; values: Float32Array }, scale?: Float32Array): Float32Array {
   const [kh, kw, ci, co] = f.shape as [number, number, number, number];
   const w = new Float32Array(f.values.length);
   for (let h = 0; h < kh; h++)
