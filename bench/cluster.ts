@@ -5,11 +5,18 @@
  *
  *   npm run bench:cluster [-- --sizes 10000,100000] [--twin-test on|off] [--before-issue-17]
  *   --before-issue-17: the clusterer without issue 17's defaults (isolated groups' crowd limit, localSpread)
+ *   --fused: 1152-d vectors as an album clusters when every face has Human's faceres vector (face-api's 128-d
+ *            part as usual, plus a synthetic 1024-d unit part: same person ~0.66 apart, others ~1.4)
  */
 import os from 'node:os';
 import type { ClusterFace } from '../src/local/cluster/cluster-types';
 import { PersonClusterer } from '../src/local/cluster/person-clusterer';
-import { SYNTHETIC_THRESHOLDS, SyntheticIdentities } from '../test/support/synthetic-faces';
+import {
+  Gaussian,
+  mulberry32,
+  SYNTHETIC_THRESHOLDS,
+  SyntheticIdentities,
+} from '../test/support/synthetic-faces';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,9 +29,38 @@ interface Synthetic {
   identities: number;
 }
 
+/**
+ * faceres-like second vectors: an identity centre plus noise, unit length. Noise sd 0.53 × the centre's gives
+ * two faces of one person a cosine of ~0.78 (~0.66 apart, as faceres measured on faces-dev); two people ~1.4.
+ */
+class SyntheticSecond {
+  private readonly g = new Gaussian(mulberry32(7));
+  private readonly centres = new Map<number, Float32Array>();
+
+  face(identity: number): Float32Array {
+    let c = this.centres.get(identity);
+    if (!c) {
+      c = Float32Array.from({ length: secondDim }, () => this.g.next());
+      this.centres.set(identity, c);
+    }
+    const v = c.map((x) => x + this.g.next() * 0.53);
+    const n = Math.hypot(...v);
+    return v.map((x) => x / n);
+  }
+}
+
+/** [√w·a, s·√(1−w)·b]: the fused vector (w 0.6, s 0.56), built here before the album had its own. */
+function fused(a: Float32Array, b: Float32Array): Float32Array {
+  const v = new Float32Array(a.length + b.length);
+  for (let i = 0; i < a.length; i++) v[i] = a[i]! * Math.sqrt(0.6);
+  for (let i = 0; i < b.length; i++) v[a.length + i] = b[i]! * 0.56 * Math.sqrt(0.4);
+  return v;
+}
+
 /** Identity sizes: Pareto-like (a few huge, many small), plus ~15% of faces from 1–2-image distractors. */
 function makeFaces(n: number, seed: number): Synthetic {
   const s = new SyntheticIdentities(seed);
+  const second = withSecond ? new SyntheticSecond() : null;
   const faces: ClusterFace[] = [];
   const truth = new Map<number, number>();
   let photoId = 1;
@@ -53,7 +89,7 @@ function makeFaces(n: number, seed: number): Synthetic {
       faces.push({
         id,
         photoId,
-        embedding: s.face(p.id),
+        embedding: second ? fused(s.face(p.id), second.face(p.id)) : s.face(p.id),
         clusterable: s.rnd() > 0.1,
         personId: null,
         pinnedPersonId: null,
@@ -97,7 +133,12 @@ function run(n: number): void {
   const base = faces.slice(0, n - incrementalCount);
   const late = faces.slice(n - incrementalCount);
 
-  const c = new PersonClusterer({ ...SYNTHETIC_THRESHOLDS, twinTest, ...before17 });
+  const c = new PersonClusterer({
+    ...SYNTHETIC_THRESHOLDS,
+    twinTest,
+    ...before17,
+    ...(withSecond ? { dim: 128 + secondDim } : {}),
+  });
   let t = performance.now();
   const cpuLoad0 = process.cpuUsage();
   c.load(base, []);
@@ -132,6 +173,7 @@ function run(n: number): void {
       faces: n,
       twinTest: c.opts.twinTest,
       beforeIssue17: process.argv.includes('--before-issue-17'),
+      dim: c.opts.dim,
       identities,
       genMs: Math.round(tGen),
       loadIndexMs: Math.round(tLoad),
@@ -162,6 +204,9 @@ const sizes = arg('sizes', '10000,100000').split(',').map(Number);
 const twinArg = arg('twin-test', 'on');
 if (twinArg !== 'on' && twinArg !== 'off') throw new Error(`--twin-test takes on or off, not ${twinArg}`);
 const twinTest = twinArg === 'on';
+const withSecond = process.argv.includes('--fused');
+/** Length of the second part (1024 = faceres as is; less = a projection of it). */
+const secondDim = Number(arg('second-dim', '1024'));
 const before17 = process.argv.includes('--before-issue-17')
   ? { isolatedGroups: { threshold: 0.55, ratio: 1.08 }, localSpread: null }
   : {};

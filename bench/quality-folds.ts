@@ -146,16 +146,18 @@ export interface FoldScore {
   scores: QualityScores;
 }
 
+/** `vectors`: the photos as the clusterer sees them in a fold (fused vectors; default: as they are). */
 export function scoreFolds(
   all: ExportPhoto[],
   manifest: ManifestRow[],
   k: number,
   scenario: Scenario,
   opts: Partial<ClustererOptions>,
+  vectors: (fold: number, photos: ExportPhoto[]) => ExportPhoto[] = (_, photos) => photos,
 ): FoldScore[] {
   return Array.from({ length: k }, (_, fold) => {
     const photos = foldPhotos(all, k, fold, scenario);
-    return { fold, scores: score(buildTruth(photos, manifest), fullPass(photos, opts)) };
+    return { fold, scores: score(buildTruth(photos, manifest), fullPass(vectors(fold, photos), opts)) };
   });
 }
 

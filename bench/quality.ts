@@ -28,8 +28,10 @@
  *                                                 disjoint folds of faces-dev, normal and stranger-heavy
  *                                                 (--scenario normal|strangers|both); --analyses defaults to
  *                                                 .bench/analyses.db (made once, ~20 min on a busy machine)
- *   --second file.db --fuse w,s[,proj[,seed]]         with --folds: cluster face-api's vectors fused with Human's faceres
- *                                                 (made by bench:second-vectors; bench/second-embedding.ts)
+ *   --fuse w,s[,pca] [--second file.db]            with --folds: cluster face-api's vectors fused with Human's faceres
+ *                                                 (from the analyses' own `second` column, or a file made by
+ *                                                 bench:second-vectors; pca = principal components kept, fitted
+ *                                                 per fold on the other folds; bench/second-embedding.ts)
  *   npm run bench:quality -- --export file.json   score an existing export (`face-album export --embeddings`):
  *                                                 its personIds, plus PersonClusterer run directly on its embeddings
  *
@@ -50,6 +52,7 @@ import {
   bothDatasetsPhotos,
   bothManifests,
   type FoldScore,
+  foldOf,
   foldTable,
   type Scenario,
   scoreFolds,
@@ -64,7 +67,7 @@ import {
   score,
   type Truth,
 } from './quality-score';
-import { fusePhotos, parseFusion, readSecondVectors } from './second-embedding';
+import { foldFusion, parseFusion, readSecondVectors } from './second-embedding';
 
 const DATASET = path.resolve('../shared/datasets/faces-dev');
 
@@ -289,14 +292,20 @@ async function crossValidate(): Promise<void> {
   const names = arg('candidates')?.split(',') ?? Object.keys(CANDIDATES);
   for (const n of names)
     if (!(n in CANDIDATES)) throw new Error(`no candidate ${n}: ${Object.keys(CANDIDATES).join(', ')}`);
-  let all = await bothDatasetsPhotos(analyses);
-  const second = arg('second');
-  let dim: number | undefined;
+  const all = await bothDatasetsPhotos(analyses);
+  const second = arg('second') ?? (arg('fuse') ? analyses : undefined);
+  let fused: ReturnType<typeof foldFusion> | null = null;
   if (second !== undefined) {
     const fusion = parseFusion(arg('fuse') ?? '0.7,0.58');
-    ({ photos: all, dim } = fusePhotos(all, readSecondVectors(second), fusion));
+    // A fold's basis is fitted on faces-dev photos of the other folds (never on strangers or the fold itself).
+    const training = (fold: number) =>
+      all.filter((p) => {
+        const [set, folder] = p.path.split('/');
+        return set === 'faces-dev' && foldOf(folder!, k) !== fold;
+      });
+    fused = foldFusion(readSecondVectors(second), fusion, training);
     console.log(
-      `fused with ${second}: w ${fusion.w}, s ${fusion.s}, projection ${fusion.proj ? `${fusion.proj} (seed ${fusion.seed})` : 'none'} (${dim} dims)`,
+      `fused with ${second}: w ${fusion.w}, s ${fusion.s}, ${fusion.pca ? `${fusion.pca} principal components of faceres` : 'all of faceres'} (${fused.dim(all)} dims)`,
     );
   }
   if (scenarios.includes('strangers') && !all.some((p) => p.path.startsWith('faces-strangers/')))
@@ -307,9 +316,9 @@ async function crossValidate(): Promise<void> {
   const base = clustererOptions();
   const t0 = performance.now();
   for (const name of names) {
-    const opts = { ...base, ...CANDIDATES[name]!, ...(dim === undefined ? {} : { dim }) };
+    const opts = { ...base, ...CANDIDATES[name]!, ...(fused ? { dim: fused.dim(all) } : {}) };
     const byScenario = scenarios.map(
-      (sc) => [sc, scoreFolds(all, manifest, k, sc, opts)] as [Scenario, FoldScore[]],
+      (sc) => [sc, scoreFolds(all, manifest, k, sc, opts, fused?.forFold)] as [Scenario, FoldScore[]],
     );
     console.log(`\n${foldTable(name, byScenario)}`);
     for (const [sc, fs] of byScenario) {

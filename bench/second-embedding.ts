@@ -1,101 +1,126 @@
 /**
- * A second embedding for the cross-validation (issue 17): Human's 1024-d `faceres` vector of every face of the
- * bench analyses.db, and the fused vectors bench:quality --folds clusters when given `--second`.
+ * A second embedding for the cross-validation (issue 17): Human's 1024-d `faceres` vector of every face, and
+ * the fused vectors bench:quality --folds clusters.
  *
  * Fusion is concatenation: [√w · a, s · √(1 − w) · b] for face-api's 128-d `a` and faceres' unit `b`, so a
  * squared distance is w · d_a² + (1 − w) · s² · d_b², and the clusterer's average linkage, ratio tests and
  * thresholds run unchanged on the blend. `s` brings faceres' euclidean distances (same person ~0.66) to
- * face-api's scale (~0.43). `proj` > 0 first maps `b` to that many dimensions by a seeded Gaussian random
- * projection (what a 100k-face album could afford in memory and index time).
+ * face-api's scale (~0.43). `pca` > 0 first projects `b` onto its top principal components (what a 100k-face
+ * album can afford: bench:cluster --fused), fitted per fold on the OTHER folds' faces only, so a fold is never
+ * scored with a basis that saw it.
  */
 import Database from 'better-sqlite3';
-import { mulberry32 } from '../test/support/synthetic-faces';
+import { projectOnBasis, type SecondBasis } from '../src/local/cluster/second-basis';
 import type { ExportPhoto } from './quality-score';
+import { fitSecondBasis } from './second-basis-fit';
 
 export interface Fusion {
   w: number;
   s: number;
-  proj: number;
-  /** Seed of the projection. */
-  seed: number;
+  /** Principal components kept of the second vector (0 = all of it). */
+  pca: number;
 }
 
-/** `w,s[,proj[,seed]]` → Fusion. */
+/** `w,s[,pca]` → Fusion. */
 export function parseFusion(v: string): Fusion {
-  const [w, s, proj = 0, seed = 17] = v.split(',').map(Number);
-  if (!(w! > 0 && w! < 1) || !(s! > 0) || !Number.isInteger(proj) || proj < 0)
-    throw new Error(`--fuse takes w,s[,proj[,seed]] with 0 < w < 1, s > 0, proj a whole number; not ${v}`);
-  return { w: w!, s: s!, proj, seed };
+  const [w, s, pca = 0] = v.split(',').map(Number);
+  if (!(w! > 0 && w! < 1) || !(s! > 0) || !Number.isInteger(pca) || pca < 0)
+    throw new Error(`--fuse takes w,s[,pca] with 0 < w < 1, s > 0, pca a whole number; not ${v}`);
+  return { w: w!, s: s!, pca };
 }
 
-/** The second vectors (unit length) of a file made by bench/second-vectors.ts, keyed `path#idx`. */
+const unit = (e: Buffer): Float32Array => {
+  const v = new Float32Array(e.buffer.slice(e.byteOffset, e.byteOffset + e.byteLength));
+  let n = 0;
+  for (const x of v) n += x * x;
+  n = Math.sqrt(n);
+  return v.map((x) => x / n);
+};
+
+/**
+ * The second vectors (unit length), keyed `path#idx`: from the `second` table of a file made by
+ * bench/second-vectors.ts, or from `analysis_faces.second` of an album.db whose engine made them.
+ */
 export function readSecondVectors(file: string): Map<string, Float32Array> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const out = new Map<string, Float32Array>();
-    const rows = db.prepare('SELECT path, idx, embedding FROM second WHERE embedding IS NOT NULL').all() as {
-      path: string;
-      idx: number;
-      embedding: Buffer;
-    }[];
-    for (const r of rows) {
-      const e = r.embedding;
-      const v = new Float32Array(e.buffer.slice(e.byteOffset, e.byteOffset + e.byteLength));
-      let n = 0;
-      for (const x of v) n += x * x;
-      n = Math.sqrt(n);
-      for (let i = 0; i < v.length; i++) v[i]! /= n;
-      out.set(`${r.path}#${r.idx}`, v);
-    }
-    return out;
+    const table = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'second'`).get();
+    const rows = db
+      .prepare(
+        table
+          ? 'SELECT path, idx, embedding AS v FROM second WHERE embedding IS NOT NULL'
+          : `SELECT p.path, af.idx, af.second AS v FROM photos p JOIN analysis_faces af ON af.hash = p.hash
+             WHERE af.second IS NOT NULL`,
+      )
+      .all() as { path: string; idx: number; v: Buffer }[];
+    return new Map(rows.map((r) => [`${r.path}#${r.idx}`, unit(r.v)]));
   } finally {
     db.close();
   }
 }
 
-/** A seeded Gaussian projection of `dim`-d vectors to `proj` dimensions (distances kept in expectation). */
-function projector(dim: number, proj: number, seed: number): (v: Float32Array) => Float32Array {
-  const rnd = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(rnd() || 1e-12)) * Math.cos(2 * Math.PI * rnd());
-  const rows = Array.from({ length: proj }, () => Float32Array.from({ length: dim }, gauss));
-  const k = 1 / Math.sqrt(proj);
-  return (v) =>
-    Float32Array.from(rows, (r) => {
-      let d = 0;
-      for (let i = 0; i < dim; i++) d += r[i]! * v[i]!;
-      return d * k;
-    });
-}
-
-/**
- * The photos with every face's embedding replaced by its fused vector, and that vector's length. A face
- * with an embedding but no second vector is an error: the second file was made from another analyses.db.
- */
-export function fusePhotos(
+/** The photos with every face's embedding replaced by its fused vector ([√w·a, s·√(1−w)·b]). */
+function fuse(
   photos: ExportPhoto[],
   second: Map<string, Float32Array>,
   f: Fusion,
-): { photos: ExportPhoto[]; dim: number } {
-  let project: ((v: Float32Array) => Float32Array) | null = null;
-  let dim = 0;
-  const out = photos.map((p) => ({
+  basis: SecondBasis | null,
+): ExportPhoto[] {
+  const wa = Math.sqrt(f.w);
+  const wb = f.s * Math.sqrt(1 - f.w);
+  return photos.map((p) => ({
     ...p,
     faces: p.faces.map((face) => {
       if (!face.embedding || face.embedding.length === 0) return face;
       const b0 = second.get(`${p.path}#${face.idx}`);
       if (!b0)
         throw new Error(`no second vector for ${p.path} face ${face.idx}: remake it from this analyses.db`);
-      project ??= f.proj > 0 ? projector(b0.length, f.proj, f.seed) : (v) => v;
-      const b = project(b0);
+      const b = basis ? projectOnBasis(basis, b0) : b0;
       const a = face.embedding;
-      const v = new Array<number>(a.length + b.length);
-      const wa = Math.sqrt(f.w);
-      const wb = f.s * Math.sqrt(1 - f.w);
-      for (let i = 0; i < a.length; i++) v[i] = a[i]! * wa;
-      for (let i = 0; i < b.length; i++) v[a.length + i] = b[i]! * wb;
-      dim = v.length;
-      return { ...face, embedding: v };
+      return { ...face, embedding: [...a.map((x) => x * wa), ...Array.from(b, (x) => x * wb)] };
     }),
   }));
-  return { photos: out, dim };
+}
+
+/**
+ * Fused photos per fold: `forFold(fold, photos)` fuses a fold's photos, projecting the second vectors onto
+ * a basis fitted on the faces of `training(fold)` (the other folds' photos) when `f.pca` > 0. One basis per
+ * fold, shared by every scenario and candidate.
+ */
+export function foldFusion(
+  second: Map<string, Float32Array>,
+  f: Fusion,
+  training: (fold: number) => ExportPhoto[],
+): {
+  dim: (photos: ExportPhoto[]) => number;
+  forFold: (fold: number, photos: ExportPhoto[]) => ExportPhoto[];
+} {
+  const bases = new Map<number, SecondBasis>();
+  const basisOf = (fold: number): SecondBasis | null => {
+    if (f.pca === 0) return null;
+    let b = bases.get(fold);
+    if (!b) {
+      const vectors = training(fold).flatMap((p) =>
+        p.faces.flatMap((face) => {
+          const v = face.embedding?.length ? second.get(`${p.path}#${face.idx}`) : undefined;
+          return v ? [v] : [];
+        }),
+      );
+      const t0 = performance.now();
+      b = fitSecondBasis(vectors, f.pca);
+      console.log(
+        `  fold ${fold}: ${f.pca} components fitted on ${vectors.length} faces of the other folds (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      );
+      bases.set(fold, b);
+    }
+    return b;
+  };
+  return {
+    dim: (photos) => {
+      const a = photos.flatMap((p) => p.faces).find((face) => face.embedding?.length)?.embedding?.length ?? 0;
+      const b = f.pca || (second.values().next().value?.length ?? 0);
+      return a + b;
+    },
+    forFold: (fold, photos) => fuse(photos, second, f, basisOf(fold)),
+  };
 }
