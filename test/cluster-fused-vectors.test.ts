@@ -17,8 +17,12 @@ import type { AnalyzedPhoto, FaceEngine } from '../src/local/engine/face-engine'
 import { PhotoFolder } from '../src/local/folder/photo-folder';
 import { reanalyse } from '../src/local/indexing/reanalysis';
 import type { FaceClusterer } from '../src/local/local-backend';
+import { FaceThumbnails } from '../src/local/media/face-thumbnails';
+import { findFfmpeg } from '../src/local/video/ffmpeg-binary';
+import { VideoAnalyzer } from '../src/local/video/video-analyzer';
 import { collapseVideoFaces, DEFAULT_COLLAPSE } from '../src/local/video/video-faces';
 import { captureLogs } from './support/log-capture';
+import { makeClip } from './support/make-clip';
 import { SyntheticAlbum, syntheticBox } from './support/synthetic-album';
 import { Gaussian, mulberry32, syntheticFace } from './support/synthetic-faces';
 
@@ -326,4 +330,63 @@ describe('face-album reanalyse', () => {
     expect(attributes('h-a1')).toEqual({ emotion: { value: 'happy', confidence: 0.9 } });
     expect(attributes('h-a0')).toEqual({});
   });
+
+  it("fills a video's faces too, each from the re-run's face of the same frame", async () => {
+    const ff = await findFfmpeg({});
+    if (!ff.ok) throw new Error(ff.reason);
+    const a = album();
+    const root = join(a.dir, 'photos');
+    mkdirSync(root, { recursive: true });
+    await makeClip(ff.path, join(root, 'clip.mp4'), [{ image: null, seconds: 4 }], {
+      width: 320,
+      height: 240,
+      codec: 'h264',
+    });
+    // An engine that sees one face in every frame, with or without a second vector.
+    const { embedding, second: vector } = PHOTO_SET[0]!.face;
+    const frameEngine = (withSecond: boolean): FaceEngine => ({
+      concurrency: 1,
+      close: async () => {},
+      analyze: async () => ({
+        width: 320,
+        height: 240,
+        takenAt: null,
+        faces: [
+          syntheticFace(embedding, {
+            box: { left: 100, top: 60, width: 80, height: 90 },
+            ...(withSecond ? { second: vector } : {}),
+          }),
+        ],
+      }),
+    });
+    const videoOf = (withSecond: boolean) =>
+      new VideoAnalyzer({
+        engine: async () => frameEngine(withSecond),
+        stills: new FaceThumbnails(join(a.dir, 'thumbnails')),
+      });
+    const old = await videoOf(false).analyze(join(root, 'clip.mp4'), 'h-clip', logs.log);
+    expect(old.faces.length).toBeGreaterThan(1);
+    a.photos.saveVideoAnalysis('h-clip', old);
+    a.photos.upsertPhoto('clip.mp4', 'h-clip', { size: 1, mtimeMs: 1 }, () => true);
+    const ids = a.faceIdsOf('clip.mp4');
+    expect(a.photos.vectorPairsOf(ids).size).toBe(0);
+
+    const deps = {
+      photos: a.photos,
+      folder: new PhotoFolder(root),
+      engine: async () => frameEngine(true),
+      log: logs.log,
+    };
+    // An album that does not analyse videos leaves them as they are.
+    expect(await reanalyse(deps)).toMatchObject({ analyses: 0, fused: false });
+    expect(await reanalyse({ ...deps, video: videoOf(true) })).toMatchObject({
+      analyses: 1,
+      faces: ids.length,
+      unmatched: 0,
+      seconds: ids.length,
+      fused: true,
+    });
+    const pairs = a.photos.vectorPairsOf(ids);
+    expect(ids.map((id) => pairs.get(id)?.second)).toEqual(ids.map(() => vector));
+  }, 60_000);
 });

@@ -221,6 +221,7 @@ export class LocalBackend implements AlbumBackend {
       photos: this.deps.photos,
       folder: this.deps.folder,
       engine: this.deps.engine,
+      ...(this.deps.video ? { video: this.deps.video } : {}),
       log,
     });
   }

@@ -259,26 +259,30 @@ export class PhotoStore {
   /**
    * Analyses made before the engine read face attributes or computed second vectors (a face with
    * `attributes` or `second` NULL), each with one path that shows it, after `afterHash` in hash order:
-   * what `face-album reanalyse` works through.
+   * what `face-album reanalyse` works through. Videos' only when `videos` (the album analyses them).
    */
-  analysesToReanalyse(afterHash: string, limit: number): { hash: string; path: string }[] {
+  analysesToReanalyse(
+    afterHash: string,
+    limit: number,
+    videos: boolean,
+  ): { hash: string; path: string; mediaType: MediaType }[] {
     return this.db
       .prepare(
-        `SELECT a.hash, (SELECT path FROM photos p WHERE p.hash = a.hash ORDER BY id LIMIT 1) AS path
-        FROM analyses a WHERE a.hash > ? AND a.rejected_reason IS NULL AND a.media_type = 'image'
+        `SELECT a.hash, (SELECT path FROM photos p WHERE p.hash = a.hash ORDER BY id LIMIT 1) AS path, a.media_type AS mediaType
+        FROM analyses a WHERE a.hash > ? AND a.rejected_reason IS NULL AND (a.media_type = 'image' OR ?)
           AND EXISTS (SELECT 1 FROM analysis_faces af WHERE af.hash = a.hash AND (af.attributes IS NULL OR af.second IS NULL))
           AND EXISTS (SELECT 1 FROM photos p WHERE p.hash = a.hash)
         ORDER BY a.hash LIMIT ?`,
       )
-      .all(afterHash, limit) as { hash: string; path: string }[];
+      .all(afterHash, videos ? 1 : 0, limit) as { hash: string; path: string; mediaType: MediaType }[];
   }
 
-  /** Stored boxes of one analysis, by face index (to match a re-run's faces to them). */
-  analysisBoxes(hash: string): { idx: number; box: Box }[] {
+  /** Stored boxes of one analysis (and a video face's time), by face index (to match a re-run's faces to them). */
+  analysisBoxes(hash: string): { idx: number; box: Box; timeSeconds: number | null }[] {
     return (
       this.db
         .prepare(
-          'SELECT idx, box_left, box_top, box_width, box_height FROM analysis_faces WHERE hash = ? ORDER BY idx',
+          'SELECT idx, box_left, box_top, box_width, box_height, time_seconds FROM analysis_faces WHERE hash = ? ORDER BY idx',
         )
         .all(hash) as {
         idx: number;
@@ -286,10 +290,12 @@ export class PhotoStore {
         box_top: number;
         box_width: number;
         box_height: number;
+        time_seconds: number | null;
       }[]
     ).map((r) => ({
       idx: r.idx,
       box: { left: r.box_left, top: r.box_top, width: r.box_width, height: r.box_height },
+      timeSeconds: r.time_seconds,
     }));
   }
 
