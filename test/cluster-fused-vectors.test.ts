@@ -189,16 +189,22 @@ describe('clustering on fused vectors', () => {
     expect(vectorsLogged()).toEqual([{ vectors: 'face-api', dim: 128 }]);
   });
 
-  it('a face without a second vector arriving in a fused album re-clusters it on face-api vectors', async () => {
-    // Incremental passes only (as in an album of more than FULL_PASS_BELOW_FACES faces): the switch itself
-    // must bring the full pass.
-    const a = album(() => clusteringSession({}, { fullBelowFaces: 0 }));
+  /**
+   * A fused album, then a face without a second vector: the album is re-clustered on face-api vectors.
+   * Its clusterer runs incremental passes only (as in an album of more than FULL_PASS_BELOW_FACES faces):
+   * the switch itself must bring the full pass.
+   */
+  async function arrivalSwitchesBack(a: SyntheticAlbum): Promise<void> {
     fill(a);
     await cluster(a);
     expect(people(a)).toEqual(TWO_PEOPLE);
     a.addPhoto('b3.jpg', 'h-b3', [faceApi()]);
     await cluster(a);
     expect(people(a)).toEqual([[...ONE_PERSON[0]!, 'b3.jpg'].sort()]);
+  }
+
+  it('a face without a second vector arriving in a fused album re-clusters it on face-api vectors', async () => {
+    await arrivalSwitchesBack(album(() => clusteringSession({}, { fullBelowFaces: 0 })));
     expect(vectorsLogged()).toEqual([
       { vectors: 'fused', dim: FUSED_DIM },
       { vectors: 'face-api', dim: 128 },
@@ -208,13 +214,9 @@ describe('clustering on fused vectors', () => {
   it('in the clustering thread too', async () => {
     const thread = new ClusterThread(logs.log);
     threads.push(thread);
-    const a = album((dbFile) => thread.clusterer('album', dbFile, { session: { fullBelowFaces: 0 } }));
-    fill(a);
-    await cluster(a);
-    expect(people(a)).toEqual(TWO_PEOPLE);
-    a.addPhoto('b3.jpg', 'h-b3', [faceApi()]);
-    await cluster(a);
-    expect(people(a)).toEqual([[...ONE_PERSON[0]!, 'b3.jpg'].sort()]);
+    await arrivalSwitchesBack(
+      album((dbFile) => thread.clusterer('album', dbFile, { session: { fullBelowFaces: 0 } })),
+    );
     expect(vectorsLogged().map((v) => v.vectors)).toEqual(['fused', 'face-api']);
   }, 60_000);
 });
