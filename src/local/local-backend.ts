@@ -29,7 +29,13 @@ import type {
 } from '../album/types';
 import type { Logger } from '../log/logger';
 import { albumClusterData } from './cluster/album-cluster-data';
-import type { ClusterChanges, ClusterFace, ClusterPerson, VectorKind } from './cluster/cluster-types';
+import type {
+  ClusterChanges,
+  ClusterFace,
+  ClusterPerson,
+  VectorKind,
+  VectorKinds,
+} from './cluster/cluster-types';
 import { DistinctSource } from './cluster/distinct-content';
 import { nearestPeople, similarityOf } from './cluster/face-search';
 import { newPersonId } from './cluster/person-id';
@@ -65,7 +71,7 @@ export interface ClusterSource {
    * The vectors every face has (`available`) and those the album's people were last clustered on in full
    * (`clustered`); absent: face-api's for both.
    */
-  vectorKinds?(): { available: VectorKind; clustered: VectorKind };
+  vectorKinds?(): VectorKinds;
 }
 
 /** What the backend needs from the clusterer: the changes for the store's current faces and persons. */

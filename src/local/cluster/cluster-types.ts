@@ -55,6 +55,12 @@ export interface ClusterPerson {
  */
 export type VectorKind = 'face-api' | 'fused';
 
+/** The vectors every face has now, and those the album's people were last clustered on in full. */
+export interface VectorKinds {
+  available: VectorKind;
+  clustered: VectorKind;
+}
+
 /** A change the backend must persist: face → person (null = unassigned), and persons to create/delete. */
 export interface ClusterChanges {
   assignments: { faceId: number; personId: string | null }[];

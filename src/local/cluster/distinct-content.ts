@@ -5,6 +5,7 @@ import type {
   ClusterPerson,
   StoredFaceState,
   VectorKind,
+  VectorKinds,
 } from './cluster-types';
 
 /**
@@ -99,7 +100,7 @@ export interface StoredClusterData {
   faceStates(): StoredFaceState[];
   embeddings(faceIds: number[], vectors?: VectorKind): Map<number, Float32Array>;
   persons(): ClusterPerson[];
-  vectorKinds?(): { available: VectorKind; clustered: VectorKind };
+  vectorKinds?(): VectorKinds;
 }
 
 /**
@@ -124,7 +125,7 @@ export class DistinctSource implements ClusterSource {
   embeddings = (faceIds: number[], vectors?: VectorKind): Map<number, Float32Array> =>
     this.store.embeddings(faceIds, vectors);
 
-  vectorKinds = (): { available: VectorKind; clustered: VectorKind } =>
+  vectorKinds = (): VectorKinds =>
     this.store.vectorKinds?.() ?? { available: 'face-api', clustered: 'face-api' };
 
   persons = (): ClusterPerson[] => this.store.persons();
