@@ -23,6 +23,7 @@ import { VideoAnalyzer } from '../src/local/video/video-analyzer';
 import { collapseVideoFaces, DEFAULT_COLLAPSE } from '../src/local/video/video-faces';
 import { captureLogs } from './support/log-capture';
 import { makeClip } from './support/make-clip';
+import { recordStatements } from './support/record-statements';
 import { SyntheticAlbum, syntheticBox } from './support/synthetic-album';
 import { Gaussian, mulberry32, syntheticFace } from './support/synthetic-faces';
 
@@ -149,6 +150,20 @@ describe('the second vector column', () => {
       expect(pairs.get(id)!.embedding).toEqual(kept[i]!.embedding);
     });
     expect(a.photos.everyFaceHasSecond()).toBe(true);
+  });
+
+  it('asking whether any face lacks one walks the faces without one, never every face', () => {
+    const a = album();
+    fill(a, ['a0.jpg']);
+    const statements = recordStatements(a.db);
+    a.photos.everyFaceHasSecond();
+    statements.stop();
+    expect(statements).toHaveLength(1);
+    const plan = (a.db.prepare(`EXPLAIN QUERY PLAN ${statements[0]!.sql}`).all() as { detail: string }[]).map(
+      (r) => r.detail,
+    );
+    expect(plan[0]).toBe('SCAN a USING INDEX analysis_faces_without_second');
+    expect(plan.slice(1).every((d) => d.startsWith('SEARCH'))).toBe(true);
   });
 
   it('a face marked "not a face" does not keep an album off fused vectors', () => {
