@@ -345,8 +345,13 @@ describe('local store: person photos and name search', () => {
     photos.upsertPhoto('c/3.jpg', 'c3', { size: 3, mtimeMs: 3 }, () => true);
     assign();
     expect(cover()).toBe(4);
-    // Attributes arriving later (reanalyse) move the cover too: the smile turns out to be closed eyes.
-    photos.setAttributes('c3', new Map([[0, { eyes: { value: 'closed', confidence: 0.9 } }]]));
+    // Attributes arriving later (reanalyse, for an analysis made before they were read) move the cover
+    // too: the smile turns out to be closed eyes.
+    db.prepare(`UPDATE analysis_faces SET attributes = NULL WHERE hash = 'c3'`).run();
+    photos.fillReanalysis(
+      'c3',
+      new Map([[0, { attributes: { eyes: { value: 'closed', confidence: 0.9 } } }]]),
+    );
     expect(cover()).toBe(3);
   });
 });

@@ -28,7 +28,14 @@ import type {
   UnknownGroupRecord,
 } from '../album/types';
 import type { Logger } from '../log/logger';
-import type { ClusterChanges, ClusterFace, ClusterPerson } from './cluster/cluster-types';
+import { albumClusterData } from './cluster/album-cluster-data';
+import type {
+  ClusterChanges,
+  ClusterFace,
+  ClusterPerson,
+  VectorKind,
+  VectorKinds,
+} from './cluster/cluster-types';
 import { DistinctSource } from './cluster/distinct-content';
 import { nearestPeople, similarityOf } from './cluster/face-search';
 import { newPersonId } from './cluster/person-id';
@@ -41,8 +48,8 @@ import {
   ImageRejectedError,
 } from './engine/face-engine';
 import type { PhotoFolder } from './folder/photo-folder';
-import { type AttributeBackfillResult, backfillAttributes } from './indexing/attribute-backfill';
 import { NO_FFMPEG, PhotoIndexer } from './indexing/photo-indexer';
+import { type ReanalysisResult, reanalyse } from './indexing/reanalysis';
 import type { EditLogStore, Recorded, Snapshot } from './store/edit-log-store';
 import type { FaceEditsStore } from './store/face-edits-store';
 import type { PeopleStore } from './store/people-store';
@@ -57,8 +64,14 @@ import { unionSpans } from './video/video-faces';
 /** The store as the clusterer reads it: face states first, embeddings only for the faces it needs. */
 export interface ClusterSource {
   faceStates(): Omit<ClusterFace, 'embedding'>[];
-  embeddings(faceIds: number[]): Map<number, Float32Array>;
+  /** The faces' vectors of that kind (face-api's when not given); a face without one is left out. */
+  embeddings(faceIds: number[], vectors?: VectorKind): Map<number, Float32Array>;
   persons(): ClusterPerson[];
+  /**
+   * The vectors every face has (`available`) and those the album's people were last clustered on in full
+   * (`clustered`); absent: face-api's for both.
+   */
+  vectorKinds?(): VectorKinds;
 }
 
 /** What the backend needs from the clusterer: the changes for the store's current faces and persons. */
@@ -208,12 +221,13 @@ export class LocalBackend implements AlbumBackend {
       : Promise.resolve({ ok: false, reason: 'this album does not analyse videos' });
   }
 
-  /** `face-album reanalyse`: face attributes for analyses made before the engine read them. */
-  reanalyseAttributes(log: Logger): Promise<AttributeBackfillResult> {
-    return backfillAttributes({
+  /** `face-album reanalyse`: face attributes and second vectors for analyses made before the engine made them. */
+  reanalyse(log: Logger): Promise<ReanalysisResult> {
+    return reanalyse({
       photos: this.deps.photos,
       folder: this.deps.folder,
       engine: this.deps.engine,
+      ...(this.deps.video ? { video: this.deps.video } : {}),
       log,
     });
   }
@@ -322,11 +336,7 @@ export class LocalBackend implements AlbumBackend {
       for (let attempt = 1; ; attempt++) {
         const editsBefore = this.editCount;
         // The clusterer sees each distinct face once, however many copies of its photo the folder holds.
-        source = new DistinctSource({
-          faceStates: () => photos.clusterFaceStates(),
-          embeddings: (ids) => photos.embeddingsOf(ids),
-          persons: () => people.clusterPersons(),
-        });
+        source = new DistinctSource(albumClusterData(photos, people));
         raw = await this.deps.clusterer.cluster({ source, full });
         if (this.editCount === editsBefore) break;
         // Not applied and not committed(): the clusterer's next pass starts again from what the store holds.
@@ -342,6 +352,7 @@ export class LocalBackend implements AlbumBackend {
       const writing = performance.now();
       const changes = source.expand(raw);
       const result = people.applyClusterChanges(changes);
+      if (changes.fullPass) log.info('clustering.vectors', changes.fullPass);
       if (changes.unknownGroups) this.deps.unknownFaces.replaceGroups(changes.unknownGroups);
       const writeMs = Math.round(performance.now() - writing);
       this.facesVersion++;

@@ -30,8 +30,16 @@ const quiet = {
   },
 };
 
-function detected(embedding: Float32Array, i: number): DetectedFace {
-  return syntheticFace(embedding, { box: { left: 10 + i * 120, top: 10, width: 100, height: 110 } });
+/** A face of a synthetic photo: its face-api embedding, or that and its second vector. */
+export type SyntheticVectors = Float32Array | { embedding: Float32Array; second: Float32Array };
+
+/** Where the synthetic album puts face `i` of a photo. */
+export const syntheticBox = (i: number) => ({ left: 10 + i * 120, top: 10, width: 100, height: 110 });
+
+function detected(face: SyntheticVectors, i: number): DetectedFace {
+  return face instanceof Float32Array
+    ? syntheticFace(face, { box: syntheticBox(i) })
+    : syntheticFace(face.embedding, { box: syntheticBox(i), second: face.second });
 }
 
 export class SyntheticAlbum {
@@ -74,7 +82,7 @@ export class SyntheticAlbum {
   }
 
   /** Stores the analysis of content `hash` (once) and a photo at `file` showing it; returns its face ids. */
-  addPhoto(file: string, hash: string, faces: Float32Array[]): number[] {
+  addPhoto(file: string, hash: string, faces: SyntheticVectors[]): number[] {
     if (!this.photos.findAnalysis(hash))
       this.photos.saveAnalysis(hash, {
         width: 600,

@@ -207,7 +207,9 @@ export function buildProgram(): Command {
 
   program
     .command('reanalyse')
-    .description('give face attributes (emotion, mouth, eyes) to photos analysed before they were read')
+    .description(
+      'give face attributes (emotion, mouth, eyes) and second identity vectors to photos analysed before the engine made them',
+    )
     .addOption(photosOption())
     .addOption(dataOption())
     .addOption(libraryOption())
@@ -215,10 +217,15 @@ export function buildProgram(): Command {
     .action(async (o: AlbumFlags & { logFormat: LogFormatChoice }, cmd: Command) => {
       // Writes analyses: never beside a running `start` or `scan` (which write them too).
       await eachLockedAlbum(o, cmd, 'reanalyse', rootLogger(o.logFormat), async (backend, log) => {
-        const r = await backend.reanalyseAttributes(log);
+        const r = await backend.reanalyse(log);
         process.stdout.write(
-          `face-album: reanalysed ${r.analyses} photos (${r.faces} faces, ${r.unmatched} not found again, ${r.skipped} skipped)\n`,
+          `face-album: reanalysed ${r.analyses} photos (${r.faces} faces, ${r.unmatched} not found again, ${r.skipped} skipped; ${r.seconds} second vectors)\n`,
         );
+        // The next clustering pass (at the next start, or `recluster`) re-clusters on fused vectors.
+        if (r.fused && r.seconds > 0)
+          process.stdout.write(
+            'face-album: every face has both vectors: people are re-clustered on them next\n',
+          );
       });
     });
 

@@ -49,6 +49,18 @@ export interface ClusterPerson {
   userEdited?: boolean;
 }
 
+/**
+ * What a pass compares faces by: face-api's 128-d embeddings, or those fused with each face's second
+ * vector (fused-vectors.ts), which an album uses only when every face it clusters has one.
+ */
+export type VectorKind = 'face-api' | 'fused';
+
+/** The vectors every face has now, and those the album's people were last clustered on in full. */
+export interface VectorKinds {
+  available: VectorKind;
+  clustered: VectorKind;
+}
+
 /** A change the backend must persist: face → person (null = unassigned), and persons to create/delete. */
 export interface ClusterChanges {
   assignments: { faceId: number; personId: string | null }[];
@@ -60,4 +72,10 @@ export interface ClusterChanges {
    * for the "Unknown faces" review. Absent: the pass did not group them (the stored grouping stays).
    */
   unknownGroups?: number[][];
+  /**
+   * Set when the pass re-clustered every face: the vectors it clustered on and their length. The backend
+   * logs it and the store keeps the kind (the album's people were made on it), so a session in a later
+   * process knows to re-cluster in full when the album's vectors have changed since.
+   */
+  fullPass?: { vectors: VectorKind; dim: number };
 }

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import type { FaceClusterer } from '../local-backend';
 import { PeopleStore } from '../store/people-store';
 import { PhotoStore } from '../store/photo-store';
+import { albumClusterData } from './album-cluster-data';
 import type { FromThread, ToThread } from './cluster-thread-protocol';
 import type { ClusterChanges } from './cluster-types';
 import { clusteringSession } from './clustering-session';
@@ -30,19 +31,23 @@ function run(msg: Extract<ToThread, { type: 'cluster' }>): void {
     db.pragma('busy_timeout = 5000');
     const photos = new PhotoStore(db);
     const people = new PeopleStore(db, (path) => path);
-    // Face states and persons from one snapshot. Embeddings are read later, outside it: a face's
-    // embedding never changes, and a face deleted since is simply not found (the session skips it).
-    const { states, persons } = db.transaction(() => ({
-      states: photos.clusterFaceStates(),
-      persons: people.clusterPersons(),
+    const data = albumClusterData(photos, people);
+    // Face states, persons and the vectors they all have from one snapshot. Embeddings are read later,
+    // outside it: a face's vectors never change but for a second one added (reanalyse), and a face deleted
+    // since is simply not found (the session skips it).
+    const { states, persons, kinds } = db.transaction(() => ({
+      states: data.faceStates(),
+      persons: data.persons(),
+      kinds: data.vectorKinds(),
     }))();
     // The clusterer sees each distinct face once, however many copies of its photo the folder holds.
     let embeddings = 0;
     const source = new DistinctSource({
       faceStates: () => states,
       persons: () => persons,
-      embeddings: (ids) => {
-        const found = photos.embeddingsOf(ids);
+      vectorKinds: () => kinds,
+      embeddings: (ids, vectors) => {
+        const found = data.embeddings(ids, vectors);
         embeddings += found.size;
         return found;
       },

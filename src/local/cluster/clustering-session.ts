@@ -1,5 +1,6 @@
 import type { ClusterSource, FaceClusterer } from '../local-backend';
-import type { ClusterChanges, ClusterFace } from './cluster-types';
+import type { ClusterChanges, ClusterFace, VectorKind } from './cluster-types';
+import { clusterOptionsFor, dimOf } from './fused-vectors';
 import { type ClustererOptions, PersonClusterer } from './person-clusterer';
 
 /** Folds the changes of several clusterer operations into one (later assignments win). */
@@ -52,17 +53,32 @@ export interface SessionOptions {
  * assigned faces are loaded as they are and every unassigned face is added again, so a person can be
  * founded by faces that arrived across several runs. While the album is small (`fullBelowFaces`) a kept
  * clusterer takes the new faces and then re-clusters in full, so its index is not rebuilt either.
+ *
+ * A session clusters on one kind of vectors (fused-vectors.ts): fused ones while every face has a second
+ * vector, else face-api's, each with its own options (`opts` overrides both). When the kind a pass finds
+ * differs from the session's — or, for a session's first pass, from the one the album's people were last
+ * clustered on in full (a reanalyse completed the album, a face without a second vector arrived) — the
+ * pass rebuilds and re-clusters every face on the new kind: a clusterer never holds two lengths of vector.
  */
 export function clusteringSession(
   opts: Partial<ClustererOptions> = {},
   { fullBelowFaces = FULL_PASS_BELOW_FACES }: SessionOptions = {},
 ): FaceClusterer {
-  let session: { clusterer: PersonClusterer; seen: Map<number, SeenFace> } | null = null;
-  let pending: { clusterer: PersonClusterer; states: SeenFace[]; changes: ClusterChanges } | null = null;
+  interface Kept {
+    clusterer: PersonClusterer;
+    vectors: VectorKind;
+  }
+  let session: (Kept & { seen: Map<number, SeenFace> }) | null = null;
+  let pending: (Kept & { states: SeenFace[]; changes: ClusterChanges }) | null = null;
+  /** Told with the changes of a pass that re-clustered every face (ClusterChanges.fullPass). */
+  const fullPass = (vectors: VectorKind) => ({ vectors, dim: dimOf(vectors, opts) });
 
-  const rebuild = (source: ClusterSource, states: SeenFace[], full: boolean) => {
-    const clusterer = new PersonClusterer(opts);
-    const embeddings = source.embeddings(states.map((s) => s.id));
+  const rebuild = (source: ClusterSource, states: SeenFace[], full: boolean, vectors: VectorKind) => {
+    const clusterer = new PersonClusterer(clusterOptionsFor(vectors, opts));
+    const embeddings = source.embeddings(
+      states.map((s) => s.id),
+      vectors,
+    );
     const faces = states
       .filter((s) => embeddings.has(s.id))
       .map((s) => ({ ...s, embedding: embeddings.get(s.id)! }));
@@ -72,7 +88,10 @@ export function clusteringSession(
     if (full || placed.length === 0)
       return {
         clusterer,
-        changes: combine([clusterer.load(faces, source.persons()), clusterer.recluster()]),
+        changes: {
+          ...combine([clusterer.load(faces, source.persons()), clusterer.recluster()]),
+          fullPass: fullPass(vectors),
+        },
       };
     const waiting = faces.filter((f) => f.personId === null && f.pinnedPersonId === null);
     return {
@@ -84,21 +103,25 @@ export function clusteringSession(
   return {
     cluster({ source, full }: { source: ClusterSource; full: boolean }): ClusterChanges {
       const states = source.faceStates();
+      const kinds = source.vectorKinds?.() ?? { available: 'face-api', clustered: 'face-api' };
+      const vectors = kinds.available;
       const current = session;
       session = null; // until the backend confirms the changes are stored
       pending = null;
       const small = states.length < fullBelowFaces;
+      const switched = vectors !== (current?.vectors ?? kinds.clustered);
       const reusable =
         !full &&
+        !switched &&
         current !== null &&
         states.every((s) => {
           const seen = current.seen.get(s.id);
           return !seen || sameState(seen, s);
         });
       if (!reusable || !current) {
-        const rebuilt = rebuild(source, states, full || small);
+        const rebuilt = rebuild(source, states, full || small || switched, vectors);
         const changes = withUnknownGroups(rebuilt.clusterer, rebuilt.changes);
-        pending = { clusterer: rebuilt.clusterer, states, changes };
+        pending = { clusterer: rebuilt.clusterer, vectors, states, changes };
         return changes;
       }
       const ids = new Set(states.map((s) => s.id));
@@ -110,16 +133,20 @@ export function clusteringSession(
       );
       const fresh = states.filter((s) => !current.seen.has(s.id));
       const toAdd = [...waiting, ...fresh].sort((a, b) => a.id - b.id);
-      const embeddings = source.embeddings(toAdd.map((s) => s.id));
-      const changes = combine([
+      const embeddings = source.embeddings(
+        toAdd.map((s) => s.id),
+        vectors,
+      );
+      const changes: ClusterChanges = combine([
         current.clusterer.removeFaces([...removed, ...waiting.map((s) => s.id)]),
         current.clusterer.addFaces(
           toAdd.filter((s) => embeddings.has(s.id)).map((s) => ({ ...s, embedding: embeddings.get(s.id)! })),
         ),
         ...(small ? [current.clusterer.recluster()] : []),
       ]);
+      if (small) changes.fullPass = fullPass(vectors);
       withUnknownGroups(current.clusterer, changes);
-      pending = { clusterer: current.clusterer, states, changes };
+      pending = { clusterer: current.clusterer, vectors, states, changes };
       return changes;
     },
     committed(): void {
@@ -128,7 +155,7 @@ export function clusteringSession(
       const seen = new Map<number, SeenFace>();
       for (const s of pending.states)
         seen.set(s.id, assigned.has(s.id) ? { ...s, personId: assigned.get(s.id)! } : s);
-      session = { clusterer: pending.clusterer, seen };
+      session = { clusterer: pending.clusterer, vectors: pending.vectors, seen };
       pending = null;
     },
   };

@@ -1,5 +1,12 @@
 import type { ClusterSource } from '../local-backend';
-import type { ClusterChanges, ClusterFace, ClusterPerson, StoredFaceState } from './cluster-types';
+import type {
+  ClusterChanges,
+  ClusterFace,
+  ClusterPerson,
+  StoredFaceState,
+  VectorKind,
+  VectorKinds,
+} from './cluster-types';
 
 /**
  * Copies of one photo (same bytes saved twice, re-shared, backed up into another folder) are one photo
@@ -91,8 +98,9 @@ export class DistinctContent {
 /** What the store holds for clustering: one state per stored face, copies included. */
 export interface StoredClusterData {
   faceStates(): StoredFaceState[];
-  embeddings(faceIds: number[]): Map<number, Float32Array>;
+  embeddings(faceIds: number[], vectors?: VectorKind): Map<number, Float32Array>;
   persons(): ClusterPerson[];
+  vectorKinds?(): VectorKinds;
 }
 
 /**
@@ -114,7 +122,11 @@ export class DistinctSource implements ClusterSource {
     return this.content.units;
   };
 
-  embeddings = (faceIds: number[]): Map<number, Float32Array> => this.store.embeddings(faceIds);
+  embeddings = (faceIds: number[], vectors?: VectorKind): Map<number, Float32Array> =>
+    this.store.embeddings(faceIds, vectors);
+
+  vectorKinds = (): VectorKinds =>
+    this.store.vectorKinds?.() ?? { available: 'face-api', clustered: 'face-api' };
 
   persons = (): ClusterPerson[] => this.store.persons();
 

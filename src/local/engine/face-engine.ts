@@ -22,6 +22,8 @@ export interface DetectedFace {
   attributes: FaceAttributes;
   /** Identity embedding (face-api recognition net, 128-d; compare with euclidean distance). */
   embedding: Float32Array;
+  /** Human's faceres identity vector, 1024-d, unit length; absent from analyses made before it. */
+  second?: Float32Array;
 }
 
 export interface AnalyzedPhoto {

@@ -6,6 +6,7 @@ import { PEOPLE_LIST_INDEXES } from './people-list';
 import { migratePeopleNames } from './people-names';
 import { migratePersonPhotos } from './person-photos';
 import { migratePersonStats } from './person-stats';
+import { migrateSecondVector } from './second-vector-column';
 import { migrateNotAFace, UNKNOWN_FACES_SQL } from './unknown-faces-schema';
 import { migrateVideoColumns } from './video-columns';
 
@@ -118,6 +119,7 @@ export function openDatabase(file: string): Db {
   db.exec('DROP INDEX IF EXISTS faces_person');
   // Attributes first: the cover rank the person figures are ordered by reads them.
   migrateFaceAttributes(db);
+  migrateSecondVector(db);
   migrateNotAFace(db);
   migratePersonStats(db);
   migratePersonPhotos(db);

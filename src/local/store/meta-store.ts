@@ -9,7 +9,9 @@ export type MetaKey =
   /** Bumped on every change to the set of faces (PhotoStore). */
   | 'generation'
   /** The generation the last successful clustering saw (TaskStore). */
-  | 'clustered_generation';
+  | 'clustered_generation'
+  /** The vectors the last full clustering pass ran on, a VectorKind (PeopleStore); absent: face-api's. */
+  | 'clustered_vectors';
 
 /** The only code that reads or writes the `meta` table: small named values of one album. */
 export class MetaStore {

@@ -1,8 +1,9 @@
 import { AlbumError, notFound } from '../../album/errors';
 import type { Page, PeopleQuery, PersonPatch, PersonRecord } from '../../album/types';
-import type { ClusterChanges, ClusterPerson } from '../cluster/cluster-types';
+import type { ClusterChanges, ClusterPerson, VectorKind } from '../cluster/cluster-types';
 import { type FaceConstraints, mergeFace, rejectFace } from '../cluster/user-edits';
 import { type Db, groupCommitOf } from './database';
+import { MetaStore } from './meta-store';
 import { encodePeopleCursor, peoplePageSql, sortKeyOf } from './people-list';
 import { indexPersonName, queryPart } from './people-names';
 import { PersonPhotos } from './person-photos';
@@ -60,12 +61,14 @@ export type Touching = (touched: { faceIds: number[]; personIds: string[] }) => 
 export class PeopleStore {
   /** Which photos each person is in, newest first (person-photos.ts). */
   readonly photos: PersonPhotos;
+  private readonly meta: MetaStore;
 
   constructor(
     private readonly db: Db,
     private readonly uriOf: (path: string) => string,
   ) {
     this.photos = new PersonPhotos(db);
+    this.meta = new MetaStore(db);
   }
 
   list(q: PeopleQuery): Page<PersonRecord> {
@@ -260,6 +263,11 @@ export class PeopleStore {
     ).map((r) => ({ id: r.id, mergedInto: r.merged_into, userEdited: r.edited === 1 }));
   }
 
+  /** The vectors the album's people were last clustered on in full (before fused vectors: face-api's). */
+  clusteredVectors(): VectorKind {
+    return this.meta.get('clustered_vectors') === 'fused' ? 'fused' : 'face-api';
+  }
+
   /** Persists one clustering result; returns how many persons were created and how many changed. */
   applyClusterChanges(changes: ClusterChanges): { created: number; updated: number; deleted: number } {
     this.ownCommit();
@@ -296,6 +304,7 @@ export class PeopleStore {
       );
       for (const id of new Set([...changes.emptiedPersons, ...changes.createdPersons]))
         deleted += drop.run(id).changes;
+      if (changes.fullPass) this.meta.set('clustered_vectors', changes.fullPass.vectors);
       return {
         created,
         updated: [...touched].filter((id) => !changes.createdPersons.includes(id)).length,

@@ -37,6 +37,12 @@ export interface StoredPhoto {
   durationSeconds: number | null;
 }
 
+/** What a re-run of the engine gives a stored face (`face-album reanalyse`). */
+export interface ReanalysedFace {
+  attributes: FaceAttributes;
+  second?: Float32Array;
+}
+
 export interface StoredFace extends FaceRecord {
   photoId: number;
   clusterable: boolean;
@@ -122,7 +128,7 @@ const toStoredPhoto = (r: PhotoRow): StoredPhoto => ({
 });
 
 const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-/** The analysis_faces columns from box_left to embedding, in table order: photos and video faces alike. */
+/** The analysis_faces columns from box_left to second, as the INSERTs list them: photos and video faces alike. */
 const faceColumns = (f: Omit<DetectedFace, 'attributes'>) => [
   f.box.left,
   f.box.top,
@@ -137,6 +143,8 @@ const faceColumns = (f: Omit<DetectedFace, 'attributes'>) => [
   f.quality,
   f.sharpness,
   toBlob(f.embedding),
+  // NULL: the engine gave none (an analysis from before it did; second-vector-column.ts).
+  f.second ? toBlob(f.second) : null,
 ];
 const fromBlob = (b: Buffer): Float32Array =>
   new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
@@ -209,7 +217,7 @@ export class PhotoStore {
   saveAnalysis(hash: string, analysis: AnalyzedPhoto): void {
     const insertFace =
       this.db.prepare(`INSERT INTO analysis_faces (hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender,
-      yaw, pitch, roll, quality, sharpness, embedding, attributes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+      yaw, pitch, roll, quality, sharpness, embedding, second, attributes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
     this.writes.run(() => {
       this.db.prepare('DELETE FROM analyses WHERE hash = ?').run(hash);
       this.db
@@ -225,8 +233,8 @@ export class PhotoStore {
   saveVideoAnalysis(hash: string, video: AnalyzedVideo): void {
     const insertFace =
       this.db.prepare(`INSERT INTO analysis_faces (hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender,
-      yaw, pitch, roll, quality, sharpness, embedding, attributes, time_seconds, track, spans)
-      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+      yaw, pitch, roll, quality, sharpness, embedding, second, attributes, time_seconds, track, spans)
+      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
     this.writes.run(() => {
       this.db.prepare('DELETE FROM analyses WHERE hash = ?').run(hash);
       this.db
@@ -249,27 +257,32 @@ export class PhotoStore {
   }
 
   /**
-   * Analyses made before the engine read face attributes (`attributes` NULL), each with one path that
-   * shows it, after `afterHash` in hash order: what `face-album reanalyse` works through.
+   * Analyses made before the engine read face attributes or computed second vectors (a face with
+   * `attributes` or `second` NULL), each with one path that shows it, after `afterHash` in hash order:
+   * what `face-album reanalyse` works through. Videos' only when `videos` (the album analyses them).
    */
-  analysesWithoutAttributes(afterHash: string, limit: number): { hash: string; path: string }[] {
+  analysesToReanalyse(
+    afterHash: string,
+    limit: number,
+    videos: boolean,
+  ): { hash: string; path: string; mediaType: MediaType }[] {
     return this.db
       .prepare(
-        `SELECT a.hash, (SELECT path FROM photos p WHERE p.hash = a.hash ORDER BY id LIMIT 1) AS path
-        FROM analyses a WHERE a.hash > ? AND a.rejected_reason IS NULL AND a.media_type = 'image'
-          AND EXISTS (SELECT 1 FROM analysis_faces af WHERE af.hash = a.hash AND af.attributes IS NULL)
+        `SELECT a.hash, (SELECT path FROM photos p WHERE p.hash = a.hash ORDER BY id LIMIT 1) AS path, a.media_type AS mediaType
+        FROM analyses a WHERE a.hash > ? AND a.rejected_reason IS NULL AND (a.media_type = 'image' OR ?)
+          AND EXISTS (SELECT 1 FROM analysis_faces af WHERE af.hash = a.hash AND (af.attributes IS NULL OR af.second IS NULL))
           AND EXISTS (SELECT 1 FROM photos p WHERE p.hash = a.hash)
         ORDER BY a.hash LIMIT ?`,
       )
-      .all(afterHash, limit) as { hash: string; path: string }[];
+      .all(afterHash, videos ? 1 : 0, limit) as { hash: string; path: string; mediaType: MediaType }[];
   }
 
-  /** Stored boxes of one analysis, by face index (to match a re-run's faces to them). */
-  analysisBoxes(hash: string): { idx: number; box: Box }[] {
+  /** Stored boxes of one analysis (and a video face's time), by face index (to match a re-run's faces to them). */
+  analysisBoxes(hash: string): { idx: number; box: Box; timeSeconds: number | null }[] {
     return (
       this.db
         .prepare(
-          'SELECT idx, box_left, box_top, box_width, box_height FROM analysis_faces WHERE hash = ? ORDER BY idx',
+          'SELECT idx, box_left, box_top, box_width, box_height, time_seconds FROM analysis_faces WHERE hash = ? ORDER BY idx',
         )
         .all(hash) as {
         idx: number;
@@ -277,19 +290,39 @@ export class PhotoStore {
         box_top: number;
         box_width: number;
         box_height: number;
+        time_seconds: number | null;
       }[]
     ).map((r) => ({
       idx: r.idx,
       box: { left: r.box_left, top: r.box_top, width: r.box_width, height: r.box_height },
+      timeSeconds: r.time_seconds,
     }));
   }
 
-  /** Sets the attributes of an analysis's faces (by index) and of the person rows of every photo showing it. */
-  setAttributes(hash: string, byIdx: Map<number, FaceAttributes>): void {
-    this.writes.run(() => {
-      const set = this.db.prepare('UPDATE analysis_faces SET attributes = ? WHERE hash = ? AND idx = ?');
-      for (const { idx } of this.analysisBoxes(hash))
-        set.run(JSON.stringify(byIdx.get(idx) ?? {}), hash, idx);
+  /**
+   * Fills what an analysis's faces lack from a re-run (by face index): attributes still NULL take the
+   * re-run's (`{}` for a face it did not find again, so it is not asked again), a second vector still NULL
+   * takes the re-run's (a face not found again keeps none). What a face has is kept. The person rows of
+   * every photo showing it follow the attributes. Returns the number of faces given a second vector.
+   */
+  fillReanalysis(hash: string, byIdx: Map<number, ReanalysedFace>): number {
+    return this.writes.run(() => {
+      const lacking = this.db
+        .prepare('SELECT idx FROM analysis_faces WHERE hash = ? AND second IS NULL')
+        .pluck()
+        .all(hash) as number[];
+      const set = this.db.prepare(
+        'UPDATE analysis_faces SET attributes = COALESCE(attributes, ?), second = COALESCE(second, ?) WHERE hash = ? AND idx = ?',
+      );
+      for (const { idx } of this.analysisBoxes(hash)) {
+        const found = byIdx.get(idx);
+        set.run(
+          JSON.stringify(found?.attributes ?? {}),
+          found?.second ? toBlob(found.second) : null,
+          hash,
+          idx,
+        );
+      }
       // Closed eyes or a smile move a face in its person's cover order (cover-rank.ts).
       this.db
         .prepare(
@@ -305,6 +338,7 @@ export class PhotoStore {
           WHERE photo_id IN (SELECT id FROM photos WHERE hash = ?)`,
         )
         .run(hash);
+      return lacking.filter((idx) => byIdx.get(idx)?.second).length;
     });
   }
 
@@ -514,19 +548,57 @@ export class PhotoStore {
     }));
   }
 
+  /** Face-api's 128-d embedding of each face found. */
   embeddingsOf(faceIds: number[]): Map<number, Float32Array> {
     const out = new Map<number, Float32Array>();
+    this.eachVectorRow(faceIds, 'a.embedding', (r) => out.set(r.id, fromBlob(r.embedding)));
+    return out;
+  }
+
+  /** Both identity vectors of each face found that has a second one (faces without it are left out). */
+  vectorPairsOf(faceIds: number[]): Map<number, { embedding: Float32Array; second: Float32Array }> {
+    const out = new Map<number, { embedding: Float32Array; second: Float32Array }>();
+    this.eachVectorRow(faceIds, 'a.embedding, a.second', (r) => {
+      if (r.second) out.set(r.id, { embedding: fromBlob(r.embedding), second: fromBlob(r.second) });
+    });
+    return out;
+  }
+
+  /** The clusterer asks for up to every face at once: read in slices of 10k ids. */
+  private eachVectorRow(
+    faceIds: number[],
+    columns: string,
+    each: (r: { id: number; embedding: Buffer; second?: Buffer | null }) => void,
+  ): void {
     const query = this.db.prepare(
-      `SELECT f.id, a.embedding FROM ${FACE_JOIN} WHERE f.id IN (SELECT value FROM json_each(?))`,
+      `SELECT f.id, ${columns} FROM ${FACE_JOIN} WHERE f.id IN (SELECT value FROM json_each(?))`,
     );
-    for (let i = 0; i < faceIds.length; i += 10_000) {
+    for (let i = 0; i < faceIds.length; i += 10_000)
       for (const r of query.all(JSON.stringify(faceIds.slice(i, i + 10_000))) as {
         id: number;
         embedding: Buffer;
+        second?: Buffer | null;
       }[])
-        out.set(r.id, fromBlob(r.embedding));
-    }
-    return out;
+        each(r);
+  }
+
+  /**
+   * Whether every face a clustering pass compares (all but those marked "not a face") has a second
+   * vector: the album may then cluster on fused vectors. Reads the partial index of faces without one
+   * (second-vector-column.ts), so it costs next to nothing whatever the album's size.
+   */
+  everyFaceHasSecond(): boolean {
+    return (
+      this.db
+        .prepare(
+          // CROSS JOIN keeps that order (the planner would rather scan every face): faces without a second
+          // vector first, then whether a photo shows one that is clustered.
+          `SELECT 1 FROM analysis_faces a INDEXED BY analysis_faces_without_second
+          CROSS JOIN photos p ON p.hash = a.hash CROSS JOIN faces f ON f.photo_id = p.id AND f.idx = a.idx
+          WHERE a.second IS NULL AND f.not_a_face = 0 LIMIT 1`,
+        )
+        .get() === undefined
+    );
   }
 
   /** Photos in path order, with faces and optionally embeddings, for `export`. */

@@ -1,0 +1,70 @@
+/**
+ * Clustering on two identity vectors at once (issue 17, docs/clustering-quality.md "A second embedding,
+ * fused"): face-api's 128-d descriptor `a` and Human's 1024-d unit faceres vector `b` (DetectedFace.second)
+ * concatenated as [√w·a, s·√(1−w)·b]. A squared distance is then w·d_a² + (1−w)·s²·d_b²: a blend on
+ * face-api's scale (`s` brings faceres' distances, same person ~0.66, to face-api's ~0.43), so every rule
+ * and threshold of the clusterer runs unchanged. On faces-dev it placed about half as many strangers into
+ * people as face-api's vectors alone. An album clusters on them only when every face it clusters has a
+ * second vector (the store's everyFaceHasSecond): one pass never mixes the two kinds.
+ */
+import type { VectorKind } from './cluster-types';
+import { type ClustererOptions, DEFAULT_CLUSTER_OPTIONS } from './person-clusterer';
+
+/** The blend's weight of face-api's distance (w) and faceres' scale (s); re-measured by the lead. */
+export const FUSION = { w: 0.6, s: 0.56 };
+
+const FACE_API_DIM = 128;
+const SECOND_DIM = 1024;
+export const FUSED_DIM = FACE_API_DIM + SECOND_DIM;
+
+/** [√w·a, s·√(1−w)·b]: one face's fused vector. */
+export function fuse(
+  a: Float32Array,
+  b: Float32Array,
+  fusion: { w: number; s: number } = FUSION,
+): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  const wa = Math.sqrt(fusion.w);
+  const wb = fusion.s * Math.sqrt(1 - fusion.w);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * wa;
+  for (let i = 0; i < b.length; i++) out[a.length + i] = b[i]! * wb;
+  return out;
+}
+
+/**
+ * The clusterer's options on fused vectors: the defaults, with the candidate 'crowd 2 + spread 1.45' of
+ * bench/quality-candidates.ts (issue 17), the one that measured best on fused vectors.
+ */
+export const FUSED_CLUSTER_OPTIONS: ClustererOptions = {
+  ...DEFAULT_CLUSTER_OPTIONS,
+  dim: FUSED_DIM,
+  isolatedGroups: { threshold: 0.55, ratio: 1.08, crowd: 2 },
+  localSpread: { minPhotos: 5, ratio: 1.45, trim: false },
+};
+
+/**
+ * A session's options for `vectors`: the caller's overrides on top of that kind's defaults; the length
+ * is always the kind's (a caller's thresholds carry over, a vector length cannot).
+ */
+export function clusterOptionsFor(
+  vectors: VectorKind,
+  overrides: Partial<ClustererOptions>,
+): Partial<ClustererOptions> {
+  return vectors === 'fused' ? { ...FUSED_CLUSTER_OPTIONS, ...overrides, dim: FUSED_DIM } : overrides;
+}
+
+/** Length of the vectors of `kind` (FUSED_DIM, or face-api's unless the caller's options say otherwise). */
+export const dimOf = (vectors: VectorKind, opts: Partial<ClustererOptions>): number =>
+  vectors === 'fused' ? FUSED_DIM : (opts.dim ?? DEFAULT_CLUSTER_OPTIONS.dim);
+
+/** Fused vectors of the faces that have both (the store's vectorPairsOf). */
+export function fusedVectors(
+  pairs: Map<number, { embedding: Float32Array; second: Float32Array }>,
+): Map<number, Float32Array> {
+  const out = new Map<number, Float32Array>();
+  // A vector of another length (not the engine's contract) would fail the whole pass: leave the face out.
+  for (const [id, { embedding, second }] of pairs)
+    if (embedding.length === FACE_API_DIM && second.length === SECOND_DIM)
+      out.set(id, fuse(embedding, second));
+  return out;
+}
