@@ -79,7 +79,11 @@ describe('second embedding (Human faceres)', () => {
       skipTime: 0,
     };
     await reference.human.load();
-    onnxInProcess = await FaceAnalyzer.create({ ...DECODE, recognitionRuntime: 'onnx', modelCacheDir: cache });
+    onnxInProcess = await FaceAnalyzer.create({
+      ...DECODE,
+      recognitionRuntime: 'onnx',
+      modelCacheDir: cache,
+    });
     tfjsInProcess = await FaceAnalyzer.create({ ...DECODE, recognitionRuntime: 'tfjs' });
     for (const file of [...PHOTOS.map((p) => path.join(DEV, p)), group])
       viaWorker.set(file, await engine.analyze({ path: file }));
