@@ -23,17 +23,10 @@ const PHOTOS = ['George_W_Bush/1.jpg', 'George_W_Bush/2.jpg', 'Colin_Powell/2.jp
 const DECODE = { maxPixels: 100e6, detectMaxSide: 1280 };
 const MAX_COSINE = 1e-4;
 
-const cosineDistance = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! ** 2;
-    nb += b[i]! ** 2;
-  }
-  return 1 - dot / Math.sqrt(na * nb);
-};
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((s, x, i) => s + x * b[i]!, 0);
+const cosineDistance = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  1 - dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
 const euclidean = (a: Float32Array, b: Float32Array) => Math.hypot(...Array.from(a, (v, i) => v - b[i]!));
 
 /** Human with its own `description` module on (faceres inside Human), on the image the engine hands Human. */
