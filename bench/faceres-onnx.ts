@@ -6,130 +6,33 @@
  *
  *   npm run bench:faceres-onnx -- [--faces 40]
  *
- * Not used by the album yet (docs/clustering-quality.md, "A second embedding, fused").
+ * The converter is src/local/engine/onnx/faceres-graph.ts, which the engine uses (docs/engine-onnx.md).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { loadFaceModels } from '../src/local/engine/face-models';
 import {
-  GraphBuilder,
-  oihw,
-  type Padding,
-  tfjsOutSide,
-  tfjsPads,
-} from '../src/local/engine/onnx/graph-builder';
-import { encodeModel } from '../src/local/engine/onnx/onnx-proto';
-import { readWeightGroups, type WeightGroup, type Weights } from '../src/local/engine/onnx/tfjs-weights';
+  FACERES_INPUT,
+  FACERES_MODEL_FILE,
+  FACERES_OUTPUT,
+  FACERES_TFJS_OUTPUT,
+  faceresModel,
+  readFaceresGraph,
+  FACERES_SIDE as SIDE,
+} from '../src/local/engine/onnx/faceres-graph';
+import { humanModelDir } from '../src/local/engine/onnx/onnx-nets';
 import { DATASETS } from './quality-folds';
 
-interface TfNode {
-  name: string;
-  op: string;
-  input?: string[];
-  attr?: { strides?: { list: { i: string[] } }; padding?: { s: string } };
-}
-
-const SIDE = 224;
 const flags = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
   flags.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
 const nFaces = Number(flags.get('faces') ?? 40);
 
-/** The graph up to the 1024-d `global_pooling/Mean`, NHWC in (pixels 0–255), as ONNX. */
-function faceresOnnx(nodes: TfNode[], weights: Weights): Uint8Array {
-  const g = new GraphBuilder(weights);
-  const tensor = new Map<string, string>();
-  const side = new Map<string, number>();
-  const constOf = (name: string) => weights.get(name);
-  const channelConst = (name: string) => {
-    const w = constOf(name)!;
-    return w.values.length === 1
-      ? g.constant(w.values, [])
-      : g.constant(w.values, [1, w.values.length, 1, 1]);
-  };
-  for (const n of nodes) {
-    const ins = n.input ?? [];
-    const x = tensor.get(ins[0] ?? '');
-    const s = side.get(ins[0] ?? '') ?? SIDE;
-    let y: string;
-    switch (n.op) {
-      case 'Const':
-        continue;
-      case 'Placeholder':
-        y = g.op('Transpose', [n.name], { perm: [0, 3, 1, 2] });
-        side.set(n.name, SIDE);
-        break;
-      case 'Conv2D':
-      case 'DepthwiseConv2dNative': {
-        const f = constOf(ins[1]!)!;
-        const [kh, kw, ci, cm] = f.shape as [number, number, number, number];
-        const stride = Number(n.attr!.strides!.list.i[1]);
-        const padding = Buffer.from(n.attr!.padding!.s, 'base64').toString().toLowerCase() as Padding;
-        const depthwise = n.op === 'DepthwiseConv2dNative';
-        // tfjs [kh, kw, in, out] (depthwise: [kh, kw, c, 1]) → ONNX [out, in/group, kh, kw].
-        const co = depthwise ? ci : cm;
-        const cin = depthwise ? 1 : ci;
-        // A depthwise [kh, kw, c, 1] is a grouped conv whose multiplier 1 takes the "in" place (as GraphBuilder.separable).
-        const w = oihw(depthwise ? { shape: [kh, kw, 1, ci], values: f.values } : f);
-        y = g.op('Conv', [x!, g.constant(w, [co, cin, kh, kw])], {
-          kernel_shape: [kh, kw],
-          strides: [stride, stride],
-          pads: tfjsPads(s, kh, stride, padding),
-          group: depthwise ? ci : 1,
-        });
-        side.set(n.name, tfjsOutSide(s, kh, stride, padding));
-        break;
-      }
-      case 'Add':
-      case 'Mul':
-        y = g.op(n.op, [x!, channelConst(ins[1]!)]);
-        break;
-      case 'Relu':
-        y = g.op('Relu', [x!]);
-        break;
-      case 'Minimum':
-      case 'Maximum':
-        y = g.op(n.op === 'Minimum' ? 'Min' : 'Max', [x!, channelConst(ins[1]!)]);
-        break;
-      case 'Mean':
-        y = g.op('ReduceMean', [x!], { axes: [2, 3], keepdims: 0 }, 'embedding');
-        break;
-      default:
-        // The age/gender heads after the embedding are not needed.
-        continue;
-    }
-    tensor.set(n.name, y);
-    if (!side.has(n.name)) side.set(n.name, s);
-    if (n.op === 'Mean') break;
-  }
-  return encodeModel(
-    {
-      name: 'faceres',
-      nodes: g.nodes,
-      initializers: g.initializers,
-      inputs: [{ name: 'input_1', dims: ['n', SIDE, SIDE, 3] }],
-      outputs: [{ name: 'embedding', dims: ['n', 1024] }],
-    },
-    'face-album bench/faceres-onnx.ts',
-  );
-}
-
 const models = await loadFaceModels();
-const modelsDir = path.join(
-  path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')),
-  '..',
-  'models',
-);
-const json = JSON.parse(readFileSync(path.join(modelsDir, 'faceres.json'), 'utf8')) as {
-  modelTopology: { node: TfNode[] };
-  weightsManifest: WeightGroup[];
-};
-const onnxBytes = faceresOnnx(
-  json.modelTopology.node,
-  readWeightGroups(modelsDir, json.weightsManifest, 'faceres.json'),
-);
+const modelsDir = humanModelDir();
+const { nodes, weights } = readFaceresGraph(modelsDir);
+const onnxBytes = faceresModel(nodes, weights);
 const ort = await import('onnxruntime-node');
 const session = await ort.InferenceSession.create(onnxBytes, {
   intraOpNumThreads: 1,
@@ -138,7 +41,7 @@ const session = await ort.InferenceSession.create(onnxBytes, {
   graphOptimizationLevel: 'all',
 });
 const tf = models.tf;
-const tfModel = await tf.loadGraphModel(`file://${path.join(modelsDir, 'faceres.json')}`);
+const tfModel = await tf.loadGraphModel(`file://${path.join(modelsDir, FACERES_MODEL_FILE)}`);
 
 // Real inputs: the central 224×224 of faces-dev photos (LFW photos are face-centred), pixels 0–255.
 const dirs = readdirSync(path.join(DATASETS, 'faces-dev')).filter((d) => !d.includes('.'));
@@ -157,14 +60,14 @@ let worst = 0;
 for (const px of inputs) {
   const t0 = performance.now();
   const x = tf.tensor4d(px, [1, SIDE, SIDE, 3]);
-  const outs = tfModel.execute(x, 'global_pooling/Mean') as ReturnType<typeof tf.tensor>;
+  const outs = tfModel.execute(x, FACERES_TFJS_OUTPUT) as ReturnType<typeof tf.tensor>;
   const a = (await outs.data()) as Float32Array;
   tfMs.push(performance.now() - t0);
   x.dispose();
   outs.dispose();
   const t1 = performance.now();
-  const r = await session.run({ input_1: new ort.Tensor('float32', px, [1, SIDE, SIDE, 3]) });
-  const b = r.embedding!.data as Float32Array;
+  const r = await session.run({ [FACERES_INPUT]: new ort.Tensor('float32', px, [1, SIDE, SIDE, 3]) });
+  const b = r[FACERES_OUTPUT]!.data as Float32Array;
   ortMs.push(performance.now() - t1);
   let dot = 0;
   let na = 0;

@@ -12,8 +12,12 @@
  * set by set and run by run, so a before/after shares the same moments of a shared machine; only the engine whose
  * pass is running is busy.
  *
+ * --second on,off likewise starts one engine with and one without the second embedding (Human's faceres,
+ * AnalyzerOptions.secondEmbedding) per runtime, for its cost side by side.
+ *
  * Flags: --sample 300  --collages 40  --grids 1x1,3x1,3x2  --runs 3  --workers <default: cores>  --runtimes auto
- *        --detect-max-side 1280  --mesh-max-side 1024  --only dev|collage  --descriptor-flip (face-analyzer.ts)
+ *        --second on  --detect-max-side 1280  --mesh-max-side 1024  --only dev|collage
+ *        --descriptor-flip (face-analyzer.ts)
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -35,6 +39,12 @@ const sampleSize = Number(flag('sample', '300'));
 const collageCount = Number(flag('collages', '40'));
 const grids = flag('grids', '1x1,3x1,3x2').split(',');
 const runtimes = flag('runtimes', 'auto').split(',') as RecognitionRuntime[];
+const seconds = flag('second', 'on')
+  .split(',')
+  .map((v) => {
+    if (v !== 'on' && v !== 'off') throw new Error(`--second takes on, off or on,off, not ${v}`);
+    return v === 'on';
+  });
 const runs = Number(flag('runs', '3'));
 const workers = process.argv.includes('--workers') ? Number(flag('workers', '2')) : undefined;
 const detectMaxSide = Number(flag('detect-max-side', String(DEFAULT_DETECT_MAX_SIDE)));
@@ -84,10 +94,11 @@ async function pass(engine: LocalFaceEngine, files: string[]): Promise<PassResul
 
 interface Engine {
   runtime: string;
+  second: boolean;
   engine: LocalFaceEngine;
 }
 
-const CPU_STAGES = ['decode', 'tensor', 'detect', 'describe', 'recognize', 'ageGender'] as const;
+const CPU_STAGES = ['decode', 'tensor', 'detect', 'describe', 'recognize', 'ageGender', 'second'] as const;
 
 async function benchSet(
   engines: Engine[],
@@ -108,13 +119,14 @@ async function benchSet(
       clearInterval(sampler);
     }
   }
-  return engines.map(({ runtime, engine }, i) => {
+  return engines.map(({ runtime, second, engine }, i) => {
     const res = results[i]!;
     const all = res.flatMap((r) => r.timings);
     const row = {
       set: name,
       runtime,
       recognition: engine.recognition()?.runtime,
+      second: second ? 'on' : 'off',
       photos: files.length,
       runs,
       workers: engine.concurrency,
@@ -155,19 +167,22 @@ const engines: Engine[] = [];
 const rows: Record<string, unknown>[] = [];
 try {
   for (const runtime of runtimes) {
-    const t0 = performance.now();
-    const engine = await createFaceEngine({
-      workers,
-      detectMaxSide,
-      meshMaxSide,
-      descriptorFlip,
-      recognitionRuntime: runtime,
-      maxJobsPerWorker: 1_000_000,
-    });
-    engines.push({ runtime, engine });
-    console.log(
-      `# engine ${runtime} start (${engine.concurrency} workers, models loaded + warm-up): ${((performance.now() - t0) / 1000).toFixed(2)} s; recognition ${JSON.stringify(engine.recognition())}`,
-    );
+    for (const second of seconds) {
+      const t0 = performance.now();
+      const engine = await createFaceEngine({
+        workers,
+        detectMaxSide,
+        meshMaxSide,
+        descriptorFlip,
+        secondEmbedding: second,
+        recognitionRuntime: runtime,
+        maxJobsPerWorker: 1_000_000,
+      });
+      engines.push({ runtime, second, engine });
+      console.log(
+        `# engine ${runtime} second=${second ? 'on' : 'off'} start (${engine.concurrency} workers, models loaded + warm-up): ${((performance.now() - t0) / 1000).toFixed(2)} s; recognition ${JSON.stringify(engine.recognition())}`,
+      );
+    }
   }
   if (only !== 'collage') {
     const sample = evenlySpaced(manifestPaths(), sampleSize).map((p) => path.join(DEV, p));
@@ -183,13 +198,15 @@ try {
   await Promise.all(engines.map((e) => e.engine.close()));
 }
 console.log(
-  '\n| set | runtime | faces/photo | photos/s (runs) | CPU ms/photo: decode / tensor / detect / describe (recognize, age-gender) | peak RSS |',
+  '\n| set | runtime | second | faces/photo | photos/s (runs) | CPU ms/photo: total; decode / tensor / detect / describe (recognize, age-gender, second) | peak RSS |',
 );
-console.log('| --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows as {
   set: string;
   recognition: string;
+  second: string;
   facesPerPhoto: number;
+  medianMsPerPhoto: { cpu: number };
   photosPerSec: number;
   perRun: number[];
   medianCpuMsPerPhoto: Record<(typeof CPU_STAGES)[number], number>;
@@ -197,7 +214,7 @@ for (const r of rows as {
 }[]) {
   const c = r.medianCpuMsPerPhoto;
   console.log(
-    `| ${r.set} | ${r.recognition} | ${r.facesPerPhoto} | ${r.photosPerSec} (${r.perRun.join(', ')}) | ${c.decode} / ${c.tensor} / ${c.detect} / ${c.describe} (${c.recognize}, ${c.ageGender}) | ${r.peakRssSumMb} MB |`,
+    `| ${r.set} | ${r.recognition} | ${r.second} | ${r.facesPerPhoto} | ${r.photosPerSec} (${r.perRun.join(', ')}) | ${r.medianMsPerPhoto.cpu}; ${c.decode} / ${c.tensor} / ${c.detect} / ${c.describe} (${c.recognize}, ${c.ageGender}, ${c.second}) | ${r.peakRssSumMb} MB |`,
   );
 }
 console.log(

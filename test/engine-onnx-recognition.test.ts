@@ -202,6 +202,7 @@ describe('engine descriptors on onnxruntime-node and on tfjs-wasm', () => {
     expect(readdirSync(path.join(tmp, 'cache')).sort()).toEqual([
       expect.stringMatching(/^age-gender-v\d+-[0-9a-f]{16}\.onnx$/),
       expect.stringMatching(/^face-recognition-v\d+-[0-9a-f]{16}\.onnx$/),
+      expect.stringMatching(/^faceres-v\d+-[0-9a-f]{16}\.onnx$/),
     ]);
     expect(tfjs.recognition()?.runtime).toBe('tfjs-wasm');
   });
@@ -250,6 +251,8 @@ describe('engine descriptors on onnxruntime-node and on tfjs-wasm', () => {
       expect(logged[0].reason).toMatch(/onnxruntime-node unavailable: .*not-a-dir/);
       const photo = await engine.analyze({ path: path.join(DEV, PHOTOS[0]!) });
       expect(photo.faces[0]?.embedding.length).toBe(128);
+      // The second embedding falls back with it (Human's faceres graph model on tfjs-wasm).
+      expect(photo.faces[0]?.second?.length).toBe(1024);
     } finally {
       await engine.close();
     }

@@ -30,6 +30,8 @@ export interface LocalFaceEngineOptions extends FaceEngineOptions {
   descriptorAlignment?: DescriptorAlignment;
   /** Average each face's descriptor with its mirror image's (see face-analyzer.ts). Default false. */
   descriptorFlip?: boolean;
+  /** Human's faceres vector as DetectedFace.second (default true; false only for benchmarks, see face-analyzer.ts). */
+  secondEmbedding?: boolean;
   /** Where the recognition net runs (default 'auto': onnxruntime-node if it loads, else tfjs-wasm). */
   recognitionRuntime?: RecognitionRuntime;
   /** Folder for the generated ONNX recognition model (default ~/.cache/face-album, see recognition-session.ts). */
@@ -80,6 +82,7 @@ export async function createFaceEngine(opts: LocalFaceEngineOptions = {}): Promi
     meshMaxSide: opts.meshMaxSide ?? DEFAULT_MESH_MAX_SIDE,
     ...(opts.descriptorAlignment ? { descriptorAlignment: opts.descriptorAlignment } : {}),
     ...(opts.descriptorFlip ? { descriptorFlip: true } : {}),
+    ...(opts.secondEmbedding === false ? { secondEmbedding: false } : {}),
     ...(recognitionRuntime ? { recognitionRuntime } : {}),
     ...(opts.modelCacheDir ? { modelCacheDir: opts.modelCacheDir } : {}),
   };

@@ -8,6 +8,7 @@ import type { AnalyzedPhoto, DetectedFace, EngineInput } from './face-engine';
 import { type FaceModels, loadFaceModels } from './face-models';
 import { faceQuality, LAPLACIAN_KERNEL, LUMA, QUALITY_CROP_SIDE, sharpnessFromVarLap } from './face-quality';
 import { AGE_GENDER_SIDE } from './onnx/age-gender-graph';
+import { FACERES_LENGTH, FACERES_SIDE, FACERES_TFJS_OUTPUT } from './onnx/faceres-graph';
 import { defaultModelCacheDir, type OnnxNets, openOnnxNets } from './onnx/onnx-nets';
 
 /**
@@ -53,7 +54,13 @@ export interface AnalyzerOptions {
    * descriptors must all come from one setting — analyses are reused by content hash and never re-described.
    */
   descriptorFlip?: boolean;
-  /** Runtime of the recognition net (default 'auto'). */
+  /**
+   * Give every face `second`, Human's 1024-d faceres embedding of Human's own face crop (default true). On the
+   * recognition runtime: onnxruntime-node (~10 ms a face) or, in the tfjs fallback, Human's graph model on tfjs-wasm
+   * (~80 ms), the same vector either way. false only for benchmarks: an album's faces must all have it or none.
+   */
+  secondEmbedding?: boolean;
+  /** Runtime of the recognition net and of the second embedding (default 'auto'). */
   recognitionRuntime?: RecognitionRuntime;
   /** Folder for the generated ONNX model (default: defaultModelCacheDir()). */
   modelCacheDir?: string;
@@ -71,8 +78,8 @@ export interface StageTimings {
   cpu: number;
   /**
    * CPU ms of the stages: decode (sharp), tensor (float copy + resize for Human), detect (Human), describe (crops +
-   * nets); recognize (the recognition net) and ageGender (face-api's ageGenderNet) are the parts of describe spent in
-   * those two nets.
+   * nets); recognize (the recognition net), ageGender (face-api's ageGenderNet) and second (Human's face crops
+   * resized for faceres, and the net) are the parts of describe spent in those nets.
    */
   cpuStages: {
     decode: number;
@@ -81,6 +88,7 @@ export interface StageTimings {
     describe: number;
     recognize: number;
     ageGender: number;
+    second: number;
   };
 }
 
@@ -91,6 +99,7 @@ export interface AnalyzerResult {
   varLaps: number[];
 }
 
+type Tensor = ReturnType<FaceModels['tf']['tensor']>;
 type Tensor3D = ReturnType<FaceModels['tf']['tensor3d']>;
 type Tensor4D = ReturnType<FaceModels['tf']['tensor4d']>;
 type Rect = { x0: number; y0: number; x1: number; y1: number };
@@ -218,6 +227,12 @@ function clampRect(r: Rect, w: number, h: number): Rect {
   return { x0: Math.max(0, r.x0), y0: Math.max(0, r.y0), x1: Math.min(w, r.x1), y1: Math.min(h, r.y1) };
 }
 
+/** The face crop Human returned with a face (detector.return is on whenever the second embedding is). */
+function faceCrop(face: FaceResult): Tensor3D {
+  if (!face.tensor) throw new Error('Human returned a face without its crop (face.detector.return)');
+  return face.tensor as Tensor3D;
+}
+
 function toGender(g: string): Gender | null {
   return g === 'male' || g === 'female' ? g : null;
 }
@@ -229,14 +244,23 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1000;
 }
 
+/** v / |v| (a zero vector stays zero). */
+function unitLength(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (const x of v) sum += x * x;
+  const norm = Math.sqrt(sum);
+  return norm > 0 ? v.map((x) => x / norm) : v;
+}
+
 /**
  * One process's face pipeline: sharp decode → Human (blazeface detect, 468-point mesh, head pose) → face-api
- * recognition descriptor on dlib's face chip (see DescriptorAlignment) and age/gender on the mesh-aligned crop.
+ * recognition descriptor on dlib's face chip (see DescriptorAlignment) and age/gender on the mesh-aligned crop,
+ * and Human's faceres embedding on Human's face crop (the second embedding).
  */
 export class FaceAnalyzer {
   private scratch = new Float32Array(0);
-  /** CPU ms in the two nets for the photo being analysed (StageTimings.cpuStages). */
-  private netCpu = { recognize: 0, ageGender: 0 };
+  /** CPU ms in the nets for the photo being analysed (StageTimings.cpuStages). */
+  private netCpu = { recognize: 0, ageGender: 0, second: 0 };
 
   private constructor(
     private readonly models: FaceModels,
@@ -246,27 +270,47 @@ export class FaceAnalyzer {
   ) {}
 
   static async create(opts: AnalyzerOptions): Promise<FaceAnalyzer> {
-    const models = await loadFaceModels({ landmarks68: opts.descriptorAlignment === 'dlib-landmark68' });
+    const second = opts.secondEmbedding ?? true;
     const wanted = opts.recognitionRuntime ?? 'auto';
     let onnx: OnnxNets | null = null;
     let reason = 'recognitionRuntime=tfjs';
     if (wanted !== 'tfjs') {
       try {
-        onnx = await openOnnxNets(opts.modelCacheDir ?? defaultModelCacheDir());
+        onnx = await openOnnxNets(opts.modelCacheDir ?? defaultModelCacheDir(), { faceres: second });
         reason = `onnxruntime-node ${onnx.version}`;
       } catch (err) {
         if (wanted === 'onnx') throw err;
         reason = `onnxruntime-node unavailable: ${(err as Error).message.split('\n')[0]}`;
       }
     }
+    const models = await loadFaceModels({
+      landmarks68: opts.descriptorAlignment === 'dlib-landmark68',
+      faceCrops: second,
+      faceresTfjs: second && !onnx,
+    });
     const info: RecognitionInfo = { runtime: onnx ? 'onnxruntime-node' : 'tfjs-wasm', reason };
     const analyzer = new FaceAnalyzer(models, opts, onnx, info);
     await analyzer.warmUp();
     return analyzer;
   }
 
-  /** human.warmup() does nothing in Node; one real detection compiles the WASM kernels before timing starts. */
+  private get secondOn(): boolean {
+    return this.opts.secondEmbedding ?? true;
+  }
+
+  /**
+   * human.warmup() does nothing in Node; one real detection compiles the WASM kernels before timing starts. The
+   * grey square has no face, so faceres gets one blank crop (Human's 192 px mesh crop) of its own.
+   */
   private async warmUp(): Promise<void> {
+    if (this.secondOn) {
+      const blank = this.models.tf.zeros([192, 192, 3]) as Tensor3D;
+      try {
+        await this.secondEmbeddings([blank]);
+      } finally {
+        blank.dispose();
+      }
+    }
     const side = 256;
     const { data } = await sharp({
       create: { width: side, height: side, channels: 3, background: { r: 128, g: 110, b: 100 } },
@@ -314,7 +358,7 @@ export class FaceAnalyzer {
     cpuStages: Omit<StageTimings['cpuStages'], 'decode'>;
   }> {
     const { tf, human } = this.models;
-    this.netCpu = { recognize: 0, ageGender: 0 };
+    this.netCpu = { recognize: 0, ageGender: 0, second: 0 };
     const c0 = process.cpuUsage();
     // Float32Array.set() from the byte buffer is the cheapest way into a float tensor (int32 + cast costs ~2×).
     // tfjs-wasm copies the values into its heap, so one scratch array is reused instead of ~20 MB of garbage per photo.
@@ -331,11 +375,14 @@ export class FaceAnalyzer {
             Math.round(img.rgbWidth / shrink),
           ]) as Tensor3D)
         : image;
+    // Human's face crops (detector.return): tensors this photo owns, disposed whatever happens after detection.
+    let faceCrops: Tensor[] = [];
     try {
       const cTensor = cpuMs(c0);
       const c1 = process.cpuUsage();
       const t0 = performance.now();
       const result = await human.detect(humanInput as never);
+      faceCrops = result.face.flatMap((f) => (f.tensor ? [f.tensor as Tensor] : []));
       const t1 = performance.now();
       const cDetect = cpuMs(c1);
       const c2 = process.cpuUsage();
@@ -356,6 +403,7 @@ export class FaceAnalyzer {
         cpuStages: { tensor: cTensor, detect: cDetect, describe: cpuMs(c2), ...this.netCpu },
       };
     } finally {
+      for (const t of faceCrops) t.dispose();
       if (humanInput !== image) humanInput.dispose();
       image.dispose();
     }
@@ -419,6 +467,7 @@ export class FaceAnalyzer {
     let mirrored: Tensor3D[] = [];
     let embeddings: Float32Array[];
     let ageGenders: { age: number; gender: string }[];
+    let seconds: Float32Array[] | null;
     try {
       const alignment = this.opts.descriptorAlignment ?? DEFAULT_DESCRIPTOR_ALIGNMENT;
       if (alignment !== 'mesh-box') {
@@ -453,6 +502,7 @@ export class FaceAnalyzer {
         embeddings = await this.describeChips(descriptorInputs);
       }
       ageGenders = await this.ageGender(netInputs);
+      seconds = this.secondOn ? await this.secondEmbeddings(found.map(({ face }) => faceCrop(face))) : null;
     } finally {
       batch.dispose();
       for (const t of netInputs) t.dispose();
@@ -483,6 +533,7 @@ export class FaceAnalyzer {
         sharpness,
         attributes: readFaceAttributes({ mesh: face.mesh, emotion: face.emotion, yaw: angle.yaw * DEG }),
         embedding: Float32Array.from(embeddings[i]!),
+        ...(seconds ? { second: seconds[i]! } : {}),
       };
       return { face: detected, varLap: varLaps[i]! };
     });
@@ -503,6 +554,42 @@ export class FaceAnalyzer {
     } finally {
       stacked.dispose();
       this.netCpu.recognize += cpuMs(c0);
+    }
+  }
+
+  /**
+   * Human's faceres on Human's face crops, as its description module runs it (faceres.ts enhance(): bilinear resize
+   * to 224 without corner alignment, ×255; the 1024-d `global_pooling/Mean`), all faces in one batch, on
+   * onnxruntime-node when loaded, else Human's graph model on tfjs-wasm. Unit length.
+   */
+  private async secondEmbeddings(crops: Tensor3D[]): Promise<Float32Array[]> {
+    const { tf, faceres } = this.models;
+    const c0 = process.cpuUsage();
+    const input = tf.tidy(() =>
+      tf.mul(
+        tf.stack(crops.map((c) => tf.image.resizeBilinear(c, [FACERES_SIDE, FACERES_SIDE], false))),
+        255,
+      ),
+    ) as Tensor4D;
+    try {
+      let raw: Float32Array[];
+      if (this.onnx?.faceres) {
+        raw = await this.onnx.faceres(input.dataSync() as Float32Array, crops.length);
+      } else {
+        if (!faceres)
+          throw new Error('second embedding: neither onnxruntime nor the tfjs faceres model is loaded');
+        const out = faceres.execute(input, FACERES_TFJS_OUTPUT) as Tensor;
+        try {
+          const data = (await out.data()) as Float32Array;
+          raw = crops.map((_, i) => data.slice(i * FACERES_LENGTH, (i + 1) * FACERES_LENGTH));
+        } finally {
+          out.dispose();
+        }
+      }
+      return raw.map(unitLength);
+    } finally {
+      input.dispose();
+      this.netCpu.second += cpuMs(c0);
     }
   }
 

@@ -22,7 +22,12 @@ export interface DetectedFace {
   attributes: FaceAttributes;
   /** Identity embedding (face-api recognition net, 128-d; compare with euclidean distance). */
   embedding: Float32Array;
-  /** Human's faceres identity vector, 1024-d, unit length; absent from analyses made before it. */
+  /**
+   * Second identity embedding: Human's faceres vector (1024-d, unit length; compare with euclidean distance) of
+   * Human's own rotation-corrected face crop. Fused with `embedding` it places fewer strangers into people
+   * (docs/clustering-quality.md). Present on every face the engine returns; absent only in analyses made before it
+   * existed (or by benchmarks that switch it off).
+   */
   second?: Float32Array;
 }
 

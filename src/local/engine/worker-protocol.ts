@@ -8,6 +8,7 @@ export interface WorkerSettings {
   meshMaxSide: number;
   descriptorAlignment?: DescriptorAlignment;
   descriptorFlip?: boolean;
+  secondEmbedding?: boolean;
   recognitionRuntime?: RecognitionRuntime;
   modelCacheDir?: string;
 }

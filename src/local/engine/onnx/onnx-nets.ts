@@ -1,7 +1,8 @@
 /**
- * face-api's recognition and age/gender nets on onnxruntime-node (an optional dependency). Each ONNX model is
- * generated from face-api's weights on first use and kept in a cache folder, named after the weights' hash and the
- * generator's version, so a new face-api or a changed generator makes a new file and a stale one is never read.
+ * face-api's recognition and age/gender nets and Human's faceres on onnxruntime-node (an optional dependency). Each
+ * ONNX model is generated from the package's tfjs weights on first use and kept in a cache folder, named after the
+ * weights' hash and the generator's version, so a new package or a changed generator makes a new file and a stale
+ * one is never read.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,16 @@ import {
   ageGenderModel,
 } from './age-gender-graph';
 import {
+  FACERES_GRAPH_VERSION,
+  FACERES_INPUT,
+  FACERES_LENGTH,
+  FACERES_MODEL_FILE,
+  FACERES_OUTPUT,
+  FACERES_SIDE,
+  faceresModel,
+  readFaceresGraph,
+} from './faceres-graph';
+import {
   RECOGNITION_GRAPH_VERSION,
   RECOGNITION_INPUT,
   RECOGNITION_MANIFEST,
@@ -23,7 +34,7 @@ import {
   RECOGNITION_SIDE,
   recognitionModel,
 } from './recognition-graph';
-import { readTfjsWeights, type Weights } from './tfjs-weights';
+import { readTfjsWeights, type WeightGroup, type Weights } from './tfjs-weights';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -42,25 +53,35 @@ export function defaultModelCacheDir(): string {
   );
 }
 
-/** The cached model's path, generating it first when absent (written to a temp name, then renamed: atomic). */
+/** Human's models folder (blazeface, facemesh, emotion, faceres), next to its dist/. */
+export function humanModelDir(): string {
+  return path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'models');
+}
+
+/**
+ * The cached model's path, generating it first when absent (written to a temp name, then renamed: atomic).
+ * `manifest`, in `modelDir`: a layers model's weights manifest (an array of groups) or a graph model's JSON
+ * (groups under `weightsManifest`); it and every .bin it lists go into the hash.
+ */
 export function cachedModelFile(
   cacheDir: string,
+  source: { modelDir: string; manifest: string },
   name: string,
-  manifest: string,
   version: number,
-  build: (w: Weights) => Uint8Array,
+  build: () => Uint8Array,
 ): string {
-  const dir = faceApiModelDir();
-  const json = readFileSync(path.join(dir, manifest));
+  const { modelDir, manifest } = source;
+  const json = readFileSync(path.join(modelDir, manifest));
   const hash = createHash('sha256').update(json);
-  for (const g of JSON.parse(json.toString('utf8')) as { paths: string[] }[]) {
-    for (const p of g.paths) hash.update(readFileSync(path.join(dir, p)));
+  const parsed = JSON.parse(json.toString('utf8')) as WeightGroup[] | { weightsManifest: WeightGroup[] };
+  for (const g of Array.isArray(parsed) ? parsed : parsed.weightsManifest) {
+    for (const p of g.paths) hash.update(readFileSync(path.join(modelDir, p)));
   }
   const file = path.join(cacheDir, `${name}-v${version}-${hash.digest('hex').slice(0, 16)}.onnx`);
   if (!existsSync(file)) {
     mkdirSync(cacheDir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, build(readTfjsWeights(dir, manifest)));
+    writeFileSync(tmp, build());
     renameSync(tmp, file);
   }
   return file;
@@ -71,6 +92,11 @@ export interface OnnxNets {
   describe(chips: Float32Array, n: number): Promise<Float32Array[]>;
   /** `faces`: n crops, NHWC 112×112×3 (0–255). face-api's reading: male when P(male) > 0.5. */
   ageGender(faces: Float32Array, n: number): Promise<{ age: number; gender: 'male' | 'female' }[]>;
+  /**
+   * `faces`: n of Human's face crops resized to NHWC 224×224×3, 0–255 (faceres' enhance()). Human's 1024-d
+   * faceres embedding per face, as the net gives it (not normalised). Null when opened without it.
+   */
+  faceres: ((faces: Float32Array, n: number) => Promise<Float32Array[]>) | null;
   /** The runtime's version, for the log line. */
   version: string;
 }
@@ -80,7 +106,7 @@ export interface OnnxNets {
  * spinning threads on a 2-core machine made every op 3–4× slower (shared/docs/local-engine-notes.md).
  * Throws when onnxruntime-node is not installed or cannot load; the caller falls back to tfjs-wasm.
  */
-export async function openOnnxNets(cacheDir: string): Promise<OnnxNets> {
+export async function openOnnxNets(cacheDir: string, opts: { faceres: boolean }): Promise<OnnxNets> {
   const ort = (await import('onnxruntime-node')) as Ort;
   const open = (file: string) =>
     ort.InferenceSession.create(file, {
@@ -91,14 +117,33 @@ export async function openOnnxNets(cacheDir: string): Promise<OnnxNets> {
       logSeverityLevel: 3,
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
-  const recognition = await open(
-    cachedModelFile(cacheDir, 'face-recognition', RECOGNITION_MANIFEST, RECOGNITION_GRAPH_VERSION, (w) =>
-      recognitionModel(w),
-    ),
+  const faceApiNet = (name: string, manifest: string, version: number, build: (w: Weights) => Uint8Array) =>
+    open(
+      cachedModelFile(cacheDir, { modelDir: faceApiModelDir(), manifest }, name, version, () =>
+        build(readTfjsWeights(faceApiModelDir(), manifest)),
+      ),
+    );
+  const recognition = await faceApiNet(
+    'face-recognition',
+    RECOGNITION_MANIFEST,
+    RECOGNITION_GRAPH_VERSION,
+    recognitionModel,
   );
-  const ageGender = await open(
-    cachedModelFile(cacheDir, 'age-gender', AGE_GENDER_MANIFEST, AGE_GENDER_GRAPH_VERSION, ageGenderModel),
+  const ageGender = await faceApiNet(
+    'age-gender',
+    AGE_GENDER_MANIFEST,
+    AGE_GENDER_GRAPH_VERSION,
+    ageGenderModel,
   );
+  const human = { modelDir: humanModelDir(), manifest: FACERES_MODEL_FILE };
+  const faceres = opts.faceres
+    ? await open(
+        cachedModelFile(cacheDir, human, 'faceres', FACERES_GRAPH_VERSION, () => {
+          const { nodes, weights } = readFaceresGraph(human.modelDir);
+          return faceresModel(nodes, weights);
+        }),
+      )
+    : null;
   return {
     version: ort.env.versions?.node ?? 'unknown',
     describe: async (chips, n) => {
@@ -109,6 +154,13 @@ export async function openOnnxNets(cacheDir: string): Promise<OnnxNets> {
         data.slice(i * DESCRIPTOR_LENGTH, (i + 1) * DESCRIPTOR_LENGTH),
       );
     },
+    faceres:
+      faceres &&
+      (async (faces, n) => {
+        const input = new ort.Tensor('float32', faces, [n, FACERES_SIDE, FACERES_SIDE, 3]);
+        const data = (await faceres.run({ [FACERES_INPUT]: input }))[FACERES_OUTPUT]?.data as Float32Array;
+        return Array.from({ length: n }, (_, i) => data.slice(i * FACERES_LENGTH, (i + 1) * FACERES_LENGTH));
+      }),
     ageGender: async (faces, n) => {
       const input = new ort.Tensor('float32', faces, [n, AGE_GENDER_SIDE, AGE_GENDER_SIDE, 3]);
       const out = await ageGender.run({ [AGE_GENDER_INPUT]: input });
