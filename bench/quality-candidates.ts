@@ -3,7 +3,6 @@
  * Each is a change from the base options (the defaults, or the clusterer flags given on the command line).
  * Results and what they led to: docs/clustering-quality.md.
  */
-import { FUSED_CLUSTER_OPTIONS } from '../src/local/cluster/fused-vectors';
 import type { ClustererOptions } from '../src/local/cluster/person-clusterer';
 
 const spread = (minPhotos: number, ratio: number, trim = false) => ({ minPhotos, ratio, trim });
@@ -34,11 +33,10 @@ export const CANDIDATES: Record<string, Partial<ClustererOptions>> = {
   'small 1.2 + spread 1.35': { smallPeople: { below: 5, ratio: 1.2 }, localSpread: spread(5, 1.35) },
   'ratio 0.88': { ratioTest: { rank: 4, ratio: 0.88 } },
   'attach 0.55': { attachThreshold: 0.55 },
-  // Rows for the fused vectors (--second): the blend wins recall back, which stricter rules can spend.
-  // The album's options on fused vectors (FUSED_CLUSTER_OPTIONS) are this row.
-  'crowd 2 + spread 1.45': {
-    isolatedGroups: FUSED_CLUSTER_OPTIONS.isolatedGroups,
-    localSpread: FUSED_CLUSTER_OPTIONS.localSpread,
-  },
+  // Rows for the fused vectors (--fuse): the blend wins recall back, which stricter rules can spend.
+  'crowd 2 + spread 1.45': { isolatedGroups: isolated(1.08, 2), localSpread: spread(5, 1.45) },
   'ratio 0.84': { ratioTest: { rank: 4, ratio: 0.84 } },
+  // For faceres projected onto its principal components (--fuse w,s,k): recall back through joins.
+  'joins 0.56/0.54': { attachThreshold: 0.56, joinThreshold: 0.54 },
+  'threshold 0.54': { threshold: 0.54, attachThreshold: 0.56, joinThreshold: 0.54 },
 };

@@ -39,7 +39,7 @@
  * "immich tuned" = the same at the cosine distance equivalent to our threshold (median norm), on the
  * embeddings of the single-scan run.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Linkage } from '../src/local/cluster/centroid-stats';
@@ -303,7 +303,9 @@ async function crossValidate(): Promise<void> {
         const [set, folder] = p.path.split('/');
         return set === 'faces-dev' && foldOf(folder!, k) !== fold;
       });
-    fused = foldFusion(readSecondVectors(second), fusion, training);
+    // Bases are cached beside the analyses they were fitted on, per fold count; a remade analyses.db is a new file.
+    const stamp = Math.round(statSync(second).mtimeMs);
+    fused = foldFusion(readSecondVectors(second), fusion, training, `${second}.basis-${stamp}-${k}folds`);
     console.log(
       `fused with ${second}: w ${fusion.w}, s ${fusion.s}, ${fusion.pca ? `${fusion.pca} principal components of faceres` : 'all of faceres'} (${fused.dim(all)} dims)`,
     );

@@ -9,8 +9,16 @@
  * album can afford: bench:cluster --fused), fitted per fold on the OTHER folds' faces only, so a fold is never
  * scored with a basis that saw it.
  */
+
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { projectOnBasis, type SecondBasis } from '../src/local/cluster/second-basis';
+import { fuse } from '../src/local/cluster/fused-vectors';
+import {
+  projectOnBasis,
+  readSecondBasis,
+  type SecondBasis,
+  writeSecondBasis,
+} from '../src/local/cluster/second-basis';
 import type { ExportPhoto } from './quality-score';
 import { fitSecondBasis } from './second-basis-fit';
 
@@ -59,25 +67,22 @@ export function readSecondVectors(file: string): Map<string, Float32Array> {
   }
 }
 
-/** The photos with every face's embedding replaced by its fused vector ([√w·a, s·√(1−w)·b]). */
-function fuse(
+/** The photos with every face's embedding replaced by its fused vector (the album's `fuse`). */
+function fusePhotos(
   photos: ExportPhoto[],
   second: Map<string, Float32Array>,
   f: Fusion,
   basis: SecondBasis | null,
 ): ExportPhoto[] {
-  const wa = Math.sqrt(f.w);
-  const wb = f.s * Math.sqrt(1 - f.w);
   return photos.map((p) => ({
     ...p,
     faces: p.faces.map((face) => {
       if (!face.embedding || face.embedding.length === 0) return face;
-      const b0 = second.get(`${p.path}#${face.idx}`);
-      if (!b0)
+      const b = second.get(`${p.path}#${face.idx}`);
+      if (!b)
         throw new Error(`no second vector for ${p.path} face ${face.idx}: remake it from this analyses.db`);
-      const b = basis ? projectOnBasis(basis, b0) : b0;
-      const a = face.embedding;
-      return { ...face, embedding: [...a.map((x) => x * wa), ...Array.from(b, (x) => x * wb)] };
+      const v = fuse(Float32Array.from(face.embedding), basis ? projectOnBasis(basis, b) : b, f);
+      return { ...face, embedding: Array.from(v) };
     }),
   }));
 }
@@ -91,6 +96,8 @@ export function foldFusion(
   second: Map<string, Float32Array>,
   f: Fusion,
   training: (fold: number) => ExportPhoto[],
+  /** Where fitted bases are kept between runs (`<cache>-k<k>-fold<f>.bin`); a fit takes ~20 s. */
+  cache: string,
 ): {
   dim: (photos: ExportPhoto[]) => number;
   forFold: (fold: number, photos: ExportPhoto[]) => ExportPhoto[];
@@ -99,6 +106,8 @@ export function foldFusion(
   const basisOf = (fold: number): SecondBasis | null => {
     if (f.pca === 0) return null;
     let b = bases.get(fold);
+    const file = `${cache}-k${f.pca}-fold${fold}.bin`;
+    if (!b && existsSync(file)) b = readSecondBasis(file);
     if (!b) {
       const vectors = training(fold).flatMap((p) =>
         p.faces.flatMap((face) => {
@@ -111,8 +120,9 @@ export function foldFusion(
       console.log(
         `  fold ${fold}: ${f.pca} components fitted on ${vectors.length} faces of the other folds (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
       );
-      bases.set(fold, b);
+      writeSecondBasis(file, b);
     }
+    bases.set(fold, b);
     return b;
   };
   return {
@@ -121,6 +131,6 @@ export function foldFusion(
       const b = f.pca || (second.values().next().value?.length ?? 0);
       return a + b;
     },
-    forFold: (fold, photos) => fuse(photos, second, f, basisOf(fold)),
+    forFold: (fold, photos) => fusePhotos(photos, second, f, basisOf(fold)),
   };
 }

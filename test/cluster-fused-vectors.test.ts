@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterThread } from '../src/local/cluster/cluster-thread';
 import { clusteringSession } from '../src/local/cluster/clustering-session';
-import { FUSED_DIM, FUSION, fuse } from '../src/local/cluster/fused-vectors';
+import { FUSED_DIM, FUSION, faceresBasis, fuse, fusedVectors } from '../src/local/cluster/fused-vectors';
+import { projectOnBasis } from '../src/local/cluster/second-basis';
 import type { AnalyzedPhoto, FaceEngine } from '../src/local/engine/face-engine';
 import { PhotoFolder } from '../src/local/folder/photo-folder';
 import { reanalyse } from '../src/local/indexing/reanalysis';
@@ -38,16 +39,14 @@ const unit = (v: Float32Array) => {
 /** Face-api embeddings of both identities: one centre, each face ~0.21 from it (pairs ~0.3 apart). */
 const centre = randomVector(128, 0.088);
 const faceApi = () => plus(centre, unit(randomVector(128, 1)), 0.21);
-/** Second vectors: identity A near +e, B near −e (unit length, as faceres gives them). */
-const e = unit(randomVector(1024, 1));
+/**
+ * Second vectors: identity A at the album's faceres mean + 0.8 × its first principal component, B at the
+ * mean − 0.8 × it (unit length, as faceres gives them): far apart in the projection the clusterer sees.
+ */
+const basis = faceresBasis();
+const e = basis.components.slice(0, basis.dim);
 const second = (sign: 1 | -1) =>
-  unit(
-    plus(
-      e.map((x) => x * sign),
-      unit(randomVector(1024, 1)),
-      0.15,
-    ),
-  );
+  unit(plus(plus(basis.mean, e, 0.8 * sign), unit(randomVector(1024, 1)), 0.15));
 
 const PHOTOS = 3;
 /** Identity A's and B's photos: `a0.jpg`… and `b0.jpg`…, one face each. */
@@ -185,13 +184,22 @@ describe('clustering on fused vectors', () => {
     expect(a.people.clusteredVectors()).toBe('fused');
   });
 
-  it('a fused distance blends the two: w·d_a² + (1−w)·s²·d_b²', () => {
+  it('a fused distance blends the two: w·d_a² + (1−w)·s²·d_b², d_b between the projections of faceres', () => {
     const [x, y] = [PHOTO_SET[0]!.face, PHOTO_SET[3]!.face];
     const d2 = (p: Float32Array, q: Float32Array) => p.reduce((sum, v, i) => sum + (v - q[i]!) ** 2, 0);
-    const fx = fuse(x.embedding, x.second);
+    const fused = fusedVectors(
+      new Map([
+        [1, x],
+        [2, y],
+      ]),
+    );
+    const [fx, fy] = [fused.get(1)!, fused.get(2)!];
     expect(fx).toHaveLength(FUSED_DIM);
-    expect(d2(fx, fuse(y.embedding, y.second))).toBeCloseTo(
-      FUSION.w * d2(x.embedding, y.embedding) + (1 - FUSION.w) * FUSION.s ** 2 * d2(x.second, y.second),
+    const [px, py] = [projectOnBasis(basis, x.second), projectOnBasis(basis, y.second)];
+    expect(px).toHaveLength(FUSED_DIM - 128);
+    expect(fx).toEqual(fuse(x.embedding, px));
+    expect(d2(fx, fy)).toBeCloseTo(
+      FUSION.w * d2(x.embedding, y.embedding) + (1 - FUSION.w) * FUSION.s ** 2 * d2(px, py),
       5,
     );
   });

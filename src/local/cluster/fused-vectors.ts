@@ -7,17 +7,40 @@
  * people as face-api's vectors alone. An album clusters on them only when every face it clusters has a
  * second vector (the store's everyFaceHasSecond): one pass never mixes the two kinds.
  */
+import { fileURLToPath } from 'node:url';
 import type { VectorKind } from './cluster-types';
 import { type ClustererOptions, DEFAULT_CLUSTER_OPTIONS } from './person-clusterer';
+import { projectOnBasis, readSecondBasis, type SecondBasis } from './second-basis';
 
-/** The blend's weight of face-api's distance (w) and faceres' scale (s); re-measured by the lead. */
-export const FUSION = { w: 0.6, s: 0.56 };
+/** The blend's weight of face-api's distance (w) and faceres' scale (s). */
+export const FUSION = { w: 0.6, s: 0.72 };
 
 const FACE_API_DIM = 128;
 const SECOND_DIM = 1024;
-export const FUSED_DIM = FACE_API_DIM + SECOND_DIM;
+/**
+ * faceres is projected onto its top principal components first (faceres-basis.bin, made by
+ * `npm run bench:second-basis` from faces-dev's faces): 1,152-d vectors took a 100k-face re-cluster from
+ * 21 s to 65 s, 128 + 128 takes 25 s (bench:cluster --fused --second-dim), and the folds scored the same
+ * (docs/clustering-quality.md).
+ */
+export const SECOND_COMPONENTS = 128;
+export const FUSED_DIM = FACE_API_DIM + SECOND_COMPONENTS;
 
-/** [√w·a, s·√(1−w)·b]: one face's fused vector. */
+let basis: SecondBasis | null = null;
+/** The shipped basis, read on first use (a constant of the album, like its thresholds). */
+export function faceresBasis(): SecondBasis {
+  if (!basis) {
+    const b = readSecondBasis(fileURLToPath(new URL('./faceres-basis.bin', import.meta.url)));
+    if (b.dim !== SECOND_DIM || b.k !== SECOND_COMPONENTS)
+      throw new Error(
+        `faceres-basis.bin has ${b.k} components of ${b.dim}, want ${SECOND_COMPONENTS} of ${SECOND_DIM}`,
+      );
+    basis = b;
+  }
+  return basis;
+}
+
+/** [√w·a, s·√(1−w)·b]: one face's fused vector (`b`: faceres, or its projection). */
 export function fuse(
   a: Float32Array,
   b: Float32Array,
@@ -32,15 +55,11 @@ export function fuse(
 }
 
 /**
- * The clusterer's options on fused vectors: the defaults, with the candidate 'crowd 2 + spread 1.45' of
- * bench/quality-candidates.ts (issue 17), the one that measured best on fused vectors.
+ * The clusterer's options on fused vectors: the defaults at the fused length. Chosen across 5 folds of
+ * faces-dev (docs/clustering-quality.md): with `s` 0.72 the default rules met issue 17's goal, and the
+ * stricter rules tried on top ('crowd 2 + spread 1.45', 'ratio 0.84') cost recall for no fewer strangers.
  */
-export const FUSED_CLUSTER_OPTIONS: ClustererOptions = {
-  ...DEFAULT_CLUSTER_OPTIONS,
-  dim: FUSED_DIM,
-  isolatedGroups: { threshold: 0.55, ratio: 1.08, crowd: 2 },
-  localSpread: { minPhotos: 5, ratio: 1.45, trim: false },
-};
+export const FUSED_CLUSTER_OPTIONS: ClustererOptions = { ...DEFAULT_CLUSTER_OPTIONS, dim: FUSED_DIM };
 
 /**
  * A session's options for `vectors`: the caller's overrides on top of that kind's defaults; the length
@@ -63,8 +82,9 @@ export function fusedVectors(
 ): Map<number, Float32Array> {
   const out = new Map<number, Float32Array>();
   // A vector of another length (not the engine's contract) would fail the whole pass: leave the face out.
+  const b = faceresBasis();
   for (const [id, { embedding, second }] of pairs)
     if (embedding.length === FACE_API_DIM && second.length === SECOND_DIM)
-      out.set(id, fuse(embedding, second));
+      out.set(id, fuse(embedding, projectOnBasis(b, second)));
   return out;
 }
