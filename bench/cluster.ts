@@ -5,12 +5,15 @@
  *
  *   npm run bench:cluster [-- --sizes 10000,100000] [--twin-test on|off] [--before-issue-17]
  *   --before-issue-17: the clusterer without issue 17's defaults (isolated groups' crowd limit, localSpread)
- *   --fused: 1152-d vectors as an album clusters when every face has Human's faceres vector (face-api's 128-d
- *            part as usual, plus a synthetic 1024-d unit part: same person ~0.66 apart, others ~1.4)
+ *   --fused: the vectors an album clusters on when every face has Human's faceres vector (fused-vectors.ts):
+ *            face-api's 128-d part as usual, plus a synthetic 1024-d unit faceres vector (same person ~0.66
+ *            apart, others ~1.4) projected onto the album's 128 principal components
  */
 import os from 'node:os';
 import type { ClusterFace } from '../src/local/cluster/cluster-types';
+import { FUSED_DIM, faceresBasis, fuse } from '../src/local/cluster/fused-vectors';
 import { PersonClusterer } from '../src/local/cluster/person-clusterer';
+import { projectOnBasis } from '../src/local/cluster/second-basis';
 import {
   Gaussian,
   mulberry32,
@@ -40,21 +43,13 @@ class SyntheticSecond {
   face(identity: number): Float32Array {
     let c = this.centres.get(identity);
     if (!c) {
-      c = Float32Array.from({ length: secondDim }, () => this.g.next());
+      c = Float32Array.from({ length: 1024 }, () => this.g.next());
       this.centres.set(identity, c);
     }
     const v = c.map((x) => x + this.g.next() * 0.53);
     const n = Math.hypot(...v);
     return v.map((x) => x / n);
   }
-}
-
-/** [√w·a, s·√(1−w)·b]: the fused vector (w 0.6, s 0.56), built here before the album had its own. */
-function fused(a: Float32Array, b: Float32Array): Float32Array {
-  const v = new Float32Array(a.length + b.length);
-  for (let i = 0; i < a.length; i++) v[i] = a[i]! * Math.sqrt(0.6);
-  for (let i = 0; i < b.length; i++) v[a.length + i] = b[i]! * 0.56 * Math.sqrt(0.4);
-  return v;
 }
 
 /** Identity sizes: Pareto-like (a few huge, many small), plus ~15% of faces from 1–2-image distractors. */
@@ -89,7 +84,9 @@ function makeFaces(n: number, seed: number): Synthetic {
       faces.push({
         id,
         photoId,
-        embedding: second ? fused(s.face(p.id), second.face(p.id)) : s.face(p.id),
+        embedding: second
+          ? fuse(s.face(p.id), projectOnBasis(faceresBasis(), second.face(p.id)))
+          : s.face(p.id),
         clusterable: s.rnd() > 0.1,
         personId: null,
         pinnedPersonId: null,
@@ -137,7 +134,7 @@ function run(n: number): void {
     ...SYNTHETIC_THRESHOLDS,
     twinTest,
     ...before17,
-    ...(withSecond ? { dim: 128 + secondDim } : {}),
+    ...(withSecond ? { dim: FUSED_DIM } : {}),
   });
   let t = performance.now();
   const cpuLoad0 = process.cpuUsage();
@@ -205,8 +202,6 @@ const twinArg = arg('twin-test', 'on');
 if (twinArg !== 'on' && twinArg !== 'off') throw new Error(`--twin-test takes on or off, not ${twinArg}`);
 const twinTest = twinArg === 'on';
 const withSecond = process.argv.includes('--fused');
-/** Length of the second part (1024 = faceres as is; less = a projection of it). */
-const secondDim = Number(arg('second-dim', '1024'));
 const before17 = process.argv.includes('--before-issue-17')
   ? { isolatedGroups: { threshold: 0.55, ratio: 1.08 }, localSpread: null }
   : {};

@@ -61,7 +61,7 @@ export function arrivalBatches<T>(items: T[], n: number, seed: number): T[][] {
 
 const ANALYSIS_COLUMNS = 'hash, width, height, taken_at, rejected_reason, rejected_message, created_at';
 const FACE_COLUMNS =
-  'hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender, yaw, pitch, roll, quality, sharpness, embedding';
+  'hash, idx, box_left, box_top, box_width, box_height, confidence, age, gender, yaw, pitch, roll, quality, sharpness, embedding, attributes, second';
 
 /** Copies the analyses of an earlier album.db into a fresh data dir. */
 function seedAnalyses(dataDir: string, from: string): void {

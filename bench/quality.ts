@@ -27,11 +27,11 @@
  *                                                 bench/quality-candidates.ts (--candidates a,b) on 5 identity-
  *                                                 disjoint folds of faces-dev, normal and stranger-heavy
  *                                                 (--scenario normal|strangers|both); --analyses defaults to
- *                                                 .bench/analyses.db (made once, ~20 min on a busy machine)
- *   --fuse w,s[,pca] [--second file.db]            with --folds: cluster face-api's vectors fused with Human's faceres
- *                                                 (from the analyses' own `second` column, or a file made by
- *                                                 bench:second-vectors; pca = principal components kept, fitted
- *                                                 per fold on the other folds; bench/second-embedding.ts)
+ *                                                 .bench/analyses.db (made once: one scan, ~6 min on 2 cores)
+ *   --fuse w,s[,pca]                              with --folds: cluster face-api's vectors fused with Human's faceres
+ *                                                 (the analyses' own `second` column); pca = principal components
+ *                                                 kept, fitted per fold on the other folds (bench/second-embedding.ts);
+ *                                                 the album's own: --fuse 0.6,0.72,128
  *   npm run bench:quality -- --export file.json   score an existing export (`face-album export --embeddings`):
  *                                                 its personIds, plus PersonClusterer run directly on its embeddings
  *
@@ -293,7 +293,7 @@ async function crossValidate(): Promise<void> {
   for (const n of names)
     if (!(n in CANDIDATES)) throw new Error(`no candidate ${n}: ${Object.keys(CANDIDATES).join(', ')}`);
   const all = await bothDatasetsPhotos(analyses);
-  const second = arg('second') ?? (arg('fuse') ? analyses : undefined);
+  const second = arg('fuse') ? analyses : undefined;
   let fused: ReturnType<typeof foldFusion> | null = null;
   if (second !== undefined) {
     const fusion = parseFusion(arg('fuse') ?? '0.7,0.58');

@@ -45,20 +45,14 @@ const unit = (e: Buffer): Float32Array => {
   return v.map((x) => x / n);
 };
 
-/**
- * The second vectors (unit length), keyed `path#idx`: from the `second` table of a file made by
- * bench/second-vectors.ts, or from `analysis_faces.second` of an album.db whose engine made them.
- */
+/** The second vectors of an album.db whose engine made them (`analysis_faces.second`), keyed `path#idx`. */
 export function readSecondVectors(file: string): Map<string, Float32Array> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const table = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'second'`).get();
     const rows = db
       .prepare(
-        table
-          ? 'SELECT path, idx, embedding AS v FROM second WHERE embedding IS NOT NULL'
-          : `SELECT p.path, af.idx, af.second AS v FROM photos p JOIN analysis_faces af ON af.hash = p.hash
-             WHERE af.second IS NOT NULL`,
+        `SELECT p.path, af.idx, af.second AS v FROM photos p JOIN analysis_faces af ON af.hash = p.hash
+         WHERE af.second IS NOT NULL`,
       )
       .all() as { path: string; idx: number; v: Buffer }[];
     return new Map(rows.map((r) => [`${r.path}#${r.idx}`, unit(r.v)]));
