@@ -48,9 +48,9 @@ it('fills the attributes of old analyses and changes nothing else', async () => 
   const fresh = read();
   expect(fresh.length).toBeGreaterThanOrEqual(3);
   expect(fresh.every((f) => f.attributes !== null && JSON.parse(f.attributes).emotion)).toBe(true);
-  // The engine gives each face its second vector (engine/face-engine.ts), or, an engine from before it, none.
+  // The engine gives every face its second vector (engine/face-engine.ts).
   const seconds = fresh.filter((f) => f.second !== null).length;
-  expect([0, fresh.length]).toContain(seconds);
+  expect(seconds).toBe(fresh.length);
   // An album analysed before attributes and second vectors existed.
   const db = openDatabase(join(data, 'album.db'));
   db.exec(
@@ -69,7 +69,5 @@ it('fills the attributes of old analyses and changes nothing else', async () => 
   after.close();
   expect(rows.every((r) => r.attributes !== null)).toBe(true);
   // A second run finds nothing left to do (faces still without a second vector are tried again).
-  expect((await cli(['reanalyse', '--photos', photos])).stdout).toContain(
-    `reanalysed ${seconds ? 0 : 3} photos`,
-  );
+  expect((await cli(['reanalyse', '--photos', photos])).stdout).toContain('reanalysed 0 photos');
 }, 240_000);
