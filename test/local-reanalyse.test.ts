@@ -59,6 +59,10 @@ it('fills the attributes of old analyses and changes nothing else', async () => 
   db.close();
   expect(read().every((f) => f.attributes === null && f.second === null)).toBe(true);
 
+  const before = JSON.parse((await cli(['status', '--photos', photos])).stdout).vectors;
+  expect(before).toMatchObject({ clusteredOn: 'fused', facesWithoutSecond: fresh.length });
+  expect(before.hint).toContain('face-album reanalyse');
+
   const { stdout } = await cli(['reanalyse', '--photos', photos]);
   expect(stdout).toContain(
     `reanalysed 3 photos (${fresh.length} faces, 0 not found again, 0 skipped; ${seconds} second vectors)`,
@@ -68,6 +72,10 @@ it('fills the attributes of old analyses and changes nothing else', async () => 
   const rows = after.prepare('SELECT attributes FROM person_photos').all() as { attributes: string | null }[];
   after.close();
   expect(rows.every((r) => r.attributes !== null)).toBe(true);
+  expect(JSON.parse((await cli(['status', '--photos', photos])).stdout).vectors).toEqual({
+    clusteredOn: 'fused',
+    facesWithoutSecond: 0,
+  });
   // A second run finds nothing left to do (faces still without a second vector are tried again).
   expect((await cli(['reanalyse', '--photos', photos])).stdout).toContain('reanalysed 0 photos');
 }, 240_000);

@@ -1,6 +1,7 @@
 import type { StatsRecord } from '../../album/types';
 import type { LocalLibraries } from '../local-libraries';
 import type { LocalAlbum } from '../local-runtime';
+import type { PeopleStore } from '../store/people-store';
 import type { PhotoStore } from '../store/photo-store';
 import { nestedDataDir, reconcile, walkPhotos } from '../watch/folder-walk';
 import type { FolderChange } from '../watch/oss-event-builder';
@@ -16,6 +17,7 @@ export async function albumStatus(album: LocalAlbum, dataDir: string) {
     photosDir: album.folder.root,
     dataDir,
     ...figures(stats, pending, album.photos.rejectedFiles()),
+    vectors: vectorsStatus(album.photos, album.people),
   };
 }
 
@@ -38,6 +40,21 @@ function figures(
   };
 }
 
+/**
+ * What the album's people were last clustered on, and the faces keeping it off fused vectors (analysed
+ * before the engine made second vectors: `face-album reanalyse` gives them one).
+ */
+function vectorsStatus(photos: PhotoStore, people: PeopleStore) {
+  const without = photos.facesWithoutSecond();
+  return {
+    clusteredOn: people.clusteredVectors(),
+    facesWithoutSecond: without,
+    ...(without > 0
+      ? { hint: `${without} faces were analysed before second vectors: run \`face-album reanalyse\`` }
+      : {}),
+  };
+}
+
 /** `face-album status` on a libraries data dir: the same figures per library. */
 export async function librariesStatus(libs: LocalLibraries, dataDir: string) {
   const pending = reconcile(
@@ -48,7 +65,11 @@ export async function librariesStatus(libs: LocalLibraries, dataDir: string) {
   for (const name of libs.names()) {
     const lib = libs.library(name)!;
     const mine = pending.filter((c) => c.key.startsWith(`${name}/`));
-    libraries.push({ name, ...figures(await lib.backend.stats(), mine, lib.photos.rejectedFiles()) });
+    libraries.push({
+      name,
+      ...figures(await lib.backend.stats(), mine, lib.photos.rejectedFiles()),
+      vectors: vectorsStatus(lib.photos, lib.people),
+    });
   }
   return { photosDir: libs.folder.root, dataDir, libraries };
 }

@@ -601,6 +601,19 @@ export class PhotoStore {
     );
   }
 
+  /** How many clustered faces lack a second vector (`face-album status`; a walk of the partial index). */
+  facesWithoutSecond(): number {
+    return (
+      this.db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM analysis_faces a INDEXED BY analysis_faces_without_second
+          CROSS JOIN photos p ON p.hash = a.hash CROSS JOIN faces f ON f.photo_id = p.id AND f.idx = a.idx
+          WHERE a.second IS NULL AND f.not_a_face = 0`,
+        )
+        .get() as { n: number }
+    ).n;
+  }
+
   /** Photos in path order, with faces and optionally embeddings, for `export`. */
   *allPhotos(): Generator<StoredPhoto> {
     for (const r of this.db
