@@ -36,6 +36,7 @@ export const CANDIDATES: Record<string, Partial<ClustererOptions>> = {
   // Rows for the fused vectors (--fuse): the blend wins recall back, which stricter rules can spend.
   'crowd 2 + spread 1.45': { isolatedGroups: isolated(1.08, 2), localSpread: spread(5, 1.45) },
   'ratio 0.84': { ratioTest: { rank: 4, ratio: 0.84 } },
+  'ratio 0.85': { ratioTest: { rank: 4, ratio: 0.85 } },
   // For faceres projected onto its principal components (--fuse w,s,k): recall back through joins.
   'joins 0.56/0.54': { attachThreshold: 0.56, joinThreshold: 0.54 },
   'threshold 0.54': { threshold: 0.54, attachThreshold: 0.56, joinThreshold: 0.54 },

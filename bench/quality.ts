@@ -198,8 +198,15 @@ async function main(): Promise<void> {
   const given = arg('analyses');
   const analyses = given ?? path.join(os.tmpdir(), `face-album-quality-analyses-${process.pid}.db`);
   const fullBelow = arg('full-below');
+  // The album gets only the options given on the command line: its own defaults for the vectors it clusters
+  // on (face-api's or fused, fused-vectors.ts) hold for the rest, as in `face-album scan`.
+  const givenOpts = Object.fromEntries(
+    Object.entries(opts).filter(
+      ([k, v]) => JSON.stringify(v) !== JSON.stringify(DEFAULT_CLUSTER_OPTIONS[k as keyof ClustererOptions]),
+    ),
+  ) as Partial<ClustererOptions>;
   const clusterer = () =>
-    clusteringSession(opts, fullBelow === undefined ? {} : { fullBelowFaces: Number(fullBelow) });
+    clusteringSession(givenOpts, fullBelow === undefined ? {} : { fullBelowFaces: Number(fullBelow) });
   const run = (placements: Placement[], n: number, afterBatch?: (snapshot: ExportFile) => void) =>
     runAlbum({
       dataset: DATASET,
@@ -270,7 +277,7 @@ async function main(): Promise<void> {
     if (!given) rmSync(analyses, { force: true });
   }
   console.log(
-    `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; linkage ${opts.linkage}, threshold ${opts.threshold}, attachThreshold ${opts.attachThreshold}, joinThreshold ${opts.joinThreshold}, ratioTest ${JSON.stringify(opts.ratioTest)}, twinTest ${opts.twinTest}, isolatedGroups ${JSON.stringify(opts.isolatedGroups)}, strongJoin ${JSON.stringify(opts.strongJoin)}, smallPeople ${JSON.stringify(opts.smallPeople)}, localSpread ${JSON.stringify(opts.localSpread)}, full-growth ${arg('full-growth') ?? 'default'}, full-below ${fullBelow ?? 'default'}; ${times.join('; ')}`,
+    `part ${part}${copies > 1 ? ' (copies variant above)' : `: ${rows.length} photos`}; the album's defaults for its vectors${Object.keys(givenOpts).length ? `, given: ${JSON.stringify(givenOpts)}` : ''}, full-growth ${arg('full-growth') ?? 'default'}, full-below ${fullBelow ?? 'default'}; ${times.join('; ')}`,
   );
   printTable(table);
   if (grown.length > 0) printGrowth(grown);

@@ -1,11 +1,11 @@
 /**
- * Clustering on two identity vectors at once (issue 17, docs/clustering-quality.md "A second embedding,
- * fused"): face-api's 128-d descriptor `a` and Human's 1024-d unit faceres vector `b` (DetectedFace.second)
- * concatenated as [√w·a, s·√(1−w)·b]. A squared distance is then w·d_a² + (1−w)·s²·d_b²: a blend on
- * face-api's scale (`s` brings faceres' distances, same person ~0.66, to face-api's ~0.43), so every rule
- * and threshold of the clusterer runs unchanged. On faces-dev it placed about half as many strangers into
- * people as face-api's vectors alone. An album clusters on them only when every face it clusters has a
- * second vector (the store's everyFaceHasSecond): one pass never mixes the two kinds.
+ * Clustering on two identity vectors at once (issue 17, docs/clustering-quality.md "Fused vectors: the
+ * album's default"): face-api's 128-d descriptor `a` and Human's 1024-d unit faceres vector
+ * (DetectedFace.second) projected onto 128 principal components, `b`, concatenated as [√w·a, s·√(1−w)·b].
+ * A squared distance is then w·d_a² + (1−w)·s²·d_b²: a blend on face-api's scale, so every rule and
+ * threshold of the clusterer runs unchanged. Across folds of faces-dev it puts fewer strangers into people
+ * and mixes fewer people than face-api's vectors alone. An album clusters on them only when every face it
+ * clusters has a second vector (the store's everyFaceHasSecond): one pass never mixes the two kinds.
  */
 import { fileURLToPath } from 'node:url';
 import type { VectorKind } from './cluster-types';
@@ -55,11 +55,16 @@ export function fuse(
 }
 
 /**
- * The clusterer's options on fused vectors: the defaults at the fused length. Chosen across 5 folds of
- * faces-dev (docs/clustering-quality.md): with `s` 0.72 the default rules met issue 17's goal, and the
- * stricter rules tried on top ('crowd 2 + spread 1.45', 'ratio 0.84') cost recall for no fewer strangers.
+ * The clusterer's options on fused vectors: the defaults at the fused length, with the ratio test at 0.85
+ * (0.86 on face-api's). Chosen across folds of faces-dev (docs/clustering-quality.md): on 5 folds as good
+ * as 0.86 (strangers placed 0.9 % / 1.9 % worst, stranger-heavy 0.9 % / 1.1 %) for −0.001 / −0.006 mean R;
+ * on 2 folds (albums twice as large) 1.5 → 1.1 % and 2.3 → 1.9 % worst on ordinary albums.
  */
-export const FUSED_CLUSTER_OPTIONS: ClustererOptions = { ...DEFAULT_CLUSTER_OPTIONS, dim: FUSED_DIM };
+export const FUSED_CLUSTER_OPTIONS: ClustererOptions = {
+  ...DEFAULT_CLUSTER_OPTIONS,
+  dim: FUSED_DIM,
+  ratioTest: { rank: 4, ratio: 0.85 },
+};
 
 /**
  * A session's options for `vectors`: the caller's overrides on top of that kind's defaults; the length
