@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { hasColumn } from './table-columns';
 
 /**
  * `analysis_faces.attributes`: the face's attributes as JSON (FaceAttributes), computed once with the
@@ -6,8 +7,6 @@ import type { Db } from './database';
  * those (see local/cli/reanalyse-command.ts); until then such faces show `attributes: {}`.
  */
 export function migrateFaceAttributes(db: Db): void {
-  const has =
-    db.prepare(`SELECT 1 FROM pragma_table_xinfo('analysis_faces') WHERE name = 'attributes'`).get() !==
-    undefined;
-  if (!has) db.exec('ALTER TABLE analysis_faces ADD COLUMN attributes TEXT');
+  if (!hasColumn(db, 'analysis_faces', 'attributes'))
+    db.exec('ALTER TABLE analysis_faces ADD COLUMN attributes TEXT');
 }

@@ -1,5 +1,6 @@
 import { normalizeName } from '../../album/name-search';
 import type { Db } from './database';
+import { hasColumn } from './table-columns';
 
 /**
  * Name search (`GET /people?q=`) without scanning people: every distinct substring (up to PART_MAX
@@ -57,14 +58,13 @@ export const NAME_ORDER_COLUMN = `name_order TEXT GENERATED ALWAYS AS (CASE WHEN
 
 /** Adds the columns and table; indexes the names of a data dir made before them once. */
 export function migratePeopleNames(db: Db): void {
-  const has = (column: string) =>
-    db.prepare(`SELECT 1 FROM pragma_table_xinfo('people') WHERE name = ?`).get(column) !== undefined;
-  const hasColumn = has('name_norm');
+  const has = (column: string) => hasColumn(db, 'people', column);
+  const hadNameNorm = has('name_norm');
   db.transaction(() => {
-    if (!hasColumn) db.exec('ALTER TABLE people ADD COLUMN name_norm TEXT');
+    if (!hadNameNorm) db.exec('ALTER TABLE people ADD COLUMN name_norm TEXT');
     if (!has('name_order')) db.exec(`ALTER TABLE people ADD COLUMN ${NAME_ORDER_COLUMN}`);
     db.exec(PEOPLE_NAMES_SQL);
-    if (!hasColumn)
+    if (!hadNameNorm)
       for (const r of db.prepare('SELECT id, name FROM people WHERE name IS NOT NULL').all() as {
         id: string;
         name: string;

@@ -2,6 +2,7 @@ import { AlbumError } from '../../album/errors';
 import { type AttributeFilter, type FaceAttributes, matchesAttributes } from '../../album/face-attributes';
 import type { MediaType, TakenRange } from '../../album/types';
 import type { Db } from './database';
+import { hasColumn } from './table-columns';
 
 /**
  * Which photos each person is in, in taken order: one row per (person, photo), kept by triggers on
@@ -94,9 +95,7 @@ function unlink(f: 'NEW' | 'OLD'): string {
  */
 export function migratePersonPhotos(db: Db): void {
   const existed = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'person_photos'`).get() !== undefined;
-  const has = (column: string) =>
-    existed &&
-    db.prepare(`SELECT 1 FROM pragma_table_xinfo('person_photos') WHERE name = ?`).get(column) !== undefined;
+  const has = (column: string) => existed && hasColumn(db, 'person_photos', column);
   const hasVideo = has('video');
   const hasShared = has('shared');
   db.transaction(() => {

@@ -1,6 +1,7 @@
 import { VIDEO_SUFFIXES } from '../../album/photo-filter';
 import { coverRankSql } from './cover-rank';
 import type { Db } from './database';
+import { hasColumn } from './table-columns';
 
 /** Whether the path column `col` names a video (by suffix, as the album's key filter decides). */
 const isVideoPath = (col: string) =>
@@ -196,8 +197,7 @@ export function storedPersonStats(db: Db, id: string): Record<string, unknown> |
  * checks. A new data dir gets its counts (all 0) the same way: the count rows never depend on a fill.
  */
 export function migratePersonStats(db: Db): void {
-  const has = (table: string, column: string) =>
-    db.prepare(`SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ?`).get(table, column) !== undefined;
+  const has = (table: string, column: string) => hasColumn(db, table, column);
   db.transaction(() => {
     // The figures were never stored: a data dir from before them (the counts table comes with them).
     const neverFilled =

@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { hasColumn } from './table-columns';
 
 /**
  * `analysis_faces.second`: the face's second identity vector (Human's faceres, 1024 float32, unit length;
@@ -9,10 +10,8 @@ import type { Db } from './database';
  * album is complete.
  */
 export function migrateSecondVector(db: Db): void {
-  const has =
-    db.prepare(`SELECT 1 FROM pragma_table_xinfo('analysis_faces') WHERE name = 'second'`).get() !==
-    undefined;
-  if (!has) db.exec('ALTER TABLE analysis_faces ADD COLUMN second BLOB');
+  if (!hasColumn(db, 'analysis_faces', 'second'))
+    db.exec('ALTER TABLE analysis_faces ADD COLUMN second BLOB');
   db.exec(
     'CREATE INDEX IF NOT EXISTS analysis_faces_without_second ON analysis_faces(hash, idx) WHERE second IS NULL',
   );

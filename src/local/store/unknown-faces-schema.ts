@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { hasColumn } from './table-columns';
 
 /**
  * "Not a face" marks and the stored grouping of the faces no person holds (the "Unknown faces" review).
@@ -41,8 +42,7 @@ CREATE TRIGGER faces_unknown_join AFTER UPDATE OF person_id, not_a_face ON faces
  * so far is a face, so the stored count stays right). Runs before the person stats' migration.
  */
 export function migrateNotAFace(db: Db): void {
-  const has = (table: string) =>
-    db.prepare(`SELECT 1 FROM pragma_table_xinfo(?) WHERE name = 'not_a_face'`).get(table) !== undefined;
+  const has = (table: string) => hasColumn(db, table, 'not_a_face');
   db.transaction(() => {
     if (!has('faces')) {
       db.exec('ALTER TABLE faces ADD COLUMN not_a_face INTEGER NOT NULL DEFAULT 0');

@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { hasColumn } from './table-columns';
 
 /**
  * What a video's analysis adds to the tables of photo analyses: its media type and length, and for each
@@ -14,10 +15,8 @@ const COLUMNS: [table: string, column: string][] = [
 ];
 
 export function migrateVideoColumns(db: Db): void {
-  const has = (table: string, column: string) =>
-    db.prepare(`SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ?`).get(table, column) !== undefined;
   db.transaction(() => {
     for (const [table, column] of COLUMNS)
-      if (!has(table, column.split(' ')[0]!)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
+      if (!hasColumn(db, table, column.split(' ')[0]!)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
   })();
 }
