@@ -113,7 +113,12 @@ export class DistinctSource implements ClusterSource {
   /** Stored faces, copies included, that the clusterer read (0 until it asked). */
   faceCount = 0;
 
-  constructor(private readonly store: StoredClusterData) {}
+  /** The store's, as it is: absent when it tells none (face-api's vectors then, clustering-session.ts). */
+  readonly vectorKinds?: () => VectorKinds;
+
+  constructor(private readonly store: StoredClusterData) {
+    this.vectorKinds = store.vectorKinds;
+  }
 
   faceStates = (): Omit<ClusterFace, 'embedding'>[] => {
     const states = this.store.faceStates();
@@ -124,9 +129,6 @@ export class DistinctSource implements ClusterSource {
 
   embeddings = (faceIds: number[], vectors?: VectorKind): Map<number, Float32Array> =>
     this.store.embeddings(faceIds, vectors);
-
-  vectorKinds = (): VectorKinds =>
-    this.store.vectorKinds?.() ?? { available: 'face-api', clustered: 'face-api' };
 
   persons = (): ClusterPerson[] => this.store.persons();
 

@@ -20,8 +20,8 @@ const SECOND_DIM = 1024;
 /**
  * faceres is projected onto its top principal components first (faceres-basis.bin, made by
  * `npm run bench:second-basis` from faces-dev's faces): 1,152-d vectors took a 100k-face re-cluster from
- * 21 s to 65 s, 128 + 128 takes 25 s (bench:cluster --fused --second-dim), and the folds scored the same
- * (docs/clustering-quality.md).
+ * 21 s to 65 s, 128 + 128 takes 26 s (bench:cluster --fused); with `s` chosen again for the projection the
+ * folds scored as well as on the whole vector (docs/clustering-quality.md).
  */
 export const SECOND_COMPONENTS = 128;
 export const FUSED_DIM = FACE_API_DIM + SECOND_COMPONENTS;

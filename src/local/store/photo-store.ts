@@ -127,6 +127,15 @@ const toStoredPhoto = (r: PhotoRow): StoredPhoto => ({
   durationSeconds: r.duration_seconds,
 });
 
+/**
+ * The faces a pass clusters (all but "not a face") that lack a second vector. CROSS JOIN keeps this order
+ * (the planner would rather scan every face): the partial index of faces without one first
+ * (second-vector-column.ts), then whether a photo shows one that is clustered.
+ */
+const CLUSTERED_WITHOUT_SECOND = `FROM analysis_faces a INDEXED BY analysis_faces_without_second
+  CROSS JOIN photos p ON p.hash = a.hash CROSS JOIN faces f ON f.photo_id = p.id AND f.idx = a.idx
+  WHERE a.second IS NULL AND f.not_a_face = 0`;
+
 const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 /** The analysis_faces columns from box_left to second, as the INSERTs list them: photos and video faces alike. */
 const faceColumns = (f: Omit<DetectedFace, 'attributes'>) => [
@@ -588,30 +597,12 @@ export class PhotoStore {
    * (second-vector-column.ts), so it costs next to nothing whatever the album's size.
    */
   everyFaceHasSecond(): boolean {
-    return (
-      this.db
-        .prepare(
-          // CROSS JOIN keeps that order (the planner would rather scan every face): faces without a second
-          // vector first, then whether a photo shows one that is clustered.
-          `SELECT 1 FROM analysis_faces a INDEXED BY analysis_faces_without_second
-          CROSS JOIN photos p ON p.hash = a.hash CROSS JOIN faces f ON f.photo_id = p.id AND f.idx = a.idx
-          WHERE a.second IS NULL AND f.not_a_face = 0 LIMIT 1`,
-        )
-        .get() === undefined
-    );
+    return this.db.prepare(`SELECT 1 ${CLUSTERED_WITHOUT_SECOND} LIMIT 1`).get() === undefined;
   }
 
   /** How many clustered faces lack a second vector (`face-album status`; a walk of the partial index). */
   facesWithoutSecond(): number {
-    return (
-      this.db
-        .prepare(
-          `SELECT COUNT(*) AS n FROM analysis_faces a INDEXED BY analysis_faces_without_second
-          CROSS JOIN photos p ON p.hash = a.hash CROSS JOIN faces f ON f.photo_id = p.id AND f.idx = a.idx
-          WHERE a.second IS NULL AND f.not_a_face = 0`,
-        )
-        .get() as { n: number }
-    ).n;
+    return (this.db.prepare(`SELECT COUNT(*) AS n ${CLUSTERED_WITHOUT_SECOND}`).get() as { n: number }).n;
   }
 
   /** Photos in path order, with faces and optionally embeddings, for `export`. */
