@@ -1,6 +1,5 @@
 /**
- * Issue 17's next step, measured: Human's `faceres` (the second embedding bench:quality --second fuses) on
- * onnxruntime instead of tfjs-wasm. Converts the tfjs graph model (a MobileNet-v1: Conv2D, depthwise conv,
+ * Human's `faceres` (the engine's second embedding, DetectedFace.second) on onnxruntime against tfjs-wasm. Converts the tfjs graph model (a MobileNet-v1: Conv2D, depthwise conv,
  * batch-norm Mul/Add, ReLU6 as Relu/Minimum/Maximum, a spatial Mean) op by op into ONNX with the engine's
  * GraphBuilder, checks its 1024-d output against tfjs on real face crops, and times both, one thread each.
  *
@@ -14,7 +13,6 @@ import sharp from 'sharp';
 import { loadFaceModels } from '../src/local/engine/face-models';
 import {
   FACERES_INPUT,
-  FACERES_MODEL_FILE,
   FACERES_OUTPUT,
   FACERES_TFJS_OUTPUT,
   faceresModel,
@@ -29,9 +27,10 @@ for (let i = 2; i < process.argv.length; i += 2)
   flags.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
 const nFaces = Number(flags.get('faces') ?? 40);
 
-const models = await loadFaceModels();
-const modelsDir = humanModelDir();
-const { nodes, weights } = readFaceresGraph(modelsDir);
+// The engine's own tfjs fallback model (face-models.ts) is the reference.
+const models = await loadFaceModels({ faceresTfjs: true });
+const tfModel = models.faceres!;
+const { nodes, weights } = readFaceresGraph(humanModelDir());
 const onnxBytes = faceresModel(nodes, weights);
 const ort = await import('onnxruntime-node');
 const session = await ort.InferenceSession.create(onnxBytes, {
@@ -41,7 +40,6 @@ const session = await ort.InferenceSession.create(onnxBytes, {
   graphOptimizationLevel: 'all',
 });
 const tf = models.tf;
-const tfModel = await tf.loadGraphModel(`file://${path.join(modelsDir, FACERES_MODEL_FILE)}`);
 
 // Real inputs: the central 224×224 of faces-dev photos (LFW photos are face-centred), pixels 0–255.
 const dirs = readdirSync(path.join(DATASETS, 'faces-dev')).filter((d) => !d.includes('.'));

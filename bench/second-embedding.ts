@@ -37,15 +37,10 @@ export function parseFusion(v: string): Fusion {
   return { w: w!, s: s!, pca };
 }
 
-const unit = (e: Buffer): Float32Array => {
-  const v = new Float32Array(e.buffer.slice(e.byteOffset, e.byteOffset + e.byteLength));
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n);
-  return v.map((x) => x / n);
-};
-
-/** The second vectors of an album.db whose engine made them (`analysis_faces.second`), keyed `path#idx`. */
+/**
+ * The second vectors of an album.db whose engine made them (`analysis_faces.second`, unit length as the
+ * engine stores them and the album fuses them), keyed `path#idx`.
+ */
 export function readSecondVectors(file: string): Map<string, Float32Array> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
@@ -55,7 +50,12 @@ export function readSecondVectors(file: string): Map<string, Float32Array> {
          WHERE af.second IS NOT NULL`,
       )
       .all() as { path: string; idx: number; v: Buffer }[];
-    return new Map(rows.map((r) => [`${r.path}#${r.idx}`, unit(r.v)]));
+    return new Map(
+      rows.map((r) => [
+        `${r.path}#${r.idx}`,
+        new Float32Array(r.v.buffer.slice(r.v.byteOffset, r.v.byteOffset + r.v.byteLength)),
+      ]),
+    );
   } finally {
     db.close();
   }
